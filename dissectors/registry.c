@@ -1,0 +1,39 @@
+/* registry.c — the list of dissectors, in probe order, and emit helpers.
+ * Adding a protocol: one file, one line here, one pcap, one golden file. */
+#include <string.h>
+
+#include "dissector.h"
+#include "strview.h"
+
+extern const struct dissector dissector_dns;
+extern const struct dissector dissector_tls;
+extern const struct dissector dissector_http1;
+
+const struct dissector *const dissector_registry[] = {
+	&dissector_dns,
+	&dissector_tls,
+	&dissector_http1,
+	NULL,
+};
+
+const struct dissector *dissector_find(const char *name)
+{
+	for (size_t i = 0; dissector_registry[i]; i++)
+		if (strcmp(dissector_registry[i]->name, name) == 0)
+			return dissector_registry[i];
+	return NULL;
+}
+
+void dissect_emit(const struct dissect_ctx *ctx, const struct observation *obs)
+{
+	if (ctx && ctx->emit)
+		ctx->emit(ctx->user, obs);
+}
+
+void dissect_anomaly(const struct dissect_ctx *ctx, const char *dissector, const char *reason)
+{
+	struct observation o = {.type = OBS_ANOMALY};
+	sv_copy(o.u.anomaly.dissector, sizeof o.u.anomaly.dissector, sv_from_cstr(dissector));
+	sv_copy(o.u.anomaly.reason, sizeof o.u.anomaly.reason, sv_from_cstr(reason));
+	dissect_emit(ctx, &o);
+}

@@ -1,0 +1,66 @@
+/* decode.h — link, network and transport decoding of one captured frame.
+ *
+ * Link types: Ethernet (802.1Q/802.1ad/QinQ VLAN tags), Linux cooked SLL and
+ * SLL2, raw IPv4/IPv6, BSD loopback (DLT_NULL/DLT_LOOP). Network: IPv4
+ * (options, fragments counted), IPv6 with extension headers (hop-by-hop,
+ * routing, fragment, destination options, AH). Transport: TCP, UDP.
+ * A packet that cannot be decoded is counted by reason, never fatal. */
+#ifndef AS_DECODE_H
+#define AS_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reasons a packet was not (fully) decoded, counted per run. */
+enum decode_reason {
+	DEC_OK = 0,
+	DEC_LINK_TRUNCATED,	/* shorter than its link header */
+	DEC_LINK_UNSUPPORTED,	/* link type we do not decode */
+	DEC_ETHERTYPE_OTHER,	/* not IP (ARP, LLDP, ...): not an error, just skipped */
+	DEC_VLAN_TOO_DEEP,	/* more tags than AS_MAX_ENCAP_DEPTH */
+	DEC_IP4_TRUNCATED,
+	DEC_IP4_BAD_HEADER,	/* version/IHL/total length inconsistent */
+	DEC_IP4_FRAGMENT,	/* non-first fragment or MF set: not reassembled */
+	DEC_IP6_TRUNCATED,
+	DEC_IP6_BAD_EXT,	/* extension header chain runs past the packet */
+	DEC_IP6_FRAGMENT,
+	DEC_TCP_TRUNCATED,
+	DEC_TCP_BAD_OFFSET,	/* data offset < 5 or past the segment */
+	DEC_UDP_TRUNCATED,
+	DEC_UDP_BAD_LENGTH,
+	DEC_L4_OTHER,		/* ICMP, SCTP, ...: not an error, just skipped */
+	DEC_REASON_COUNT
+};
+
+const char *decode_reason_name(enum decode_reason r);
+
+struct decoded {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t l4proto;	/* 6 TCP, 17 UDP */
+	uint8_t src_ip[16];	/* IPv4 in the first 4 bytes, rest zero */
+	uint8_t dst_ip[16];
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint8_t src_mac[6];	/* zero when the link layer has none */
+	uint8_t dst_mac[6];
+	bool has_mac;
+	uint16_t vlan;		/* outermost VLAN id, 0 when untagged */
+	uint8_t tcp_flags;	/* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
+	uint32_t seq;
+	uint32_t ack;
+	const uint8_t *payload;	/* view into the frame */
+	size_t payload_len;	/* bounded by the IP length and the captured length */
+	size_t ip_len;		/* IP total length as declared (for byte counters) */
+};
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/* Decodes one frame of pcap link type `dlt` (DLT_* / LINKTYPE_* value).
+ * Returns DEC_OK with *out filled, or the reason it stopped. */
+enum decode_reason decode_packet(int dlt, const uint8_t *frame, size_t caplen, struct decoded *out);
+
+#endif

@@ -1,0 +1,57 @@
+/* sig.h — signature rules: AI services, client software, API shapes.
+ *
+ * Rules are data (signatures/*.yaml), loaded with libyaml into a read-only
+ * matcher that any thread may query. Load errors are `file:line: problem`.
+ * The matcher is handed file paths, never the config. */
+#ifndef AS_SIG_H
+#define AS_SIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct sig_db;
+
+/* An AI service: a provider API, a consumer app, a platform. */
+struct sig_service {
+	const char *id;	      /* "openai-api" */
+	const char *name;     /* "OpenAI API" */
+	const char *category; /* llm-api, ai-chat, ai-coding, ai-platform, ai-search, ... */
+	const char *provider; /* gen_ai.provider.name value, e.g. "openai"; NULL if none */
+	const char *vendor;   /* "OpenAI" */
+};
+
+/* Client software recognised from HTTP headers or a JA4. */
+struct sig_client_match {
+	const char *name;     /* "openai-node" */
+	char version[64];     /* "6.9.1", empty when unknown */
+	const char *kind;     /* agent kind hint: llm-api-client, ai-app, ... (may be NULL) */
+};
+
+/* A request recognised as an AI API call by its shape (method + path). */
+struct sig_endpoint {
+	const char *api;       /* api family: "openai", "anthropic", "ollama", "gemini", ... */
+	const char *operation; /* gen_ai.operation.name: "chat", "embeddings", "generate_content", ... */
+	bool model_listing;    /* /v1/models, /api/tags */
+};
+
+/* Loads every *.yaml file of dir (sorted by name). On error writes
+ * "file:line: problem" into err and returns AS_ERR_CONFIG. */
+AS_MUST_CHECK int sig_load_dir(const char *dir, struct sig_db **out, char *err, size_t errsz);
+AS_MUST_CHECK int sig_load_files(const char *const *paths, size_t n, struct sig_db **out, char *err,
+				 size_t errsz);
+void sig_free(struct sig_db *db);
+size_t sig_service_count(const struct sig_db *db);
+
+/* Domain (SNI, Host, DNS name): exact or any parent domain listed. */
+const struct sig_service *sig_match_domain(const struct sig_db *db, const char *domain);
+/* Header name/value pairs (lower-case names) incl. user-agent. */
+bool sig_match_client(const struct sig_db *db, const char *user_agent, const char *const *hdr_names,
+		      const char *const *hdr_values, size_t n_hdrs, struct sig_client_match *out);
+bool sig_match_ja4(const struct sig_db *db, const char *ja4, struct sig_client_match *out);
+/* Method and path (no query). */
+bool sig_match_endpoint(const struct sig_db *db, const char *method, const char *path,
+			struct sig_endpoint *out);
+
+#endif

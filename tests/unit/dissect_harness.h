@@ -1,0 +1,123 @@
+/* dissect_harness.h — shared helpers for dissector unit tests: collect the
+ * observations a dissector emits, and check that splitting a stream at every
+ * byte offset yields exactly the observations of the unsplit stream. */
+#ifndef AS_DISSECT_HARNESS_H
+#define AS_DISSECT_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dissector.h"
+
+struct obs_log {
+	struct observation *v;
+	size_t n, alloc;
+};
+
+static void obs_log_emit(void *user, const struct observation *o)
+{
+	struct obs_log *log = user;
+	if (log->n == log->alloc) {
+		log->alloc = log->alloc ? log->alloc * 2 : 8;
+		log->v = realloc(log->v, log->alloc * sizeof *log->v);
+		assert_non_null(log->v);
+	}
+	log->v[log->n++] = *o;
+}
+
+static void obs_log_free(struct obs_log *log)
+{
+	free(log->v);
+	memset(log, 0, sizeof *log);
+}
+
+/* One direction's bytes of a conversation, fed in order. */
+struct feed {
+	enum dissect_dir dir;
+	const uint8_t *data;
+	size_t len;
+};
+
+static const uint8_t harness_salt[] = "aisensor-test-salt";
+
+static struct dissect_ctx harness_ctx(struct obs_log *log)
+{
+	struct dissect_ctx ctx = {.ts_us = 1700000000000000ULL,
+				  .salt = harness_salt,
+				  .salt_len = sizeof harness_salt - 1,
+				  .emit = obs_log_emit,
+				  .user = log};
+	return ctx;
+}
+
+/* Feeds the conversation; feed `split` (or none when split_at == SIZE_MAX)
+ * is delivered in two calls cut at split_at. */
+static void harness_run(const struct dissector *d, const struct feed *f, size_t n, size_t split,
+			size_t split_at, struct obs_log *log)
+{
+	struct dissect_ctx ctx = harness_ctx(log);
+	void *st = d->state_new();
+	assert_non_null(st);
+	int done = 0;
+	for (size_t i = 0; i < n && !done; i++) {
+		if (i == split && split_at != SIZE_MAX) {
+			int r = d->parse(st, f[i].dir, f[i].data, split_at, &ctx);
+			if (r == DISSECT_MORE)
+				r = d->parse(st, f[i].dir, f[i].data + split_at, f[i].len - split_at, &ctx);
+			done = r != DISSECT_MORE;
+		} else {
+			done = d->parse(st, f[i].dir, f[i].data, f[i].len, &ctx) != DISSECT_MORE;
+		}
+	}
+	d->state_free(st);
+}
+
+/* Asserts that every split of every feed gives the unsplit observations;
+ * returns the unsplit log for further assertions (caller frees). */
+static struct obs_log harness_split_invariant(const struct dissector *d, const struct feed *f, size_t n)
+{
+	struct obs_log whole = {0};
+	harness_run(d, f, n, SIZE_MAX, SIZE_MAX, &whole);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t at = 1; at < f[i].len; at++) {
+			struct obs_log part = {0};
+			harness_run(d, f, n, i, at, &part);
+			if (part.n != whole.n)
+				fail_msg("%s: feed %zu split at %zu: %zu observations, want %zu", d->name, i, at,
+					 part.n, whole.n);
+			for (size_t k = 0; k < whole.n; k++)
+				if (memcmp(&part.v[k], &whole.v[k], sizeof whole.v[k]) != 0)
+					fail_msg("%s: feed %zu split at %zu: observation %zu differs", d->name, i,
+						 at, k);
+			obs_log_free(&part);
+		}
+	}
+	return whole;
+}
+
+/* Reads a whole file (test data) into a malloc'd buffer. */
+static uint8_t *harness_read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	long sz = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	uint8_t *buf = malloc(sz > 0 ? (size_t)sz : 1);
+	if (buf && sz > 0 && fread(buf, 1, (size_t)sz, fp) != (size_t)sz) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	*len = sz > 0 ? (size_t)sz : 0;
+	return buf;
+}
+
+#endif
