@@ -49,6 +49,8 @@ struct decoded {
 	uint8_t tcp_flags;	/* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
 	uint32_t seq;
 	uint32_t ack;
+	const uint8_t *l3;	/* view of the IP header onwards (for nDPI) */
+	size_t l3_len;		/* bounded by the IP length and the captured length */
 	const uint8_t *payload;	/* view into the frame */
 	size_t payload_len;	/* bounded by the IP length and the captured length */
 	size_t ip_len;		/* IP total length as declared (for byte counters) */

@@ -1,3 +1,303 @@
-/* main.c — aisensor command line (placeholder until the pipeline lands). */
+/* main.c — the aisensor command line (contract in DESIGN.md). */
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { puts("aisensor " AS_VERSION); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agents.h"
+#include "capture.h"
+#include "config.h"
+#include "limits.h"
+#include "pipeline.h"
+#include "report.h"
+#include "sig.h"
+#include "sink.h"
+
+#ifndef AS_SIG_DIR_INSTALLED
+#define AS_SIG_DIR_INSTALLED "/usr/local/share/aisensor/signatures"
+#endif
+#ifndef AS_SIG_DIR_SOURCE
+#define AS_SIG_DIR_SOURCE "signatures"
+#endif
+
+/* Used only when the config sets no salt: fingerprints then match across
+ * deployments that also left it unset, so `check` warns about it. */
+static const char default_salt[] = "aisensor-default-salt-change-me";
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: every capture in it; -: stdin)\n"
+		"       aisensor check -c FILE                   validate the config and the signatures\n"
+		"options:\n"
+		"  -c FILE            config (YAML); without it, built-in defaults and installed signatures\n"
+		"  -w N               worker threads (default 1)\n"
+		"  -f 'BPF'           capture filter\n"
+		"  -s DIR             signatures directory (overrides the config)\n"
+		"  --events FILE      JSON lines events ('-' = stdout)\n"
+		"  --inventory FILE   agent inventory JSON at the end of the replay ('-' = stdout)\n"
+		"  -q                 no terminal summary and no progress line\n"
+		"  -h, --help         this help;  -V, --version  the version\n"
+		"With no output option, a replay prints the agent table to the terminal.\n");
+}
+
+static int dir_exists(const char *p)
+{
+	struct stat st;
+	return p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *signature_dir(const struct sensor_config *c)
+{
+	if (c->signatures_dir)
+		return c->signatures_dir;
+	if (dir_exists(AS_SIG_DIR_INSTALLED))
+		return AS_SIG_DIR_INSTALLED;
+	return AS_SIG_DIR_SOURCE;
+}
+
+static int load_signatures(const struct sensor_config *c, struct sig_db **db)
+{
+	char err[1024];
+	const char *dir = signature_dir(c);
+	if (sig_load_dir(dir, db, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: signatures: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_salt(struct sensor_config *c)
+{
+	if (!c->salt_file || c->salt)
+		return 0;
+	FILE *f = fopen(c->salt_file, "rb");
+	char buf[512];
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (!f || n == 0) {
+		fprintf(stderr, "aisensor: privacy.salt_file %s: missing or empty\n", c->salt_file);
+		return -1;
+	}
+	buf[n] = '\0';
+	config_set_str(&c->salt, buf);
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *cfg_path = NULL;
+	int opt;
+	optind = 1;
+	while ((opt = getopt(argc, argv, "c:")) != -1) {
+		if (opt == 'c')
+			cfg_path = optarg;
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	struct sensor_config c;
+	config_defaults(&c);
+	char err[1024];
+	if (cfg_path && config_load(cfg_path, &c, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		config_free(&c);
+		return 1;
+	}
+	struct sig_db *db = NULL;
+	int rc = 0;
+	if (load_signatures(&c, &db) < 0 || read_salt(&c) < 0)
+		rc = 1;
+	if (!rc) {
+		printf("%s: ok; signatures %s: %zu services\n", cfg_path ? cfg_path : "(defaults)", signature_dir(&c),
+		       sig_service_count(db));
+		if (!c.salt)
+			printf("warning: privacy.salt is not set: credential fingerprints use the built-in salt\n");
+	}
+	sig_free(db);
+	config_free(&c);
+	return rc;
+}
+
+struct event_fanout {
+	struct sink sinks[4];
+	size_t n;
+};
+
+static void on_event(void *user, const char *json, size_t len)
+{
+	struct event_fanout *fo = user;
+	sink_event(fo->sinks, fo->n, json, len);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+
+	enum { OPT_EVENTS = 256, OPT_INVENTORY };
+	static const struct option longopts[] = {
+		{"events", required_argument, NULL, OPT_EVENTS},
+		{"inventory", required_argument, NULL, OPT_INVENTORY},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *cfg_path = NULL, *inputs_arg[AS_MAX_INPUTS];
+	size_t n_inputs_arg = 0;
+	const char *opt_filter = NULL, *opt_events = NULL, *opt_inventory = NULL, *opt_sigdir = NULL;
+	long opt_workers = 0;
+	int quiet = 0, opt;
+	while ((opt = getopt_long(argc, argv, "r:c:w:f:s:qhVi:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (n_inputs_arg == AS_MAX_INPUTS) {
+				fprintf(stderr, "aisensor: at most %d -r options\n", AS_MAX_INPUTS);
+				return 2;
+			}
+			inputs_arg[n_inputs_arg++] = optarg;
+			break;
+		case 'i':
+			fprintf(stderr, "aisensor: live capture (-i) is not in this build yet; replay captures with -r\n");
+			return 2;
+		case 'c': cfg_path = optarg; break;
+		case 'w': {
+			char *end;
+			opt_workers = strtol(optarg, &end, 10);
+			if (*end || opt_workers < 1 || opt_workers > AS_MAX_WORKERS) {
+				fprintf(stderr, "aisensor: -w takes 1..%d\n", AS_MAX_WORKERS);
+				return 2;
+			}
+			break;
+		}
+		case 'f': opt_filter = optarg; break;
+		case 's': opt_sigdir = optarg; break;
+		case 'q': quiet = 1; break;
+		case OPT_EVENTS: opt_events = optarg; break;
+		case OPT_INVENTORY: opt_inventory = optarg; break;
+		case 'V': printf("aisensor %s\n", AS_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc || n_inputs_arg == 0) {
+		if (optind < argc)
+			fprintf(stderr, "aisensor: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+
+	struct sensor_config c;
+	config_defaults(&c);
+	char err[1024];
+	if (cfg_path && config_load(cfg_path, &c, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (opt_workers)
+		c.workers = (uint64_t)opt_workers;
+	if (opt_filter)
+		config_set_str(&c.filter, opt_filter);
+	if (opt_sigdir)
+		config_set_str(&c.signatures_dir, opt_sigdir);
+	if (opt_events)
+		config_set_str(&c.events_path, opt_events);
+	if (opt_inventory)
+		config_set_str(&c.inventory_path, opt_inventory);
+	if (!c.name)
+		config_set_str(&c.name, "aisensor");
+	if (read_salt(&c) < 0)
+		return 1;
+
+	struct sig_db *db = NULL;
+	if (load_signatures(&c, &db) < 0)
+		return 1;
+
+	char **inputs = NULL;
+	size_t n_inputs = 0;
+	for (size_t i = 0; i < n_inputs_arg; i++)
+		if (capture_expand_path(inputs_arg[i], &inputs, &n_inputs, err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: %s\n", err);
+			return 1;
+		}
+
+	struct event_fanout fo = {.n = 0};
+	if (c.events_path) {
+		if (jsonl_open(c.events_path, &fo.sinks[fo.n], err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: %s\n", err);
+			return 1;
+		}
+		fo.n++;
+	}
+	struct agents_config ac = {.sigs = db, .sensor_name = c.name, .event = on_event, .event_user = &fo};
+	struct agents *agents = agents_new(&ac);
+	if (!agents) {
+		fprintf(stderr, "aisensor: out of memory\n");
+		return 1;
+	}
+	const char *salt = c.salt ? c.salt : default_salt;
+	struct pipeline_config pc = {.inputs = inputs,
+				     .n_inputs = n_inputs,
+				     .bpf = c.filter,
+				     .workers = (unsigned)c.workers,
+				     .max_flows = c.max_flows,
+				     .idle_tcp_s = (uint32_t)c.idle_tcp_s,
+				     .idle_tcp_closed_s = (uint32_t)c.idle_tcp_closed_s,
+				     .idle_udp_s = (uint32_t)c.idle_udp_s,
+				     .salt = (const uint8_t *)salt,
+				     .salt_len = strlen(salt),
+				     .progress = !quiet && isatty(STDERR_FILENO),
+				     .agents = agents};
+	struct pipeline_stats ps;
+	int r = pipeline_run(&pc, &ps, err, sizeof err);
+	int rc = 0;
+	if (r < 0 && ps.frames == 0 && ps.inputs_failed == n_inputs)
+		rc = 1; /* nothing could be read at all */
+	else if (r < 0)
+		rc = 3; /* partial: some input unreadable */
+
+	sink_close_all(fo.sinks, fo.n);
+	for (size_t i = 0; i < fo.n; i++)
+		if (fo.sinks[i].failed) {
+			fprintf(stderr, "aisensor: events: %llu write(s) failed\n", (unsigned long long)fo.sinks[i].failed);
+			rc = rc ? rc : 1;
+		}
+
+	struct report_meta meta = {c.name, inputs, n_inputs, sig_service_count(db)};
+	if (c.inventory_path) {
+		struct jw w;
+		jw_init(&w, true);
+		report_inventory(agents, &ps, &meta, &w);
+		jw_newline(&w);
+		if (w.oom || export_file_atomic(c.inventory_path, w.buf, w.len, err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: inventory: %s\n", w.oom ? "out of memory" : err);
+			rc = rc ? rc : 1;
+		}
+		jw_free(&w);
+	}
+	/* The table goes to the terminal unless an output took stdout. */
+	int stdout_taken = (c.events_path && !strcmp(c.events_path, "-")) ||
+			   (c.inventory_path && !strcmp(c.inventory_path, "-"));
+	if (!quiet) {
+		FILE *out = stdout_taken ? stderr : stdout;
+		if (!c.events_path && !c.inventory_path)
+			report_table(agents, out);
+		else
+			report_table(agents, stderr);
+		report_stats(agents, &ps, stderr);
+	}
+
+	agents_free(agents);
+	sig_free(db);
+	for (size_t i = 0; i < n_inputs; i++)
+		free(inputs[i]);
+	free(inputs);
+	config_free(&c);
+	return rc;
+}

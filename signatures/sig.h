@@ -1,6 +1,6 @@
 /* sig.h — signature rules: AI services, client software, API shapes.
  *
- * Rules are data (signatures/*.yaml), loaded with libyaml into a read-only
+ * Rules are data (signatures/NAME.yaml), loaded with libyaml into a read-only
  * matcher that any thread may query. Load errors are `file:line: problem`.
  * The matcher is handed file paths, never the config. */
 #ifndef AS_SIG_H
@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "limits.h"
 
 struct sig_db;
 
@@ -34,6 +35,7 @@ struct sig_endpoint {
 	const char *api;       /* api family: "openai", "anthropic", "ollama", "gemini", ... */
 	const char *operation; /* gen_ai.operation.name: "chat", "embeddings", "generate_content", ... */
 	bool model_listing;    /* /v1/models, /api/tags */
+	char model[AS_STR];    /* model named in the path (Gemini, Azure deployment), else "" */
 };
 
 /* Loads every *.yaml file of dir (sorted by name). On error writes

@@ -1,0 +1,1247 @@
+/* agents.c — the aggregator (see agents.h).
+ *
+ * Evidence arrives as worker messages in packet order. A flow becomes an
+ * "AI flow" when a TLS ClientHello, an HTTP request or the DNS name of its
+ * server matches a signature; the flow then links a client agent (and, for
+ * self-hosted model servers, a server agent). Agent identity follows
+ * DESIGN.md: sha256(host_key | kind | client_identity)[:16]. */
+#include "agents.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+#include "hmap.h"
+#include "limits.h"
+
+/* ---- records ---- */
+
+struct dest {
+	char service[64];
+	char service_name[96];
+	char category[24];
+	char provider[32];
+	char api[24];
+	char endpoint[AS_STR + 8];
+	char ip[48];
+	uint16_t port;
+	bool tls;
+	uint64_t flows, bytes, requests, input_tokens, output_tokens;
+	struct strset models, operations;
+};
+
+struct cred {
+	char type[16];
+	char where[32];
+	bool cleartext;
+	char fp[AS_FP_HEX + 1];
+};
+
+struct agent {
+	char id[17];
+	char kind[20];
+	char identity[AS_STR + 8];
+	char sw_name[64];
+	char sw_version[64];
+	char ip[48];
+	char mac[18];
+	uint64_t first_us, last_us;
+	uint64_t flows;
+	uint64_t first_flow_us;
+	char first_flow[160];
+	struct strset user_agents, ja3, ja4, risks;
+	struct dest *dests;
+	size_t n_dests;
+	struct cred *creds;
+	size_t n_creds;
+	/* llm-server only */
+	char api[24];
+	char listen[64];
+	char server_header[AS_STR];
+	uint64_t requests, input_tokens, output_tokens;
+	struct strset served_models, served_ops, clients;
+};
+
+#define MAX_PENDING 8
+
+/* A request waiting for its response. */
+struct pending {
+	struct obs_http_request req;
+	uint64_t ts_us;
+	struct sig_endpoint ep;
+	bool has_ep;
+	const struct sig_service *svc;
+	char domain[AS_STR];
+	struct sig_client_match client;
+	bool has_client;
+};
+
+struct aflow {
+	struct flow_ref ref;
+	char domain[AS_STR]; /* SNI, Host or DNS name of the server */
+	const struct sig_service *svc;
+	bool tls;
+	char ja3[33], ja4[40];
+	struct agent *client;
+	size_t client_dest;
+	struct agent *server;
+	bool counted;	     /* flows counter bumped */
+	struct pending *q[MAX_PENDING];
+	size_t nq;
+};
+
+struct dns_entry {
+	char name[AS_DNS_MAX_NAME];
+	uint64_t expires_us;
+};
+
+struct agents {
+	struct agents_config cfg;
+	struct agents_stats st;
+	struct hmap agents;  /* id -> agent */
+	struct hmap flows;   /* flow key -> aflow */
+	struct hmap dns;     /* family+ip -> dns_entry */
+	struct agent **sorted;
+	struct jw ev;
+};
+
+/* ---- small helpers ---- */
+
+static void ip_str(uint8_t family, const uint8_t *ip, char *out, size_t n)
+{
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, out, (socklen_t)n))
+		snprintf(out, n, "?");
+}
+
+static void mac_str(const uint8_t *m, char *out)
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static bool mac_zero(const uint8_t *m)
+{
+	static const uint8_t z[6];
+	return memcmp(m, z, 6) == 0;
+}
+
+static void copy(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
+
+struct flow_key {
+	uint8_t family, l4proto;
+	uint16_t cli_port, srv_port;
+	uint8_t cli_ip[16], srv_ip[16];
+	uint64_t start_us;
+};
+
+static struct flow_key key_of(const struct flow_ref *r)
+{
+	struct flow_key k;
+	memset(&k, 0, sizeof k);
+	k.family = r->family;
+	k.l4proto = r->l4proto;
+	k.cli_port = r->cli_port;
+	k.srv_port = r->srv_port;
+	memcpy(k.cli_ip, r->cli_ip, 16);
+	memcpy(k.srv_ip, r->srv_ip, 16);
+	k.start_us = r->start_us;
+	return k;
+}
+
+static const char *kind_for(const struct sig_service *s)
+{
+	if (!s || !s->category)
+		return "llm-api-client";
+	if (!strcmp(s->category, "llm-api") || !strcmp(s->category, "ai-platform"))
+		return "llm-api-client";
+	return "ai-app";
+}
+
+static const char *cred_where_name(uint8_t w)
+{
+	switch (w) {
+	case CRED_AUTH_BEARER: return "authorization-bearer";
+	case CRED_AUTH_BASIC: return "authorization-basic";
+	case CRED_AUTH_OTHER: return "authorization-other";
+	case CRED_X_API_KEY: return "x-api-key";
+	case CRED_API_KEY: return "api-key";
+	case CRED_X_GOOG_API_KEY: return "x-goog-api-key";
+	case CRED_QUERY_KEY: return "query-key";
+	case CRED_COOKIE: return "cookie";
+	}
+	return "unknown";
+}
+
+static const char *cred_type_name(uint8_t t)
+{
+	switch (t) {
+	case CRED_T_API_KEY: return "api-key";
+	case CRED_T_JWT: return "jwt";
+	case CRED_T_TOKEN: return "bearer-token";
+	case CRED_T_PASSWORD: return "password";
+	case CRED_T_COOKIE: return "cookie";
+	}
+	return "unknown";
+}
+
+/* ---- DNS cache ---- */
+
+static size_t dns_key(uint8_t family, const uint8_t *ip, uint8_t out[17])
+{
+	out[0] = family;
+	memcpy(out + 1, ip, 16);
+	return 17;
+}
+
+static void dns_learn(struct agents *a, const struct obs_dns *d, uint64_t now)
+{
+	for (size_t i = 0; i < d->n_answers && i < AS_DNS_MAX_ANSWERS; i++) {
+		const struct obs_dns_answer *an = &d->answers[i];
+		uint8_t k[17];
+		size_t kl = dns_key(an->family, an->addr, k);
+		struct dns_entry *e = hmap_get(&a->dns, k, kl);
+		if (!e) {
+			if (a->dns.count >= AS_DNS_CACHE_ENTRIES) {
+				a->st.dns_cache_evictions++;
+				continue;
+			}
+			e = calloc(1, sizeof *e);
+			int oom = 0;
+			if (!e || (hmap_put(&a->dns, k, kl, e, &oom), oom)) {
+				free(e);
+				continue;
+			}
+		}
+		uint32_t ttl = an->ttl;
+		if (ttl < AS_DNS_CACHE_MIN_TTL_S)
+			ttl = AS_DNS_CACHE_MIN_TTL_S;
+		if (ttl > AS_DNS_CACHE_MAX_TTL_S)
+			ttl = AS_DNS_CACHE_MAX_TTL_S;
+		copy(e->name, sizeof e->name, d->qname);
+		e->expires_us = now + (uint64_t)ttl * 1000000;
+		a->st.dns_answers++;
+	}
+}
+
+static const char *dns_name(struct agents *a, uint8_t family, const uint8_t *ip, uint64_t now)
+{
+	uint8_t k[17];
+	size_t kl = dns_key(family, ip, k);
+	struct dns_entry *e = hmap_get(&a->dns, k, kl);
+	return (e && e->expires_us >= now) ? e->name : NULL;
+}
+
+/* ---- agents ---- */
+
+static struct agent *agent_get(struct agents *a, const struct flow_ref *r, bool client_side, const char *kind,
+			       const char *identity, uint64_t ts, bool *created)
+{
+	char ip[48];
+	ip_str(r->family, client_side ? r->cli_ip : r->srv_ip, ip, sizeof ip);
+	/* host_key: the IP until the host table knows a durable identity. */
+	char idsrc[512];
+	int n = snprintf(idsrc, sizeof idsrc, "%s|%s|%s", ip, kind, identity);
+	char id[17];
+	as_sha256_hex(idsrc, (size_t)(n < (int)sizeof idsrc ? n : (int)sizeof idsrc - 1), id, 16);
+	*created = false;
+	struct agent *ag = hmap_get(&a->agents, id, 16);
+	if (ag) {
+		if (ts < ag->first_us)
+			ag->first_us = ts;
+		if (ts > ag->last_us)
+			ag->last_us = ts;
+		return ag;
+	}
+	if (a->agents.count >= AS_MAX_AGENTS) {
+		a->st.agents_capped++;
+		return NULL;
+	}
+	ag = calloc(1, sizeof *ag);
+	if (!ag)
+		return NULL;
+	memcpy(ag->id, id, 17);
+	copy(ag->kind, sizeof ag->kind, kind);
+	copy(ag->identity, sizeof ag->identity, identity);
+	copy(ag->ip, sizeof ag->ip, ip);
+	const uint8_t *mac = client_side ? r->cli_mac : r->srv_mac;
+	if (r->has_mac && !mac_zero(mac))
+		mac_str(mac, ag->mac);
+	ag->first_us = ag->last_us = ts;
+	ag->first_flow_us = UINT64_MAX;
+	int oom = 0;
+	hmap_put(&a->agents, id, 16, ag, &oom);
+	if (oom) {
+		free(ag);
+		return NULL;
+	}
+	*created = true;
+	return ag;
+}
+
+static void agent_free(struct agent *ag)
+{
+	for (size_t i = 0; i < ag->n_dests; i++) {
+		strset_free(&ag->dests[i].models);
+		strset_free(&ag->dests[i].operations);
+	}
+	free(ag->dests);
+	free(ag->creds);
+	strset_free(&ag->user_agents);
+	strset_free(&ag->ja3);
+	strset_free(&ag->ja4);
+	strset_free(&ag->risks);
+	strset_free(&ag->served_models);
+	strset_free(&ag->served_ops);
+	strset_free(&ag->clients);
+	free(ag);
+}
+
+static void agent_flow(struct agent *ag, const struct flow_ref *r)
+{
+	ag->flows++;
+	if (r->start_us < ag->first_flow_us) {
+		char c[48], s[48];
+		ip_str(r->family, r->cli_ip, c, sizeof c);
+		ip_str(r->family, r->srv_ip, s, sizeof s);
+		ag->first_flow_us = r->start_us;
+		bool v6 = r->family == 6;
+		snprintf(ag->first_flow, sizeof ag->first_flow, "%s %s%s%s:%u -> %s%s%s:%u",
+			 r->l4proto == 6 ? "tcp" : "udp", v6 ? "[" : "", c, v6 ? "]" : "", r->cli_port,
+			 v6 ? "[" : "", s, v6 ? "]" : "", r->srv_port);
+	}
+	if (r->start_us < ag->first_us)
+		ag->first_us = r->start_us;
+}
+
+static size_t dest_get(struct agent *ag, const struct sig_service *svc, const char *api, const char *endpoint,
+		       const struct flow_ref *r, bool tls)
+{
+	const char *service = svc ? svc->id : api;
+	for (size_t i = 0; i < ag->n_dests; i++)
+		if (!strcmp(ag->dests[i].service, service) && !strcmp(ag->dests[i].endpoint, endpoint) &&
+		    ag->dests[i].tls == tls)
+			return i;
+	if (ag->n_dests >= AS_AGENT_MAX_DESTS)
+		return SIZE_MAX;
+	struct dest *nd = realloc(ag->dests, (ag->n_dests + 1) * sizeof *nd);
+	if (!nd)
+		return SIZE_MAX;
+	ag->dests = nd;
+	struct dest *d = &nd[ag->n_dests];
+	memset(d, 0, sizeof *d);
+	copy(d->service, sizeof d->service, service);
+	copy(d->service_name, sizeof d->service_name, svc ? svc->name : "");
+	copy(d->category, sizeof d->category, svc ? svc->category : "llm-server");
+	copy(d->provider, sizeof d->provider, svc ? svc->provider : "");
+	copy(d->api, sizeof d->api, api);
+	copy(d->endpoint, sizeof d->endpoint, endpoint);
+	ip_str(r->family, r->srv_ip, d->ip, sizeof d->ip);
+	d->port = r->srv_port;
+	d->tls = tls;
+	return ag->n_dests++;
+}
+
+static void agent_cred(struct agent *ag, const struct obs_credential *c, bool cleartext)
+{
+	const char *type = cred_type_name(c->type), *where = cred_where_name(c->where);
+	for (size_t i = 0; i < ag->n_creds; i++)
+		if (!strcmp(ag->creds[i].fp, c->fingerprint) && !strcmp(ag->creds[i].where, where))
+			return;
+	if (ag->n_creds >= AS_AGENT_MAX_SET)
+		return;
+	struct cred *nc = realloc(ag->creds, (ag->n_creds + 1) * sizeof *nc);
+	if (!nc)
+		return;
+	ag->creds = nc;
+	struct cred *k = &nc[ag->n_creds++];
+	memset(k, 0, sizeof *k);
+	copy(k->type, sizeof k->type, type);
+	copy(k->where, sizeof k->where, where);
+	copy(k->fp, sizeof k->fp, c->fingerprint);
+	k->cleartext = cleartext;
+	if (cleartext)
+		strset_add(&ag->risks, "cleartext-credential", AS_AGENT_MAX_SET);
+	if (c->type == CRED_T_API_KEY)
+		strset_add(&ag->risks, "static-api-key", AS_AGENT_MAX_SET);
+	if (c->where == CRED_QUERY_KEY)
+		strset_add(&ag->risks, "credential-in-url", AS_AGENT_MAX_SET);
+}
+
+/* ---- events ---- */
+
+static void ev_begin(struct agents *a, const char *action, const char *dataset, uint64_t ts)
+{
+	struct jw *w = &a->ev;
+	jw_reset(w);
+	jw_obj_begin(w, NULL);
+	jw_time(w, "@timestamp", ts);
+	jw_obj_begin(w, "event");
+	jw_str(w, "kind", "event");
+	jw_arr_begin(w, "category");
+	jw_str(w, NULL, "network");
+	jw_arr_end(w);
+	jw_str(w, "action", action);
+	jw_str(w, "dataset", dataset);
+	jw_str(w, "module", "aisensor");
+	jw_obj_end(w);
+	jw_obj_begin(w, "observer");
+	jw_str(w, "name", a->cfg.sensor_name);
+	jw_str(w, "type", "sensor");
+	jw_str(w, "product", "aisensor");
+	jw_str(w, "version", AS_VERSION);
+	jw_obj_end(w);
+}
+
+static void ev_flow(struct agents *a, const struct flow_ref *r, const char *domain, const char *protocol)
+{
+	struct jw *w = &a->ev;
+	char ip[48];
+	jw_obj_begin(w, "source");
+	ip_str(r->family, r->cli_ip, ip, sizeof ip);
+	jw_str(w, "ip", ip);
+	jw_u64(w, "port", r->cli_port);
+	if (r->has_mac && !mac_zero(r->cli_mac)) {
+		char m[18];
+		mac_str(r->cli_mac, m);
+		jw_str(w, "mac", m);
+	}
+	jw_obj_end(w);
+	jw_obj_begin(w, "destination");
+	ip_str(r->family, r->srv_ip, ip, sizeof ip);
+	jw_str(w, "ip", ip);
+	jw_u64(w, "port", r->srv_port);
+	jw_str_opt(w, "domain", domain);
+	jw_obj_end(w);
+	jw_obj_begin(w, "network");
+	jw_str(w, "transport", r->l4proto == 6 ? "tcp" : "udp");
+	jw_str(w, "type", r->family == 6 ? "ipv6" : "ipv4");
+	jw_str_opt(w, "protocol", protocol);
+	jw_obj_end(w);
+}
+
+static void ev_agent(struct jw *w, const struct agent *ag)
+{
+	jw_obj_begin(w, "agent");
+	jw_str(w, "id", ag->id);
+	jw_str(w, "kind", ag->kind);
+	jw_obj_begin(w, "software");
+	jw_str(w, "name", ag->sw_name[0] ? ag->sw_name : "unknown");
+	jw_str_opt(w, "version", ag->sw_version);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static void ev_service(struct jw *w, const struct dest *d)
+{
+	jw_obj_begin(w, "service");
+	jw_str(w, "id", d->service);
+	jw_str_opt(w, "name", d->service_name);
+	jw_str(w, "category", d->category);
+	jw_obj_end(w);
+}
+
+static void ev_end(struct agents *a)
+{
+	struct jw *w = &a->ev;
+	jw_obj_end(w);
+	a->st.events++;
+	if (a->cfg.event && !w->oom)
+		a->cfg.event(a->cfg.event_user, w->buf, w->len);
+}
+
+static void emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r, const char *domain,
+			    const struct dest *d, uint64_t ts)
+{
+	ev_begin(a, "agent-discovered", "aisensor.agent", ts);
+	struct jw *w = &a->ev;
+	ev_flow(a, r, domain, NULL);
+	jw_obj_begin(w, "aisensor");
+	ev_agent(w, ag);
+	if (d)
+		ev_service(w, d);
+	jw_obj_end(w);
+	ev_end(a);
+}
+
+/* ---- linking flows to agents ---- */
+
+static struct aflow *aflow_get(struct agents *a, const struct flow_ref *r, bool create)
+{
+	struct flow_key k = key_of(r);
+	struct aflow *f = hmap_get(&a->flows, &k, sizeof k);
+	if (f || !create)
+		return f;
+	f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->ref = *r;
+	int oom = 0;
+	hmap_put(&a->flows, &k, sizeof k, f, &oom);
+	if (oom) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Links the flow to its client agent (created on first sight). */
+static struct agent *link_client(struct agents *a, struct aflow *f, const struct sig_service *svc, const char *api,
+				 const char *kind, const char *identity, const char *sw_name, const char *sw_version,
+				 uint64_t ts)
+{
+	bool created;
+	struct agent *ag = agent_get(a, &f->ref, true, kind, identity, ts, &created);
+	if (!ag)
+		return NULL;
+	if (sw_name && *sw_name && !ag->sw_name[0])
+		copy(ag->sw_name, sizeof ag->sw_name, sw_name);
+	if (sw_version && *sw_version && (!ag->sw_version[0] || strcmp(sw_version, ag->sw_version) > 0))
+		copy(ag->sw_version, sizeof ag->sw_version, sw_version);
+	char endpoint[AS_STR + 8];
+	if (f->domain[0])
+		snprintf(endpoint, sizeof endpoint, "%s:%u", f->domain, f->ref.srv_port);
+	else {
+		char ip[48];
+		ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
+		snprintf(endpoint, sizeof endpoint, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip, f->ref.srv_port);
+	}
+	size_t di = dest_get(ag, svc, api, endpoint, &f->ref, f->tls);
+	if (f->client != ag || f->client_dest != di) {
+		f->client = ag;
+		f->client_dest = di;
+		if (di != SIZE_MAX)
+			ag->dests[di].flows++;
+		if (!f->counted) {
+			agent_flow(ag, &f->ref);
+			f->counted = true;
+		}
+	}
+	if (f->ja3[0])
+		strset_add(&ag->ja3, f->ja3, AS_AGENT_MAX_SET);
+	if (f->ja4[0])
+		strset_add(&ag->ja4, f->ja4, AS_AGENT_MAX_SET);
+	if (created)
+		emit_discovered(a, ag, &f->ref, f->domain, di != SIZE_MAX ? &ag->dests[di] : NULL, ts);
+	return ag;
+}
+
+static void on_flow_start(struct agents *a, const struct msg_flow *m)
+{
+	const char *name = dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
+	if (!name)
+		return;
+	const struct sig_service *svc = sig_match_domain(a->cfg.sigs, name);
+	if (!svc)
+		return;
+	struct aflow *f = aflow_get(a, &m->flow, true);
+	if (!f)
+		return;
+	copy(f->domain, sizeof f->domain, name);
+	f->svc = svc;
+}
+
+static void on_tls_client(struct agents *a, const struct msg_obs *m)
+{
+	const struct obs_tls_client_hello *ch = &m->obs.u.tls_ch;
+	const char *name = ch->ech ? NULL : ch->sni;
+	if (!name || !*name)
+		name = dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
+	const struct sig_service *svc = name ? sig_match_domain(a->cfg.sigs, name) : NULL;
+	struct aflow *f = aflow_get(a, &m->flow, svc != NULL);
+	if (!f)
+		return;
+	if (!svc)
+		svc = f->svc;
+	if (!svc)
+		return;
+	f->svc = svc;
+	f->tls = true;
+	if (name)
+		copy(f->domain, sizeof f->domain, name);
+	copy(f->ja3, sizeof f->ja3, ch->ja3);
+	copy(f->ja4, sizeof f->ja4, ch->ja4);
+
+	struct sig_client_match cm;
+	memset(&cm, 0, sizeof cm);
+	char identity[64];
+	bool known = ch->ja4[0] && sig_match_ja4(a->cfg.sigs, ch->ja4, &cm);
+	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4[0] ? ch->ja4 : "none");
+	const char *kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? "ai-app" : kind_for(svc);
+	struct agent *ag = link_client(a, f, svc, svc->provider ? svc->provider : svc->id, kind,
+				       known ? cm.name : identity, known ? cm.name : NULL, known ? cm.version : NULL,
+				       m->h.ts_us);
+	if (!ag)
+		return;
+
+	ev_begin(a, "ai-connection", "aisensor.connection", m->h.ts_us);
+	struct jw *w = &a->ev;
+	ev_flow(a, &m->flow, f->domain, ch->quic ? "quic" : "tls");
+	jw_obj_begin(w, "tls");
+	jw_obj_begin(w, "client");
+	jw_str_opt(w, "server_name", ch->sni);
+	jw_str_opt(w, "ja3", ch->ja3);
+	if (ch->n_alpn) {
+		jw_arr_begin(w, "supported_protocols");
+		for (size_t i = 0; i < ch->n_alpn && i < AS_OBS_MAX_ALPN; i++)
+			jw_str(w, NULL, ch->alpn[i]);
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+	jw_obj_end(w);
+	jw_obj_begin(w, "aisensor");
+	ev_agent(w, ag);
+	if (f->client_dest != SIZE_MAX)
+		ev_service(w, &ag->dests[f->client_dest]);
+	jw_obj_begin(w, "tls");
+	jw_str_opt(w, "ja4", ch->ja4);
+	jw_bool(w, "ech", ch->ech);
+	jw_obj_end(w);
+	jw_obj_end(w);
+	ev_end(a);
+}
+
+/* The request's path names an AI API and the traffic confirms it. */
+static bool llm_confirmed(const struct pending *p, const struct obs_http_response *resp)
+{
+	if (p->req.model[0] || (p->has_client && p->client.kind && !strcmp(p->client.kind, "llm-api-client")))
+		return true;
+	if (!resp || resp->status < 200 || resp->status >= 300)
+		return false;
+	return resp->model[0] || resp->sse || strstr(resp->content_type, "json") != NULL;
+}
+
+static void http_client_identity(const struct pending *p, char *identity, size_t n, const char **name,
+				 const char **version)
+{
+	*name = NULL;
+	*version = NULL;
+	if (p->has_client) {
+		copy(identity, n, p->client.name);
+		*name = p->client.name;
+		*version = p->client.version;
+	} else if (p->req.user_agent[0]) {
+		snprintf(identity, n, "ua:%s", p->req.user_agent);
+	} else {
+		copy(identity, n, "unknown");
+	}
+}
+
+/* A request/response pair (response may be NULL) becomes agent facts and an event. */
+static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, const struct obs_http_response *resp,
+			 uint64_t ts)
+{
+	const struct sig_service *svc = p->svc;
+	bool self_hosted = !svc && p->has_ep;
+	if (!svc && !(self_hosted && llm_confirmed(p, resp)))
+		return;
+	char identity[AS_STR + 8];
+	const char *sw_name, *sw_version;
+	http_client_identity(p, identity, sizeof identity, &sw_name, &sw_version);
+	const char *api = p->has_ep ? p->ep.api : (svc && svc->provider ? svc->provider : "http");
+	const char *kind = svc ? kind_for(svc) : "llm-api-client";
+	if (p->has_client && p->client.kind && !strcmp(p->client.kind, "ai-app"))
+		kind = "ai-app";
+	if (p->domain[0] && !f->domain[0])
+		copy(f->domain, sizeof f->domain, p->domain);
+	const char *svc_label = svc ? NULL : (p->has_ep ? p->ep.api : "http");
+	char self_id[48];
+	if (self_hosted) {
+		snprintf(self_id, sizeof self_id, "self-hosted-%s", svc_label);
+		api = self_id;
+	}
+	struct agent *ag = link_client(a, f, svc, api, kind, identity, sw_name, sw_version, ts);
+	if (!ag)
+		return;
+	strset_add(&ag->user_agents, p->req.user_agent, AS_AGENT_MAX_SET);
+	for (size_t i = 0; i < p->req.n_credentials && i < 2; i++)
+		agent_cred(ag, &p->req.credentials[i], !f->tls);
+	struct dest *d = f->client_dest != SIZE_MAX ? &ag->dests[f->client_dest] : NULL;
+	const char *op = p->has_ep ? p->ep.operation : NULL;
+	if (d) {
+		d->requests++;
+		strset_add(&d->models, p->req.model, AS_AGENT_MAX_SET);
+		if (p->has_ep && p->ep.model[0])
+			strset_add(&d->models, p->ep.model, AS_AGENT_MAX_SET);
+		if (resp)
+			strset_add(&d->models, resp->model, AS_AGENT_MAX_SET);
+		strset_add(&d->operations, op, AS_AGENT_MAX_SET);
+		if (resp) {
+			d->input_tokens += resp->input_tokens;
+			d->output_tokens += resp->output_tokens;
+		}
+	}
+
+	struct agent *srv = NULL;
+	if (self_hosted) {
+		bool created;
+		char sid[64];
+		snprintf(sid, sizeof sid, "%s:%u", p->ep.api, f->ref.srv_port);
+		srv = agent_get(a, &f->ref, false, "llm-server", sid, f->ref.start_us, &created);
+		if (srv) {
+			if (created) {
+				copy(srv->sw_name, sizeof srv->sw_name, p->ep.api);
+				copy(srv->api, sizeof srv->api, p->ep.api);
+				char ip[48];
+				ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
+				snprintf(srv->listen, sizeof srv->listen, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip,
+					 f->ref.srv_port);
+				srv->first_flow_us = UINT64_MAX;
+				emit_discovered(a, srv, &f->ref, f->domain, NULL, ts);
+			}
+			if (ts > srv->last_us)
+				srv->last_us = ts;
+			if (f->server != srv) {
+				f->server = srv;
+				agent_flow(srv, &f->ref);
+			}
+			srv->requests++;
+			strset_add(&srv->served_models, p->req.model, AS_AGENT_MAX_SET);
+			if (p->ep.model[0])
+				strset_add(&srv->served_models, p->ep.model, AS_AGENT_MAX_SET);
+			if (resp) {
+				strset_add(&srv->served_models, resp->model, AS_AGENT_MAX_SET);
+				srv->input_tokens += resp->input_tokens;
+				srv->output_tokens += resp->output_tokens;
+				if (resp->server[0] && !srv->server_header[0])
+					copy(srv->server_header, sizeof srv->server_header, resp->server);
+			}
+			strset_add(&srv->served_ops, op, AS_AGENT_MAX_SET);
+			char cip[48];
+			ip_str(f->ref.family, f->ref.cli_ip, cip, sizeof cip);
+			strset_add(&srv->clients, cip, AS_AGENT_MAX_SET);
+			if (p->req.n_credentials == 0)
+				strset_add(&srv->risks, "llm-server-without-auth", AS_AGENT_MAX_SET);
+		}
+	}
+
+	ev_begin(a, "llm-request", "aisensor.llm", p->ts_us);
+	struct jw *w = &a->ev;
+	ev_flow(a, &f->ref, f->domain, "http");
+	jw_obj_begin(w, "url");
+	jw_str_opt(w, "domain", p->req.host);
+	jw_str(w, "path", p->req.path);
+	jw_str_opt(w, "query", p->req.query);
+	jw_obj_end(w);
+	jw_obj_begin(w, "http");
+	jw_str(w, "version", p->req.version == 20 ? "2" : p->req.version == 10 ? "1.0" : "1.1");
+	jw_obj_begin(w, "request");
+	jw_str(w, "method", p->req.method);
+	jw_str_opt(w, "mime_type", p->req.content_type);
+	jw_obj_end(w);
+	if (resp) {
+		jw_obj_begin(w, "response");
+		jw_u64(w, "status_code", resp->status);
+		jw_str_opt(w, "mime_type", resp->content_type);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+	if (p->req.user_agent[0]) {
+		jw_obj_begin(w, "user_agent");
+		jw_str(w, "original", p->req.user_agent);
+		jw_obj_end(w);
+	}
+	jw_obj_begin(w, "gen_ai");
+	if (d && d->provider[0]) {
+		jw_obj_begin(w, "provider");
+		jw_str(w, "name", d->provider);
+		jw_obj_end(w);
+	}
+	if (op && *op) {
+		jw_obj_begin(w, "operation");
+		jw_str(w, "name", op);
+		jw_obj_end(w);
+	}
+	const char *req_model = p->req.model[0] ? p->req.model : (p->has_ep ? p->ep.model : "");
+	if (req_model[0]) {
+		jw_obj_begin(w, "request");
+		jw_str(w, "model", req_model);
+		jw_obj_end(w);
+	}
+	if (resp && resp->model[0]) {
+		jw_obj_begin(w, "response");
+		jw_str(w, "model", resp->model);
+		jw_obj_end(w);
+	}
+	if (resp && (resp->input_tokens || resp->output_tokens)) {
+		jw_obj_begin(w, "usage");
+		jw_u64(w, "input_tokens", resp->input_tokens);
+		jw_u64(w, "output_tokens", resp->output_tokens);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+	jw_obj_begin(w, "aisensor");
+	ev_agent(w, ag);
+	if (d)
+		ev_service(w, d);
+	if (srv) {
+		jw_obj_begin(w, "server");
+		jw_str(w, "agent_id", srv->id);
+		jw_str(w, "api", srv->api);
+		jw_obj_end(w);
+	}
+	if (p->req.stream >= 0)
+		jw_bool(w, "stream", p->req.stream == 1);
+	if (p->req.n_credentials) {
+		jw_arr_begin(w, "credentials");
+		for (size_t i = 0; i < p->req.n_credentials && i < 2; i++) {
+			jw_obj_begin(w, NULL);
+			jw_str(w, "type", cred_type_name(p->req.credentials[i].type));
+			jw_str(w, "where", cred_where_name(p->req.credentials[i].where));
+			jw_bool(w, "cleartext", !f->tls);
+			char fp[32];
+			snprintf(fp, sizeof fp, "hmac-sha256:%s", p->req.credentials[i].fingerprint);
+			jw_str(w, "fingerprint", fp);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+	ev_end(a);
+}
+
+static void on_http_request(struct agents *a, const struct msg_obs *m)
+{
+	const struct obs_http_request *rq = &m->obs.u.http_req;
+	bool host_is_ip = false;
+	{
+		uint8_t tmp[16];
+		host_is_ip = rq->host[0] && (inet_pton(AF_INET, rq->host, tmp) == 1 || inet_pton(AF_INET6, rq->host, tmp) == 1);
+	}
+	const char *domain = (rq->host[0] && !host_is_ip) ? rq->host : dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
+	const struct sig_service *svc = domain ? sig_match_domain(a->cfg.sigs, domain) : NULL;
+	struct sig_endpoint ep;
+	memset(&ep, 0, sizeof ep);
+	bool has_ep = sig_match_endpoint(a->cfg.sigs, rq->method, rq->path, &ep);
+	struct aflow *f = aflow_get(a, &m->flow, svc || has_ep);
+	if (!f)
+		return;
+	if (!svc)
+		svc = f->svc;
+	if (!svc && !has_ep)
+		return;
+	if (f->nq >= MAX_PENDING) {
+		/* No response for a while: settle the oldest without one. */
+		struct pending *old = f->q[0];
+		memmove(f->q, f->q + 1, (MAX_PENDING - 1) * sizeof *f->q);
+		f->nq--;
+		llm_exchange(a, f, old, NULL, old->ts_us);
+		free(old);
+	}
+	struct pending *p = calloc(1, sizeof *p);
+	if (!p)
+		return;
+	p->req = *rq;
+	p->ts_us = m->h.ts_us;
+	p->ep = ep;
+	p->has_ep = has_ep;
+	p->svc = svc;
+	copy(p->domain, sizeof p->domain, domain);
+	const char *names[AS_OBS_MAX_SDK_HEADERS], *values[AS_OBS_MAX_SDK_HEADERS];
+	size_t nh = rq->n_sdk_headers < AS_OBS_MAX_SDK_HEADERS ? rq->n_sdk_headers : AS_OBS_MAX_SDK_HEADERS;
+	for (size_t i = 0; i < nh; i++) {
+		names[i] = rq->sdk_headers[i].name;
+		values[i] = rq->sdk_headers[i].value;
+	}
+	p->has_client = sig_match_client(a->cfg.sigs, rq->user_agent, names, values, nh, &p->client);
+	f->q[f->nq++] = p;
+}
+
+static void on_http_response(struct agents *a, const struct msg_obs *m)
+{
+	struct aflow *f = aflow_get(a, &m->flow, false);
+	if (!f || f->nq == 0)
+		return;
+	struct pending *p = f->q[0];
+	memmove(f->q, f->q + 1, (f->nq - 1) * sizeof *f->q);
+	f->nq--;
+	llm_exchange(a, f, p, &m->obs.u.http_resp, m->h.ts_us);
+	free(p);
+}
+
+static void on_dns(struct agents *a, const struct msg_obs *m)
+{
+	const struct obs_dns *d = &m->obs.u.dns;
+	if (!d->response)
+		return;
+	dns_learn(a, d, m->h.ts_us);
+	const struct sig_service *svc = d->qname[0] ? sig_match_domain(a->cfg.sigs, d->qname) : NULL;
+	if (!svc || d->n_answers == 0)
+		return;
+	ev_begin(a, "ai-dns-query", "aisensor.dns", m->h.ts_us);
+	struct jw *w = &a->ev;
+	/* The flow's client asked: it is the resolver's client. */
+	ev_flow(a, &m->flow, NULL, "dns");
+	jw_obj_begin(w, "dns");
+	jw_obj_begin(w, "question");
+	jw_str(w, "name", d->qname);
+	jw_obj_end(w);
+	jw_arr_begin(w, "resolved_ip");
+	for (size_t i = 0; i < d->n_answers && i < AS_DNS_MAX_ANSWERS; i++) {
+		char ip[48];
+		ip_str(d->answers[i].family, d->answers[i].addr, ip, sizeof ip);
+		jw_str(w, NULL, ip);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+	jw_obj_begin(w, "aisensor");
+	jw_obj_begin(w, "service");
+	jw_str(w, "id", svc->id);
+	jw_str_opt(w, "name", svc->name);
+	jw_str(w, "category", svc->category);
+	jw_obj_end(w);
+	jw_obj_end(w);
+	ev_end(a);
+}
+
+static void count_anomaly(struct agents *a, const char *dissector, const char *reason)
+{
+	char name[sizeof a->st.anomaly[0].name];
+	snprintf(name, sizeof name, "%.*s.%.*s", AS_STR_TINY, dissector, AS_STR_SHORT, reason);
+	a->st.anomalies++;
+	for (size_t i = 0; i < a->st.n_anomaly_kinds; i++)
+		if (!strcmp(a->st.anomaly[i].name, name)) {
+			a->st.anomaly[i].count++;
+			return;
+		}
+	if (a->st.n_anomaly_kinds < sizeof a->st.anomaly / sizeof a->st.anomaly[0]) {
+		struct anomaly_count *c = &a->st.anomaly[a->st.n_anomaly_kinds++];
+		copy(c->name, sizeof c->name, name);
+		c->count = 1;
+	}
+}
+
+static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *m)
+{
+	while (f->nq) {
+		struct pending *p = f->q[0];
+		memmove(f->q, f->q + 1, (f->nq - 1) * sizeof *f->q);
+		f->nq--;
+		llm_exchange(a, f, p, NULL, p->ts_us);
+		free(p);
+	}
+	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
+	if (!f->client && f->svc) {
+		const char *kind = kind_for(f->svc);
+		link_client(a, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id, kind, "unknown", NULL,
+			    NULL, f->ref.start_us);
+	}
+	uint64_t bytes = m ? m->bytes[0] + m->bytes[1] : 0;
+	if (f->client) {
+		if (f->client_dest != SIZE_MAX)
+			f->client->dests[f->client_dest].bytes += bytes;
+		if (m && m->last_us > f->client->last_us)
+			f->client->last_us = m->last_us;
+	}
+	if (f->server && m && m->last_us > f->server->last_us)
+		f->server->last_us = m->last_us;
+}
+
+static void on_flow_end(struct agents *a, const struct msg_flow *m)
+{
+	struct flow_key k = key_of(&m->flow);
+	struct aflow *f = hmap_del(&a->flows, &k, sizeof k);
+	if (!f)
+		return;
+	flow_done(a, f, m);
+	free(f);
+}
+
+void agents_handle(struct agents *a, const struct msg_hdr *h)
+{
+	a->st.messages++;
+	switch (h->type) {
+	case MSG_FLOW_START:
+		on_flow_start(a, (const struct msg_flow *)h);
+		break;
+	case MSG_FLOW_END:
+		on_flow_end(a, (const struct msg_flow *)h);
+		break;
+	case MSG_WORKER_STATS: {
+		const struct worker_stats *s = &((const struct msg_stats *)h)->s;
+		struct worker_stats *t = &a->st.workers;
+		t->packets += s->packets;
+		t->bytes += s->bytes;
+		t->flows += s->flows;
+		t->flows_idle += s->flows_idle;
+		t->flows_evicted += s->flows_evicted;
+		t->reasm_gaps += s->reasm_gaps;
+		t->reasm_ooo_dropped += s->reasm_ooo_dropped;
+		t->dissected_flows += s->dissected_flows;
+		t->ndpi_classified += s->ndpi_classified;
+		t->ndpi_giveup += s->ndpi_giveup;
+		break;
+	}
+	case MSG_OBSERVATION: {
+		const struct msg_obs *m = (const struct msg_obs *)h;
+		a->st.observations++;
+		switch (m->obs.type) {
+		case OBS_DNS: on_dns(a, m); break;
+		case OBS_TLS_CLIENT_HELLO: on_tls_client(a, m); break;
+		case OBS_TLS_SERVER_HELLO: break;
+		case OBS_HTTP_REQUEST: on_http_request(a, m); break;
+		case OBS_HTTP_RESPONSE: on_http_response(a, m); break;
+		case OBS_ANOMALY: count_anomaly(a, m->obs.u.anomaly.dissector, m->obs.u.anomaly.reason); break;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void agents_finish(struct agents *a)
+{
+	/* Flows the workers never ended (should not happen after EOF). */
+	for (size_t i = 0; a->flows.slots && i <= a->flows.mask; i++) {
+		struct hmap_slot *s = &a->flows.slots[i];
+		if (s->key)
+			flow_done(a, s->val, NULL);
+	}
+}
+
+/* ---- life cycle ---- */
+
+struct agents *agents_new(const struct agents_config *cfg)
+{
+	struct agents *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	a->cfg = *cfg;
+	hmap_init(&a->agents);
+	hmap_init(&a->flows);
+	hmap_init(&a->dns);
+	jw_init(&a->ev, false);
+	return a;
+}
+
+void agents_free(struct agents *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; a->agents.slots && i <= a->agents.mask; i++)
+		if (a->agents.slots[i].key)
+			agent_free(a->agents.slots[i].val);
+	for (size_t i = 0; a->flows.slots && i <= a->flows.mask; i++)
+		if (a->flows.slots[i].key) {
+			struct aflow *f = a->flows.slots[i].val;
+			for (size_t j = 0; j < f->nq; j++)
+				free(f->q[j]);
+			free(f);
+		}
+	for (size_t i = 0; a->dns.slots && i <= a->dns.mask; i++)
+		if (a->dns.slots[i].key)
+			free(a->dns.slots[i].val);
+	hmap_free(&a->agents);
+	hmap_free(&a->flows);
+	hmap_free(&a->dns);
+	free(a->sorted);
+	jw_free(&a->ev);
+	free(a);
+}
+
+const struct agents_stats *agents_stats(const struct agents *a) { return &a->st; }
+
+/* ---- output ---- */
+
+static int ip_cmp(const char *x, const char *y)
+{
+	uint8_t a[16] = {0}, b[16] = {0};
+	int fa = strchr(x, ':') ? 6 : 4, fb = strchr(y, ':') ? 6 : 4;
+	if (fa != fb)
+		return fa - fb;
+	inet_pton(fa == 6 ? AF_INET6 : AF_INET, x, a);
+	inet_pton(fb == 6 ? AF_INET6 : AF_INET, y, b);
+	return memcmp(a, b, 16);
+}
+
+static int agent_cmp(const void *pa, const void *pb)
+{
+	const struct agent *x = *(struct agent *const *)pa, *y = *(struct agent *const *)pb;
+	int c = ip_cmp(x->ip, y->ip);
+	if (!c)
+		c = strcmp(x->kind, y->kind);
+	if (!c)
+		c = strcmp(x->sw_name, y->sw_name);
+	if (!c)
+		c = strcmp(x->id, y->id);
+	return c;
+}
+
+static int dest_cmp(const void *pa, const void *pb)
+{
+	const struct dest *x = pa, *y = pb;
+	int c = strcmp(x->endpoint, y->endpoint);
+	if (!c)
+		c = strcmp(x->service, y->service);
+	if (!c)
+		c = (int)x->tls - (int)y->tls;
+	return c;
+}
+
+static int cred_cmp(const void *pa, const void *pb)
+{
+	const struct cred *x = pa, *y = pb;
+	int c = strcmp(x->fp, y->fp);
+	return c ? c : strcmp(x->where, y->where);
+}
+
+size_t agents_list(struct agents *a, const struct agent ***out)
+{
+	free(a->sorted);
+	a->sorted = calloc(a->agents.count + 1, sizeof *a->sorted);
+	size_t n = 0;
+	for (size_t i = 0; a->sorted && a->agents.slots && i <= a->agents.mask; i++)
+		if (a->agents.slots[i].key) {
+			struct agent *ag = a->agents.slots[i].val;
+			/* Canonical order inside each record too. */
+			qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
+			qsort(ag->creds, ag->n_creds, sizeof *ag->creds, cred_cmp);
+			a->sorted[n++] = ag;
+		}
+	if (n)
+		qsort(a->sorted, n, sizeof *a->sorted, agent_cmp);
+	*out = (const struct agent **)a->sorted;
+	return n;
+}
+
+static void json_set(struct jw *w, const char *key, const struct strset *s)
+{
+	jw_arr_begin(w, key);
+	for (size_t i = 0; i < s->n; i++)
+		jw_str(w, NULL, s->v[i]);
+	jw_arr_end(w);
+}
+
+void agent_json(const struct agent *ag, struct jw *w)
+{
+	jw_obj_begin(w, NULL);
+	jw_str(w, "agent_id", ag->id);
+	jw_str(w, "kind", ag->kind);
+	jw_obj_begin(w, "software");
+	if (ag->sw_name[0])
+		jw_str(w, "name", ag->sw_name);
+	else
+		jw_null(w, "name");
+	if (ag->sw_version[0])
+		jw_str(w, "version", ag->sw_version);
+	else
+		jw_null(w, "version");
+	if (ag->user_agents.n)
+		jw_str(w, "user_agent", ag->user_agents.v[0]);
+	jw_obj_end(w);
+	jw_obj_begin(w, "host");
+	jw_str(w, "ip", ag->ip);
+	if (ag->mac[0])
+		jw_str(w, "mac", ag->mac);
+	else
+		jw_null(w, "mac");
+	jw_null(w, "hostname");
+	jw_null(w, "owner");
+	jw_null(w, "team");
+	jw_obj_end(w);
+	jw_time(w, "first_seen", ag->first_us);
+	jw_time(w, "last_seen", ag->last_us);
+	jw_arr_begin(w, "destinations");
+	for (size_t i = 0; i < ag->n_dests; i++) {
+		const struct dest *d = &ag->dests[i];
+		jw_obj_begin(w, NULL);
+		jw_str(w, "service", d->service);
+		jw_str(w, "category", d->category);
+		jw_str_opt(w, "provider", d->provider);
+		jw_str(w, "endpoint", d->endpoint);
+		jw_str(w, "ip", d->ip);
+		jw_u64(w, "port", d->port);
+		jw_bool(w, "tls", d->tls);
+		jw_u64(w, "flows", d->flows);
+		jw_u64(w, "bytes", d->bytes);
+		jw_u64(w, "requests", d->requests);
+		json_set(w, "models", &d->models);
+		json_set(w, "operations", &d->operations);
+		if (d->input_tokens || d->output_tokens) {
+			jw_obj_begin(w, "usage");
+			jw_u64(w, "input_tokens", d->input_tokens);
+			jw_u64(w, "output_tokens", d->output_tokens);
+			jw_obj_end(w);
+		}
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	if (!strcmp(ag->kind, "llm-server")) {
+		jw_obj_begin(w, "server");
+		jw_str(w, "api", ag->api);
+		jw_str(w, "endpoint", ag->listen);
+		jw_str_opt(w, "http_server", ag->server_header);
+		jw_u64(w, "requests", ag->requests);
+		json_set(w, "models", &ag->served_models);
+		json_set(w, "operations", &ag->served_ops);
+		json_set(w, "clients", &ag->clients);
+		if (ag->input_tokens || ag->output_tokens) {
+			jw_obj_begin(w, "usage");
+			jw_u64(w, "input_tokens", ag->input_tokens);
+			jw_u64(w, "output_tokens", ag->output_tokens);
+			jw_obj_end(w);
+		}
+		jw_obj_end(w);
+	}
+	jw_arr_begin(w, "credentials");
+	for (size_t i = 0; i < ag->n_creds; i++) {
+		const struct cred *c = &ag->creds[i];
+		jw_obj_begin(w, NULL);
+		jw_str(w, "type", c->type);
+		jw_str(w, "where", c->where);
+		jw_bool(w, "cleartext", c->cleartext);
+		char fp[32];
+		snprintf(fp, sizeof fp, "hmac-sha256:%s", c->fp);
+		jw_str(w, "fingerprint", fp);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_begin(w, "fingerprints");
+	json_set(w, "ja3", &ag->ja3);
+	json_set(w, "ja4", &ag->ja4);
+	json_set(w, "user_agents", &ag->user_agents);
+	jw_obj_end(w);
+	json_set(w, "risks", &ag->risks);
+	jw_obj_begin(w, "evidence");
+	jw_u64(w, "flows", ag->flows);
+	jw_str_opt(w, "first_flow", ag->first_flow);
+	jw_str(w, "identity", ag->identity);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+const char *agent_id(const struct agent *ag) { return ag->id; }
+const char *agent_kind(const struct agent *ag) { return ag->kind; }
+const char *agent_host_ip(const struct agent *ag) { return ag->ip; }
+
+const char *agent_software(const struct agent *ag, const char **version)
+{
+	*version = ag->sw_version;
+	return ag->sw_name;
+}
+
+size_t agent_dest_count(const struct agent *ag) { return ag->n_dests; }
+
+void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out)
+{
+	const struct dest *d = &ag->dests[i];
+	out->service = d->service;
+	out->category = d->category;
+	out->endpoint = d->endpoint;
+	out->tls = d->tls;
+	out->flows = d->flows;
+	out->bytes = d->bytes;
+	out->requests = d->requests;
+	out->models = &d->models;
+	out->operations = &d->operations;
+}
+
+const struct strset *agent_risks(const struct agent *ag) { return &ag->risks; }
+size_t agent_credential_count(const struct agent *ag) { return ag->n_creds; }
+
+const char *agent_credential(const struct agent *ag, size_t i, const char **where)
+{
+	*where = ag->creds[i].where;
+	return ag->creds[i].type;
+}

@@ -1,0 +1,75 @@
+/* agents.h — the aggregator: one thread owns the DNS cache, the host table
+ * and the agent table, turns worker messages into agent records and
+ * discovery events. Every update is a min/max/sum/set-union, so the agent
+ * inventory does not depend on how flows were spread over workers. */
+#ifndef AS_AGENTS_H
+#define AS_AGENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jsonw.h"
+#include "limits.h"
+#include "msg.h"
+#include "sig.h"
+#include "strset.h"
+
+struct agents;
+struct agent;
+
+struct agents_config {
+	const struct sig_db *sigs;
+	const char *sensor_name;
+	/* Called with one JSON event (no newline); may be NULL. */
+	void (*event)(void *user, const char *json, size_t len);
+	void *event_user;
+};
+
+/* Counters of the aggregator for the end-of-run statistics. */
+struct agents_stats {
+	uint64_t messages;
+	uint64_t observations;
+	uint64_t dns_answers;
+	uint64_t dns_cache_evictions;
+	uint64_t events;
+	uint64_t agents_capped;
+	uint64_t anomalies;
+	/* anomaly counts by "dissector.reason", sorted when reported */
+	size_t n_anomaly_kinds;
+	struct anomaly_count {
+		char name[AS_STR_TINY + AS_STR_SHORT + 2];
+		uint64_t count;
+	} anomaly[64];
+	struct worker_stats workers; /* summed */
+};
+
+struct agents *agents_new(const struct agents_config *cfg);
+void agents_free(struct agents *a);
+void agents_handle(struct agents *a, const struct msg_hdr *m);
+/* Ends what is still open (unanswered requests) at end of input. */
+void agents_finish(struct agents *a);
+const struct agents_stats *agents_stats(const struct agents *a);
+
+/* Agents in output order (host, kind, name, id); valid until the next call. */
+size_t agents_list(struct agents *a, const struct agent ***out);
+void agent_json(const struct agent *ag, struct jw *w);
+
+/* Read-only view of an agent for reports. */
+struct agent_dest_view {
+	const char *service, *category, *endpoint;
+	bool tls;
+	uint64_t flows, bytes, requests;
+	const struct strset *models, *operations;
+};
+const char *agent_id(const struct agent *ag);
+const char *agent_kind(const struct agent *ag);
+const char *agent_software(const struct agent *ag, const char **version);
+const char *agent_host_ip(const struct agent *ag);
+size_t agent_dest_count(const struct agent *ag);
+void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out);
+const struct strset *agent_risks(const struct agent *ag);
+size_t agent_credential_count(const struct agent *ag);
+const char *agent_credential(const struct agent *ag, size_t i, const char **where);
+
+#endif

@@ -1,0 +1,145 @@
+/* capture.c — capture-file input through libpcap (pcap, pcapng, stdin). */
+#include "capture.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct capture {
+	pcap_t *p;
+	int dlt;
+	uint64_t size;
+	char path[512];
+};
+
+int capture_open_file(const char *path, const char *bpf, struct capture **out, char *err, size_t errsz)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c = calloc(1, sizeof *c);
+	if (!c)
+		return AS_ERR_NOMEM;
+	snprintf(c->path, sizeof c->path, "%s", path);
+	if (strcmp(path, "-") != 0) {
+		struct stat st;
+		if (stat(path, &st) != 0) {
+			snprintf(err, errsz, "%s: %s", path, strerror(errno));
+			free(c);
+			return AS_ERR_IO;
+		}
+		c->size = (uint64_t)st.st_size;
+	}
+	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (!c->p) {
+		snprintf(err, errsz, "%s: not a readable pcap/pcapng capture (%s)", path, perr);
+		free(c);
+		return AS_ERR_IO;
+	}
+	c->dlt = pcap_datalink(c->p);
+	if (bpf && *bpf) {
+		struct bpf_program prog;
+		if (pcap_compile(c->p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			snprintf(err, errsz, "filter '%s': %s", bpf, pcap_geterr(c->p));
+			capture_close(c);
+			return AS_ERR_CONFIG;
+		}
+		int r = pcap_setfilter(c->p, &prog);
+		pcap_freecode(&prog);
+		if (r != 0) {
+			snprintf(err, errsz, "filter '%s': %s", bpf, pcap_geterr(c->p));
+			capture_close(c);
+			return AS_ERR_CONFIG;
+		}
+	}
+	*out = c;
+	return AS_OK;
+}
+
+int capture_next(struct capture *c, struct frame *f, char *err, size_t errsz)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r = pcap_next_ex(c->p, &h, &data);
+	if (r == 1) {
+		f->data = data;
+		f->caplen = h->caplen;
+		f->wirelen = h->len;
+		f->ts_us = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+		return 1;
+	}
+	if (r == PCAP_ERROR_BREAK)
+		return 0;
+	snprintf(err, errsz, "%s: %s", c->path, pcap_geterr(c->p));
+	return AS_ERR_IO;
+}
+
+int capture_dlt(const struct capture *c) { return c->dlt; }
+
+void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
+{
+	FILE *fp = pcap_file(c->p);
+	long pos = fp ? ftell(fp) : -1;
+	*done = pos > 0 ? (uint64_t)pos : 0;
+	*total = c->size;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	if (c->p)
+		pcap_close(c->p);
+	free(c);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int push(char ***out, size_t *n, const char *s)
+{
+	char **v = realloc(*out, (*n + 1) * sizeof **out);
+	if (!v)
+		return AS_ERR_NOMEM;
+	*out = v;
+	if (!(v[*n] = strdup(s)))
+		return AS_ERR_NOMEM;
+	(*n)++;
+	return AS_OK;
+}
+
+static int is_capture_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot && (!strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng") || !strcmp(dot, ".cap"));
+}
+
+int capture_expand_path(const char *path, char ***out, size_t *n, char *err, size_t errsz)
+{
+	struct stat st;
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return push(out, n, path); /* errors surface when opened */
+	DIR *d = opendir(path);
+	if (!d) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return AS_ERR_IO;
+	}
+	size_t first = *n;
+	struct dirent *e;
+	int r = AS_OK;
+	while (r == AS_OK && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !is_capture_name(e->d_name))
+			continue;
+		char full[4096];
+		snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+		r = push(out, n, full);
+	}
+	closedir(d);
+	if (r == AS_OK && *n == first) {
+		snprintf(err, errsz, "%s: directory holds no .pcap, .pcapng or .cap file", path);
+		return AS_ERR_IO;
+	}
+	qsort(*out + first, *n - first, sizeof **out, cmp_str);
+	return r;
+}

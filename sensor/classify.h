@@ -1,0 +1,24 @@
+/* classify.h — nDPI behind a small interface: one detection module per
+ * worker (nDPI is not thread-safe), one detection state per flow, freed as
+ * soon as the flow is classified or we give up. */
+#ifndef AS_CLASSIFY_H
+#define AS_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct classifier;
+struct classify_flow;
+
+struct classifier *classify_new(void);
+void classify_free(struct classifier *c);
+struct classify_flow *classify_flow_new(void);
+void classify_flow_free(struct classify_flow *f);
+/* Feeds one IP packet; true once the flow is classified (then free it). */
+bool classify_packet(struct classifier *c, struct classify_flow *f, const uint8_t *l3, size_t len,
+		     uint64_t ts_us);
+/* Final answer as "Master.App" (e.g. "TLS.Google"), giving up if needed. */
+void classify_result(struct classifier *c, struct classify_flow *f, bool give_up, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,39 @@
+/* config.h — the YAML configuration: one file, every key documented in
+ * aisensor.example.yaml, validated at start with `file:line: problem`
+ * errors; unknown keys are errors. Command-line options override it. */
+#ifndef AS_CONFIG_H
+#define AS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct sensor_config {
+	char *name;		/* sensor.name: observer.name in events */
+	/* capture */
+	uint64_t workers;
+	char *filter;		/* BPF */
+	uint64_t snaplen;
+	/* signatures */
+	char *signatures_dir;
+	/* privacy */
+	char *salt;
+	char *salt_file;
+	/* limits */
+	uint64_t max_flows;
+	uint64_t idle_tcp_s, idle_tcp_closed_s, idle_udp_s;
+	/* exporters */
+	char *events_path;	/* JSON lines; "-" = stdout */
+	char *inventory_path;
+};
+
+void config_defaults(struct sensor_config *c);
+/* Loads and validates; on error writes "file:line: problem" to err. */
+AS_MUST_CHECK int config_load(const char *path, struct sensor_config *c, char *err, size_t errsz);
+void config_free(struct sensor_config *c);
+/* Replaces a string field (command-line overrides). */
+void config_set_str(char **field, const char *value);
+
+#endif

@@ -1,0 +1,40 @@
+/* flow.h — per-worker bidirectional flow table: bounded, idle timeouts on
+ * packet time, LRU eviction, TCP reassembly per direction, dissector
+ * dispatch and nDPI classification. Single-threaded: a worker owns one. */
+#ifndef AS_FLOW_H
+#define AS_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "msg.h"
+
+struct flow_table;
+
+struct flow_config {
+	size_t max_flows;	  /* this table's share */
+	uint32_t idle_tcp_s;
+	uint32_t idle_tcp_closed_s;
+	uint32_t idle_udp_s;
+	const uint8_t *salt;	  /* credential fingerprint key */
+	size_t salt_len;
+	/* Where messages for the aggregator go. */
+	void (*emit)(void *user, const struct msg_hdr *m, size_t len);
+	void *emit_user;
+	uint32_t worker_id;
+};
+
+/* Symmetric: both directions of a flow hash alike (used to pick the worker). */
+uint64_t flow_hash(const struct decoded *d);
+
+struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_stats *stats);
+void flow_table_free(struct flow_table *ft);
+void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, const struct decoded *d);
+/* Expires idle flows (packet time); called on ticks. */
+void flow_sweep(struct flow_table *ft, uint64_t pkt_no, uint64_t now_us);
+/* Ends every flow (end of input or shutdown). */
+void flow_flush_all(struct flow_table *ft, uint64_t pkt_no);
+size_t flow_count(const struct flow_table *ft);
+
+#endif

@@ -1,0 +1,379 @@
+/* pipeline.c — capture, worker and aggregator threads of a run.
+ *
+ * Determinism: the capture numbers every packet and broadcasts a tick every
+ * AS_TICK_EVERY packets; a worker forwards each tick after everything before
+ * it, so a tick is a promise "nothing below this packet number will follow".
+ * The aggregator merges worker streams by (packet number, worker) and only
+ * takes a record once no other worker can still produce an earlier one. */
+#include "pipeline.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "flow.h"
+#include "limits.h"
+#include "msg.h"
+#include "ring.h"
+
+#define IN_RING_BYTES ((size_t)16 << 20)
+#define OUT_RING_BYTES ((size_t)16 << 20)
+
+struct worker {
+	unsigned id;
+	pthread_t th;
+	struct ring in, out;
+	struct flow_table *ft;
+	struct worker_stats st;
+	uint64_t last_sweep_us;
+};
+
+struct run {
+	const struct pipeline_config *cfg;
+	struct worker *w;
+	unsigned n;
+	pthread_t agg;
+};
+
+static void backoff(unsigned *spins)
+{
+	if (++*spins < 64)
+		return;
+	if (*spins < 256) {
+		sched_yield();
+		return;
+	}
+	struct timespec ts = {0, 50000};
+	nanosleep(&ts, NULL);
+}
+
+/* ---- workers ---- */
+
+static void worker_emit(void *user, const struct msg_hdr *m, size_t len)
+{
+	struct worker *w = user;
+	void *slot;
+	unsigned spins = 0;
+	while (!(slot = ring_reserve(&w->out, len)))
+		backoff(&spins);
+	memcpy(slot, m, len);
+	ring_commit(&w->out);
+}
+
+static void worker_tick(struct worker *w, uint64_t pkt_no)
+{
+	struct msg_hdr t = {MSG_TICK, w->id, pkt_no, 0};
+	worker_emit(w, &t, sizeof t);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned spins = 0;
+	for (;;) {
+		size_t len;
+		struct pkt_rec *r = ring_peek(&w->in, &len);
+		if (!r) {
+			backoff(&spins);
+			continue;
+		}
+		spins = 0;
+		if (r->kind == PKT_FRAME) {
+			struct decoded d = r->d;
+			d.l3 = (const uint8_t *)(r + 1);
+			d.payload = d.l3 + r->payload_off;
+			w->st.packets++;
+			w->st.bytes += d.ip_len;
+			flow_packet(w->ft, r->pkt_no, r->ts_us, &d);
+		} else if (r->kind == PKT_TICK) {
+			if (!r->no_sweep && r->ts_us >= w->last_sweep_us + (uint64_t)AS_FLOW_SWEEP_EVERY_S * 1000000) {
+				flow_sweep(w->ft, r->pkt_no, r->ts_us);
+				w->last_sweep_us = r->ts_us;
+			}
+			worker_tick(w, r->pkt_no);
+		} else { /* PKT_EOF */
+			uint64_t pkt_no = r->pkt_no;
+			ring_release(&w->in);
+			flow_flush_all(w->ft, pkt_no);
+			struct msg_stats s;
+			memset(&s, 0, sizeof s);
+			s.h = (struct msg_hdr){MSG_WORKER_STATS, w->id, pkt_no, 0};
+			s.s = w->st;
+			worker_emit(w, &s.h, sizeof s);
+			worker_tick(w, UINT64_MAX);
+			return NULL;
+		}
+		ring_release(&w->in);
+	}
+}
+
+/* ---- aggregator ---- */
+
+static void *aggregator_main(void *arg)
+{
+	struct run *run = arg;
+	unsigned n = run->n;
+	uint64_t wm[AS_MAX_WORKERS];
+	memset(wm, 0, sizeof wm);
+	unsigned finished = 0, spins = 0;
+	while (finished < n) {
+		/* The smallest (pkt_no, worker) head; ticks are taken at once. */
+		struct msg_hdr *best = NULL;
+		unsigned bi = 0;
+		bool progressed = false;
+		for (unsigned i = 0; i < n; i++) {
+			size_t len;
+			struct msg_hdr *h = ring_peek(&run->w[i].out, &len);
+			while (h && h->type == MSG_TICK) {
+				if (wm[i] != UINT64_MAX && h->pkt_no == UINT64_MAX)
+					finished++;
+				wm[i] = h->pkt_no;
+				ring_release(&run->w[i].out);
+				progressed = true;
+				h = ring_peek(&run->w[i].out, &len);
+			}
+			if (h && (!best || h->pkt_no < best->pkt_no)) {
+				best = h;
+				bi = i;
+			}
+		}
+		if (best) {
+			bool safe = true;
+			for (unsigned j = 0; j < n && safe; j++) {
+				if (j == bi)
+					continue;
+				size_t len;
+				if (ring_peek(&run->w[j].out, &len))
+					continue; /* its head is not earlier: best was the minimum */
+				safe = best->pkt_no < wm[j] || (best->pkt_no == wm[j] && j > bi);
+			}
+			if (safe) {
+				agents_handle(run->cfg->agents, best);
+				ring_release(&run->w[bi].out);
+				progressed = true;
+			}
+		}
+		if (progressed)
+			spins = 0;
+		else
+			backoff(&spins);
+	}
+	/* Drain anything after the final ticks (nothing is expected). */
+	for (unsigned i = 0; i < n; i++) {
+		size_t len;
+		struct msg_hdr *h;
+		while ((h = ring_peek(&run->w[i].out, &len))) {
+			if (h->type != MSG_TICK)
+				agents_handle(run->cfg->agents, h);
+			ring_release(&run->w[i].out);
+		}
+	}
+	agents_finish(run->cfg->agents);
+	return NULL;
+}
+
+/* ---- capture ---- */
+
+/* While the capture waits on one full worker, the others get a tick for
+ * the packet being pushed (everything below it is dispatched), so the
+ * aggregator can drain the full worker's output and nothing deadlocks. */
+static void tick_others(struct run *run, const struct worker *blocked, uint64_t pkt_no, uint64_t ts_us)
+{
+	struct pkt_rec t;
+	memset(&t, 0, sizeof t);
+	t.kind = PKT_TICK;
+	t.no_sweep = 1; /* timing-dependent: must not change flow expiry */
+	t.pkt_no = pkt_no;
+	t.ts_us = ts_us;
+	for (unsigned i = 0; i < run->n; i++) {
+		void *slot;
+		if (&run->w[i] == blocked || !(slot = ring_reserve(&run->w[i].in, sizeof t)))
+			continue;
+		memcpy(slot, &t, sizeof t);
+		ring_commit(&run->w[i].in);
+	}
+}
+
+static void push_rec(struct run *run, struct worker *w, const struct pkt_rec *hdr, const uint8_t *l3,
+		     size_t l3_len)
+{
+	void *slot;
+	unsigned spins = 0;
+	bool ticked = false;
+	while (!(slot = ring_reserve(&w->in, sizeof *hdr + l3_len))) {
+		if (!ticked && spins > 256 && hdr->kind == PKT_FRAME) {
+			tick_others(run, w, hdr->pkt_no, hdr->ts_us);
+			ticked = true;
+		}
+		backoff(&spins);
+	}
+	memcpy(slot, hdr, sizeof *hdr);
+	if (l3_len)
+		memcpy((uint8_t *)slot + sizeof *hdr, l3, l3_len);
+	ring_commit(&w->in);
+}
+
+static void broadcast(struct run *run, uint32_t kind, uint64_t pkt_no, uint64_t ts_us)
+{
+	struct pkt_rec r;
+	memset(&r, 0, sizeof r);
+	r.kind = kind;
+	r.pkt_no = pkt_no;
+	r.ts_us = ts_us;
+	for (unsigned i = 0; i < run->n; i++)
+		push_rec(run, &run->w[i], &r, NULL, 0);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_line(const char *path, const struct capture *c, uint64_t frames, double t0)
+{
+	uint64_t done, total;
+	capture_progress(c, &done, &total);
+	double el = now_s() - t0;
+	if (total)
+		fprintf(stderr, "\r%s: %3.0f%%  %llu packets  %.0f packets/s   ", path, 100.0 * (double)done / (double)total,
+			(unsigned long long)frames, el > 0 ? (double)frames / el : 0.0);
+	else
+		fprintf(stderr, "\r%s: %llu packets  %.0f packets/s   ", path, (unsigned long long)frames,
+			el > 0 ? (double)frames / el : 0.0);
+}
+
+static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t errsz)
+{
+	const struct pipeline_config *cfg = run->cfg;
+	uint64_t pkt_no = 0, last_ts = 0;
+	double t0 = now_s(), next_progress = t0 + 0.5;
+	int first_err = AS_OK;
+	for (size_t i = 0; i < cfg->n_inputs; i++) {
+		struct capture *c;
+		char e[512];
+		int r = capture_open_file(cfg->inputs[i], cfg->bpf, &c, e, sizeof e);
+		if (r < 0) {
+			fprintf(stderr, "aisensor: %s\n", e);
+			st->inputs_failed++;
+			if (first_err == AS_OK) {
+				first_err = r;
+				snprintf(err, errsz, "%s", e);
+			}
+			continue;
+		}
+		int dlt = capture_dlt(c);
+		struct frame fr;
+		while ((r = capture_next(c, &fr, e, sizeof e)) == 1) {
+			st->frames++;
+			st->frame_bytes += fr.wirelen;
+			if (fr.ts_us > last_ts)
+				last_ts = fr.ts_us;
+			struct decoded d;
+			enum decode_reason why = decode_packet(dlt, fr.data, fr.caplen, &d);
+			if (why == DEC_ETHERTYPE_OTHER || why == DEC_L4_OTHER) {
+				st->skipped++;
+			} else if (why != DEC_OK) {
+				st->decode_errors[why]++;
+			} else {
+				st->decoded++;
+				struct pkt_rec rec;
+				memset(&rec, 0, sizeof rec);
+				rec.kind = PKT_FRAME;
+				rec.pkt_no = pkt_no;
+				rec.ts_us = fr.ts_us;
+				rec.d = d;
+				rec.payload_off = (uint32_t)(d.payload - d.l3);
+				rec.l3_len = (uint32_t)d.l3_len;
+				struct worker *w = &run->w[flow_hash(&d) % run->n];
+				push_rec(run, w, &rec, d.l3, d.l3_len);
+			}
+			pkt_no++;
+			if (pkt_no % AS_TICK_EVERY == 0) {
+				broadcast(run, PKT_TICK, pkt_no, last_ts);
+				if (cfg->progress && now_s() >= next_progress) {
+					progress_line(cfg->inputs[i], c, st->frames, t0);
+					next_progress = now_s() + 0.5;
+				}
+			}
+		}
+		if (r < 0) {
+			fprintf(stderr, "aisensor: %s\n", e);
+			st->inputs_failed++;
+			if (first_err == AS_OK) {
+				first_err = r;
+				snprintf(err, errsz, "%s", e);
+			}
+		}
+		capture_close(c);
+	}
+	if (cfg->progress)
+		fprintf(stderr, "\r%*s\r", 79, "");
+	broadcast(run, PKT_TICK, pkt_no, last_ts);
+	broadcast(run, PKT_EOF, pkt_no, last_ts);
+	return first_err;
+}
+
+int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, char *err, size_t errsz)
+{
+	memset(st, 0, sizeof *st);
+	struct run run = {cfg, NULL, cfg->workers ? cfg->workers : 1, 0};
+	if (run.n > AS_MAX_WORKERS)
+		run.n = AS_MAX_WORKERS;
+	run.w = calloc(run.n, sizeof *run.w);
+	if (!run.w)
+		return AS_ERR_NOMEM;
+	int r = AS_OK;
+	unsigned started = 0;
+	for (unsigned i = 0; i < run.n && r == AS_OK; i++) {
+		struct worker *w = &run.w[i];
+		w->id = i;
+		struct flow_config fc = {.max_flows = cfg->max_flows / run.n ? cfg->max_flows / run.n : 1,
+					 .idle_tcp_s = cfg->idle_tcp_s,
+					 .idle_tcp_closed_s = cfg->idle_tcp_closed_s,
+					 .idle_udp_s = cfg->idle_udp_s,
+					 .salt = cfg->salt,
+					 .salt_len = cfg->salt_len,
+					 .emit = worker_emit,
+					 .emit_user = w,
+					 .worker_id = i};
+		if ((r = ring_init(&w->in, IN_RING_BYTES)) < 0 || (r = ring_init(&w->out, OUT_RING_BYTES)) < 0)
+			break;
+		if (!(w->ft = flow_table_new(&fc, &w->st))) {
+			r = AS_ERR_NOMEM;
+			break;
+		}
+	}
+	if (r == AS_OK) {
+		for (; started < run.n; started++)
+			if (pthread_create(&run.w[started].th, NULL, worker_main, &run.w[started]) != 0)
+				break;
+		if (started < run.n) {
+			snprintf(err, errsz, "cannot start worker threads");
+			r = AS_ERR_NOMEM;
+		}
+	}
+	bool agg_started = false;
+	if (r == AS_OK && started == run.n) {
+		agg_started = pthread_create(&run.agg, NULL, aggregator_main, &run) == 0;
+		double t0 = now_s();
+		r = replay(&run, st, err, errsz);
+		st->wall_s = now_s() - t0;
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(run.w[i].th, NULL);
+	if (agg_started)
+		pthread_join(run.agg, NULL);
+	for (unsigned i = 0; i < run.n; i++) {
+		flow_table_free(run.w[i].ft);
+		ring_free(&run.w[i].in);
+		ring_free(&run.w[i].out);
+	}
+	free(run.w);
+	return r;
+}

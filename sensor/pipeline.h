@@ -1,0 +1,42 @@
+/* pipeline.h — the threads of a run: capture (the calling thread) -> N
+ * workers (flow tables) -> one aggregator (agents), joined by SPSC rings. */
+#ifndef AS_PIPELINE_H
+#define AS_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agents.h"
+#include "decode.h"
+#include "error.h"
+
+struct pipeline_config {
+	char **inputs;	      /* capture files, already expanded */
+	size_t n_inputs;
+	const char *bpf;
+	unsigned workers;
+	size_t max_flows;     /* all workers together */
+	uint32_t idle_tcp_s, idle_tcp_closed_s, idle_udp_s;
+	const uint8_t *salt;
+	size_t salt_len;
+	bool progress;	      /* progress line on stderr */
+	struct agents *agents; /* the aggregator's state; filled by the run */
+};
+
+struct pipeline_stats {
+	uint64_t frames;
+	uint64_t frame_bytes;
+	uint64_t decoded;
+	uint64_t skipped;     /* not TCP/UDP over IP: ARP, ICMP, ... */
+	uint64_t decode_errors[DEC_REASON_COUNT];
+	uint64_t inputs_failed;
+	double wall_s;
+};
+
+/* Runs to the end of input. Returns AS_OK or the first fatal error (an
+ * unreadable capture is reported in err and counted, the run goes on). */
+AS_MUST_CHECK int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, char *err,
+			       size_t errsz);
+
+#endif
