@@ -116,6 +116,7 @@ grep -q READY "$WORK/mocks.out" || { cat "$WORK/mocks.log" >&2; echo "mocks did 
 in_ns() {
   env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY -u all_proxy -u no_proxy -u NO_PROXY \
     NODE_EXTRA_CA_CERTS="$CA" SSL_CERT_FILE="$CA" \
+    SSLKEYLOGFILE="$KEYLOG" NODE_OPTIONS="--tls-keylog=$KEYLOG" \
     unshare --mount -- sh -c 'mount --bind "$0" /etc/resolv.conf && mount --bind "$1" /etc/hosts && shift && exec "$@"' \
     "$WORK/resolv.conf" "$WORK/hosts" "$@"
 }
@@ -126,7 +127,10 @@ capture() {
   local name=$1 filter=$2 fn=$3 tlog="$WORK/tcpdump-$1.log" tpid
   case " ${ONLY:-} " in "  ") ;; *" $name "*) ;; *) return 0 ;; esac
   echo "== $name"
-  rm -f "$OUT/$name.pcap"
+  rm -f "$OUT/$name.pcap" "$OUT/keylogs/$name.keylog"
+  mkdir -p "$OUT/keylogs"
+  KEYLOG="$WORK/$name.keylog"
+  : >"$KEYLOG"
   tcpdump -i lo -s 0 -U -w "$OUT/$name.pcap" "(udp port 53 and host $DNS) or ($filter)" 2>"$tlog" &
   tpid=$!
   for _ in $(seq 50); do grep -q 'listening on' "$tlog" && break; sleep 0.1; done
@@ -136,6 +140,9 @@ capture() {
   kill -INT "$tpid"
   wait "$tpid" || true
   grep -h 'packets captured' "$tlog" | sed 's/^/   /'
+  # TLS session secrets (NSS key log format) so the TLS captures can be
+  # decrypted for verification, e.g. tshark -o tls.keylog_file:FILE.
+  if grep -q -E "^(CLIENT_RANDOM|CLIENT_TRAFFIC_SECRET_0) " "$KEYLOG"; then cp "$KEYLOG" "$OUT/keylogs/$name.keylog"; fi
 }
 ONLY="${*:-}"
 
