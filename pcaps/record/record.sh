@@ -65,8 +65,11 @@ PY=/usr/bin/python3   # Debian's python, where python3-httpx / python3-requests 
 # ---------------------------------------------------------------- work dir --
 WORK=$(mktemp -d /tmp/aisensor-rec.XXXXXX)
 PIDS=()
+TPID=
 cleanup() {
   local p
+  # A client that failed under `set -e` leaves its capture's tcpdump running.
+  if [ -n "$TPID" ]; then kill -INT "$TPID" 2>/dev/null || true; wait "$TPID" 2>/dev/null || true; fi
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   [ "${KEEP_WORK:-0}" = 1 ] && echo "work dir kept: $WORK" || rm -rf "$WORK"
@@ -124,7 +127,7 @@ CURL=(curl -sS --fail-with-body --max-time 10)
 
 # capture NAME FILTER FUNCTION: records FUNCTION's traffic to pcaps/NAME.pcap.
 capture() {
-  local name=$1 filter=$2 fn=$3 tlog="$WORK/tcpdump-$1.log" tpid
+  local name=$1 filter=$2 fn=$3 tlog="$WORK/tcpdump-$1.log"
   case " ${ONLY:-} " in "  ") ;; *" $name "*) ;; *) return 0 ;; esac
   echo "== $name"
   rm -f "$OUT/$name.pcap" "$OUT/keylogs/$name.keylog"
@@ -132,13 +135,14 @@ capture() {
   KEYLOG="$WORK/$name.keylog"
   : >"$KEYLOG"
   tcpdump -i lo -s 0 -U -w "$OUT/$name.pcap" "(udp port 53 and host $DNS) or ($filter)" 2>"$tlog" &
-  tpid=$!
+  TPID=$!
   for _ in $(seq 50); do grep -q 'listening on' "$tlog" && break; sleep 0.1; done
   sleep 0.5
   "$fn"
   sleep 1
-  kill -INT "$tpid"
-  wait "$tpid" || true
+  kill -INT "$TPID"
+  wait "$TPID" || true
+  TPID=
   grep -h 'packets captured' "$tlog" | sed 's/^/   /'
   # TLS session secrets (NSS key log format) so the TLS captures can be
   # decrypted for verification, e.g. tshark -o tls.keylog_file:FILE.
