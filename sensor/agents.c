@@ -30,6 +30,7 @@ struct dest {
 	bool tls;
 	uint64_t flows, bytes, requests, input_tokens, output_tokens;
 	struct strset models, operations;
+	struct strset app_protocols; /* nDPI classification of its flows */
 };
 
 struct cred {
@@ -103,7 +104,9 @@ struct agents {
 	struct hmap agents;  /* id -> agent */
 	struct hmap flows;   /* flow key -> aflow */
 	struct hmap dns;     /* family+ip -> dns_entry */
+	struct hmap apps;    /* nDPI protocol name -> app_count */
 	struct agent **sorted;
+	struct app_count **apps_sorted;
 	struct jw ev;
 };
 
@@ -284,6 +287,7 @@ static void agent_free(struct agent *ag)
 	for (size_t i = 0; i < ag->n_dests; i++) {
 		strset_free(&ag->dests[i].models);
 		strset_free(&ag->dests[i].operations);
+		strset_free(&ag->dests[i].app_protocols);
 	}
 	free(ag->dests);
 	free(ag->creds);
@@ -928,8 +932,11 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 	}
 	uint64_t bytes = m ? m->bytes[0] + m->bytes[1] : 0;
 	if (f->client) {
-		if (f->client_dest != SIZE_MAX)
+		if (f->client_dest != SIZE_MAX) {
 			f->client->dests[f->client_dest].bytes += bytes;
+			if (m)
+				strset_add(&f->client->dests[f->client_dest].app_protocols, m->app, AS_AGENT_MAX_SET);
+		}
 		if (m && m->last_us > f->client->last_us)
 			f->client->last_us = m->last_us;
 	}
@@ -937,8 +944,26 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 		f->server->last_us = m->last_us;
 }
 
+static void count_app(struct agents *a, const char *app)
+{
+	struct app_count *c = hmap_get(&a->apps, app, strlen(app));
+	if (!c) {
+		if (a->apps.count >= 4096 || !(c = calloc(1, sizeof *c)))
+			return;
+		copy(c->name, sizeof c->name, app);
+		int oom = 0;
+		hmap_put(&a->apps, app, strlen(app), c, &oom);
+		if (oom) {
+			free(c);
+			return;
+		}
+	}
+	c->flows++;
+}
+
 static void on_flow_end(struct agents *a, const struct msg_flow *m)
 {
+	count_app(a, m->app[0] ? m->app : "Unknown");
 	struct flow_key k = key_of(&m->flow);
 	struct aflow *f = hmap_del(&a->flows, &k, sizeof k);
 	if (!f)
@@ -1011,6 +1036,7 @@ struct agents *agents_new(const struct agents_config *cfg)
 	hmap_init(&a->agents);
 	hmap_init(&a->flows);
 	hmap_init(&a->dns);
+	hmap_init(&a->apps);
 	jw_init(&a->ev, false);
 	return a;
 }
@@ -1034,13 +1060,40 @@ void agents_free(struct agents *a)
 			free(a->dns.slots[i].val);
 	hmap_free(&a->agents);
 	hmap_free(&a->flows);
+	for (size_t i = 0; a->apps.slots && i <= a->apps.mask; i++)
+		if (a->apps.slots[i].key)
+			free(a->apps.slots[i].val);
 	hmap_free(&a->dns);
+	hmap_free(&a->apps);
 	free(a->sorted);
+	free(a->apps_sorted);
 	jw_free(&a->ev);
 	free(a);
 }
 
 const struct agents_stats *agents_stats(const struct agents *a) { return &a->st; }
+
+static int app_cmp(const void *pa, const void *pb)
+{
+	const struct app_count *x = *(struct app_count *const *)pa, *y = *(struct app_count *const *)pb;
+	if (x->flows != y->flows)
+		return x->flows < y->flows ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+size_t agents_app_protocols(struct agents *a, const struct app_count ***out)
+{
+	free(a->apps_sorted);
+	a->apps_sorted = calloc(a->apps.count + 1, sizeof *a->apps_sorted);
+	size_t n = 0;
+	for (size_t i = 0; a->apps_sorted && a->apps.slots && i <= a->apps.mask; i++)
+		if (a->apps.slots[i].key)
+			a->apps_sorted[n++] = a->apps.slots[i].val;
+	if (n)
+		qsort(a->apps_sorted, n, sizeof *a->apps_sorted, app_cmp);
+	*out = (const struct app_count **)a->apps_sorted;
+	return n;
+}
 
 /* ---- output ---- */
 
@@ -1158,6 +1211,7 @@ void agent_json(const struct agent *ag, struct jw *w)
 		jw_u64(w, "requests", d->requests);
 		json_set(w, "models", &d->models);
 		json_set(w, "operations", &d->operations);
+		json_set(w, "ndpi", &d->app_protocols);
 		if (d->input_tokens || d->output_tokens) {
 			jw_obj_begin(w, "usage");
 			jw_u64(w, "input_tokens", d->input_tokens);

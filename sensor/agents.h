@@ -51,6 +51,13 @@ void agents_handle(struct agents *a, const struct msg_hdr *m);
 void agents_finish(struct agents *a);
 const struct agents_stats *agents_stats(const struct agents *a);
 
+/* Flows per nDPI protocol, most flows first; valid until the next call. */
+struct app_count {
+	char name[32];
+	uint64_t flows;
+};
+size_t agents_app_protocols(struct agents *a, const struct app_count ***out);
+
 /* Agents in output order (host, kind, name, id); valid until the next call. */
 size_t agents_list(struct agents *a, const struct agent ***out);
 void agent_json(const struct agent *ag, struct jw *w);

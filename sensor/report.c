@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Only packet-derived figures: the inventory must not change between
@@ -121,6 +122,13 @@ void report_table(struct agents *a, FILE *out)
 	}
 }
 
+static int anomaly_cmp(const void *pa, const void *pb)
+{
+	const struct anomaly_count *x = *(const struct anomaly_count *const *)pa;
+	const struct anomaly_count *y = *(const struct anomaly_count *const *)pb;
+	return strcmp(x->name, y->name);
+}
+
 void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 {
 	const struct agents_stats *as = agents_stats(a);
@@ -140,11 +148,26 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 		     " dissected\n",
 		ws->flows, ws->flows_idle, ws->flows_evicted, ws->dissected_flows);
 	fprintf(out, "  nDPI      %" PRIu64 " classified, %" PRIu64 " given up\n", ws->ndpi_classified, ws->ndpi_giveup);
+	const struct app_count **apps;
+	size_t na = agents_app_protocols(a, &apps);
+	if (na) {
+		fprintf(out, "  protocols");
+		for (size_t i = 0; i < na && i < 12; i++)
+			fprintf(out, "%s %s %" PRIu64, i ? "," : "", apps[i]->name, apps[i]->flows);
+		if (na > 12)
+			fprintf(out, ", ... (%zu more)", na - 12);
+		fputc('\n', out);
+	}
 	fprintf(out, "  tcp       %" PRIu64 " reassembly gaps, %" PRIu64 " out-of-order overflows\n", ws->reasm_gaps,
 		ws->reasm_ooo_dropped);
 	fprintf(out, "  dissector %" PRIu64 " observations, %" PRIu64 " anomalies\n", as->observations, as->anomalies);
-	for (size_t i = 0; i < as->n_anomaly_kinds; i++)
-		fprintf(out, "            %-22s %" PRIu64 "\n", as->anomaly[i].name, as->anomaly[i].count);
+	const struct anomaly_count *an[64];
+	size_t nan = as->n_anomaly_kinds < 64 ? as->n_anomaly_kinds : 64;
+	for (size_t i = 0; i < nan; i++)
+		an[i] = &as->anomaly[i];
+	qsort(an, nan, sizeof an[0], anomaly_cmp);
+	for (size_t i = 0; i < nan; i++)
+		fprintf(out, "            %-22s %" PRIu64 "\n", an[i]->name, an[i]->count);
 	if (as->agents_capped || as->dns_cache_evictions)
 		fprintf(out, "  caps      %" PRIu64 " agents refused at the cap, %" PRIu64 " DNS answers not cached\n",
 			as->agents_capped, as->dns_cache_evictions);

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# setup.sh — installs everything aisensor needs to build and test on Debian 12.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+PKGS=(
+  build-essential cmake pkg-config clang libclang-rt-14-dev python3
+  libpcap-dev libndpi-dev libssl-dev libhiredis-dev libyaml-dev libjansson-dev libnghttp2-dev libcmocka-dev
+  redis-server tcpdump
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup: dependencies present"

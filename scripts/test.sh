@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# test.sh — every test: unit, fuzz-corpus and golden tests through ctest,
+# once in a normal build and once under ASan+UBSan, then a short libFuzzer
+# run of each fuzz target (FUZZ_SECONDS each, default 20; 0 skips).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+
+echo "== build (RelWithDebInfo, -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+echo "== tests"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== build (ASan+UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DAS_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+echo "== tests under ASan+UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+if [ "$FUZZ_SECONDS" != 0 ]; then
+  echo "== fuzz: ${FUZZ_SECONDS}s per target (libFuzzer, ASan+UBSan)"
+  CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DAS_FUZZ=ON -DAS_SANITIZE=ON >/dev/null
+  cmake --build build-fuzz -j"$jobs"
+  for t in build-fuzz/tests/fuzz_*; do
+    name=$(basename "$t"); corpus=tests/fuzz/corpus/${name#fuzz_}
+    work=$(mktemp -d); cp -r "$corpus"/. "$work"/ 2>/dev/null || true
+    echo "-- $name"
+    if ! "$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
+      tail -40 "$work.log"; echo "$name: the fuzzer found a crash (input kept in $work)"; exit 1
+    fi
+    grep -E 'stat::number_of_executed_units' "$work.log" || true
+    rm -rf "$work" "$work.log"
+  done
+fi
+echo "== all tests passed"

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Golden tests: the real aisensor binary on the real captures in pcaps/.
+
+For every capture: the inventory and events must equal the golden files
+byte for byte; a second run must give identical events; -w 4 must give the
+identical inventory; no recorded test key may appear in any output; and the
+facts in facts.json (agents, software, services, models, credentials) must
+hold. Also: directory and stdin input, BPF filter, unreadable and truncated
+captures. `--update` rewrites the golden files (review the diff!)."""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else "\n     " + detail))
+
+
+def run(binary, args, src, stdin=None):
+    p = subprocess.run([binary] + args, cwd=src, input=stdin, capture_output=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def replay(binary, src, capture, tmp, tag, workers):
+    ev = os.path.join(tmp, tag + ".events.jsonl")
+    inv = os.path.join(tmp, tag + ".inventory.json")
+    rc, out, err = run(binary, ["-q", "-w", str(workers), "-r", capture, "--events", ev, "--inventory", inv], src)
+    with open(ev, "rb") as f:
+        events = f.read()
+    with open(inv, "rb") as f:
+        inventory = f.read()
+    return rc, out + err, events, inventory
+
+
+def matches(agent, want):
+    """A fact is a partial agent description; every key given must hold."""
+    sw = agent.get("software") or {}
+    dests = agent.get("destinations", [])
+    if "kind" in want and agent["kind"] != want["kind"]:
+        return False
+    if "software" in want and sw.get("name") != want["software"]:
+        return False
+    if "version" in want and sw.get("version") != want["version"]:
+        return False
+    if "host" in want and agent["host"]["ip"] != want["host"]:
+        return False
+    if "service" in want and not any(d["service"] == want["service"] for d in dests):
+        return False
+    if "endpoint" in want and not any(d["endpoint"] == want["endpoint"] for d in dests):
+        return False
+    for m in want.get("models", []):
+        if not any(m in d.get("models", []) for d in dests) and m not in (agent.get("server") or {}).get("models", []):
+            return False
+    for op in want.get("operations", []):
+        if not any(op in d.get("operations", []) for d in dests) and op not in (agent.get("server") or {}).get("operations", []):
+            return False
+    for c in want.get("credentials", []):
+        if not any(k["type"] == c["type"] and k["where"] == c["where"] for k in agent.get("credentials", [])):
+            return False
+    for r in want.get("risks", []):
+        if r not in agent.get("risks", []):
+            return False
+    if "tls" in want and not any(d["tls"] == want["tls"] for d in dests):
+        return False
+    if "ja4" in want and want["ja4"] not in agent.get("fingerprints", {}).get("ja4", []):
+        return False
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("aisensor")
+    ap.add_argument("src")
+    ap.add_argument("--update", action="store_true")
+    a = ap.parse_args()
+    binary, src = os.path.abspath(a.aisensor), os.path.abspath(a.src)
+    facts = json.load(open(os.path.join(HERE, "facts.json")))
+    keys = [k.strip().encode() for k in open(os.path.join(src, "pcaps/record/test-keys.txt")) if k.strip()]
+    captures = sorted(glob.glob("pcaps/*.pcap", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src))
+    check("captures present", len(captures) >= 10, "found %d" % len(captures))
+    with tempfile.TemporaryDirectory() as tmp:
+        for cap in captures:
+            name = os.path.basename(cap)
+            rc, log, events, inventory = replay(binary, src, cap, tmp, "w1", 1)
+            check(name + ": exit 0", rc == 0, log.decode(errors="replace")[-400:])
+            gi = os.path.join(HERE, name + ".inventory.json")
+            ge = os.path.join(HERE, name + ".events.jsonl")
+            if a.update:
+                open(gi, "wb").write(inventory)
+                open(ge, "wb").write(events)
+            check(name + ": inventory equals golden", os.path.exists(gi) and open(gi, "rb").read() == inventory,
+                  "diff %s against a fresh run" % gi)
+            check(name + ": events equal golden", os.path.exists(ge) and open(ge, "rb").read() == events,
+                  "diff %s against a fresh run" % ge)
+            _, _, events2, inventory2 = replay(binary, src, cap, tmp, "w1b", 1)
+            check(name + ": second run identical", events2 == events and inventory2 == inventory)
+            _, _, _, inventory4 = replay(binary, src, cap, tmp, "w4", 4)
+            check(name + ": -w 4 inventory identical to -w 1", inventory4 == inventory)
+            leaked = [k.decode() for k in keys if k in events or k in inventory or k in log]
+            check(name + ": no test key in any output", not leaked, "leaked: %s" % leaked)
+            doc = json.loads(inventory)
+            want = facts.get(name)
+            check(name + ": has facts in facts.json", want is not None)
+            if want is None:
+                continue
+            check(name + ": %d agents" % want["agents"], len(doc["agents"]) == want["agents"],
+                  "got %d: %s" % (len(doc["agents"]), [(g["kind"], (g["software"] or {}).get("name"), g["host"]["ip"]) for g in doc["agents"]]))
+            for w in want.get("expect", []):
+                check(name + ": agent " + json.dumps(w, sort_keys=True), any(matches(g, w) for g in doc["agents"]))
+
+        # A directory replays every capture in it, sorted; -w 2 must agree.
+        rc, log, _, inv_dir = replay(binary, src, "pcaps", tmp, "dir1", 1)
+        _, _, _, inv_dir2 = replay(binary, src, "pcaps", tmp, "dir2", 2)
+        check("directory input: exit 0", rc == 0, log.decode(errors="replace")[-400:])
+        check("directory input: -w 2 inventory identical", inv_dir == inv_dir2)
+        n_dir = len(json.loads(inv_dir)["agents"])
+        check("directory input: agents found", n_dir >= sum(f["agents"] > 0 for f in facts.values()), "got %d" % n_dir)
+
+        # stdin gives the same agents as the file.
+        cap = "pcaps/openai-node-gateway-http.pcap"
+        data = open(os.path.join(src, cap), "rb").read()
+        rc, out, err = run(binary, ["-q", "-r", "-", "--inventory", "-"], src, stdin=data)
+        _, _, _, inv_file = replay(binary, src, cap, tmp, "stdin-ref", 1)
+        check("stdin input: same agents as the file",
+              rc == 0 and json.loads(out)["agents"] == json.loads(inv_file)["agents"], err.decode(errors="replace")[-300:])
+
+        # A BPF filter applies: DNS only leaves no agent in a TLS capture.
+        rc, out, err = run(binary, ["-q", "-f", "udp port 53", "-r", "pcaps/openai-node-tls.pcap", "--inventory", "-"], src)
+        check("BPF filter applies", rc == 0 and json.loads(out)["agents"] == [] and json.loads(out)["sensor"]["packets"]["read"] > 0)
+        rc, out, err = run(binary, ["-q", "-f", "not a filter((", "-r", "pcaps/openai-node-tls.pcap"], src)
+        check("bad BPF filter is a clear error", rc != 0 and b"filter" in err, err.decode(errors="replace"))
+
+        # An unreadable or non-capture file is a clear error naming it.
+        rc, out, err = run(binary, ["-q", "-r", "pcaps/README.md"], src)
+        check("non-capture file: error names it", rc != 0 and b"pcaps/README.md" in err, err.decode(errors="replace"))
+        rc, out, err = run(binary, ["-q", "-r", "pcaps/no-such-file.pcap"], src)
+        check("missing file: error names it", rc != 0 and b"no-such-file.pcap" in err, err.decode(errors="replace"))
+
+        # A capture cut mid-packet: the packets before the cut still count.
+        cut = os.path.join(tmp, "cut.pcap")
+        full = open(os.path.join(src, "pcaps/openai-node-gateway-http.pcap"), "rb").read()
+        open(cut, "wb").write(full[: len(full) * 2 // 3 + 7])
+        rc, out, err = run(binary, ["-q", "-r", cut, "--inventory", "-"], src)
+        ok = rc == 3 and b"cut.pcap" in err and len(json.loads(out)["agents"]) > 0
+        check("truncated capture: agents before the cut, error names the file, exit 3", ok,
+              "rc=%d %s" % (rc, err.decode(errors="replace")[-300:]))
+
+    failed = results.count(False)
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
