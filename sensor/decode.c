@@ -160,6 +160,9 @@ static enum decode_reason decode_l4(uint8_t proto, struct cur seg, size_t declar
 static enum decode_reason decode_ip4(struct cur c, struct decoded *out)
 {
 	size_t avail = cur_len(&c);
+	uint8_t v;
+	if (cur_peek_u8(&c, 0, &v) && (v >> 4) != 4)
+		return DEC_IP4_BAD_HEADER;
 	if (avail < 20)
 		return DEC_IP4_TRUNCATED;
 	struct cur h = c;
@@ -173,8 +176,6 @@ static enum decode_reason decode_ip4(struct cur c, struct decoded *out)
 	MUST(cur_skip(&h, 1));
 	MUST(cur_get_u8(&h, &proto));
 	MUST(cur_skip(&h, 2));
-	if ((vihl >> 4) != 4)
-		return DEC_IP4_BAD_HEADER;
 	size_t hl = (size_t)(vihl & 0x0f) * 4;
 	size_t tl = tot ? tot : avail; /* 0: TSO, take what was captured */
 	if (hl < 20 || tl < hl)
@@ -196,17 +197,17 @@ static enum decode_reason decode_ip4(struct cur c, struct decoded *out)
 static enum decode_reason decode_ip6(struct cur c, struct decoded *out)
 {
 	size_t avail = cur_len(&c);
+	uint8_t v;
+	if (cur_peek_u8(&c, 0, &v) && (v >> 4) != 6)
+		return DEC_IP6_BAD_HEADER;
 	if (avail < 40)
 		return DEC_IP6_TRUNCATED;
-	uint8_t vtc, nh;
+	uint8_t nh;
 	uint16_t plen;
-	MUST(cur_get_u8(&c, &vtc));
-	MUST(cur_skip(&c, 3));
+	MUST(cur_skip(&c, 4));
 	MUST(cur_get_u16(&c, &plen));
 	MUST(cur_get_u8(&c, &nh));
 	MUST(cur_skip(&c, 1));
-	if ((vtc >> 4) != 6)
-		return DEC_IP6_BAD_HEADER;
 	out->family = 6;
 	MUST(cur_copy(&c, out->src_ip, 16));
 	MUST(cur_copy(&c, out->dst_ip, 16));
