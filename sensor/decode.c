@@ -188,7 +188,7 @@ static enum decode_reason decode_ip4(struct cur c, struct decoded *out)
 		return DEC_IP4_TRUNCATED;
 	if (frag & 0x3fff) /* MF or a fragment offset */
 		return DEC_IP4_FRAGMENT;
-	struct cur seg;
+	struct cur seg = cur_make(NULL, 0);
 	MUST(cur_skip(&c, hl));
 	MUST(cur_get_bytes(&c, &seg, (tl < avail ? tl : avail) - hl));
 	return decode_l4(proto, seg, tl - hl, out);
@@ -214,7 +214,7 @@ static enum decode_reason decode_ip6(struct cur c, struct decoded *out)
 	size_t tl = plen ? (size_t)plen + 40 : avail; /* 0: jumbogram or GSO */
 	out->ip_len = tl;
 	size_t declared = tl - 40;
-	struct cur seg;
+	struct cur seg = cur_make(NULL, 0);
 	MUST(cur_get_bytes(&c, &seg, (tl < avail ? tl : avail) - 40));
 
 	for (;;) {
@@ -289,7 +289,8 @@ static enum decode_reason decode_ethertype(uint16_t et, struct cur c, struct dec
 			break;
 		}
 		case ET_PPPOE_SESS: {
-			/* ver/type, code, session id, length, then the PPP protocol. */
+			/* ver/type, code, session id, length, then the PPP protocol.
+			 * Counts toward the same encapsulation depth as VLAN tags. */
 			uint16_t proto;
 			if (++depth > AS_MAX_ENCAP_DEPTH)
 				return DEC_VLAN_TOO_DEEP;
