@@ -35,6 +35,7 @@
 #define AS_DNS_MAX_ANSWERS 16		/* A/AAAA answers kept from one DNS response */
 #define AS_DNS_MAX_NAME 256		/* presentation-form DNS name incl. NUL */
 #define AS_DNS_MAX_POINTERS 32		/* compression pointers followed for one name */
+#define AS_DNS_MAX_CNAME_CHAIN 16	/* CNAME links followed from the question name */
 
 /* ---- observation field sizes (bytes incl. NUL; longer values are cut and counted) ---- */
 #define AS_STR_TINY 16			/* method, ALPN protocol id */

@@ -6,11 +6,13 @@
 #include "strview.h"
 
 extern const struct dissector dissector_dns;
+extern const struct dissector dissector_dns_tcp;
 extern const struct dissector dissector_tls;
 extern const struct dissector dissector_http1;
 
 const struct dissector *const dissector_registry[] = {
 	&dissector_dns,
+	&dissector_dns_tcp,
 	&dissector_tls,
 	&dissector_http1,
 	NULL,

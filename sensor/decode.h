@@ -23,6 +23,7 @@ enum decode_reason {
 	DEC_IP4_BAD_HEADER,	/* version/IHL/total length inconsistent */
 	DEC_IP4_FRAGMENT,	/* non-first fragment or MF set: not reassembled */
 	DEC_IP6_TRUNCATED,
+	DEC_IP6_BAD_HEADER,	/* version is not 6 */
 	DEC_IP6_BAD_EXT,	/* extension header chain runs past the packet */
 	DEC_IP6_FRAGMENT,
 	DEC_TCP_TRUNCATED,
