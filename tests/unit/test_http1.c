@@ -928,6 +928,30 @@ static void test_pcap_zeek_websocket(void **state)
 	obs_log_free(&r.log);
 }
 
+static void test_pcap_zeek_basic_auth(void **state)
+{
+	(void)state;
+	struct pcap_result r;
+	if (!run_pcap("zeek/Traces/http/basic-auth-with-colon.pcap", &r))
+		skip();
+	/* raw IPv4 link type; "Authorization: Basic  dGVzdDoxOjM0" (two spaces, test:1:34) */
+	assert_int_equal(count_type(&r.log, OBS_HTTP_REQUEST), 1);
+	const struct obs_http_request *q = &nth(&r.log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	assert_string_equal(q->host, "172.24.133.205");
+	assert_int_equal(q->host_port, 8000);
+	assert_string_equal(q->user_agent, "python-requests/2.31.0");
+	assert_int_equal(q->n_credentials, 1);
+	assert_int_equal(q->credentials[0].where, CRED_AUTH_BASIC);
+	assert_int_equal(q->credentials[0].type, CRED_T_PASSWORD);
+	char fp[AS_FP_HEX + 1];
+	fp_of("dGVzdDoxOjM0", fp);
+	assert_string_equal(q->credentials[0].fingerprint, fp);
+	for (size_t i = 0; i < r.log.n; i++)
+		assert_null(memmem(&r.log.v[i], sizeof r.log.v[i], "dGVzdDoxOjM0", 12));
+	assert_int_equal(count_type(&r.log, OBS_HTTP_RESPONSE), 1);
+	obs_log_free(&r.log);
+}
+
 static void test_pcap_zeek_bro_org(void **state)
 {
 	(void)state;
@@ -975,6 +999,7 @@ int main(void)
 		cmocka_unit_test(test_pcap_bearer),
 		cmocka_unit_test(test_pcap_zeek_get),
 		cmocka_unit_test(test_pcap_zeek_websocket),
+		cmocka_unit_test(test_pcap_zeek_basic_auth),
 		cmocka_unit_test(test_pcap_zeek_bro_org),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
