@@ -184,6 +184,8 @@ static enum decode_reason decode_ip4(struct cur c, struct decoded *out)
 	MUST(cur_copy(&h, out->src_ip, 4));
 	MUST(cur_copy(&h, out->dst_ip, 4));
 	out->ip_len = tl;
+	out->l3 = cur_data(&c);
+	out->l3_len = tl < avail ? tl : avail;
 	if (avail < hl)
 		return DEC_IP4_TRUNCATED;
 	if (frag & 0x3fff) /* MF or a fragment offset */
@@ -197,6 +199,7 @@ static enum decode_reason decode_ip4(struct cur c, struct decoded *out)
 static enum decode_reason decode_ip6(struct cur c, struct decoded *out)
 {
 	size_t avail = cur_len(&c);
+	const uint8_t *l3 = cur_data(&c);
 	uint8_t v;
 	if (cur_peek_u8(&c, 0, &v) && (v >> 4) != 6)
 		return DEC_IP6_BAD_HEADER;
@@ -213,6 +216,8 @@ static enum decode_reason decode_ip6(struct cur c, struct decoded *out)
 	MUST(cur_copy(&c, out->dst_ip, 16));
 	size_t tl = plen ? (size_t)plen + 40 : avail; /* 0: jumbogram or GSO */
 	out->ip_len = tl;
+	out->l3 = l3;
+	out->l3_len = tl < avail ? tl : avail;
 	size_t declared = tl - 40;
 	struct cur seg = cur_make(NULL, 0);
 	MUST(cur_get_bytes(&c, &seg, (tl < avail ? tl : avail) - 40));
