@@ -18,7 +18,7 @@ struct sig_arena {
 	struct sig_chunk *head;
 };
 
-void *sig_arena_alloc(struct sig_arena *a, size_t n);	/* zeroed; NULL on OOM */
+void *sig_arena_alloc(struct sig_arena *a, size_t n); /* zeroed; NULL on OOM */
 char *sig_arena_strndup(struct sig_arena *a, const char *s, size_t n);
 void sig_arena_free(struct sig_arena *a);
 
@@ -50,18 +50,18 @@ void sig_htab_free(struct sig_htab *t);
  * the wildcard label: "bedrock-runtime.*.amazonaws.com" is stored under
  * "amazonaws.com" with prefix "bedrock-runtime.*". */
 struct sig_dom_pattern {
-	const char *pattern;	/* whole pattern as written (lower-cased) */
-	const char *prefix;	/* labels before the anchor, one of them with '*' */
-	size_t literal;		/* non-'*' characters of the pattern: its specificity */
+	const char *pattern; /* whole pattern as written (lower-cased) */
+	const char *prefix;  /* labels before the anchor, one of them with '*' */
+	size_t literal;	     /* non-'*' characters of the pattern: its specificity */
 	const struct sig_service *svc;
 	struct sig_dom_pattern *next;
 };
 
 struct sig_dom_entry {
-	const char *name;			/* lower-case, no trailing dot */
-	const struct sig_service *exact;	/* "name" */
-	const struct sig_service *below;	/* "*.name": any name under it */
-	struct sig_dom_pattern *patterns;	/* label-wildcard patterns anchored here */
+	const char *name;		  /* lower-case, no trailing dot */
+	const struct sig_service *exact;  /* "name" */
+	const struct sig_service *below;  /* "*.name": any name under it */
+	struct sig_dom_pattern *patterns; /* label-wildcard patterns anchored here */
 };
 
 /* ---- clients ---- */
@@ -138,7 +138,7 @@ enum sig_ytype { SIG_Y_SCALAR, SIG_Y_SEQ, SIG_Y_MAP };
 
 struct sig_ynode {
 	enum sig_ytype type;
-	size_t line; /* 1-based */
+	size_t line;	 /* 1-based */
 	const char *str; /* scalar value, NUL-terminated (no NUL inside) */
 	size_t len;
 	struct sig_ynode *first, *last, *next; /* children; a map alternates key, value */

@@ -13,14 +13,14 @@
 
 /* Fixed vocabularies; README.md documents each value. */
 static const char *const categories[] = {
-	"llm-api",  "ai-chat",	"ai-coding", "ai-platform", "ai-search",
-	"ai-image", "ai-voice", "ai-video",  "ai-agent",    "ai-writing",
+    "llm-api",	"ai-chat",  "ai-coding", "ai-platform", "ai-search",
+    "ai-image", "ai-voice", "ai-video",	 "ai-agent",	"ai-writing",
 };
 static const char *const kinds[] = {"llm-api-client", "ai-app", "mcp-client", "browser", "generic-http"};
 /* OpenTelemetry gen_ai.operation.name well-known values. */
 static const char *const operations[] = {
-	"chat",		"text_completion", "embeddings",   "generate_content",
-	"create_agent", "invoke_agent",	   "execute_tool",
+    "chat",	    "text_completion", "embeddings",   "generate_content",
+    "create_agent", "invoke_agent",    "execute_tool",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -47,11 +47,11 @@ static int fail(struct ld *l, size_t line, const char *fmt, ...)
 	return AS_ERR_CONFIG;
 }
 
-#define TRY(x)                                                                                             \
-	do {                                                                                               \
-		int rc_ = (x);                                                                             \
-		if (rc_ != AS_OK)                                                                          \
-			return rc_;                                                                        \
+#define TRY(x)                                                                                               \
+	do {                                                                                                 \
+		int rc_ = (x);                                                                               \
+		if (rc_ != AS_OK)                                                                            \
+			return rc_;                                                                          \
 	} while (0)
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -62,7 +62,10 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 	return false;
 }
 
-static char *keep(struct ld *l, const struct sig_ynode *n) { return sig_arena_strndup(&l->db->arena, n->str, n->len); }
+static char *keep(struct ld *l, const struct sig_ynode *n)
+{
+	return sig_arena_strndup(&l->db->arena, n->str, n->len);
+}
 
 /* ---- generic mapping walk: each key must be known and appear once ---- */
 
@@ -72,7 +75,8 @@ struct field {
 	const struct sig_ynode *val; /* filled by take_fields */
 };
 
-static int take_fields(struct ld *l, const struct sig_ynode *map, const char *what, struct field *f, size_t nf)
+static int take_fields(struct ld *l, const struct sig_ynode *map, const char *what, struct field *f,
+		       size_t nf)
 {
 	if (map->type != SIG_Y_MAP)
 		return fail(l, map->line, "%s must be a mapping", what);
@@ -127,8 +131,8 @@ static bool charset(const char *s, const char *extra, bool upper)
 {
 	for (; *s; s++) {
 		char c = *s;
-		if ((c >= 'a' && c <= 'z' && !upper) || (c >= 'A' && c <= 'Z' && upper) || (c >= '0' && c <= '9') ||
-		    (c && strchr(extra, c)))
+		if ((c >= 'a' && c <= 'z' && !upper) || (c >= 'A' && c <= 'Z' && upper) ||
+		    (c >= '0' && c <= '9') || (c && strchr(extra, c)))
 			continue;
 		return false;
 	}
@@ -227,8 +231,9 @@ static int add_domain(struct ld *l, const struct sig_ynode *v, const struct sig_
 static int load_service(struct ld *l, const struct sig_ynode *m)
 {
 	struct field f[] = {
-		{"id", true, NULL},	  {"name", true, NULL},	    {"vendor", true, NULL}, {"category", true, NULL},
-		{"provider", false, NULL}, {"domains", true, NULL}, {"source", false, NULL},
+	    {"id", true, NULL},	      {"name", true, NULL},	 {"vendor", true, NULL},
+	    {"category", true, NULL}, {"provider", false, NULL}, {"domains", true, NULL},
+	    {"source", false, NULL},
 	};
 	TRY(take_fields(l, m, "service", f, COUNT(f)));
 	for (size_t i = 0; i < COUNT(f); i++)
@@ -267,7 +272,8 @@ static int load_service(struct ld *l, const struct sig_ynode *m)
 
 /* ---- clients ---- */
 
-static int set_value(struct ld *l, struct sig_cond *c, enum sig_op op, const struct sig_ynode *v, const char *key)
+static int set_value(struct ld *l, struct sig_cond *c, enum sig_op op, const struct sig_ynode *v,
+		     const char *key)
 {
 	TRY(want_str(l, v, key));
 	c->op = op;
@@ -291,9 +297,14 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
 static int load_client(struct ld *l, const struct sig_ynode *m)
 {
 	struct field f[] = {
-		{"name", true, NULL},		{"kind", true, NULL},		 {"user_agent", false, NULL},
-		{"headers", false, NULL},	{"version_after", false, NULL}, {"version_header", false, NULL},
-		{"version_header_after", false, NULL}, {"source", false, NULL},
+	    {"name", true, NULL},
+	    {"kind", true, NULL},
+	    {"user_agent", false, NULL},
+	    {"headers", false, NULL},
+	    {"version_after", false, NULL},
+	    {"version_header", false, NULL},
+	    {"version_header_after", false, NULL},
+	    {"source", false, NULL},
 	};
 	TRY(take_fields(l, m, "client rule", f, COUNT(f)));
 	const size_t str_keys[] = {0, 1, 4, 5, 6, 7};
@@ -349,18 +360,23 @@ static int load_client(struct ld *l, const struct sig_ynode *m)
 		}
 	}
 	for (const struct sig_ynode *h = hdrs ? hdrs->first : NULL; h; h = h->next) {
-		struct field hf[] = {{"name", true, NULL},   {"equals", false, NULL},  {"prefix", false, NULL},
-				     {"contains", false, NULL}, {"present", false, NULL}};
+		struct field hf[] = {{"name", true, NULL},
+				     {"equals", false, NULL},
+				     {"prefix", false, NULL},
+				     {"contains", false, NULL},
+				     {"present", false, NULL}};
 		TRY(take_fields(l, h, "header condition", hf, COUNT(hf)));
 		TRY(want_str(l, hf[0].val, "name"));
 		if (!charset(hf[0].val->str, "-_", false))
-			return fail(l, hf[0].val->line, "header name '%s' must be lower-case", hf[0].val->str);
+			return fail(l, hf[0].val->line, "header name '%s' must be lower-case",
+				    hf[0].val->str);
 		size_t ops = 0;
 		for (size_t i = 1; i < COUNT(hf); i++)
 			ops += hf[i].val != NULL;
 		if (ops != 1)
 			return fail(l, h->line,
-				    "header condition needs exactly one of 'equals', 'prefix', 'contains', 'present'");
+				    "header condition needs exactly one of 'equals', 'prefix', 'contains', "
+				    "'present'");
 		struct sig_cond *c = &conds[k++];
 		c->header = keep(l, hf[0].val);
 		if (!c->header)
@@ -422,7 +438,10 @@ static bool ja4_shape(const char *s)
 static int load_ja4(struct ld *l, const struct sig_ynode *m)
 {
 	struct field f[] = {
-		{"ja4", true, NULL}, {"name", true, NULL}, {"kind", true, NULL}, {"source", true, NULL},
+	    {"ja4", true, NULL},
+	    {"name", true, NULL},
+	    {"kind", true, NULL},
+	    {"source", true, NULL},
 	};
 	TRY(take_fields(l, m, "ja4 rule", f, COUNT(f)));
 	for (size_t i = 0; i < COUNT(f); i++)
@@ -449,8 +468,8 @@ static int load_ja4(struct ld *l, const struct sig_ynode *m)
 
 /* ---- endpoints ---- */
 
-static int parse_seg(struct ld *l, size_t line, const char *path, const char *s, size_t n, struct sig_seg *seg,
-		     bool *have_model)
+static int parse_seg(struct ld *l, size_t line, const char *path, const char *s, size_t n,
+		     struct sig_seg *seg, bool *have_model)
 {
 	struct sig_db *db = l->db;
 	const char *star = memchr(s, '*', n);
@@ -532,8 +551,8 @@ static int parse_path(struct ld *l, const struct sig_ynode *v, struct sig_endpoi
 static int load_endpoint(struct ld *l, const struct sig_ynode *m)
 {
 	struct field f[] = {
-		{"api", true, NULL},	 {"operation", false, NULL},	 {"methods", false, NULL},
-		{"path", true, NULL},	 {"model_listing", false, NULL}, {"source", false, NULL},
+	    {"api", true, NULL},  {"operation", false, NULL},	  {"methods", false, NULL},
+	    {"path", true, NULL}, {"model_listing", false, NULL}, {"source", false, NULL},
 	};
 	TRY(take_fields(l, m, "endpoint", f, COUNT(f)));
 	TRY(want_str(l, f[0].val, "api"));
@@ -595,7 +614,10 @@ static int load_tree(struct ld *l, const struct sig_ynode *root)
 	if (!root || (root->type == SIG_Y_SCALAR && root->len == 0))
 		return AS_OK; /* empty file */
 	struct field f[] = {
-		{"services", false, NULL}, {"clients", false, NULL}, {"ja4", false, NULL}, {"endpoints", false, NULL},
+	    {"services", false, NULL},
+	    {"clients", false, NULL},
+	    {"ja4", false, NULL},
+	    {"endpoints", false, NULL},
 	};
 	if (root->type != SIG_Y_MAP)
 		return fail(l, root->line, "top level must be a mapping");
@@ -611,7 +633,8 @@ static int load_tree(struct ld *l, const struct sig_ynode *root)
 	return AS_OK;
 }
 
-static int load_one(struct sig_db *db, const char *name, const void *data, size_t len, char *err, size_t errsz)
+static int load_one(struct sig_db *db, const char *name, const void *data, size_t len, char *err,
+		    size_t errsz)
 {
 	struct ld l = {.db = db, .file = name, .err = err, .errsz = errsz};
 	if (len > AS_SIG_MAX_FILE_BYTES)
@@ -624,7 +647,10 @@ static int load_one(struct sig_db *db, const char *name, const void *data, size_
 	return rc;
 }
 
-static struct sig_db *db_new(void) { return calloc(1, sizeof(struct sig_db)); }
+static struct sig_db *db_new(void)
+{
+	return calloc(1, sizeof(struct sig_db));
+}
 
 void sig_free(struct sig_db *db)
 {
@@ -652,7 +678,8 @@ static int finish(int rc, struct sig_db *db, struct sig_db **out, char *err, siz
 	return AS_OK;
 }
 
-int sig_load_buffer(const char *name, const void *data, size_t len, struct sig_db **out, char *err, size_t errsz)
+int sig_load_buffer(const char *name, const void *data, size_t len, struct sig_db **out, char *err,
+		    size_t errsz)
 {
 	struct sig_db *db = db_new();
 	if (!db)
@@ -675,7 +702,8 @@ static int read_file(const char *path, unsigned char **data, size_t *len, char *
 	for (;;) {
 		if (*len == cap) {
 			if (cap > AS_SIG_MAX_FILE_BYTES) {
-				snprintf(err, errsz, "%s:1: file larger than %d bytes", path, AS_SIG_MAX_FILE_BYTES);
+				snprintf(err, errsz, "%s:1: file larger than %d bytes", path,
+					 AS_SIG_MAX_FILE_BYTES);
 				rc = AS_ERR_CONFIG;
 				break;
 			}
@@ -722,7 +750,10 @@ int sig_load_files(const char *const *paths, size_t n, struct sig_db **out, char
 	return finish(rc, db, out, err, errsz);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 int sig_load_dir(const char *dir, struct sig_db **out, char *err, size_t errsz)
 {
@@ -773,6 +804,15 @@ int sig_load_dir(const char *dir, struct sig_db **out, char *err, size_t errsz)
 	return rc;
 }
 
-size_t sig_service_count(const struct sig_db *db) { return db ? db->n_services : 0; }
-size_t sig_client_count(const struct sig_db *db) { return db ? db->n_clients : 0; }
-size_t sig_endpoint_count(const struct sig_db *db) { return db ? db->n_endpoints : 0; }
+size_t sig_service_count(const struct sig_db *db)
+{
+	return db ? db->n_services : 0;
+}
+size_t sig_client_count(const struct sig_db *db)
+{
+	return db ? db->n_clients : 0;
+}
+size_t sig_endpoint_count(const struct sig_db *db)
+{
+	return db ? db->n_endpoints : 0;
+}

@@ -18,7 +18,10 @@ static struct txt txt_c(const char *s, size_t max)
 	return (struct txt){s, s ? strnlen(s, max) : 0};
 }
 
-static char lc(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+static char lc(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
 
 static bool eq_ci(const char *a, const char *b, size_t n)
 {
@@ -49,7 +52,8 @@ static bool label_match(const char *pat, size_t plen, const char *s, size_t slen
 	if (!star)
 		return plen == slen && memcmp(pat, s, slen) == 0;
 	size_t pre = (size_t)(star - pat), post = plen - pre - 1;
-	return slen >= pre + post + 1 && memcmp(pat, s, pre) == 0 && memcmp(star + 1, s + slen - post, post) == 0;
+	return slen >= pre + post + 1 && memcmp(pat, s, pre) == 0 &&
+	       memcmp(star + 1, s + slen - post, post) == 0;
 }
 
 /* The labels of pattern prefix against the labels of s, one for one. */
@@ -228,7 +232,8 @@ bool sig_match_client(const struct sig_db *db, const char *user_agent, const cha
 		out->kind = rule->kind;
 		struct txt v;
 		bool got = false;
-		if (rule->version_header && header_value(rule->version_header, hdr_names, hdr_values, n_hdrs, &v))
+		if (rule->version_header &&
+		    header_value(rule->version_header, hdr_names, hdr_values, n_hdrs, &v))
 			got = take_version(v, rule->version_header_after, out->version, sizeof out->version);
 		if (!got && rule->version_after && user_agent)
 			take_version(ua, rule->version_after, out->version, sizeof out->version);
@@ -290,7 +295,8 @@ static void copy_model(char *dst, size_t dstsz, struct txt v)
 	dst[o] = '\0';
 }
 
-bool sig_match_endpoint(const struct sig_db *db, const char *method, const char *path, struct sig_endpoint *out)
+bool sig_match_endpoint(const struct sig_db *db, const char *method, const char *path,
+			struct sig_endpoint *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!db || !path)
@@ -320,7 +326,8 @@ bool sig_match_endpoint(const struct sig_db *db, const char *method, const char 
 		if (e->methods) {
 			bool mok = false;
 			for (size_t k = 0; k < e->n_methods && !mok; k++)
-				mok = method && strlen(e->methods[k]) == m.len && memcmp(e->methods[k], m.p, m.len) == 0;
+				mok = method && strlen(e->methods[k]) == m.len &&
+				      memcmp(e->methods[k], m.p, m.len) == 0;
 			if (!mok)
 				continue;
 		}

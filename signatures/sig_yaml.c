@@ -127,7 +127,7 @@ void sig_htab_free(struct sig_htab *t)
 /* ---- YAML events -> tree ---- */
 
 static int fail(char *err, size_t errsz, const char *name, size_t line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 static int fail(char *err, size_t errsz, const char *name, size_t line, const char *fmt, ...)
 {
@@ -219,7 +219,8 @@ int sig_yaml_parse(struct sig_arena *arena, const char *name, const unsigned cha
 				*root = n;
 			} else {
 				struct sig_ynode *p = stack[depth - 1];
-				if (p->type == SIG_Y_MAP && p->n_children % 2 == 0 && n->type != SIG_Y_SCALAR) {
+				if (p->type == SIG_Y_MAP && p->n_children % 2 == 0 &&
+				    n->type != SIG_Y_SCALAR) {
 					rc = fail(err, errsz, name, line, "mapping key must be a scalar");
 					break;
 				}
