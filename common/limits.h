@@ -59,6 +59,7 @@
 /* ---- signatures / config ---- */
 #define AS_YAML_MAX_DEPTH 16		/* nesting in config and signature files */
 #define AS_SIG_MAX_FILE_BYTES (4 << 20)	/* one signature file */
+#define AS_SIG_MAX_PATH_SEGMENTS 32	/* URL path segments the endpoint matcher compares; deeper paths never match */
 
 /* ---- privacy ---- */
 #define AS_FP_HEX 16			/* hex digits of a credential fingerprint */

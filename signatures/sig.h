@@ -1,6 +1,6 @@
 /* sig.h — signature rules: AI services, client software, API shapes.
  *
- * Rules are data (signatures/NAME.yaml), loaded with libyaml into a read-only
+ * Rules are data (the *.yaml files in signatures/), loaded with libyaml into a read-only
  * matcher that any thread may query. Load errors are `file:line: problem`.
  * The matcher is handed file paths, never the config. */
 #ifndef AS_SIG_H
@@ -35,7 +35,7 @@ struct sig_endpoint {
 	const char *api;       /* api family: "openai", "anthropic", "ollama", "gemini", ... */
 	const char *operation; /* gen_ai.operation.name: "chat", "embeddings", "generate_content", ... */
 	bool model_listing;    /* /v1/models, /api/tags */
-	char model[AS_STR];    /* model named in the path (Gemini, Azure deployment), else "" */
+	char model[AS_STR];    /* model named in the path (Gemini, Vertex, Bedrock; Azure deployment), or "" */
 };
 
 /* Loads every *.yaml file of dir (sorted by name). On error writes
@@ -43,8 +43,13 @@ struct sig_endpoint {
 AS_MUST_CHECK int sig_load_dir(const char *dir, struct sig_db **out, char *err, size_t errsz);
 AS_MUST_CHECK int sig_load_files(const char *const *paths, size_t n, struct sig_db **out, char *err,
 				 size_t errsz);
+/* Loads one file already in memory (fuzzing, tests); name is used in errors. */
+AS_MUST_CHECK int sig_load_buffer(const char *name, const void *data, size_t len, struct sig_db **out,
+				  char *err, size_t errsz);
 void sig_free(struct sig_db *db);
 size_t sig_service_count(const struct sig_db *db);
+size_t sig_client_count(const struct sig_db *db);   /* client rules (User-Agent / header) */
+size_t sig_endpoint_count(const struct sig_db *db); /* API shape rules */
 
 /* Domain (SNI, Host, DNS name): exact or any parent domain listed. */
 const struct sig_service *sig_match_domain(const struct sig_db *db, const char *domain);
