@@ -440,13 +440,17 @@ int tls_parse_client_hello(const uint8_t *hs, size_t len, bool quic, struct obs_
 	struct cur c = cur_make(hs, len), session, ciphers, compression, exts = cur_make(hs, 0);
 	uint16_t legacy;
 	if (!cur_get_u16(&c, &legacy) || !cur_skip(&c, 32) || !cur_get_u8_prefixed(&c, &session) ||
-	    !cur_get_u16_prefixed(&c, &ciphers) || !cur_get_u8_prefixed(&c, &compression)) {
+	    !cur_get_u16_prefixed(&c, &ciphers)) {
 		*reason = "truncated_client_hello";
 		return AS_ERR_TRUNCATED;
 	}
 	if (cur_len(&session) > 32 || cur_len(&ciphers) % 2) {
 		*reason = "bad_client_hello";
 		return AS_ERR_MALFORMED;
+	}
+	if (!cur_get_u8_prefixed(&c, &compression)) {
+		*reason = "truncated_client_hello";
+		return AS_ERR_TRUNCATED;
 	}
 	/* Extensions are optional (RFC 5246 §7.4.1.2); bytes after them are ignored. */
 	if (cur_len(&c) && !cur_get_u16_prefixed(&c, &exts)) {
