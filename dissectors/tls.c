@@ -615,6 +615,7 @@ struct tls_dir {
 	size_t rec_need; /* total size of the current record once the header is in */
 	uint16_t first_record_version;
 	bool have_record_version;
+	bool hrr; /* a HelloRetryRequest was seen (server direction) */
 	enum hello_state hello;
 };
 
@@ -683,6 +684,17 @@ static int fail(struct tls_state *st, const struct dissect_ctx *ctx, const char 
 	return err;
 }
 
+/* A ServerHello whose random is SHA-256("HelloRetryRequest") is a
+ * HelloRetryRequest (RFC 8446 §4.1.3). */
+static bool is_hello_retry_request(const uint8_t *body, size_t len)
+{
+	static const uint8_t magic[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+					  0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+					  0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+	struct cur c = cur_make(body, len), random;
+	return cur_skip(&c, 2) && cur_get_bytes(&c, &random, 32) && memcmp(cur_data(&random), magic, 32) == 0;
+}
+
 /* Handles one complete handshake message of direction `dir`. */
 static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type, const uint8_t *body, size_t len,
 			const struct dissect_ctx *ctx)
@@ -701,6 +713,12 @@ static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type
 	} else {
 		if (type != HS_SERVER_HELLO)
 			return fail(st, ctx, "unexpected_handshake_type", AS_ERR_MALFORMED);
+		if (is_hello_retry_request(body, len)) {
+			/* Not the negotiated hello: wait for the ServerHello that answers
+			 * the second ClientHello (the first one is what we report). */
+			d->hrr = true;
+			return AS_OK;
+		}
 		o.type = OBS_TLS_SERVER_HELLO;
 		r = tls_parse_server_hello(body, len, &o.u.tls_sh, &reason);
 	}
@@ -721,6 +739,9 @@ static int on_record(struct tls_state *st, enum dissect_dir dir, uint8_t type, s
 	case CT_HANDSHAKE:
 		break;
 	case CT_CHANGE_CIPHER_SPEC:
+		if (d->hrr)
+			return AS_OK; /* middlebox-compatibility CCS after a HelloRetryRequest */
+		/* fall through */
 	case CT_ALERT:
 	case CT_APPLICATION_DATA:
 		/* The handshake is past (or failed) before this direction's hello. */
@@ -730,19 +751,25 @@ static int on_record(struct tls_state *st, enum dissect_dir dir, uint8_t type, s
 	default: /* heartbeat */
 		return AS_OK;
 	}
-	if (sbuf_append(&d->hs, cur_data(&payload), cur_len(&payload)) < 0)
-		return fail(st, ctx, "handshake_too_large", AS_ERR_LIMIT);
-	struct cur h = cur_make(d->hs.data, d->hs.len);
-	uint8_t hs_type;
-	uint32_t hs_len;
-	if (!cur_get_u8(&h, &hs_type) || !cur_get_u24(&h, &hs_len))
-		return AS_OK;
-	if (hs_len > AS_TLS_MAX_HANDSHAKE - TLS_HS_HDR)
-		return fail(st, ctx, "handshake_too_large", AS_ERR_LIMIT);
-	struct cur body;
-	if (!cur_get_bytes(&h, &body, hs_len))
-		return AS_OK; /* continued in a later record */
-	return on_handshake(st, dir, hs_type, cur_data(&body), cur_len(&body), ctx);
+	int ar = sbuf_append(&d->hs, cur_data(&payload), cur_len(&payload));
+	if (ar < 0)
+		return fail(st, ctx, ar == AS_ERR_NOMEM ? "out_of_memory" : "handshake_too_large", ar);
+	for (;;) {
+		struct cur h = cur_make(d->hs.data, d->hs.len);
+		uint8_t hs_type;
+		uint32_t hs_len;
+		if (!cur_get_u8(&h, &hs_type) || !cur_get_u24(&h, &hs_len))
+			return AS_OK;
+		if (hs_len > AS_TLS_MAX_HANDSHAKE - TLS_HS_HDR)
+			return fail(st, ctx, "handshake_too_large", AS_ERR_LIMIT);
+		struct cur body;
+		if (!cur_get_bytes(&h, &body, hs_len))
+			return AS_OK; /* continued in a later record */
+		int r = on_handshake(st, dir, hs_type, cur_data(&body), cur_len(&body), ctx);
+		if (r < 0 || d->hello != HELLO_WANT)
+			return r;
+		sbuf_consume(&d->hs, TLS_HS_HDR + (size_t)hs_len); /* a HelloRetryRequest */
+	}
 }
 
 static bool finished(const struct tls_state *st)
@@ -770,8 +797,11 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 		if (take > cur_len(&in))
 			take = cur_len(&in);
 		struct cur chunk;
-		if (!cur_get_bytes(&in, &chunk, take) || sbuf_append(&d->rec, cur_data(&chunk), take) < 0)
-			return fail(st, ctx, "record_buffer", AS_ERR_LIMIT);
+		if (!cur_get_bytes(&in, &chunk, take))
+			return fail(st, ctx, "record_buffer", AS_ERR_MALFORMED);
+		int ar = sbuf_append(&d->rec, cur_data(&chunk), take);
+		if (ar < 0)
+			return fail(st, ctx, ar == AS_ERR_NOMEM ? "out_of_memory" : "record_buffer", ar);
 		if (d->rec.len == TLS_RECORD_HDR && want == TLS_RECORD_HDR) {
 			struct cur h = cur_make(d->rec.data, d->rec.len);
 			uint8_t type = 0, major = 0, minor = 0;

@@ -358,10 +358,10 @@ static void test_ja4_edge_lists(void **state)
 	o = parse_ch(&h2);
 	assert_string_equal(o.ja4, "t12d1502h2_8daaf6152771_000000000000");
 
-	/* No signature algorithms: the extension string ends without '_' (JA4.md):
-	 * sha256("0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01")
-	 * is given there as 6d807ffa2a79 — here 000d is absent, so check against the
-	 * spec's own example by keeping 000d with an empty list. */
+	/* No signature algorithms (here: an empty signature_algorithms list): the
+	 * string ends without '_'; JA4.md gives sha256 of
+	 * "0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01"
+	 * as 6d807ffa2a79. */
 	struct hello_spec h3 = example_spec();
 	h3.n_sigalgs = 0;
 	o = parse_ch(&h3);
@@ -803,6 +803,53 @@ static void test_server_hello(void **state)
 	obs_log_free(&log);
 }
 
+/* A HelloRetryRequest (RFC 8446 §4.1.3) and its middlebox CCS are skipped:
+ * the ServerHello reported is the one answering the second ClientHello. */
+static void test_hello_retry_request(void **state)
+{
+	(void)state;
+	static const uint8_t hrr_random[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+					       0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+					       0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+	static struct bld b;
+	static uint8_t server[400];
+	size_t n = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		memset(&b, 0, sizeof b);
+		put16(&b, 0x0303);
+		if (pass == 0)
+			putn(&b, hrr_random, 32);
+		else
+			for (int i = 0; i < 32; i++)
+				put8(&b, 7);
+		put8(&b, 0);
+		put16(&b, pass == 0 ? 0x1302 : 0x1301);
+		put8(&b, 0);
+		begin(&b, 2);
+		put16(&b, 0x002b);
+		put16(&b, 2);
+		put16(&b, 0x0304);
+		end(&b);
+		n += wrap_record(server + n, 2, b.b, b.len);
+		if (pass == 0) {
+			static const uint8_t ccs[] = {20, 3, 3, 0, 1, 1};
+			memcpy(server + n, ccs, sizeof ccs);
+			n += sizeof ccs;
+		}
+	}
+	const struct feed f[] = {{DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client},
+				 {DIR_TO_CLIENT, server, n}};
+	struct obs_log log = harness_split_invariant(&dissector_tls, f, N(f));
+	assert_int_equal(log.n, 2);
+	assert_int_equal(log.v[1].type, OBS_TLS_SERVER_HELLO);
+	assert_int_equal(log.v[1].u.tls_sh.cipher, 0x1301);
+	assert_int_equal(log.v[1].u.tls_sh.version, 0x0304);
+	char want[33];
+	md5_hex("771,4865,43", want);
+	assert_string_equal(log.v[1].u.tls_sh.ja3s, want);
+	obs_log_free(&log);
+}
+
 int main(void)
 {
 	(void)harness_read_file; /* a harness helper this test does not need */
@@ -820,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_malformed_hello_bodies),
 		cmocka_unit_test(test_server_hello),
+		cmocka_unit_test(test_hello_retry_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
