@@ -1,0 +1,861 @@
+/* tls.c — TLS ClientHello/ServerHello dissector with JA3, JA3S and JA4.
+ *
+ * Specs: TLS record and handshake layers (RFC 5246 §6.2, §7.4; RFC 8446 §4,
+ * §5.1), extensions (RFC 6066 SNI, RFC 7301 ALPN, RFC 8422 groups/point
+ * formats, RFC 8446 supported_versions/signature_algorithms, ECH
+ * draft-ietf-tls-esni 0xfe0d), GREASE (RFC 8701); JA3/JA3S (Salesforce,
+ * BSD-3-Clause) and JA4 (FoxIO technical_details/JA4.md, BSD-3-Clause). The
+ * other JA4+ methods are under the FoxIO License and deliberately absent.
+ *
+ * Per direction, bytes are cut into records (bounded by the protocol's
+ * maximum record size), handshake fragments are joined into messages
+ * (bounded by AS_TLS_MAX_HANDSHAKE); the first message is the hello. */
+#include "tls.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "dissector.h"
+#include "fingerprint.h"
+#include "sbuf.h"
+#include "strview.h"
+
+/* ---- protocol constants (not tunable caps) ---- */
+
+#define TLS_RECORD_HDR 5
+#define TLS_HS_HDR 4
+/* TLSCiphertext.length may reach 2^14 + 2048 (RFC 5246 §6.2.3). */
+#define TLS_MAX_RECORD_PAYLOAD (16384 + 2048)
+
+enum {
+	CT_CHANGE_CIPHER_SPEC = 20,
+	CT_ALERT = 21,
+	CT_HANDSHAKE = 22,
+	CT_APPLICATION_DATA = 23,
+	CT_HEARTBEAT = 24,
+};
+
+enum {
+	HS_CLIENT_HELLO = 1,
+	HS_SERVER_HELLO = 2,
+};
+
+enum {
+	EXT_SERVER_NAME = 0x0000,
+	EXT_SUPPORTED_GROUPS = 0x000a,
+	EXT_EC_POINT_FORMATS = 0x000b,
+	EXT_SIGNATURE_ALGORITHMS = 0x000d,
+	EXT_ALPN = 0x0010,
+	EXT_SUPPORTED_VERSIONS = 0x002b,
+	EXT_ECH = 0xfe0d,
+};
+
+bool tls_is_grease(uint16_t v) { return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff); }
+
+/* ---- streaming digests: fingerprint strings are hashed as they are built ---- */
+
+struct digest {
+	EVP_MD_CTX *ctx;
+	bool first; /* no list element written yet */
+};
+
+static int digest_init(struct digest *d, const EVP_MD *md)
+{
+	d->first = true;
+	d->ctx = EVP_MD_CTX_new();
+	if (!d->ctx)
+		return AS_ERR_NOMEM;
+	if (EVP_DigestInit_ex(d->ctx, md, NULL) != 1) {
+		EVP_MD_CTX_free(d->ctx);
+		d->ctx = NULL;
+		return AS_ERR_NOMEM;
+	}
+	return AS_OK;
+}
+
+static void digest_free(struct digest *d)
+{
+	EVP_MD_CTX_free(d->ctx);
+	d->ctx = NULL;
+}
+
+static void digest_put(struct digest *d, const char *s, size_t n)
+{
+	if (n)
+		EVP_DigestUpdate(d->ctx, s, n);
+}
+
+/* Writes `sep` before every element but the first of a list. */
+static void digest_sep(struct digest *d, char sep)
+{
+	if (!d->first)
+		digest_put(d, &sep, 1);
+	d->first = false;
+}
+
+static void digest_dec(struct digest *d, unsigned v)
+{
+	char buf[12];
+	int n = snprintf(buf, sizeof buf, "%u", v);
+	digest_put(d, buf, (size_t)n);
+}
+
+static void digest_hex4(struct digest *d, uint16_t v)
+{
+	char buf[5];
+	snprintf(buf, sizeof buf, "%04x", (unsigned)v);
+	digest_put(d, buf, 4);
+}
+
+/* Finishes into `hexlen` lower-case hex digits (NUL-terminated). */
+static void digest_final_hex(struct digest *d, char *out, size_t hexlen)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	EVP_DigestFinal_ex(d->ctx, md, &md_len);
+	as_hex(md, md_len, hex);
+	if (hexlen > 2 * (size_t)md_len)
+		hexlen = 2 * (size_t)md_len;
+	memcpy(out, hex, hexlen);
+	out[hexlen] = '\0';
+	digest_free(d);
+}
+
+/* ---- u16 lists ---- */
+
+/* Reads a list of big-endian u16 into a fresh array without GREASE. */
+static int u16_list(struct cur c, uint16_t **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (cur_len(&c) % 2)
+		return AS_ERR_MALFORMED;
+	size_t cap = cur_len(&c) / 2;
+	uint16_t *v = malloc((cap ? cap : 1) * sizeof *v);
+	if (!v)
+		return AS_ERR_NOMEM;
+	uint16_t x;
+	while (cur_get_u16(&c, &x))
+		if (!tls_is_grease(x))
+			v[(*n)++] = x;
+	*out = v;
+	return AS_OK;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* ---- hello fields ---- */
+
+struct ext_view {
+	bool present;
+	struct cur data;
+};
+
+/* What the extension block of a ClientHello says, as views into it. */
+struct ch_exts {
+	struct cur all; /* the extension list (type, len, data)* */
+	struct ext_view sni, groups, point_formats, sigalgs, alpn, versions;
+	bool ech;
+};
+
+/* Walks the extension list once: validates framing, remembers the first
+ * occurrence of each extension of interest. */
+static int scan_exts(struct cur all, struct ch_exts *e, const char **reason)
+{
+	memset(e, 0, sizeof *e);
+	e->all = all;
+	while (cur_len(&all)) {
+		uint16_t type;
+		struct cur data;
+		if (!cur_get_u16(&all, &type) || !cur_get_u16_prefixed(&all, &data)) {
+			*reason = "bad_extension";
+			return AS_ERR_MALFORMED;
+		}
+		struct ext_view *slot = NULL;
+		switch (type) {
+		case EXT_SERVER_NAME: slot = &e->sni; break;
+		case EXT_SUPPORTED_GROUPS: slot = &e->groups; break;
+		case EXT_EC_POINT_FORMATS: slot = &e->point_formats; break;
+		case EXT_SIGNATURE_ALGORITHMS: slot = &e->sigalgs; break;
+		case EXT_ALPN: slot = &e->alpn; break;
+		case EXT_SUPPORTED_VERSIONS: slot = &e->versions; break;
+		case EXT_ECH: e->ech = true; break;
+		default: break;
+		}
+		if (slot && !slot->present) {
+			slot->present = true;
+			slot->data = data;
+		}
+	}
+	return AS_OK;
+}
+
+static void copy_lower(char *dst, size_t dstsz, struct cur v)
+{
+	sv_copy(dst, dstsz, sv_make(cur_data(&v), cur_len(&v)));
+	for (char *p = dst; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
+/* server_name extension (RFC 6066 §3): the first host_name entry. */
+static int parse_sni(struct cur d, char *out, size_t outsz)
+{
+	struct cur list;
+	if (!cur_get_u16_prefixed(&d, &list) || cur_len(&d))
+		return AS_ERR_MALFORMED;
+	while (cur_len(&list)) {
+		uint8_t type;
+		struct cur name;
+		if (!cur_get_u8(&list, &type) || !cur_get_u16_prefixed(&list, &name))
+			return AS_ERR_MALFORMED;
+		if (type == 0 && !out[0])
+			copy_lower(out, outsz, name);
+	}
+	return AS_OK;
+}
+
+/* ALPN extension (RFC 7301 §3.1): protocol_name_list. Copies up to `max`
+ * names; returns the first name raw in *first (for JA4). */
+static int parse_alpn(struct cur d, char (*names)[AS_STR_TINY], uint8_t max, uint8_t *n, struct cur *first,
+		      bool *have_first)
+{
+	struct cur list;
+	*have_first = false;
+	*n = 0;
+	if (!cur_get_u16_prefixed(&d, &list) || cur_len(&d))
+		return AS_ERR_MALFORMED;
+	while (cur_len(&list)) {
+		struct cur name;
+		if (!cur_get_u8_prefixed(&list, &name))
+			return AS_ERR_MALFORMED;
+		if (!*have_first) {
+			*first = name;
+			*have_first = true;
+		}
+		if (*n < max) {
+			sv_copy(names[*n], AS_STR_TINY, sv_make(cur_data(&name), cur_len(&name)));
+			(*n)++;
+		}
+	}
+	return AS_OK;
+}
+
+/* ---- JA3 ---- */
+
+static void ja3_put_u16_list(struct digest *d, struct cur c)
+{
+	uint16_t v;
+	d->first = true;
+	while (cur_get_u16(&c, &v))
+		if (!tls_is_grease(v)) {
+			digest_sep(d, '-');
+			digest_dec(d, v);
+		}
+}
+
+/* SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats;
+ * decimal, '-' within a field, GREASE removed everywhere. */
+static int ja3_client(uint16_t version, struct cur ciphers, const struct ch_exts *e, char out[33])
+{
+	struct digest d;
+	int r = digest_init(&d, EVP_md5());
+	if (r < 0)
+		return r;
+	digest_dec(&d, version);
+	digest_put(&d, ",", 1);
+	ja3_put_u16_list(&d, ciphers);
+	digest_put(&d, ",", 1);
+	struct cur all = e->all;
+	d.first = true;
+	uint16_t type;
+	struct cur data;
+	while (cur_get_u16(&all, &type) && cur_get_u16_prefixed(&all, &data))
+		if (!tls_is_grease(type)) {
+			digest_sep(&d, '-');
+			digest_dec(&d, type);
+		}
+	digest_put(&d, ",", 1);
+	if (e->groups.present) {
+		struct cur g = e->groups.data, list;
+		if (cur_get_u16_prefixed(&g, &list))
+			ja3_put_u16_list(&d, list);
+	}
+	digest_put(&d, ",", 1);
+	if (e->point_formats.present) {
+		struct cur p = e->point_formats.data, list;
+		uint8_t f;
+		if (cur_get_u8_prefixed(&p, &list)) {
+			d.first = true;
+			while (cur_get_u8(&list, &f)) {
+				digest_sep(&d, '-');
+				digest_dec(&d, f);
+			}
+		}
+	}
+	digest_final_hex(&d, out, 32);
+	return AS_OK;
+}
+
+/* ---- JA4 ---- */
+
+static const char *ja4_version(uint16_t v)
+{
+	switch (v) {
+	case 0x0304: return "13";
+	case 0x0303: return "12";
+	case 0x0302: return "11";
+	case 0x0301: return "10";
+	case 0x0300: return "s3";
+	case 0x0002: return "s2";
+	case 0xfeff: return "d1";
+	case 0xfefd: return "d2";
+	case 0xfefc: return "d3";
+	default: return "00";
+	}
+}
+
+static bool is_alnum(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* First and last character of the first ALPN value; "00" when there is
+ * none or it is empty; hex digits when either end byte is not alphanumeric. */
+static void ja4_alpn(bool have, struct cur first, char out[2])
+{
+	static const char hexd[] = "0123456789abcdef";
+	uint8_t a, b;
+	size_t n = cur_len(&first);
+	if (!have || n == 0 || !cur_peek_u8(&first, 0, &a) || !cur_peek_u8(&first, n - 1, &b)) {
+		out[0] = out[1] = '0';
+		return;
+	}
+	if (is_alnum(a) && is_alnum(b)) {
+		out[0] = (char)a;
+		out[1] = (char)b;
+	} else {
+		out[0] = hexd[a >> 4];
+		out[1] = hexd[b & 15];
+	}
+}
+
+/* Hash of a sorted u16 list ("%04x" comma-joined, optionally followed by
+ * '_' and a second list in original order); "000000000000" when empty. */
+static int ja4_hash(uint16_t *v, size_t n, const uint16_t *tail, size_t tn, char out[13])
+{
+	if (n == 0) {
+		memcpy(out, "000000000000", 13);
+		return AS_OK;
+	}
+	qsort(v, n, sizeof *v, cmp_u16);
+	struct digest d;
+	int r = digest_init(&d, EVP_sha256());
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		digest_sep(&d, ',');
+		digest_hex4(&d, v[i]);
+	}
+	if (tn) {
+		digest_put(&d, "_", 1);
+		d.first = true;
+		for (size_t i = 0; i < tn; i++) {
+			digest_sep(&d, ',');
+			digest_hex4(&d, tail[i]);
+		}
+	}
+	digest_final_hex(&d, out, 12);
+	return AS_OK;
+}
+
+static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers, const struct ch_exts *e,
+		      bool have_alpn, struct cur alpn_first, char out[40])
+{
+	uint16_t *cs = NULL, *ex = NULL, *sig = NULL;
+	size_t ncs = 0, nex = 0, nsig = 0;
+	int r = u16_list(ciphers, &cs, &ncs);
+	if (r < 0)
+		goto out;
+	/* Extension types without GREASE; SNI and ALPN are counted but not hashed. */
+	size_t cap = cur_len(&e->all) / 4 + 1;
+	ex = malloc(cap * sizeof *ex);
+	if (!ex) {
+		r = AS_ERR_NOMEM;
+		goto out;
+	}
+	size_t ext_count = 0;
+	struct cur all = e->all, data;
+	uint16_t type;
+	while (cur_get_u16(&all, &type) && cur_get_u16_prefixed(&all, &data)) {
+		if (tls_is_grease(type))
+			continue;
+		ext_count++;
+		if (type != EXT_SERVER_NAME && type != EXT_ALPN && nex < cap)
+			ex[nex++] = type;
+	}
+	if (e->sigalgs.present) {
+		struct cur s = e->sigalgs.data, list;
+		if (cur_get_u16_prefixed(&s, &list)) {
+			r = u16_list(list, &sig, &nsig);
+			if (r < 0)
+				goto out;
+		}
+	}
+	char alpn[2];
+	ja4_alpn(have_alpn, alpn_first, alpn);
+	snprintf(out, 12, "%c%s%c%02u%02u%c%c", quic ? 'q' : 't', ja4_version(version), sni ? 'd' : 'i',
+		 (unsigned)(ncs > 99 ? 99 : ncs), (unsigned)(ext_count > 99 ? 99 : ext_count), alpn[0], alpn[1]);
+	out[10] = '_';
+	r = ja4_hash(cs, ncs, NULL, 0, out + 11);
+	if (r < 0)
+		goto out;
+	out[23] = '_';
+	r = ja4_hash(ex, nex, sig, nsig, out + 24);
+out:
+	free(cs);
+	free(ex);
+	free(sig);
+	return r;
+}
+
+/* ---- hellos ---- */
+
+int tls_parse_client_hello(const uint8_t *hs, size_t len, bool quic, struct obs_tls_client_hello *out,
+			   const char **reason)
+{
+	const char *dummy;
+	if (!reason)
+		reason = &dummy;
+	memset(out, 0, sizeof *out);
+	out->quic = quic;
+	struct cur c = cur_make(hs, len), session, ciphers, compression, exts = cur_make(hs, 0);
+	uint16_t legacy;
+	if (!cur_get_u16(&c, &legacy) || !cur_skip(&c, 32) || !cur_get_u8_prefixed(&c, &session) ||
+	    !cur_get_u16_prefixed(&c, &ciphers)) {
+		*reason = "truncated_client_hello";
+		return AS_ERR_TRUNCATED;
+	}
+	if (cur_len(&session) > 32 || cur_len(&ciphers) % 2) {
+		*reason = "bad_client_hello";
+		return AS_ERR_MALFORMED;
+	}
+	if (!cur_get_u8_prefixed(&c, &compression)) {
+		*reason = "truncated_client_hello";
+		return AS_ERR_TRUNCATED;
+	}
+	/* Extensions are optional (RFC 5246 §7.4.1.2); bytes after them are ignored. */
+	if (cur_len(&c) && !cur_get_u16_prefixed(&c, &exts)) {
+		*reason = "bad_extensions_length";
+		return AS_ERR_MALFORMED;
+	}
+	struct ch_exts e;
+	int r = scan_exts(exts, &e, reason);
+	if (r < 0)
+		return r;
+
+	out->legacy_version = legacy;
+	out->max_version = legacy;
+	out->ech = e.ech;
+	if (e.versions.present) {
+		struct cur v = e.versions.data, list;
+		uint16_t x, best = 0;
+		if (!cur_get_u8_prefixed(&v, &list) || cur_len(&v) || cur_len(&list) % 2) {
+			*reason = "bad_supported_versions";
+			return AS_ERR_MALFORMED;
+		}
+		while (cur_get_u16(&list, &x))
+			if (!tls_is_grease(x) && x > best)
+				best = x;
+		if (best)
+			out->max_version = best;
+	}
+	if (e.sni.present && parse_sni(e.sni.data, out->sni, sizeof out->sni) < 0) {
+		*reason = "bad_server_name";
+		return AS_ERR_MALFORMED;
+	}
+	struct cur alpn_first = cur_make(hs, 0);
+	bool have_alpn = false;
+	if (e.alpn.present &&
+	    parse_alpn(e.alpn.data, out->alpn, AS_OBS_MAX_ALPN, &out->n_alpn, &alpn_first, &have_alpn) < 0) {
+		*reason = "bad_alpn";
+		return AS_ERR_MALFORMED;
+	}
+	struct cur tmp;
+	if (e.groups.present) {
+		struct cur g = e.groups.data;
+		if (!cur_get_u16_prefixed(&g, &tmp) || cur_len(&g) || cur_len(&tmp) % 2) {
+			*reason = "bad_supported_groups";
+			return AS_ERR_MALFORMED;
+		}
+	}
+	if (e.point_formats.present) {
+		struct cur p = e.point_formats.data;
+		if (!cur_get_u8_prefixed(&p, &tmp) || cur_len(&p)) {
+			*reason = "bad_ec_point_formats";
+			return AS_ERR_MALFORMED;
+		}
+	}
+	if (e.sigalgs.present) {
+		struct cur s = e.sigalgs.data;
+		if (!cur_get_u16_prefixed(&s, &tmp) || cur_len(&s) || cur_len(&tmp) % 2) {
+			*reason = "bad_signature_algorithms";
+			return AS_ERR_MALFORMED;
+		}
+	}
+	r = ja3_client(legacy, ciphers, &e, out->ja3);
+	if (r >= 0)
+		r = ja4_client(quic, out->max_version, e.sni.present, ciphers, &e, have_alpn, alpn_first, out->ja4);
+	if (r < 0)
+		*reason = "out_of_memory";
+	return r;
+}
+
+int tls_parse_server_hello(const uint8_t *hs, size_t len, struct obs_tls_server_hello *out, const char **reason)
+{
+	const char *dummy;
+	if (!reason)
+		reason = &dummy;
+	memset(out, 0, sizeof *out);
+	struct cur c = cur_make(hs, len), session = cur_make(hs, 0), exts = cur_make(hs, 0);
+	uint16_t legacy = 0, cipher = 0;
+	uint8_t compression = 0;
+	if (!cur_get_u16(&c, &legacy) || !cur_skip(&c, 32)) {
+		*reason = "truncated_server_hello";
+		return AS_ERR_TRUNCATED;
+	}
+	/* TLS 1.3 drafts before -22 (version 0x7fNN) had neither a session id
+	 * echo nor a compression method in the ServerHello. */
+	bool early_draft = (legacy >> 8) == 0x7f && (legacy & 0xff) < 22;
+	if ((!early_draft && !cur_get_u8_prefixed(&c, &session)) || !cur_get_u16(&c, &cipher) ||
+	    (!early_draft && !cur_get_u8(&c, &compression))) {
+		*reason = "truncated_server_hello";
+		return AS_ERR_TRUNCATED;
+	}
+	if (cur_len(&session) > 32) {
+		*reason = "bad_server_hello";
+		return AS_ERR_MALFORMED;
+	}
+	if (cur_len(&c) && !cur_get_u16_prefixed(&c, &exts)) {
+		*reason = "bad_extensions_length";
+		return AS_ERR_MALFORMED;
+	}
+	out->version = legacy;
+	out->cipher = cipher;
+
+	struct digest d;
+	int r = digest_init(&d, EVP_md5());
+	if (r < 0) {
+		*reason = "out_of_memory";
+		return r;
+	}
+	/* JA3S: SSLVersion,Cipher,Extensions (decimal, GREASE removed). */
+	digest_dec(&d, legacy);
+	digest_put(&d, ",", 1);
+	digest_dec(&d, cipher);
+	digest_put(&d, ",", 1);
+	bool have_version = false;
+	while (cur_len(&exts)) {
+		uint16_t type;
+		struct cur data;
+		if (!cur_get_u16(&exts, &type) || !cur_get_u16_prefixed(&exts, &data)) {
+			digest_free(&d);
+			*reason = "bad_extension";
+			return AS_ERR_MALFORMED;
+		}
+		if (!tls_is_grease(type)) {
+			digest_sep(&d, '-');
+			digest_dec(&d, type);
+		}
+		if (type == EXT_SUPPORTED_VERSIONS && !have_version) {
+			uint16_t v;
+			if (!cur_get_u16(&data, &v) || cur_len(&data)) {
+				digest_free(&d);
+				*reason = "bad_supported_versions";
+				return AS_ERR_MALFORMED;
+			}
+			out->version = v;
+			have_version = true;
+		} else if (type == EXT_ALPN && !out->alpn[0]) {
+			char names[1][AS_STR_TINY] = {{0}};
+			uint8_t n;
+			struct cur first;
+			bool have;
+			if (parse_alpn(data, names, 1, &n, &first, &have) < 0) {
+				digest_free(&d);
+				*reason = "bad_alpn";
+				return AS_ERR_MALFORMED;
+			}
+			memcpy(out->alpn, names[0], sizeof out->alpn);
+		}
+	}
+	digest_final_hex(&d, out->ja3s, 32);
+	return AS_OK;
+}
+
+/* ---- the stream dissector ---- */
+
+enum hello_state {
+	HELLO_WANT = 0, /* waiting for this direction's hello */
+	HELLO_SEEN,	/* emitted; later bytes of the direction are ignored */
+	HELLO_NONE,	/* this direction will not show a hello (other traffic, gap) */
+};
+
+struct tls_dir {
+	struct sbuf rec; /* the record being assembled (header + payload) */
+	struct sbuf hs;	 /* handshake bytes joined across records */
+	size_t rec_need; /* total size of the current record once the header is in */
+	uint16_t first_record_version;
+	bool have_record_version;
+	bool hrr; /* a HelloRetryRequest was seen (server direction) */
+	enum hello_state hello;
+};
+
+struct tls_state {
+	struct tls_dir dir[2];
+	bool done;
+	int error; /* sticky negative as_err after a failure */
+};
+
+static void *tls_state_new(void)
+{
+	struct tls_state *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	for (int i = 0; i < 2; i++) {
+		sbuf_init(&st->dir[i].rec, TLS_RECORD_HDR + TLS_MAX_RECORD_PAYLOAD);
+		sbuf_init(&st->dir[i].hs, AS_TLS_MAX_HANDSHAKE);
+	}
+	return st;
+}
+
+static void tls_dir_release(struct tls_dir *d)
+{
+	sbuf_free(&d->rec);
+	sbuf_free(&d->hs);
+	d->rec_need = 0;
+}
+
+static void tls_state_free(void *state)
+{
+	struct tls_state *st = state;
+	if (!st)
+		return;
+	for (int i = 0; i < 2; i++)
+		tls_dir_release(&st->dir[i]);
+	free(st);
+}
+
+static bool plausible_header(uint8_t type, uint8_t major, uint8_t minor, uint16_t len)
+{
+	return type >= CT_CHANGE_CIPHER_SPEC && type <= CT_HEARTBEAT && major == 3 && minor <= 4 &&
+	       len <= TLS_MAX_RECORD_PAYLOAD;
+}
+
+static bool tls_probe(const struct dissect_probe *p)
+{
+	if (!(p->transport & TRANSPORT_TCP))
+		return false;
+	struct cur c = cur_make(p->data, p->len);
+	uint8_t type, major, minor, hs_type;
+	uint16_t len;
+	if (!cur_get_u8(&c, &type) || !cur_get_u8(&c, &major) || !cur_get_u8(&c, &minor) || !cur_get_u16(&c, &len))
+		return false;
+	if (type != CT_HANDSHAKE || !plausible_header(type, major, minor, len) || len < TLS_HS_HDR)
+		return false;
+	/* The handshake type, when already there, must be the expected hello. */
+	if (cur_get_u8(&c, &hs_type))
+		return hs_type == (p->dir == DIR_TO_SERVER ? HS_CLIENT_HELLO : HS_SERVER_HELLO);
+	return true;
+}
+
+static int fail(struct tls_state *st, const struct dissect_ctx *ctx, const char *reason, int err)
+{
+	dissect_anomaly(ctx, "tls", reason);
+	st->error = err;
+	return err;
+}
+
+/* A ServerHello whose random is SHA-256("HelloRetryRequest") is a
+ * HelloRetryRequest (RFC 8446 §4.1.3). */
+static bool is_hello_retry_request(const uint8_t *body, size_t len)
+{
+	static const uint8_t magic[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+					  0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+					  0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+	struct cur c = cur_make(body, len), random;
+	return cur_skip(&c, 2) && cur_get_bytes(&c, &random, 32) && memcmp(cur_data(&random), magic, 32) == 0;
+}
+
+/* Handles one complete handshake message of direction `dir`. */
+static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type, const uint8_t *body, size_t len,
+			const struct dissect_ctx *ctx)
+{
+	struct tls_dir *d = &st->dir[dir];
+	const char *reason = NULL;
+	struct observation o;
+	memset(&o, 0, sizeof o);
+	int r;
+	if (dir == DIR_TO_SERVER) {
+		if (type != HS_CLIENT_HELLO)
+			return fail(st, ctx, "unexpected_handshake_type", AS_ERR_MALFORMED);
+		o.type = OBS_TLS_CLIENT_HELLO;
+		r = tls_parse_client_hello(body, len, false, &o.u.tls_ch, &reason);
+		o.u.tls_ch.record_version = d->first_record_version;
+	} else {
+		if (type != HS_SERVER_HELLO)
+			return fail(st, ctx, "unexpected_handshake_type", AS_ERR_MALFORMED);
+		if (is_hello_retry_request(body, len)) {
+			/* Not the negotiated hello: wait for the ServerHello that answers
+			 * the second ClientHello (the first one is what we report). */
+			d->hrr = true;
+			return AS_OK;
+		}
+		o.type = OBS_TLS_SERVER_HELLO;
+		r = tls_parse_server_hello(body, len, &o.u.tls_sh, &reason);
+	}
+	if (r < 0)
+		return fail(st, ctx, reason ? reason : "malformed", r);
+	dissect_emit(ctx, &o);
+	d->hello = HELLO_SEEN;
+	tls_dir_release(d);
+	return AS_OK;
+}
+
+/* Handles one complete record of direction `dir`. */
+static int on_record(struct tls_state *st, enum dissect_dir dir, uint8_t type, struct cur payload,
+		     const struct dissect_ctx *ctx)
+{
+	struct tls_dir *d = &st->dir[dir];
+	switch (type) {
+	case CT_HANDSHAKE:
+		break;
+	case CT_CHANGE_CIPHER_SPEC:
+		if (d->hrr)
+			return AS_OK; /* middlebox-compatibility CCS after a HelloRetryRequest */
+		/* fall through */
+	case CT_ALERT:
+	case CT_APPLICATION_DATA:
+		/* The handshake is past (or failed) before this direction's hello. */
+		d->hello = HELLO_NONE;
+		tls_dir_release(d);
+		return AS_OK;
+	default: /* heartbeat */
+		return AS_OK;
+	}
+	int ar = sbuf_append(&d->hs, cur_data(&payload), cur_len(&payload));
+	if (ar < 0)
+		return fail(st, ctx, ar == AS_ERR_NOMEM ? "out_of_memory" : "handshake_too_large", ar);
+	for (;;) {
+		struct cur h = cur_make(d->hs.data, d->hs.len);
+		uint8_t hs_type;
+		uint32_t hs_len;
+		if (!cur_get_u8(&h, &hs_type) || !cur_get_u24(&h, &hs_len))
+			return AS_OK;
+		if (hs_len > AS_TLS_MAX_HANDSHAKE - TLS_HS_HDR)
+			return fail(st, ctx, "handshake_too_large", AS_ERR_LIMIT);
+		struct cur body;
+		if (!cur_get_bytes(&h, &body, hs_len))
+			return AS_OK; /* continued in a later record */
+		int r = on_handshake(st, dir, hs_type, cur_data(&body), cur_len(&body), ctx);
+		if (r < 0 || d->hello != HELLO_WANT)
+			return r;
+		sbuf_consume(&d->hs, TLS_HS_HDR + (size_t)hs_len); /* a HelloRetryRequest */
+	}
+}
+
+static bool finished(const struct tls_state *st)
+{
+	enum hello_state c = st->dir[DIR_TO_SERVER].hello, s = st->dir[DIR_TO_CLIENT].hello;
+	return (c != HELLO_WANT && s != HELLO_WANT) || c == HELLO_NONE || s == HELLO_NONE;
+}
+
+static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
+		     const struct dissect_ctx *ctx)
+{
+	struct tls_state *st = state;
+	if (st->error)
+		return st->error;
+	if (st->done)
+		return DISSECT_DONE;
+	if (dir != DIR_TO_SERVER && dir != DIR_TO_CLIENT)
+		return AS_ERR_UNSUPPORTED;
+	struct tls_dir *d = &st->dir[dir];
+	struct cur in = cur_make(data, len);
+	while (d->hello == HELLO_WANT && cur_len(&in)) {
+		/* Take just enough bytes to complete the header, then the record. */
+		size_t want = d->rec.len < TLS_RECORD_HDR ? TLS_RECORD_HDR : d->rec_need;
+		size_t take = want - d->rec.len;
+		if (take > cur_len(&in))
+			take = cur_len(&in);
+		struct cur chunk;
+		if (!cur_get_bytes(&in, &chunk, take))
+			return fail(st, ctx, "record_buffer", AS_ERR_MALFORMED);
+		int ar = sbuf_append(&d->rec, cur_data(&chunk), take);
+		if (ar < 0)
+			return fail(st, ctx, ar == AS_ERR_NOMEM ? "out_of_memory" : "record_buffer", ar);
+		if (d->rec.len == TLS_RECORD_HDR && want == TLS_RECORD_HDR) {
+			struct cur h = cur_make(d->rec.data, d->rec.len);
+			uint8_t type = 0, major = 0, minor = 0;
+			uint16_t rlen = 0;
+			if (!cur_get_u8(&h, &type) || !cur_get_u8(&h, &major) || !cur_get_u8(&h, &minor) ||
+			    !cur_get_u16(&h, &rlen) || !plausible_header(type, major, minor, rlen))
+				return fail(st, ctx, "bad_record_header", AS_ERR_MALFORMED);
+			if (!d->have_record_version) {
+				d->first_record_version = (uint16_t)(major << 8 | minor);
+				d->have_record_version = true;
+			}
+			d->rec_need = TLS_RECORD_HDR + (size_t)rlen;
+		}
+		if (d->rec.len >= TLS_RECORD_HDR && d->rec.len == d->rec_need) {
+			struct cur r = cur_make(d->rec.data, d->rec.len), payload;
+			uint8_t type = 0;
+			if (!cur_get_u8(&r, &type) || !cur_skip(&r, TLS_RECORD_HDR - 1) ||
+			    !cur_get_bytes(&r, &payload, d->rec_need - TLS_RECORD_HDR))
+				return fail(st, ctx, "record_buffer", AS_ERR_MALFORMED);
+			int rc = on_record(st, dir, type, payload, ctx);
+			if (rc < 0)
+				return rc;
+			sbuf_reset(&d->rec);
+			d->rec_need = 0;
+		}
+	}
+	if (finished(st)) {
+		st->done = true;
+		for (int i = 0; i < 2; i++)
+			tls_dir_release(&st->dir[i]);
+		return DISSECT_DONE;
+	}
+	return DISSECT_MORE;
+}
+
+/* Bytes were lost: a direction still waiting for its hello cannot find the
+ * record boundaries again, so it gives up (what it already emitted stays). */
+static void tls_gap(void *state, enum dissect_dir dir, size_t len)
+{
+	(void)len;
+	struct tls_state *st = state;
+	if (!st || (dir != DIR_TO_SERVER && dir != DIR_TO_CLIENT))
+		return;
+	if (st->dir[dir].hello == HELLO_WANT)
+		st->dir[dir].hello = HELLO_NONE;
+	tls_dir_release(&st->dir[dir]);
+}
+
+const struct dissector dissector_tls = {
+	.name = "tls",
+	.transports = TRANSPORT_TCP,
+	.probe = tls_probe,
+	.state_new = tls_state_new,
+	.state_free = tls_state_free,
+	.parse = tls_parse,
+	.gap = tls_gap,
+};
