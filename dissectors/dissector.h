@@ -56,7 +56,9 @@ struct dissector {
 	void *(*state_new)(void);
 	void (*state_free)(void *state);
 	/* In-order stream bytes (TCP) or one datagram (UDP) of one direction.
-	 * Returns enum dissect_status or a negative enum as_err. */
+	 * For TCP, len == 0 means that direction ended (FIN, RST or flow end):
+	 * emit whatever is pending. Returns enum dissect_status or a negative
+	 * enum as_err. */
 	int (*parse)(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 		     const struct dissect_ctx *ctx);
 	/* Bytes lost in dir (reassembly gave up); NULL means stop the flow. */

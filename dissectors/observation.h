@@ -49,6 +49,10 @@ struct obs_tls_client_hello {
 	char alpn[AS_OBS_MAX_ALPN][AS_STR_TINY];
 	char ja3[33];		   /* MD5 hex of the JA3 string */
 	char ja4[40];		   /* e.g. t13d1516h2_8daaf6152771_e5627efa2ab1 */
+	/* JA4 computed without pre_shared_key and early_data, which only a
+	 * resumed handshake carries: a client's fresh and resumed hellos agree.
+	 * Used as agent identity only; never output as a JA4. */
+	char ja4_stable[40];
 };
 
 struct obs_tls_server_hello {

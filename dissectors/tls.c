@@ -377,8 +377,10 @@ static int ja4_hash(uint16_t *v, size_t n, const uint16_t *tail, size_t tn, char
 	return AS_OK;
 }
 
+/* resumption_blind: leave out pre_shared_key (41) and early_data (42),
+ * which only a resumed handshake carries (see obs ja4_stable). */
 static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers, const struct ch_exts *e,
-		      bool have_alpn, struct cur alpn_first, char out[40])
+		      bool have_alpn, struct cur alpn_first, bool resumption_blind, char out[40])
 {
 	uint16_t *cs = NULL, *ex = NULL, *sig = NULL;
 	size_t ncs = 0, nex = 0, nsig = 0;
@@ -396,7 +398,7 @@ static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers,
 	struct cur all = e->all, data;
 	uint16_t type;
 	while (cur_get_u16(&all, &type) && cur_get_u16_prefixed(&all, &data)) {
-		if (tls_is_grease(type))
+		if (tls_is_grease(type) || (resumption_blind && (type == 41 || type == 42)))
 			continue;
 		ext_count++;
 		if (type != EXT_SERVER_NAME && type != EXT_ALPN && nex < cap)
@@ -513,7 +515,10 @@ int tls_parse_client_hello(const uint8_t *hs, size_t len, bool quic, struct obs_
 	}
 	r = ja3_client(legacy, ciphers, &e, out->ja3);
 	if (r >= 0)
-		r = ja4_client(quic, out->max_version, e.sni.present, ciphers, &e, have_alpn, alpn_first, out->ja4);
+		r = ja4_client(quic, out->max_version, e.sni.present, ciphers, &e, have_alpn, alpn_first, false, out->ja4);
+	if (r >= 0)
+		r = ja4_client(quic, out->max_version, e.sni.present, ciphers, &e, have_alpn, alpn_first, true,
+			       out->ja4_stable);
 	if (r < 0)
 		*reason = "out_of_memory";
 	return r;

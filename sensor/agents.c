@@ -58,7 +58,7 @@ struct agent {
 	struct cred *creds;
 	size_t n_creds;
 	/* llm-server only */
-	char api[24];
+	struct strset apis;
 	char listen[64];
 	char server_header[AS_STR];
 	uint64_t requests, input_tokens, output_tokens;
@@ -235,6 +235,21 @@ static const char *dns_name(struct agents *a, uint8_t family, const uint8_t *ip,
 	return (e && e->expires_us >= now) ? e->name : NULL;
 }
 
+/* A self-hosted server is named by the API family it speaks: Ollama by
+ * its own API, others as "<api>-compatible". */
+static void server_name(const char *const *apis, size_t n, char *out, size_t outsz)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(apis[i], "ollama")) {
+			copy(out, outsz, "ollama");
+			return;
+		}
+	if (n == 1)
+		snprintf(out, outsz, "%s-compatible", apis[0]);
+	else
+		copy(out, outsz, "llm-server");
+}
+
 /* ---- agents ---- */
 
 static struct agent *agent_get(struct agents *a, const struct flow_ref *r, bool client_side, const char *kind,
@@ -295,6 +310,7 @@ static void agent_free(struct agent *ag)
 	strset_free(&ag->ja3);
 	strset_free(&ag->ja4);
 	strset_free(&ag->risks);
+	strset_free(&ag->apis);
 	strset_free(&ag->served_models);
 	strset_free(&ag->served_ops);
 	strset_free(&ag->clients);
@@ -570,7 +586,7 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	memset(&cm, 0, sizeof cm);
 	char identity[64];
 	bool known = ch->ja4[0] && sig_match_ja4(a->cfg.sigs, ch->ja4, &cm);
-	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4[0] ? ch->ja4 : "none");
+	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
 	const char *kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? "ai-app" : kind_for(svc);
 	struct agent *ag = link_client(a, f, svc, svc->provider ? svc->provider : svc->id, kind,
 				       known ? cm.name : identity, known ? cm.name : NULL, known ? cm.version : NULL,
@@ -651,7 +667,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, c
 	const char *svc_label = svc ? NULL : (p->has_ep ? p->ep.api : "http");
 	char self_id[48];
 	if (self_hosted) {
-		snprintf(self_id, sizeof self_id, "self-hosted-%s", svc_label);
+		server_name(&svc_label, 1, self_id, sizeof self_id);
 		api = self_id;
 	}
 	struct agent *ag = link_client(a, f, svc, api, kind, identity, sw_name, sw_version, ts);
@@ -679,13 +695,14 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, c
 	struct agent *srv = NULL;
 	if (self_hosted) {
 		bool created;
-		char sid[64];
-		snprintf(sid, sizeof sid, "%s:%u", p->ep.api, f->ref.srv_port);
+		/* One server per listening port, whatever APIs it answers. */
+		char sid[32];
+		snprintf(sid, sizeof sid, "port:%u", f->ref.srv_port);
 		srv = agent_get(a, &f->ref, false, "llm-server", sid, f->ref.start_us, &created);
 		if (srv) {
+			strset_add(&srv->apis, p->ep.api, AS_AGENT_MAX_SET);
+			server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name, sizeof srv->sw_name);
 			if (created) {
-				copy(srv->sw_name, sizeof srv->sw_name, p->ep.api);
-				copy(srv->api, sizeof srv->api, p->ep.api);
 				char ip[48];
 				ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
 				snprintf(srv->listen, sizeof srv->listen, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip,
@@ -745,7 +762,11 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, c
 		jw_str(w, "original", p->req.user_agent);
 		jw_obj_end(w);
 	}
-	jw_obj_begin(w, "gen_ai");
+	const char *req_model = p->req.model[0] ? p->req.model : (p->has_ep ? p->ep.model : "");
+	bool any_gen_ai = (d && d->provider[0]) || (op && *op) || req_model[0] ||
+			  (resp && (resp->model[0] || resp->input_tokens || resp->output_tokens));
+	if (any_gen_ai)
+		jw_obj_begin(w, "gen_ai");
 	if (d && d->provider[0]) {
 		jw_obj_begin(w, "provider");
 		jw_str(w, "name", d->provider);
@@ -756,7 +777,6 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, c
 		jw_str(w, "name", op);
 		jw_obj_end(w);
 	}
-	const char *req_model = p->req.model[0] ? p->req.model : (p->has_ep ? p->ep.model : "");
 	if (req_model[0]) {
 		jw_obj_begin(w, "request");
 		jw_str(w, "model", req_model);
@@ -773,7 +793,8 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, c
 		jw_u64(w, "output_tokens", resp->output_tokens);
 		jw_obj_end(w);
 	}
-	jw_obj_end(w);
+	if (any_gen_ai)
+		jw_obj_end(w);
 	jw_obj_begin(w, "aisensor");
 	ev_agent(w, ag);
 	if (d)
@@ -781,7 +802,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, c
 	if (srv) {
 		jw_obj_begin(w, "server");
 		jw_str(w, "agent_id", srv->id);
-		jw_str(w, "api", srv->api);
+		jw_str(w, "api", p->ep.api);
 		jw_obj_end(w);
 	}
 	if (p->req.stream >= 0)
@@ -1223,7 +1244,7 @@ void agent_json(const struct agent *ag, struct jw *w)
 	jw_arr_end(w);
 	if (!strcmp(ag->kind, "llm-server")) {
 		jw_obj_begin(w, "server");
-		jw_str(w, "api", ag->api);
+		json_set(w, "apis", &ag->apis);
 		jw_str(w, "endpoint", ag->listen);
 		jw_str_opt(w, "http_server", ag->server_header);
 		jw_u64(w, "requests", ag->requests);
@@ -1292,6 +1313,18 @@ void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out)
 }
 
 const struct strset *agent_risks(const struct agent *ag) { return &ag->risks; }
+
+bool agent_server(const struct agent *ag, struct agent_server_view *out)
+{
+	if (strcmp(ag->kind, "llm-server") != 0)
+		return false;
+	out->endpoint = ag->listen;
+	out->apis = &ag->apis;
+	out->models = &ag->served_models;
+	out->clients = &ag->clients;
+	out->requests = ag->requests;
+	return true;
+}
 size_t agent_credential_count(const struct agent *ag) { return ag->n_creds; }
 
 const char *agent_credential(const struct agent *ag, size_t i, const char **where)

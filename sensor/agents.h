@@ -76,6 +76,13 @@ const char *agent_host_ip(const struct agent *ag);
 size_t agent_dest_count(const struct agent *ag);
 void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out);
 const struct strset *agent_risks(const struct agent *ag);
+struct agent_server_view {
+	const char *endpoint;
+	const struct strset *apis, *models, *clients;
+	uint64_t requests;
+};
+/* False unless the agent is an llm-server. */
+bool agent_server(const struct agent *ag, struct agent_server_view *out);
 size_t agent_credential_count(const struct agent *ag);
 const char *agent_credential(const struct agent *ag, size_t i, const char **where);
 

@@ -256,8 +256,8 @@ static void deliver(struct flow_table *ft, struct flow *f, int dir, const uint8_
 /* Tells the dissector a direction ended (len 0 = end-of-direction). */
 static void deliver_end(struct flow_table *ft, struct flow *f, int dir)
 {
-	if (f->h[dir].ended)
-		return;
+	if (f->h[dir].ended || f->ref.l4proto != 6)
+		return; /* datagram dissectors have no end of stream */
 	f->h[dir].ended = true;
 	if (f->dis && !(f->flags & F_DISSECT_OFF))
 		dissect_call(ft, f, dir, NULL, 0);

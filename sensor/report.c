@@ -102,6 +102,14 @@ void report_table(struct agents *a, FILE *out)
 			list_set(out, "ops", v.operations);
 			fputc('\n', out);
 		}
+		struct agent_server_view sv;
+		if (agent_server(ag, &sv)) {
+			fprintf(out, "    serves %s, %" PRIu64 " request%s from %zu client%s", sv.endpoint, sv.requests,
+				sv.requests == 1 ? "" : "s", sv.clients->n, sv.clients->n == 1 ? "" : "s");
+			list_set(out, "apis", sv.apis);
+			list_set(out, "models", sv.models);
+			fputc('\n', out);
+		}
 		size_t nc = agent_credential_count(ag);
 		if (nc) {
 			fprintf(out, "    can use ");

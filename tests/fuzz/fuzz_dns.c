@@ -9,10 +9,6 @@
 #include "cursor.h"
 #include "dissector.h"
 
-/* registry.c names dissectors built on other branches; weak stand-ins let the
- * target link without them (a real definition wins when present). */
-__attribute__((weak)) const struct dissector dissector_tls = {.name = "tls-stub"};
-__attribute__((weak)) const struct dissector dissector_http1 = {.name = "http1-stub"};
 
 extern const struct dissector dissector_dns;
 extern const struct dissector dissector_dns_tcp;

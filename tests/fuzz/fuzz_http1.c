@@ -9,9 +9,6 @@
 #include "cursor.h"
 #include "dissector.h"
 
-/* Weak stand-ins keep the registry linkable without the other dissectors. */
-__attribute__((weak)) const struct dissector dissector_dns = {.name = "dns"};
-__attribute__((weak)) const struct dissector dissector_tls = {.name = "tls"};
 
 extern const struct dissector dissector_http1;
 

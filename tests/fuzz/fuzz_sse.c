@@ -9,9 +9,6 @@
 #include "dissector.h"
 #include "sse.h"
 
-__attribute__((weak)) const struct dissector dissector_dns = {.name = "dns"};
-__attribute__((weak)) const struct dissector dissector_tls = {.name = "tls"};
-__attribute__((weak)) const struct dissector dissector_http1 = {.name = "http1"};
 
 struct digest {
 	uint64_t h, n;

@@ -13,10 +13,6 @@
 #include "dissector.h"
 #include "tls.h"
 
-/* The registry names dissectors merged from other branches; weak stand-ins
- * keep this target linkable on its own (a real definition wins when linked). */
-__attribute__((weak)) const struct dissector dissector_dns = {.name = "dns-stub"};
-__attribute__((weak)) const struct dissector dissector_http1 = {.name = "http1-stub"};
 
 extern const struct dissector dissector_tls;
 

@@ -87,7 +87,7 @@ static struct decoded pkt(int to_server, uint16_t cport, uint8_t flags, uint32_t
 }
 
 static const char req[] = "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-			  "Content-Length: 26\r\n\r\n{\"model\":\"m1\",\"stream\":1}";
+			  "Content-Length: 28\r\n\r\n{\"model\":\"m1\",\"stream\":true}";
 
 static void test_symmetric_hash(void **state)
 {

@@ -10,10 +10,6 @@
 /* The conversation table leaves trailing fields (end, no_split) implicit. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-/* The other dissectors are not needed here; weak stand-ins keep the registry
- * linkable in a tree that does not have them (a real one wins if linked). */
-__attribute__((weak)) const struct dissector dissector_dns = {.name = "dns"};
-__attribute__((weak)) const struct dissector dissector_tls = {.name = "tls"};
 
 extern const struct dissector dissector_http1;
 #define D (&dissector_http1)

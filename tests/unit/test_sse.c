@@ -13,10 +13,6 @@
 #include "dissector.h"
 #include "sse.h"
 
-/* The registry is not used here; weak stand-ins keep it linkable. */
-__attribute__((weak)) const struct dissector dissector_dns = {.name = "dns"};
-__attribute__((weak)) const struct dissector dissector_tls = {.name = "tls"};
-__attribute__((weak)) const struct dissector dissector_http1 = {.name = "http1"};
 
 /* Events rendered as "event|data" lines joined by '\n' for comparison. */
 struct got {

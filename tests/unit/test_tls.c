@@ -18,10 +18,6 @@
 #include "tls.h"
 #include "tls_fixture.h"
 
-/* The registry names dissectors merged from other branches; weak stand-ins
- * keep this test linkable on its own (a real definition wins when linked). */
-__attribute__((weak)) const struct dissector dissector_dns = {.name = "dns-stub"};
-__attribute__((weak)) const struct dissector dissector_http1 = {.name = "http1-stub"};
 
 extern const struct dissector dissector_tls;
 
