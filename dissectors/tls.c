@@ -53,7 +53,10 @@ enum {
 	EXT_ECH = 0xfe0d,
 };
 
-bool tls_is_grease(uint16_t v) { return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff); }
+bool tls_is_grease(uint16_t v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
 
 /* ---- streaming digests: fingerprint strings are hashed as they are built ---- */
 
@@ -181,14 +184,29 @@ static int scan_exts(struct cur all, struct ch_exts *e, const char **reason)
 		}
 		struct ext_view *slot = NULL;
 		switch (type) {
-		case EXT_SERVER_NAME: slot = &e->sni; break;
-		case EXT_SUPPORTED_GROUPS: slot = &e->groups; break;
-		case EXT_EC_POINT_FORMATS: slot = &e->point_formats; break;
-		case EXT_SIGNATURE_ALGORITHMS: slot = &e->sigalgs; break;
-		case EXT_ALPN: slot = &e->alpn; break;
-		case EXT_SUPPORTED_VERSIONS: slot = &e->versions; break;
-		case EXT_ECH: e->ech = true; break;
-		default: break;
+		case EXT_SERVER_NAME:
+			slot = &e->sni;
+			break;
+		case EXT_SUPPORTED_GROUPS:
+			slot = &e->groups;
+			break;
+		case EXT_EC_POINT_FORMATS:
+			slot = &e->point_formats;
+			break;
+		case EXT_SIGNATURE_ALGORITHMS:
+			slot = &e->sigalgs;
+			break;
+		case EXT_ALPN:
+			slot = &e->alpn;
+			break;
+		case EXT_SUPPORTED_VERSIONS:
+			slot = &e->versions;
+			break;
+		case EXT_ECH:
+			e->ech = true;
+			break;
+		default:
+			break;
 		}
 		if (slot && !slot->present) {
 			slot->present = true;
@@ -310,16 +328,26 @@ static int ja3_client(uint16_t version, struct cur ciphers, const struct ch_exts
 static const char *ja4_version(uint16_t v)
 {
 	switch (v) {
-	case 0x0304: return "13";
-	case 0x0303: return "12";
-	case 0x0302: return "11";
-	case 0x0301: return "10";
-	case 0x0300: return "s3";
-	case 0x0002: return "s2";
-	case 0xfeff: return "d1";
-	case 0xfefd: return "d2";
-	case 0xfefc: return "d3";
-	default: return "00";
+	case 0x0304:
+		return "13";
+	case 0x0303:
+		return "12";
+	case 0x0302:
+		return "11";
+	case 0x0301:
+		return "10";
+	case 0x0300:
+		return "s3";
+	case 0x0002:
+		return "s2";
+	case 0xfeff:
+		return "d1";
+	case 0xfefd:
+		return "d2";
+	case 0xfefc:
+		return "d3";
+	default:
+		return "00";
 	}
 }
 
@@ -415,7 +443,8 @@ static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers,
 	char alpn[2];
 	ja4_alpn(have_alpn, alpn_first, alpn);
 	snprintf(out, 12, "%c%s%c%02u%02u%c%c", quic ? 'q' : 't', ja4_version(version), sni ? 'd' : 'i',
-		 (unsigned)(ncs > 99 ? 99 : ncs), (unsigned)(ext_count > 99 ? 99 : ext_count), alpn[0], alpn[1]);
+		 (unsigned)(ncs > 99 ? 99 : ncs), (unsigned)(ext_count > 99 ? 99 : ext_count), alpn[0],
+		 alpn[1]);
 	out[10] = '_';
 	r = ja4_hash(cs, ncs, NULL, 0, out + 11);
 	if (r < 0)
@@ -524,7 +553,8 @@ int tls_parse_client_hello(const uint8_t *hs, size_t len, bool quic, struct obs_
 	return r;
 }
 
-int tls_parse_server_hello(const uint8_t *hs, size_t len, struct obs_tls_server_hello *out, const char **reason)
+int tls_parse_server_hello(const uint8_t *hs, size_t len, struct obs_tls_server_hello *out,
+			   const char **reason)
 {
 	const char *dummy;
 	if (!reason)
@@ -672,7 +702,8 @@ static bool tls_probe(const struct dissect_probe *p)
 	struct cur c = cur_make(p->data, p->len);
 	uint8_t type, major, minor, hs_type;
 	uint16_t len;
-	if (!cur_get_u8(&c, &type) || !cur_get_u8(&c, &major) || !cur_get_u8(&c, &minor) || !cur_get_u16(&c, &len))
+	if (!cur_get_u8(&c, &type) || !cur_get_u8(&c, &major) || !cur_get_u8(&c, &minor) ||
+	    !cur_get_u16(&c, &len))
 		return false;
 	if (type != CT_HANDSHAKE || !plausible_header(type, major, minor, len) || len < TLS_HS_HDR)
 		return false;
@@ -701,8 +732,8 @@ static bool is_hello_retry_request(const uint8_t *body, size_t len)
 }
 
 /* Handles one complete handshake message of direction `dir`. */
-static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type, const uint8_t *body, size_t len,
-			const struct dissect_ctx *ctx)
+static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type, const uint8_t *body,
+			size_t len, const struct dissect_ctx *ctx)
 {
 	struct tls_dir *d = &st->dir[dir];
 	const char *reason = NULL;
@@ -746,7 +777,7 @@ static int on_record(struct tls_state *st, enum dissect_dir dir, uint8_t type, s
 	case CT_CHANGE_CIPHER_SPEC:
 		if (d->hrr)
 			return AS_OK; /* middlebox-compatibility CCS after a HelloRetryRequest */
-		/* fall through */
+				      /* fall through */
 	case CT_ALERT:
 	case CT_APPLICATION_DATA:
 		/* The handshake is past (or failed) before this direction's hello. */
@@ -856,11 +887,11 @@ static void tls_gap(void *state, enum dissect_dir dir, size_t len)
 }
 
 const struct dissector dissector_tls = {
-	.name = "tls",
-	.transports = TRANSPORT_TCP,
-	.probe = tls_probe,
-	.state_new = tls_state_new,
-	.state_free = tls_state_free,
-	.parse = tls_parse,
-	.gap = tls_gap,
+    .name = "tls",
+    .transports = TRANSPORT_TCP,
+    .probe = tls_probe,
+    .state_new = tls_state_new,
+    .state_free = tls_state_free,
+    .parse = tls_parse,
+    .gap = tls_gap,
 };

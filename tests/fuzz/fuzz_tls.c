@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dissect_ctx ctx = {.emit = sink};
-	struct dissect_probe pr = {.transport = TRANSPORT_TCP, .dir = DIR_TO_SERVER, .data = data, .len = size};
+	struct dissect_probe pr = {
+	    .transport = TRANSPORT_TCP, .dir = DIR_TO_SERVER, .data = data, .len = size};
 	(void)dissector_tls.probe(&pr);
 	pr.dir = DIR_TO_CLIENT;
 	(void)dissector_tls.probe(&pr);

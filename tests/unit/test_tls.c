@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include <cmocka.h>
 #include <openssl/evp.h>
 
@@ -30,7 +31,10 @@ struct bld {
 	int depth;
 };
 
-static void put8(struct bld *b, unsigned v) { b->b[b->len++] = (uint8_t)v; }
+static void put8(struct bld *b, unsigned v)
+{
+	b->b[b->len++] = (uint8_t)v;
+}
 static void put16(struct bld *b, unsigned v)
 {
 	put8(b, v >> 8);
@@ -67,7 +71,7 @@ struct hello_spec {
 	uint16_t legacy;
 	const uint16_t *ciphers;
 	size_t n_ciphers;
-	bool no_extensions; /* omit the extensions block entirely */
+	bool no_extensions;	   /* omit the extensions block entirely */
 	const uint16_t *ext_types; /* order of extensions */
 	size_t n_exts;
 	const char *sni;
@@ -202,10 +206,10 @@ static const uint16_t ex_groups[] = {0x001d, 0x0017, 0x0018};
 static const uint8_t alpn_h2_h11[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
 /* The same hello with GREASE in every list (RFC 8701 values). */
-static const uint16_t gr_ciphers[] = {0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
-				      0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
-static const uint16_t gr_exts[] = {0x1a1a, 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d, 0x0005,
-				   0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015, 0xfafa};
+static const uint16_t gr_ciphers[] = {0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
+				      0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+static const uint16_t gr_exts[] = {0x1a1a, 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d,
+				   0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015, 0xfafa};
 static const uint16_t gr_sigalgs[] = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x5a5a, 0x0601};
 static const uint16_t gr_versions[] = {0x7a7a, 0x0304, 0x0303};
 static const uint16_t gr_groups[] = {0x2a2a, 0x001d, 0x0017, 0x0018};
@@ -230,8 +234,8 @@ static struct hello_spec example_spec(void)
 }
 
 static const char example_ja3[] =
-	"771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"
-	"27-0-51-16-17513-23-45-13-5-35-18-43-65281-11-10-21,29-23-24,0";
+    "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"
+    "27-0-51-16-17513-23-45-13-5-35-18-43-65281-11-10-21,29-23-24,0";
 
 static void test_ja4_spec_example(void **state)
 {
@@ -301,18 +305,18 @@ static void test_ja4_alpn_cases(void **state)
 {
 	(void)state;
 	static const struct alpn_case cases[] = {
-		{"absent", {0}, 0, true, "00"},
-		{"empty list", {0}, 0, false, "00"},
-		{"empty first value", {0, 2, 'h', '2'}, 4, false, "00"},
-		{"h2", {2, 'h', '2'}, 3, false, "h2"},
-		{"http/1.1", {8, 'h', 't', 't', 'p', '/', '1', '.', '1'}, 9, false, "h1"},
-		{"single char", {1, 'x'}, 2, false, "xx"},
-		{"0xAB", {1, 0xab}, 2, false, "ab"},
-		{"0xAB 0xCD", {2, 0xab, 0xcd}, 3, false, "ad"},
-		{"0x30 0xAB", {2, 0x30, 0xab}, 3, false, "3b"},
-		{"0x30 0x31 0xAB 0xCD", {4, 0x30, 0x31, 0xab, 0xcd}, 5, false, "3d"},
-		{"0x30 0xAB 0xCD 0x31", {4, 0x30, 0xab, 0xcd, 0x31}, 5, false, "01"},
-		{"dash end", {3, 'h', '3', '-'}, 4, false, "6d"},
+	    {"absent", {0}, 0, true, "00"},
+	    {"empty list", {0}, 0, false, "00"},
+	    {"empty first value", {0, 2, 'h', '2'}, 4, false, "00"},
+	    {"h2", {2, 'h', '2'}, 3, false, "h2"},
+	    {"http/1.1", {8, 'h', 't', 't', 'p', '/', '1', '.', '1'}, 9, false, "h1"},
+	    {"single char", {1, 'x'}, 2, false, "xx"},
+	    {"0xAB", {1, 0xab}, 2, false, "ab"},
+	    {"0xAB 0xCD", {2, 0xab, 0xcd}, 3, false, "ad"},
+	    {"0x30 0xAB", {2, 0x30, 0xab}, 3, false, "3b"},
+	    {"0x30 0x31 0xAB 0xCD", {4, 0x30, 0x31, 0xab, 0xcd}, 5, false, "3d"},
+	    {"0x30 0xAB 0xCD 0x31", {4, 0x30, 0xab, 0xcd, 0x31}, 5, false, "01"},
+	    {"dash end", {3, 'h', '3', '-'}, 4, false, "6d"},
 	};
 	static const uint16_t types_alpn[] = {0x0010, 0x000d};
 	static const uint16_t types_none[] = {0x000d};
@@ -367,7 +371,8 @@ static void test_ja4_edge_lists(void **state)
 	static uint16_t many[150];
 	for (size_t i = 0; i < N(many); i++)
 		many[i] = (uint16_t)(0x0100 + i);
-	struct hello_spec h4 = {.legacy = 0x0303, .ciphers = many, .n_ciphers = N(many), .no_extensions = true};
+	struct hello_spec h4 = {
+	    .legacy = 0x0303, .ciphers = many, .n_ciphers = N(many), .no_extensions = true};
 	o = parse_ch(&h4);
 	assert_memory_equal(o.ja4, "t12i9900", 8);
 }
@@ -381,9 +386,9 @@ static void test_ja4_versions(void **state)
 		const char *want;
 		uint16_t max;
 	} cases[] = {
-		{0x0300, 0, "s3", 0x0300}, {0x0301, 0, "10", 0x0301}, {0x0302, 0, "11", 0x0302},
-		{0x0303, 0, "12", 0x0303}, {0x0303, 0x0304, "13", 0x0304}, {0x0303, 0x7f1c, "00", 0x7f1c},
-		{0x0002, 0, "s2", 0x0002}, {0xfefd, 0, "d2", 0xfefd},	   {0x0305, 0, "00", 0x0305},
+	    {0x0300, 0, "s3", 0x0300}, {0x0301, 0, "10", 0x0301},      {0x0302, 0, "11", 0x0302},
+	    {0x0303, 0, "12", 0x0303}, {0x0303, 0x0304, "13", 0x0304}, {0x0303, 0x7f1c, "00", 0x7f1c},
+	    {0x0002, 0, "s2", 0x0002}, {0xfefd, 0, "d2", 0xfefd},      {0x0305, 0, "00", 0x0305},
 	};
 	static const uint16_t sv_types[] = {0x002b};
 	for (size_t i = 0; i < N(cases); i++) {
@@ -432,8 +437,8 @@ static void test_chrome_split_invariant(void **state)
 {
 	(void)state;
 	const struct feed f[] = {
-		{DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client},
-		{DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server},
+	    {DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client},
+	    {DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server},
 	};
 	struct obs_log log = harness_split_invariant(&dissector_tls, f, N(f));
 	check_chrome(&log);
@@ -461,8 +466,8 @@ static void test_record_fragmentation(void **state)
 		n += l;
 	}
 	const struct feed f[] = {
-		{DIR_TO_SERVER, client, n},
-		{DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server},
+	    {DIR_TO_SERVER, client, n},
+	    {DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server},
 	};
 	struct obs_log log = harness_split_invariant(&dissector_tls, f, N(f));
 	check_chrome(&log);
@@ -549,18 +554,20 @@ static void test_gap(void **state)
 	void *st = dissector_tls.state_new();
 	assert_non_null(st);
 	assert_non_null(dissector_tls.gap);
-	assert_int_equal(dissector_tls.parse(st, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client,
-					     &ctx),
-			 DISSECT_MORE);
+	assert_int_equal(
+	    dissector_tls.parse(st, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, &ctx),
+	    DISSECT_MORE);
 	dissector_tls.gap(st, DIR_TO_CLIENT, 1000);
-	assert_int_equal(dissector_tls.parse(st, DIR_TO_CLIENT, fixture_chrome_server, 10, &ctx), DISSECT_DONE);
+	assert_int_equal(dissector_tls.parse(st, DIR_TO_CLIENT, fixture_chrome_server, 10, &ctx),
+			 DISSECT_DONE);
 	assert_int_equal(log.n, 1);
 	dissector_tls.state_free(st);
 	obs_log_free(&log);
 
 	/* A gap inside the ClientHello: the client side gives up. */
 	st = dissector_tls.state_new();
-	assert_int_equal(dissector_tls.parse(st, DIR_TO_SERVER, fixture_chrome_client, 100, &ctx), DISSECT_MORE);
+	assert_int_equal(dissector_tls.parse(st, DIR_TO_SERVER, fixture_chrome_client, 100, &ctx),
+			 DISSECT_MORE);
 	dissector_tls.gap(st, DIR_TO_SERVER, 50);
 	assert_int_equal(dissector_tls.parse(st, DIR_TO_SERVER, fixture_chrome_client + 150, 100, &ctx),
 			 DISSECT_DONE);
@@ -586,16 +593,16 @@ static void test_probe(void **state)
 		size_t n;
 		bool want;
 	} cases[] = {
-		{TRANSPORT_TCP, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, true},
-		{TRANSPORT_TCP, DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server, true},
-		{TRANSPORT_TCP, DIR_TO_CLIENT, fixture_chrome_client, sizeof fixture_chrome_client, false},
-		{TRANSPORT_TCP, DIR_TO_SERVER, fixture_chrome_server, sizeof fixture_chrome_server, false},
-		{TRANSPORT_UDP, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, false},
-		{TRANSPORT_TCP, DIR_TO_SERVER, get, sizeof get - 1, false},
-		{TRANSPORT_TCP, DIR_TO_SERVER, short_hdr, sizeof short_hdr, false},
-		{TRANSPORT_TCP, DIR_TO_SERVER, bad_ver, sizeof bad_ver, false},
-		{TRANSPORT_TCP, DIR_TO_SERVER, huge, sizeof huge, false},
-		{TRANSPORT_TCP, DIR_TO_SERVER, hdr_only, sizeof hdr_only, true},
+	    {TRANSPORT_TCP, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, true},
+	    {TRANSPORT_TCP, DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server, true},
+	    {TRANSPORT_TCP, DIR_TO_CLIENT, fixture_chrome_client, sizeof fixture_chrome_client, false},
+	    {TRANSPORT_TCP, DIR_TO_SERVER, fixture_chrome_server, sizeof fixture_chrome_server, false},
+	    {TRANSPORT_UDP, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, false},
+	    {TRANSPORT_TCP, DIR_TO_SERVER, get, sizeof get - 1, false},
+	    {TRANSPORT_TCP, DIR_TO_SERVER, short_hdr, sizeof short_hdr, false},
+	    {TRANSPORT_TCP, DIR_TO_SERVER, bad_ver, sizeof bad_ver, false},
+	    {TRANSPORT_TCP, DIR_TO_SERVER, huge, sizeof huge, false},
+	    {TRANSPORT_TCP, DIR_TO_SERVER, hdr_only, sizeof hdr_only, true},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		struct dissect_probe p = {.transport = cases[i].transport,
@@ -624,19 +631,54 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	static const struct bad_case cases[] = {
-		{"content type", DIR_TO_SERVER, {99, 3, 1, 0, 4, 1, 0, 0, 0}, 9, "bad_record_header", AS_ERR_MALFORMED},
-		{"major version", DIR_TO_SERVER, {22, 2, 0, 0, 4, 1, 0, 0, 0}, 9, "bad_record_header", AS_ERR_MALFORMED},
-		{"record too long", DIR_TO_SERVER, {22, 3, 3, 0x48, 0x01}, 5, "bad_record_header", AS_ERR_MALFORMED},
-		{"server hello to server", DIR_TO_SERVER, {22, 3, 3, 0, 4, 2, 0, 0, 0}, 9, "unexpected_handshake_type",
-		 AS_ERR_MALFORMED},
-		{"client hello to client", DIR_TO_CLIENT, {22, 3, 3, 0, 4, 1, 0, 0, 0}, 9, "unexpected_handshake_type",
-		 AS_ERR_MALFORMED},
-		{"empty client hello", DIR_TO_SERVER, {22, 3, 1, 0, 4, 1, 0, 0, 0}, 9, "truncated_client_hello",
-		 AS_ERR_TRUNCATED},
-		{"empty server hello", DIR_TO_CLIENT, {22, 3, 3, 0, 4, 2, 0, 0, 0}, 9, "truncated_server_hello",
-		 AS_ERR_TRUNCATED},
-		{"handshake too large", DIR_TO_SERVER, {22, 3, 1, 0, 4, 1, 0x10, 0, 0}, 9, "handshake_too_large",
-		 AS_ERR_LIMIT},
+	    {"content type",
+	     DIR_TO_SERVER,
+	     {99, 3, 1, 0, 4, 1, 0, 0, 0},
+	     9,
+	     "bad_record_header",
+	     AS_ERR_MALFORMED},
+	    {"major version",
+	     DIR_TO_SERVER,
+	     {22, 2, 0, 0, 4, 1, 0, 0, 0},
+	     9,
+	     "bad_record_header",
+	     AS_ERR_MALFORMED},
+	    {"record too long",
+	     DIR_TO_SERVER,
+	     {22, 3, 3, 0x48, 0x01},
+	     5,
+	     "bad_record_header",
+	     AS_ERR_MALFORMED},
+	    {"server hello to server",
+	     DIR_TO_SERVER,
+	     {22, 3, 3, 0, 4, 2, 0, 0, 0},
+	     9,
+	     "unexpected_handshake_type",
+	     AS_ERR_MALFORMED},
+	    {"client hello to client",
+	     DIR_TO_CLIENT,
+	     {22, 3, 3, 0, 4, 1, 0, 0, 0},
+	     9,
+	     "unexpected_handshake_type",
+	     AS_ERR_MALFORMED},
+	    {"empty client hello",
+	     DIR_TO_SERVER,
+	     {22, 3, 1, 0, 4, 1, 0, 0, 0},
+	     9,
+	     "truncated_client_hello",
+	     AS_ERR_TRUNCATED},
+	    {"empty server hello",
+	     DIR_TO_CLIENT,
+	     {22, 3, 3, 0, 4, 2, 0, 0, 0},
+	     9,
+	     "truncated_server_hello",
+	     AS_ERR_TRUNCATED},
+	    {"handshake too large",
+	     DIR_TO_SERVER,
+	     {22, 3, 1, 0, 4, 1, 0x10, 0, 0},
+	     9,
+	     "handshake_too_large",
+	     AS_ERR_LIMIT},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		const struct bad_case *c = &cases[i];
@@ -670,10 +712,10 @@ static void test_malformed_hello_bodies(void **state)
 		size_t cut; /* 0: keep the length */
 		const char *reason;
 	} cases[] = {
-		{"session id > 32", sid, 33, 0, NULL},
-		{"odd cipher length", ciph + 1, (uint8_t)(2 * N(ex_ciphers) - 1), 0, "bad_client_hello"},
-		{"extensions overrun", 0, 0, b.len - 3, NULL},
-		{"truncated random", 0, 0, 20, "truncated_client_hello"},
+	    {"session id > 32", sid, 33, 0, NULL},
+	    {"odd cipher length", ciph + 1, (uint8_t)(2 * N(ex_ciphers) - 1), 0, "bad_client_hello"},
+	    {"extensions overrun", 0, 0, b.len - 3, NULL},
+	    {"truncated random", 0, 0, 20, "truncated_client_hello"},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		static uint8_t copy[sizeof b.b];
@@ -712,9 +754,9 @@ static void test_malformed_hello_bodies(void **state)
 		uint16_t type;
 		const char *reason;
 	} exts[] = {
-		{0x0000, "bad_server_name"},	       {0x0010, "bad_alpn"},
-		{0x002b, "bad_supported_versions"},    {0x000a, "bad_supported_groups"},
-		{0x000b, "bad_ec_point_formats"},      {0x000d, "bad_signature_algorithms"},
+	    {0x0000, "bad_server_name"},	{0x0010, "bad_alpn"},
+	    {0x002b, "bad_supported_versions"}, {0x000a, "bad_supported_groups"},
+	    {0x000b, "bad_ec_point_formats"},	{0x000d, "bad_signature_algorithms"},
 	};
 	for (size_t i = 0; i < N(exts); i++) {
 		static struct bld e;
@@ -804,9 +846,9 @@ static void test_server_hello(void **state)
 static void test_hello_retry_request(void **state)
 {
 	(void)state;
-	static const uint8_t hrr_random[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
-					       0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
-					       0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+	static const uint8_t hrr_random[32] = {
+	    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
 	static struct bld b;
 	static uint8_t server[400];
 	size_t n = 0;
@@ -850,20 +892,20 @@ int main(void)
 {
 	(void)harness_read_file; /* a harness helper this test does not need */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ja4_spec_example),
-		cmocka_unit_test(test_grease_ignored),
-		cmocka_unit_test(test_ja4_alpn_cases),
-		cmocka_unit_test(test_ja4_edge_lists),
-		cmocka_unit_test(test_ja4_versions),
-		cmocka_unit_test(test_chrome_split_invariant),
-		cmocka_unit_test(test_record_fragmentation),
-		cmocka_unit_test(test_flow_ends),
-		cmocka_unit_test(test_gap),
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_malformed_hello_bodies),
-		cmocka_unit_test(test_server_hello),
-		cmocka_unit_test(test_hello_retry_request),
+	    cmocka_unit_test(test_ja4_spec_example),
+	    cmocka_unit_test(test_grease_ignored),
+	    cmocka_unit_test(test_ja4_alpn_cases),
+	    cmocka_unit_test(test_ja4_edge_lists),
+	    cmocka_unit_test(test_ja4_versions),
+	    cmocka_unit_test(test_chrome_split_invariant),
+	    cmocka_unit_test(test_record_fragmentation),
+	    cmocka_unit_test(test_flow_ends),
+	    cmocka_unit_test(test_gap),
+	    cmocka_unit_test(test_probe),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_malformed_hello_bodies),
+	    cmocka_unit_test(test_server_hello),
+	    cmocka_unit_test(test_hello_retry_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
@@ -28,10 +29,10 @@ extern const struct dissector dissector_tls;
 /* ---- one expected result: a TCP flow of a capture, by client port ---- */
 
 struct truth {
-	const char *source; /* who published the value */
-	const char *pcap;   /* under pcaps-public/ */
+	const char *source;   /* who published the value */
+	const char *pcap;     /* under pcaps-public/ */
 	uint16_t client_port; /* 0: the capture's only flow with a ClientHello */
-	const char *sni;    /* NULL: not checked */
+	const char *sni;      /* NULL: not checked */
 	const char *ja3;
 	const char *ja4;
 	const char *ja3s;
@@ -40,124 +41,130 @@ struct truth {
 	uint16_t sh_cipher;  /* 0: not checked */
 };
 
-#define T(src, file, port, sni_, ja3_, ja4_, ja3s_) {src, file, port, sni_, ja3_, ja4_, ja3s_, -1, 0, 0}
+#define T(src, file, port, sni_, ja3_, ja4_, ja3s_)                                                          \
+	{                                                                                                    \
+		src, file, port, sni_, ja3_, ja4_, ja3s_, -1, 0, 0                                           \
+	}
 
 static const struct truth truths[] = {
-	/* FoxIO ja4 reference output: ja4/snapshots/ja4__insta@<pcap>.snap (stream src_port, ja4, tls_server_name). */
-	T("ja4-snapshot", "ja4/pcap/badcurveball.pcap", 55318, "bad.curveballtest.com", NULL,
-	  "t13d1615h2_46e7e9700bed_45f260be83e2", NULL),
-	T("ja4-snapshot", "ja4/pcap/tls12.pcap", 36372, "contile.services.mozilla.com", NULL,
-	  "t13d1715h2_5b57614c22b0_3d5424432f57", NULL),
-	T("ja4-snapshot", "ja4/pcap/ipv6.pcapng", 64034, "www.cloudflare.com", NULL,
-	  "t12d4605h2_85626a9a5f7f_aaf95bb78ec9", NULL),
-	T("ja4-snapshot", "ja4/pcap/latest.pcapng", 52937, "discovery.cem.cloud.us", NULL,
-	  "t12d190800_d83cc789557e_7af1ed941c26", NULL),
-	T("ja4-snapshot", "ja4/pcap/latest.pcapng", 52938, "app.slack.com", NULL,
-	  "t13d1516h2_8daaf6152771_9b887d9acb53", NULL),
-	T("ja4-snapshot", "ja4/pcap/macos_tcp_flags.pcap", 61311, "venarisecurity.com", NULL,
-	  "t13d2613h2_2802a3db6c62_845d286b0d67", NULL),
-	T("ja4-snapshot", "ja4/pcap/tls-handshake.pcapng", 50122, "lp-push-server-452.lastpass.com", NULL,
-	  "t13d1516h1_8daaf6152771_e5627efa2ab1", NULL),
-	T("ja4-snapshot", "ja4/pcap/tls-handshake.pcapng", 50123, "mtalk.google.com", NULL,
-	  "t13d151400_8daaf6152771_de4a06bb82e3", NULL),
-	T("ja4-snapshot", "ja4/pcap/tls-handshake.pcapng", 50153, "edge-chat.facebook.com", NULL,
-	  "t13d1517h1_8daaf6152771_6cdcb247c39b", NULL),
-	T("ja4-snapshot", "ja4/pcap/tls-handshake.pcapng", 50167, "login.live.com", NULL,
-	  "t13d1516h2_8daaf6152771_e5627efa2ab1", NULL),
-	T("ja4-snapshot", "ja4/pcap/https3-301-get.pcap", 62599, "www.github.com", NULL,
-	  "t10d230100_6a57a6f57151_000000000000", NULL),
-	T("ja4-snapshot", "ja4/pcap/browsers-x509.pcapng", 54524, "edge.microsoft.com", NULL,
-	  "t13d1516h2_8daaf6152771_e5627efa2ab1", NULL),
-	T("ja4-snapshot", "ja4/pcap/tls3.pcapng", 63252, "rsms.me", NULL, "t13d1516h2_8daaf6152771_9b887d9acb53",
-	  NULL),
-	T("ja4-snapshot", "ja4/pcap/chrome-cloudflare-quic-with-secrets.pcapng", 57098, "cloudflare-quic.com", NULL,
-	  "t13d1516h2_8daaf6152771_e5627efa2ab1", NULL),
-	/* The snapshot says t13d151699_… (the Rust tool maps non-ASCII to '9');
-	 * the first ALPN value is 0xba 0xad, which JA4.md's hex rule prints as
-	 * "bd": the snapshot's other parts are kept, the ALPN part per spec. */
-	T("ja4-snapshot+JA4.md-alpn-rule", "ja4/pcap/tls-non-ascii-alpn.pcapng", 50112,
-	  "clientservices.googleapis.com", NULL, "t13d1516bd_8daaf6152771_e5627efa2ab1", NULL),
+    /* FoxIO ja4 reference output: ja4/snapshots/ja4__insta@<pcap>.snap (stream src_port, ja4,
+       tls_server_name). */
+    T("ja4-snapshot", "ja4/pcap/badcurveball.pcap", 55318, "bad.curveballtest.com", NULL,
+      "t13d1615h2_46e7e9700bed_45f260be83e2", NULL),
+    T("ja4-snapshot", "ja4/pcap/tls12.pcap", 36372, "contile.services.mozilla.com", NULL,
+      "t13d1715h2_5b57614c22b0_3d5424432f57", NULL),
+    T("ja4-snapshot", "ja4/pcap/ipv6.pcapng", 64034, "www.cloudflare.com", NULL,
+      "t12d4605h2_85626a9a5f7f_aaf95bb78ec9", NULL),
+    T("ja4-snapshot", "ja4/pcap/latest.pcapng", 52937, "discovery.cem.cloud.us", NULL,
+      "t12d190800_d83cc789557e_7af1ed941c26", NULL),
+    T("ja4-snapshot", "ja4/pcap/latest.pcapng", 52938, "app.slack.com", NULL,
+      "t13d1516h2_8daaf6152771_9b887d9acb53", NULL),
+    T("ja4-snapshot", "ja4/pcap/macos_tcp_flags.pcap", 61311, "venarisecurity.com", NULL,
+      "t13d2613h2_2802a3db6c62_845d286b0d67", NULL),
+    T("ja4-snapshot", "ja4/pcap/tls-handshake.pcapng", 50122, "lp-push-server-452.lastpass.com", NULL,
+      "t13d1516h1_8daaf6152771_e5627efa2ab1", NULL),
+    T("ja4-snapshot", "ja4/pcap/tls-handshake.pcapng", 50123, "mtalk.google.com", NULL,
+      "t13d151400_8daaf6152771_de4a06bb82e3", NULL),
+    T("ja4-snapshot", "ja4/pcap/tls-handshake.pcapng", 50153, "edge-chat.facebook.com", NULL,
+      "t13d1517h1_8daaf6152771_6cdcb247c39b", NULL),
+    T("ja4-snapshot", "ja4/pcap/tls-handshake.pcapng", 50167, "login.live.com", NULL,
+      "t13d1516h2_8daaf6152771_e5627efa2ab1", NULL),
+    T("ja4-snapshot", "ja4/pcap/https3-301-get.pcap", 62599, "www.github.com", NULL,
+      "t10d230100_6a57a6f57151_000000000000", NULL),
+    T("ja4-snapshot", "ja4/pcap/browsers-x509.pcapng", 54524, "edge.microsoft.com", NULL,
+      "t13d1516h2_8daaf6152771_e5627efa2ab1", NULL),
+    T("ja4-snapshot", "ja4/pcap/tls3.pcapng", 63252, "rsms.me", NULL, "t13d1516h2_8daaf6152771_9b887d9acb53",
+      NULL),
+    T("ja4-snapshot", "ja4/pcap/chrome-cloudflare-quic-with-secrets.pcapng", 57098, "cloudflare-quic.com",
+      NULL, "t13d1516h2_8daaf6152771_e5627efa2ab1", NULL),
+    /* The snapshot says t13d151699_… (the Rust tool maps non-ASCII to '9');
+     * the first ALPN value is 0xba 0xad, which JA4.md's hex rule prints as
+     * "bd": the snapshot's other parts are kept, the ALPN part per spec. */
+    T("ja4-snapshot+JA4.md-alpn-rule", "ja4/pcap/tls-non-ascii-alpn.pcapng", 50112,
+      "clientservices.googleapis.com", NULL, "t13d1516bd_8daaf6152771_e5627efa2ab1", NULL),
 
-	/* Arkime tests/pcap/<name>.test: source.port, tls.ja3, tls.ja4, tls.ja3s, host. */
-	T("arkime", "arkime/pcap/curl-enabled-tls13.pcap", 46638, "enabled.tls13.com",
-	  "eeadfd2f446a45ded96f804720a0c75b", "t13d0413h2_16476d049b0b_ffceb19bae65",
-	  "907bf3ecef1c987c889946b737b43de8"),
-	T("arkime", "arkime/pcap/openssl-tls1_2.pcap", 57413, "", "c1a36e1a870786cc75edddc0009eaf3a",
-	  "t12i740500_c43983326036_3eafcbe19126", "ccc514751b175866924439bdbb5bba34"),
-	T("arkime", "arkime/pcap/ssl-selfsign.pcap", 60101, "", "03e697d7655911e630ee3ee8e2a02ba4",
-	  "ts3i230000_6a57a6f57151_000000000000", "9f527afa113542d92a2c3b08c525ee1d"),
-	T("arkime", "arkime/pcap/tls-client-sessionid.pcap", 62938, "bl.a.im", "42e6d8174e649efbf780f0d9b6ef9610",
-	  "t10d1408s1_4228c87f9d3a_16587fedcc33", "4f018bc336c48beb79763b308b43c6dd"),
-	T("arkime", "arkime/pcap/tls-split-client-hello.pcap", 49927, "clients2.google.com",
-	  "35708a08e7be9f7aa5bce7f2d5c1cecb", "t13d1516h2_8daaf6152771_02713d6af862",
-	  "eb1d94daa7e0344597e756a1fb6e7054"),
-	T("arkime", "arkime/pcap/tls13.pcap", 62510, "blog.cloudflare.com", "4826a90ec2daf4f7b4b64cc1c8bd343b",
-	  "t00d1815h2_a30347de7a75_2a77702ff8e0", "b8a8031b301aef7618403061e9f33065"),
+    /* Arkime tests/pcap/<name>.test: source.port, tls.ja3, tls.ja4, tls.ja3s, host. */
+    T("arkime", "arkime/pcap/curl-enabled-tls13.pcap", 46638, "enabled.tls13.com",
+      "eeadfd2f446a45ded96f804720a0c75b", "t13d0413h2_16476d049b0b_ffceb19bae65",
+      "907bf3ecef1c987c889946b737b43de8"),
+    T("arkime", "arkime/pcap/openssl-tls1_2.pcap", 57413, "", "c1a36e1a870786cc75edddc0009eaf3a",
+      "t12i740500_c43983326036_3eafcbe19126", "ccc514751b175866924439bdbb5bba34"),
+    T("arkime", "arkime/pcap/ssl-selfsign.pcap", 60101, "", "03e697d7655911e630ee3ee8e2a02ba4",
+      "ts3i230000_6a57a6f57151_000000000000", "9f527afa113542d92a2c3b08c525ee1d"),
+    T("arkime", "arkime/pcap/tls-client-sessionid.pcap", 62938, "bl.a.im", "42e6d8174e649efbf780f0d9b6ef9610",
+      "t10d1408s1_4228c87f9d3a_16587fedcc33", "4f018bc336c48beb79763b308b43c6dd"),
+    T("arkime", "arkime/pcap/tls-split-client-hello.pcap", 49927, "clients2.google.com",
+      "35708a08e7be9f7aa5bce7f2d5c1cecb", "t13d1516h2_8daaf6152771_02713d6af862",
+      "eb1d94daa7e0344597e756a1fb6e7054"),
+    T("arkime", "arkime/pcap/tls13.pcap", 62510, "blog.cloudflare.com", "4826a90ec2daf4f7b4b64cc1c8bd343b",
+      "t00d1815h2_a30347de7a75_2a77702ff8e0", "b8a8031b301aef7618403061e9f33065"),
 
-	/* nDPI tests/cfgs/default/result/<pcap>.out: [JA3C], [JA4], [JA3S], [Hostname/SNI], [ECH]. */
-	{"ndpi", "ndpi/pcap/tls_ech.pcapng", 47460, "performance.radar.cloudflare.com",
-	 "6820f114cf3b0809ffdcb30cb277848a", "t13d1516h2_8daaf6152771_02713d6af862",
-	 "eb1d94daa7e0344597e756a1fb6e7054", 1, 0, 0},
-	T("ndpi", "ndpi/pcap/chrome.pcap", 64410, "www.iit.cnr.it", "aa50c12a5dfa717d9d6ab34e97de79d5",
-	  "t13d1516h2_8daaf6152771_e5627efa2ab1", "15af977ce25de452b96affa2addb1036"),
-	T("ndpi", "ndpi/pcap/chrome.pcap", 64409, "www.iit.cnr.it", "1b73862eae8f1711440a446b1ef357fd",
-	  "t13d1516h2_8daaf6152771_9b887d9acb53", "2253c82f03b621c5144709b393fde2c9"),
-	T("ndpi", "ndpi/pcap/443-curl.pcap", 55523, "www.ntop.org", "2a26b1a62e40d25d4de3babc9d532f30",
-	  "t12d6707h2_2955a3196ffa_c83f907a73d3", "ae53107a2e47ea20c72ac44821a728bf"),
-	T("ndpi", "ndpi/pcap/443-firefox.pcap", 53096, "www.ntop.org", "b20b44b18b853ef29ab773e921b03422",
-	  "t13d1814h2_29a2cd9e9f10_d267a5f792d4", "3653a20186a5b490426131a611e01992"),
-	T("ndpi", "ndpi/pcap/443-safari.pcap", 53031, "www.ntop.org", "a69708a64f853c3bcc214c2c5faf84f3",
-	  "t12d2010h2_2a284e3b0c56_f05fdf8c38a9", "f9fcb52580329fb6a9b61d7542087b90"),
-	T("ndpi", "ndpi/pcap/tls_2_reasms.pcapng", 38134, "i.instagram.com", "44dab16d680ef93487bc16ad23b3ffb1",
-	  "t00d0309h2_55b375c5d22e_566d5108064c", "fcb2d4d0991292272fcb1e464eedfd43"),
-	/* nDPI prints JA4 t13d1811h2_… and t13d1909h2_… for these two, but neither
-	 * ClientHello has a server_name extension (tshark: extensions
-	 * 45,13,35,10,51,43,11,16,65281,23,21 and 5,10,11,13,65281,16,18,43,51), so
-	 * JA4.md gives 'i'; the JA3 and the hashed JA4 parts are nDPI's. */
-	T("ndpi+JA4.md-sni-rule", "ndpi/pcap/tls_with_huge_ch.pcapng", 40640, NULL,
-	  "66d6080b942b0b593896bf729f3fd326", "t13i1811h2_f71e3e15ae0d_5c3a8cf9b2bc", NULL),
-	T("ndpi", "ndpi/pcap/tls_esni_sni_both.pcap", 55500, "these-are-not-the-droids-youre-looking-for.com",
-	  "077d20c3f8c5a1f091dc937c515b69c1", "t13d031100_55b375c5d22e_77359c92d649",
-	  "d75f9129bb5d05492a65ff78e081bcb2"),
-	T("ndpi+JA4.md-sni-rule", "ndpi/pcap/doh.pcapng", 35996, NULL, "7c1e207beb00684bbbe144f1b0abe1d5",
-	  "t13i1909h2_9dc949149365_97f8aa674fd9", "d75f9129bb5d05492a65ff78e081bcb2"),
-	T("ndpi", "ndpi/pcap/googledns_android10.pcap", 48098, "dns.google", "b734f75d22aaff9866fbd5d27eef9106",
-	  "t12d150800_0707305c9f76_120e542614af", "1249fb68f48c0444718e4d3b48b27188"),
-	T("ndpi", "ndpi/pcap/ja3_lots_of_cipher_suites.pcap", 58657, NULL, NULL, NULL,
-	  "9d456958a9e86bb0d503543beaf1a65b"),
+    /* nDPI tests/cfgs/default/result/<pcap>.out: [JA3C], [JA4], [JA3S], [Hostname/SNI], [ECH]. */
+    {"ndpi", "ndpi/pcap/tls_ech.pcapng", 47460, "performance.radar.cloudflare.com",
+     "6820f114cf3b0809ffdcb30cb277848a", "t13d1516h2_8daaf6152771_02713d6af862",
+     "eb1d94daa7e0344597e756a1fb6e7054", 1, 0, 0},
+    T("ndpi", "ndpi/pcap/chrome.pcap", 64410, "www.iit.cnr.it", "aa50c12a5dfa717d9d6ab34e97de79d5",
+      "t13d1516h2_8daaf6152771_e5627efa2ab1", "15af977ce25de452b96affa2addb1036"),
+    T("ndpi", "ndpi/pcap/chrome.pcap", 64409, "www.iit.cnr.it", "1b73862eae8f1711440a446b1ef357fd",
+      "t13d1516h2_8daaf6152771_9b887d9acb53", "2253c82f03b621c5144709b393fde2c9"),
+    T("ndpi", "ndpi/pcap/443-curl.pcap", 55523, "www.ntop.org", "2a26b1a62e40d25d4de3babc9d532f30",
+      "t12d6707h2_2955a3196ffa_c83f907a73d3", "ae53107a2e47ea20c72ac44821a728bf"),
+    T("ndpi", "ndpi/pcap/443-firefox.pcap", 53096, "www.ntop.org", "b20b44b18b853ef29ab773e921b03422",
+      "t13d1814h2_29a2cd9e9f10_d267a5f792d4", "3653a20186a5b490426131a611e01992"),
+    T("ndpi", "ndpi/pcap/443-safari.pcap", 53031, "www.ntop.org", "a69708a64f853c3bcc214c2c5faf84f3",
+      "t12d2010h2_2a284e3b0c56_f05fdf8c38a9", "f9fcb52580329fb6a9b61d7542087b90"),
+    T("ndpi", "ndpi/pcap/tls_2_reasms.pcapng", 38134, "i.instagram.com", "44dab16d680ef93487bc16ad23b3ffb1",
+      "t00d0309h2_55b375c5d22e_566d5108064c", "fcb2d4d0991292272fcb1e464eedfd43"),
+    /* nDPI prints JA4 t13d1811h2_… and t13d1909h2_… for these two, but neither
+     * ClientHello has a server_name extension (tshark: extensions
+     * 45,13,35,10,51,43,11,16,65281,23,21 and 5,10,11,13,65281,16,18,43,51), so
+     * JA4.md gives 'i'; the JA3 and the hashed JA4 parts are nDPI's. */
+    T("ndpi+JA4.md-sni-rule", "ndpi/pcap/tls_with_huge_ch.pcapng", 40640, NULL,
+      "66d6080b942b0b593896bf729f3fd326", "t13i1811h2_f71e3e15ae0d_5c3a8cf9b2bc", NULL),
+    T("ndpi", "ndpi/pcap/tls_esni_sni_both.pcap", 55500, "these-are-not-the-droids-youre-looking-for.com",
+      "077d20c3f8c5a1f091dc937c515b69c1", "t13d031100_55b375c5d22e_77359c92d649",
+      "d75f9129bb5d05492a65ff78e081bcb2"),
+    T("ndpi+JA4.md-sni-rule", "ndpi/pcap/doh.pcapng", 35996, NULL, "7c1e207beb00684bbbe144f1b0abe1d5",
+      "t13i1909h2_9dc949149365_97f8aa674fd9", "d75f9129bb5d05492a65ff78e081bcb2"),
+    T("ndpi", "ndpi/pcap/googledns_android10.pcap", 48098, "dns.google", "b734f75d22aaff9866fbd5d27eef9106",
+      "t12d150800_0707305c9f76_120e542614af", "1249fb68f48c0444718e4d3b48b27188"),
+    T("ndpi", "ndpi/pcap/ja3_lots_of_cipher_suites.pcap", 58657, NULL, NULL, NULL,
+      "9d456958a9e86bb0d503543beaf1a65b"),
 
-	/* suricata-verify tests/<name>/test.yaml: tls.ja4, tls.ja3.hash, tls.ja3s.hash. */
-	T("suricata-verify", "suricata-verify/tests/ja4-tls/input.pcap", 0, NULL, NULL,
-	  "t12i1810s1_27d4652c4487_06a4338d0495", NULL),
-	T("suricata-verify", "suricata-verify/tests/ja4-tls-quic/input.pcap", 0, "cloudflare-quic.com", NULL,
-	  "t13d1516h2_8daaf6152771_e5627efa2ab1", NULL),
-	/* test.yaml says t10i070600_c50f5591e341_ce66f3b797c1: Suricata hashes
-	 * "0005,000a,000b,0017,0023,ff01_" with a trailing '_' although the hello
-	 * has no signature_algorithms; JA4.md (and the FoxIO Rust tool, and
-	 * Arkime, see tls-client-sessionid above) end the string without the
-	 * underscore, whose SHA-256 starts c39ab67fec8e. The JA3 is Wireshark's. */
-	T("suricata-verify+JA4.md-no-sigalgs-rule",
-	  "suricata-verify/tests/bug-5713-01/TLSv1-Extracted-MaliciousC2.pcap", 0, NULL,
-	  "49ed2ef3f1321e5f044f1e71b0e6fdd5", "t10i070600_c50f5591e341_c39ab67fec8e", NULL),
-	T("suricata-verify", "suricata-verify/tests/tls/tls13-draft28/tls13_draft28.pcap", 39632, "localhost",
-	  "43202faa1c8c1760d6f7f4bd9adde4ab", NULL, NULL),
-	T("suricata-verify", "suricata-verify/tests/tls/tls13-draft28/tls13_draft28.pcap", 39634, "localhost",
-	  "d00857e0c8e7a7f35e446508c6233460", NULL, NULL),
-	T("suricata-verify", "suricata-verify/tests/tls/tls13-draft23/tls13_draft23.pcap", 0, NULL,
-	  "0558cf38ebac58d332d7f39308fcd006", NULL, NULL),
-	T("suricata-verify", "suricata-verify/tests/tls/tls-certs-alert/input.pcap", 48106, NULL, NULL, NULL,
-	  "5d79edf64e03689ff559a54e9d9487bc"),
-	/* test.yaml gives the JA3 string of the first of two hellos (HelloRetryRequest in between);
-	 * 43202faa… is its MD5. */
-	T("suricata-verify", "suricata-verify/tests/tls-duplicate-hello/input.pcap", 49954, "localhost",
-	  "43202faa1c8c1760d6f7f4bd9adde4ab", NULL, NULL),
+    /* suricata-verify tests/<name>/test.yaml: tls.ja4, tls.ja3.hash, tls.ja3s.hash. */
+    T("suricata-verify", "suricata-verify/tests/ja4-tls/input.pcap", 0, NULL, NULL,
+      "t12i1810s1_27d4652c4487_06a4338d0495", NULL),
+    T("suricata-verify", "suricata-verify/tests/ja4-tls-quic/input.pcap", 0, "cloudflare-quic.com", NULL,
+      "t13d1516h2_8daaf6152771_e5627efa2ab1", NULL),
+    /* test.yaml says t10i070600_c50f5591e341_ce66f3b797c1: Suricata hashes
+     * "0005,000a,000b,0017,0023,ff01_" with a trailing '_' although the hello
+     * has no signature_algorithms; JA4.md (and the FoxIO Rust tool, and
+     * Arkime, see tls-client-sessionid above) end the string without the
+     * underscore, whose SHA-256 starts c39ab67fec8e. The JA3 is Wireshark's. */
+    T("suricata-verify+JA4.md-no-sigalgs-rule",
+      "suricata-verify/tests/bug-5713-01/TLSv1-Extracted-MaliciousC2.pcap", 0, NULL,
+      "49ed2ef3f1321e5f044f1e71b0e6fdd5", "t10i070600_c50f5591e341_c39ab67fec8e", NULL),
+    T("suricata-verify", "suricata-verify/tests/tls/tls13-draft28/tls13_draft28.pcap", 39632, "localhost",
+      "43202faa1c8c1760d6f7f4bd9adde4ab", NULL, NULL),
+    T("suricata-verify", "suricata-verify/tests/tls/tls13-draft28/tls13_draft28.pcap", 39634, "localhost",
+      "d00857e0c8e7a7f35e446508c6233460", NULL, NULL),
+    T("suricata-verify", "suricata-verify/tests/tls/tls13-draft23/tls13_draft23.pcap", 0, NULL,
+      "0558cf38ebac58d332d7f39308fcd006", NULL, NULL),
+    T("suricata-verify", "suricata-verify/tests/tls/tls-certs-alert/input.pcap", 48106, NULL, NULL, NULL,
+      "5d79edf64e03689ff559a54e9d9487bc"),
+    /* test.yaml gives the JA3 string of the first of two hellos (HelloRetryRequest in between);
+     * 43202faa… is its MD5. */
+    T("suricata-verify", "suricata-verify/tests/tls-duplicate-hello/input.pcap", 49954, "localhost",
+      "43202faa1c8c1760d6f7f4bd9adde4ab", NULL, NULL),
 
-	/* Zeek testing/btest/Baseline ssl.log: server_name, version TLSv13, cipher TLS_AES_128_GCM_SHA256;
-	 * the trace is Zeek's encrypted-client-hello test (ECH extension present). */
-	{"zeek", "zeek/Traces/tls/tls13-ech.pcap", 51066, "cloudflare-ech.com", NULL, NULL, NULL, 1, 0x0304, 0x1301},
-	{"zeek", "zeek/Traces/tls/tls13-ech.pcap", 51071, "cloudflare-ech.com", NULL, NULL, NULL, 1, 0x0304, 0x1301},
-	{"zeek", "zeek/Traces/tls/chrome-1250-tls-x25519-kyber.pcap", 0, "lh3.google.com", NULL, NULL, NULL, -1,
-	 0x0304, 0x1301},
+    /* Zeek testing/btest/Baseline ssl.log: server_name, version TLSv13, cipher TLS_AES_128_GCM_SHA256;
+     * the trace is Zeek's encrypted-client-hello test (ECH extension present). */
+    {"zeek", "zeek/Traces/tls/tls13-ech.pcap", 51066, "cloudflare-ech.com", NULL, NULL, NULL, 1, 0x0304,
+     0x1301},
+    {"zeek", "zeek/Traces/tls/tls13-ech.pcap", 51071, "cloudflare-ech.com", NULL, NULL, NULL, 1, 0x0304,
+     0x1301},
+    {"zeek", "zeek/Traces/tls/chrome-1250-tls-x25519-kyber.pcap", 0, "lh3.google.com", NULL, NULL, NULL, -1,
+     0x0304, 0x1301},
 };
 
 /* ---- flows ---- */
@@ -229,7 +236,10 @@ static void feed(struct flow *f, int sender, const uint8_t *p, size_t n)
 	}
 }
 
-static int32_t seq_diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
+static int32_t seq_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
 
 /* Delivers in-order bytes of one direction, holding out-of-order segments. */
 static void deliver(struct flow *f, int sender, uint32_t seq, const uint8_t *p, size_t n)
@@ -285,8 +295,8 @@ static struct flow *flow_get(struct flows *fs, uint8_t family, const uint8_t *sr
 		if (f->family != family)
 			continue;
 		for (int s = 0; s < 2; s++)
-			if (f->port[s] == sport && f->port[1 - s] == dport && !memcmp(f->addr[s], src, alen) &&
-			    !memcmp(f->addr[1 - s], dst, alen)) {
+			if (f->port[s] == sport && f->port[1 - s] == dport &&
+			    !memcmp(f->addr[s], src, alen) && !memcmp(f->addr[1 - s], dst, alen)) {
 				*sender = s;
 				return f;
 			}
@@ -478,8 +488,8 @@ static bool str_check(const char *what, const char *want, const char *got, const
 {
 	if (!want || strcmp(want, got) == 0)
 		return true;
-	printf("  MISMATCH %s %s:%u %s: got \"%s\" want \"%s\"\n", t->source, t->pcap, t->client_port, what, got,
-	       want);
+	printf("  MISMATCH %s %s:%u %s: got \"%s\" want \"%s\"\n", t->source, t->pcap, t->client_port, what,
+	       got, want);
 	return false;
 }
 
@@ -496,7 +506,8 @@ static bool check_one(const struct truth *t, const struct flows *fs)
 		}
 	}
 	if (!f) {
-		printf("  MISSING %s %s:%u: no flow with the expected hello\n", t->source, t->pcap, t->client_port);
+		printf("  MISSING %s %s:%u: no flow with the expected hello\n", t->source, t->pcap,
+		       t->client_port);
 		for (size_t i = 0; i < fs->n; i++)
 			if (fs->v[i].anomalies)
 				printf("    flow %u->%u anomaly %s\n", fs->v[i].port[0], fs->v[i].port[1],
@@ -575,7 +586,7 @@ static void test_ground_truth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ground_truth),
+	    cmocka_unit_test(test_ground_truth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
