@@ -266,6 +266,14 @@ static enum cred_type classify_secret(struct sv s)
 	return CRED_T_TOKEN;
 }
 
+/* A header or parameter that is named as a key carries a static key
+ * whatever its shape (Azure keys are bare hex); a JWT stays a JWT. */
+static enum cred_type classify_key(struct sv s)
+{
+	enum cred_type t = classify_secret(s);
+	return t == CRED_T_JWT ? t : CRED_T_API_KEY;
+}
+
 static void fingerprint(const struct dissect_ctx *ctx, struct sv secret, char out[AS_FP_HEX + 1])
 {
 	as_fingerprint(ctx ? ctx->salt : NULL, ctx ? ctx->salt_len : 0, secret.p, secret.len, out);
@@ -340,7 +348,7 @@ static void set_query(struct h1_dir *d, const struct dissect_ctx *ctx, struct sv
 			field_append(r->query, sizeof r->query, &pos, SV_LIT("=hmac:"));
 			field_append(r->query, sizeof r->query, &pos, sv_from_cstr(fp));
 			if (in_table(query_credential_params, N_ELEMS(query_credential_params), name))
-				add_credential(d, ctx, CRED_QUERY_KEY, classify_secret(value), value);
+				add_credential(d, ctx, CRED_QUERY_KEY, classify_key(value), value);
 		} else {
 			field_append(r->query, sizeof r->query, &pos, param);
 		}
@@ -733,11 +741,11 @@ static void request_header(struct h1_dir *d, struct sv name, struct sv value, co
 	} else if (sv_eq_ci(name, SV_LIT("authorization"))) {
 		on_authorization(d, ctx, value);
 	} else if (sv_eq_ci(name, SV_LIT("x-api-key"))) {
-		add_credential(d, ctx, CRED_X_API_KEY, classify_secret(value), value);
+		add_credential(d, ctx, CRED_X_API_KEY, classify_key(value), value);
 	} else if (sv_eq_ci(name, SV_LIT("api-key"))) {
-		add_credential(d, ctx, CRED_API_KEY, classify_secret(value), value);
+		add_credential(d, ctx, CRED_API_KEY, classify_key(value), value);
 	} else if (sv_eq_ci(name, SV_LIT("x-goog-api-key"))) {
-		add_credential(d, ctx, CRED_X_GOOG_API_KEY, classify_secret(value), value);
+		add_credential(d, ctx, CRED_X_GOOG_API_KEY, classify_key(value), value);
 	} else if (sv_eq_ci(name, SV_LIT("cookie"))) {
 		add_credential(d, ctx, CRED_COOKIE, CRED_T_COOKIE, value);
 	} else if (header_in(name, true)) {

@@ -283,7 +283,7 @@ static void check_jwt(const struct obs_log *log)
 	assert_int_equal(r->credentials[0].where, CRED_AUTH_BEARER);
 	assert_int_equal(r->credentials[0].type, CRED_T_JWT);
 	assert_int_equal(r->credentials[1].where, CRED_X_GOOG_API_KEY);
-	assert_int_equal(r->credentials[1].type, CRED_T_TOKEN);
+	assert_int_equal(r->credentials[1].type, CRED_T_API_KEY); /* named as a key: a key, whatever its shape */
 	assert_true(has_anomaly(log, "credentials_over_cap"));
 	/* 100 Continue is interim: one final response */
 	assert_int_equal(count_type(log, OBS_HTTP_RESPONSE), 1);
