@@ -144,6 +144,23 @@ static int load_map(struct loader *l, yaml_node_t *map, const struct key_spec *k
 	return AS_OK;
 }
 
+/* Parses what the parser was given; `path` names it in errors. */
+static int load_parser(yaml_parser_t *parser, const char *path, struct sensor_config *c, char *err, size_t errsz)
+{
+	struct loader l = {.path = path, .err = err, .errsz = errsz};
+	int r = AS_OK;
+	if (!yaml_parser_load(parser, &l.doc)) {
+		snprintf(err, errsz, "%s:%zu: %s", path, parser->problem_mark.line + 1,
+			 parser->problem ? parser->problem : "invalid YAML");
+		return AS_ERR_CONFIG;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&l.doc);
+	if (root && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
+		r = load_map(&l, root, top_keys, "top level", c, 0);
+	yaml_document_delete(&l.doc);
+	return r;
+}
+
 int config_load(const char *path, struct sensor_config *c, char *err, size_t errsz)
 {
 	FILE *f = fopen(path, "rb");
@@ -154,19 +171,19 @@ int config_load(const char *path, struct sensor_config *c, char *err, size_t err
 	yaml_parser_t parser;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, f);
-	struct loader l = {.path = path, .err = err, .errsz = errsz};
-	int r = AS_OK;
-	if (!yaml_parser_load(&parser, &l.doc)) {
-		snprintf(err, errsz, "%s:%zu: %s", path, parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "invalid YAML");
-		r = AS_ERR_CONFIG;
-	} else {
-		yaml_node_t *root = yaml_document_get_root_node(&l.doc);
-		if (root && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
-			r = load_map(&l, root, top_keys, "top level", c, 0);
-		yaml_document_delete(&l.doc);
-	}
+	int r = load_parser(&parser, path, c, err, errsz);
 	yaml_parser_delete(&parser);
 	fclose(f);
+	return r;
+}
+
+int config_load_buffer(const char *name, const uint8_t *data, size_t len, struct sensor_config *c, char *err,
+		       size_t errsz)
+{
+	yaml_parser_t parser;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, data, len);
+	int r = load_parser(&parser, name, c, err, errsz);
+	yaml_parser_delete(&parser);
 	return r;
 }

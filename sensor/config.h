@@ -32,6 +32,9 @@ struct sensor_config {
 void config_defaults(struct sensor_config *c);
 /* Loads and validates; on error writes "file:line: problem" to err. */
 AS_MUST_CHECK int config_load(const char *path, struct sensor_config *c, char *err, size_t errsz);
+/* The same from memory (tests, fuzzing); `name` stands for the file in errors. */
+AS_MUST_CHECK int config_load_buffer(const char *name, const uint8_t *data, size_t len, struct sensor_config *c,
+				     char *err, size_t errsz);
 void config_free(struct sensor_config *c);
 /* Replaces a string field (command-line overrides). */
 void config_set_str(char **field, const char *value);

@@ -33,6 +33,8 @@ def replay(binary, src, capture, tmp, tag, workers):
     ev = os.path.join(tmp, tag + ".events.jsonl")
     inv = os.path.join(tmp, tag + ".inventory.json")
     rc, out, err = run(binary, ["-q", "-w", str(workers), "-r", capture, "--events", ev, "--inventory", inv], src)
+    if not (os.path.exists(ev) and os.path.exists(inv)):
+        sys.exit("FAIL %s -w %d wrote no output (exit %d): %s" % (capture, workers, rc, err.decode(errors="replace")))
     with open(ev, "rb") as f:
         events = f.read()
     with open(inv, "rb") as f:
