@@ -53,7 +53,7 @@ struct agent {
 	uint64_t first_flow_us;
 	char first_flow[160];
 	struct strset user_agents, ja3, ja4, risks;
-	struct dest *dests;
+	struct dest **dests; /* pointers: flows hold a dest while the array is sorted */
 	size_t n_dests;
 	struct cred *creds;
 	size_t n_creds;
@@ -86,7 +86,7 @@ struct aflow {
 	bool tls;
 	char ja3[33], ja4[40];
 	struct agent *client;
-	size_t client_dest;
+	struct dest *client_dest;
 	struct agent *server;
 	bool counted;	     /* flows counter bumped */
 	struct pending *q[MAX_PENDING];
@@ -300,9 +300,10 @@ static struct agent *agent_get(struct agents *a, const struct flow_ref *r, bool 
 static void agent_free(struct agent *ag)
 {
 	for (size_t i = 0; i < ag->n_dests; i++) {
-		strset_free(&ag->dests[i].models);
-		strset_free(&ag->dests[i].operations);
-		strset_free(&ag->dests[i].app_protocols);
+		strset_free(&ag->dests[i]->models);
+		strset_free(&ag->dests[i]->operations);
+		strset_free(&ag->dests[i]->app_protocols);
+		free(ag->dests[i]);
 	}
 	free(ag->dests);
 	free(ag->creds);
@@ -334,22 +335,24 @@ static void agent_flow(struct agent *ag, const struct flow_ref *r)
 		ag->first_us = r->start_us;
 }
 
-static size_t dest_get(struct agent *ag, const struct sig_service *svc, const char *api, const char *endpoint,
+static struct dest *dest_get(struct agent *ag, const struct sig_service *svc, const char *api, const char *endpoint,
 		       const struct flow_ref *r, bool tls)
 {
 	const char *service = svc ? svc->id : api;
 	for (size_t i = 0; i < ag->n_dests; i++)
-		if (!strcmp(ag->dests[i].service, service) && !strcmp(ag->dests[i].endpoint, endpoint) &&
-		    ag->dests[i].tls == tls)
-			return i;
+		if (!strcmp(ag->dests[i]->service, service) && !strcmp(ag->dests[i]->endpoint, endpoint) &&
+		    ag->dests[i]->tls == tls)
+			return ag->dests[i];
 	if (ag->n_dests >= AS_AGENT_MAX_DESTS)
-		return SIZE_MAX;
-	struct dest *nd = realloc(ag->dests, (ag->n_dests + 1) * sizeof *nd);
+		return NULL;
+	struct dest **nd = realloc(ag->dests, (ag->n_dests + 1) * sizeof *nd);
 	if (!nd)
-		return SIZE_MAX;
+		return NULL;
 	ag->dests = nd;
-	struct dest *d = &nd[ag->n_dests];
-	memset(d, 0, sizeof *d);
+	struct dest *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	nd[ag->n_dests++] = d;
 	copy(d->service, sizeof d->service, service);
 	copy(d->service_name, sizeof d->service_name, svc ? svc->name : "");
 	copy(d->category, sizeof d->category, svc ? svc->category : "llm-server");
@@ -359,7 +362,7 @@ static size_t dest_get(struct agent *ag, const struct sig_service *svc, const ch
 	ip_str(r->family, r->srv_ip, d->ip, sizeof d->ip);
 	d->port = r->srv_port;
 	d->tls = tls;
-	return ag->n_dests++;
+	return d;
 }
 
 static void agent_cred(struct agent *ag, const struct obs_credential *c, bool cleartext)
@@ -526,12 +529,12 @@ static struct agent *link_client(struct agents *a, struct aflow *f, const struct
 		ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
 		snprintf(endpoint, sizeof endpoint, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip, f->ref.srv_port);
 	}
-	size_t di = dest_get(ag, svc, api, endpoint, &f->ref, f->tls);
+	struct dest *di = dest_get(ag, svc, api, endpoint, &f->ref, f->tls);
 	if (f->client != ag || f->client_dest != di) {
 		f->client = ag;
 		f->client_dest = di;
-		if (di != SIZE_MAX)
-			ag->dests[di].flows++;
+		if (di)
+			di->flows++;
 		if (!f->counted) {
 			agent_flow(ag, &f->ref);
 			f->counted = true;
@@ -542,7 +545,7 @@ static struct agent *link_client(struct agents *a, struct aflow *f, const struct
 	if (f->ja4[0])
 		strset_add(&ag->ja4, f->ja4, AS_AGENT_MAX_SET);
 	if (created)
-		emit_discovered(a, ag, &f->ref, f->domain, di != SIZE_MAX ? &ag->dests[di] : NULL, ts);
+		emit_discovered(a, ag, &f->ref, f->domain, di, ts);
 	return ag;
 }
 
@@ -611,8 +614,8 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	jw_obj_end(w);
 	jw_obj_begin(w, "aisensor");
 	ev_agent(w, ag);
-	if (f->client_dest != SIZE_MAX)
-		ev_service(w, &ag->dests[f->client_dest]);
+	if (f->client_dest)
+		ev_service(w, f->client_dest);
 	jw_obj_begin(w, "tls");
 	jw_str_opt(w, "ja4", ch->ja4);
 	jw_bool(w, "ech", ch->ech);
@@ -676,7 +679,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, c
 	strset_add(&ag->user_agents, p->req.user_agent, AS_AGENT_MAX_SET);
 	for (size_t i = 0; i < p->req.n_credentials && i < 2; i++)
 		agent_cred(ag, &p->req.credentials[i], !f->tls);
-	struct dest *d = f->client_dest != SIZE_MAX ? &ag->dests[f->client_dest] : NULL;
+	struct dest *d = f->client_dest;
 	const char *op = p->has_ep ? p->ep.operation : NULL;
 	if (d) {
 		d->requests++;
@@ -953,10 +956,10 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 	}
 	uint64_t bytes = m ? m->bytes[0] + m->bytes[1] : 0;
 	if (f->client) {
-		if (f->client_dest != SIZE_MAX) {
-			f->client->dests[f->client_dest].bytes += bytes;
+		if (f->client_dest) {
+			f->client_dest->bytes += bytes;
 			if (m)
-				strset_add(&f->client->dests[f->client_dest].app_protocols, m->app, AS_AGENT_MAX_SET);
+				strset_add(&f->client_dest->app_protocols, m->app, AS_AGENT_MAX_SET);
 		}
 		if (m && m->last_us > f->client->last_us)
 			f->client->last_us = m->last_us;
@@ -1144,7 +1147,7 @@ static int agent_cmp(const void *pa, const void *pb)
 
 static int dest_cmp(const void *pa, const void *pb)
 {
-	const struct dest *x = pa, *y = pb;
+	const struct dest *x = *(struct dest *const *)pa, *y = *(struct dest *const *)pb;
 	int c = strcmp(x->endpoint, y->endpoint);
 	if (!c)
 		c = strcmp(x->service, y->service);
@@ -1169,8 +1172,10 @@ size_t agents_list(struct agents *a, const struct agent ***out)
 		if (a->agents.slots[i].key) {
 			struct agent *ag = a->agents.slots[i].val;
 			/* Canonical order inside each record too. */
-			qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
-			qsort(ag->creds, ag->n_creds, sizeof *ag->creds, cred_cmp);
+			if (ag->n_dests)
+				qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
+			if (ag->n_creds)
+				qsort(ag->creds, ag->n_creds, sizeof *ag->creds, cred_cmp);
 			a->sorted[n++] = ag;
 		}
 	if (n)
@@ -1218,7 +1223,7 @@ void agent_json(const struct agent *ag, struct jw *w)
 	jw_time(w, "last_seen", ag->last_us);
 	jw_arr_begin(w, "destinations");
 	for (size_t i = 0; i < ag->n_dests; i++) {
-		const struct dest *d = &ag->dests[i];
+		const struct dest *d = ag->dests[i];
 		jw_obj_begin(w, NULL);
 		jw_str(w, "service", d->service);
 		jw_str(w, "category", d->category);
@@ -1300,7 +1305,7 @@ size_t agent_dest_count(const struct agent *ag) { return ag->n_dests; }
 
 void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out)
 {
-	const struct dest *d = &ag->dests[i];
+	const struct dest *d = ag->dests[i];
 	out->service = d->service;
 	out->category = d->category;
 	out->endpoint = d->endpoint;
