@@ -1013,6 +1013,7 @@ void agents_handle(struct agents *a, const struct msg_hdr *h)
 		t->bytes += s->bytes;
 		t->flows += s->flows;
 		t->flows_idle += s->flows_idle;
+		t->flows_closed += s->flows_closed;
 		t->flows_evicted += s->flows_evicted;
 		t->reasm_gaps += s->reasm_gaps;
 		t->reasm_ooo_dropped += s->reasm_ooo_dropped;

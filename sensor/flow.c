@@ -417,7 +417,9 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason
 	ft->count--;
 	if (why == FLOW_END_EVICTED)
 		ft->st->flows_evicted++;
-	else if (why != FLOW_END_EOF)
+	else if (why == FLOW_END_CLOSED)
+		ft->st->flows_closed++;
+	else if (why == FLOW_END_IDLE)
 		ft->st->flows_idle++;
 	if (ft->cur_flow == f)
 		ft->cur_flow = NULL;

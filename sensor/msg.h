@@ -91,7 +91,8 @@ struct worker_stats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t flows;
-	uint64_t flows_idle;
+	uint64_t flows_idle;	/* ended after the idle timeout */
+	uint64_t flows_closed;	/* ended after FIN/RST */
 	uint64_t flows_evicted;
 	uint64_t reasm_gaps;
 	uint64_t reasm_ooo_dropped;

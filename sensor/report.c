@@ -152,9 +152,11 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 		if (ps->decode_errors[r])
 			fprintf(out, "            %-22s %" PRIu64 "\n", decode_reason_name((enum decode_reason)r),
 				ps->decode_errors[r]);
-	fprintf(out, "  flows     %" PRIu64 " (%" PRIu64 " ended idle, %" PRIu64 " evicted at the flow cap), %" PRIu64
-		     " dissected\n",
-		ws->flows, ws->flows_idle, ws->flows_evicted, ws->dissected_flows);
+	fprintf(out,
+		"  flows     %" PRIu64 " (%" PRIu64 " closed, %" PRIu64 " idle, %" PRIu64 " evicted at the flow cap, %" PRIu64
+		" open at the end), %" PRIu64 " dissected\n",
+		ws->flows, ws->flows_closed, ws->flows_idle, ws->flows_evicted,
+		ws->flows - ws->flows_closed - ws->flows_idle - ws->flows_evicted, ws->dissected_flows);
 	fprintf(out, "  nDPI      %" PRIu64 " classified, %" PRIu64 " given up\n", ws->ndpi_classified, ws->ndpi_giveup);
 	const struct app_count **apps;
 	size_t na = agents_app_protocols(a, &apps);

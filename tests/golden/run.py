@@ -155,6 +155,22 @@ def main():
         check("truncated capture: agents before the cut, error names the file, exit 3", ok,
               "rc=%d %s" % (rc, err.decode(errors="replace")[-300:]))
 
+        # Configuration and signatures are validated with file:line errors.
+        rc, out, err = run(binary, ["check", "-c", "aisensor.example.yaml"], src)
+        check("check: example config and shipped signatures are valid", rc == 0 and b"ok" in out, (out + err).decode())
+        bad = os.path.join(tmp, "bad.yaml")
+        open(bad, "w").write("sensor:\n  name: s\ncapture:\n  wokers: 2\n")
+        rc, out, err = run(binary, ["check", "-c", bad], src)
+        check("check: unknown key is file:line: problem", rc == 1 and (bad + ":4: unknown key 'wokers' in 'capture'").encode() in err,
+              err.decode())
+        rc, out, err = run(binary, ["-q", "-c", bad, "-r", "pcaps/noise-web.pcap"], src)
+        check("replay refuses a broken config", rc == 1 and b":4:" in err, err.decode())
+        sigdir = os.path.join(tmp, "sigs")
+        os.mkdir(sigdir)
+        open(os.path.join(sigdir, "services.yaml"), "w").write("services:\n  - id: x\n    bogus: 1\n")
+        rc, out, err = run(binary, ["-q", "-s", sigdir, "-r", "pcaps/noise-web.pcap"], src)
+        check("replay refuses broken signatures with file:line", rc == 1 and b"services.yaml:" in err, err.decode())
+
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0
