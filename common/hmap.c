@@ -17,7 +17,10 @@ uint64_t hmap_hash(const void *key, size_t klen)
 	return h;
 }
 
-void hmap_init(struct hmap *m) { memset(m, 0, sizeof *m); }
+void hmap_init(struct hmap *m)
+{
+	memset(m, 0, sizeof *m);
+}
 
 void hmap_free(struct hmap *m)
 {

@@ -56,7 +56,10 @@ static void put(struct jw *w, const char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
-static void puts_(struct jw *w, const char *s) { put(w, s, strlen(s)); }
+static void puts_(struct jw *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
 
 static void indent(struct jw *w)
 {
@@ -80,11 +83,26 @@ static void escaped(struct jw *w, const char *s, size_t n)
 		run = i + 1;
 		char e[7] = {'\\', 0, 0, 0, 0, 0, 0};
 		switch (c) {
-		case '"': e[1] = '"'; put(w, e, 2); break;
-		case '\\': e[1] = '\\'; put(w, e, 2); break;
-		case '\n': e[1] = 'n'; put(w, e, 2); break;
-		case '\r': e[1] = 'r'; put(w, e, 2); break;
-		case '\t': e[1] = 't'; put(w, e, 2); break;
+		case '"':
+			e[1] = '"';
+			put(w, e, 2);
+			break;
+		case '\\':
+			e[1] = '\\';
+			put(w, e, 2);
+			break;
+		case '\n':
+			e[1] = 'n';
+			put(w, e, 2);
+			break;
+		case '\r':
+			e[1] = 'r';
+			put(w, e, 2);
+			break;
+		case '\t':
+			e[1] = 't';
+			put(w, e, 2);
+			break;
 		default:
 			e[1] = 'u';
 			e[2] = '0';
@@ -130,12 +148,27 @@ static void close_(struct jw *w, const char *bracket)
 	puts_(w, bracket);
 }
 
-void jw_newline(struct jw *w) { put(w, "\n", 1); }
+void jw_newline(struct jw *w)
+{
+	put(w, "\n", 1);
+}
 
-void jw_obj_begin(struct jw *w, const char *key) { open_(w, key, "{"); }
-void jw_obj_end(struct jw *w) { close_(w, "}"); }
-void jw_arr_begin(struct jw *w, const char *key) { open_(w, key, "["); }
-void jw_arr_end(struct jw *w) { close_(w, "]"); }
+void jw_obj_begin(struct jw *w, const char *key)
+{
+	open_(w, key, "{");
+}
+void jw_obj_end(struct jw *w)
+{
+	close_(w, "}");
+}
+void jw_arr_begin(struct jw *w, const char *key)
+{
+	open_(w, key, "[");
+}
+void jw_arr_end(struct jw *w)
+{
+	close_(w, "]");
+}
 
 void jw_strn(struct jw *w, const char *key, const char *val, size_t n)
 {
@@ -143,7 +176,10 @@ void jw_strn(struct jw *w, const char *key, const char *val, size_t n)
 	escaped(w, val, n);
 }
 
-void jw_str(struct jw *w, const char *key, const char *val) { jw_strn(w, key, val ? val : "", val ? strlen(val) : 0); }
+void jw_str(struct jw *w, const char *key, const char *val)
+{
+	jw_strn(w, key, val ? val : "", val ? strlen(val) : 0);
+}
 
 void jw_str_opt(struct jw *w, const char *key, const char *val)
 {

@@ -5,63 +5,64 @@
 #define AS_LIMITS_H
 
 /* ---- capture / workers ---- */
-#define AS_MAX_WORKERS 64		/* -w upper bound */
-#define AS_MAX_INPUTS 64		/* -r / -i arguments */
-#define AS_SNAPLEN 262144		/* default snap length: whole jumbo frames */
-#define AS_PKT_QUEUE_SLOTS 4096		/* capture -> worker ring, packets per worker */
-#define AS_PKT_MAX 65535		/* bytes of one packet copied into a ring slot */
-#define AS_MSG_QUEUE_SLOTS 65536	/* worker -> aggregator ring, messages per worker */
-#define AS_TICK_EVERY 1024		/* capture broadcasts a watermark every N packets */
-#define AS_MAX_ENCAP_DEPTH 4		/* nested VLAN/tunnel headers decoded per packet */
+#define AS_MAX_WORKERS 64	 /* -w upper bound */
+#define AS_MAX_INPUTS 64	 /* -r / -i arguments */
+#define AS_SNAPLEN 262144	 /* default snap length: whole jumbo frames */
+#define AS_PKT_QUEUE_SLOTS 4096	 /* capture -> worker ring, packets per worker */
+#define AS_PKT_MAX 65535	 /* bytes of one packet copied into a ring slot */
+#define AS_MSG_QUEUE_SLOTS 65536 /* worker -> aggregator ring, messages per worker */
+#define AS_TICK_EVERY 1024	 /* capture broadcasts a watermark every N packets */
+#define AS_MAX_ENCAP_DEPTH 4	 /* nested VLAN/tunnel headers decoded per packet */
 
 /* ---- flows ---- */
-#define AS_MAX_FLOWS 1000000		/* flows tracked, all workers together */
-#define AS_FLOW_IDLE_TCP_S 300		/* idle timeout, established TCP */
-#define AS_FLOW_IDLE_TCP_CLOSED_S 10	/* idle timeout after FIN/RST */
-#define AS_FLOW_IDLE_UDP_S 60		/* idle timeout, UDP */
-#define AS_FLOW_SWEEP_EVERY_S 5		/* packet-time seconds between idle sweeps */
-#define AS_REASM_MAX_BYTES 65536	/* out-of-order bytes held per direction */
-#define AS_REASM_MAX_SEGS 64		/* out-of-order segments held per direction */
-#define AS_NDPI_MAX_PACKETS 32		/* packets given to nDPI before giving up */
-#define AS_PROBE_MAX_BYTES 4096		/* bytes per direction tried by probes before giving up */
+#define AS_MAX_FLOWS 1000000	     /* flows tracked, all workers together */
+#define AS_FLOW_IDLE_TCP_S 300	     /* idle timeout, established TCP */
+#define AS_FLOW_IDLE_TCP_CLOSED_S 10 /* idle timeout after FIN/RST */
+#define AS_FLOW_IDLE_UDP_S 60	     /* idle timeout, UDP */
+#define AS_FLOW_SWEEP_EVERY_S 5	     /* packet-time seconds between idle sweeps */
+#define AS_REASM_MAX_BYTES 65536     /* out-of-order bytes held per direction */
+#define AS_REASM_MAX_SEGS 64	     /* out-of-order segments held per direction */
+#define AS_NDPI_MAX_PACKETS 32	     /* packets given to nDPI before giving up */
+#define AS_PROBE_MAX_BYTES 4096	     /* bytes per direction tried by probes before giving up */
 
 /* ---- dissectors ---- */
-#define AS_DISSECT_BUF_MAX 65536	/* bytes a stream dissector buffers per direction */
-#define AS_HTTP_MAX_HEADER_BYTES 32768	/* request/response head */
-#define AS_HTTP_MAX_HEADERS 128		/* header lines per message */
-#define AS_HTTP_BODY_PEEK 65536		/* request body bytes kept for JSON field extraction */
-#define AS_HTTP_MAX_PIPELINE 64		/* HTTP/1 requests awaiting their response per connection */
-#define AS_SSE_MAX_EVENT 65536		/* one SSE event (or NDJSON line) of a streamed body */
-#define AS_JSON_MAX_DEPTH 64		/* nesting accepted by JSON extraction */
-#define AS_TLS_MAX_HANDSHAKE 65536	/* a ClientHello/ServerHello reassembled across records */
-#define AS_DNS_MAX_ANSWERS 16		/* A/AAAA answers kept from one DNS response */
-#define AS_DNS_MAX_NAME 256		/* presentation-form DNS name incl. NUL */
-#define AS_DNS_MAX_POINTERS 32		/* compression pointers followed for one name */
-#define AS_DNS_MAX_CNAME_CHAIN 16	/* CNAME links followed from the question name */
+#define AS_DISSECT_BUF_MAX 65536       /* bytes a stream dissector buffers per direction */
+#define AS_HTTP_MAX_HEADER_BYTES 32768 /* request/response head */
+#define AS_HTTP_MAX_HEADERS 128	       /* header lines per message */
+#define AS_HTTP_BODY_PEEK 65536	       /* request body bytes kept for JSON field extraction */
+#define AS_HTTP_MAX_PIPELINE 64	       /* HTTP/1 requests awaiting their response per connection */
+#define AS_SSE_MAX_EVENT 65536	       /* one SSE event (or NDJSON line) of a streamed body */
+#define AS_JSON_MAX_DEPTH 64	       /* nesting accepted by JSON extraction */
+#define AS_TLS_MAX_HANDSHAKE 65536     /* a ClientHello/ServerHello reassembled across records */
+#define AS_DNS_MAX_ANSWERS 16	       /* A/AAAA answers kept from one DNS response */
+#define AS_DNS_MAX_NAME 256	       /* presentation-form DNS name incl. NUL */
+#define AS_DNS_MAX_POINTERS 32	       /* compression pointers followed for one name */
+#define AS_DNS_MAX_CNAME_CHAIN 16      /* CNAME links followed from the question name */
 
 /* ---- observation field sizes (bytes incl. NUL; longer values are cut and counted) ---- */
-#define AS_STR_TINY 16			/* method, ALPN protocol id */
-#define AS_STR_SHORT 64			/* content type, version, header names */
-#define AS_STR 256			/* host names, user agents, model names */
-#define AS_STR_LONG 1024		/* URL paths */
-#define AS_OBS_MAX_SDK_HEADERS 12	/* SDK identity headers kept per HTTP request */
-#define AS_OBS_MAX_ALPN 8		/* ALPN values kept per ClientHello */
+#define AS_STR_TINY 16		  /* method, ALPN protocol id */
+#define AS_STR_SHORT 64		  /* content type, version, header names */
+#define AS_STR 256		  /* host names, user agents, model names */
+#define AS_STR_LONG 1024	  /* URL paths */
+#define AS_OBS_MAX_SDK_HEADERS 12 /* SDK identity headers kept per HTTP request */
+#define AS_OBS_MAX_ALPN 8	  /* ALPN values kept per ClientHello */
 
 /* ---- aggregator ---- */
-#define AS_MAX_AGENTS 100000		/* agents held in memory */
-#define AS_MAX_HOSTS 1000000		/* host table entries */
-#define AS_DNS_CACHE_ENTRIES 262144	/* IP -> name cache */
-#define AS_DNS_CACHE_MIN_TTL_S 60	/* a TTL below this is raised: clients cache longer */
-#define AS_DNS_CACHE_MAX_TTL_S 86400	/* a TTL above this is cut */
-#define AS_AGENT_MAX_DESTS 256		/* destinations per agent */
-#define AS_AGENT_MAX_SET 64		/* entries per agent set (models, UAs, JA4s, credentials) */
+#define AS_MAX_AGENTS 100000	     /* agents held in memory */
+#define AS_MAX_HOSTS 1000000	     /* host table entries */
+#define AS_DNS_CACHE_ENTRIES 262144  /* IP -> name cache */
+#define AS_DNS_CACHE_MIN_TTL_S 60    /* a TTL below this is raised: clients cache longer */
+#define AS_DNS_CACHE_MAX_TTL_S 86400 /* a TTL above this is cut */
+#define AS_AGENT_MAX_DESTS 256	     /* destinations per agent */
+#define AS_AGENT_MAX_SET 64	     /* entries per agent set (models, UAs, JA4s, credentials) */
 
 /* ---- signatures / config ---- */
 #define AS_YAML_MAX_DEPTH 16		/* nesting in config and signature files */
-#define AS_SIG_MAX_FILE_BYTES (4 << 20)	/* one signature file */
-#define AS_SIG_MAX_PATH_SEGMENTS 32	/* URL path segments the endpoint matcher compares; deeper paths never match */
+#define AS_SIG_MAX_FILE_BYTES (4 << 20) /* one signature file */
+#define AS_SIG_MAX_PATH_SEGMENTS                                                                             \
+	32 /* URL path segments the endpoint matcher compares; deeper paths never match */
 
 /* ---- privacy ---- */
-#define AS_FP_HEX 16			/* hex digits of a credential fingerprint */
+#define AS_FP_HEX 16 /* hex digits of a credential fingerprint */
 
 #endif

@@ -88,7 +88,7 @@ struct aflow {
 	struct agent *client;
 	struct dest *client_dest;
 	struct agent *server;
-	bool counted;	     /* flows counter bumped */
+	bool counted; /* flows counter bumped */
 	struct pending *q[MAX_PENDING];
 	size_t nq;
 };
@@ -101,10 +101,10 @@ struct dns_entry {
 struct agents {
 	struct agents_config cfg;
 	struct agents_stats st;
-	struct hmap agents;  /* id -> agent */
-	struct hmap flows;   /* flow key -> aflow */
-	struct hmap dns;     /* family+ip -> dns_entry */
-	struct hmap apps;    /* nDPI protocol name -> app_count */
+	struct hmap agents; /* id -> agent */
+	struct hmap flows;  /* flow key -> aflow */
+	struct hmap dns;    /* family+ip -> dns_entry */
+	struct hmap apps;   /* nDPI protocol name -> app_count */
 	struct agent **sorted;
 	struct app_count **apps_sorted;
 	struct jw ev;
@@ -129,7 +129,10 @@ static bool mac_zero(const uint8_t *m)
 	return memcmp(m, z, 6) == 0;
 }
 
-static void copy(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
 
 struct flow_key {
 	uint8_t family, l4proto;
@@ -164,14 +167,22 @@ static const char *kind_for(const struct sig_service *s)
 static const char *cred_where_name(uint8_t w)
 {
 	switch (w) {
-	case CRED_AUTH_BEARER: return "authorization-bearer";
-	case CRED_AUTH_BASIC: return "authorization-basic";
-	case CRED_AUTH_OTHER: return "authorization-other";
-	case CRED_X_API_KEY: return "x-api-key";
-	case CRED_API_KEY: return "api-key";
-	case CRED_X_GOOG_API_KEY: return "x-goog-api-key";
-	case CRED_QUERY_KEY: return "query-key";
-	case CRED_COOKIE: return "cookie";
+	case CRED_AUTH_BEARER:
+		return "authorization-bearer";
+	case CRED_AUTH_BASIC:
+		return "authorization-basic";
+	case CRED_AUTH_OTHER:
+		return "authorization-other";
+	case CRED_X_API_KEY:
+		return "x-api-key";
+	case CRED_API_KEY:
+		return "api-key";
+	case CRED_X_GOOG_API_KEY:
+		return "x-goog-api-key";
+	case CRED_QUERY_KEY:
+		return "query-key";
+	case CRED_COOKIE:
+		return "cookie";
 	}
 	return "unknown";
 }
@@ -179,11 +190,16 @@ static const char *cred_where_name(uint8_t w)
 static const char *cred_type_name(uint8_t t)
 {
 	switch (t) {
-	case CRED_T_API_KEY: return "api-key";
-	case CRED_T_JWT: return "jwt";
-	case CRED_T_TOKEN: return "bearer-token";
-	case CRED_T_PASSWORD: return "password";
-	case CRED_T_COOKIE: return "cookie";
+	case CRED_T_API_KEY:
+		return "api-key";
+	case CRED_T_JWT:
+		return "jwt";
+	case CRED_T_TOKEN:
+		return "bearer-token";
+	case CRED_T_PASSWORD:
+		return "password";
+	case CRED_T_COOKIE:
+		return "cookie";
 	}
 	return "unknown";
 }
@@ -335,8 +351,8 @@ static void agent_flow(struct agent *ag, const struct flow_ref *r)
 		ag->first_us = r->start_us;
 }
 
-static struct dest *dest_get(struct agent *ag, const struct sig_service *svc, const char *api, const char *endpoint,
-		       const struct flow_ref *r, bool tls)
+static struct dest *dest_get(struct agent *ag, const struct sig_service *svc, const char *api,
+			     const char *endpoint, const struct flow_ref *r, bool tls)
 {
 	const char *service = svc ? svc->id : api;
 	for (size_t i = 0; i < ag->n_dests; i++)
@@ -473,8 +489,8 @@ static void ev_end(struct agents *a)
 		a->cfg.event(a->cfg.event_user, w->buf, w->len);
 }
 
-static void emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r, const char *domain,
-			    const struct dest *d, uint64_t ts)
+static void emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r,
+			    const char *domain, const struct dest *d, uint64_t ts)
 {
 	ev_begin(a, "agent-discovered", "aisensor.agent", ts);
 	struct jw *w = &a->ev;
@@ -509,9 +525,9 @@ static struct aflow *aflow_get(struct agents *a, const struct flow_ref *r, bool 
 }
 
 /* Links the flow to its client agent (created on first sight). */
-static struct agent *link_client(struct agents *a, struct aflow *f, const struct sig_service *svc, const char *api,
-				 const char *kind, const char *identity, const char *sw_name, const char *sw_version,
-				 uint64_t ts)
+static struct agent *link_client(struct agents *a, struct aflow *f, const struct sig_service *svc,
+				 const char *api, const char *kind, const char *identity, const char *sw_name,
+				 const char *sw_version, uint64_t ts)
 {
 	bool created;
 	struct agent *ag = agent_get(a, &f->ref, true, kind, identity, ts, &created);
@@ -527,7 +543,8 @@ static struct agent *link_client(struct agents *a, struct aflow *f, const struct
 	else {
 		char ip[48];
 		ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
-		snprintf(endpoint, sizeof endpoint, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip, f->ref.srv_port);
+		snprintf(endpoint, sizeof endpoint, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip,
+			 f->ref.srv_port);
 	}
 	struct dest *di = dest_get(ag, svc, api, endpoint, &f->ref, f->tls);
 	if (f->client != ag || f->client_dest != di) {
@@ -591,9 +608,9 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	bool known = ch->ja4[0] && sig_match_ja4(a->cfg.sigs, ch->ja4, &cm);
 	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
 	const char *kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? "ai-app" : kind_for(svc);
-	struct agent *ag = link_client(a, f, svc, svc->provider ? svc->provider : svc->id, kind,
-				       known ? cm.name : identity, known ? cm.name : NULL, known ? cm.version : NULL,
-				       m->h.ts_us);
+	struct agent *ag =
+	    link_client(a, f, svc, svc->provider ? svc->provider : svc->id, kind, known ? cm.name : identity,
+			known ? cm.name : NULL, known ? cm.version : NULL, m->h.ts_us);
 	if (!ag)
 		return;
 
@@ -651,8 +668,8 @@ static void http_client_identity(const struct pending *p, char *identity, size_t
 }
 
 /* A request/response pair (response may be NULL) becomes agent facts and an event. */
-static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, const struct obs_http_response *resp,
-			 uint64_t ts)
+static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
+			 const struct obs_http_response *resp, uint64_t ts)
 {
 	const struct sig_service *svc = p->svc;
 	bool self_hosted = !svc && p->has_ep;
@@ -704,12 +721,13 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p, c
 		srv = agent_get(a, &f->ref, false, "llm-server", sid, f->ref.start_us, &created);
 		if (srv) {
 			strset_add(&srv->apis, p->ep.api, AS_AGENT_MAX_SET);
-			server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name, sizeof srv->sw_name);
+			server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name,
+				    sizeof srv->sw_name);
 			if (created) {
 				char ip[48];
 				ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
-				snprintf(srv->listen, sizeof srv->listen, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip,
-					 f->ref.srv_port);
+				snprintf(srv->listen, sizeof srv->listen,
+					 f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip, f->ref.srv_port);
 				srv->first_flow_us = UINT64_MAX;
 				emit_discovered(a, srv, &f->ref, f->domain, NULL, ts);
 			}
@@ -834,9 +852,11 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 	bool host_is_ip = false;
 	{
 		uint8_t tmp[16];
-		host_is_ip = rq->host[0] && (inet_pton(AF_INET, rq->host, tmp) == 1 || inet_pton(AF_INET6, rq->host, tmp) == 1);
+		host_is_ip = rq->host[0] && (inet_pton(AF_INET, rq->host, tmp) == 1 ||
+					     inet_pton(AF_INET6, rq->host, tmp) == 1);
 	}
-	const char *domain = (rq->host[0] && !host_is_ip) ? rq->host : dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
+	const char *domain =
+	    (rq->host[0] && !host_is_ip) ? rq->host : dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
 	const struct sig_service *svc = domain ? sig_match_domain(a->cfg.sigs, domain) : NULL;
 	struct sig_endpoint ep;
 	memset(&ep, 0, sizeof ep);
@@ -951,8 +971,8 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
 	if (!f->client && f->svc) {
 		const char *kind = kind_for(f->svc);
-		link_client(a, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id, kind, "unknown", NULL,
-			    NULL, f->ref.start_us);
+		link_client(a, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id, kind, "unknown",
+			    NULL, NULL, f->ref.start_us);
 	}
 	uint64_t bytes = m ? m->bytes[0] + m->bytes[1] : 0;
 	if (f->client) {
@@ -1026,12 +1046,23 @@ void agents_handle(struct agents *a, const struct msg_hdr *h)
 		const struct msg_obs *m = (const struct msg_obs *)h;
 		a->st.observations++;
 		switch (m->obs.type) {
-		case OBS_DNS: on_dns(a, m); break;
-		case OBS_TLS_CLIENT_HELLO: on_tls_client(a, m); break;
-		case OBS_TLS_SERVER_HELLO: break;
-		case OBS_HTTP_REQUEST: on_http_request(a, m); break;
-		case OBS_HTTP_RESPONSE: on_http_response(a, m); break;
-		case OBS_ANOMALY: count_anomaly(a, m->obs.u.anomaly.dissector, m->obs.u.anomaly.reason); break;
+		case OBS_DNS:
+			on_dns(a, m);
+			break;
+		case OBS_TLS_CLIENT_HELLO:
+			on_tls_client(a, m);
+			break;
+		case OBS_TLS_SERVER_HELLO:
+			break;
+		case OBS_HTTP_REQUEST:
+			on_http_request(a, m);
+			break;
+		case OBS_HTTP_RESPONSE:
+			on_http_response(a, m);
+			break;
+		case OBS_ANOMALY:
+			count_anomaly(a, m->obs.u.anomaly.dissector, m->obs.u.anomaly.reason);
+			break;
 		}
 		break;
 	}
@@ -1096,7 +1127,10 @@ void agents_free(struct agents *a)
 	free(a);
 }
 
-const struct agents_stats *agents_stats(const struct agents *a) { return &a->st; }
+const struct agents_stats *agents_stats(const struct agents *a)
+{
+	return &a->st;
+}
 
 static int app_cmp(const void *pa, const void *pb)
 {
@@ -1292,9 +1326,18 @@ void agent_json(const struct agent *ag, struct jw *w)
 	jw_obj_end(w);
 }
 
-const char *agent_id(const struct agent *ag) { return ag->id; }
-const char *agent_kind(const struct agent *ag) { return ag->kind; }
-const char *agent_host_ip(const struct agent *ag) { return ag->ip; }
+const char *agent_id(const struct agent *ag)
+{
+	return ag->id;
+}
+const char *agent_kind(const struct agent *ag)
+{
+	return ag->kind;
+}
+const char *agent_host_ip(const struct agent *ag)
+{
+	return ag->ip;
+}
 
 const char *agent_software(const struct agent *ag, const char **version)
 {
@@ -1302,7 +1345,10 @@ const char *agent_software(const struct agent *ag, const char **version)
 	return ag->sw_name;
 }
 
-size_t agent_dest_count(const struct agent *ag) { return ag->n_dests; }
+size_t agent_dest_count(const struct agent *ag)
+{
+	return ag->n_dests;
+}
 
 void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out)
 {
@@ -1318,7 +1364,10 @@ void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out)
 	out->operations = &d->operations;
 }
 
-const struct strset *agent_risks(const struct agent *ag) { return &ag->risks; }
+const struct strset *agent_risks(const struct agent *ag)
+{
+	return &ag->risks;
+}
 
 bool agent_server(const struct agent *ag, struct agent_server_view *out)
 {
@@ -1331,7 +1380,10 @@ bool agent_server(const struct agent *ag, struct agent_server_view *out)
 	out->requests = ag->requests;
 	return true;
 }
-size_t agent_credential_count(const struct agent *ag) { return ag->n_creds; }
+size_t agent_credential_count(const struct agent *ag)
+{
+	return ag->n_creds;
+}
 
 const char *agent_credential(const struct agent *ag, size_t i, const char **where)
 {

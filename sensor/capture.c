@@ -76,7 +76,10 @@ int capture_next(struct capture *c, struct frame *f, char *err, size_t errsz)
 	return AS_ERR_IO;
 }
 
-int capture_dlt(const struct capture *c) { return c->dlt; }
+int capture_dlt(const struct capture *c)
+{
+	return c->dlt;
+}
 
 void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
 {
@@ -95,7 +98,10 @@ void capture_close(struct capture *c)
 	free(c);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int push(char ***out, size_t *n, const char *s)
 {

@@ -59,12 +59,14 @@ void classify_flow_free(struct classify_flow *f)
 	free(f);
 }
 
-bool classify_packet(struct classifier *c, struct classify_flow *f, const uint8_t *l3, size_t len, uint64_t ts_us)
+bool classify_packet(struct classifier *c, struct classify_flow *f, const uint8_t *l3, size_t len,
+		     uint64_t ts_us)
 {
 	if (len > 0xffff)
 		len = 0xffff;
 	f->proto = ndpi_detection_process_packet(c->ndpi, &f->flow, l3, (unsigned short)len, ts_us / 1000);
-	if (f->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN || f->proto.master_protocol != NDPI_PROTOCOL_UNKNOWN)
+	if (f->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+	    f->proto.master_protocol != NDPI_PROTOCOL_UNKNOWN)
 		f->detected = !ndpi_extra_dissection_possible(c->ndpi, &f->flow);
 	return f->detected;
 }

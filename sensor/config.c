@@ -15,41 +15,57 @@ enum key_type { K_MAP, K_STR, K_UINT };
 struct key_spec {
 	const char *name;
 	enum key_type type;
-	size_t off;			/* field in struct sensor_config */
-	const struct key_spec *sub;	/* K_MAP */
-	uint64_t min, max;		/* K_UINT */
+	size_t off;		    /* field in struct sensor_config */
+	const struct key_spec *sub; /* K_MAP */
+	uint64_t min, max;	    /* K_UINT */
 };
 
-#define STR(n, f) {n, K_STR, offsetof(struct sensor_config, f), NULL, 0, 0}
-#define UINT(n, f, lo, hi) {n, K_UINT, offsetof(struct sensor_config, f), NULL, lo, hi}
-#define MAP(n, s) {n, K_MAP, 0, s, 0, 0}
-#define END {NULL, K_MAP, 0, NULL, 0, 0}
+#define STR(n, f)                                                                                            \
+	{                                                                                                    \
+		n, K_STR, offsetof(struct sensor_config, f), NULL, 0, 0                                      \
+	}
+#define UINT(n, f, lo, hi)                                                                                   \
+	{                                                                                                    \
+		n, K_UINT, offsetof(struct sensor_config, f), NULL, lo, hi                                   \
+	}
+#define MAP(n, s)                                                                                            \
+	{                                                                                                    \
+		n, K_MAP, 0, s, 0, 0                                                                         \
+	}
+#define END                                                                                                  \
+	{                                                                                                    \
+		NULL, K_MAP, 0, NULL, 0, 0                                                                   \
+	}
 
 static const struct key_spec sensor_keys[] = {STR("name", name), END};
 static const struct key_spec capture_keys[] = {
-	UINT("workers", workers, 1, AS_MAX_WORKERS),
-	STR("filter", filter),
-	UINT("snaplen", snaplen, 64, AS_SNAPLEN),
-	END,
+    UINT("workers", workers, 1, AS_MAX_WORKERS),
+    STR("filter", filter),
+    UINT("snaplen", snaplen, 64, AS_SNAPLEN),
+    END,
 };
 static const struct key_spec signature_keys[] = {STR("dir", signatures_dir), END};
 static const struct key_spec privacy_keys[] = {STR("salt", salt), STR("salt_file", salt_file), END};
 static const struct key_spec limit_keys[] = {
-	UINT("max_flows", max_flows, 1024, 100000000),
-	UINT("idle_timeout_tcp", idle_tcp_s, 1, 86400),
-	UINT("idle_timeout_tcp_closed", idle_tcp_closed_s, 1, 86400),
-	UINT("idle_timeout_udp", idle_udp_s, 1, 86400),
-	END,
+    UINT("max_flows", max_flows, 1024, 100000000),
+    UINT("idle_timeout_tcp", idle_tcp_s, 1, 86400),
+    UINT("idle_timeout_tcp_closed", idle_tcp_closed_s, 1, 86400),
+    UINT("idle_timeout_udp", idle_udp_s, 1, 86400),
+    END,
 };
 static const struct key_spec exporter_keys[] = {
-	STR("events", events_path),
-	STR("inventory", inventory_path),
-	END,
+    STR("events", events_path),
+    STR("inventory", inventory_path),
+    END,
 };
 static const struct key_spec top_keys[] = {
-	MAP("sensor", sensor_keys),	    MAP("capture", capture_keys), MAP("signatures", signature_keys),
-	MAP("privacy", privacy_keys),	    MAP("limits", limit_keys),	  MAP("exporters", exporter_keys),
-	END,
+    MAP("sensor", sensor_keys),
+    MAP("capture", capture_keys),
+    MAP("signatures", signature_keys),
+    MAP("privacy", privacy_keys),
+    MAP("limits", limit_keys),
+    MAP("exporters", exporter_keys),
+    END,
 };
 
 void config_defaults(struct sensor_config *c)
@@ -96,7 +112,10 @@ static int fail(struct loader *l, const yaml_node_t *n, const char *fmt, const c
 	return AS_ERR_CONFIG;
 }
 
-static const char *scalar(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
 
 static int load_map(struct loader *l, yaml_node_t *map, const struct key_spec *keys, const char *section,
 		    struct sensor_config *c, int depth)
@@ -145,7 +164,8 @@ static int load_map(struct loader *l, yaml_node_t *map, const struct key_spec *k
 }
 
 /* Parses what the parser was given; `path` names it in errors. */
-static int load_parser(yaml_parser_t *parser, const char *path, struct sensor_config *c, char *err, size_t errsz)
+static int load_parser(yaml_parser_t *parser, const char *path, struct sensor_config *c, char *err,
+		       size_t errsz)
 {
 	struct loader l = {.path = path, .err = err, .errsz = errsz};
 	int r = AS_OK;

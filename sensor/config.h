@@ -11,10 +11,10 @@
 #include "error.h"
 
 struct sensor_config {
-	char *name;		/* sensor.name: observer.name in events */
+	char *name; /* sensor.name: observer.name in events */
 	/* capture */
 	uint64_t workers;
-	char *filter;		/* BPF */
+	char *filter; /* BPF */
 	uint64_t snaplen;
 	/* signatures */
 	char *signatures_dir;
@@ -25,7 +25,7 @@ struct sensor_config {
 	uint64_t max_flows;
 	uint64_t idle_tcp_s, idle_tcp_closed_s, idle_udp_s;
 	/* exporters */
-	char *events_path;	/* JSON lines; "-" = stdout */
+	char *events_path; /* JSON lines; "-" = stdout */
 	char *inventory_path;
 };
 
@@ -33,8 +33,8 @@ void config_defaults(struct sensor_config *c);
 /* Loads and validates; on error writes "file:line: problem" to err. */
 AS_MUST_CHECK int config_load(const char *path, struct sensor_config *c, char *err, size_t errsz);
 /* The same from memory (tests, fuzzing); `name` stands for the file in errors. */
-AS_MUST_CHECK int config_load_buffer(const char *name, const uint8_t *data, size_t len, struct sensor_config *c,
-				     char *err, size_t errsz);
+AS_MUST_CHECK int config_load_buffer(const char *name, const uint8_t *data, size_t len,
+				     struct sensor_config *c, char *err, size_t errsz);
 void config_free(struct sensor_config *c);
 /* Replaces a string field (command-line overrides). */
 void config_set_str(char **field, const char *value);

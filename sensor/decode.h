@@ -15,44 +15,44 @@
 /* Reasons a packet was not (fully) decoded, counted per run. */
 enum decode_reason {
 	DEC_OK = 0,
-	DEC_LINK_TRUNCATED,	/* shorter than its link header */
-	DEC_LINK_UNSUPPORTED,	/* link type we do not decode */
-	DEC_ETHERTYPE_OTHER,	/* not IP (ARP, LLDP, ...): not an error, just skipped */
-	DEC_VLAN_TOO_DEEP,	/* more tags than AS_MAX_ENCAP_DEPTH */
+	DEC_LINK_TRUNCATED,   /* shorter than its link header */
+	DEC_LINK_UNSUPPORTED, /* link type we do not decode */
+	DEC_ETHERTYPE_OTHER,  /* not IP (ARP, LLDP, ...): not an error, just skipped */
+	DEC_VLAN_TOO_DEEP,    /* more tags than AS_MAX_ENCAP_DEPTH */
 	DEC_IP4_TRUNCATED,
-	DEC_IP4_BAD_HEADER,	/* version/IHL/total length inconsistent */
-	DEC_IP4_FRAGMENT,	/* non-first fragment or MF set: not reassembled */
+	DEC_IP4_BAD_HEADER, /* version/IHL/total length inconsistent */
+	DEC_IP4_FRAGMENT,   /* non-first fragment or MF set: not reassembled */
 	DEC_IP6_TRUNCATED,
-	DEC_IP6_BAD_HEADER,	/* version is not 6 */
-	DEC_IP6_BAD_EXT,	/* extension header chain runs past the packet */
+	DEC_IP6_BAD_HEADER, /* version is not 6 */
+	DEC_IP6_BAD_EXT,    /* extension header chain runs past the packet */
 	DEC_IP6_FRAGMENT,
 	DEC_TCP_TRUNCATED,
-	DEC_TCP_BAD_OFFSET,	/* data offset < 5 or past the segment */
+	DEC_TCP_BAD_OFFSET, /* data offset < 5 or past the segment */
 	DEC_UDP_TRUNCATED,
 	DEC_UDP_BAD_LENGTH,
-	DEC_L4_OTHER,		/* ICMP, SCTP, ...: not an error, just skipped */
+	DEC_L4_OTHER, /* ICMP, SCTP, ...: not an error, just skipped */
 	DEC_REASON_COUNT
 };
 
 const char *decode_reason_name(enum decode_reason r);
 
 struct decoded {
-	uint8_t family;		/* 4 or 6 */
-	uint8_t l4proto;	/* 6 TCP, 17 UDP */
-	uint8_t src_ip[16];	/* IPv4 in the first 4 bytes, rest zero */
+	uint8_t family;	    /* 4 or 6 */
+	uint8_t l4proto;    /* 6 TCP, 17 UDP */
+	uint8_t src_ip[16]; /* IPv4 in the first 4 bytes, rest zero */
 	uint8_t dst_ip[16];
 	uint16_t src_port;
 	uint16_t dst_port;
-	uint8_t src_mac[6];	/* zero when the link layer has none */
+	uint8_t src_mac[6]; /* zero when the link layer has none */
 	uint8_t dst_mac[6];
 	bool has_mac;
-	uint16_t vlan;		/* outermost VLAN id, 0 when untagged */
-	uint8_t tcp_flags;	/* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
+	uint16_t vlan;	   /* outermost VLAN id, 0 when untagged */
+	uint8_t tcp_flags; /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
 	uint32_t seq;
 	uint32_t ack;
 	const uint8_t *l3;	/* view of the IP header onwards (for nDPI) */
 	size_t l3_len;		/* bounded by the IP length and the captured length */
-	const uint8_t *payload;	/* view into the frame */
+	const uint8_t *payload; /* view into the frame */
 	size_t payload_len;	/* bounded by the IP length and the captured length */
 	size_t ip_len;		/* IP total length as declared (for byte counters) */
 };

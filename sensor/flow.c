@@ -34,9 +34,9 @@ struct half {
 };
 
 enum flow_flags {
-	F_CLOSED = 1 << 0,	  /* FIN or RST seen */
-	F_DISSECT_OFF = 1 << 1,	  /* no dissector (any more) for this flow */
-	F_CLASSIFIED = 1 << 2,	  /* nDPI finished */
+	F_CLOSED = 1 << 0,	/* FIN or RST seen */
+	F_DISSECT_OFF = 1 << 1, /* no dissector (any more) for this flow */
+	F_CLASSIFIED = 1 << 2,	/* nDPI finished */
 };
 
 struct flow {
@@ -161,7 +161,7 @@ static uint8_t lru_class_of(const struct flow *f)
 
 static uint64_t timeout_us(const struct flow_table *ft, uint8_t cls)
 {
-	uint32_t s = cls == LRU_TCP ? ft->cfg.idle_tcp_s
+	uint32_t s = cls == LRU_TCP	     ? ft->cfg.idle_tcp_s
 		     : cls == LRU_TCP_CLOSED ? ft->cfg.idle_tcp_closed_s
 					     : ft->cfg.idle_udp_s;
 	return (uint64_t)s * 1000000;
@@ -318,7 +318,8 @@ static void skip_gap(struct flow_table *ft, struct flow *f, int dir)
 	drain(ft, f, dir);
 }
 
-static void ooo_insert(struct flow_table *ft, struct flow *f, int dir, uint32_t seq, const uint8_t *data, size_t len)
+static void ooo_insert(struct flow_table *ft, struct flow *f, int dir, uint32_t seq, const uint8_t *data,
+		       size_t len)
 {
 	struct half *h = &f->h[dir];
 	if (h->ooo_n >= AS_REASM_MAX_SEGS || h->ooo_bytes + len > AS_REASM_MAX_BYTES) {
@@ -350,7 +351,8 @@ static void ooo_insert(struct flow_table *ft, struct flow *f, int dir, uint32_t 
 	h->ooo_n++;
 }
 
-static void tcp_data(struct flow_table *ft, struct flow *f, int dir, uint32_t seq, const uint8_t *data, size_t len)
+static void tcp_data(struct flow_table *ft, struct flow *f, int dir, uint32_t seq, const uint8_t *data,
+		     size_t len)
 {
 	struct half *h = &f->h[dir];
 	if (!h->seq_init) {
@@ -534,7 +536,8 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, const s
 			h->seq_init = true;
 		}
 		if (d->payload_len && !(f->flags & F_DISSECT_OFF))
-			tcp_data(ft, f, dir, d->seq + ((d->tcp_flags & TCP_SYN) ? 1u : 0u), d->payload, d->payload_len);
+			tcp_data(ft, f, dir, d->seq + ((d->tcp_flags & TCP_SYN) ? 1u : 0u), d->payload,
+				 d->payload_len);
 		if (d->tcp_flags & (TCP_FIN | TCP_RST)) {
 			if (d->tcp_flags & TCP_RST) {
 				deliver_end(ft, f, 0);
@@ -590,7 +593,10 @@ void flow_flush_all(struct flow_table *ft, uint64_t pkt_no)
 	}
 }
 
-size_t flow_count(const struct flow_table *ft) { return ft->count; }
+size_t flow_count(const struct flow_table *ft)
+{
+	return ft->count;
+}
 
 struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_stats *stats)
 {

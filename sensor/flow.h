@@ -13,11 +13,11 @@
 struct flow_table;
 
 struct flow_config {
-	size_t max_flows;	  /* this table's share */
+	size_t max_flows; /* this table's share */
 	uint32_t idle_tcp_s;
 	uint32_t idle_tcp_closed_s;
 	uint32_t idle_udp_s;
-	const uint8_t *salt;	  /* credential fingerprint key */
+	const uint8_t *salt; /* credential fingerprint key */
 	size_t salt_len;
 	/* Where messages for the aggregator go. */
 	void (*emit)(void *user, const struct msg_hdr *m, size_t len);

@@ -29,7 +29,8 @@ static const char default_salt[] = "aisensor-default-salt-change-me";
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: every capture in it; -: stdin)\n"
+		"usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: "
+		"every capture in it; -: stdin)\n"
 		"       aisensor check -c FILE                   validate the config and the signatures\n"
 		"options:\n"
 		"  -c FILE            config (YAML); without it, built-in defaults and installed signatures\n"
@@ -89,6 +90,19 @@ static int read_salt(struct sensor_config *c)
 	return 0;
 }
 
+/* Defaults, then the file when one is given; errors are file:line: problem. */
+static int load_config(const char *path, struct sensor_config *c)
+{
+	char err[1024];
+	config_defaults(c);
+	if (path && config_load(path, c, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		config_free(c);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	const char *cfg_path = NULL;
@@ -103,22 +117,19 @@ static int cmd_check(int argc, char **argv)
 		}
 	}
 	struct sensor_config c;
-	config_defaults(&c);
-	char err[1024];
-	if (cfg_path && config_load(cfg_path, &c, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		config_free(&c);
+	if (load_config(cfg_path, &c) < 0)
 		return 1;
-	}
 	struct sig_db *db = NULL;
 	int rc = 0;
 	if (load_signatures(&c, &db) < 0 || read_salt(&c) < 0)
 		rc = 1;
 	if (!rc) {
-		printf("%s: ok; signatures %s: %zu services\n", cfg_path ? cfg_path : "(defaults)", signature_dir(&c),
-		       sig_service_count(db));
+		printf("%s: ok; signatures %s: %zu services, %zu client rules, %zu endpoint shapes\n",
+		       cfg_path ? cfg_path : "(defaults)", signature_dir(&c), sig_service_count(db),
+		       sig_client_count(db), sig_endpoint_count(db));
 		if (!c.salt)
-			printf("warning: privacy.salt is not set: credential fingerprints use the built-in salt\n");
+			printf("warning: privacy.salt is not set: credential fingerprints use the built-in "
+			       "salt\n");
 	}
 	sig_free(db);
 	config_free(&c);
@@ -143,11 +154,11 @@ int main(int argc, char **argv)
 
 	enum { OPT_EVENTS = 256, OPT_INVENTORY };
 	static const struct option longopts[] = {
-		{"events", required_argument, NULL, OPT_EVENTS},
-		{"inventory", required_argument, NULL, OPT_INVENTORY},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"events", required_argument, NULL, OPT_EVENTS},
+	    {"inventory", required_argument, NULL, OPT_INVENTORY},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = NULL, *inputs_arg[AS_MAX_INPUTS];
 	size_t n_inputs_arg = 0;
@@ -164,9 +175,12 @@ int main(int argc, char **argv)
 			inputs_arg[n_inputs_arg++] = optarg;
 			break;
 		case 'i':
-			fprintf(stderr, "aisensor: live capture (-i) is not in this build yet; replay captures with -r\n");
+			fprintf(stderr, "aisensor: live capture (-i) is not in this build yet; replay "
+					"captures with -r\n");
 			return 2;
-		case 'c': cfg_path = optarg; break;
+		case 'c':
+			cfg_path = optarg;
+			break;
 		case 'w': {
 			char *end;
 			opt_workers = strtol(optarg, &end, 10);
@@ -176,14 +190,30 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
-		case 'f': opt_filter = optarg; break;
-		case 's': opt_sigdir = optarg; break;
-		case 'q': quiet = 1; break;
-		case OPT_EVENTS: opt_events = optarg; break;
-		case OPT_INVENTORY: opt_inventory = optarg; break;
-		case 'V': printf("aisensor %s\n", AS_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'f':
+			opt_filter = optarg;
+			break;
+		case 's':
+			opt_sigdir = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case OPT_EVENTS:
+			opt_events = optarg;
+			break;
+		case OPT_INVENTORY:
+			opt_inventory = optarg;
+			break;
+		case 'V':
+			printf("aisensor %s\n", AS_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc || n_inputs_arg == 0) {
@@ -194,12 +224,9 @@ int main(int argc, char **argv)
 	}
 
 	struct sensor_config c;
-	config_defaults(&c);
 	char err[1024];
-	if (cfg_path && config_load(cfg_path, &c, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
+	if (load_config(cfg_path, &c) < 0)
 		return 1;
-	}
 	if (opt_workers)
 		c.workers = (uint64_t)opt_workers;
 	if (opt_filter)
@@ -265,7 +292,8 @@ int main(int argc, char **argv)
 	sink_close_all(fo.sinks, fo.n);
 	for (size_t i = 0; i < fo.n; i++)
 		if (fo.sinks[i].failed) {
-			fprintf(stderr, "aisensor: events: %llu write(s) failed\n", (unsigned long long)fo.sinks[i].failed);
+			fprintf(stderr, "aisensor: events: %llu write(s) failed\n",
+				(unsigned long long)fo.sinks[i].failed);
 			rc = rc ? rc : 1;
 		}
 

@@ -25,8 +25,8 @@ struct pkt_rec {
 	uint32_t no_sweep; /* PKT_TICK: watermark only (sent while the capture waits) */
 	uint64_t pkt_no;
 	uint64_t ts_us;
-	struct decoded d;      /* pointers rebased: l3 = bytes after this record */
-	uint32_t payload_off;  /* payload offset within the copied L3 bytes */
+	struct decoded d;     /* pointers rebased: l3 = bytes after this record */
+	uint32_t payload_off; /* payload offset within the copied L3 bytes */
 	uint32_t l3_len;
 };
 
@@ -91,8 +91,8 @@ struct worker_stats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t flows;
-	uint64_t flows_idle;	/* ended after the idle timeout */
-	uint64_t flows_closed;	/* ended after FIN/RST */
+	uint64_t flows_idle;   /* ended after the idle timeout */
+	uint64_t flows_closed; /* ended after FIN/RST */
 	uint64_t flows_evicted;
 	uint64_t reasm_gaps;
 	uint64_t reasm_ooo_dropped;

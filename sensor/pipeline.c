@@ -90,7 +90,8 @@ static void *worker_main(void *arg)
 			w->st.bytes += d.ip_len;
 			flow_packet(w->ft, r->pkt_no, r->ts_us, &d);
 		} else if (r->kind == PKT_TICK) {
-			if (!r->no_sweep && r->ts_us >= w->last_sweep_us + (uint64_t)AS_FLOW_SWEEP_EVERY_S * 1000000) {
+			if (!r->no_sweep &&
+			    r->ts_us >= w->last_sweep_us + (uint64_t)AS_FLOW_SWEEP_EVERY_S * 1000000) {
 				flow_sweep(w->ft, r->pkt_no, r->ts_us);
 				w->last_sweep_us = r->ts_us;
 			}
@@ -241,11 +242,24 @@ static void progress_line(const char *path, const struct capture *c, uint64_t fr
 	capture_progress(c, &done, &total);
 	double el = now_s() - t0;
 	if (total)
-		fprintf(stderr, "\r%s: %3.0f%%  %llu packets  %.0f packets/s   ", path, 100.0 * (double)done / (double)total,
-			(unsigned long long)frames, el > 0 ? (double)frames / el : 0.0);
+		fprintf(stderr, "\r%s: %3.0f%%  %llu packets  %.0f packets/s   ", path,
+			100.0 * (double)done / (double)total, (unsigned long long)frames,
+			el > 0 ? (double)frames / el : 0.0);
 	else
 		fprintf(stderr, "\r%s: %llu packets  %.0f packets/s   ", path, (unsigned long long)frames,
 			el > 0 ? (double)frames / el : 0.0);
+}
+
+/* An unreadable capture is reported and counted; the run goes on. */
+static void input_failed(struct pipeline_stats *st, int r, const char *msg, int *first_err, char *err,
+			 size_t errsz)
+{
+	fprintf(stderr, "aisensor: %s\n", msg);
+	st->inputs_failed++;
+	if (*first_err == AS_OK) {
+		*first_err = r;
+		snprintf(err, errsz, "%s", msg);
+	}
 }
 
 static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t errsz)
@@ -259,12 +273,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 		char e[512];
 		int r = capture_open_file(cfg->inputs[i], cfg->bpf, &c, e, sizeof e);
 		if (r < 0) {
-			fprintf(stderr, "aisensor: %s\n", e);
-			st->inputs_failed++;
-			if (first_err == AS_OK) {
-				first_err = r;
-				snprintf(err, errsz, "%s", e);
-			}
+			input_failed(st, r, e, &first_err, err, errsz);
 			continue;
 		}
 		int dlt = capture_dlt(c);
@@ -302,14 +311,8 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 				}
 			}
 		}
-		if (r < 0) {
-			fprintf(stderr, "aisensor: %s\n", e);
-			st->inputs_failed++;
-			if (first_err == AS_OK) {
-				first_err = r;
-				snprintf(err, errsz, "%s", e);
-			}
-		}
+		if (r < 0)
+			input_failed(st, r, e, &first_err, err, errsz);
 		capture_close(c);
 	}
 	if (cfg->progress)
@@ -342,7 +345,8 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 					 .emit = worker_emit,
 					 .emit_user = w,
 					 .worker_id = i};
-		if ((r = ring_init(&w->in, IN_RING_BYTES)) < 0 || (r = ring_init(&w->out, OUT_RING_BYTES)) < 0)
+		if ((r = ring_init(&w->in, IN_RING_BYTES)) < 0 ||
+		    (r = ring_init(&w->out, OUT_RING_BYTES)) < 0)
 			break;
 		if (!(w->ft = flow_table_new(&fc, &w->st))) {
 			r = AS_ERR_NOMEM;

@@ -12,15 +12,15 @@
 #include "error.h"
 
 struct pipeline_config {
-	char **inputs;	      /* capture files, already expanded */
+	char **inputs; /* capture files, already expanded */
 	size_t n_inputs;
 	const char *bpf;
 	unsigned workers;
-	size_t max_flows;     /* all workers together */
+	size_t max_flows; /* all workers together */
 	uint32_t idle_tcp_s, idle_tcp_closed_s, idle_udp_s;
 	const uint8_t *salt;
 	size_t salt_len;
-	bool progress;	      /* progress line on stderr */
+	bool progress;	       /* progress line on stderr */
 	struct agents *agents; /* the aggregator's state; filled by the run */
 };
 
@@ -28,7 +28,7 @@ struct pipeline_stats {
 	uint64_t frames;
 	uint64_t frame_bytes;
 	uint64_t decoded;
-	uint64_t skipped;     /* not TCP/UDP over IP: ARP, ICMP, ... */
+	uint64_t skipped; /* not TCP/UDP over IP: ARP, ICMP, ... */
 	uint64_t decode_errors[DEC_REASON_COUNT];
 	uint64_t inputs_failed;
 	double wall_s;

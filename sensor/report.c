@@ -94,18 +94,21 @@ void report_table(struct agents *a, FILE *out)
 			agent_dest(ag, d, &v);
 			char bytes[32];
 			human_bytes(v.bytes, bytes, sizeof bytes);
-			fprintf(out, "    connects to %s (%s) %s %s, %" PRIu64 " flow%s, %s", v.service, v.category,
-				v.endpoint, v.tls ? "tls" : "cleartext", v.flows, v.flows == 1 ? "" : "s", bytes);
+			fprintf(out, "    connects to %s (%s) %s %s, %" PRIu64 " flow%s, %s", v.service,
+				v.category, v.endpoint, v.tls ? "tls" : "cleartext", v.flows,
+				v.flows == 1 ? "" : "s", bytes);
 			if (v.requests)
-				fprintf(out, ", %" PRIu64 " request%s", v.requests, v.requests == 1 ? "" : "s");
+				fprintf(out, ", %" PRIu64 " request%s", v.requests,
+					v.requests == 1 ? "" : "s");
 			list_set(out, "models", v.models);
 			list_set(out, "ops", v.operations);
 			fputc('\n', out);
 		}
 		struct agent_server_view sv;
 		if (agent_server(ag, &sv)) {
-			fprintf(out, "    serves %s, %" PRIu64 " request%s from %zu client%s", sv.endpoint, sv.requests,
-				sv.requests == 1 ? "" : "s", sv.clients->n, sv.clients->n == 1 ? "" : "s");
+			fprintf(out, "    serves %s, %" PRIu64 " request%s from %zu client%s", sv.endpoint,
+				sv.requests, sv.requests == 1 ? "" : "s", sv.clients->n,
+				sv.clients->n == 1 ? "" : "s");
 			list_set(out, "apis", sv.apis);
 			list_set(out, "models", sv.models);
 			fputc('\n', out);
@@ -145,19 +148,21 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 	for (int r = 1; r < DEC_REASON_COUNT; r++)
 		malformed += ps->decode_errors[r];
 	fprintf(out, "\nStatistics\n");
-	fprintf(out, "  packets   %" PRIu64 " read, %" PRIu64 " TCP/UDP, %" PRIu64 " other (not TCP/UDP over IP), %" PRIu64
-		     " malformed\n",
+	fprintf(out,
+		"  packets   %" PRIu64 " read, %" PRIu64 " TCP/UDP, %" PRIu64
+		" other (not TCP/UDP over IP), %" PRIu64 " malformed\n",
 		ps->frames, ps->decoded, ps->skipped, malformed);
 	for (int r = 1; r < DEC_REASON_COUNT; r++)
 		if (ps->decode_errors[r])
-			fprintf(out, "            %-22s %" PRIu64 "\n", decode_reason_name((enum decode_reason)r),
-				ps->decode_errors[r]);
+			fprintf(out, "            %-22s %" PRIu64 "\n",
+				decode_reason_name((enum decode_reason)r), ps->decode_errors[r]);
 	fprintf(out,
-		"  flows     %" PRIu64 " (%" PRIu64 " closed, %" PRIu64 " idle, %" PRIu64 " evicted at the flow cap, %" PRIu64
-		" open at the end), %" PRIu64 " dissected\n",
+		"  flows     %" PRIu64 " (%" PRIu64 " closed, %" PRIu64 " idle, %" PRIu64
+		" evicted at the flow cap, %" PRIu64 " open at the end), %" PRIu64 " dissected\n",
 		ws->flows, ws->flows_closed, ws->flows_idle, ws->flows_evicted,
 		ws->flows - ws->flows_closed - ws->flows_idle - ws->flows_evicted, ws->dissected_flows);
-	fprintf(out, "  nDPI      %" PRIu64 " classified, %" PRIu64 " given up\n", ws->ndpi_classified, ws->ndpi_giveup);
+	fprintf(out, "  nDPI      %" PRIu64 " classified, %" PRIu64 " given up\n", ws->ndpi_classified,
+		ws->ndpi_giveup);
 	const struct app_count **apps;
 	size_t na = agents_app_protocols(a, &apps);
 	if (na) {
@@ -168,9 +173,10 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 			fprintf(out, ", ... (%zu more)", na - 12);
 		fputc('\n', out);
 	}
-	fprintf(out, "  tcp       %" PRIu64 " reassembly gaps, %" PRIu64 " out-of-order overflows\n", ws->reasm_gaps,
-		ws->reasm_ooo_dropped);
-	fprintf(out, "  dissector %" PRIu64 " observations, %" PRIu64 " anomalies\n", as->observations, as->anomalies);
+	fprintf(out, "  tcp       %" PRIu64 " reassembly gaps, %" PRIu64 " out-of-order overflows\n",
+		ws->reasm_gaps, ws->reasm_ooo_dropped);
+	fprintf(out, "  dissector %" PRIu64 " observations, %" PRIu64 " anomalies\n", as->observations,
+		as->anomalies);
 	const struct anomaly_count *an[64];
 	size_t nan = as->n_anomaly_kinds < 64 ? as->n_anomaly_kinds : 64;
 	for (size_t i = 0; i < nan; i++)
@@ -179,11 +185,14 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 	for (size_t i = 0; i < nan; i++)
 		fprintf(out, "            %-22s %" PRIu64 "\n", an[i]->name, an[i]->count);
 	if (as->agents_capped || as->dns_cache_evictions)
-		fprintf(out, "  caps      %" PRIu64 " agents refused at the cap, %" PRIu64 " DNS answers not cached\n",
+		fprintf(out,
+			"  caps      %" PRIu64 " agents refused at the cap, %" PRIu64
+			" DNS answers not cached\n",
 			as->agents_capped, as->dns_cache_evictions);
 	fprintf(out, "  output    %" PRIu64 " events\n", as->events);
 	if (ps->inputs_failed)
-		fprintf(out, "  inputs    %" PRIu64 " capture file(s) could not be read\n", ps->inputs_failed);
+		fprintf(out, "  inputs    %" PRIu64 " capture file(s) could not be read\n",
+			ps->inputs_failed);
 	double mbps = ps->wall_s > 0 ? (double)ps->frame_bytes * 8 / ps->wall_s / 1e6 : 0;
 	fprintf(out, "  time      %.2f s, %.0f packets/s, %.0f Mbit/s\n", ps->wall_s,
 		ps->wall_s > 0 ? (double)ps->frames / ps->wall_s : 0.0, mbps);

@@ -11,7 +11,10 @@ struct rec_hdr {
 
 #define HDR ((size_t)sizeof(struct rec_hdr))
 
-static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
 
 int ring_init(struct ring *r, size_t size)
 {
@@ -33,7 +36,10 @@ void ring_free(struct ring *r)
 	r->buf = NULL;
 }
 
-size_t ring_max_record(const struct ring *r) { return r->size / 4 - HDR; }
+size_t ring_max_record(const struct ring *r)
+{
+	return r->size / 4 - HDR;
+}
 
 void *ring_reserve(struct ring *r, size_t n)
 {

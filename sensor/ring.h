@@ -18,7 +18,7 @@ struct ring {
 	_Alignas(64) _Atomic size_t tail; /* bytes released (consumer) */
 	_Alignas(64) size_t size;	  /* power of two */
 	uint8_t *buf;
-	size_t pending;			  /* producer: size of the reserved record */
+	size_t pending; /* producer: size of the reserved record */
 };
 
 /* size must be a power of two; a record may be at most size/4 bytes. */

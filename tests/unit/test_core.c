@@ -1,5 +1,6 @@
 /* test_core.c — unit tests of the shared building blocks: SPSC ring, hash
  * map, string set, JSON writer, configuration loader. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "config.h"
 #include "hmap.h"
@@ -131,7 +131,8 @@ static void test_config_valid_and_errors(void **state)
 	(void)state;
 	struct sensor_config c;
 	char err[512], path[64], want[600];
-	assert_int_equal(load_text("sensor:\n  name: s1\ncapture:\n  workers: 4\n", &c, err, sizeof err, path), 0);
+	assert_int_equal(
+	    load_text("sensor:\n  name: s1\ncapture:\n  workers: 4\n", &c, err, sizeof err, path), 0);
 	assert_string_equal(c.name, "s1");
 	assert_int_equal(c.workers, 4);
 	config_free(&c);
@@ -140,13 +141,13 @@ static void test_config_valid_and_errors(void **state)
 		const char *text;
 		const char *problem;
 	} bad[] = {
-		{"sensor:\n  nmae: x\n", "2: unknown key 'nmae' in 'sensor'"},
-		{"capture:\n  workers: 0\n", "2: 'workers' out of range 1..64"},
-		{"capture:\n  workers: many\n", "2: 'workers' must be a whole number, not 'many'"},
-		{"limits:\n  max_flows: [1, 2]\n", "2: 'max_flows' must be a single value"},
-		{"bogus: 1\n", "1: unknown key 'bogus' in 'top level'"},
-		{"sensor: [\n", "2: did not find expected node content"},
-		{"sensor: x\n", "1: 'sensor' must be a mapping"},
+	    {"sensor:\n  nmae: x\n", "2: unknown key 'nmae' in 'sensor'"},
+	    {"capture:\n  workers: 0\n", "2: 'workers' out of range 1..64"},
+	    {"capture:\n  workers: many\n", "2: 'workers' must be a whole number, not 'many'"},
+	    {"limits:\n  max_flows: [1, 2]\n", "2: 'max_flows' must be a single value"},
+	    {"bogus: 1\n", "1: unknown key 'bogus' in 'top level'"},
+	    {"sensor: [\n", "2: did not find expected node content"},
+	    {"sensor: x\n", "1: 'sensor' must be a mapping"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_true(load_text(bad[i].text, &c, err, sizeof err, path) < 0);
@@ -170,9 +171,9 @@ static void test_example_config_loads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_records_wrap),    cmocka_unit_test(test_hmap_put_get_del),
-		cmocka_unit_test(test_strset_sorted_capped), cmocka_unit_test(test_jsonw_escapes),
-		cmocka_unit_test(test_config_valid_and_errors), cmocka_unit_test(test_example_config_loads),
+	    cmocka_unit_test(test_ring_records_wrap),	    cmocka_unit_test(test_hmap_put_get_del),
+	    cmocka_unit_test(test_strset_sorted_capped),    cmocka_unit_test(test_jsonw_escapes),
+	    cmocka_unit_test(test_config_valid_and_errors), cmocka_unit_test(test_example_config_loads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* test_flow.c — the per-worker flow table: symmetric hashing, TCP
  * reassembly (out of order, retransmitted, overlapping, lost segments),
  * idle expiry on packet time, eviction at the flow cap. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "flow.h"
 
@@ -65,7 +65,8 @@ static struct flow_table *table(struct sink *s, size_t max_flows, struct worker_
  * header so nDPI has something to look at. */
 static uint8_t l3buf[2048];
 
-static struct decoded pkt(int to_server, uint16_t cport, uint8_t flags, uint32_t seq, const char *data, size_t len)
+static struct decoded pkt(int to_server, uint16_t cport, uint8_t flags, uint32_t seq, const char *data,
+			  size_t len)
 {
 	struct decoded d;
 	memset(&d, 0, sizeof d);
@@ -86,8 +87,9 @@ static struct decoded pkt(int to_server, uint16_t cport, uint8_t flags, uint32_t
 	return d;
 }
 
-static const char req[] = "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-			  "Content-Length: 28\r\n\r\n{\"model\":\"m1\",\"stream\":true}";
+static const char req[] =
+    "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+    "Content-Length: 28\r\n\r\n{\"model\":\"m1\",\"stream\":true}";
 
 static void test_symmetric_hash(void **state)
 {
@@ -188,10 +190,10 @@ static void test_idle_expiry_and_eviction(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_symmetric_hash),
-		cmocka_unit_test(test_reassembly_orders),
-		cmocka_unit_test(test_overlap_and_loss),
-		cmocka_unit_test(test_idle_expiry_and_eviction),
+	    cmocka_unit_test(test_symmetric_hash),
+	    cmocka_unit_test(test_reassembly_orders),
+	    cmocka_unit_test(test_overlap_and_loss),
+	    cmocka_unit_test(test_idle_expiry_and_eviction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
