@@ -1,6 +1,5 @@
 /* test_core.c — unit tests of the shared building blocks: SPSC ring, hash
  * map, string set, JSON writer, configuration loader. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "config.h"
 #include "hmap.h"

@@ -1,7 +1,6 @@
 /* test_flow.c — the per-worker flow table: symmetric hashing, TCP
  * reassembly (out of order, retransmitted, overlapping, lost segments),
  * idle expiry on packet time, eviction at the flow cap. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "flow.h"
 
