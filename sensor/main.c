@@ -227,6 +227,13 @@ int main(int argc, char **argv)
 	char err[1024];
 	if (load_config(cfg_path, &c) < 0)
 		return 1;
+	/* Everything below is released at `out`, whatever path leads there. */
+	int rc = 1;
+	struct sig_db *db = NULL;
+	char **inputs = NULL;
+	size_t n_inputs = 0;
+	struct event_fanout fo = {.n = 0};
+	struct agents *agents = NULL;
 	if (opt_workers)
 		c.workers = (uint64_t)opt_workers;
 	if (opt_filter)
@@ -239,34 +246,24 @@ int main(int argc, char **argv)
 		config_set_str(&c.inventory_path, opt_inventory);
 	if (!c.name)
 		config_set_str(&c.name, "aisensor");
-	if (read_salt(&c) < 0)
-		return 1;
-
-	struct sig_db *db = NULL;
-	if (load_signatures(&c, &db) < 0)
-		return 1;
-
-	char **inputs = NULL;
-	size_t n_inputs = 0;
+	if (read_salt(&c) < 0 || load_signatures(&c, &db) < 0)
+		goto out;
 	for (size_t i = 0; i < n_inputs_arg; i++)
 		if (capture_expand_path(inputs_arg[i], &inputs, &n_inputs, err, sizeof err) < 0) {
 			fprintf(stderr, "aisensor: %s\n", err);
-			return 1;
+			goto out;
 		}
-
-	struct event_fanout fo = {.n = 0};
 	if (c.events_path) {
 		if (jsonl_open(c.events_path, &fo.sinks[fo.n], err, sizeof err) < 0) {
 			fprintf(stderr, "aisensor: %s\n", err);
-			return 1;
+			goto out;
 		}
 		fo.n++;
 	}
 	struct agents_config ac = {.sigs = db, .sensor_name = c.name, .event = on_event, .event_user = &fo};
-	struct agents *agents = agents_new(&ac);
-	if (!agents) {
+	if (!(agents = agents_new(&ac))) {
 		fprintf(stderr, "aisensor: out of memory\n");
-		return 1;
+		goto out;
 	}
 	const char *salt = c.salt ? c.salt : default_salt;
 	struct pipeline_config pc = {.inputs = inputs,
@@ -283,13 +280,15 @@ int main(int argc, char **argv)
 				     .agents = agents};
 	struct pipeline_stats ps;
 	int r = pipeline_run(&pc, &ps, err, sizeof err);
-	int rc = 0;
+	rc = 0;
 	if (r < 0 && ps.frames == 0 && ps.inputs_failed == n_inputs)
 		rc = 1; /* nothing could be read at all */
 	else if (r < 0)
 		rc = 3; /* partial: some input unreadable */
 
-	sink_close_all(fo.sinks, fo.n);
+	for (size_t i = 0; i < fo.n; i++)
+		if (fo.sinks[i].ops->flush(fo.sinks[i].self) < 0)
+			fo.sinks[i].failed++;
 	for (size_t i = 0; i < fo.n; i++)
 		if (fo.sinks[i].failed) {
 			fprintf(stderr, "aisensor: events: %llu write(s) failed\n",
@@ -321,6 +320,8 @@ int main(int argc, char **argv)
 		report_stats(agents, &ps, stderr);
 	}
 
+out:
+	sink_close_all(fo.sinks, fo.n);
 	agents_free(agents);
 	sig_free(db);
 	for (size_t i = 0; i < n_inputs; i++)
