@@ -42,9 +42,11 @@
 /* ---- observation field sizes (bytes incl. NUL; longer values are cut and counted) ---- */
 #define AS_STR_TINY 16		  /* method, ALPN protocol id */
 #define AS_STR_SHORT 64		  /* content type, version, header names */
+#define AS_STR_MID 128			/* tool names, resource URIs, token type URNs */
 #define AS_STR 256		  /* host names, user agents, model names */
 #define AS_STR_LONG 1024	  /* URL paths */
 #define AS_OBS_MAX_SDK_HEADERS 12 /* SDK identity headers kept per HTTP request */
+#define AS_OBS_MAX_ITEMS 48		/* tools/resources/prompts/skills kept per message */
 #define AS_OBS_MAX_ALPN 8	  /* ALPN values kept per ClientHello */
 
 /* ---- aggregator ---- */

@@ -9,6 +9,7 @@
 #define AS_OBSERVATION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "limits.h"
@@ -20,6 +21,9 @@ enum obs_type {
 	OBS_HTTP_REQUEST,
 	OBS_HTTP_RESPONSE,
 	OBS_ANOMALY,
+	OBS_RPC,	/* one JSON-RPC message (MCP, A2A or other) */
+	OBS_AGENT_CARD, /* an A2A agent card fetched over HTTP */
+	OBS_OAUTH,	/* one OAuth / OpenID message */
 };
 
 struct obs_dns_answer {
@@ -72,6 +76,14 @@ enum cred_where {
 	CRED_X_GOOG_API_KEY,  /* x-goog-api-key (Gemini) */
 	CRED_QUERY_KEY,	      /* key= / api_key= in the query string */
 	CRED_COOKIE,	      /* Cookie header */
+	CRED_OAUTH_CODE,      /* authorization code (redirect or token request) */
+	CRED_OAUTH_ACCESS_TOKEN,
+	CRED_OAUTH_REFRESH_TOKEN,
+	CRED_OAUTH_CLIENT_SECRET,
+	CRED_OAUTH_CODE_VERIFIER,
+	CRED_OAUTH_ASSERTION, /* client_assertion, jwt-bearer assertion, subject/actor token */
+	CRED_OAUTH_ID_TOKEN,
+	CRED_URL_TOKEN,	      /* token= / access_token= in a URL that is not OAuth */
 };
 
 /* What the credential looks like. */
@@ -81,6 +93,7 @@ enum cred_type {
 	CRED_T_TOKEN,	    /* opaque bearer token */
 	CRED_T_PASSWORD,    /* Basic user:password */
 	CRED_T_COOKIE,
+	CRED_T_CODE, /* one-time OAuth code or PKCE verifier */
 };
 
 struct obs_credential {
@@ -127,6 +140,144 @@ struct obs_http_response {
 	struct obs_header sdk_headers[AS_OBS_MAX_SDK_HEADERS];
 };
 
+/* ---- JSON-RPC 2.0: MCP (2024-11-05 .. 2025-11-25), A2A, others ---- */
+
+enum rpc_transport {
+	RPC_HTTP_BODY = 1, /* a POST body, or a JSON response body */
+	RPC_HTTP_SSE,	   /* an event of a text/event-stream response */
+	RPC_WEBSOCKET,	   /* a text message after an HTTP Upgrade */
+};
+
+enum rpc_kind {
+	RPC_REQUEST = 1,
+	RPC_NOTIFICATION,
+	RPC_RESULT,
+	RPC_ERROR,
+};
+
+enum rpc_protocol {
+	RPC_PROTO_OTHER = 0, /* JSON-RPC that is neither MCP nor A2A */
+	RPC_PROTO_MCP,
+	RPC_PROTO_A2A,
+};
+
+enum rpc_list {
+	RPC_LIST_NONE = 0,
+	RPC_LIST_TOOLS,	    /* tools/list result */
+	RPC_LIST_RESOURCES, /* resources/list result (URIs) */
+	RPC_LIST_PROMPTS,   /* prompts/list result */
+	RPC_LIST_SKILLS,    /* A2A agent card skills */
+	RPC_LIST_ROOTS,	    /* roots/list result */
+};
+
+/* MCP tool annotations (hints_set says which were stated, hints their value). */
+#define RPC_HINT_READ_ONLY 0x01
+#define RPC_HINT_DESTRUCTIVE 0x02
+#define RPC_HINT_IDEMPOTENT 0x04
+#define RPC_HINT_OPEN_WORLD 0x08
+
+struct obs_rpc_item {
+	char name[AS_STR_MID]; /* tool/prompt name, resource URI, skill id */
+	uint8_t hints_set;
+	uint8_t hints;
+};
+
+struct obs_rpc {
+	uint8_t transport; /* enum rpc_transport */
+	uint8_t kind;	   /* enum rpc_kind */
+	uint8_t protocol;  /* enum rpc_protocol, from method names and result shapes */
+	bool to_server;	   /* sent by the client (HTTP request side) */
+	bool batch;	   /* one element of a JSON array batch */
+	char id[AS_STR_SHORT];
+	char method[AS_STR_SHORT]; /* requests, notifications; for a result, the method its shape answers */
+	/* The HTTP message that carried it (for a response: its request's path). */
+	char http_method[AS_STR_TINY];
+	char host[AS_STR];
+	char path[AS_STR_LONG];
+	uint16_t http_status;
+	bool authorization;		   /* the request carried an Authorization header */
+	char session_id[AS_STR_SHORT];	   /* Mcp-Session-Id (legacy SSE: the sessionId query) */
+	char protocol_header[AS_STR_TINY]; /* MCP-Protocol-Version header */
+	/* initialize and its result */
+	char protocol_version[AS_STR_TINY];
+	char peer_name[AS_STR];	      /* clientInfo.name or serverInfo.name */
+	char peer_version[AS_STR_SHORT];
+	char capabilities[AS_STR];    /* top-level capability keys, sorted, comma-separated */
+	/* tools/call, prompts/get, resources/read, A2A message/send ... */
+	char target[AS_STR_MID];      /* tool name, prompt name, resource URI */
+	char arg_names[AS_STR];	      /* argument names, sorted, comma-separated; values never */
+	bool is_error;		      /* a tools/call result with isError */
+	/* lists */
+	uint8_t list;		      /* enum rpc_list */
+	uint16_t n_items_total;	      /* items in the message, also past the cap */
+	uint8_t n_items;
+	struct obs_rpc_item items[AS_OBS_MAX_ITEMS];
+	/* JSON-RPC error */
+	int64_t error_code;
+	char error_message[AS_STR];
+};
+
+/* An A2A agent card (/.well-known/agent-card.json, /.well-known/agent.json). */
+struct obs_agent_card {
+	char host[AS_STR];
+	char path[AS_STR_LONG];
+	char name[AS_STR];
+	char version[AS_STR_SHORT];
+	char url[AS_STR_LONG];	       /* the endpoint the card announces */
+	char protocol_version[AS_STR_TINY];
+	bool streaming;
+	bool push_notifications;
+	char security[AS_STR];	       /* security scheme types, sorted, comma-separated */
+	uint16_t n_items_total;
+	uint8_t n_items;	       /* skills */
+	struct obs_rpc_item items[AS_OBS_MAX_ITEMS];
+};
+
+/* ---- OAuth 2.x / OpenID (RFC 6749, 7636, 7591, 8414, 8693, 8707, 9728) ---- */
+
+enum oauth_kind {
+	OAUTH_AUTHORIZE = 1,	    /* authorization request (front channel) */
+	OAUTH_AUTHORIZE_REDIRECT,   /* the redirect back to the client: code or error */
+	OAUTH_TOKEN_REQUEST,
+	OAUTH_TOKEN_RESPONSE,
+	OAUTH_REGISTER_REQUEST,	    /* dynamic client registration (RFC 7591) */
+	OAUTH_REGISTER_RESPONSE,
+	OAUTH_AS_METADATA,	    /* RFC 8414 / OpenID discovery document */
+	OAUTH_RESOURCE_METADATA,    /* RFC 9728 protected resource metadata */
+	OAUTH_CHALLENGE,	    /* 401 with WWW-Authenticate: Bearer ... */
+	OAUTH_ERROR,		    /* error response of the token or registration endpoint */
+};
+
+struct obs_oauth {
+	uint8_t kind; /* enum oauth_kind */
+	char host[AS_STR];
+	char path[AS_STR_LONG];
+	uint16_t http_status;
+	char client_id[AS_STR];
+	char client_name[AS_STR];
+	char redirect_uri[AS_STR_LONG];	     /* first redirect URI */
+	char scope[AS_STR_LONG];	     /* requested, granted or supported, space-separated */
+	char response_type[AS_STR_TINY];
+	char code_challenge_method[AS_STR_TINY]; /* "S256", "plain", "" when no PKCE */
+	char resource[AS_STR_LONG];	     /* RFC 8707 resource, or the PRM resource */
+	char grant_type[AS_STR_MID];	     /* token request */
+	char grant_types[AS_STR];	     /* registration / metadata, space-separated */
+	char client_auth[AS_STR_SHORT];	     /* none, client_secret_basic, client_secret_post, private_key_jwt */
+	char subject_token_type[AS_STR_MID]; /* token exchange (RFC 8693), e.g. ...:id-jag */
+	char requested_token_type[AS_STR_MID];
+	char issued_token_type[AS_STR_MID];
+	char token_type[AS_STR_TINY];	     /* token response */
+	uint32_t expires_in;
+	bool refresh_token;		     /* a refresh token was issued */
+	bool id_token;
+	char issuer[AS_STR];		     /* metadata issuer, or PRM authorization_servers[0] */
+	char registration_endpoint[AS_STR];
+	char resource_metadata[AS_STR_LONG]; /* challenge: resource_metadata URL */
+	char error[AS_STR_SHORT];
+	uint8_t n_secrets;		     /* codes, tokens, secrets: fingerprints only */
+	struct obs_credential secrets[4];
+};
+
 struct obs_anomaly {
 	char dissector[AS_STR_TINY];
 	char reason[AS_STR_SHORT]; /* stable, snake_case: counted by name */
@@ -141,7 +292,14 @@ struct observation {
 		struct obs_http_request http_req;
 		struct obs_http_response http_resp;
 		struct obs_anomaly anomaly;
+		struct obs_rpc rpc;
+		struct obs_agent_card card;
+		struct obs_oauth oauth;
 	} u;
 };
+
+/* Bytes of an observation of this type that are meaningful: the header
+ * and its union member. Lets a small observation cross a ring cheaply. */
+size_t observation_size(enum obs_type type);
 
 #endif

@@ -1,5 +1,6 @@
 /* registry.c — the list of dissectors, in probe order, and emit helpers.
  * Adding a protocol: one file, one line here, one pcap, one golden file. */
+#include <stddef.h>
 #include <string.h>
 
 #include "dissector.h"
@@ -24,6 +25,23 @@ const struct dissector *dissector_find(const char *name)
 		if (strcmp(dissector_registry[i]->name, name) == 0)
 			return dissector_registry[i];
 	return NULL;
+}
+
+size_t observation_size(enum obs_type type)
+{
+	size_t base = offsetof(struct observation, u);
+	switch (type) {
+	case OBS_DNS: return base + sizeof(struct obs_dns);
+	case OBS_TLS_CLIENT_HELLO: return base + sizeof(struct obs_tls_client_hello);
+	case OBS_TLS_SERVER_HELLO: return base + sizeof(struct obs_tls_server_hello);
+	case OBS_HTTP_REQUEST: return base + sizeof(struct obs_http_request);
+	case OBS_HTTP_RESPONSE: return base + sizeof(struct obs_http_response);
+	case OBS_ANOMALY: return base + sizeof(struct obs_anomaly);
+	case OBS_RPC: return base + sizeof(struct obs_rpc);
+	case OBS_AGENT_CARD: return base + sizeof(struct obs_agent_card);
+	case OBS_OAUTH: return base + sizeof(struct obs_oauth);
+	}
+	return sizeof(struct observation);
 }
 
 void dissect_emit(const struct dissect_ctx *ctx, const struct observation *obs)

@@ -1063,6 +1063,10 @@ void agents_handle(struct agents *a, const struct msg_hdr *h)
 		case OBS_ANOMALY:
 			count_anomaly(a, m->obs.u.anomaly.dissector, m->obs.u.anomaly.reason);
 			break;
+		case OBS_RPC:
+		case OBS_AGENT_CARD:
+		case OBS_OAUTH:
+			break; /* MCP, A2A and OAuth agents: next step */
 		}
 		break;
 	}

@@ -6,6 +6,7 @@
  * same way on every run. */
 #include "flow.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,8 +188,10 @@ static void obs_emit(void *user, const struct observation *obs)
 	memset(m->dissector, 0, sizeof m->dissector);
 	if (f->dis)
 		strncpy(m->dissector, f->dis->name, sizeof m->dissector - 1);
-	m->obs = *obs;
-	ft->cfg.emit(ft->cfg.emit_user, &m->h, sizeof *m);
+	/* Only the observation's own union member crosses the ring. */
+	size_t n = observation_size(obs->type);
+	memcpy(&m->obs, obs, n);
+	ft->cfg.emit(ft->cfg.emit_user, &m->h, offsetof(struct msg_obs, obs) + n);
 }
 
 /* ---- dissectors ---- */
