@@ -5,131 +5,34 @@
  * server matches a signature; the flow then links a client agent (and, for
  * self-hosted model servers, a server agent). Agent identity follows
  * DESIGN.md: sha256(host_key | kind | client_identity)[:16]. */
-#include "agents.h"
-
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents_internal.h"
 #include "fingerprint.h"
-#include "hmap.h"
-#include "limits.h"
-
-/* ---- records ---- */
-
-struct dest {
-	char service[64];
-	char service_name[96];
-	char category[24];
-	char provider[32];
-	char api[24];
-	char endpoint[AS_STR + 8];
-	char ip[48];
-	uint16_t port;
-	bool tls;
-	uint64_t flows, bytes, requests, input_tokens, output_tokens;
-	struct strset models, operations;
-	struct strset app_protocols; /* nDPI classification of its flows */
-};
-
-struct cred {
-	char type[16];
-	char where[32];
-	bool cleartext;
-	char fp[AS_FP_HEX + 1];
-};
-
-struct agent {
-	char id[17];
-	char kind[20];
-	char identity[AS_STR + 8];
-	char sw_name[64];
-	char sw_version[64];
-	char ip[48];
-	char mac[18];
-	uint64_t first_us, last_us;
-	uint64_t flows;
-	uint64_t first_flow_us;
-	char first_flow[160];
-	struct strset user_agents, ja3, ja4, risks;
-	struct dest **dests; /* pointers: flows hold a dest while the array is sorted */
-	size_t n_dests;
-	struct cred *creds;
-	size_t n_creds;
-	/* llm-server only */
-	struct strset apis;
-	char listen[64];
-	char server_header[AS_STR];
-	uint64_t requests, input_tokens, output_tokens;
-	struct strset served_models, served_ops, clients;
-};
-
-#define MAX_PENDING 8
-
-/* A request waiting for its response. */
-struct pending {
-	struct obs_http_request req;
-	uint64_t ts_us;
-	struct sig_endpoint ep;
-	bool has_ep;
-	const struct sig_service *svc;
-	char domain[AS_STR];
-	struct sig_client_match client;
-	bool has_client;
-};
-
-struct aflow {
-	struct flow_ref ref;
-	char domain[AS_STR]; /* SNI, Host or DNS name of the server */
-	const struct sig_service *svc;
-	bool tls;
-	char ja3[33], ja4[40];
-	struct agent *client;
-	struct dest *client_dest;
-	struct agent *server;
-	bool counted; /* flows counter bumped */
-	struct pending *q[MAX_PENDING];
-	size_t nq;
-};
-
-struct dns_entry {
-	char name[AS_DNS_MAX_NAME];
-	uint64_t expires_us;
-};
-
-struct agents {
-	struct agents_config cfg;
-	struct agents_stats st;
-	struct hmap agents; /* id -> agent */
-	struct hmap flows;  /* flow key -> aflow */
-	struct hmap dns;    /* family+ip -> dns_entry */
-	struct hmap apps;   /* nDPI protocol name -> app_count */
-	struct agent **sorted;
-	struct app_count **apps_sorted;
-	struct jw ev;
-};
 
 /* ---- small helpers ---- */
 
-static void ip_str(uint8_t family, const uint8_t *ip, char *out, size_t n)
+void ag_ip_str(uint8_t family, const uint8_t *ip, char *out, size_t n)
 {
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, out, (socklen_t)n))
 		snprintf(out, n, "?");
 }
 
-static void mac_str(const uint8_t *m, char *out)
+void ag_mac_str(const uint8_t *m, char *out)
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-static bool mac_zero(const uint8_t *m)
+bool ag_mac_zero(const uint8_t *m)
 {
 	static const uint8_t z[6];
 	return memcmp(m, z, 6) == 0;
 }
 
-static void copy(char *dst, size_t n, const char *src)
+void ag_copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
 }
@@ -155,7 +58,7 @@ static struct flow_key key_of(const struct flow_ref *r)
 	return k;
 }
 
-static const char *kind_for(const struct sig_service *s)
+const char *ag_kind_for(const struct sig_service *s)
 {
 	if (!s || !s->category)
 		return "llm-api-client";
@@ -164,7 +67,7 @@ static const char *kind_for(const struct sig_service *s)
 	return "ai-app";
 }
 
-static const char *cred_where_name(uint8_t w)
+const char *ag_cred_where_name(uint8_t w)
 {
 	switch (w) {
 	case CRED_AUTH_BEARER:
@@ -187,7 +90,7 @@ static const char *cred_where_name(uint8_t w)
 	return "unknown";
 }
 
-static const char *cred_type_name(uint8_t t)
+const char *ag_cred_type_name(uint8_t t)
 {
 	switch (t) {
 	case CRED_T_API_KEY:
@@ -237,13 +140,13 @@ static void dns_learn(struct agents *a, const struct obs_dns *d, uint64_t now)
 			ttl = AS_DNS_CACHE_MIN_TTL_S;
 		if (ttl > AS_DNS_CACHE_MAX_TTL_S)
 			ttl = AS_DNS_CACHE_MAX_TTL_S;
-		copy(e->name, sizeof e->name, d->qname);
+		ag_copy(e->name, sizeof e->name, d->qname);
 		e->expires_us = now + (uint64_t)ttl * 1000000;
 		a->st.dns_answers++;
 	}
 }
 
-static const char *dns_name(struct agents *a, uint8_t family, const uint8_t *ip, uint64_t now)
+const char *ag_dns_name(struct agents *a, uint8_t family, const uint8_t *ip, uint64_t now)
 {
 	uint8_t k[17];
 	size_t kl = dns_key(family, ip, k);
@@ -253,26 +156,26 @@ static const char *dns_name(struct agents *a, uint8_t family, const uint8_t *ip,
 
 /* A self-hosted server is named by the API family it speaks: Ollama by
  * its own API, others as "<api>-compatible". */
-static void server_name(const char *const *apis, size_t n, char *out, size_t outsz)
+void ag_server_name(const char *const *apis, size_t n, char *out, size_t outsz)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(apis[i], "ollama")) {
-			copy(out, outsz, "ollama");
+			ag_copy(out, outsz, "ollama");
 			return;
 		}
 	if (n == 1)
 		snprintf(out, outsz, "%s-compatible", apis[0]);
 	else
-		copy(out, outsz, "llm-server");
+		ag_copy(out, outsz, "llm-server");
 }
 
 /* ---- agents ---- */
 
-static struct agent *agent_get(struct agents *a, const struct flow_ref *r, bool client_side, const char *kind,
+struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool client_side, const char *kind,
 			       const char *identity, uint64_t ts, bool *created)
 {
 	char ip[48];
-	ip_str(r->family, client_side ? r->cli_ip : r->srv_ip, ip, sizeof ip);
+	ag_ip_str(r->family, client_side ? r->cli_ip : r->srv_ip, ip, sizeof ip);
 	/* host_key: the IP until the host table knows a durable identity. */
 	char idsrc[512];
 	int n = snprintf(idsrc, sizeof idsrc, "%s|%s|%s", ip, kind, identity);
@@ -295,12 +198,12 @@ static struct agent *agent_get(struct agents *a, const struct flow_ref *r, bool 
 	if (!ag)
 		return NULL;
 	memcpy(ag->id, id, 17);
-	copy(ag->kind, sizeof ag->kind, kind);
-	copy(ag->identity, sizeof ag->identity, identity);
-	copy(ag->ip, sizeof ag->ip, ip);
+	ag_copy(ag->kind, sizeof ag->kind, kind);
+	ag_copy(ag->identity, sizeof ag->identity, identity);
+	ag_copy(ag->ip, sizeof ag->ip, ip);
 	const uint8_t *mac = client_side ? r->cli_mac : r->srv_mac;
-	if (r->has_mac && !mac_zero(mac))
-		mac_str(mac, ag->mac);
+	if (r->has_mac && !ag_mac_zero(mac))
+		ag_mac_str(mac, ag->mac);
 	ag->first_us = ag->last_us = ts;
 	ag->first_flow_us = UINT64_MAX;
 	int oom = 0;
@@ -313,7 +216,7 @@ static struct agent *agent_get(struct agents *a, const struct flow_ref *r, bool 
 	return ag;
 }
 
-static void agent_free(struct agent *ag)
+void ag_agent_free(struct agent *ag)
 {
 	for (size_t i = 0; i < ag->n_dests; i++) {
 		strset_free(&ag->dests[i]->models);
@@ -334,13 +237,13 @@ static void agent_free(struct agent *ag)
 	free(ag);
 }
 
-static void agent_flow(struct agent *ag, const struct flow_ref *r)
+void ag_agent_flow(struct agent *ag, const struct flow_ref *r)
 {
 	ag->flows++;
 	if (r->start_us < ag->first_flow_us) {
 		char c[48], s[48];
-		ip_str(r->family, r->cli_ip, c, sizeof c);
-		ip_str(r->family, r->srv_ip, s, sizeof s);
+		ag_ip_str(r->family, r->cli_ip, c, sizeof c);
+		ag_ip_str(r->family, r->srv_ip, s, sizeof s);
 		ag->first_flow_us = r->start_us;
 		bool v6 = r->family == 6;
 		snprintf(ag->first_flow, sizeof ag->first_flow, "%s %s%s%s:%u -> %s%s%s:%u",
@@ -351,7 +254,7 @@ static void agent_flow(struct agent *ag, const struct flow_ref *r)
 		ag->first_us = r->start_us;
 }
 
-static struct dest *dest_get(struct agent *ag, const struct sig_service *svc, const char *api,
+struct dest *ag_dest_get(struct agent *ag, const struct sig_service *svc, const char *api,
 			     const char *endpoint, const struct flow_ref *r, bool tls)
 {
 	const char *service = svc ? svc->id : api;
@@ -369,21 +272,21 @@ static struct dest *dest_get(struct agent *ag, const struct sig_service *svc, co
 	if (!d)
 		return NULL;
 	nd[ag->n_dests++] = d;
-	copy(d->service, sizeof d->service, service);
-	copy(d->service_name, sizeof d->service_name, svc ? svc->name : "");
-	copy(d->category, sizeof d->category, svc ? svc->category : "llm-server");
-	copy(d->provider, sizeof d->provider, svc ? svc->provider : "");
-	copy(d->api, sizeof d->api, api);
-	copy(d->endpoint, sizeof d->endpoint, endpoint);
-	ip_str(r->family, r->srv_ip, d->ip, sizeof d->ip);
+	ag_copy(d->service, sizeof d->service, service);
+	ag_copy(d->service_name, sizeof d->service_name, svc ? svc->name : "");
+	ag_copy(d->category, sizeof d->category, svc ? svc->category : "llm-server");
+	ag_copy(d->provider, sizeof d->provider, svc ? svc->provider : "");
+	ag_copy(d->api, sizeof d->api, api);
+	ag_copy(d->endpoint, sizeof d->endpoint, endpoint);
+	ag_ip_str(r->family, r->srv_ip, d->ip, sizeof d->ip);
 	d->port = r->srv_port;
 	d->tls = tls;
 	return d;
 }
 
-static void agent_cred(struct agent *ag, const struct obs_credential *c, bool cleartext)
+void ag_agent_cred(struct agent *ag, const struct obs_credential *c, bool cleartext)
 {
-	const char *type = cred_type_name(c->type), *where = cred_where_name(c->where);
+	const char *type = ag_cred_type_name(c->type), *where = ag_cred_where_name(c->where);
 	for (size_t i = 0; i < ag->n_creds; i++)
 		if (!strcmp(ag->creds[i].fp, c->fingerprint) && !strcmp(ag->creds[i].where, where))
 			return;
@@ -395,9 +298,9 @@ static void agent_cred(struct agent *ag, const struct obs_credential *c, bool cl
 	ag->creds = nc;
 	struct cred *k = &nc[ag->n_creds++];
 	memset(k, 0, sizeof *k);
-	copy(k->type, sizeof k->type, type);
-	copy(k->where, sizeof k->where, where);
-	copy(k->fp, sizeof k->fp, c->fingerprint);
+	ag_copy(k->type, sizeof k->type, type);
+	ag_copy(k->where, sizeof k->where, where);
+	ag_copy(k->fp, sizeof k->fp, c->fingerprint);
 	k->cleartext = cleartext;
 	if (cleartext)
 		strset_add(&ag->risks, "cleartext-credential", AS_AGENT_MAX_SET);
@@ -409,7 +312,7 @@ static void agent_cred(struct agent *ag, const struct obs_credential *c, bool cl
 
 /* ---- events ---- */
 
-static void ev_begin(struct agents *a, const char *action, const char *dataset, uint64_t ts)
+void ag_ev_begin(struct agents *a, const char *action, const char *dataset, uint64_t ts)
 {
 	struct jw *w = &a->ev;
 	jw_reset(w);
@@ -432,22 +335,22 @@ static void ev_begin(struct agents *a, const char *action, const char *dataset, 
 	jw_obj_end(w);
 }
 
-static void ev_flow(struct agents *a, const struct flow_ref *r, const char *domain, const char *protocol)
+void ag_ev_flow(struct agents *a, const struct flow_ref *r, const char *domain, const char *protocol)
 {
 	struct jw *w = &a->ev;
 	char ip[48];
 	jw_obj_begin(w, "source");
-	ip_str(r->family, r->cli_ip, ip, sizeof ip);
+	ag_ip_str(r->family, r->cli_ip, ip, sizeof ip);
 	jw_str(w, "ip", ip);
 	jw_u64(w, "port", r->cli_port);
-	if (r->has_mac && !mac_zero(r->cli_mac)) {
+	if (r->has_mac && !ag_mac_zero(r->cli_mac)) {
 		char m[18];
-		mac_str(r->cli_mac, m);
+		ag_mac_str(r->cli_mac, m);
 		jw_str(w, "mac", m);
 	}
 	jw_obj_end(w);
 	jw_obj_begin(w, "destination");
-	ip_str(r->family, r->srv_ip, ip, sizeof ip);
+	ag_ip_str(r->family, r->srv_ip, ip, sizeof ip);
 	jw_str(w, "ip", ip);
 	jw_u64(w, "port", r->srv_port);
 	jw_str_opt(w, "domain", domain);
@@ -459,7 +362,7 @@ static void ev_flow(struct agents *a, const struct flow_ref *r, const char *doma
 	jw_obj_end(w);
 }
 
-static void ev_agent(struct jw *w, const struct agent *ag)
+void ag_ev_agent(struct jw *w, const struct agent *ag)
 {
 	jw_obj_begin(w, "agent");
 	jw_str(w, "id", ag->id);
@@ -471,7 +374,7 @@ static void ev_agent(struct jw *w, const struct agent *ag)
 	jw_obj_end(w);
 }
 
-static void ev_service(struct jw *w, const struct dest *d)
+void ag_ev_service(struct jw *w, const struct dest *d)
 {
 	jw_obj_begin(w, "service");
 	jw_str(w, "id", d->service);
@@ -480,7 +383,7 @@ static void ev_service(struct jw *w, const struct dest *d)
 	jw_obj_end(w);
 }
 
-static void ev_end(struct agents *a)
+void ag_ev_end(struct agents *a)
 {
 	struct jw *w = &a->ev;
 	jw_obj_end(w);
@@ -489,23 +392,23 @@ static void ev_end(struct agents *a)
 		a->cfg.event(a->cfg.event_user, w->buf, w->len);
 }
 
-static void emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r,
+void ag_emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r,
 			    const char *domain, const struct dest *d, uint64_t ts)
 {
-	ev_begin(a, "agent-discovered", "aisensor.agent", ts);
+	ag_ev_begin(a, "agent-discovered", "aisensor.agent", ts);
 	struct jw *w = &a->ev;
-	ev_flow(a, r, domain, NULL);
+	ag_ev_flow(a, r, domain, NULL);
 	jw_obj_begin(w, "aisensor");
-	ev_agent(w, ag);
+	ag_ev_agent(w, ag);
 	if (d)
-		ev_service(w, d);
+		ag_ev_service(w, d);
 	jw_obj_end(w);
-	ev_end(a);
+	ag_ev_end(a);
 }
 
 /* ---- linking flows to agents ---- */
 
-static struct aflow *aflow_get(struct agents *a, const struct flow_ref *r, bool create)
+struct aflow *ag_aflow_get(struct agents *a, const struct flow_ref *r, bool create)
 {
 	struct flow_key k = key_of(r);
 	struct aflow *f = hmap_get(&a->flows, &k, sizeof k);
@@ -525,35 +428,35 @@ static struct aflow *aflow_get(struct agents *a, const struct flow_ref *r, bool 
 }
 
 /* Links the flow to its client agent (created on first sight). */
-static struct agent *link_client(struct agents *a, struct aflow *f, const struct sig_service *svc,
+struct agent *ag_link_client(struct agents *a, struct aflow *f, const struct sig_service *svc,
 				 const char *api, const char *kind, const char *identity, const char *sw_name,
 				 const char *sw_version, uint64_t ts)
 {
 	bool created;
-	struct agent *ag = agent_get(a, &f->ref, true, kind, identity, ts, &created);
+	struct agent *ag = ag_agent_get(a, &f->ref, true, kind, identity, ts, &created);
 	if (!ag)
 		return NULL;
 	if (sw_name && *sw_name && !ag->sw_name[0])
-		copy(ag->sw_name, sizeof ag->sw_name, sw_name);
+		ag_copy(ag->sw_name, sizeof ag->sw_name, sw_name);
 	if (sw_version && *sw_version && (!ag->sw_version[0] || strcmp(sw_version, ag->sw_version) > 0))
-		copy(ag->sw_version, sizeof ag->sw_version, sw_version);
+		ag_copy(ag->sw_version, sizeof ag->sw_version, sw_version);
 	char endpoint[AS_STR + 8];
 	if (f->domain[0])
 		snprintf(endpoint, sizeof endpoint, "%s:%u", f->domain, f->ref.srv_port);
 	else {
 		char ip[48];
-		ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
+		ag_ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
 		snprintf(endpoint, sizeof endpoint, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip,
 			 f->ref.srv_port);
 	}
-	struct dest *di = dest_get(ag, svc, api, endpoint, &f->ref, f->tls);
+	struct dest *di = ag_dest_get(ag, svc, api, endpoint, &f->ref, f->tls);
 	if (f->client != ag || f->client_dest != di) {
 		f->client = ag;
 		f->client_dest = di;
 		if (di)
 			di->flows++;
 		if (!f->counted) {
-			agent_flow(ag, &f->ref);
+			ag_agent_flow(ag, &f->ref);
 			f->counted = true;
 		}
 	}
@@ -562,22 +465,22 @@ static struct agent *link_client(struct agents *a, struct aflow *f, const struct
 	if (f->ja4[0])
 		strset_add(&ag->ja4, f->ja4, AS_AGENT_MAX_SET);
 	if (created)
-		emit_discovered(a, ag, &f->ref, f->domain, di, ts);
+		ag_emit_discovered(a, ag, &f->ref, f->domain, di, ts);
 	return ag;
 }
 
 static void on_flow_start(struct agents *a, const struct msg_flow *m)
 {
-	const char *name = dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
+	const char *name = ag_dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
 	if (!name)
 		return;
 	const struct sig_service *svc = sig_match_domain(a->cfg.sigs, name);
 	if (!svc)
 		return;
-	struct aflow *f = aflow_get(a, &m->flow, true);
+	struct aflow *f = ag_aflow_get(a, &m->flow, true);
 	if (!f)
 		return;
-	copy(f->domain, sizeof f->domain, name);
+	ag_copy(f->domain, sizeof f->domain, name);
 	f->svc = svc;
 }
 
@@ -586,9 +489,9 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	const struct obs_tls_client_hello *ch = &m->obs.u.tls_ch;
 	const char *name = ch->ech ? NULL : ch->sni;
 	if (!name || !*name)
-		name = dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
+		name = ag_dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
 	const struct sig_service *svc = name ? sig_match_domain(a->cfg.sigs, name) : NULL;
-	struct aflow *f = aflow_get(a, &m->flow, svc != NULL);
+	struct aflow *f = ag_aflow_get(a, &m->flow, svc != NULL);
 	if (!f)
 		return;
 	if (!svc)
@@ -598,25 +501,25 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	f->svc = svc;
 	f->tls = true;
 	if (name)
-		copy(f->domain, sizeof f->domain, name);
-	copy(f->ja3, sizeof f->ja3, ch->ja3);
-	copy(f->ja4, sizeof f->ja4, ch->ja4);
+		ag_copy(f->domain, sizeof f->domain, name);
+	ag_copy(f->ja3, sizeof f->ja3, ch->ja3);
+	ag_copy(f->ja4, sizeof f->ja4, ch->ja4);
 
 	struct sig_client_match cm;
 	memset(&cm, 0, sizeof cm);
 	char identity[64];
 	bool known = ch->ja4[0] && sig_match_ja4(a->cfg.sigs, ch->ja4, &cm);
 	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
-	const char *kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? "ai-app" : kind_for(svc);
+	const char *kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? "ai-app" : ag_kind_for(svc);
 	struct agent *ag =
-	    link_client(a, f, svc, svc->provider ? svc->provider : svc->id, kind, known ? cm.name : identity,
+	    ag_link_client(a, f, svc, svc->provider ? svc->provider : svc->id, kind, known ? cm.name : identity,
 			known ? cm.name : NULL, known ? cm.version : NULL, m->h.ts_us);
 	if (!ag)
 		return;
 
-	ev_begin(a, "ai-connection", "aisensor.connection", m->h.ts_us);
+	ag_ev_begin(a, "ai-connection", "aisensor.connection", m->h.ts_us);
 	struct jw *w = &a->ev;
-	ev_flow(a, &m->flow, f->domain, ch->quic ? "quic" : "tls");
+	ag_ev_flow(a, &m->flow, f->domain, ch->quic ? "quic" : "tls");
 	jw_obj_begin(w, "tls");
 	jw_obj_begin(w, "client");
 	jw_str_opt(w, "server_name", ch->sni);
@@ -630,15 +533,15 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	jw_obj_end(w);
 	jw_obj_end(w);
 	jw_obj_begin(w, "aisensor");
-	ev_agent(w, ag);
+	ag_ev_agent(w, ag);
 	if (f->client_dest)
-		ev_service(w, f->client_dest);
+		ag_ev_service(w, f->client_dest);
 	jw_obj_begin(w, "tls");
 	jw_str_opt(w, "ja4", ch->ja4);
 	jw_bool(w, "ech", ch->ech);
 	jw_obj_end(w);
 	jw_obj_end(w);
-	ev_end(a);
+	ag_ev_end(a);
 }
 
 /* The request's path names an AI API and the traffic confirms it. */
@@ -657,13 +560,13 @@ static void http_client_identity(const struct pending *p, char *identity, size_t
 	*name = NULL;
 	*version = NULL;
 	if (p->has_client) {
-		copy(identity, n, p->client.name);
+		ag_copy(identity, n, p->client.name);
 		*name = p->client.name;
 		*version = p->client.version;
 	} else if (p->req.user_agent[0]) {
 		snprintf(identity, n, "ua:%s", p->req.user_agent);
 	} else {
-		copy(identity, n, "unknown");
+		ag_copy(identity, n, "unknown");
 	}
 }
 
@@ -679,23 +582,23 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 	const char *sw_name, *sw_version;
 	http_client_identity(p, identity, sizeof identity, &sw_name, &sw_version);
 	const char *api = p->has_ep ? p->ep.api : (svc && svc->provider ? svc->provider : "http");
-	const char *kind = svc ? kind_for(svc) : "llm-api-client";
+	const char *kind = svc ? ag_kind_for(svc) : "llm-api-client";
 	if (p->has_client && p->client.kind && !strcmp(p->client.kind, "ai-app"))
 		kind = "ai-app";
 	if (p->domain[0] && !f->domain[0])
-		copy(f->domain, sizeof f->domain, p->domain);
+		ag_copy(f->domain, sizeof f->domain, p->domain);
 	const char *svc_label = svc ? NULL : (p->has_ep ? p->ep.api : "http");
 	char self_id[48];
 	if (self_hosted) {
-		server_name(&svc_label, 1, self_id, sizeof self_id);
+		ag_server_name(&svc_label, 1, self_id, sizeof self_id);
 		api = self_id;
 	}
-	struct agent *ag = link_client(a, f, svc, api, kind, identity, sw_name, sw_version, ts);
+	struct agent *ag = ag_link_client(a, f, svc, api, kind, identity, sw_name, sw_version, ts);
 	if (!ag)
 		return;
 	strset_add(&ag->user_agents, p->req.user_agent, AS_AGENT_MAX_SET);
 	for (size_t i = 0; i < p->req.n_credentials && i < 2; i++)
-		agent_cred(ag, &p->req.credentials[i], !f->tls);
+		ag_agent_cred(ag, &p->req.credentials[i], !f->tls);
 	struct dest *d = f->client_dest;
 	const char *op = p->has_ep ? p->ep.operation : NULL;
 	if (d) {
@@ -718,24 +621,24 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 		/* One server per listening port, whatever APIs it answers. */
 		char sid[32];
 		snprintf(sid, sizeof sid, "port:%u", f->ref.srv_port);
-		srv = agent_get(a, &f->ref, false, "llm-server", sid, f->ref.start_us, &created);
+		srv = ag_agent_get(a, &f->ref, false, "llm-server", sid, f->ref.start_us, &created);
 		if (srv) {
 			strset_add(&srv->apis, p->ep.api, AS_AGENT_MAX_SET);
-			server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name,
+			ag_server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name,
 				    sizeof srv->sw_name);
 			if (created) {
 				char ip[48];
-				ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
+				ag_ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
 				snprintf(srv->listen, sizeof srv->listen,
 					 f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip, f->ref.srv_port);
 				srv->first_flow_us = UINT64_MAX;
-				emit_discovered(a, srv, &f->ref, f->domain, NULL, ts);
+				ag_emit_discovered(a, srv, &f->ref, f->domain, NULL, ts);
 			}
 			if (ts > srv->last_us)
 				srv->last_us = ts;
 			if (f->server != srv) {
 				f->server = srv;
-				agent_flow(srv, &f->ref);
+				ag_agent_flow(srv, &f->ref);
 			}
 			srv->requests++;
 			strset_add(&srv->served_models, p->req.model, AS_AGENT_MAX_SET);
@@ -746,20 +649,20 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 				srv->input_tokens += resp->input_tokens;
 				srv->output_tokens += resp->output_tokens;
 				if (resp->server[0] && !srv->server_header[0])
-					copy(srv->server_header, sizeof srv->server_header, resp->server);
+					ag_copy(srv->server_header, sizeof srv->server_header, resp->server);
 			}
 			strset_add(&srv->served_ops, op, AS_AGENT_MAX_SET);
 			char cip[48];
-			ip_str(f->ref.family, f->ref.cli_ip, cip, sizeof cip);
+			ag_ip_str(f->ref.family, f->ref.cli_ip, cip, sizeof cip);
 			strset_add(&srv->clients, cip, AS_AGENT_MAX_SET);
 			if (p->req.n_credentials == 0)
 				strset_add(&srv->risks, "llm-server-without-auth", AS_AGENT_MAX_SET);
 		}
 	}
 
-	ev_begin(a, "llm-request", "aisensor.llm", p->ts_us);
+	ag_ev_begin(a, "llm-request", "aisensor.llm", p->ts_us);
 	struct jw *w = &a->ev;
-	ev_flow(a, &f->ref, f->domain, "http");
+	ag_ev_flow(a, &f->ref, f->domain, "http");
 	jw_obj_begin(w, "url");
 	jw_str_opt(w, "domain", p->req.host);
 	jw_str(w, "path", p->req.path);
@@ -817,9 +720,9 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 	if (any_gen_ai)
 		jw_obj_end(w);
 	jw_obj_begin(w, "aisensor");
-	ev_agent(w, ag);
+	ag_ev_agent(w, ag);
 	if (d)
-		ev_service(w, d);
+		ag_ev_service(w, d);
 	if (srv) {
 		jw_obj_begin(w, "server");
 		jw_str(w, "agent_id", srv->id);
@@ -832,8 +735,8 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 		jw_arr_begin(w, "credentials");
 		for (size_t i = 0; i < p->req.n_credentials && i < 2; i++) {
 			jw_obj_begin(w, NULL);
-			jw_str(w, "type", cred_type_name(p->req.credentials[i].type));
-			jw_str(w, "where", cred_where_name(p->req.credentials[i].where));
+			jw_str(w, "type", ag_cred_type_name(p->req.credentials[i].type));
+			jw_str(w, "where", ag_cred_where_name(p->req.credentials[i].where));
 			jw_bool(w, "cleartext", !f->tls);
 			char fp[32];
 			snprintf(fp, sizeof fp, "hmac-sha256:%s", p->req.credentials[i].fingerprint);
@@ -843,7 +746,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 		jw_arr_end(w);
 	}
 	jw_obj_end(w);
-	ev_end(a);
+	ag_ev_end(a);
 }
 
 static void on_http_request(struct agents *a, const struct msg_obs *m)
@@ -856,12 +759,12 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 					     inet_pton(AF_INET6, rq->host, tmp) == 1);
 	}
 	const char *domain =
-	    (rq->host[0] && !host_is_ip) ? rq->host : dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
+	    (rq->host[0] && !host_is_ip) ? rq->host : ag_dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
 	const struct sig_service *svc = domain ? sig_match_domain(a->cfg.sigs, domain) : NULL;
 	struct sig_endpoint ep;
 	memset(&ep, 0, sizeof ep);
 	bool has_ep = sig_match_endpoint(a->cfg.sigs, rq->method, rq->path, &ep);
-	struct aflow *f = aflow_get(a, &m->flow, svc || has_ep);
+	struct aflow *f = ag_aflow_get(a, &m->flow, svc || has_ep);
 	if (!f)
 		return;
 	if (!svc)
@@ -884,7 +787,7 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 	p->ep = ep;
 	p->has_ep = has_ep;
 	p->svc = svc;
-	copy(p->domain, sizeof p->domain, domain);
+	ag_copy(p->domain, sizeof p->domain, domain);
 	const char *names[AS_OBS_MAX_SDK_HEADERS], *values[AS_OBS_MAX_SDK_HEADERS];
 	size_t nh = rq->n_sdk_headers < AS_OBS_MAX_SDK_HEADERS ? rq->n_sdk_headers : AS_OBS_MAX_SDK_HEADERS;
 	for (size_t i = 0; i < nh; i++) {
@@ -897,7 +800,7 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 
 static void on_http_response(struct agents *a, const struct msg_obs *m)
 {
-	struct aflow *f = aflow_get(a, &m->flow, false);
+	struct aflow *f = ag_aflow_get(a, &m->flow, false);
 	if (!f || f->nq == 0)
 		return;
 	struct pending *p = f->q[0];
@@ -916,10 +819,10 @@ static void on_dns(struct agents *a, const struct msg_obs *m)
 	const struct sig_service *svc = d->qname[0] ? sig_match_domain(a->cfg.sigs, d->qname) : NULL;
 	if (!svc || d->n_answers == 0)
 		return;
-	ev_begin(a, "ai-dns-query", "aisensor.dns", m->h.ts_us);
+	ag_ev_begin(a, "ai-dns-query", "aisensor.dns", m->h.ts_us);
 	struct jw *w = &a->ev;
 	/* The flow's client asked: it is the resolver's client. */
-	ev_flow(a, &m->flow, NULL, "dns");
+	ag_ev_flow(a, &m->flow, NULL, "dns");
 	jw_obj_begin(w, "dns");
 	jw_obj_begin(w, "question");
 	jw_str(w, "name", d->qname);
@@ -927,7 +830,7 @@ static void on_dns(struct agents *a, const struct msg_obs *m)
 	jw_arr_begin(w, "resolved_ip");
 	for (size_t i = 0; i < d->n_answers && i < AS_DNS_MAX_ANSWERS; i++) {
 		char ip[48];
-		ip_str(d->answers[i].family, d->answers[i].addr, ip, sizeof ip);
+		ag_ip_str(d->answers[i].family, d->answers[i].addr, ip, sizeof ip);
 		jw_str(w, NULL, ip);
 	}
 	jw_arr_end(w);
@@ -939,7 +842,7 @@ static void on_dns(struct agents *a, const struct msg_obs *m)
 	jw_str(w, "category", svc->category);
 	jw_obj_end(w);
 	jw_obj_end(w);
-	ev_end(a);
+	ag_ev_end(a);
 }
 
 static void count_anomaly(struct agents *a, const char *dissector, const char *reason)
@@ -954,7 +857,7 @@ static void count_anomaly(struct agents *a, const char *dissector, const char *r
 		}
 	if (a->st.n_anomaly_kinds < sizeof a->st.anomaly / sizeof a->st.anomaly[0]) {
 		struct anomaly_count *c = &a->st.anomaly[a->st.n_anomaly_kinds++];
-		copy(c->name, sizeof c->name, name);
+		ag_copy(c->name, sizeof c->name, name);
 		c->count = 1;
 	}
 }
@@ -970,8 +873,8 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 	}
 	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
 	if (!f->client && f->svc) {
-		const char *kind = kind_for(f->svc);
-		link_client(a, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id, kind, "unknown",
+		const char *kind = ag_kind_for(f->svc);
+		ag_link_client(a, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id, kind, "unknown",
 			    NULL, NULL, f->ref.start_us);
 	}
 	uint64_t bytes = m ? m->bytes[0] + m->bytes[1] : 0;
@@ -994,7 +897,7 @@ static void count_app(struct agents *a, const char *app)
 	if (!c) {
 		if (a->apps.count >= 4096 || !(c = calloc(1, sizeof *c)))
 			return;
-		copy(c->name, sizeof c->name, app);
+		ag_copy(c->name, sizeof c->name, app);
 		int oom = 0;
 		hmap_put(&a->apps, app, strlen(app), c, &oom);
 		if (oom) {
@@ -1107,7 +1010,7 @@ void agents_free(struct agents *a)
 		return;
 	for (size_t i = 0; a->agents.slots && i <= a->agents.mask; i++)
 		if (a->agents.slots[i].key)
-			agent_free(a->agents.slots[i].val);
+			ag_agent_free(a->agents.slots[i].val);
 	for (size_t i = 0; a->flows.slots && i <= a->flows.mask; i++)
 		if (a->flows.slots[i].key) {
 			struct aflow *f = a->flows.slots[i].val;
@@ -1158,239 +1061,3 @@ size_t agents_app_protocols(struct agents *a, const struct app_count ***out)
 	return n;
 }
 
-/* ---- output ---- */
-
-static int ip_cmp(const char *x, const char *y)
-{
-	uint8_t a[16] = {0}, b[16] = {0};
-	int fa = strchr(x, ':') ? 6 : 4, fb = strchr(y, ':') ? 6 : 4;
-	if (fa != fb)
-		return fa - fb;
-	inet_pton(fa == 6 ? AF_INET6 : AF_INET, x, a);
-	inet_pton(fb == 6 ? AF_INET6 : AF_INET, y, b);
-	return memcmp(a, b, 16);
-}
-
-static int agent_cmp(const void *pa, const void *pb)
-{
-	const struct agent *x = *(struct agent *const *)pa, *y = *(struct agent *const *)pb;
-	int c = ip_cmp(x->ip, y->ip);
-	if (!c)
-		c = strcmp(x->kind, y->kind);
-	if (!c)
-		c = strcmp(x->sw_name, y->sw_name);
-	if (!c)
-		c = strcmp(x->id, y->id);
-	return c;
-}
-
-static int dest_cmp(const void *pa, const void *pb)
-{
-	const struct dest *x = *(struct dest *const *)pa, *y = *(struct dest *const *)pb;
-	int c = strcmp(x->endpoint, y->endpoint);
-	if (!c)
-		c = strcmp(x->service, y->service);
-	if (!c)
-		c = (int)x->tls - (int)y->tls;
-	return c;
-}
-
-static int cred_cmp(const void *pa, const void *pb)
-{
-	const struct cred *x = pa, *y = pb;
-	int c = strcmp(x->fp, y->fp);
-	return c ? c : strcmp(x->where, y->where);
-}
-
-size_t agents_list(struct agents *a, const struct agent ***out)
-{
-	free(a->sorted);
-	a->sorted = calloc(a->agents.count + 1, sizeof *a->sorted);
-	size_t n = 0;
-	for (size_t i = 0; a->sorted && a->agents.slots && i <= a->agents.mask; i++)
-		if (a->agents.slots[i].key) {
-			struct agent *ag = a->agents.slots[i].val;
-			/* Canonical order inside each record too. */
-			if (ag->n_dests)
-				qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
-			if (ag->n_creds)
-				qsort(ag->creds, ag->n_creds, sizeof *ag->creds, cred_cmp);
-			a->sorted[n++] = ag;
-		}
-	if (n)
-		qsort(a->sorted, n, sizeof *a->sorted, agent_cmp);
-	*out = (const struct agent **)a->sorted;
-	return n;
-}
-
-static void json_set(struct jw *w, const char *key, const struct strset *s)
-{
-	jw_arr_begin(w, key);
-	for (size_t i = 0; i < s->n; i++)
-		jw_str(w, NULL, s->v[i]);
-	jw_arr_end(w);
-}
-
-void agent_json(const struct agent *ag, struct jw *w)
-{
-	jw_obj_begin(w, NULL);
-	jw_str(w, "agent_id", ag->id);
-	jw_str(w, "kind", ag->kind);
-	jw_obj_begin(w, "software");
-	if (ag->sw_name[0])
-		jw_str(w, "name", ag->sw_name);
-	else
-		jw_null(w, "name");
-	if (ag->sw_version[0])
-		jw_str(w, "version", ag->sw_version);
-	else
-		jw_null(w, "version");
-	if (ag->user_agents.n)
-		jw_str(w, "user_agent", ag->user_agents.v[0]);
-	jw_obj_end(w);
-	jw_obj_begin(w, "host");
-	jw_str(w, "ip", ag->ip);
-	if (ag->mac[0])
-		jw_str(w, "mac", ag->mac);
-	else
-		jw_null(w, "mac");
-	jw_null(w, "hostname");
-	jw_null(w, "owner");
-	jw_null(w, "team");
-	jw_obj_end(w);
-	jw_time(w, "first_seen", ag->first_us);
-	jw_time(w, "last_seen", ag->last_us);
-	jw_arr_begin(w, "destinations");
-	for (size_t i = 0; i < ag->n_dests; i++) {
-		const struct dest *d = ag->dests[i];
-		jw_obj_begin(w, NULL);
-		jw_str(w, "service", d->service);
-		jw_str(w, "category", d->category);
-		jw_str_opt(w, "provider", d->provider);
-		jw_str(w, "endpoint", d->endpoint);
-		jw_str(w, "ip", d->ip);
-		jw_u64(w, "port", d->port);
-		jw_bool(w, "tls", d->tls);
-		jw_u64(w, "flows", d->flows);
-		jw_u64(w, "bytes", d->bytes);
-		jw_u64(w, "requests", d->requests);
-		json_set(w, "models", &d->models);
-		json_set(w, "operations", &d->operations);
-		json_set(w, "ndpi", &d->app_protocols);
-		if (d->input_tokens || d->output_tokens) {
-			jw_obj_begin(w, "usage");
-			jw_u64(w, "input_tokens", d->input_tokens);
-			jw_u64(w, "output_tokens", d->output_tokens);
-			jw_obj_end(w);
-		}
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	if (!strcmp(ag->kind, "llm-server")) {
-		jw_obj_begin(w, "server");
-		json_set(w, "apis", &ag->apis);
-		jw_str(w, "endpoint", ag->listen);
-		jw_str_opt(w, "http_server", ag->server_header);
-		jw_u64(w, "requests", ag->requests);
-		json_set(w, "models", &ag->served_models);
-		json_set(w, "operations", &ag->served_ops);
-		json_set(w, "clients", &ag->clients);
-		if (ag->input_tokens || ag->output_tokens) {
-			jw_obj_begin(w, "usage");
-			jw_u64(w, "input_tokens", ag->input_tokens);
-			jw_u64(w, "output_tokens", ag->output_tokens);
-			jw_obj_end(w);
-		}
-		jw_obj_end(w);
-	}
-	jw_arr_begin(w, "credentials");
-	for (size_t i = 0; i < ag->n_creds; i++) {
-		const struct cred *c = &ag->creds[i];
-		jw_obj_begin(w, NULL);
-		jw_str(w, "type", c->type);
-		jw_str(w, "where", c->where);
-		jw_bool(w, "cleartext", c->cleartext);
-		char fp[32];
-		snprintf(fp, sizeof fp, "hmac-sha256:%s", c->fp);
-		jw_str(w, "fingerprint", fp);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-	jw_obj_begin(w, "fingerprints");
-	json_set(w, "ja3", &ag->ja3);
-	json_set(w, "ja4", &ag->ja4);
-	json_set(w, "user_agents", &ag->user_agents);
-	jw_obj_end(w);
-	json_set(w, "risks", &ag->risks);
-	jw_obj_begin(w, "evidence");
-	jw_u64(w, "flows", ag->flows);
-	jw_str_opt(w, "first_flow", ag->first_flow);
-	jw_str(w, "identity", ag->identity);
-	jw_obj_end(w);
-	jw_obj_end(w);
-}
-
-const char *agent_id(const struct agent *ag)
-{
-	return ag->id;
-}
-const char *agent_kind(const struct agent *ag)
-{
-	return ag->kind;
-}
-const char *agent_host_ip(const struct agent *ag)
-{
-	return ag->ip;
-}
-
-const char *agent_software(const struct agent *ag, const char **version)
-{
-	*version = ag->sw_version;
-	return ag->sw_name;
-}
-
-size_t agent_dest_count(const struct agent *ag)
-{
-	return ag->n_dests;
-}
-
-void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out)
-{
-	const struct dest *d = ag->dests[i];
-	out->service = d->service;
-	out->category = d->category;
-	out->endpoint = d->endpoint;
-	out->tls = d->tls;
-	out->flows = d->flows;
-	out->bytes = d->bytes;
-	out->requests = d->requests;
-	out->models = &d->models;
-	out->operations = &d->operations;
-}
-
-const struct strset *agent_risks(const struct agent *ag)
-{
-	return &ag->risks;
-}
-
-bool agent_server(const struct agent *ag, struct agent_server_view *out)
-{
-	if (strcmp(ag->kind, "llm-server") != 0)
-		return false;
-	out->endpoint = ag->listen;
-	out->apis = &ag->apis;
-	out->models = &ag->served_models;
-	out->clients = &ag->clients;
-	out->requests = ag->requests;
-	return true;
-}
-size_t agent_credential_count(const struct agent *ag)
-{
-	return ag->n_creds;
-}
-
-const char *agent_credential(const struct agent *ag, size_t i, const char **where)
-{
-	*where = ag->creds[i].where;
-	return ag->creds[i].type;
-}

@@ -1,0 +1,245 @@
+/* agents_json.c — the aggregator's outputs: agents in a stable order, the
+ * inventory record of one agent, read-only views for the table. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agents_internal.h"
+
+/* ---- output ---- */
+
+static int ip_cmp(const char *x, const char *y)
+{
+	uint8_t a[16] = {0}, b[16] = {0};
+	int fa = strchr(x, ':') ? 6 : 4, fb = strchr(y, ':') ? 6 : 4;
+	if (fa != fb)
+		return fa - fb;
+	inet_pton(fa == 6 ? AF_INET6 : AF_INET, x, a);
+	inet_pton(fb == 6 ? AF_INET6 : AF_INET, y, b);
+	return memcmp(a, b, 16);
+}
+
+static int agent_cmp(const void *pa, const void *pb)
+{
+	const struct agent *x = *(struct agent *const *)pa, *y = *(struct agent *const *)pb;
+	int c = ip_cmp(x->ip, y->ip);
+	if (!c)
+		c = strcmp(x->kind, y->kind);
+	if (!c)
+		c = strcmp(x->sw_name, y->sw_name);
+	if (!c)
+		c = strcmp(x->id, y->id);
+	return c;
+}
+
+static int dest_cmp(const void *pa, const void *pb)
+{
+	const struct dest *x = *(struct dest *const *)pa, *y = *(struct dest *const *)pb;
+	int c = strcmp(x->endpoint, y->endpoint);
+	if (!c)
+		c = strcmp(x->service, y->service);
+	if (!c)
+		c = (int)x->tls - (int)y->tls;
+	return c;
+}
+
+static int cred_cmp(const void *pa, const void *pb)
+{
+	const struct cred *x = pa, *y = pb;
+	int c = strcmp(x->fp, y->fp);
+	return c ? c : strcmp(x->where, y->where);
+}
+
+size_t agents_list(struct agents *a, const struct agent ***out)
+{
+	free(a->sorted);
+	a->sorted = calloc(a->agents.count + 1, sizeof *a->sorted);
+	size_t n = 0;
+	for (size_t i = 0; a->sorted && a->agents.slots && i <= a->agents.mask; i++)
+		if (a->agents.slots[i].key) {
+			struct agent *ag = a->agents.slots[i].val;
+			/* Canonical order inside each record too. */
+			if (ag->n_dests)
+				qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
+			if (ag->n_creds)
+				qsort(ag->creds, ag->n_creds, sizeof *ag->creds, cred_cmp);
+			a->sorted[n++] = ag;
+		}
+	if (n)
+		qsort(a->sorted, n, sizeof *a->sorted, agent_cmp);
+	*out = (const struct agent **)a->sorted;
+	return n;
+}
+
+void ag_json_set(struct jw *w, const char *key, const struct strset *s)
+{
+	jw_arr_begin(w, key);
+	for (size_t i = 0; i < s->n; i++)
+		jw_str(w, NULL, s->v[i]);
+	jw_arr_end(w);
+}
+
+void agent_json(const struct agent *ag, struct jw *w)
+{
+	jw_obj_begin(w, NULL);
+	jw_str(w, "agent_id", ag->id);
+	jw_str(w, "kind", ag->kind);
+	jw_obj_begin(w, "software");
+	if (ag->sw_name[0])
+		jw_str(w, "name", ag->sw_name);
+	else
+		jw_null(w, "name");
+	if (ag->sw_version[0])
+		jw_str(w, "version", ag->sw_version);
+	else
+		jw_null(w, "version");
+	if (ag->user_agents.n)
+		jw_str(w, "user_agent", ag->user_agents.v[0]);
+	jw_obj_end(w);
+	jw_obj_begin(w, "host");
+	jw_str(w, "ip", ag->ip);
+	if (ag->mac[0])
+		jw_str(w, "mac", ag->mac);
+	else
+		jw_null(w, "mac");
+	jw_null(w, "hostname");
+	jw_null(w, "owner");
+	jw_null(w, "team");
+	jw_obj_end(w);
+	jw_time(w, "first_seen", ag->first_us);
+	jw_time(w, "last_seen", ag->last_us);
+	jw_arr_begin(w, "destinations");
+	for (size_t i = 0; i < ag->n_dests; i++) {
+		const struct dest *d = ag->dests[i];
+		jw_obj_begin(w, NULL);
+		jw_str(w, "service", d->service);
+		jw_str(w, "category", d->category);
+		jw_str_opt(w, "provider", d->provider);
+		jw_str(w, "endpoint", d->endpoint);
+		jw_str(w, "ip", d->ip);
+		jw_u64(w, "port", d->port);
+		jw_bool(w, "tls", d->tls);
+		jw_u64(w, "flows", d->flows);
+		jw_u64(w, "bytes", d->bytes);
+		jw_u64(w, "requests", d->requests);
+		ag_json_set(w, "models", &d->models);
+		ag_json_set(w, "operations", &d->operations);
+		ag_json_set(w, "ndpi", &d->app_protocols);
+		if (d->input_tokens || d->output_tokens) {
+			jw_obj_begin(w, "usage");
+			jw_u64(w, "input_tokens", d->input_tokens);
+			jw_u64(w, "output_tokens", d->output_tokens);
+			jw_obj_end(w);
+		}
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	if (!strcmp(ag->kind, "llm-server")) {
+		jw_obj_begin(w, "server");
+		ag_json_set(w, "apis", &ag->apis);
+		jw_str(w, "endpoint", ag->listen);
+		jw_str_opt(w, "http_server", ag->server_header);
+		jw_u64(w, "requests", ag->requests);
+		ag_json_set(w, "models", &ag->served_models);
+		ag_json_set(w, "operations", &ag->served_ops);
+		ag_json_set(w, "clients", &ag->clients);
+		if (ag->input_tokens || ag->output_tokens) {
+			jw_obj_begin(w, "usage");
+			jw_u64(w, "input_tokens", ag->input_tokens);
+			jw_u64(w, "output_tokens", ag->output_tokens);
+			jw_obj_end(w);
+		}
+		jw_obj_end(w);
+	}
+	jw_arr_begin(w, "credentials");
+	for (size_t i = 0; i < ag->n_creds; i++) {
+		const struct cred *c = &ag->creds[i];
+		jw_obj_begin(w, NULL);
+		jw_str(w, "type", c->type);
+		jw_str(w, "where", c->where);
+		jw_bool(w, "cleartext", c->cleartext);
+		char fp[32];
+		snprintf(fp, sizeof fp, "hmac-sha256:%s", c->fp);
+		jw_str(w, "fingerprint", fp);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_begin(w, "fingerprints");
+	ag_json_set(w, "ja3", &ag->ja3);
+	ag_json_set(w, "ja4", &ag->ja4);
+	ag_json_set(w, "user_agents", &ag->user_agents);
+	jw_obj_end(w);
+	ag_json_set(w, "risks", &ag->risks);
+	jw_obj_begin(w, "evidence");
+	jw_u64(w, "flows", ag->flows);
+	jw_str_opt(w, "first_flow", ag->first_flow);
+	jw_str(w, "identity", ag->identity);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+const char *agent_id(const struct agent *ag)
+{
+	return ag->id;
+}
+const char *agent_kind(const struct agent *ag)
+{
+	return ag->kind;
+}
+const char *agent_host_ip(const struct agent *ag)
+{
+	return ag->ip;
+}
+
+const char *agent_software(const struct agent *ag, const char **version)
+{
+	*version = ag->sw_version;
+	return ag->sw_name;
+}
+
+size_t agent_dest_count(const struct agent *ag)
+{
+	return ag->n_dests;
+}
+
+void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out)
+{
+	const struct dest *d = ag->dests[i];
+	out->service = d->service;
+	out->category = d->category;
+	out->endpoint = d->endpoint;
+	out->tls = d->tls;
+	out->flows = d->flows;
+	out->bytes = d->bytes;
+	out->requests = d->requests;
+	out->models = &d->models;
+	out->operations = &d->operations;
+}
+
+const struct strset *agent_risks(const struct agent *ag)
+{
+	return &ag->risks;
+}
+
+bool agent_server(const struct agent *ag, struct agent_server_view *out)
+{
+	if (strcmp(ag->kind, "llm-server") != 0)
+		return false;
+	out->endpoint = ag->listen;
+	out->apis = &ag->apis;
+	out->models = &ag->served_models;
+	out->clients = &ag->clients;
+	out->requests = ag->requests;
+	return true;
+}
+size_t agent_credential_count(const struct agent *ag)
+{
+	return ag->n_creds;
+}
+
+const char *agent_credential(const struct agent *ag, size_t i, const char **where)
+{
+	*where = ag->creds[i].where;
+	return ag->creds[i].type;
+}
