@@ -58,6 +58,11 @@ static struct flow_key key_of(const struct flow_ref *r)
 	return k;
 }
 
+bool ag_is_identity(const struct sig_service *s)
+{
+	return s && s->category && !strcmp(s->category, "identity");
+}
+
 const char *ag_kind_for(const struct sig_service *s)
 {
 	if (!s || !s->category)
@@ -234,6 +239,8 @@ void ag_agent_free(struct agent *ag)
 	strset_free(&ag->served_models);
 	strset_free(&ag->served_ops);
 	strset_free(&ag->clients);
+	ag_mcp_free(ag);
+	ag_oauth_free(ag);
 	free(ag);
 }
 
@@ -475,7 +482,7 @@ static void on_flow_start(struct agents *a, const struct msg_flow *m)
 	if (!name)
 		return;
 	const struct sig_service *svc = sig_match_domain(a->cfg.sigs, name);
-	if (!svc)
+	if (!svc || ag_is_identity(svc))
 		return;
 	struct aflow *f = ag_aflow_get(a, &m->flow, true);
 	if (!f)
@@ -498,6 +505,10 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 		svc = f->svc;
 	if (!svc)
 		return;
+	if (ag_is_identity(svc)) {
+		ag_idp_seen(a, &m->flow, svc);
+		return;
+	}
 	f->svc = svc;
 	f->tls = true;
 	if (name)
@@ -761,12 +772,20 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 	const char *domain =
 	    (rq->host[0] && !host_is_ip) ? rq->host : ag_dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
 	const struct sig_service *svc = domain ? sig_match_domain(a->cfg.sigs, domain) : NULL;
+	if (ag_is_identity(svc))
+		svc = NULL; /* plaintext OAuth there is the OAuth analyzer's */
 	struct sig_endpoint ep;
 	memset(&ep, 0, sizeof ep);
 	bool has_ep = sig_match_endpoint(a->cfg.sigs, rq->method, rq->path, &ep);
-	struct aflow *f = ag_aflow_get(a, &m->flow, svc || has_ep);
+	/* Every HTTP flow keeps its last request's client facts: MCP and A2A
+	 * messages on it may arrive before or after this observation. */
+	struct aflow *f = ag_aflow_get(a, &m->flow, true);
 	if (!f)
 		return;
+	f->n_creds = rq->n_credentials < 2 ? rq->n_credentials : 2;
+	memcpy(f->creds, rq->credentials, sizeof f->creds);
+	ag_copy(f->user_agent, sizeof f->user_agent, rq->user_agent);
+	ag_mcp_http_request(a, f, rq);
 	if (!svc)
 		svc = f->svc;
 	if (!svc && !has_ep)
@@ -817,7 +836,7 @@ static void on_dns(struct agents *a, const struct msg_obs *m)
 		return;
 	dns_learn(a, d, m->h.ts_us);
 	const struct sig_service *svc = d->qname[0] ? sig_match_domain(a->cfg.sigs, d->qname) : NULL;
-	if (!svc || d->n_answers == 0)
+	if (!svc || ag_is_identity(svc) || d->n_answers == 0)
 		return;
 	ag_ev_begin(a, "ai-dns-query", "aisensor.dns", m->h.ts_us);
 	struct jw *w = &a->ev;
@@ -967,9 +986,14 @@ void agents_handle(struct agents *a, const struct msg_hdr *h)
 			count_anomaly(a, m->obs.u.anomaly.dissector, m->obs.u.anomaly.reason);
 			break;
 		case OBS_RPC:
+			ag_mcp_rpc(a, m);
+			break;
 		case OBS_AGENT_CARD:
+			ag_a2a_card(a, m);
+			break;
 		case OBS_OAUTH:
-			break; /* MCP, A2A and OAuth agents: next step */
+			ag_oauth(a, m);
+			break;
 		}
 		break;
 	}
@@ -1000,6 +1024,10 @@ struct agents *agents_new(const struct agents_config *cfg)
 	hmap_init(&a->flows);
 	hmap_init(&a->dns);
 	hmap_init(&a->apps);
+	hmap_init(&a->mcp);
+	hmap_init(&a->oauth);
+	hmap_init(&a->as_issuer);
+	hmap_init(&a->idp);
 	jw_init(&a->ev, false);
 	return a;
 }
@@ -1028,6 +1056,11 @@ void agents_free(struct agents *a)
 			free(a->apps.slots[i].val);
 	hmap_free(&a->dns);
 	hmap_free(&a->apps);
+	for (size_t i = 0; a->mcp.slots && i <= a->mcp.mask; i++)
+		if (a->mcp.slots[i].key)
+			free(a->mcp.slots[i].val);
+	hmap_free(&a->mcp);
+	ag_oauth_state_free(a);
 	free(a->sorted);
 	free(a->apps_sorted);
 	jw_free(&a->ev);

@@ -35,6 +35,63 @@ struct cred {
 	char fp[AS_FP_HEX + 1];
 };
 
+/* A tool an MCP agent listed or called. */
+struct mcp_tool {
+	char name[AS_STR_MID];
+	uint8_t hints_set, hints; /* RPC_HINT_* as the server's tools/list stated them */
+	bool listed;
+	uint64_t calls;
+};
+
+/* MCP facts of an agent, client or server role. */
+struct agent_mcp {
+	bool present;
+	struct strset versions;	       /* protocol versions negotiated */
+	struct strset transports;      /* streamable-http, sse, websocket */
+	struct strset capabilities;
+	struct strset resources, prompts;
+	struct strset server_requests; /* sampling/createMessage, elicitation/create, roots/list */
+	struct strset sessions;
+	struct agent **peers;	       /* servers used (client) or clients seen (server) */
+	size_t n_peers;
+	struct mcp_tool *tools;
+	size_t n_tools;
+	uint64_t messages, errors;
+	/* server role */
+	char endpoint[AS_STR + 80];    /* host:port/path */
+	uint64_t requests_unauthenticated, requests_authenticated;
+	bool oauth_challenge;	       /* answered 401 with WWW-Authenticate: Bearer */
+	char resource_metadata[AS_STR_LONG];
+};
+
+/* One delegated-access grant an agent obtained or took part in. */
+struct agent_oauth {
+	char issuer[AS_STR];
+	char client_id[AS_STR];
+	char client_name[AS_STR];
+	char registration[16];	  /* dynamic, pre-registered */
+	char client_auth[AS_STR_SHORT];
+	char pkce[8];		  /* S256, plain, none, "" unknown */
+	char token_type[AS_STR_TINY];
+	uint32_t max_expires_in;
+	bool refresh_token;
+	bool consented;		  /* an authorization code was issued */
+	struct strset scopes_requested, scopes_granted, grant_types, redirect_uris, resources, token_types;
+	struct agent *mcp_server; /* the MCP server that demanded it, when known */
+};
+
+/* A2A facts: an agent card served, methods called or answered. */
+struct agent_a2a {
+	bool present;
+	char url[AS_STR_LONG];
+	char protocol_version[AS_STR_TINY];
+	bool streaming, push_notifications;
+	struct strset skills, methods, security;
+	struct agent **peers;
+	size_t n_peers;
+	uint64_t messages;
+};
+
 struct agent {
 	char id[17];
 	char kind[20];
@@ -58,6 +115,13 @@ struct agent {
 	char server_header[AS_STR];
 	uint64_t requests, input_tokens, output_tokens;
 	struct strset served_models, served_ops, clients;
+	/* MCP, OAuth and A2A (agents_mcp.c, agents_oauth.c) */
+	struct agent_mcp mcp;
+	struct agent_oauth *oauth;
+	size_t n_oauth;
+	struct agent_a2a a2a;
+	struct strset identity_providers; /* weak evidence: the host reached these IdPs (SNI) */
+	struct agent *oauth_agent;	  /* mcp-client: the oauth-client record of its grants */
 };
 
 #define MAX_PENDING 8
@@ -86,11 +150,29 @@ struct aflow {
 	bool counted; /* flows counter bumped */
 	struct pending *q[MAX_PENDING];
 	size_t nq;
+	/* Credentials of the flow's last HTTP request, for the MCP/A2A client. */
+	struct obs_credential creds[2];
+	uint8_t n_creds;
+	char user_agent[AS_STR];
+	struct mcp_link *mcp;	  /* the MCP conversation this flow carries */
+	char oauth_client_id[AS_STR]; /* client of the last token/registration request */
+	bool oauth_consent;	      /* an authorization code was issued on this flow */
 };
 
 struct dns_entry {
 	char name[AS_DNS_MAX_NAME];
 	uint64_t expires_us;
+};
+
+/* An MCP conversation between a client host and a server endpoint; the
+ * legacy SSE transport spreads one over several TCP connections. */
+struct mcp_link {
+	char client_name[AS_STR];
+	char client_version[AS_STR_SHORT];
+	char server_name[AS_STR];
+	char server_version[AS_STR_SHORT];
+	bool legacy_sse;
+	struct agent *client, *server;
 };
 
 struct agents {
@@ -100,6 +182,10 @@ struct agents {
 	struct hmap flows;  /* flow key -> aflow */
 	struct hmap dns;    /* family+ip -> dns_entry */
 	struct hmap apps;   /* nDPI protocol name -> app_count */
+	struct hmap mcp;    /* client ip + server ip:port -> mcp_link */
+	struct hmap oauth;  /* client ip -> oauth_ctx (agents_oauth.c) */
+	struct hmap as_issuer; /* authorization server ip:port -> issuer */
+	struct hmap idp;    /* host ip -> strset of identity providers reached */
 	struct agent **sorted;
 	struct app_count **apps_sorted;
 	struct jw ev;
@@ -112,6 +198,8 @@ void ag_mac_str(const uint8_t *m, char *out);
 bool ag_mac_zero(const uint8_t *m);
 void ag_copy(char *dst, size_t n, const char *src);
 const char *ag_kind_for(const struct sig_service *s);
+/* An identity provider: evidence for hosts' agents, never an agent itself. */
+bool ag_is_identity(const struct sig_service *s);
 const char *ag_cred_where_name(uint8_t w);
 const char *ag_cred_type_name(uint8_t t);
 const char *ag_dns_name(struct agents *a, uint8_t family, const uint8_t *ip, uint64_t now);
@@ -137,5 +225,27 @@ void ag_emit_discovered(struct agents *a, const struct agent *ag, const struct f
 			const struct dest *d, uint64_t ts);
 void ag_json_set(struct jw *w, const char *key, const struct strset *s);
 void ag_agent_free(struct agent *ag);
+/* Adds a peer link once. */
+void ag_add_peer(struct agent ***peers, size_t *n, struct agent *peer);
+/* Flow key of an endpoint pair (client ip, server ip:port), ignoring ports of the client. */
+size_t ag_pair_key(const struct flow_ref *r, uint8_t out[40]);
+
+/* ---- MCP and A2A (agents_mcp.c) ---- */
+void ag_mcp_rpc(struct agents *a, const struct msg_obs *m);
+void ag_a2a_card(struct agents *a, const struct msg_obs *m);
+void ag_a2a_rpc(struct agents *a, const struct msg_obs *m);
+void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct obs_http_request *rq);
+void ag_mcp_json(const struct agent *ag, struct jw *w);
+void ag_a2a_json(const struct agent *ag, struct jw *w);
+void ag_mcp_free(struct agent *ag);
+struct mcp_link *ag_mcp_link(struct agents *a, const struct flow_ref *r);
+
+/* ---- OAuth and identity providers (agents_oauth.c) ---- */
+void ag_oauth(struct agents *a, const struct msg_obs *m);
+void ag_idp_seen(struct agents *a, const struct flow_ref *r, const struct sig_service *svc);
+const struct strset *ag_idp_of(const struct agents *a, uint8_t family, const uint8_t *ip);
+void ag_oauth_json(const struct agent *ag, struct jw *w);
+void ag_oauth_free(struct agent *ag);
+void ag_oauth_state_free(struct agents *a);
 
 #endif

@@ -59,6 +59,13 @@ size_t agents_list(struct agents *a, const struct agent ***out)
 	for (size_t i = 0; a->sorted && a->agents.slots && i <= a->agents.mask; i++)
 		if (a->agents.slots[i].key) {
 			struct agent *ag = a->agents.slots[i].val;
+			uint8_t ip[16] = {0};
+			bool v6 = strchr(ag->ip, ':') != NULL;
+			const struct strset *idp = NULL;
+			if (inet_pton(v6 ? AF_INET6 : AF_INET, ag->ip, ip) == 1)
+				idp = ag_idp_of(a, v6 ? 6 : 4, ip);
+			for (size_t k = 0; idp && k < idp->n; k++)
+				strset_add(&ag->identity_providers, idp->v[k], AS_AGENT_MAX_SET);
 			/* Canonical order inside each record too. */
 			if (ag->n_dests)
 				qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
@@ -170,6 +177,14 @@ void agent_json(const struct agent *ag, struct jw *w)
 	ag_json_set(w, "ja4", &ag->ja4);
 	ag_json_set(w, "user_agents", &ag->user_agents);
 	jw_obj_end(w);
+	if (ag->mcp.present)
+		ag_mcp_json(ag, w);
+	if (ag->a2a.present)
+		ag_a2a_json(ag, w);
+	if (ag->n_oauth || ag->oauth_agent || ag->identity_providers.n) {
+		ag_oauth_json(ag, w);
+		ag_json_set(w, "identity_providers", &ag->identity_providers);
+	}
 	ag_json_set(w, "risks", &ag->risks);
 	jw_obj_begin(w, "evidence");
 	jw_u64(w, "flows", ag->flows);

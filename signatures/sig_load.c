@@ -14,7 +14,7 @@
 /* Fixed vocabularies; README.md documents each value. */
 static const char *const categories[] = {
     "llm-api",	"ai-chat",  "ai-coding", "ai-platform", "ai-search",
-    "ai-image", "ai-voice", "ai-video",	 "ai-agent",	"ai-writing",
+    "ai-image", "ai-voice", "ai-video",	 "ai-agent",	"ai-writing", "identity",
 };
 static const char *const kinds[] = {"llm-api-client", "ai-app", "mcp-client", "browser", "generic-http"};
 /* OpenTelemetry gen_ai.operation.name well-known values. */

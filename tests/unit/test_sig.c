@@ -249,8 +249,21 @@ static void test_non_ai_negatives(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof sites_snis / sizeof sites_snis[0]; i++) {
 		const struct sig_service *s = sig_match_domain(db, sites_snis[i]);
-		if (s)
+		/* Identity providers are known, but as identity, never as AI. */
+		if (s && strcmp(s->category, "identity") != 0)
 			fail_msg("non-AI %s matched %s", sites_snis[i], s->id);
+	}
+	static const char *const idps[][2] = {
+		{"login.microsoftonline.com", "microsoft-entra-id"},
+		{"accounts.google.com", "google-identity"},
+		{"acme.okta.com", "okta"},
+		{"cognito-idp.eu-west-1.amazonaws.com", "aws-cognito"},
+	};
+	for (size_t i = 0; i < sizeof idps / sizeof idps[0]; i++) {
+		const struct sig_service *s = sig_match_domain(db, idps[i][0]);
+		assert_non_null(s);
+		assert_string_equal(s->id, idps[i][1]);
+		assert_string_equal(s->category, "identity");
 	}
 }
 
