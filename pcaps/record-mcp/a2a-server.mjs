@@ -135,8 +135,7 @@ export async function startA2A() {
     next();
   });
   const card = agentCardHandler({ agentCardProvider: handler, legacyCompat: { enabled: true } });
-  app.use(`/${AGENT_CARD_PATH}`, card); // /.well-known/agent-card.json
-  app.use('/.well-known/agent.json', card); // pre-0.3 location
+  app.use(`/${AGENT_CARD_PATH}`, card); // /.well-known/agent-card.json (v1.0 and v0.3)
   app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication, legacyCompat: { enabled: true } }));
   await new Promise((r) => http.createServer(app).listen(9999, ADDR.S_A2A, r));
   log(`[servers] agent.corp.test listening on ${ADDR.S_A2A}:9999`);

@@ -80,11 +80,12 @@ PIDS+=($!)
 
 # Runs a command in a private mount namespace whose resolv.conf points at the
 # local dnsmasq and whose /etc/hosts only knows localhost.
-in_ns() {
-  env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY -u all_proxy -u no_proxy -u NO_PROXY \
-    unshare --mount -- sh -c 'mount --bind "$0" /etc/resolv.conf && mount --bind "$1" /etc/hosts && shift && exec "$@"' \
-    "$WORK/resolv.conf" "$WORK/hosts" "$@"
-}
+# (An array, not a function, so that `"${IN_NS[@]}" cmd &` leaves $! = the
+# PID that finally becomes cmd: env, unshare and sh all exec.)
+IN_NS=(env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY -u all_proxy -u no_proxy -u NO_PROXY
+  unshare --mount -- sh -c 'mount --bind "$0" /etc/resolv.conf && mount --bind "$1" /etc/hosts && shift && exec "$@"'
+  "$WORK/resolv.conf" "$WORK/hosts")
+cd "$HERE"
 
 # Secrets produced by the OAuth flow on the wire (tokens, code, client secret,
 # PKCE verifier) are appended here by servers.mjs / clients.mjs.
@@ -94,12 +95,12 @@ export WIRE_SECRETS_OUT="$WORK/wire-secrets.txt"
 # ----------------------------------------------------------------- servers --
 # MCP_DANGEROUSLY_ALLOW_INSECURE_ISSUER_URL: the SDK's own switch that lets its
 # auth router use a plain-HTTP issuer (http://auth.corp.test/) other than localhost.
-(cd "$HERE" && MCP_DANGEROUSLY_ALLOW_INSECURE_ISSUER_URL=1 in_ns "$NODE" servers.mjs >"$WORK/servers.out" 2>"$WORK/servers.log") &
+MCP_DANGEROUSLY_ALLOW_INSECURE_ISSUER_URL=1 "${IN_NS[@]}" "$NODE" servers.mjs >"$WORK/servers.out" 2>"$WORK/servers.log" &
 PIDS+=($!)
 for _ in $(seq 150); do grep -q READY "$WORK/servers.out" 2>/dev/null && break; sleep 0.1; done
 grep -q READY "$WORK/servers.out" || { cat "$WORK/servers.log" >&2; echo "servers did not start" >&2; exit 1; }
 
-client() { (cd "$HERE" && in_ns "$NODE" clients.mjs "$@"); }
+client() { "${IN_NS[@]}" "$NODE" clients.mjs "$@"; }
 
 # capture NAME FILTER SCENARIO: records the client SCENARIO to pcaps/NAME.pcap.
 capture() {
@@ -133,10 +134,11 @@ capture a2a "host $C_A2A and host $S_A2A" a2a
 if [ -s "$WIRE_SECRETS_OUT" ]; then
   sort -u "$WIRE_SECRETS_OUT" >"$HERE/wire-secrets.txt"
   # Cross-check: every recorded secret must really be in the capture.
-  for s in $(cat "$HERE/wire-secrets.txt"); do
-    tcpdump -nn -A -r "$OUT/mcp-oauth.pcap" 2>/dev/null | grep -qF -- "$s" ||
+  tcpdump -nn -A -r "$OUT/mcp-oauth.pcap" >"$WORK/mcp-oauth.txt" 2>/dev/null
+  while read -r s; do
+    grep -qF -- "$s" "$WORK/mcp-oauth.txt" ||
       echo "   warning: wire secret not found verbatim in mcp-oauth.pcap: ${s:0:8}…" >&2
-  done
+  done <"$HERE/wire-secrets.txt"
   echo "== $(wc -l <"$HERE/wire-secrets.txt") wire secrets -> record-mcp/wire-secrets.txt"
 fi
 

@@ -414,7 +414,10 @@ async function startOAuth() {
   );
   const auth = requireBearerAuth({
     verifier,
-    requiredScopes: ['mcp:tools'],
+    // No requiredScopes (as in the SDK example): the 401 challenge then carries
+    // no scope= and the SDK client requests the PRM's scopes_supported
+    // ("mcp:tools offline_access").
+    requiredScopes: [],
     resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(mcpServerUrl),
     expectedResource: mcpServerUrl,
   });
