@@ -239,10 +239,11 @@ async function a2a() {
     }
     show('v1.0 GetTask', (await client.getTask({ id: taskId, historyLength: 1 })).status);
   }
-  // v0.3 client (@a2a-js/sdk 0.3.x, npm alias a2a-sdk-03): agent card,
-  // message/send, message/stream, tasks/get -- served by the same agent
-  // through the 1.x SDK's v0.3 compatibility layer.
+  // v0.3 client (@a2a-js/sdk 0.3.x, npm alias a2a-sdk-03), from its own
+  // address: agent card, message/send, message/stream, tasks/get -- served by
+  // the same agent through the 1.x SDK's v0.3 compatibility layer.
   {
+    const fetch = boundFetch(ADDR.C_A2A03);
     const { ClientFactory, JsonRpcTransportFactory, DefaultAgentCardResolver } = await import('a2a-sdk-03/client');
     const factory = new ClientFactory({
       transports: [new JsonRpcTransportFactory({ fetchImpl: fetch })],

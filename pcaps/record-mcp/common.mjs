@@ -9,7 +9,8 @@ export const ADDR = {
   C_LEGACY: '127.0.3.3', // MCP client "legacy-desktop-agent" (HTTP+SSE)
   C_OAUTH: '127.0.3.4', // MCP client "secure-copilot" (OAuth) + its "browser" leg
   C_WS: '127.0.3.5', // MCP client "ws-agent" (WebSocket)
-  C_A2A: '127.0.3.6', // A2A client "orchestrator"
+  C_A2A: '127.0.3.6', // A2A client, @a2a-js/sdk 1.x (protocol v1.0)
+  C_A2A03: '127.0.3.8', // A2A client, @a2a-js/sdk 0.3.x (protocol v0.3)
   C_STATIC: '127.0.3.7', // MCP client "ops-bot" (static bearer / token in URL)
   S_STATEFUL: '127.0.4.1', // mcp-tools.corp.test:3000
   S_STATELESS: '127.0.4.2', // mcp-stateless.corp.test:8080

@@ -24,7 +24,8 @@ C_STATELESS=127.0.3.2 # ci-release-bot        Streamable HTTP, stateless/JSON
 C_LEGACY=127.0.3.3    # legacy-desktop-agent  HTTP+SSE (2024-11-05)
 C_OAUTH=127.0.3.4     # secure-copilot        Streamable HTTP + OAuth (and its "browser")
 C_WS=127.0.3.5        # ws-agent              WebSocket
-C_A2A=127.0.3.6       # A2A orchestrator      @a2a-js/sdk 1.x and 0.3.x clients
+C_A2A=127.0.3.6       # A2A client            @a2a-js/sdk 1.x (protocol v1.0)
+C_A2A03=127.0.3.8     # A2A client            @a2a-js/sdk 0.3.x (protocol v0.3)
 C_STATIC=127.0.3.7    # ops-bot               static bearer / token in URL
 # Server addresses (must match common.mjs).
 S_STATEFUL=127.0.4.1  # mcp-tools.corp.test:3000
@@ -127,7 +128,7 @@ capture mcp-legacy-sse "host $C_LEGACY and host $S_LEGACY" legacy-sse
 capture mcp-oauth "(host $C_OAUTH and (host $S_OAUTH_MCP or host $S_AUTH)) or (host $S_OAUTH_MCP and host $S_AUTH)" oauth
 capture mcp-websocket "host $C_WS and host $S_WS" websocket
 capture mcp-static-bearer "host $C_STATIC and host $S_STATIC" static
-capture a2a "host $C_A2A and host $S_A2A" a2a
+capture a2a "(host $C_A2A or host $C_A2A03) and host $S_A2A" a2a
 
 # ---------------------------------------------------------------- secrets --
 # Only rewritten when the OAuth capture was (re)recorded in this run.

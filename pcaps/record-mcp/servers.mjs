@@ -149,7 +149,6 @@ function buildToolsServer(name = 'corp-tools') {
     },
     async ({ sql }) => ({
       content: [{ type: 'text', text: `[{"region":"emea","revenue":1204}] -- ${sql}` }],
-      structuredContent: undefined,
     }),
   );
 
