@@ -37,7 +37,7 @@ static void jsonl_close(void *self)
 	free(j);
 }
 
-static const struct sink_ops jsonl_ops = {"jsonl", jsonl_event, jsonl_flush, jsonl_close};
+static const struct sink_ops jsonl_ops = {"jsonl", jsonl_event, NULL, jsonl_flush, jsonl_close};
 
 int jsonl_open(const char *path, struct sink *out, char *err, size_t errsz)
 {

@@ -12,6 +12,9 @@ struct sink_ops {
 	const char *name;
 	/* One event, a JSON object without newline. */
 	int (*event)(void *self, const char *json, size_t len);
+	/* One agent contribution (format in exporter/README.md); NULL when the
+	 * exporter keeps no registry (JSON lines). */
+	int (*agent)(void *self, const char *json, size_t len);
 	int (*flush)(void *self);
 	void (*close)(void *self);
 };
