@@ -91,6 +91,22 @@ const char *ag_cred_where_name(uint8_t w)
 		return "query-key";
 	case CRED_COOKIE:
 		return "cookie";
+	case CRED_OAUTH_CODE:
+		return "oauth-code";
+	case CRED_OAUTH_ACCESS_TOKEN:
+		return "oauth-access-token";
+	case CRED_OAUTH_REFRESH_TOKEN:
+		return "oauth-refresh-token";
+	case CRED_OAUTH_CLIENT_SECRET:
+		return "oauth-client-secret";
+	case CRED_OAUTH_CODE_VERIFIER:
+		return "oauth-code-verifier";
+	case CRED_OAUTH_ASSERTION:
+		return "oauth-assertion";
+	case CRED_OAUTH_ID_TOKEN:
+		return "oauth-id-token";
+	case CRED_URL_TOKEN:
+		return "url-token";
 	}
 	return "unknown";
 }
@@ -108,6 +124,8 @@ const char *ag_cred_type_name(uint8_t t)
 		return "password";
 	case CRED_T_COOKIE:
 		return "cookie";
+	case CRED_T_CODE:
+		return "one-time-code";
 	}
 	return "unknown";
 }
@@ -313,7 +331,7 @@ void ag_agent_cred(struct agent *ag, const struct obs_credential *c, bool cleart
 		strset_add(&ag->risks, "cleartext-credential", AS_AGENT_MAX_SET);
 	if (c->type == CRED_T_API_KEY)
 		strset_add(&ag->risks, "static-api-key", AS_AGENT_MAX_SET);
-	if (c->where == CRED_QUERY_KEY)
+	if (c->where == CRED_QUERY_KEY || c->where == CRED_URL_TOKEN)
 		strset_add(&ag->risks, "credential-in-url", AS_AGENT_MAX_SET);
 }
 

@@ -235,6 +235,7 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m);
 void ag_a2a_card(struct agents *a, const struct msg_obs *m);
 void ag_a2a_rpc(struct agents *a, const struct msg_obs *m);
 void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct obs_http_request *rq);
+void ag_mcp_finish(struct agent *ag);
 void ag_mcp_json(const struct agent *ag, struct jw *w);
 void ag_a2a_json(const struct agent *ag, struct jw *w);
 void ag_mcp_free(struct agent *ag);

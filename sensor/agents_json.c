@@ -66,6 +66,7 @@ size_t agents_list(struct agents *a, const struct agent ***out)
 				idp = ag_idp_of(a, v6 ? 6 : 4, ip);
 			for (size_t k = 0; idp && k < idp->n; k++)
 				strset_add(&ag->identity_providers, idp->v[k], AS_AGENT_MAX_SET);
+			ag_mcp_finish(ag);
 			/* Canonical order inside each record too. */
 			if (ag->n_dests)
 				qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);

@@ -503,6 +503,29 @@ void ag_a2a_rpc(struct agents *a, const struct msg_obs *m)
 	ag_ev_end(a);
 }
 
+/* Risks that depend on everything seen, settled before output. */
+void ag_mcp_finish(struct agent *ag)
+{
+	struct agent_mcp *m = &ag->mcp;
+	if (!m->present)
+		return;
+	if (!strcmp(ag->kind, "mcp-server")) {
+		if (!m->oauth_challenge && m->requests_unauthenticated && !m->requests_authenticated)
+			strset_add(&ag->risks, "mcp-server-without-auth", AS_AGENT_MAX_SET);
+		if (!m->oauth_challenge && m->requests_authenticated)
+			strset_add(&ag->risks, "mcp-static-bearer-token", AS_AGENT_MAX_SET);
+		return;
+	}
+	/* A client with a bearer token it did not get through OAuth here. */
+	bool bearer = false;
+	for (size_t i = 0; i < ag->n_creds; i++)
+		bearer |= !strcmp(ag->creds[i].where, "authorization-bearer");
+	if (bearer && !ag->oauth_agent)
+		for (size_t i = 0; i < m->n_peers; i++)
+			if (!m->peers[i]->mcp.oauth_challenge)
+				strset_add(&ag->risks, "mcp-static-bearer-token", AS_AGENT_MAX_SET);
+}
+
 /* ---- output ---- */
 
 static void peers_json(struct jw *w, const char *key, struct agent *const *peers, size_t n, bool with_endpoint)

@@ -138,8 +138,14 @@ static struct agent_oauth *grant_for(struct agents *a, const struct msg_obs *m, 
 	return g;
 }
 
-static void risks(struct agent *ag, const struct agent_oauth *g)
+static void risks(struct agents *a, struct agent *ag, const struct agent_oauth *g)
 {
+	for (size_t i = 0; i < g->scopes_requested.n; i++)
+		if (sig_broad_scope(a->cfg.sigs, g->scopes_requested.v[i]))
+			strset_add(&ag->risks, "oauth-broad-scope", AS_AGENT_MAX_SET);
+	for (size_t i = 0; i < g->scopes_granted.n; i++)
+		if (sig_broad_scope(a->cfg.sigs, g->scopes_granted.v[i]))
+			strset_add(&ag->risks, "oauth-broad-scope", AS_AGENT_MAX_SET);
 	if (!strcmp(g->pkce, "none"))
 		strset_add(&ag->risks, "oauth-no-pkce", AS_AGENT_MAX_SET);
 	if (strset_has(&g->grant_types, "implicit"))
@@ -323,7 +329,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		return;
 	}
 	if (ag && g)
-		risks(ag, g);
+		risks(a, ag, g);
 }
 
 /* A TLS connection to an identity provider: remembered per host and shown

@@ -57,6 +57,9 @@ const struct sig_service *sig_match_domain(const struct sig_db *db, const char *
 bool sig_match_client(const struct sig_db *db, const char *user_agent, const char *const *hdr_names,
 		      const char *const *hdr_values, size_t n_hdrs, struct sig_client_match *out);
 bool sig_match_ja4(const struct sig_db *db, const char *ja4, struct sig_client_match *out);
+/* An OAuth scope listed as broad (full mailbox, whole cloud, admin); also
+ * matches a URL-form scope by its last path segment (Microsoft Graph). */
+bool sig_broad_scope(const struct sig_db *db, const char *scope);
 /* Method and path (no query). */
 bool sig_match_endpoint(const struct sig_db *db, const char *method, const char *path,
 			struct sig_endpoint *out);

@@ -125,6 +125,7 @@ struct sig_db {
 	struct sig_htab ids;	 /* service id -> struct sig_service */
 	struct sig_htab domains; /* domain -> struct sig_dom_entry */
 	struct sig_htab ja4;	 /* ja4 -> struct sig_ja4_rule */
+	struct sig_htab broad_scopes; /* OAuth scope -> itself */
 	size_t n_services;
 	struct sig_client_rule *clients;
 	size_t n_clients, cap_clients;

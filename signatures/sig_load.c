@@ -597,6 +597,28 @@ static int load_endpoint(struct ld *l, const struct sig_ynode *m)
 	return AS_OK;
 }
 
+/* ---- OAuth scopes ---- */
+
+static int load_scope(struct ld *l, const struct sig_ynode *m)
+{
+	struct field f[] = {
+	    {"scope", true, NULL},
+	    {"why", true, NULL},
+	};
+	TRY(take_fields(l, m, "scope rule", f, COUNT(f)));
+	for (size_t i = 0; i < COUNT(f); i++)
+		TRY(want_str(l, f[i].val, f[i].key));
+	const struct sig_ynode *sc = f[0].val;
+	struct sig_db *db = l->db;
+	uint32_t h = sig_hash_rev(sc->str, sc->len);
+	if (sig_htab_get(&db->broad_scopes, sc->str, sc->len, h))
+		return fail(l, sc->line, "duplicate scope '%s'", sc->str);
+	const char *kept = keep(l, sc);
+	if (!kept)
+		return AS_ERR_NOMEM;
+	return sig_htab_put(&db->broad_scopes, kept, sc->len, h, (void *)kept);
+}
+
 /* ---- files ---- */
 
 static int load_section(struct ld *l, const struct sig_ynode *seq, const char *key,
@@ -618,6 +640,7 @@ static int load_tree(struct ld *l, const struct sig_ynode *root)
 	    {"clients", false, NULL},
 	    {"ja4", false, NULL},
 	    {"endpoints", false, NULL},
+	    {"broad_scopes", false, NULL},
 	};
 	if (root->type != SIG_Y_MAP)
 		return fail(l, root->line, "top level must be a mapping");
@@ -630,6 +653,8 @@ static int load_tree(struct ld *l, const struct sig_ynode *root)
 		TRY(load_section(l, f[2].val, "ja4", load_ja4));
 	if (f[3].val)
 		TRY(load_section(l, f[3].val, "endpoints", load_endpoint));
+	if (f[4].val)
+		TRY(load_section(l, f[4].val, "broad_scopes", load_scope));
 	return AS_OK;
 }
 
@@ -659,6 +684,7 @@ void sig_free(struct sig_db *db)
 	sig_htab_free(&db->ids);
 	sig_htab_free(&db->domains);
 	sig_htab_free(&db->ja4);
+	sig_htab_free(&db->broad_scopes);
 	free(db->clients);
 	free(db->endpoints);
 	sig_arena_free(&db->arena);

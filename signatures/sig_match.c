@@ -352,3 +352,17 @@ bool sig_match_endpoint(const struct sig_db *db, const char *method, const char 
 	}
 	return false;
 }
+
+bool sig_broad_scope(const struct sig_db *db, const char *scope)
+{
+	if (!db || !scope || !*scope)
+		return false;
+	struct txt s = txt_c(scope, AS_STR_LONG);
+	if (sig_htab_get(&db->broad_scopes, s.p, s.len, sig_hash_rev(s.p, s.len)))
+		return true;
+	const char *slash = strrchr(scope, '/');
+	if (!slash || !slash[1])
+		return false;
+	struct txt last = txt_c(slash + 1, AS_STR_LONG);
+	return sig_htab_get(&db->broad_scopes, last.p, last.len, sig_hash_rev(last.p, last.len)) != NULL;
+}

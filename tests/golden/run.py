@@ -85,7 +85,12 @@ def main():
     a = ap.parse_args()
     binary, src = os.path.abspath(a.aisensor), os.path.abspath(a.src)
     facts = json.load(open(os.path.join(HERE, "facts.json")))
-    keys = [k.strip().encode() for k in open(os.path.join(src, "pcaps/record/test-keys.txt")) if k.strip()]
+    # Every secret the recordings put on the wire: static test keys and the
+    # tokens, codes and client secrets the OAuth flow minted.
+    keys = []
+    for kf in sorted(glob.glob("pcaps/*/test-keys.txt", root_dir=src) + glob.glob("pcaps/*/wire-secrets.txt", root_dir=src)):
+        keys += [k.strip().encode() for k in open(os.path.join(src, kf)) if k.strip() and not k.startswith("#")]
+    check("test keys loaded", len(keys) >= 20, "found %d" % len(keys))
     captures = sorted(glob.glob("pcaps/*.pcap", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src))
     check("captures present", len(captures) >= 10, "found %d" % len(captures))
     with tempfile.TemporaryDirectory() as tmp:

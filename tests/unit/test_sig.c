@@ -244,6 +244,19 @@ static const char *const sites_snis[] = {
     "zoom.us",
 };
 
+static void test_broad_scopes(void **state)
+{
+	(void)state;
+	assert_true(sig_broad_scope(db, "https://www.googleapis.com/auth/cloud-platform"));
+	assert_true(sig_broad_scope(db, "Mail.ReadWrite"));
+	assert_true(sig_broad_scope(db, "https://graph.microsoft.com/Mail.ReadWrite"));
+	assert_true(sig_broad_scope(db, "repo"));
+	assert_false(sig_broad_scope(db, "openid"));
+	assert_false(sig_broad_scope(db, "mcp:tools"));
+	assert_false(sig_broad_scope(db, "https://graph.microsoft.com/User.Read"));
+	assert_false(sig_broad_scope(db, ""));
+}
+
 static void test_non_ai_negatives(void **state)
 {
 	(void)state;
@@ -729,7 +742,7 @@ int main(void)
 {
 	const struct CMUnitTest real[] = {
 	    cmocka_unit_test(test_counts),	     cmocka_unit_test(test_domains),
-	    cmocka_unit_test(test_non_ai_negatives), cmocka_unit_test(test_ndpi_sites_result),
+	    cmocka_unit_test(test_broad_scopes), cmocka_unit_test(test_non_ai_negatives), cmocka_unit_test(test_ndpi_sites_result),
 	    cmocka_unit_test(test_clients),	     cmocka_unit_test(test_ja4),
 	    cmocka_unit_test(test_endpoints),
 	};
