@@ -24,6 +24,9 @@ enum obs_type {
 	OBS_RPC,	/* one JSON-RPC message (MCP, A2A or other) */
 	OBS_AGENT_CARD, /* an A2A agent card fetched over HTTP */
 	OBS_OAUTH,	/* one OAuth / OpenID message */
+	OBS_DHCP,	/* a DHCPv4 or DHCPv6 message: who holds which address */
+	OBS_HOST_NAME,	/* a host announcing or claiming its name (mDNS, LLMNR, NetBIOS) */
+	OBS_KERBEROS,	/* a Kerberos AS-REQ: the user principal asking from a host */
 };
 
 struct obs_dns_answer {
@@ -278,6 +281,54 @@ struct obs_oauth {
 	struct obs_credential secrets[4];
 };
 
+/* ---- host identity (RFC 2131/2132, 8415, 6762, 4795, 1002, 4120) ---- */
+
+enum dhcp_msg {
+	DHCP_DISCOVER = 1, DHCP_OFFER, DHCP_REQUEST, DHCP_DECLINE, DHCP_ACK, DHCP_NAK, DHCP_RELEASE, DHCP_INFORM,
+	DHCP6_SOLICIT = 101, DHCP6_ADVERTISE, DHCP6_REQUEST, DHCP6_CONFIRM, DHCP6_RENEW, DHCP6_REBIND, DHCP6_REPLY,
+	DHCP6_RELEASE, DHCP6_DECLINE,
+};
+
+struct obs_dhcp {
+	uint8_t version;	     /* 4 or 6 */
+	uint8_t msg_type;	     /* enum dhcp_msg */
+	uint32_t xid;
+	uint8_t client_mac[6];	     /* chaddr (v4), or from a DUID-LL/LLT (v6); zero if unknown */
+	bool has_client_mac;
+	char client_id[AS_STR_SHORT]; /* option 61 / DUID, hex */
+	char hostname[AS_STR];	     /* option 12, or the FQDN of option 81 / 39 */
+	uint8_t family;		     /* of the addresses below */
+	uint8_t requested[16];	     /* option 50 (v4) */
+	bool has_requested;
+	uint8_t assigned[16];	     /* yiaddr of an ACK, IA address of a v6 Reply */
+	bool has_assigned;
+	uint8_t client_ip[16];	     /* ciaddr */
+	bool has_client_ip;
+	uint32_t lease_s;	     /* option 51 / valid lifetime; 0 if absent */
+	char vendor_class[AS_STR_SHORT]; /* option 60 */
+};
+
+enum host_name_source {
+	HOST_NAME_MDNS = 1, /* an mDNS answer for NAME.local (A/AAAA) */
+	HOST_NAME_LLMNR,    /* an LLMNR response */
+	HOST_NAME_NETBIOS,  /* a NetBIOS name registration or response */
+	HOST_NAME_DNS_PTR,  /* a DNS PTR answer */
+};
+
+struct obs_host_name {
+	uint8_t source;	   /* enum host_name_source */
+	char name[AS_STR]; /* lower case, without .local */
+	uint8_t family;	   /* the address the name is bound to */
+	uint8_t addr[16];
+	uint32_t ttl;
+};
+
+struct obs_kerberos {
+	char principal[AS_STR]; /* cname, e.g. "alice" */
+	char realm[AS_STR];	/* e.g. "CORP.EXAMPLE.COM" */
+	char service[AS_STR];	/* sname, e.g. "krbtgt/CORP.EXAMPLE.COM" */
+};
+
 struct obs_anomaly {
 	char dissector[AS_STR_TINY];
 	char reason[AS_STR_SHORT]; /* stable, snake_case: counted by name */
@@ -295,6 +346,9 @@ struct observation {
 		struct obs_rpc rpc;
 		struct obs_agent_card card;
 		struct obs_oauth oauth;
+		struct obs_dhcp dhcp;
+		struct obs_host_name host_name;
+		struct obs_kerberos kerberos;
 	} u;
 };
 

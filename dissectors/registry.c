@@ -40,6 +40,9 @@ size_t observation_size(enum obs_type type)
 	case OBS_RPC: return base + sizeof(struct obs_rpc);
 	case OBS_AGENT_CARD: return base + sizeof(struct obs_agent_card);
 	case OBS_OAUTH: return base + sizeof(struct obs_oauth);
+	case OBS_DHCP: return base + sizeof(struct obs_dhcp);
+	case OBS_HOST_NAME: return base + sizeof(struct obs_host_name);
+	case OBS_KERBEROS: return base + sizeof(struct obs_kerberos);
 	}
 	return sizeof(struct observation);
 }
