@@ -262,6 +262,28 @@ void ag_agent_free(struct agent *ag)
 	free(ag);
 }
 
+struct flow_touch *ag_touch(struct aflow *f, struct agent *ag)
+{
+	for (size_t i = 0; i < f->n_touch; i++)
+		if (f->touch[i].ag == ag)
+			return &f->touch[i];
+	if (f->n_touch >= MAX_TOUCH)
+		return NULL;
+	struct flow_touch *t = &f->touch[f->n_touch++];
+	memset(t, 0, sizeof *t);
+	t->ag = ag;
+	return t;
+}
+
+void ag_count_flow(struct aflow *f, struct agent *ag)
+{
+	struct flow_touch *t = ag_touch(f, ag);
+	if (!t || t->counted)
+		return;
+	t->counted = true;
+	ag_agent_flow(ag, &f->ref);
+}
+
 void ag_agent_flow(struct agent *ag, const struct flow_ref *r)
 {
 	ag->flows++;
@@ -478,12 +500,13 @@ struct agent *ag_link_client(struct agents *a, struct aflow *f, const struct sig
 	if (f->client != ag || f->client_dest != di) {
 		f->client = ag;
 		f->client_dest = di;
-		if (di)
+		struct flow_touch *t = ag_touch(f, ag);
+		if (di && t && !t->dest_counted) {
 			di->flows++;
-		if (!f->counted) {
-			ag_agent_flow(ag, &f->ref);
-			f->counted = true;
+			t->dest = di;
+			t->dest_counted = true;
 		}
+		ag_count_flow(f, ag);
 	}
 	if (f->ja3[0])
 		strset_add(&ag->ja3, f->ja3, AS_AGENT_MAX_SET);
@@ -630,6 +653,13 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 		ag_agent_cred(ag, &p->req.credentials[i], !f->tls);
 	struct dest *d = f->client_dest;
 	const char *op = p->has_ep ? p->ep.operation : NULL;
+	struct flow_touch *tc = ag_touch(f, ag);
+	if (tc)
+		tc->requests++;
+	if (tc && resp) {
+		tc->input_tokens += resp->input_tokens;
+		tc->output_tokens += resp->output_tokens;
+	}
 	if (d) {
 		d->requests++;
 		strset_add(&d->models, p->req.model, AS_AGENT_MAX_SET);
@@ -667,9 +697,15 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 				srv->last_us = ts;
 			if (f->server != srv) {
 				f->server = srv;
-				ag_agent_flow(srv, &f->ref);
+				ag_count_flow(f, srv);
 			}
 			srv->requests++;
+			struct flow_touch *st = ag_touch(f, srv);
+			if (st) {
+				st->requests++;
+				st->input_tokens += resp ? resp->input_tokens : 0;
+				st->output_tokens += resp ? resp->output_tokens : 0;
+			}
 			strset_add(&srv->served_models, p->req.model, AS_AGENT_MAX_SET);
 			if (p->ep.model[0])
 				strset_add(&srv->served_models, p->ep.model, AS_AGENT_MAX_SET);
@@ -918,6 +954,9 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 	if (f->client) {
 		if (f->client_dest) {
 			f->client_dest->bytes += bytes;
+			struct flow_touch *t = ag_touch(f, f->client);
+			if (t)
+				t->bytes += bytes;
 			if (m)
 				strset_add(&f->client_dest->app_protocols, m->app, AS_AGENT_MAX_SET);
 		}

@@ -138,6 +138,25 @@ struct pending {
 	bool has_client;
 };
 
+#define MAX_TOUCH 6
+#define MAX_TOUCH_CALLS 8
+
+/* What one flow added to one agent's counters: sent to the registry as one
+ * contribution when the flow ends, deduplicated there by the flow's key, so
+ * every sensor that saw the flow adds it once (contrib.c). */
+struct flow_touch {
+	struct agent *ag;
+	bool counted;	   /* evidence.flows += 1 */
+	struct dest *dest; /* the destination this flow went to (client) */
+	bool dest_counted; /* destinations[..].flows += 1 */
+	uint64_t bytes, requests, input_tokens, output_tokens;
+	struct {
+		char name[AS_STR_MID];
+		uint32_t calls;
+	} calls[MAX_TOUCH_CALLS];
+	uint8_t n_calls;
+};
+
 struct aflow {
 	struct flow_ref ref;
 	char domain[AS_STR]; /* SNI, Host or DNS name of the server */
@@ -147,7 +166,8 @@ struct aflow {
 	struct agent *client;
 	struct dest *client_dest;
 	struct agent *server;
-	bool counted; /* flows counter bumped */
+	struct flow_touch touch[MAX_TOUCH];
+	uint8_t n_touch;
 	struct pending *q[MAX_PENDING];
 	size_t nq;
 	/* Credentials of the flow's last HTTP request, for the MCP/A2A client. */
@@ -208,6 +228,10 @@ void ag_server_name(const char *const *apis, size_t n, char *out, size_t outsz);
 struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool client_side, const char *kind,
 			   const char *identity, uint64_t ts, bool *created);
 void ag_agent_flow(struct agent *ag, const struct flow_ref *r);
+/* The flow's record of what it added to ag (NULL past MAX_TOUCH agents). */
+struct flow_touch *ag_touch(struct aflow *f, struct agent *ag);
+/* Counts the flow once for ag (evidence.flows, first flow). */
+void ag_count_flow(struct aflow *f, struct agent *ag);
 struct dest *ag_dest_get(struct agent *ag, const struct sig_service *svc, const char *api, const char *endpoint,
 			 const struct flow_ref *r, bool tls);
 void ag_agent_cred(struct agent *ag, const struct obs_credential *c, bool cleartext);

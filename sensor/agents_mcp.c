@@ -260,15 +260,33 @@ static void tools_listed(struct agent *ag, const struct obs_rpc *r)
 	}
 }
 
-static void tool_called(struct agents *a, const struct msg_obs *m, struct mcp_link *l)
+/* One more call of a tool, on the agent and in the flow's contribution. */
+static void count_call(struct aflow *f, struct agent *ag, struct mcp_tool *t)
+{
+	t->calls++;
+	struct flow_touch *ft = f ? ag_touch(f, ag) : NULL;
+	if (!ft)
+		return;
+	for (size_t i = 0; i < ft->n_calls; i++)
+		if (!strcmp(ft->calls[i].name, t->name)) {
+			ft->calls[i].calls++;
+			return;
+		}
+	if (ft->n_calls < MAX_TOUCH_CALLS) {
+		ag_copy(ft->calls[ft->n_calls].name, sizeof ft->calls[0].name, t->name);
+		ft->calls[ft->n_calls++].calls = 1;
+	}
+}
+
+static void tool_called(struct agents *a, const struct msg_obs *m, struct mcp_link *l, struct aflow *f)
 {
 	const struct obs_rpc *r = &m->obs.u.rpc;
 	struct mcp_tool *known = l->server ? tool_get(&l->server->mcp, r->target) : NULL;
 	struct mcp_tool *ct = l->client ? tool_get(&l->client->mcp, r->target) : NULL;
 	if (known)
-		known->calls++;
+		count_call(f, l->server, known);
 	if (ct) {
-		ct->calls++;
+		count_call(f, l->client, ct);
 		if (known) {
 			ct->hints_set = known->hints_set;
 			ct->hints = known->hints;
@@ -313,12 +331,10 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 		touch(cli, m, transport, r);
 	if (srv)
 		touch(srv, m, transport, r);
-	if (!f->counted && cli) {
-		ag_agent_flow(cli, &m->flow);
-		if (srv)
-			ag_agent_flow(srv, &m->flow);
-		f->counted = true;
-	}
+	if (cli)
+		ag_count_flow(f, cli);
+	if (srv)
+		ag_count_flow(f, srv);
 	/* The request's credentials belong to the client. */
 	if (r->to_server && cli)
 		for (size_t i = 0; i < f->n_creds && i < 2; i++)
@@ -350,7 +366,7 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 		for (size_t i = 0; i < r->n_items && i < AS_OBS_MAX_ITEMS; i++)
 			strset_add(&srv->mcp.prompts, r->items[i].name, AS_AGENT_MAX_SET);
 	} else if (r->kind == RPC_REQUEST && !strcmp(r->method, "tools/call") && r->target[0]) {
-		tool_called(a, m, l);
+		tool_called(a, m, l, f);
 	} else if (r->kind == RPC_REQUEST && !strcmp(r->method, "resources/read") && cli) {
 		strset_add(&cli->mcp.resources, r->target, AS_AGENT_MAX_SET);
 		emit_mcp_event(a, m, l, "mcp-resource-read", NULL);
@@ -469,10 +485,9 @@ void ag_a2a_rpc(struct agents *a, const struct msg_obs *m)
 	ag_add_peer(&srv->a2a.peers, &srv->a2a.n_peers, cli);
 	cli->a2a.messages++;
 	srv->a2a.messages++;
-	if (f && !f->counted) {
-		ag_agent_flow(cli, &m->flow);
-		ag_agent_flow(srv, &m->flow);
-		f->counted = true;
+	if (f) {
+		ag_count_flow(f, cli);
+		ag_count_flow(f, srv);
 	}
 	if (f && r->to_server)
 		for (size_t i = 0; i < f->n_creds && i < 2; i++)

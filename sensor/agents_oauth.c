@@ -127,10 +127,11 @@ static struct agent_oauth *grant_for(struct agents *a, const struct msg_obs *m, 
 		return NULL;
 	issuer_of(a, m, c, issuer, sizeof issuer);
 	struct agent_oauth *g = grant_get(ag, issuer, client_id);
-	if (created) {
-		ag_agent_flow(ag, &m->flow);
+	struct aflow *f = ag_aflow_get(a, &m->flow, true);
+	if (f)
+		ag_count_flow(f, ag);
+	if (created)
 		ag_emit_discovered(a, ag, &m->flow, m->obs.u.oauth.host, NULL, m->h.ts_us);
-	}
 	if (g && c && c->challenger && !g->mcp_server)
 		g->mcp_server = c->challenger;
 	if (c && c->mcp_client)

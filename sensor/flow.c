@@ -45,7 +45,8 @@ struct flow {
 	struct flow *lprev, *lnext;
 	uint64_t hash;
 	struct flow_ref ref;
-	uint64_t last_us;
+	uint64_t last_us; /* packet time of the last packet (reported) */
+	uint64_t clock;	  /* network time of the last packet: orders the LRU, drives expiry */
 	uint64_t pkts[2], bytes[2];
 	struct half h[2];
 	uint8_t lru;
@@ -436,14 +437,15 @@ static void evict_oldest(struct flow_table *ft)
 	struct flow *oldest = NULL;
 	for (int c = 0; c < LRU_N; c++) {
 		struct flow *t = ft->lru[c].tail;
-		if (t && (!oldest || t->last_us < oldest->last_us))
+		if (t && (!oldest || t->clock < oldest->clock))
 			oldest = t;
 	}
 	if (oldest)
 		flow_end(ft, oldest, FLOW_END_EVICTED);
 }
 
-static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const struct decoded *d, uint64_t ts_us)
+static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const struct decoded *d, uint64_t ts_us,
+				uint64_t clock)
 {
 	if (ft->count >= ft->cfg.max_flows)
 		evict_oldest(ft);
@@ -468,6 +470,7 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 	f->ref.srv_port = swap ? d->src_port : d->dst_port;
 	f->ref.start_us = ts_us;
 	f->last_us = ts_us;
+	f->clock = clock;
 	f->cls = classify_flow_new();
 	size_t b = (hash >> 16) & ft->mask;
 	f->hnext = ft->buckets[b];
@@ -485,7 +488,7 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 	return f;
 }
 
-void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, const struct decoded *d)
+void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock, const struct decoded *d)
 {
 	ft->cur_pkt_no = pkt_no;
 	ft->cur_ts = ts_us;
@@ -497,7 +500,7 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, const s
 		if (f->hash == hash && (dir = flow_dir(f, d)) >= 0)
 			break;
 	if (f) {
-		bool idle = ts_us > f->last_us && ts_us - f->last_us > timeout_us(ft, f->lru);
+		bool idle = clock > f->clock && clock - f->clock > timeout_us(ft, f->lru);
 		bool reopened = d->l4proto == 6 && (f->flags & F_CLOSED) &&
 				(d->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
 		if (idle || reopened) {
@@ -506,7 +509,7 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, const s
 		}
 	}
 	if (!f) {
-		f = flow_create(ft, hash, d, ts_us);
+		f = flow_create(ft, hash, d, ts_us, clock);
 		if (!f)
 			return;
 		dir = flow_dir(f, d);
@@ -516,6 +519,7 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, const s
 	f->bytes[dir] += d->ip_len;
 	if (ts_us > f->last_us)
 		f->last_us = ts_us;
+	f->clock = clock;
 	if (f->ref.has_mac && !d->has_mac)
 		f->ref.has_mac = false;
 
@@ -573,7 +577,7 @@ void flow_sweep(struct flow_table *ft, uint64_t pkt_no, uint64_t now_us)
 	for (uint8_t c = 0; c < LRU_N; c++) {
 		uint64_t to = timeout_us(ft, c);
 		struct flow *f;
-		while ((f = ft->lru[c].tail) && now_us > f->last_us && now_us - f->last_us > to)
+		while ((f = ft->lru[c].tail) && now_us > f->clock && now_us - f->clock > to)
 			flow_end(ft, f, (f->flags & F_CLOSED) ? FLOW_END_CLOSED : FLOW_END_IDLE);
 	}
 }
@@ -586,7 +590,7 @@ void flow_flush_all(struct flow_table *ft, uint64_t pkt_no)
 		struct flow *oldest = NULL;
 		for (int c = 0; c < LRU_N; c++) {
 			struct flow *t = ft->lru[c].tail;
-			if (t && (!oldest || t->last_us < oldest->last_us))
+			if (t && (!oldest || t->clock < oldest->clock))
 				oldest = t;
 		}
 		if (!oldest)

@@ -30,8 +30,12 @@ uint64_t flow_hash(const struct decoded *d);
 
 struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_stats *stats);
 void flow_table_free(struct flow_table *ft);
-void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, const struct decoded *d);
-/* Expires idle flows (packet time); called on ticks. */
+/* ts_us is the packet's own time; clock is network time, the largest packet
+ * time seen so far over all input (identical whatever the number of
+ * workers), which never goes backwards even when capture files are replayed
+ * out of order. Expiry and LRU order follow the clock. */
+void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock, const struct decoded *d);
+/* Expires idle flows (network time); called on ticks. */
 void flow_sweep(struct flow_table *ft, uint64_t pkt_no, uint64_t now_us);
 /* Ends every flow (end of input or shutdown). */
 void flow_flush_all(struct flow_table *ft, uint64_t pkt_no);

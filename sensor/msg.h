@@ -25,6 +25,7 @@ struct pkt_rec {
 	uint32_t no_sweep; /* PKT_TICK: watermark only (sent while the capture waits) */
 	uint64_t pkt_no;
 	uint64_t ts_us;
+	uint64_t clock_us;    /* network time: the largest packet time so far (ticks: ts_us) */
 	struct decoded d;     /* pointers rebased: l3 = bytes after this record */
 	uint32_t payload_off; /* payload offset within the copied L3 bytes */
 	uint32_t l3_len;

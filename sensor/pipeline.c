@@ -88,7 +88,7 @@ static void *worker_main(void *arg)
 			d.payload = d.l3 + r->payload_off;
 			w->st.packets++;
 			w->st.bytes += d.ip_len;
-			flow_packet(w->ft, r->pkt_no, r->ts_us, &d);
+			flow_packet(w->ft, r->pkt_no, r->ts_us, r->clock_us, &d);
 		} else if (r->kind == PKT_TICK) {
 			if (!r->no_sweep &&
 			    r->ts_us >= w->last_sweep_us + (uint64_t)AS_FLOW_SWEEP_EVERY_S * 1000000) {
@@ -296,6 +296,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 				rec.kind = PKT_FRAME;
 				rec.pkt_no = pkt_no;
 				rec.ts_us = fr.ts_us;
+				rec.clock_us = last_ts;
 				rec.d = d;
 				rec.payload_off = (uint32_t)(d.payload - d.l3);
 				rec.l3_len = (uint32_t)d.l3_len;

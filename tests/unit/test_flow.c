@@ -108,14 +108,17 @@ static void send_order(const int order[4], int retransmit, struct sink *s)
 	struct flow_table *ft = table(s, 100, &st);
 	uint64_t t = 1000000, n = 0;
 	struct decoded syn = pkt(1, 40000, TCP_SYN, 999, NULL, 0);
-	flow_packet(ft, n++, t, &syn);
+	flow_packet(ft, n++, t, t, &syn);
 	size_t len = sizeof req - 1, q = len / 4;
 	for (int i = 0; i < 4; i++) {
 		size_t off = (size_t)order[i] * q, l = order[i] == 3 ? len - off : q;
 		struct decoded d = pkt(1, 40000, TCP_ACK, 1000 + (uint32_t)off, req + off, l);
-		flow_packet(ft, n++, t += 1000, &d);
-		if (retransmit)
-			flow_packet(ft, n++, t += 1000, &d);
+		t += 1000;
+		flow_packet(ft, n++, t, t, &d);
+		if (retransmit) {
+			t += 1000;
+			flow_packet(ft, n++, t, t, &d);
+		}
 	}
 	flow_flush_all(ft, n);
 	flow_table_free(ft);
@@ -149,12 +152,12 @@ static void test_overlap_and_loss(void **state)
 	/* Overlapping segments: [0,60) then [30,len). */
 	struct decoded a = pkt(1, 40000, TCP_ACK, 5000, req, 60);
 	struct decoded b = pkt(1, 40000, TCP_ACK, 5030, req + 30, len - 30);
-	flow_packet(ft, 0, 1000000, &a);
-	flow_packet(ft, 1, 1001000, &b);
+	flow_packet(ft, 0, 1000000, 1000000, &a);
+	flow_packet(ft, 1, 1001000, 1001000, &b);
 	assert_int_equal(s.requests, 1);
 	/* A second request whose first bytes never arrive: counted as a gap, no crash. */
 	struct decoded c = pkt(1, 40000, TCP_ACK, 5000 + (uint32_t)len + 20, req + 20, len - 20);
-	flow_packet(ft, 2, 1002000, &c);
+	flow_packet(ft, 2, 1002000, 1002000, &c);
 	flow_flush_all(ft, 3);
 	assert_true(st.reasm_gaps >= 1);
 	assert_int_equal(s.ends, 1);
@@ -171,7 +174,7 @@ static void test_idle_expiry_and_eviction(void **state)
 	/* 20 flows into a table of 8: 12 evicted, oldest first. */
 	for (uint16_t i = 0; i < 20; i++) {
 		struct decoded d = pkt(1, (uint16_t)(30000 + i), TCP_SYN, 1, NULL, 0);
-		flow_packet(ft, i, 1000000 + i, &d);
+		flow_packet(ft, i, 1000000 + i, 1000000 + i, &d);
 	}
 	assert_int_equal(flow_count(ft), 8);
 	assert_int_equal(st.flows_evicted, 12);
@@ -182,9 +185,32 @@ static void test_idle_expiry_and_eviction(void **state)
 	assert_int_equal(s.idle, 8);
 	/* A packet after the idle timeout starts a new flow. */
 	struct decoded d = pkt(1, 50000, TCP_ACK, 1, NULL, 0);
-	flow_packet(ft, 101, 2000000000ULL, &d);
-	flow_packet(ft, 102, 2000000000ULL + 400000000ULL, &d);
+	flow_packet(ft, 101, 2000000000ULL, 2000000000ULL, &d);
+	flow_packet(ft, 102, 2000000000ULL + 400000000ULL, 2000000000ULL + 400000000ULL, &d);
 	assert_int_equal(s.starts, 22);
+	flow_table_free(ft);
+}
+
+/* Capture files replayed out of time order: packet time jumps back an hour,
+ * network time stands still, and no flow expires for it. */
+static void test_time_going_backwards(void **state)
+{
+	(void)state;
+	struct sink s;
+	memset(&s, 0, sizeof s);
+	struct worker_stats st;
+	struct flow_table *ft = table(&s, 100, &st);
+	uint64_t late = 5000000000ULL, early = late - 3600000000ULL;
+	struct decoded a = pkt(1, 40000, TCP_SYN, 1, NULL, 0);
+	flow_packet(ft, 0, late, late, &a);
+	struct decoded b = pkt(1, 40001, TCP_SYN, 1, NULL, 0);
+	flow_packet(ft, 1, early, late, &b);
+	flow_sweep(ft, 2, late + 1000000);
+	struct decoded b2 = pkt(0, 40001, TCP_SYN | TCP_ACK, 9, NULL, 0);
+	flow_packet(ft, 3, early + 1000, late + 1000000, &b2);
+	assert_int_equal(flow_count(ft), 2);
+	assert_int_equal(s.idle, 0);
+	assert_int_equal(s.starts, 2);
 	flow_table_free(ft);
 }
 
@@ -195,6 +221,7 @@ int main(void)
 	    cmocka_unit_test(test_reassembly_orders),
 	    cmocka_unit_test(test_overlap_and_loss),
 	    cmocka_unit_test(test_idle_expiry_and_eviction),
+	    cmocka_unit_test(test_time_going_backwards),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
