@@ -38,8 +38,9 @@ static void jsonl_close(void *self)
 }
 
 static const struct sink_ops jsonl_ops = {"jsonl", jsonl_event, NULL, jsonl_flush, jsonl_close};
+static const struct sink_ops jsonl_contrib_ops = {"jsonl-contributions", NULL, jsonl_event, jsonl_flush, jsonl_close};
 
-int jsonl_open(const char *path, struct sink *out, char *err, size_t errsz)
+int jsonl_open(const char *path, enum jsonl_kind kind, struct sink *out, char *err, size_t errsz)
 {
 	struct jsonl *j = calloc(1, sizeof *j);
 	if (!j)
@@ -48,27 +49,40 @@ int jsonl_open(const char *path, struct sink *out, char *err, size_t errsz)
 		j->f = stdout;
 		j->is_stdout = 1;
 	} else if (!(j->f = fopen(path, "w"))) {
-		snprintf(err, errsz, "events file %s: %s", path, strerror(errno));
+		snprintf(err, errsz, "%s file %s: %s", kind == JSONL_EVENTS ? "events" : "contributions", path,
+			 strerror(errno));
 		free(j);
 		return AS_ERR_IO;
 	}
 	memset(out, 0, sizeof *out);
-	out->ops = &jsonl_ops;
+	out->ops = kind == JSONL_EVENTS ? &jsonl_ops : &jsonl_contrib_ops;
 	out->self = j;
 	return AS_OK;
 }
 
+static void deliver(struct sink *s, int (*op)(void *, const char *, size_t), const char *json, size_t len)
+{
+	int r = op(s->self, json, len);
+	if (r < 0) {
+		s->failed++;
+		s->last_err = r;
+	} else {
+		s->written++;
+	}
+}
+
+void sink_agent(struct sink *sinks, size_t n, const char *json, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sinks[i].ops->agent)
+			deliver(&sinks[i], sinks[i].ops->agent, json, len);
+}
+
 void sink_event(struct sink *sinks, size_t n, const char *json, size_t len)
 {
-	for (size_t i = 0; i < n; i++) {
-		int r = sinks[i].ops->event(sinks[i].self, json, len);
-		if (r < 0) {
-			sinks[i].failed++;
-			sinks[i].last_err = r;
-		} else {
-			sinks[i].written++;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (sinks[i].ops->event)
+			deliver(&sinks[i], sinks[i].ops->event, json, len);
 }
 
 void sink_close_all(struct sink *sinks, size_t n)

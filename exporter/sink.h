@@ -27,11 +27,15 @@ struct sink {
 	int last_err;
 };
 
-/* JSON lines to a file ("-" = stdout), appended. */
-AS_MUST_CHECK int jsonl_open(const char *path, struct sink *out, char *err, size_t errsz);
+/* JSON lines to a file ("-" = stdout): the events, or the agent
+ * contributions (a registry feed that other tools can load). */
+enum jsonl_kind { JSONL_EVENTS, JSONL_CONTRIBUTIONS };
+AS_MUST_CHECK int jsonl_open(const char *path, enum jsonl_kind kind, struct sink *out, char *err, size_t errsz);
 
-/* Fans one event out to every sink, counting failures per sink. */
+/* Fans one event (one contribution) out to every sink that takes it,
+ * counting failures per sink. */
 void sink_event(struct sink *sinks, size_t n, const char *json, size_t len);
+void sink_agent(struct sink *sinks, size_t n, const char *json, size_t len);
 void sink_close_all(struct sink *sinks, size_t n);
 
 /* Writes a whole file atomically (temporary file + rename); "-" = stdout. */

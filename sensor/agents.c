@@ -965,6 +965,8 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 	}
 	if (f->server && m && m->last_us > f->server->last_us)
 		f->server->last_us = m->last_us;
+	for (size_t i = 0; i < f->n_touch; i++)
+		ag_contrib_flow(a, f, &f->touch[i], m ? m->last_us : 0);
 }
 
 static void count_app(struct agents *a, const char *app)
@@ -1071,6 +1073,11 @@ void agents_finish(struct agents *a)
 		if (s->key)
 			flow_done(a, s->val, NULL);
 	}
+	for (size_t i = 0; a->agents.slots && i <= a->agents.mask; i++)
+		if (a->agents.slots[i].key) {
+			ag_mcp_finish(a->agents.slots[i].val);
+			ag_contrib_facts(a, a->agents.slots[i].val);
+		}
 }
 
 /* ---- life cycle ---- */

@@ -24,6 +24,9 @@ struct agents_config {
 	/* Called with one JSON event (no newline); may be NULL. */
 	void (*event)(void *user, const char *json, size_t len);
 	void *event_user;
+	/* Called with one agent contribution for registries (agents_contrib.c); may be NULL. */
+	void (*agent)(void *user, const char *json, size_t len);
+	void *agent_user;
 };
 
 /* Counters of the aggregator for the end-of-run statistics. */
@@ -47,7 +50,8 @@ struct agents_stats {
 struct agents *agents_new(const struct agents_config *cfg);
 void agents_free(struct agents *a);
 void agents_handle(struct agents *a, const struct msg_hdr *m);
-/* Ends what is still open (unanswered requests) at end of input. */
+/* Ends what is still open (unanswered requests) at end of input, then
+ * sends every agent's facts to the registry. */
 void agents_finish(struct agents *a);
 const struct agents_stats *agents_stats(const struct agents *a);
 

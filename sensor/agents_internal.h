@@ -254,6 +254,10 @@ void ag_add_peer(struct agent ***peers, size_t *n, struct agent *peer);
 /* Flow key of an endpoint pair (client ip, server ip:port), ignoring ports of the client. */
 size_t ag_pair_key(const struct flow_ref *r, uint8_t out[40]);
 
+/* ---- registry contributions (agents_contrib.c) ---- */
+void ag_contrib_facts(struct agents *a, struct agent *ag);
+void ag_contrib_flow(struct agents *a, const struct aflow *f, const struct flow_touch *t, uint64_t last_us);
+
 /* ---- MCP and A2A (agents_mcp.c) ---- */
 void ag_mcp_rpc(struct agents *a, const struct msg_obs *m);
 void ag_a2a_card(struct agents *a, const struct msg_obs *m);

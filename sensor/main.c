@@ -39,6 +39,7 @@ static void usage(FILE *out)
 		"  -s DIR             signatures directory (overrides the config)\n"
 		"  --events FILE      JSON lines events ('-' = stdout)\n"
 		"  --inventory FILE   agent inventory JSON at the end of the replay ('-' = stdout)\n"
+		"  --contributions FILE  agent contributions as JSON lines: the feed a registry merges\n"
 		"  -q                 no terminal summary and no progress line\n"
 		"  -h, --help         this help;  -V, --version  the version\n"
 		"With no output option, a replay prints the agent table to the terminal.\n");
@@ -147,22 +148,30 @@ static void on_event(void *user, const char *json, size_t len)
 	sink_event(fo->sinks, fo->n, json, len);
 }
 
+static void on_contribution(void *user, const char *json, size_t len)
+{
+	struct event_fanout *fo = user;
+	sink_agent(fo->sinks, fo->n, json, len);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 
-	enum { OPT_EVENTS = 256, OPT_INVENTORY };
+	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB };
 	static const struct option longopts[] = {
 	    {"events", required_argument, NULL, OPT_EVENTS},
 	    {"inventory", required_argument, NULL, OPT_INVENTORY},
+	    {"contributions", required_argument, NULL, OPT_CONTRIB},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = NULL, *inputs_arg[AS_MAX_INPUTS];
 	size_t n_inputs_arg = 0;
-	const char *opt_filter = NULL, *opt_events = NULL, *opt_inventory = NULL, *opt_sigdir = NULL;
+	const char *opt_filter = NULL, *opt_events = NULL, *opt_inventory = NULL, *opt_sigdir = NULL,
+		   *opt_contrib = NULL;
 	long opt_workers = 0;
 	int quiet = 0, opt;
 	while ((opt = getopt_long(argc, argv, "r:c:w:f:s:qhVi:", longopts, NULL)) != -1) {
@@ -201,6 +210,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EVENTS:
 			opt_events = optarg;
+			break;
+		case OPT_CONTRIB:
+			opt_contrib = optarg;
 			break;
 		case OPT_INVENTORY:
 			opt_inventory = optarg;
@@ -254,13 +266,25 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	if (c.events_path) {
-		if (jsonl_open(c.events_path, &fo.sinks[fo.n], err, sizeof err) < 0) {
+		if (jsonl_open(c.events_path, JSONL_EVENTS, &fo.sinks[fo.n], err, sizeof err) < 0) {
 			fprintf(stderr, "aisensor: %s\n", err);
 			goto out;
 		}
 		fo.n++;
 	}
-	struct agents_config ac = {.sigs = db, .sensor_name = c.name, .event = on_event, .event_user = &fo};
+	if (opt_contrib) {
+		if (jsonl_open(opt_contrib, JSONL_CONTRIBUTIONS, &fo.sinks[fo.n], err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: %s\n", err);
+			goto out;
+		}
+		fo.n++;
+	}
+	struct agents_config ac = {.sigs = db,
+				   .sensor_name = c.name,
+				   .event = on_event,
+				   .event_user = &fo,
+				   .agent = on_contribution,
+				   .agent_user = &fo};
 	if (!(agents = agents_new(&ac))) {
 		fprintf(stderr, "aisensor: out of memory\n");
 		goto out;

@@ -77,6 +77,62 @@ def matches(agent, want):
     return True
 
 
+COUNTERS = {"flows", "bytes", "requests", "input_tokens", "output_tokens", "calls"}
+
+
+def element_key(array, el):
+    if array == "destinations":
+        return "%s|%s|%s" % (el.get("service", ""), el.get("endpoint", ""), "tls" if el.get("tls") else "clear")
+    if array == "credentials":
+        return "%s|%s" % (el.get("fingerprint", ""), el.get("where", ""))
+    if array == "oauth":
+        return "%s|%s" % (el.get("issuer", ""), el.get("client_id", ""))
+    for k in ("agent_id", "name"):
+        if k in el:
+            return el[k]
+    return json.dumps(el, sort_keys=True, separators=(",", ":"))
+
+
+def flatten(rec, path="", key="", out=None):
+    """An inventory record as the flat fields a registry holds (exporter/README.md)."""
+    out = {} if out is None else out
+    if isinstance(rec, dict):
+        for k, v in rec.items():
+            flatten(v, (path + "." if path else "") + k, k, out)
+    elif isinstance(rec, list):
+        if rec and isinstance(rec[0], dict):
+            for el in rec:
+                flatten(el, "%s[%s]" % (path, element_key(key, el).replace("[", "_").replace("]", "_")), "", out)
+        else:
+            out[path] = sorted(rec)
+    elif rec is not None and (key not in COUNTERS or path.startswith("sensor")):
+        out[path] = rec
+    elif rec is not None and rec != 0:
+        out[path] = rec
+    return out
+
+
+def merge_contributions(lines):
+    """Reference merge of agent contributions: what any registry must hold."""
+    reg, applied = {}, set()
+    for c in lines:
+        a = reg.setdefault(c["id"], {})
+        for k, v in c.get("min", {}).items():
+            a[k] = min(a.get(k, v), v)
+        for k, v in c.get("max", {}).items():
+            a[k] = max(a.get(k, v), v)
+        for k, v in c.get("set", {}).items():
+            a[k] = max(a.get(k, v), v)
+        for k, v in c.get("union", {}).items():
+            a[k] = sorted(set(a.get(k, [])) | set(v))
+        if (c["id"], c.get("dedupe")) in applied and c.get("dedupe"):
+            continue
+        applied.add((c["id"], c.get("dedupe")))
+        for k, v in c.get("add", {}).items():
+            a[k] = a.get(k, 0) + v
+    return reg
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("aisensor")
@@ -122,6 +178,28 @@ def main():
                   "got %d: %s" % (len(doc["agents"]), [(g["kind"], (g["software"] or {}).get("name"), g["host"]["ip"]) for g in doc["agents"]]))
             for w in want.get("expect", []):
                 check(name + ": agent " + json.dumps(w, sort_keys=True), any(matches(g, w) for g in doc["agents"]))
+
+        # The registry feed merges into exactly the inventory: every field, every
+        # counter, in any order, and sent twice changes nothing.
+        for cap in captures:
+            name = os.path.basename(cap)
+            feed = os.path.join(tmp, "feed.jsonl")
+            inv = os.path.join(tmp, "feed-inv.json")
+            run(binary, ["-q", "-r", cap, "--contributions", feed, "--inventory", inv], src)
+            lines = [json.loads(l) for l in open(feed)]
+            want = {g["agent_id"]: flatten(g) for g in json.load(open(inv))["agents"]}
+            got = merge_contributions(lines)
+            again = merge_contributions(list(reversed(lines)) + lines)
+            ok = got == want and again == want
+            detail = ""
+            if not ok:
+                for i in sorted(set(want) | set(got)):
+                    w, g = want.get(i, {}), got.get(i, {})
+                    diff = sorted(k for k in set(w) | set(g) if w.get(k) != g.get(k))
+                    if diff:
+                        detail = "%s: %s" % (i, [(k, w.get(k), g.get(k)) for k in diff[:4]])
+                        break
+            check(name + ": contributions merge into the inventory (any order, twice)", ok, detail)
 
         # A directory replays every capture in it, sorted; -w 2 must agree.
         rc, log, _, inv_dir = replay(binary, src, "pcaps", tmp, "dir1", 1)
