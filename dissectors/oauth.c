@@ -1064,6 +1064,20 @@ static bool analyze_challenge(const struct http_view *v, const struct dissect_ct
 
 /* ---- messages ---- */
 
+/* Cheap pre-filter before a second JSON parse of a body http1 has already
+ * parsed: an OAuth object names one of these members. */
+static const char *const request_keys[] = {"\"grant_type\"", "\"redirect_uris\"", "\"client_name\""};
+static const char *const response_keys[] = {"\"access_token\"", "\"issuer\"", "\"authorization_servers\"",
+					    "\"client_id\"", "\"error\""};
+
+static bool mentions(struct sv body, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sv_find(body, sv_from_cstr(keys[i])) >= 0)
+			return true;
+	return false;
+}
+
 static struct sv media_type(struct sv ct)
 {
 	return sv_trim(sv_split(&ct, ';'));
@@ -1124,7 +1138,7 @@ static bool analyze_request_body(const struct http_view *v, const struct dissect
 		else if (is_authorize(&p))
 			r = emit_authorize(v, ctx, &p, true);
 		params_free(&p);
-	} else if (k == BODY_JSON) {
+	} else if (k == BODY_JSON && mentions(v->body, request_keys, N_ELEMS(request_keys))) {
 		json_t *root = json_object_of(v->body);
 		if (!root)
 			return false;
@@ -1191,7 +1205,7 @@ static bool analyze_response(const struct http_view *v, const struct dissect_ctx
 		return true;
 	enum body_kind k = body_kind(v);
 	bool r = false;
-	if (k == BODY_JSON) {
+	if (k == BODY_JSON && mentions(v->body, response_keys, N_ELEMS(response_keys))) {
 		json_t *root = json_object_of(v->body);
 		if (root) {
 			r = analyze_json_response(v, ctx, root);
