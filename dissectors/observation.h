@@ -87,6 +87,7 @@ enum cred_where {
 	CRED_OAUTH_ASSERTION, /* client_assertion, jwt-bearer assertion, subject/actor token */
 	CRED_OAUTH_ID_TOKEN,
 	CRED_URL_TOKEN,	      /* token= / access_token= in a URL that is not OAuth */
+	CRED_OAUTH_PASSWORD,  /* resource owner password of a grant_type=password request */
 };
 
 /* What the credential looks like. */
