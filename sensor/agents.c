@@ -107,6 +107,8 @@ const char *ag_cred_where_name(uint8_t w)
 		return "oauth-id-token";
 	case CRED_URL_TOKEN:
 		return "url-token";
+	case CRED_OAUTH_PASSWORD:
+		return "oauth-password";
 	}
 	return "unknown";
 }

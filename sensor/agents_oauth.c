@@ -151,6 +151,8 @@ static void risks(struct agents *a, struct agent *ag, const struct agent_oauth *
 		strset_add(&ag->risks, "oauth-no-pkce", AS_AGENT_MAX_SET);
 	if (strset_has(&g->grant_types, "implicit"))
 		strset_add(&ag->risks, "oauth-implicit-grant", AS_AGENT_MAX_SET);
+	if (strset_has(&g->grant_types, "password"))
+		strset_add(&ag->risks, "oauth-password-grant", AS_AGENT_MAX_SET);
 	if (strset_has(&g->grant_types, "client_credentials") &&
 	    (!strcmp(g->client_auth, "client_secret_basic") || !strcmp(g->client_auth, "client_secret_post")))
 		strset_add(&ag->risks, "oauth-client-credentials-static-secret", AS_AGENT_MAX_SET);
