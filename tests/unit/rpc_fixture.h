@@ -215,9 +215,11 @@ static bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t 
 	return true;
 }
 
-/* Runs every TCP flow of a public capture through http1 (flows it does not
- * claim go to raw_fn). False when the capture is absent. */
-static bool pcap_run(const char *rel, struct obs_log *log, raw_flow_fn raw_fn, void *user)
+/* Runs every TCP flow of a public capture through dissector `d` (NULL:
+ * http1); flows it does not claim go to raw_fn. False when the capture is
+ * absent. */
+static bool pcap_run_with(const struct dissector *d, const char *rel, struct obs_log *log, raw_flow_fn raw_fn,
+			  void *user)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
@@ -276,14 +278,14 @@ static bool pcap_run(const char *rel, struct obs_log *log, raw_flow_fn raw_fn, v
 			struct dissect_probe p = {.transport = TRANSPORT_TCP, .dir = (enum dissect_dir)dir,
 						  .data = pl, .len = plen};
 			f->probed = true;
-			f->raw = !H1D->probe(&p);
+			f->raw = !d->probe(&p);
 			if (!f->raw)
-				f->st = H1D->state_new();
+				f->st = d->state_new();
 		}
 		if (f->raw) {
 			if (raw_fn)
 				raw_fn(user, (enum dissect_dir)dir, pl, plen, &ctx);
-		} else if (H1D->parse(f->st, (enum dissect_dir)dir, pl, plen, &ctx) != DISSECT_MORE) {
+		} else if (d->parse(f->st, (enum dissect_dir)dir, pl, plen, &ctx) != DISSECT_MORE) {
 			f->done = true;
 		}
 	}
@@ -291,13 +293,18 @@ static bool pcap_run(const char *rel, struct obs_log *log, raw_flow_fn raw_fn, v
 		if (!flows[i].st)
 			continue;
 		if (!flows[i].done) {
-			(void)H1D->parse(flows[i].st, DIR_TO_SERVER, conv_empty, 0, &ctx);
-			(void)H1D->parse(flows[i].st, DIR_TO_CLIENT, conv_empty, 0, &ctx);
+			(void)d->parse(flows[i].st, DIR_TO_SERVER, conv_empty, 0, &ctx);
+			(void)d->parse(flows[i].st, DIR_TO_CLIENT, conv_empty, 0, &ctx);
 		}
-		H1D->state_free(flows[i].st);
+		d->state_free(flows[i].st);
 	}
 	pcap_close(pc);
 	return true;
+}
+
+static bool pcap_run(const char *rel, struct obs_log *log, raw_flow_fn raw_fn, void *user)
+{
+	return pcap_run_with(H1D, rel, log, raw_fn, user);
 }
 
 #endif
