@@ -4,11 +4,25 @@
  * identity headers, credentials reduced to fingerprints, JSON "model" and
  * usage from bodies, SSE and NDJSON streams).
  *
+ * Analyzers layered on HTTP: every complete request and response is handed,
+ * as a struct http_view (http_view.h: request line — for a response, its
+ * request's — Host, status, content type, Authorization, Location,
+ * WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version, the de-chunked
+ * body up to AS_HTTP_BODY_PEEK), to oauth_analyze and, for JSON bodies, to
+ * the JSON-RPC analyzer (jsonrpc.c: MCP, A2A) and the A2A card analyzer
+ * (a2a.c). Each SSE event goes to the JSON-RPC analyzer as it arrives (the
+ * legacy MCP HTTP+SSE stream never ends; its `endpoint` event is reported
+ * too). After a 101 answering an Upgrade: websocket request, both
+ * directions are WebSocket frames (websocket.c, RFC 6455) whose text
+ * messages go to the JSON-RPC analyzer; request bytes sent before the 101
+ * are held (AS_DISSECT_BUF_MAX) and parsed once the response decides.
+ *
  * Parsing follows picohttpparser's shape — views into the input, no copies
  * of what can be read in place — but works across segments: each direction
- * keeps at most one partial line (sbuf, capped at AS_HTTP_MAX_HEADER_BYTES)
- * and, for JSON bodies, a body peek (AS_HTTP_BODY_PEEK). Head lines are
- * processed one at a time, so no whole head is ever buffered.
+ * keeps at most one partial line (sbuf, capped at AS_HTTP_MAX_HEADER_BYTES),
+ * the raw head values the view needs (same cap) and, for JSON and form
+ * bodies, a body peek (AS_HTTP_BODY_PEEK). Head lines are processed one at
+ * a time, so no whole head is ever buffered.
  *
  * Convention: parse() with len == 0 means that direction ended (FIN, RST or
  * flow end); pending messages are flushed (a response read until close, an

@@ -57,20 +57,23 @@ static void frame_done(struct ws_parser *p, ws_message_fn fn, void *user)
 static void header_done(struct ws_parser *p, ws_message_fn fn, void *user, const struct dissect_ctx *ctx)
 {
 	struct cur c = cur_make(p->hdr, p->hdr_len);
-	uint8_t b0, b1;
+	uint8_t b0 = 0, b1 = 0;
 	uint64_t len;
-	if (!cur_get_u8(&c, &b0) || !cur_get_u8(&c, &b1))
-		return;
-	len = b1 & 0x7f;
-	if (len == 126 && !cur_get_uN(&c, 2, &len))
-		return;
-	if (len == 127 && !cur_get_uN(&c, 8, &len))
-		return;
+	bool ok = cur_get_u8(&c, &b0) && cur_get_u8(&c, &b1);
+	len = ok ? (b1 & 0x7f) : 0;
+	if (ok && len == 126)
+		ok = cur_get_uN(&c, 2, &len);
+	else if (ok && len == 127) /* not after a 16-bit length that happens to be 127 */
+		ok = cur_get_uN(&c, 8, &len);
 	p->fin = (b0 & 0x80) != 0;
 	p->opcode = b0 & 0x0f;
 	p->masked = (b1 & 0x80) != 0;
-	if (p->masked && !cur_copy(&c, p->mask, 4))
+	if (ok && p->masked)
+		ok = cur_copy(&c, p->mask, 4);
+	if (!ok) { /* cannot happen: hdr_need was computed from the same bytes */
+		fail(p, ctx, "ws_bad_header");
 		return;
+	}
 	uint8_t rsv = (uint8_t)(b0 & 0x70);
 	if (len >> 63) {
 		fail(p, ctx, "ws_bad_length");

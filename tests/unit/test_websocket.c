@@ -148,6 +148,8 @@ static void b_client_masked(uint8_t *b, size_t *o)
 static char long_text[70000];
 
 static void b_len16(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 300, LEN_16); }
+/* a 16-bit length that happens to be 127 (found by fuzzing: a hang) */
+static void b_len16_127(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 127, LEN_16); }
 static void b_len64(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 200, LEN_64); }
 
 static void b_over_cap(uint8_t *b, size_t *o)
@@ -220,6 +222,7 @@ static const struct ws_case ws_cases[] = {
 	{"client text, masked", DIR_TO_SERVER, b_client_masked, true,
 	 {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"}},
 	{"16-bit length", DIR_TO_CLIENT, b_len16, true, {"L300"}},
+	{"16-bit length of 127", DIR_TO_CLIENT, b_len16_127, true, {"L127"}},
 	{"64-bit length", DIR_TO_CLIENT, b_len64, true, {"L200"}},
 	{"message over the cap", DIR_TO_CLIENT, b_over_cap, true, {"after"}, "ws_message_over_cap", true},
 	{"fragments with control frames between", DIR_TO_SERVER, b_fragments, true, {"Hello, world", "next"}},
