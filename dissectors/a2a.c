@@ -29,9 +29,9 @@ static const struct {
 	const char *member;
 	const char *type;
 } v1_schemes[] = {
-	{"apiKeySecurityScheme", "apiKey"},	  {"httpAuthSecurityScheme", "http"},
-	{"oauth2SecurityScheme", "oauth2"},	  {"openIdConnectSecurityScheme", "openIdConnect"},
-	{"mtlsSecurityScheme", "mutualTLS"},
+    {"apiKeySecurityScheme", "apiKey"},	 {"httpAuthSecurityScheme", "http"},
+    {"oauth2SecurityScheme", "oauth2"},	 {"openIdConnectSecurityScheme", "openIdConnect"},
+    {"mtlsSecurityScheme", "mutualTLS"},
 };
 
 /* Types of the card's securitySchemes, sorted, unique, comma-joined. */
@@ -82,8 +82,8 @@ bool a2a_card_analyze(const struct http_view *v, const json_t *root, const struc
 		return false;
 	const json_t *skills = get(root, "skills");
 	if (!json_is_string(get(root, "name")) ||
-	    !(json_is_array(skills) || json_is_string(get(root, "url")) || json_is_object(get(root, "capabilities")) ||
-	      json_is_array(get(root, "supportedInterfaces"))))
+	    !(json_is_array(skills) || json_is_string(get(root, "url")) ||
+	      json_is_object(get(root, "capabilities")) || json_is_array(get(root, "supportedInterfaces"))))
 		return false;
 	struct observation obs;
 	memset(&obs, 0, sizeof obs);
@@ -100,8 +100,10 @@ bool a2a_card_analyze(const struct http_view *v, const json_t *root, const struc
 	const json_t *iface = json_array_get(get(root, "supportedInterfaces"), 0);
 	if (!json_util_copy_string(c->url, sizeof c->url, get(root, "url")))
 		json_util_copy_string(c->url, sizeof c->url, get(iface, "url"));
-	if (!json_util_copy_string(c->protocol_version, sizeof c->protocol_version, get(root, "protocolVersion")))
-		json_util_copy_string(c->protocol_version, sizeof c->protocol_version, get(iface, "protocolVersion"));
+	if (!json_util_copy_string(c->protocol_version, sizeof c->protocol_version,
+				   get(root, "protocolVersion")))
+		json_util_copy_string(c->protocol_version, sizeof c->protocol_version,
+				      get(iface, "protocolVersion"));
 	const json_t *caps = get(root, "capabilities");
 	c->streaming = json_is_true(get(caps, "streaming"));
 	c->push_notifications = json_is_true(get(caps, "pushNotifications"));

@@ -311,7 +311,7 @@ static void vf_set(struct h1_dir *d, enum view_field f, struct sv s)
 
 static struct sv vf_get(const struct h1_dir *d, enum view_field f)
 {
-	if (!d->vf[f].set)
+	if (!d->vf[f].set || d->vf[f].len == 0) /* an empty value may have no buffer behind it */
 		return sv_make("", 0);
 	return sv_make(d->vbuf.data + d->vf[f].off, d->vf[f].len);
 }
@@ -743,7 +743,7 @@ static void finish_message(struct h1_dir *d, enum dissect_dir dir, const struct 
 {
 	if (!d->in_msg)
 		return;
-	struct sv body = sv_make(d->peek.data, d->peek.len);
+	struct sv body = d->peek.len ? sv_make(d->peek.data, d->peek.len) : sv_make("", 0);
 	bool intact = !d->peek_over && !d->peek_broken && body.len;
 	json_t *root = NULL;
 	if (d->kind == BODY_JSON && intact) {

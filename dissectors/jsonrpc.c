@@ -82,8 +82,7 @@ static void join_keys(char *dst, size_t dstsz, const json_t *obj)
 	json_t *val;
 	if (!json_is_object(obj))
 		return;
-	json_object_foreach((json_t *)obj, k, val)
-		names_add(&ns, k);
+	json_object_foreach((json_t *)obj, k, val) names_add(&ns, k);
 	names_join(&ns, dst, dstsz);
 }
 
@@ -92,16 +91,28 @@ static const json_t *get(const json_t *o, const char *key)
 	return json_is_object(o) ? json_object_get(o, key) : NULL;
 }
 
-static bool has_string(const json_t *o, const char *key) { return json_is_string(get(o, key)); }
-static bool has_object(const json_t *o, const char *key) { return json_is_object(get(o, key)); }
-static bool has_array(const json_t *o, const char *key) { return json_is_array(get(o, key)); }
+static bool has_string(const json_t *o, const char *key)
+{
+	return json_is_string(get(o, key));
+}
+static bool has_object(const json_t *o, const char *key)
+{
+	return json_is_object(get(o, key));
+}
+static bool has_array(const json_t *o, const char *key)
+{
+	return json_is_array(get(o, key));
+}
 
 static bool str_is(const json_t *v, const char *s)
 {
 	return json_is_string(v) && sv_eq(json_util_sv(v), sv_from_cstr(s));
 }
 
-static void set_cstr(char *dst, size_t dstsz, const char *s) { sv_copy(dst, dstsz, sv_from_cstr(s)); }
+static void set_cstr(char *dst, size_t dstsz, const char *s)
+{
+	sv_copy(dst, dstsz, sv_from_cstr(s));
+}
 
 /* JSON-RPC id: a string as is, a number in decimal, null as "null". */
 static void render_id(char *dst, size_t dstsz, const json_t *id)
@@ -138,10 +149,10 @@ static void tool_hints(const json_t *ann, uint8_t *set, uint8_t *val)
 		const char *key;
 		uint8_t bit;
 	} hints[] = {
-		{"readOnlyHint", RPC_HINT_READ_ONLY},
-		{"destructiveHint", RPC_HINT_DESTRUCTIVE},
-		{"idempotentHint", RPC_HINT_IDEMPOTENT},
-		{"openWorldHint", RPC_HINT_OPEN_WORLD},
+	    {"readOnlyHint", RPC_HINT_READ_ONLY},
+	    {"destructiveHint", RPC_HINT_DESTRUCTIVE},
+	    {"idempotentHint", RPC_HINT_IDEMPOTENT},
+	    {"openWorldHint", RPC_HINT_OPEN_WORLD},
 	};
 	*set = *val = 0;
 	for (size_t i = 0; i < N_ELEMS(hints); i++) {
@@ -268,12 +279,12 @@ static void ex_a2a_message(struct obs_rpc *r, const json_t *p, const struct diss
 }
 
 enum proto_rule {
-	R_MCP,	       /* an MCP method */
-	R_A2A,	       /* an A2A method */
-	R_INIT,	       /* initialize: MCP when params.protocolVersion is a string (LSP has none) */
-	R_PING,	       /* ping: MCP only with MCP headers */
-	R_TASKS,       /* MCP (params.taskId) or A2A (params.id) */
-	R_TASKS_LIST,  /* tasks/list: MCP with params.cursor, A2A with its filters */
+	R_MCP,	      /* an MCP method */
+	R_A2A,	      /* an A2A method */
+	R_INIT,	      /* initialize: MCP when params.protocolVersion is a string (LSP has none) */
+	R_PING,	      /* ping: MCP only with MCP headers */
+	R_TASKS,      /* MCP (params.taskId) or A2A (params.id) */
+	R_TASKS_LIST, /* tasks/list: MCP with params.cursor, A2A with its filters */
 };
 
 static const struct method_rule {
@@ -281,68 +292,68 @@ static const struct method_rule {
 	uint8_t rule;
 	extract_fn extract;
 } method_rules[] = {
-	/* MCP: lifecycle and utilities */
-	{"initialize", R_INIT, ex_initialize},
-	{"ping", R_PING, NULL},
-	{"logging/setLevel", R_MCP, ex_set_level},
-	{"completion/complete", R_MCP, ex_complete},
-	/* MCP: server features */
-	{"tools/list", R_MCP, NULL},
-	{"tools/call", R_MCP, ex_name_args},
-	{"resources/list", R_MCP, NULL},
-	{"resources/templates/list", R_MCP, NULL},
-	{"resources/read", R_MCP, ex_uri},
-	{"resources/subscribe", R_MCP, ex_uri},
-	{"resources/unsubscribe", R_MCP, ex_uri},
-	{"prompts/list", R_MCP, NULL},
-	{"prompts/get", R_MCP, ex_name_args},
-	/* MCP: client features (server -> client requests) */
-	{"sampling/createMessage", R_MCP, ex_sampling},
-	{"elicitation/create", R_MCP, ex_elicit},
-	{"roots/list", R_MCP, NULL},
-	/* MCP: notifications */
-	{"notifications/initialized", R_MCP, NULL},
-	{"notifications/cancelled", R_MCP, NULL},
-	{"notifications/progress", R_MCP, NULL},
-	{"notifications/message", R_MCP, NULL},
-	{"notifications/resources/updated", R_MCP, ex_uri},
-	{"notifications/resources/list_changed", R_MCP, NULL},
-	{"notifications/tools/list_changed", R_MCP, NULL},
-	{"notifications/prompts/list_changed", R_MCP, NULL},
-	{"notifications/roots/list_changed", R_MCP, NULL},
-	{"notifications/elicitation/complete", R_MCP, NULL},
-	{"notifications/tasks/status", R_MCP, ex_task_id},
-	/* MCP 2025-11-25 tasks, shared names with A2A */
-	{"tasks/get", R_TASKS, ex_task_id},
-	{"tasks/cancel", R_TASKS, ex_task_id},
-	{"tasks/result", R_MCP, ex_task_id},
-	{"tasks/list", R_TASKS_LIST, NULL},
-	/* A2A v0.2 / v0.3 */
-	{"message/send", R_A2A, ex_a2a_message},
-	{"message/stream", R_A2A, ex_a2a_message},
-	{"tasks/resubscribe", R_A2A, ex_task_id},
-	{"tasks/pushNotificationConfig/set", R_A2A, ex_task_id},
-	{"tasks/pushNotificationConfig/get", R_A2A, ex_task_id},
-	{"tasks/pushNotificationConfig/list", R_A2A, ex_task_id},
-	{"tasks/pushNotificationConfig/delete", R_A2A, ex_task_id},
-	{"agent/getAuthenticatedExtendedCard", R_A2A, NULL},
-	/* A2A before v0.2 */
-	{"tasks/send", R_A2A, ex_a2a_message},
-	{"tasks/sendSubscribe", R_A2A, ex_a2a_message},
-	{"tasks/pushNotification/set", R_A2A, ex_task_id},
-	{"tasks/pushNotification/get", R_A2A, ex_task_id},
-	/* A2A v1.0 */
-	{"SendMessage", R_A2A, ex_a2a_message},
-	{"SendStreamingMessage", R_A2A, ex_a2a_message},
-	{"GetTask", R_A2A, ex_task_id},
-	{"ListTasks", R_A2A, NULL},
-	{"CancelTask", R_A2A, ex_task_id},
-	{"SubscribeToTask", R_A2A, ex_task_id},
-	{"GetExtendedAgentCard", R_A2A, NULL},
-	{"CreateTaskPushNotificationConfig", R_A2A, ex_task_id},
-	{"GetTaskPushNotificationConfig", R_A2A, ex_task_id},
-	{"ListTaskPushNotificationConfigs", R_A2A, ex_task_id},
-	{"DeleteTaskPushNotificationConfig", R_A2A, ex_task_id},
+    /* MCP: lifecycle and utilities */
+    {"initialize", R_INIT, ex_initialize},
+    {"ping", R_PING, NULL},
+    {"logging/setLevel", R_MCP, ex_set_level},
+    {"completion/complete", R_MCP, ex_complete},
+    /* MCP: server features */
+    {"tools/list", R_MCP, NULL},
+    {"tools/call", R_MCP, ex_name_args},
+    {"resources/list", R_MCP, NULL},
+    {"resources/templates/list", R_MCP, NULL},
+    {"resources/read", R_MCP, ex_uri},
+    {"resources/subscribe", R_MCP, ex_uri},
+    {"resources/unsubscribe", R_MCP, ex_uri},
+    {"prompts/list", R_MCP, NULL},
+    {"prompts/get", R_MCP, ex_name_args},
+    /* MCP: client features (server -> client requests) */
+    {"sampling/createMessage", R_MCP, ex_sampling},
+    {"elicitation/create", R_MCP, ex_elicit},
+    {"roots/list", R_MCP, NULL},
+    /* MCP: notifications */
+    {"notifications/initialized", R_MCP, NULL},
+    {"notifications/cancelled", R_MCP, NULL},
+    {"notifications/progress", R_MCP, NULL},
+    {"notifications/message", R_MCP, NULL},
+    {"notifications/resources/updated", R_MCP, ex_uri},
+    {"notifications/resources/list_changed", R_MCP, NULL},
+    {"notifications/tools/list_changed", R_MCP, NULL},
+    {"notifications/prompts/list_changed", R_MCP, NULL},
+    {"notifications/roots/list_changed", R_MCP, NULL},
+    {"notifications/elicitation/complete", R_MCP, NULL},
+    {"notifications/tasks/status", R_MCP, ex_task_id},
+    /* MCP 2025-11-25 tasks, shared names with A2A */
+    {"tasks/get", R_TASKS, ex_task_id},
+    {"tasks/cancel", R_TASKS, ex_task_id},
+    {"tasks/result", R_MCP, ex_task_id},
+    {"tasks/list", R_TASKS_LIST, NULL},
+    /* A2A v0.2 / v0.3 */
+    {"message/send", R_A2A, ex_a2a_message},
+    {"message/stream", R_A2A, ex_a2a_message},
+    {"tasks/resubscribe", R_A2A, ex_task_id},
+    {"tasks/pushNotificationConfig/set", R_A2A, ex_task_id},
+    {"tasks/pushNotificationConfig/get", R_A2A, ex_task_id},
+    {"tasks/pushNotificationConfig/list", R_A2A, ex_task_id},
+    {"tasks/pushNotificationConfig/delete", R_A2A, ex_task_id},
+    {"agent/getAuthenticatedExtendedCard", R_A2A, NULL},
+    /* A2A before v0.2 */
+    {"tasks/send", R_A2A, ex_a2a_message},
+    {"tasks/sendSubscribe", R_A2A, ex_a2a_message},
+    {"tasks/pushNotification/set", R_A2A, ex_task_id},
+    {"tasks/pushNotification/get", R_A2A, ex_task_id},
+    /* A2A v1.0 */
+    {"SendMessage", R_A2A, ex_a2a_message},
+    {"SendStreamingMessage", R_A2A, ex_a2a_message},
+    {"GetTask", R_A2A, ex_task_id},
+    {"ListTasks", R_A2A, NULL},
+    {"CancelTask", R_A2A, ex_task_id},
+    {"SubscribeToTask", R_A2A, ex_task_id},
+    {"GetExtendedAgentCard", R_A2A, NULL},
+    {"CreateTaskPushNotificationConfig", R_A2A, ex_task_id},
+    {"GetTaskPushNotificationConfig", R_A2A, ex_task_id},
+    {"ListTaskPushNotificationConfigs", R_A2A, ex_task_id},
+    {"DeleteTaskPushNotificationConfig", R_A2A, ex_task_id},
 };
 
 static uint8_t rule_protocol(uint8_t rule, const json_t *params)
@@ -408,7 +419,8 @@ static void classify_result(struct obs_rpc *r, const json_t *res, const struct d
 	const char *m = NULL;
 	if (!json_is_object(res))
 		return;
-	if (has_string(res, "protocolVersion") && (has_object(res, "serverInfo") || has_object(res, "capabilities"))) {
+	if (has_string(res, "protocolVersion") &&
+	    (has_object(res, "serverInfo") || has_object(res, "capabilities"))) {
 		m = "initialize";
 		res_initialize(r, res);
 	} else if (has_array(res, "tools")) {
@@ -428,7 +440,8 @@ static void classify_result(struct obs_rpc *r, const json_t *res, const struct d
 		list_items(r, get(res, "roots"), "uri", RPC_LIST_ROOTS, ctx);
 	} else if (has_array(res, "contents")) {
 		m = "resources/read";
-		json_util_copy_string(r->target, sizeof r->target, get(json_array_get(get(res, "contents"), 0), "uri"));
+		json_util_copy_string(r->target, sizeof r->target,
+				      get(json_array_get(get(res, "contents"), 0), "uri"));
 	} else if (has_object(res, "completion")) {
 		m = "completion/complete";
 	} else if (has_string(res, "model") && has_string(res, "role") && get(res, "content")) {
@@ -454,8 +467,11 @@ static void classify_result(struct obs_rpc *r, const json_t *res, const struct d
 		const json_t *kind = get(res, "kind");
 		const json_t *task = has_object(res, "task") ? get(res, "task") : res;
 		if (a2a_kind(kind)) {
-			m = (str_is(kind, "status-update") || str_is(kind, "artifact-update")) ? "message/stream" : "";
-			if (!json_util_copy_string(r->target, sizeof r->target, get(res, "taskId")) && str_is(kind, "task"))
+			m = (str_is(kind, "status-update") || str_is(kind, "artifact-update"))
+				? "message/stream"
+				: "";
+			if (!json_util_copy_string(r->target, sizeof r->target, get(res, "taskId")) &&
+			    str_is(kind, "task"))
 				json_util_copy_string(r->target, sizeof r->target, get(res, "id"));
 		} else if (has_string(task, "id") && has_string(get(task, "status"), "state")) {
 			m = ""; /* a Task: v1.0 {"task": ...} or before v0.2 (no kind) */
@@ -545,7 +561,8 @@ static bool analyze_message(const struct http_view *v, const struct jsonrpc_orig
 			r->error_code = (int64_t)json_integer_value(code);
 		json_util_copy_string(r->error_message, sizeof r->error_message, get(error, "message"));
 	} else {
-		dissect_anomaly(ctx, JR, "bad_jsonrpc"); /* claims 2.0, is no request, notification or response */
+		dissect_anomaly(ctx, JR,
+				"bad_jsonrpc"); /* claims 2.0, is no request, notification or response */
 		return false;
 	}
 	render_id(r->id, sizeof r->id, id);
@@ -598,8 +615,8 @@ bool jsonrpc_analyze(const struct http_view *v, const struct jsonrpc_origin *o, 
 
 /* Query parameters whose values are credentials: dropped from the URL. */
 static const char *const url_secret_params[] = {
-	"token", "access_token", "key", "api_key", "apikey", "auth", "password", "client_secret", "code",
-	"sig", "signature",
+    "token",	"access_token",	 "key",	 "api_key", "apikey",	 "auth",
+    "password", "client_secret", "code", "sig",	    "signature",
 };
 
 void jsonrpc_sse_endpoint(const struct http_view *v, const struct jsonrpc_origin *o, struct sv url,

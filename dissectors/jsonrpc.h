@@ -15,9 +15,9 @@
 
 /* Where a JSON-RPC text came from, beyond the HTTP message view. */
 struct jsonrpc_origin {
-	uint8_t transport;	 /* enum rpc_transport */
-	bool to_server;		 /* sent by the client */
-	bool authorization;	 /* the request (or upgrade request) carried Authorization */
+	uint8_t transport;  /* enum rpc_transport */
+	bool to_server;	    /* sent by the client */
+	bool authorization; /* the request (or upgrade request) carried Authorization */
 	/* For a response: Mcp-Session-Id / MCP-Protocol-Version of its request,
 	 * used when the response itself does not carry them. */
 	struct sv req_session_id;

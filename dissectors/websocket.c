@@ -19,7 +19,10 @@ void ws_init(struct ws_parser *p, bool from_client)
 	sbuf_init(&p->msg, AS_WS_MAX_MESSAGE);
 }
 
-void ws_free(struct ws_parser *p) { sbuf_free(&p->msg); }
+void ws_free(struct ws_parser *p)
+{
+	sbuf_free(&p->msg);
+}
 
 static void fail(struct ws_parser *p, const struct dissect_ctx *ctx, const char *reason)
 {
@@ -29,7 +32,10 @@ static void fail(struct ws_parser *p, const struct dissect_ctx *ctx, const char 
 	sbuf_reset(&p->msg);
 }
 
-static bool is_control(uint8_t op) { return op >= 0x8; }
+static bool is_control(uint8_t op)
+{
+	return op >= 0x8;
+}
 
 /* A frame is complete: deliver a finished message, note a close. */
 static void frame_done(struct ws_parser *p, ws_message_fn fn, void *user)
@@ -172,7 +178,11 @@ void ws_feed(struct ws_parser *p, const uint8_t *data, size_t len, ws_message_fn
 			if (p->hdr_need == 2) { /* now the full header size is known */
 				uint8_t b1 = p->hdr[1];
 				uint8_t l7 = b1 & 0x7f;
-				p->hdr_need = (uint8_t)(2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + ((b1 & 0x80) ? 4 : 0));
+				p->hdr_need = (uint8_t)(2 +
+							(l7 == 126   ? 2
+							 : l7 == 127 ? 8
+								     : 0) +
+							((b1 & 0x80) ? 4 : 0));
 				if (p->hdr_len < p->hdr_need)
 					break;
 			}

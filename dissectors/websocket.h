@@ -39,7 +39,7 @@ enum ws_phase {
 struct ws_parser {
 	bool from_client; /* client frames must be masked (§5.3) */
 	enum ws_phase phase;
-	uint8_t hdr[14];  /* the frame header being collected */
+	uint8_t hdr[14]; /* the frame header being collected */
 	uint8_t hdr_len, hdr_need;
 	/* the current frame */
 	uint8_t opcode;

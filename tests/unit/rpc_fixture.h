@@ -125,7 +125,8 @@ static void print_anomalies(const struct obs_log *log)
 {
 	for (size_t i = 0; i < log->n; i++)
 		if (log->v[i].type == OBS_ANOMALY)
-			print_message("    anomaly: %s/%s\n", log->v[i].u.anomaly.dissector, log->v[i].u.anomaly.reason);
+			print_message("    anomaly: %s/%s\n", log->v[i].u.anomaly.dissector,
+				      log->v[i].u.anomaly.reason);
 }
 
 /* No byte string of `secret` in any observation. */
@@ -150,8 +151,8 @@ struct pflow {
 	void *st;
 };
 
-static bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t key[36], uint32_t *seq, bool *syn,
-			    const uint8_t **payload, size_t *plen)
+static bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t key[36], uint32_t *seq,
+			    bool *syn, const uint8_t **payload, size_t *plen)
 {
 	struct cur c = cur_make(p, len);
 	uint16_t etype = 0;
@@ -181,8 +182,9 @@ static bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t 
 		uint8_t ihl = (uint8_t)((v & 15) * 4);
 		uint16_t tot;
 		struct cur h = c;
-		if (!cur_skip(&h, 2) || !cur_get_u16(&h, &tot) || !cur_skip(&h, 5) || !cur_get_u8(&h, &proto) ||
-		    !cur_skip(&h, 2) || !cur_copy(&h, key, 4) || !cur_copy(&h, key + 16, 4))
+		if (!cur_skip(&h, 2) || !cur_get_u16(&h, &tot) || !cur_skip(&h, 5) ||
+		    !cur_get_u8(&h, &proto) || !cur_skip(&h, 2) || !cur_copy(&h, key, 4) ||
+		    !cur_copy(&h, key + 16, 4))
 			return false;
 		struct cur ip;
 		if (tot < ihl || !cur_get_bytes(&c, &ip, tot) || !cur_skip(&ip, ihl))
@@ -191,8 +193,8 @@ static bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t 
 	} else if (v >> 4 == 6) {
 		uint16_t plen6;
 		struct cur h = c;
-		if (!cur_skip(&h, 4) || !cur_get_u16(&h, &plen6) || !cur_get_u8(&h, &proto) || !cur_skip(&h, 1) ||
-		    !cur_copy(&h, key, 16) || !cur_copy(&h, key + 16, 16))
+		if (!cur_skip(&h, 4) || !cur_get_u16(&h, &plen6) || !cur_get_u8(&h, &proto) ||
+		    !cur_skip(&h, 1) || !cur_copy(&h, key, 16) || !cur_copy(&h, key + 16, 16))
 			return false;
 		struct cur ip;
 		if (!cur_get_bytes(&h, &ip, plen6))
@@ -204,8 +206,8 @@ static bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t 
 	if (proto != 6)
 		return false;
 	uint8_t off, flags;
-	if (!cur_copy(&c, key + 32, 4) || !cur_get_u32(&c, seq) || !cur_skip(&c, 4) || !cur_get_u8(&c, &off) ||
-	    !cur_get_u8(&c, &flags))
+	if (!cur_copy(&c, key + 32, 4) || !cur_get_u32(&c, seq) || !cur_skip(&c, 4) ||
+	    !cur_get_u8(&c, &off) || !cur_get_u8(&c, &flags))
 		return false;
 	*syn = flags & 0x02;
 	if ((size_t)(off >> 4) * 4 < 14 || !cur_skip(&c, (size_t)(off >> 4) * 4 - 14))
@@ -275,8 +277,10 @@ static bool pcap_run_with(const struct dissector *d, const char *rel, struct obs
 			continue; /* retransmission (these captures lose nothing) */
 		f->next_seq[dir] += (uint32_t)plen;
 		if (!f->probed) {
-			struct dissect_probe p = {.transport = TRANSPORT_TCP, .dir = (enum dissect_dir)dir,
-						  .data = pl, .len = plen};
+			struct dissect_probe p = {.transport = TRANSPORT_TCP,
+						  .dir = (enum dissect_dir)dir,
+						  .data = pl,
+						  .len = plen};
 			f->probed = true;
 			f->raw = !d->probe(&p);
 			if (!f->raw)

@@ -62,7 +62,8 @@ static void wsx_free(void *st)
 	free(x);
 }
 
-static int wsx_parse(void *st, enum dissect_dir dir, const uint8_t *data, size_t len, const struct dissect_ctx *ctx)
+static int wsx_parse(void *st, enum dissect_dir dir, const uint8_t *data, size_t len,
+		     const struct dissect_ctx *ctx)
 {
 	struct wsx *x = st;
 	struct wsx_user u = {dir, ctx};
@@ -74,13 +75,17 @@ static int wsx_parse(void *st, enum dissect_dir dir, const uint8_t *data, size_t
 	uint8_t ch;
 	while (x->head_state[dir] < 4 && cur_get_u8(&c, &ch)) {
 		static const char crlf2[] = "\r\n\r\n";
-		x->head_state[dir] = ch == (uint8_t)crlf2[x->head_state[dir]] ? x->head_state[dir] + 1 : (ch == '\r');
+		x->head_state[dir] =
+		    ch == (uint8_t)crlf2[x->head_state[dir]] ? x->head_state[dir] + 1 : (ch == '\r');
 	}
 	ws_feed(&x->p[dir], cur_data(&c), cur_len(&c), wsx_msg, &u, ctx);
 	return DISSECT_MORE;
 }
 
-static void wsx_gap(void *st, enum dissect_dir dir, size_t len) { ws_gap(&((struct wsx *)st)->p[dir], len); }
+static void wsx_gap(void *st, enum dissect_dir dir, size_t len)
+{
+	ws_gap(&((struct wsx *)st)->p[dir], len);
+}
 
 static bool wsx_probe(const struct dissect_probe *p)
 {
@@ -88,10 +93,10 @@ static bool wsx_probe(const struct dissect_probe *p)
 	return true;
 }
 
-static const struct dissector wsx_frames = {"wsx", TRANSPORT_TCP, wsx_probe, wsx_new_frames, wsx_free, wsx_parse,
-					     wsx_gap};
-static const struct dissector wsx_http = {"wsx-http", TRANSPORT_TCP, wsx_probe, wsx_new_http, wsx_free, wsx_parse,
-					   wsx_gap};
+static const struct dissector wsx_frames = {"wsx",    TRANSPORT_TCP, wsx_probe, wsx_new_frames,
+					    wsx_free, wsx_parse,     wsx_gap};
+static const struct dissector wsx_http = {"wsx-http", TRANSPORT_TCP, wsx_probe, wsx_new_http,
+					  wsx_free,   wsx_parse,     wsx_gap};
 
 /* ---- frame building ---- */
 
@@ -100,8 +105,8 @@ enum { LEN_MIN = 0, LEN_16 = 16, LEN_64 = 64 };
 static const uint8_t mask_key[4] = {0x37, 0xfa, 0x21, 0x3d};
 
 /* Appends one frame to buf at *o. */
-static void frame(uint8_t *buf, size_t *o, bool fin, uint8_t rsv, uint8_t op, bool masked, const char *payload,
-		  size_t len, int len_form)
+static void frame(uint8_t *buf, size_t *o, bool fin, uint8_t rsv, uint8_t op, bool masked,
+		  const char *payload, size_t len, int len_form)
 {
 	buf[(*o)++] = (uint8_t)((fin ? 0x80 : 0) | rsv | op);
 	uint8_t m = masked ? 0x80 : 0;
@@ -132,25 +137,38 @@ struct ws_case {
 	const char *name;
 	enum dissect_dir dir;
 	void (*build)(uint8_t *buf, size_t *o);
-	bool end;	    /* end the direction after the bytes */
+	bool end;	     /* end the direction after the bytes */
 	const char *msgs[4]; /* text messages expected, in order */
 	const char *anomaly; /* expected anomaly (none other allowed) */
 	bool no_split;
 };
 
-static void b_server_text(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_TEXT, false, TXT("hello"), LEN_MIN); }
+static void b_server_text(uint8_t *b, size_t *o)
+{
+	frame(b, o, true, 0, WS_OP_TEXT, false, TXT("hello"), LEN_MIN);
+}
 
 static void b_client_masked(uint8_t *b, size_t *o)
 {
-	frame(b, o, true, 0, WS_OP_TEXT, true, TXT("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"), LEN_MIN);
+	frame(b, o, true, 0, WS_OP_TEXT, true,
+	      TXT("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"), LEN_MIN);
 }
 
 static char long_text[70000];
 
-static void b_len16(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 300, LEN_16); }
+static void b_len16(uint8_t *b, size_t *o)
+{
+	frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 300, LEN_16);
+}
 /* a 16-bit length that happens to be 127 (found by fuzzing: a hang) */
-static void b_len16_127(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 127, LEN_16); }
-static void b_len64(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 200, LEN_64); }
+static void b_len16_127(uint8_t *b, size_t *o)
+{
+	frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 127, LEN_16);
+}
+static void b_len64(uint8_t *b, size_t *o)
+{
+	frame(b, o, true, 0, WS_OP_TEXT, false, long_text, 200, LEN_64);
+}
 
 static void b_over_cap(uint8_t *b, size_t *o)
 {
@@ -195,7 +213,10 @@ static void b_bad_opcode(uint8_t *b, size_t *o)
 	frame(b, o, true, 0, WS_OP_TEXT, false, TXT("lost"), LEN_MIN);
 }
 
-static void b_bad_control(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_PING, false, long_text, 126, LEN_16); }
+static void b_bad_control(uint8_t *b, size_t *o)
+{
+	frame(b, o, true, 0, WS_OP_PING, false, long_text, 126, LEN_16);
+}
 
 static void b_bad_continuation(uint8_t *b, size_t *o)
 {
@@ -208,7 +229,10 @@ static void b_bad_fragmentation(uint8_t *b, size_t *o)
 	frame(b, o, true, 0, WS_OP_TEXT, false, TXT("b"), LEN_MIN);
 }
 
-static void b_unmasked_client(uint8_t *b, size_t *o) { frame(b, o, true, 0, WS_OP_TEXT, false, TXT("bare"), LEN_MIN); }
+static void b_unmasked_client(uint8_t *b, size_t *o)
+{
+	frame(b, o, true, 0, WS_OP_TEXT, false, TXT("bare"), LEN_MIN);
+}
 
 static void b_binary(uint8_t *b, size_t *o)
 {
@@ -218,26 +242,42 @@ static void b_binary(uint8_t *b, size_t *o)
 }
 
 static const struct ws_case ws_cases[] = {
-	{"server text, unmasked", DIR_TO_CLIENT, b_server_text, true, {"hello"}},
-	{"client text, masked", DIR_TO_SERVER, b_client_masked, true,
-	 {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"}},
-	{"16-bit length", DIR_TO_CLIENT, b_len16, true, {"L300"}},
-	{"16-bit length of 127", DIR_TO_CLIENT, b_len16_127, true, {"L127"}},
-	{"64-bit length", DIR_TO_CLIENT, b_len64, true, {"L200"}},
-	{"message over the cap", DIR_TO_CLIENT, b_over_cap, true, {"after"}, "ws_message_over_cap", true},
-	{"fragments with control frames between", DIR_TO_SERVER, b_fragments, true, {"Hello, world", "next"}},
-	{"permessage-deflate", DIR_TO_CLIENT, b_compressed, true, {"plain"}, "ws_compressed"},
-	{"truncated frame", DIR_TO_CLIENT, b_truncated, true, {"ok"}, "ws_truncated"},
-	{"nothing after close", DIR_TO_CLIENT, b_close, true, {"before"}},
-	{"reserved opcode", DIR_TO_CLIENT, b_bad_opcode, true, {NULL}, "ws_bad_opcode"},
-	{"control frame too long", DIR_TO_CLIENT, b_bad_control, true, {NULL}, "ws_bad_control"},
-	{"continuation without a message", DIR_TO_CLIENT, b_bad_continuation, true, {NULL}, "ws_bad_continuation"},
-	{"new message inside a fragmented one", DIR_TO_CLIENT, b_bad_fragmentation, true, {NULL},
-	 "ws_bad_fragmentation"},
-	{"client frame unmasked", DIR_TO_SERVER, b_unmasked_client, true, {"bare"}, "ws_unmasked"},
-	{"server frame masked", DIR_TO_CLIENT, b_client_masked, true,
-	 {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"}, "ws_masked"},
-	{"binary skipped, empty text delivered", DIR_TO_CLIENT, b_binary, false, {""}},
+    {"server text, unmasked", DIR_TO_CLIENT, b_server_text, true, {"hello"}},
+    {"client text, masked",
+     DIR_TO_SERVER,
+     b_client_masked,
+     true,
+     {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"}},
+    {"16-bit length", DIR_TO_CLIENT, b_len16, true, {"L300"}},
+    {"16-bit length of 127", DIR_TO_CLIENT, b_len16_127, true, {"L127"}},
+    {"64-bit length", DIR_TO_CLIENT, b_len64, true, {"L200"}},
+    {"message over the cap", DIR_TO_CLIENT, b_over_cap, true, {"after"}, "ws_message_over_cap", true},
+    {"fragments with control frames between", DIR_TO_SERVER, b_fragments, true, {"Hello, world", "next"}},
+    {"permessage-deflate", DIR_TO_CLIENT, b_compressed, true, {"plain"}, "ws_compressed"},
+    {"truncated frame", DIR_TO_CLIENT, b_truncated, true, {"ok"}, "ws_truncated"},
+    {"nothing after close", DIR_TO_CLIENT, b_close, true, {"before"}},
+    {"reserved opcode", DIR_TO_CLIENT, b_bad_opcode, true, {NULL}, "ws_bad_opcode"},
+    {"control frame too long", DIR_TO_CLIENT, b_bad_control, true, {NULL}, "ws_bad_control"},
+    {"continuation without a message",
+     DIR_TO_CLIENT,
+     b_bad_continuation,
+     true,
+     {NULL},
+     "ws_bad_continuation"},
+    {"new message inside a fragmented one",
+     DIR_TO_CLIENT,
+     b_bad_fragmentation,
+     true,
+     {NULL},
+     "ws_bad_fragmentation"},
+    {"client frame unmasked", DIR_TO_SERVER, b_unmasked_client, true, {"bare"}, "ws_unmasked"},
+    {"server frame masked",
+     DIR_TO_CLIENT,
+     b_client_masked,
+     true,
+     {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"},
+     "ws_masked"},
+    {"binary skipped, empty text delivered", DIR_TO_CLIENT, b_binary, false, {""}},
 };
 
 static void test_frames(void **state)
@@ -315,29 +355,36 @@ static void test_mcp_over_websocket(void **state)
 	(void)state;
 	static uint8_t req[2048], resp[2048];
 	size_t rq = 0, rs = 0;
-	static const char head[] = "GET /mcp/ws?x=1 HTTP/1.1\r\nHost: Tools.Example:9000\r\nUpgrade: websocket\r\n"
-				   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-				   "Sec-WebSocket-Protocol: mcp\r\nAuthorization: Bearer WS-SECRET-TOKEN\r\n"
-				   "Sec-WebSocket-Version: 13\r\n\r\n";
+	static const char head[] =
+	    "GET /mcp/ws?x=1 HTTP/1.1\r\nHost: Tools.Example:9000\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Protocol: mcp\r\nAuthorization: Bearer WS-SECRET-TOKEN\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n";
 	memcpy(req, head, sizeof head - 1);
 	rq = sizeof head - 1;
 	/* sent right behind the handshake, before the 101 arrives: held, then parsed */
-	frame(req, &rq, true, 0, WS_OP_TEXT, true,
-	      TXT("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"run_query\","
-		  "\"arguments\":{\"sql\":\"SQL-VALUE\"}}}"),
-	      LEN_MIN);
+	frame(
+	    req, &rq, true, 0, WS_OP_TEXT, true,
+	    TXT("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"run_query\","
+		"\"arguments\":{\"sql\":\"SQL-VALUE\"}}}"),
+	    LEN_MIN);
 	frame(req, &rq, false, 0, WS_OP_TEXT, true, TXT("{\"jsonrpc\":\"2.0\",\"method\":"), LEN_MIN);
 	frame(req, &rq, true, 0, WS_OP_PING, true, "", 0, LEN_MIN);
 	frame(req, &rq, true, 0, WS_OP_CONTINUATION, true, TXT("\"notifications/initialized\"}"), LEN_MIN);
-	static const char rhead[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-				    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	static const char rhead[] =
+	    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
 	memcpy(resp, rhead, sizeof rhead - 1);
 	rs = sizeof rhead - 1;
 	frame(resp, &rs, true, 0, WS_OP_TEXT, false,
-	      TXT("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}"), LEN_16);
+	      TXT("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}"
+		  "]}}"),
+	      LEN_16);
 	frame(resp, &rs, true, 0, WS_OP_TEXT, false, TXT("not json"), LEN_MIN);
 	frame(resp, &rs, true, 0, WS_OP_CLOSE, false, "", 0, LEN_MIN);
-	struct feed feeds[] = {{DIR_TO_SERVER, req, rq}, {DIR_TO_CLIENT, resp, rs}, {DIR_TO_CLIENT, conv_empty, 0},
+	struct feed feeds[] = {{DIR_TO_SERVER, req, rq},
+			       {DIR_TO_CLIENT, resp, rs},
+			       {DIR_TO_CLIENT, conv_empty, 0},
 			       {DIR_TO_SERVER, conv_empty, 0}};
 	struct obs_log log = harness_split_invariant(H1D, feeds, 4);
 	print_anomalies(&log);
@@ -370,9 +417,9 @@ static void test_mcp_over_websocket(void **state)
 
 	/* a 101 without Upgrade: websocket (h2c) still ends HTTP/1 parsing */
 	static const struct conv_feed h2c[] = {
-		{DIR_TO_SERVER, "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"},
-		{DIR_TO_CLIENT, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n\x81\x02{}"},
-		{0},
+	    {DIR_TO_SERVER, "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"},
+	    {DIR_TO_CLIENT, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n\x81\x02{}"},
+	    {0},
 	};
 	log = conv_run(h2c, false);
 	assert_int_equal(count_type(&log, OBS_RPC), 0);
@@ -381,11 +428,12 @@ static void test_mcp_over_websocket(void **state)
 
 	/* a refused upgrade: the held request bytes are HTTP again */
 	static const struct conv_feed refused[] = {
-		{DIR_TO_SERVER, "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
-				"POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: #\r\n\r\n"
-				"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\x01"},
-		{DIR_TO_CLIENT, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"},
-		{0},
+	    {DIR_TO_SERVER,
+	     "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+	     "POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: #\r\n\r\n"
+	     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\x01"},
+	    {DIR_TO_CLIENT, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"},
+	    {0},
 	};
 	log = conv_run(refused, false);
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 2);
@@ -438,10 +486,10 @@ static void test_pcap_websocket(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_frames),
-		cmocka_unit_test(test_gap),
-		cmocka_unit_test(test_mcp_over_websocket),
-		cmocka_unit_test(test_pcap_websocket),
+	    cmocka_unit_test(test_frames),
+	    cmocka_unit_test(test_gap),
+	    cmocka_unit_test(test_mcp_over_websocket),
+	    cmocka_unit_test(test_pcap_websocket),
 	};
 	(void)harness_read_file;
 	(void)assert_no_leak;
