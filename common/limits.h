@@ -33,6 +33,10 @@
 #define AS_HTTP_MAX_PIPELINE 64	       /* HTTP/1 requests awaiting their response per connection */
 #define AS_SSE_MAX_EVENT 65536	       /* one SSE event (or NDJSON line) of a streamed body */
 #define AS_JSON_MAX_DEPTH 64	       /* nesting accepted by JSON extraction */
+#define AS_RPC_MAX_BATCH 64	       /* JSON-RPC messages analyzed per batch (array) */
+#define AS_RPC_MAX_NAMES 64	       /* argument/capability names sorted per JSON-RPC message */
+#define AS_WS_MAX_MESSAGE 65536	       /* one reassembled WebSocket text message */
+#define AS_WS_MAX_FRAGMENTS 1024       /* frames of one fragmented WebSocket message */
 #define AS_TLS_MAX_HANDSHAKE 65536     /* a ClientHello/ServerHello reassembled across records */
 #define AS_DNS_MAX_ANSWERS 16	       /* A/AAAA answers kept from one DNS response */
 #define AS_DNS_MAX_NAME 256	       /* presentation-form DNS name incl. NUL */

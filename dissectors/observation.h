@@ -193,7 +193,12 @@ struct obs_rpc {
 	bool to_server;	   /* sent by the client (HTTP request side) */
 	bool batch;	   /* one element of a JSON array batch */
 	char id[AS_STR_SHORT];
-	char method[AS_STR_SHORT]; /* requests, notifications; for a result, the method its shape answers */
+	/* requests, notifications; for a result, the method its shape answers.
+	 * Pseudo-method "endpoint": the `event: endpoint` of a legacy MCP
+	 * HTTP+SSE stream (2024-11-05), kind RPC_NOTIFICATION, protocol MCP,
+	 * target = the POST URL it names with credential query values dropped,
+	 * session_id = its sessionId / session_id query parameter. */
+	char method[AS_STR_SHORT];
 	/* The HTTP message that carried it (for a response: its request's path). */
 	char http_method[AS_STR_TINY];
 	char host[AS_STR];

@@ -1,0 +1,36 @@
+/* json_util.h — JSON helpers shared by the dissectors and analyzers that read
+ * JSON bodies (RFC 8259, parsed with jansson): a depth pre-check, a bounded
+ * loader and safe copies into observation fields. */
+#ifndef AS_JSON_UTIL_H
+#define AS_JSON_UTIL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "strview.h"
+
+enum json_util_res {
+	JSON_UTIL_OK = 0,
+	JSON_UTIL_TOO_DEEP, /* nesting past AS_JSON_MAX_DEPTH: not parsed */
+	JSON_UTIL_BAD,	    /* not a JSON text */
+};
+
+/* Nesting depth of a JSON text (outside strings) within AS_JSON_MAX_DEPTH.
+ * Jansson recurses per level and caps only at its compile-time 2048, so the
+ * tighter project cap is checked first with this linear scan. */
+bool json_util_depth_ok(struct sv s);
+
+/* Parses a JSON text whose top level is an object or an array (after the
+ * depth check). On JSON_UTIL_OK *out holds a new reference. */
+enum json_util_res json_util_load(struct sv s, json_t **out);
+
+/* Copies a JSON string into a fixed field (control bytes replaced, cut at
+ * dstsz); leaves dst untouched when v is not a string. Returns true when v
+ * was a string. */
+bool json_util_copy_string(char *dst, size_t dstsz, const json_t *v);
+
+/* The view of a JSON string, empty when v is not one. */
+struct sv json_util_sv(const json_t *v);
+
+#endif

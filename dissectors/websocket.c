@@ -1,0 +1,231 @@
+/* websocket.c — WebSocket frame parser (RFC 6455 §5: base framing,
+ * masking, fragmentation, control frames; RFC 7692 permessage-deflate is
+ * recognised by RSV1 and skipped). See websocket.h for the contract. */
+#include "websocket.h"
+
+#include <string.h>
+
+#include "cursor.h"
+#include "limits.h"
+
+#define WS "websocket"
+
+void ws_init(struct ws_parser *p, bool from_client)
+{
+	memset(p, 0, sizeof *p);
+	p->from_client = from_client;
+	p->phase = WS_HEADER;
+	p->hdr_need = 2;
+	sbuf_init(&p->msg, AS_WS_MAX_MESSAGE);
+}
+
+void ws_free(struct ws_parser *p)
+{
+	sbuf_free(&p->msg);
+}
+
+static void fail(struct ws_parser *p, const struct dissect_ctx *ctx, const char *reason)
+{
+	dissect_anomaly(ctx, WS, reason);
+	p->phase = WS_FAILED;
+	p->in_msg = false;
+	sbuf_reset(&p->msg);
+}
+
+static bool is_control(uint8_t op)
+{
+	return op >= 0x8;
+}
+
+/* A frame is complete: deliver a finished message, note a close. */
+static void frame_done(struct ws_parser *p, ws_message_fn fn, void *user)
+{
+	p->phase = WS_HEADER;
+	p->hdr_len = 0;
+	p->hdr_need = 2;
+	if (is_control(p->opcode)) {
+		if (p->opcode == WS_OP_CLOSE)
+			p->phase = WS_CLOSED;
+		return;
+	}
+	if (!p->fin)
+		return;
+	if (!p->msg_skip && p->msg_opcode == WS_OP_TEXT) {
+		p->messages++;
+		if (fn)
+			fn(user, sv_make(p->msg.data, p->msg.len));
+	}
+	p->in_msg = false;
+	sbuf_reset(&p->msg);
+}
+
+/* The whole header is in hdr[]: validate it and set up the payload. */
+static void header_done(struct ws_parser *p, ws_message_fn fn, void *user, const struct dissect_ctx *ctx)
+{
+	struct cur c = cur_make(p->hdr, p->hdr_len);
+	uint8_t b0 = 0, b1 = 0;
+	uint64_t len;
+	bool ok = cur_get_u8(&c, &b0) && cur_get_u8(&c, &b1);
+	len = ok ? (b1 & 0x7f) : 0;
+	if (ok && len == 126)
+		ok = cur_get_uN(&c, 2, &len);
+	else if (ok && len == 127) /* not after a 16-bit length that happens to be 127 */
+		ok = cur_get_uN(&c, 8, &len);
+	p->fin = (b0 & 0x80) != 0;
+	p->opcode = b0 & 0x0f;
+	p->masked = (b1 & 0x80) != 0;
+	if (ok && p->masked)
+		ok = cur_copy(&c, p->mask, 4);
+	if (!ok) { /* cannot happen: hdr_need was computed from the same bytes */
+		fail(p, ctx, "ws_bad_header");
+		return;
+	}
+	uint8_t rsv = (uint8_t)(b0 & 0x70);
+	if (len >> 63) {
+		fail(p, ctx, "ws_bad_length");
+		return;
+	}
+	if (p->opcode > WS_OP_BINARY && !(p->opcode >= WS_OP_CLOSE && p->opcode <= WS_OP_PONG)) {
+		fail(p, ctx, "ws_bad_opcode");
+		return;
+	}
+	if (is_control(p->opcode) && (!p->fin || len > 125)) {
+		fail(p, ctx, "ws_bad_control");
+		return;
+	}
+	if (p->from_client != p->masked)
+		dissect_anomaly(ctx, WS, p->from_client ? "ws_unmasked" : "ws_masked");
+	p->remaining = len;
+	p->frame_pos = 0;
+	p->keep = false;
+	if (!is_control(p->opcode)) {
+		if (p->opcode == WS_OP_CONTINUATION && !p->in_msg) {
+			fail(p, ctx, "ws_bad_continuation");
+			return;
+		}
+		if (p->opcode != WS_OP_CONTINUATION) {
+			if (p->in_msg) {
+				fail(p, ctx, "ws_bad_fragmentation");
+				return;
+			}
+			p->in_msg = true;
+			p->msg_opcode = p->opcode;
+			p->msg_skip = p->opcode != WS_OP_TEXT;
+			p->n_frames = 0;
+			sbuf_reset(&p->msg);
+			if (rsv & 0x40) {
+				dissect_anomaly(ctx, WS, "ws_compressed");
+				p->msg_skip = true;
+			}
+			rsv &= (uint8_t)~0x40;
+		}
+		if (rsv && !p->msg_skip) {
+			dissect_anomaly(ctx, WS, "ws_bad_rsv"); /* an extension we do not know */
+			p->msg_skip = true;
+		}
+		if (++p->n_frames > AS_WS_MAX_FRAGMENTS && !p->msg_skip) {
+			dissect_anomaly(ctx, WS, "ws_fragments_over_cap");
+			p->msg_skip = true;
+		}
+		if (!p->msg_skip && len > p->msg.cap - p->msg.len) {
+			dissect_anomaly(ctx, WS, "ws_message_over_cap");
+			p->msg_skip = true;
+		}
+		if (p->msg_skip)
+			sbuf_reset(&p->msg);
+		p->keep = !p->msg_skip;
+	}
+	p->phase = WS_PAYLOAD;
+	if (len == 0)
+		frame_done(p, fn, user);
+}
+
+/* Payload bytes of the current frame: unmasked into the message buffer. */
+static void payload(struct ws_parser *p, struct cur *in, ws_message_fn fn, void *user)
+{
+	size_t n = p->remaining < cur_len(in) ? (size_t)p->remaining : cur_len(in);
+	struct cur chunk;
+	if (!cur_get_bytes(in, &chunk, n))
+		return;
+	if (p->keep) {
+		size_t start = p->msg.len;
+		if (sbuf_append(&p->msg, cur_data(&chunk), n) != AS_OK) {
+			p->keep = false; /* out of memory: the message is lost */
+			p->msg_skip = true;
+			sbuf_reset(&p->msg);
+		} else if (p->masked) {
+			for (size_t i = 0; i < n; i++)
+				p->msg.data[start + i] ^= p->mask[(p->frame_pos + i) & 3];
+		}
+	}
+	p->frame_pos += n;
+	p->remaining -= n;
+	if (p->remaining == 0)
+		frame_done(p, fn, user);
+}
+
+void ws_feed(struct ws_parser *p, const uint8_t *data, size_t len, ws_message_fn fn, void *user,
+	     const struct dissect_ctx *ctx)
+{
+	struct cur in = cur_make(data, len);
+	while (cur_len(&in)) {
+		switch (p->phase) {
+		case WS_HEADER: {
+			while (p->hdr_len < p->hdr_need && cur_get_u8(&in, &p->hdr[p->hdr_len]))
+				p->hdr_len++;
+			if (p->hdr_len < p->hdr_need)
+				return;
+			if (p->hdr_need == 2) { /* now the full header size is known */
+				uint8_t b1 = p->hdr[1];
+				uint8_t l7 = b1 & 0x7f;
+				p->hdr_need = (uint8_t)(2 +
+							(l7 == 126   ? 2
+							 : l7 == 127 ? 8
+								     : 0) +
+							((b1 & 0x80) ? 4 : 0));
+				if (p->hdr_len < p->hdr_need)
+					break;
+			}
+			header_done(p, fn, user, ctx);
+			break;
+		}
+		case WS_PAYLOAD:
+			payload(p, &in, fn, user);
+			break;
+		case WS_CLOSED:
+		case WS_FAILED:
+			return;
+		}
+	}
+}
+
+void ws_gap(struct ws_parser *p, size_t len)
+{
+	if (p->phase == WS_PAYLOAD && len <= p->remaining) {
+		p->remaining -= len;
+		p->frame_pos += len;
+		if (p->keep) { /* the message is broken: skip it */
+			p->keep = false;
+			p->msg_skip = true;
+			sbuf_reset(&p->msg);
+		}
+		if (p->remaining == 0)
+			frame_done(p, NULL, NULL);
+		return;
+	}
+	if (p->phase == WS_HEADER || p->phase == WS_PAYLOAD) {
+		p->phase = WS_FAILED;
+		p->in_msg = false;
+		sbuf_reset(&p->msg);
+	}
+}
+
+void ws_end(struct ws_parser *p, const struct dissect_ctx *ctx)
+{
+	if (p->phase == WS_PAYLOAD || (p->phase == WS_HEADER && (p->hdr_len || p->in_msg)))
+		dissect_anomaly(ctx, WS, "ws_truncated");
+	if (p->phase != WS_FAILED)
+		p->phase = WS_CLOSED;
+	p->in_msg = false;
+	sbuf_reset(&p->msg);
+}
