@@ -92,7 +92,8 @@ static const char *const query_secret_params[] = {
 	"key", "api_key", "apikey", "access_token", "token", "code",
 	"client_secret", "password", "sig", "signature",
 };
-/* Of those, the ones recorded as a credential (CRED_QUERY_KEY). */
+/* Of those, the ones recorded as a credential (CRED_QUERY_KEY; `token` is
+ * recorded as CRED_URL_TOKEN, the bearer token some servers take in the URL). */
 static const char *const query_credential_params[] = {"key", "api_key", "apikey", "access_token"};
 
 /* Shapes of static provider API keys (CRED_T_API_KEY). */
@@ -285,14 +286,6 @@ static bool in_table(const char *const *tab, size_t n, struct sv s)
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Stand-in until dissectors/oauth.c is merged (the lead removes it then). */
-__attribute__((weak)) bool oauth_analyze(const struct http_view *v, const struct dissect_ctx *ctx)
-{
-	(void)v;
-	(void)ctx;
-	return false;
-}
-
 /* ---- the message view ---- */
 
 /* Keeps a raw value for the view (first one wins). The values are parts of
@@ -471,6 +464,8 @@ static void set_query(struct h1_dir *d, const struct dissect_ctx *ctx, struct sv
 			field_append(r->query, sizeof r->query, &pos, sv_from_cstr(fp));
 			if (in_table(query_credential_params, N_ELEMS(query_credential_params), name))
 				add_credential(d, ctx, CRED_QUERY_KEY, classify_key(value), value);
+			else if (sv_eq_ci(name, SV_LIT("token")))
+				add_credential(d, ctx, CRED_URL_TOKEN, classify_secret(value), value);
 		} else {
 			field_append(r->query, sizeof r->query, &pos, param);
 		}

@@ -967,6 +967,10 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 	}
 	if (f->server && m && m->last_us > f->server->last_us)
 		f->server->last_us = m->last_us;
+	/* Every agent the flow touched was last seen at its last packet. */
+	for (size_t i = 0; i < f->n_touch; i++)
+		if (m && m->last_us > f->touch[i].ag->last_us)
+			f->touch[i].ag->last_us = m->last_us;
 	for (size_t i = 0; i < f->n_touch; i++)
 		ag_contrib_flow(a, f, &f->touch[i], m ? m->last_us : 0);
 }

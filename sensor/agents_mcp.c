@@ -112,7 +112,10 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 			ag_emit_discovered(a, l->server, r, rpc->host, NULL, ts);
 		}
 	}
-	if (!l->client || (l->client_name[0] && strcmp(l->client->identity, l->client_name) != 0)) {
+	/* The client appears when it speaks or is named; the legacy transport's
+	 * endpoint event alone shows only the server. */
+	bool speaks = m->obs.u.rpc.to_server || l->client_name[0];
+	if (speaks && (!l->client || (l->client_name[0] && strcmp(l->client->identity, l->client_name) != 0))) {
 		const char *identity = l->client_name[0] ? l->client_name : "unknown";
 		l->client = ag_agent_get(a, r, true, "mcp-client", identity, ts, &created);
 		if (l->client && created)
@@ -340,7 +343,8 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 		for (size_t i = 0; i < f->n_creds && i < 2; i++)
 			ag_agent_cred(cli, &f->creds[i], !f->tls);
 	if (r->to_server && r->http_method[0] && srv) {
-		if (r->authorization)
+		/* A token in the URL authenticates too (and is flagged on the client). */
+		if (r->authorization || f->n_creds)
 			srv->mcp.requests_authenticated++;
 		else if (r->http_status != 401)
 			srv->mcp.requests_unauthenticated++;
@@ -412,16 +416,24 @@ static struct agent *a2a_server(struct agents *a, const struct flow_ref *r, cons
 static struct agent *a2a_client(struct agents *a, const struct msg_obs *m, const char *host)
 {
 	struct aflow *f = ag_aflow_get(a, &m->flow, false);
+	const char *ua = f ? f->user_agent : "";
 	char identity[AS_STR + 8];
-	if (f && f->user_agent[0])
-		snprintf(identity, sizeof identity, "ua:%s", f->user_agent);
+	struct sig_client_match cm;
+	bool known = ua[0] && sig_match_client(a->cfg.sigs, ua, NULL, NULL, 0, &cm);
+	if (known)
+		ag_copy(identity, sizeof identity, cm.name);
+	else if (ua[0])
+		snprintf(identity, sizeof identity, "ua:%s", ua);
 	else
 		ag_copy(identity, sizeof identity, "unknown");
 	bool created;
 	struct agent *ag = ag_agent_get(a, &m->flow, true, "a2a-client", identity, m->h.ts_us, &created);
 	if (ag && created) {
-		if (f && f->user_agent[0])
-			strset_add(&ag->user_agents, f->user_agent, AS_AGENT_MAX_SET);
+		strset_add(&ag->user_agents, ua, AS_AGENT_MAX_SET);
+		if (known) {
+			ag_copy(ag->sw_name, sizeof ag->sw_name, cm.name);
+			ag_copy(ag->sw_version, sizeof ag->sw_version, cm.version);
+		}
 		ag_emit_discovered(a, ag, &m->flow, host, NULL, m->h.ts_us);
 	}
 	if (ag)

@@ -74,6 +74,52 @@ def matches(agent, want):
         return False
     if "ja4" in want and want["ja4"] not in agent.get("fingerprints", {}).get("ja4", []):
         return False
+    if "mcp" in want and not mcp_matches(agent.get("mcp") or {}, want["mcp"]):
+        return False
+    if "oauth" in want and not any(oauth_matches(g, want["oauth"], agent) for g in agent.get("oauth") or []):
+        return False
+    if "a2a" in want:
+        x = agent.get("a2a") or {}
+        for k, v in want["a2a"].items():
+            if isinstance(v, list) and not set(v) <= set(x.get(k, [])):
+                return False
+            if not isinstance(v, list) and x.get(k) != v:
+                return False
+    return True
+
+
+def mcp_matches(m, want):
+    for k, v in want.items():
+        if k == "servers_contain":
+            if v not in m.get("servers", []):
+                return False
+        elif k == "tools_called":
+            called = {t["name"]: t["calls"] for t in m.get("tools_called", [])}
+            if any(called.get(n) != c for n, c in v.items()):
+                return False
+        elif k == "tools_listed":
+            listed = {t["name"]: t for t in m.get("tools_listed", [])}
+            for n, hints in v.items():
+                if n not in listed or any(listed[n].get(h) != hv for h, hv in hints.items()):
+                    return False
+        elif isinstance(v, list):
+            if not set(v) <= set(m.get(k, [])):
+                return False
+        elif m.get(k) != v:
+            return False
+    return True
+
+
+def oauth_matches(g, want, agent):
+    for k, v in want.items():
+        if k == "mcp_server_is":
+            if not g.get("mcp_server"):
+                return False
+        elif isinstance(v, list):
+            if not set(v) <= set(g.get(k, [])):
+                return False
+        elif g.get(k) != v:
+            return False
     return True
 
 
@@ -200,6 +246,26 @@ def main():
                         detail = "%s: %s" % (i, [(k, w.get(k), g.get(k)) for k in diff[:4]])
                         break
             check(name + ": contributions merge into the inventory (any order, twice)", ok, detail)
+
+        # The public MCP lab capture (no licence: read from ../shared, never copied).
+        poc = os.path.join(src, "..", "shared", "pcaps-public", "zeek_poc", "mcp_detect", "mcp-traffic.pcap")
+        if not os.path.exists(poc):
+            print("skip public MCP capture: %s is absent" % poc)
+        else:
+            rc, out, err = run(binary, ["-q", "-r", poc, "--inventory", "-"], src)
+            ags = json.loads(out)["agents"] if rc == 0 else []
+            clients = sorted((a["software"]["name"] or "") for a in ags if a["kind"] == "mcp-client")
+            servers = [a for a in ags if a["kind"] == "mcp-server"]
+            tools = sorted(t["name"] for s_ in servers for t in s_["mcp"]["tools_listed"])
+            calls = {t["name"]: t["calls"] for s_ in servers for t in s_["mcp"]["tools_called"]}
+            # Ground truth read from the capture (SOURCES.md): three clients, one
+            # server test-mcp-server 1.0.0 without auth, tools read_file, run_query,
+            # send_email (summarize is a prompt), 11 calls.
+            check("public MCP capture: clients", clients == ["legacy-client", "unauth-client", "zeek-test-client"], str(clients))
+            check("public MCP capture: server", len(servers) == 1 and servers[0]["software"]["name"] == "test-mcp-server"
+                  and servers[0]["software"]["version"] == "1.0.0" and servers[0]["mcp"]["auth"] == "none", str(servers)[:300])
+            check("public MCP capture: tools listed", tools == ["read_file", "run_query", "send_email"], str(tools))
+            check("public MCP capture: tools called", calls == {"read_file": 1, "run_query": 9, "send_email": 1}, str(calls))
 
         # A directory replays every capture in it, sorted; -w 2 must agree.
         rc, log, _, inv_dir = replay(binary, src, "pcaps", tmp, "dir1", 1)
