@@ -142,9 +142,14 @@ static int krb_as_req(struct cur app, struct obs_kerberos *k, bool *has_cname, c
 static void krb_message(struct cur msg, const struct dissect_ctx *ctx)
 {
 	struct der_tlv app;
+	uint8_t tag;
 	const char *why = "not_kerberos";
-	if (!der_read(&msg, &app) || !krb_app_tag(app.tag)) {
+	if (!der_peek_tag(&msg, &tag) || !krb_app_tag(tag)) {
 		dissect_anomaly(ctx, "kerberos", why);
+		return;
+	}
+	if (!der_read(&msg, &app)) {
+		dissect_anomaly(ctx, "kerberos", "message_bad_length"); /* truncated or absurd */
 		return;
 	}
 	if (app.tag != DER_APP(KRB_AS_REQ))
