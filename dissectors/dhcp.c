@@ -185,9 +185,9 @@ static int dhcp4_message(struct cur msg, struct obs_dhcp *d, struct dhcp_msgctx 
 	uint32_t cookie;
 	uint8_t ciaddr[4], yiaddr[4];
 	if (!cur_get_u8(&c, &op) || !cur_get_u8(&c, &htype) || !cur_get_u8(&c, &hlen) || !cur_skip(&c, 1) ||
-	    !cur_get_u32(&c, &d->xid) || !cur_skip(&c, 4) || !cur_copy(&c, ciaddr, 4) || !cur_copy(&c, yiaddr, 4) ||
-	    !cur_skip(&c, 8) || !cur_get_bytes(&c, &chaddr, 16) || !cur_get_bytes(&c, &sname, 64) ||
-	    !cur_get_bytes(&c, &file, 128) || !cur_get_u32(&c, &cookie)) {
+	    !cur_get_u32(&c, &d->xid) || !cur_skip(&c, 4) || !cur_copy(&c, ciaddr, 4) ||
+	    !cur_copy(&c, yiaddr, 4) || !cur_skip(&c, 8) || !cur_get_bytes(&c, &chaddr, 16) ||
+	    !cur_get_bytes(&c, &sname, 64) || !cur_get_bytes(&c, &file, 128) || !cur_get_u32(&c, &cookie)) {
 		*why = "header_truncated";
 		return AS_ERR_TRUNCATED;
 	}
@@ -336,7 +336,8 @@ static void dhcp6_duid(struct cur v, struct obs_dhcp *d)
 		d->has_client_mac = true;
 }
 
-static int dhcp6_message(struct cur msg, struct obs_dhcp *d, struct dhcp_msgctx *m, bool inner, const char **why)
+static int dhcp6_message(struct cur msg, struct obs_dhcp *d, struct dhcp_msgctx *m, bool inner,
+			 const char **why)
 {
 	struct cur c = msg;
 	uint8_t type;
@@ -411,8 +412,8 @@ static int dhcp6_message(struct cur msg, struct obs_dhcp *d, struct dhcp_msgctx 
 		} else if (dhcp6_find(ia, O6_IAADDR, &addr, &bad)) {
 			uint8_t a[16];
 			uint32_t preferred, valid;
-			if (!cur_copy(&addr, a, 16) || !cur_get_u32(&addr, &preferred) || !cur_get_u32(&addr, &valid) ||
-			    !dhcp6_framed(addr)) {
+			if (!cur_copy(&addr, a, 16) || !cur_get_u32(&addr, &preferred) ||
+			    !cur_get_u32(&addr, &valid) || !dhcp6_framed(addr)) {
 				dhcp_note(m, DHCP_A_OPT_LEN);
 			} else if (d->msg_type == DHCP6_REPLY) {
 				memcpy(d->assigned, a, 16);
@@ -436,8 +437,8 @@ static bool dhcp4_probe(const struct dissect_probe *p)
 	struct cur c = cur_make(p->data, p->len);
 	uint8_t op;
 	uint32_t cookie;
-	if (!(p->transport & TRANSPORT_UDP) ||
-	    !((p->server_port == 67 || p->server_port == 68) && (p->client_port == 67 || p->client_port == 68)))
+	if (!(p->transport & TRANSPORT_UDP) || !((p->server_port == 67 || p->server_port == 68) &&
+						 (p->client_port == 67 || p->client_port == 68)))
 		return false;
 	return cur_peek_u8(&c, 0, &op) && (op == 1 || op == 2) && cur_skip(&c, DHCP4_FIXED) &&
 	       cur_get_u32(&c, &cookie) && cookie == DHCP4_COOKIE;
@@ -462,7 +463,10 @@ static void *dhcp_state_new(void)
 	return calloc(1, 1); /* stateless: datagrams are independent */
 }
 
-static void dhcp_state_free(void *state) { free(state); }
+static void dhcp_state_free(void *state)
+{
+	free(state);
+}
 
 static void dhcp_gap(void *state, enum dissect_dir dir, size_t len)
 {
@@ -505,21 +509,21 @@ static int dhcp6_parse(void *state, enum dissect_dir dir, const uint8_t *data, s
 }
 
 const struct dissector dissector_dhcp = {
-	.name = "dhcp",
-	.transports = TRANSPORT_UDP,
-	.probe = dhcp4_probe,
-	.state_new = dhcp_state_new,
-	.state_free = dhcp_state_free,
-	.parse = dhcp4_parse,
-	.gap = dhcp_gap,
+    .name = "dhcp",
+    .transports = TRANSPORT_UDP,
+    .probe = dhcp4_probe,
+    .state_new = dhcp_state_new,
+    .state_free = dhcp_state_free,
+    .parse = dhcp4_parse,
+    .gap = dhcp_gap,
 };
 
 const struct dissector dissector_dhcp6 = {
-	.name = "dhcp6",
-	.transports = TRANSPORT_UDP,
-	.probe = dhcp6_probe,
-	.state_new = dhcp_state_new,
-	.state_free = dhcp_state_free,
-	.parse = dhcp6_parse,
-	.gap = dhcp_gap,
+    .name = "dhcp6",
+    .transports = TRANSPORT_UDP,
+    .probe = dhcp6_probe,
+    .state_new = dhcp_state_new,
+    .state_free = dhcp_state_free,
+    .parse = dhcp6_parse,
+    .gap = dhcp_gap,
 };

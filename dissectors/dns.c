@@ -700,6 +700,9 @@ static int dns_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 	struct cur in = cur_make(data, len);
 	int ret = DISSECT_MORE;
 
+	if (len == 0)
+		return ret; /* end of direction: a partial message is dropped */
+
 	while (!d->lost) {
 		if (d->skip) {
 			size_t n = d->skip < cur_len(&in) ? d->skip : cur_len(&in);

@@ -56,8 +56,8 @@ static bool krb_principal(struct cur v, char *dst, size_t dstsz)
 	int64_t nt;
 	size_t o = 0;
 	if (!der_expect(&v, DER_SEQUENCE, &seq) || !der_expect(&seq, DER_CTX(0), &type) ||
-	    !der_expect(&type, DER_INTEGER, &ints) || !der_int(ints, &nt) || !der_expect(&seq, DER_CTX(1), &names) ||
-	    !der_expect(&names, DER_SEQUENCE, &strs))
+	    !der_expect(&type, DER_INTEGER, &ints) || !der_int(ints, &nt) ||
+	    !der_expect(&seq, DER_CTX(1), &names) || !der_expect(&names, DER_SEQUENCE, &strs))
 		return false;
 	dst[0] = '\0';
 	for (unsigned i = 0; cur_len(&strs); i++) {
@@ -92,7 +92,8 @@ static int krb_as_req(struct cur app, struct obs_kerberos *k, bool *has_cname, c
 			return AS_ERR_MALFORMED;
 		}
 		if (f.tag == DER_CTX(1) || f.tag == DER_CTX(2)) {
-			if (!der_expect(&f.val, DER_INTEGER, &iv) || !der_int(iv, f.tag == DER_CTX(1) ? &pvno : &type)) {
+			if (!der_expect(&f.val, DER_INTEGER, &iv) ||
+			    !der_int(iv, f.tag == DER_CTX(1) ? &pvno : &type)) {
 				*why = "as_req_malformed";
 				return AS_ERR_MALFORMED;
 			}
@@ -191,14 +192,16 @@ static bool krb_opening(struct cur c, size_t msg_len)
 
 static bool krb_udp_probe(const struct dissect_probe *p)
 {
-	return (p->transport & TRANSPORT_UDP) && krb_port(p) && krb_opening(cur_make(p->data, p->len), p->len);
+	return (p->transport & TRANSPORT_UDP) && krb_port(p) &&
+	       krb_opening(cur_make(p->data, p->len), p->len);
 }
 
 static bool krb_tcp_probe(const struct dissect_probe *p)
 {
 	struct cur c = cur_make(p->data, p->len);
 	uint32_t len;
-	if (!(p->transport & TRANSPORT_TCP) || !krb_port(p) || !cur_get_u32(&c, &len) || (len & KRB_TCP_RESERVED))
+	if (!(p->transport & TRANSPORT_TCP) || !krb_port(p) || !cur_get_u32(&c, &len) ||
+	    (len & KRB_TCP_RESERVED))
 		return false;
 	return krb_opening(c, len);
 }
@@ -207,12 +210,12 @@ static bool krb_tcp_probe(const struct dissect_probe *p)
 
 struct krb_dir {
 	struct sbuf body;
-	size_t need;  /* length of the record being collected */
-	size_t skip;  /* bytes still to drop (an oversized record, or after a gap) */
+	size_t need; /* length of the record being collected */
+	size_t skip; /* bytes still to drop (an oversized record, or after a gap) */
 	uint8_t pfx[KRB_TCP_PFX];
 	uint8_t npfx;
 	bool have_len;
-	bool lost;    /* framing lost: ignore this direction */
+	bool lost; /* framing lost: ignore this direction */
 };
 
 struct krb_state {
@@ -261,6 +264,9 @@ static int krb_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 	struct krb_state *st = state;
 	struct krb_dir *d = &st->dir[dir == DIR_TO_CLIENT];
 	struct cur in = cur_make(data, len);
+
+	if (len == 0)
+		return DISSECT_MORE; /* end of direction: a partial record is dropped */
 
 	while (!d->lost) {
 		if (d->skip) {
@@ -343,21 +349,21 @@ static void krb_tcp_gap(void *state, enum dissect_dir dir, size_t len)
 }
 
 const struct dissector dissector_kerberos = {
-	.name = "kerberos",
-	.transports = TRANSPORT_UDP,
-	.probe = krb_udp_probe,
-	.state_new = krb_state_new,
-	.state_free = krb_state_free,
-	.parse = krb_udp_parse,
-	.gap = krb_udp_gap,
+    .name = "kerberos",
+    .transports = TRANSPORT_UDP,
+    .probe = krb_udp_probe,
+    .state_new = krb_state_new,
+    .state_free = krb_state_free,
+    .parse = krb_udp_parse,
+    .gap = krb_udp_gap,
 };
 
 const struct dissector dissector_kerberos_tcp = {
-	.name = "kerberos_tcp",
-	.transports = TRANSPORT_TCP,
-	.probe = krb_tcp_probe,
-	.state_new = krb_state_new,
-	.state_free = krb_state_free,
-	.parse = krb_tcp_parse,
-	.gap = krb_tcp_gap,
+    .name = "kerberos_tcp",
+    .transports = TRANSPORT_TCP,
+    .probe = krb_tcp_probe,
+    .state_new = krb_state_new,
+    .state_free = krb_state_free,
+    .parse = krb_tcp_parse,
+    .gap = krb_tcp_gap,
 };

@@ -24,8 +24,8 @@
 #define NBNS_ENCODED_LEN 32 /* first-level encoding of the 16-byte name */
 #define NBNS_MIN_QUESTION 5
 #define NBNS_MIN_RR 11
-#define NBNS_NB_ENTRY 6	    /* NB_FLAGS + NB_ADDRESS */
-#define NBNS_G_BIT 0x8000   /* group name */
+#define NBNS_NB_ENTRY 6	  /* NB_FLAGS + NB_ADDRESS */
+#define NBNS_G_BIT 0x8000 /* group name */
 
 enum {
 	NBNS_OP_QUERY = 0,
@@ -41,8 +41,9 @@ enum {
 
 static bool nbns_opcode_known(unsigned op)
 {
-	return op == NBNS_OP_QUERY || op == NBNS_OP_REGISTRATION || op == NBNS_OP_RELEASE || op == NBNS_OP_WACK ||
-	       op == NBNS_OP_REFRESH || op == NBNS_OP_REFRESH_ALT || op == NBNS_OP_MULTIHOMED;
+	return op == NBNS_OP_QUERY || op == NBNS_OP_REGISTRATION || op == NBNS_OP_RELEASE ||
+	       op == NBNS_OP_WACK || op == NBNS_OP_REFRESH || op == NBNS_OP_REFRESH_ALT ||
+	       op == NBNS_OP_MULTIHOMED;
 }
 
 /* Decodes the first label of `n` into a host name; false when it is not a
@@ -136,8 +137,8 @@ static int nbns_message(struct cur msg, const struct dissect_ctx *ctx, const cha
 {
 	struct cur c = msg;
 	uint16_t id, flags, qd, an, ns, ar;
-	if (!cur_get_u16(&c, &id) || !cur_get_u16(&c, &flags) || !cur_get_u16(&c, &qd) || !cur_get_u16(&c, &an) ||
-	    !cur_get_u16(&c, &ns) || !cur_get_u16(&c, &ar)) {
+	if (!cur_get_u16(&c, &id) || !cur_get_u16(&c, &flags) || !cur_get_u16(&c, &qd) ||
+	    !cur_get_u16(&c, &an) || !cur_get_u16(&c, &ns) || !cur_get_u16(&c, &ar)) {
 		*why = "header_truncated";
 		return AS_ERR_TRUNCATED;
 	}
@@ -194,8 +195,8 @@ static bool nbns_probe(const struct dissect_probe *p)
 	uint16_t id, flags, qd, an, ns, ar;
 	if (!(p->transport & TRANSPORT_UDP) || (p->server_port != NBNS_PORT && p->client_port != NBNS_PORT))
 		return false;
-	if (!cur_get_u16(&c, &id) || !cur_get_u16(&c, &flags) || !cur_get_u16(&c, &qd) || !cur_get_u16(&c, &an) ||
-	    !cur_get_u16(&c, &ns) || !cur_get_u16(&c, &ar))
+	if (!cur_get_u16(&c, &id) || !cur_get_u16(&c, &flags) || !cur_get_u16(&c, &qd) ||
+	    !cur_get_u16(&c, &an) || !cur_get_u16(&c, &ns) || !cur_get_u16(&c, &ar))
 		return false;
 	if (!nbns_opcode_known((flags >> 11) & 0xf) || (size_t)qd + an + ns + ar == 0)
 		return false;
@@ -208,7 +209,10 @@ static void *nbns_state_new(void)
 	return calloc(1, 1); /* stateless: datagrams are independent */
 }
 
-static void nbns_state_free(void *state) { free(state); }
+static void nbns_state_free(void *state)
+{
+	free(state);
+}
 
 static int nbns_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 		      const struct dissect_ctx *ctx)
@@ -229,11 +233,11 @@ static void nbns_gap(void *state, enum dissect_dir dir, size_t len)
 }
 
 const struct dissector dissector_nbns = {
-	.name = "nbns",
-	.transports = TRANSPORT_UDP,
-	.probe = nbns_probe,
-	.state_new = nbns_state_new,
-	.state_free = nbns_state_free,
-	.parse = nbns_parse,
-	.gap = nbns_gap,
+    .name = "nbns",
+    .transports = TRANSPORT_UDP,
+    .probe = nbns_probe,
+    .state_new = nbns_state_new,
+    .state_free = nbns_state_free,
+    .parse = nbns_parse,
+    .gap = nbns_gap,
 };
