@@ -42,6 +42,9 @@
 #define AS_DNS_MAX_NAME 256	       /* presentation-form DNS name incl. NUL */
 #define AS_DNS_MAX_POINTERS 32	       /* compression pointers followed for one name */
 #define AS_DNS_MAX_CNAME_CHAIN 16      /* CNAME links followed from the question name */
+#define AS_HOST_NAMES_PER_MSG 16       /* OBS_HOST_NAME emitted for one mDNS/LLMNR/NBNS/PTR message */
+#define AS_DER_MAX_DEPTH 16	       /* nesting der_check walks in one ASN.1 DER value */
+#define AS_KRB_MAX_MSG 65536	       /* one Kerberos message over TCP; longer ones are skipped */
 
 /* ---- observation field sizes (bytes incl. NUL; longer values are cut and counted) ---- */
 #define AS_STR_TINY 16		  /* method, ALPN protocol id */

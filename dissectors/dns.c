@@ -7,9 +7,17 @@
  * following its CNAME chain. A message without a question (mDNS announcement)
  * takes the owner of its first answer as qname (qtype stays 0).
  *
- * Two dissector objects share this code because a dissector's parse does not
- * learn the transport: `dissector_dns` reads one datagram per call (UDP),
- * `dissector_dns_tcp` reads a byte stream of length-prefixed messages (TCP).
+ * Four dissector objects share this code because a dissector's parse learns
+ * neither the transport nor the port: `dissector_dns` reads one datagram per
+ * call (UDP), `dissector_dns_tcp` reads a byte stream of length-prefixed
+ * messages (TCP), `dissector_mdns` / `dissector_llmnr` are the UDP reader
+ * claimed on ports 5353 / 5355 (listed before `dissector_dns`).
+ *
+ * Host names: besides OBS_DNS, a valid response (QR=1, RCODE 0) emits one
+ * OBS_HOST_NAME per binding it carries: PTR answers whose owner is an
+ * in-addr.arpa / ip6.arpa name (any flavor), A/AAAA records of NAME.local
+ * in answers and additionals (mDNS, RFC 6762; TTL 0 = goodbye, passed on),
+ * A/AAAA answers (LLMNR, RFC 4795). Names lose a trailing ".local".
  *
  * Names: compression pointers must point strictly before the name they occur
  * in and before every earlier pointer target of the same name (so a name can
@@ -26,26 +34,21 @@
 
 #include "cursor.h"
 #include "dissector.h"
+#include "dns.h"
 #include "error.h"
 #include "limits.h"
 #include "sbuf.h"
 
 #define DNS_HDR_LEN 12
-#define DNS_WIRE_NAME_MAX 255 /* RFC 1035 §2.3.4: octets of a name, length bytes included */
 #define DNS_MIN_QUESTION 5    /* root name + type + class */
 #define DNS_MIN_RR 11	      /* root name + type + class + ttl + rdlength */
 
 enum {
 	DNS_T_A = 1,
 	DNS_T_CNAME = 5,
+	DNS_T_PTR = 12,
 	DNS_T_AAAA = 28,
 	DNS_C_IN = 1,
-};
-
-/* A name in uncompressed wire form, lower-cased, root label included. */
-struct dns_name {
-	size_t len;
-	uint8_t wire[DNS_WIRE_NAME_MAX];
 };
 
 struct dns_rr {
@@ -65,7 +68,7 @@ enum {
 /* ---- names ---- */
 
 /* Reads the name at *c (a position inside msg) and advances *c past it. */
-static int dns_name_read(struct cur msg, struct cur *c, struct dns_name *out, const char **why)
+int dns_name_read(struct cur msg, struct cur *c, struct dns_name *out, const char **why)
 {
 	struct cur r = *c;
 	/* Pointers must land strictly below this offset; it only ever falls. */
@@ -137,6 +140,41 @@ static int dns_name_read(struct cur msg, struct cur *c, struct dns_name *out, co
 	return AS_OK;
 }
 
+int dns_name_from_option(struct cur c, struct dns_name *out, const char **why)
+{
+	out->len = 0;
+	uint8_t l;
+	while (cur_get_u8(&c, &l)) {
+		if (l & 0xc0) {
+			*why = "name_bad_label_type"; /* pointers included: not allowed here */
+			return AS_ERR_MALFORMED;
+		}
+		if (out->len + 1 + l + (l ? 1 : 0) > DNS_WIRE_NAME_MAX) {
+			*why = "name_too_long";
+			return AS_ERR_MALFORMED;
+		}
+		out->wire[out->len] = l;
+		if (l == 0) {
+			out->len++;
+			if (cur_len(&c)) {
+				*why = "name_trailing_bytes";
+				return AS_ERR_MALFORMED;
+			}
+			return AS_OK;
+		}
+		if (!cur_copy(&c, out->wire + out->len + 1, l)) {
+			*why = "name_truncated";
+			return AS_ERR_TRUNCATED;
+		}
+		for (size_t i = out->len + 1; i <= out->len + l; i++)
+			if (out->wire[i] >= 'A' && out->wire[i] <= 'Z')
+				out->wire[i] = (uint8_t)(out->wire[i] + ('a' - 'A'));
+		out->len += 1 + (size_t)l;
+	}
+	out->wire[out->len++] = 0; /* partial name: the option ended it */
+	return AS_OK;
+}
+
 static bool dns_name_eq(const struct dns_name *a, const struct dns_name *b)
 {
 	return a->len == b->len && memcmp(a->wire, b->wire, a->len) == 0;
@@ -144,7 +182,7 @@ static bool dns_name_eq(const struct dns_name *a, const struct dns_name *b)
 
 /* Presentation form: labels joined by '.', no trailing dot. A wire name of at
  * most 255 octets yields at most 253 characters, so AS_DNS_MAX_NAME holds it. */
-static void dns_name_text(const struct dns_name *n, char *dst, size_t dstsz)
+void dns_name_text(const struct dns_name *n, char *dst, size_t dstsz)
 {
 	struct cur c = cur_make(n->wire, n->len);
 	size_t o = 0;
@@ -314,8 +352,204 @@ static int dns_parse_message(struct cur msg, struct obs_dns *d, unsigned *notes,
 	return dns_collect(msg, ans, an, &target, d, notes, why);
 }
 
-/* Parses one message and emits its observation, or an anomaly. */
-static int dns_message(struct cur msg, const struct dissect_ctx *ctx)
+/* ---- host names (OBS_HOST_NAME) ---- */
+
+/* Which name service a datagram belongs to: the port its flow was claimed
+ * on, since parse does not learn ports (one dissector object per flavor). */
+enum dns_flavor {
+	DNS_FLAVOR_DNS = 0, /* PTR answers only */
+	DNS_FLAVOR_MDNS,    /* + A/AAAA of *.local in answers and additionals */
+	DNS_FLAVOR_LLMNR,   /* + A/AAAA answers of a response */
+};
+
+/* Label i (0-based) of a wire name as a sub-cursor; false past the root. */
+static bool dns_label(const struct dns_name *n, unsigned i, struct cur *out)
+{
+	struct cur c = cur_make(n->wire, n->len);
+	for (unsigned k = 0;; k++) {
+		struct cur l;
+		if (!cur_get_u8_prefixed(&c, &l) || cur_len(&l) == 0)
+			return false;
+		if (k == i) {
+			*out = l;
+			return true;
+		}
+	}
+}
+
+static bool dns_label_is(const struct dns_name *n, unsigned i, const char *text)
+{
+	struct cur l;
+	size_t tl = strlen(text);
+	return dns_label(n, i, &l) && cur_len(&l) == tl && memcmp(cur_data(&l), text, tl) == 0;
+}
+
+static unsigned dns_label_count(const struct dns_name *n)
+{
+	unsigned k = 0;
+	struct cur l;
+	while (dns_label(n, k, &l))
+		k++;
+	return k;
+}
+
+static int dns_hex_digit(uint8_t ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1; /* names are lower-cased already */
+}
+
+/* The address of a reverse-mapping name: d.c.b.a.in-addr.arpa (RFC 1035
+ * §3.5) or 32 nibbles + ip6.arpa (RFC 3596 §2.5). Returns the family or 0. */
+static uint8_t dns_reverse_addr(const struct dns_name *n, uint8_t addr[16])
+{
+	unsigned labels = dns_label_count(n);
+	struct cur l;
+	memset(addr, 0, 16);
+	if (labels == 6 && dns_label_is(n, 4, "in-addr") && dns_label_is(n, 5, "arpa")) {
+		for (unsigned i = 0; i < 4; i++) {
+			unsigned v = 0;
+			uint8_t ch;
+			(void)dns_label(n, i, &l);
+			if (cur_len(&l) > 3)
+				return 0;
+			while (cur_get_u8(&l, &ch)) {
+				if (ch < '0' || ch > '9')
+					return 0;
+				v = v * 10 + (unsigned)(ch - '0');
+			}
+			if (v > 255)
+				return 0;
+			addr[3 - i] = (uint8_t)v;
+		}
+		return 4;
+	}
+	if (labels == 34 && dns_label_is(n, 32, "ip6") && dns_label_is(n, 33, "arpa")) {
+		for (unsigned i = 0; i < 32; i++) {
+			uint8_t ch;
+			(void)dns_label(n, i, &l);
+			if (cur_len(&l) != 1 || !cur_get_u8(&l, &ch) || dns_hex_digit(ch) < 0)
+				return 0;
+			unsigned nib = (unsigned)dns_hex_digit(ch), byte = 15 - i / 2;
+			addr[byte] = (uint8_t)(addr[byte] | ((i & 1) ? nib << 4 : nib));
+		}
+		return 6;
+	}
+	return 0;
+}
+
+/* True when the last label before the root is "local" (RFC 6762 §3). */
+static bool dns_is_local(const struct dns_name *n)
+{
+	unsigned labels = dns_label_count(n);
+	return labels >= 2 && dns_label_is(n, labels - 1, "local");
+}
+
+/* Emits one OBS_HOST_NAME; the name loses a trailing ".local". */
+static void dns_emit_host(const struct dissect_ctx *ctx, enum host_name_source src, const struct dns_name *name,
+			  uint8_t family, const uint8_t *addr, uint32_t ttl)
+{
+	struct observation o;
+	memset(&o, 0, sizeof o);
+	o.type = OBS_HOST_NAME;
+	struct obs_host_name *h = &o.u.host_name;
+	h->source = (uint8_t)src;
+	dns_name_text(name, h->name, sizeof h->name);
+	size_t nl = strlen(h->name);
+	if (nl > 6 && strcmp(h->name + nl - 6, ".local") == 0)
+		h->name[nl - 6] = '\0';
+	if (!h->name[0])
+		return;
+	h->family = family;
+	memcpy(h->addr, addr, family == 4 ? 4 : 16);
+	h->ttl = (ttl & 0x80000000u) ? 0 : ttl;
+	dissect_emit(ctx, &o);
+}
+
+/* The host names a valid response carries: PTR answers on every flavor
+ * (their owner decoded as an address; an owner that is the end of the
+ * question's CNAME chain, RFC 2317, takes the question's address), A/AAAA of
+ * *.local names for mDNS (answers and additionals: RFC 6762 §6 puts the
+ * host's addresses there too), A/AAAA answers for LLMNR. At most
+ * AS_HOST_NAMES_PER_MSG per message. Call only after dns_parse_message
+ * succeeded: every record was read once already. */
+static void dns_host_names(struct cur msg, enum dns_flavor flavor, const struct dissect_ctx *ctx)
+{
+	struct cur c = msg;
+	uint16_t flags, qd, an, ns, ar;
+	const char *why = NULL;
+	(void)cur_skip(&c, 2);
+	(void)cur_get_u16(&c, &flags);
+	(void)cur_get_u16(&c, &qd);
+	(void)cur_get_u16(&c, &an);
+	(void)cur_get_u16(&c, &ns);
+	(void)cur_get_u16(&c, &ar);
+	if (!(flags & 0x8000) || (flags & 0x000f) != 0)
+		return;
+	struct dns_name qname = {0};
+	uint8_t qaddr[16];
+	uint8_t qfamily = 0;
+	for (unsigned i = 0; i < qd; i++) {
+		struct dns_name qn;
+		if (dns_name_read(msg, &c, &qn, &why) < 0 || !cur_skip(&c, 4))
+			return;
+		if (i == 0)
+			qname = qn;
+	}
+	if (qd) {
+		qfamily = dns_reverse_addr(&qname, qaddr);
+		if (qfamily && an && dns_follow_cnames(msg, c, an, &qname, &(unsigned){0}, &why) < 0)
+			return;
+	}
+	unsigned emitted = 0, total = (unsigned)an + ns + ar;
+	for (unsigned i = 0; i < total; i++) {
+		struct dns_rr rr;
+		if (dns_rr_read(msg, &c, &rr, &why) < 0)
+			return;
+		bool answer = i < an, additional = i >= (unsigned)an + ns;
+		bool v4 = dns_rr_is_in(&rr, DNS_T_A), v6 = dns_rr_is_in(&rr, DNS_T_AAAA);
+		uint8_t addr[16] = {0}, family = 0;
+		struct dns_name name;
+		enum host_name_source src;
+		if (answer && dns_rr_is_in(&rr, DNS_T_PTR)) {
+			family = dns_reverse_addr(&rr.owner, addr);
+			if (!family && qfamily && dns_name_eq(&rr.owner, &qname)) {
+				family = qfamily;
+				memcpy(addr, qaddr, sizeof addr);
+			}
+			struct cur rd = rr.rdata;
+			if (!family)
+				continue;
+			if (dns_name_read(msg, &rd, &name, &why) < 0) {
+				dissect_anomaly(ctx, "dns", "ptr_target_malformed");
+				continue;
+			}
+			src = HOST_NAME_DNS_PTR;
+		} else if ((v4 || v6) && ((flavor == DNS_FLAVOR_MDNS && (answer || additional) &&
+					   dns_is_local(&rr.owner)) ||
+					  (flavor == DNS_FLAVOR_LLMNR && answer))) {
+			family = v4 ? 4 : 6;
+			(void)cur_copy(&rr.rdata, addr, v4 ? 4 : 16); /* length checked */
+			name = rr.owner;
+			src = flavor == DNS_FLAVOR_MDNS ? HOST_NAME_MDNS : HOST_NAME_LLMNR;
+		} else {
+			continue;
+		}
+		if (emitted == AS_HOST_NAMES_PER_MSG) {
+			dissect_anomaly(ctx, "dns", "host_names_cap");
+			return;
+		}
+		emitted++;
+		dns_emit_host(ctx, src, &name, family, addr, rr.ttl);
+	}
+}
+
+/* Parses one message and emits its observation, or an anomaly; then the
+ * host names it carries. */
+static int dns_message(struct cur msg, enum dns_flavor flavor, const struct dissect_ctx *ctx)
 {
 	struct observation o;
 	const char *why = "malformed";
@@ -332,6 +566,7 @@ static int dns_message(struct cur msg, const struct dissect_ctx *ctx)
 		dissect_anomaly(ctx, "dns", "answers_cap");
 	if (notes & DNS_NOTE_CHAIN_CAP)
 		dissect_anomaly(ctx, "dns", "cname_chain_cap");
+	dns_host_names(msg, flavor, ctx);
 	return DISSECT_MORE;
 }
 
@@ -361,6 +596,18 @@ static bool dns_udp_probe(const struct dissect_probe *p)
 	if (!(p->transport & TRANSPORT_UDP) || !(dns_port(p->server_port) || dns_port(p->client_port)))
 		return false;
 	return dns_header_sane(cur_make(p->data, p->len), p->len);
+}
+
+/* mDNS and LLMNR: either side on the protocol's port (an mDNS flow is
+ * 5353 <-> 5353; an LLMNR response goes from 5355 to the querier's port). */
+static bool mdns_probe(const struct dissect_probe *p)
+{
+	return (p->server_port == 5353 || p->client_port == 5353) && dns_udp_probe(p);
+}
+
+static bool llmnr_probe(const struct dissect_probe *p)
+{
+	return (p->server_port == 5355 || p->client_port == 5355) && dns_udp_probe(p);
 }
 
 static bool dns_tcp_probe(const struct dissect_probe *p)
@@ -416,7 +663,25 @@ static int dns_udp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 {
 	(void)state;
 	(void)dir;
-	int r = dns_message(cur_make(data, len), ctx);
+	int r = dns_message(cur_make(data, len), DNS_FLAVOR_DNS, ctx);
+	return r < 0 ? r : DISSECT_MORE;
+}
+
+static int mdns_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
+		      const struct dissect_ctx *ctx)
+{
+	(void)state;
+	(void)dir;
+	int r = dns_message(cur_make(data, len), DNS_FLAVOR_MDNS, ctx);
+	return r < 0 ? r : DISSECT_MORE;
+}
+
+static int llmnr_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
+		       const struct dissect_ctx *ctx)
+{
+	(void)state;
+	(void)dir;
+	int r = dns_message(cur_make(data, len), DNS_FLAVOR_LLMNR, ctx);
 	return r < 0 ? r : DISSECT_MORE;
 }
 
@@ -434,6 +699,9 @@ static int dns_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 	struct dns_tcp_dir *d = &st->dir[dir == DIR_TO_CLIENT];
 	struct cur in = cur_make(data, len);
 	int ret = DISSECT_MORE;
+
+	if (len == 0)
+		return ret; /* end of direction: a partial message is dropped */
 
 	while (!d->lost) {
 		if (d->skip) {
@@ -472,7 +740,7 @@ static int dns_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 				break;
 			msg = cur_make(d->body.data, d->body.len);
 		}
-		int r = dns_message(msg, ctx);
+		int r = dns_message(msg, DNS_FLAVOR_DNS, ctx);
 		if (r < 0 && ret == DISSECT_MORE)
 			ret = r;
 		sbuf_reset(&d->body);
@@ -514,6 +782,27 @@ const struct dissector dissector_dns = {
 	.state_new = dns_state_new,
 	.state_free = dns_state_free,
 	.parse = dns_udp_parse,
+	.gap = dns_udp_gap,
+};
+
+/* Listed before dissector_dns, which would otherwise claim their ports. */
+const struct dissector dissector_mdns = {
+	.name = "mdns",
+	.transports = TRANSPORT_UDP,
+	.probe = mdns_probe,
+	.state_new = dns_state_new,
+	.state_free = dns_state_free,
+	.parse = mdns_parse,
+	.gap = dns_udp_gap,
+};
+
+const struct dissector dissector_llmnr = {
+	.name = "llmnr",
+	.transports = TRANSPORT_UDP,
+	.probe = llmnr_probe,
+	.state_new = dns_state_new,
+	.state_free = dns_state_free,
+	.parse = llmnr_parse,
 	.gap = dns_udp_gap,
 };
 

@@ -6,14 +6,28 @@
 #include "dissector.h"
 #include "strview.h"
 
+extern const struct dissector dissector_mdns;
+extern const struct dissector dissector_llmnr;
 extern const struct dissector dissector_dns;
 extern const struct dissector dissector_dns_tcp;
+extern const struct dissector dissector_dhcp;
+extern const struct dissector dissector_dhcp6;
+extern const struct dissector dissector_nbns;
+extern const struct dissector dissector_kerberos;
+extern const struct dissector dissector_kerberos_tcp;
 extern const struct dissector dissector_tls;
 extern const struct dissector dissector_http1;
 
 const struct dissector *const dissector_registry[] = {
+	&dissector_mdns,
+	&dissector_llmnr,
 	&dissector_dns,
 	&dissector_dns_tcp,
+	&dissector_dhcp,
+	&dissector_dhcp6,
+	&dissector_nbns,
+	&dissector_kerberos,
+	&dissector_kerberos_tcp,
 	&dissector_tls,
 	&dissector_http1,
 	NULL,

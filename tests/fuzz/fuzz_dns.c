@@ -1,7 +1,8 @@
 /* fuzz_dns.c — libFuzzer target for the DNS dissector. Input: a mode byte
  * (bit 0: TCP stream instead of one UDP datagram, bit 1: direction, bit 2:
- * a gap after the first chunk), a split byte (where the TCP stream is cut in
- * two calls), then the bytes. Both probes run on the bytes too. Every emitted
+ * a gap after the first chunk; for UDP, (mode >> 3) % 3 picks the flavor:
+ * dns, mdns, llmnr), a split byte (where the TCP stream is cut in two
+ * calls), then the bytes. Both probes run on the bytes too. Every emitted
  * observation is checked for well-formed strings and bounded counts. */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 
 extern const struct dissector dissector_dns;
 extern const struct dissector dissector_dns_tcp;
+extern const struct dissector dissector_mdns;
+extern const struct dissector dissector_llmnr;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,6 +39,12 @@ static void check_obs(void *user, const struct observation *o)
 		for (unsigned i = 0; i < d->n_answers; i++)
 			if (d->answers[i].family != 4 && d->answers[i].family != 6)
 				abort();
+	} else if (o->type == OBS_HOST_NAME) {
+		const struct obs_host_name *h = &o->u.host_name;
+		check_str(h->name, sizeof h->name);
+		if (!h->name[0] || (h->family != 4 && h->family != 6) || h->source < HOST_NAME_MDNS ||
+		    h->source > HOST_NAME_DNS_PTR || h->ttl > 0x7fffffffu)
+			abort();
 	} else if (o->type == OBS_ANOMALY) {
 		check_str(o->u.anomaly.reason, sizeof o->u.anomaly.reason);
 		if (!o->u.anomaly.reason[0] || strcmp(o->u.anomaly.dissector, "dns") != 0)
@@ -62,11 +71,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dissect_ctx ctx = {.ts_us = 1, .emit = check_obs};
 	enum dissect_dir dir = (mode & 2) ? DIR_TO_CLIENT : DIR_TO_SERVER;
 	if (!(mode & 1)) {
-		void *st = dissector_dns.state_new();
-		int r = dissector_dns.parse(st, dir, p, n, &ctx);
+		static const struct dissector *const flavors[] = {&dissector_dns, &dissector_mdns, &dissector_llmnr};
+		const struct dissector *d = flavors[(mode >> 3) % 3];
+		void *st = d->state_new();
+		int r = d->parse(st, dir, p, n, &ctx);
 		if (r == DISSECT_DONE)
 			abort(); /* a DNS flow carries many messages */
-		dissector_dns.state_free(st);
+		d->state_free(st);
 		return 0;
 	}
 	void *st = dissector_dns_tcp.state_new();
