@@ -479,7 +479,7 @@ static void dns_emit_host(const struct dissect_ctx *ctx, enum host_name_source s
 static void dns_host_names(struct cur msg, enum dns_flavor flavor, const struct dissect_ctx *ctx)
 {
 	struct cur c = msg;
-	uint16_t flags, qd, an, ns, ar;
+	uint16_t flags = 0, qd = 0, an = 0, ns = 0, ar = 0;
 	const char *why = NULL;
 	(void)cur_skip(&c, 2);
 	(void)cur_get_u16(&c, &flags);

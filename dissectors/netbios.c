@@ -55,9 +55,9 @@ static bool nbns_host_name(const struct dns_name *n, char *dst, size_t dstsz)
 	if (!cur_get_u8_prefixed(&c, &label) || cur_len(&label) != NBNS_ENCODED_LEN)
 		return false;
 	for (unsigned i = 0; i < 16; i++) {
-		uint8_t hi, lo; /* lower-cased by the name reader: 'a'..'p' */
-		(void)cur_get_u8(&label, &hi);
-		(void)cur_get_u8(&label, &lo);
+		uint8_t hi = 0, lo = 0; /* lower-cased by the name reader: 'a'..'p' */
+		if (!cur_get_u8(&label, &hi) || !cur_get_u8(&label, &lo))
+			return false;
 		if (hi < 'a' || hi > 'p' || lo < 'a' || lo > 'p')
 			return false;
 		raw[i] = (uint8_t)(((hi - 'a') << 4) | (lo - 'a'));
