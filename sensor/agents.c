@@ -197,7 +197,7 @@ void ag_server_name(const char *const *apis, size_t n, char *out, size_t outsz)
 /* ---- agents ---- */
 
 struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool client_side, const char *kind,
-			       const char *identity, uint64_t ts, bool *created)
+			   const char *identity, uint64_t ts, bool *created)
 {
 	char ip[48];
 	ag_ip_str(r->family, client_side ? r->cli_ip : r->srv_ip, ip, sizeof ip);
@@ -304,7 +304,7 @@ void ag_agent_flow(struct agent *ag, const struct flow_ref *r)
 }
 
 struct dest *ag_dest_get(struct agent *ag, const struct sig_service *svc, const char *api,
-			     const char *endpoint, const struct flow_ref *r, bool tls)
+			 const char *endpoint, const struct flow_ref *r, bool tls)
 {
 	const char *service = svc ? svc->id : api;
 	for (size_t i = 0; i < ag->n_dests; i++)
@@ -442,7 +442,7 @@ void ag_ev_end(struct agents *a)
 }
 
 void ag_emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r,
-			    const char *domain, const struct dest *d, uint64_t ts)
+			const char *domain, const struct dest *d, uint64_t ts)
 {
 	ag_ev_begin(a, "agent-discovered", "aisensor.agent", ts);
 	struct jw *w = &a->ev;
@@ -478,8 +478,8 @@ struct aflow *ag_aflow_get(struct agents *a, const struct flow_ref *r, bool crea
 
 /* Links the flow to its client agent (created on first sight). */
 struct agent *ag_link_client(struct agents *a, struct aflow *f, const struct sig_service *svc,
-				 const char *api, const char *kind, const char *identity, const char *sw_name,
-				 const char *sw_version, uint64_t ts)
+			     const char *api, const char *kind, const char *identity, const char *sw_name,
+			     const char *sw_version, uint64_t ts)
 {
 	bool created;
 	struct agent *ag = ag_agent_get(a, &f->ref, true, kind, identity, ts, &created);
@@ -565,9 +565,9 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	bool known = ch->ja4[0] && sig_match_ja4(a->cfg.sigs, ch->ja4, &cm);
 	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
 	const char *kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? "ai-app" : ag_kind_for(svc);
-	struct agent *ag =
-	    ag_link_client(a, f, svc, svc->provider ? svc->provider : svc->id, kind, known ? cm.name : identity,
-			known ? cm.name : NULL, known ? cm.version : NULL, m->h.ts_us);
+	struct agent *ag = ag_link_client(a, f, svc, svc->provider ? svc->provider : svc->id, kind,
+					  known ? cm.name : identity, known ? cm.name : NULL,
+					  known ? cm.version : NULL, m->h.ts_us);
 	if (!ag)
 		return;
 
@@ -686,7 +686,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 		if (srv) {
 			strset_add(&srv->apis, p->ep.api, AS_AGENT_MAX_SET);
 			ag_server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name,
-				    sizeof srv->sw_name);
+				       sizeof srv->sw_name);
 			if (created) {
 				char ip[48];
 				ag_ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
@@ -825,8 +825,9 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 		host_is_ip = rq->host[0] && (inet_pton(AF_INET, rq->host, tmp) == 1 ||
 					     inet_pton(AF_INET6, rq->host, tmp) == 1);
 	}
-	const char *domain =
-	    (rq->host[0] && !host_is_ip) ? rq->host : ag_dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
+	const char *domain = (rq->host[0] && !host_is_ip)
+				 ? rq->host
+				 : ag_dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
 	const struct sig_service *svc = domain ? sig_match_domain(a->cfg.sigs, domain) : NULL;
 	if (ag_is_identity(svc))
 		svc = NULL; /* plaintext OAuth there is the OAuth analyzer's */
@@ -949,8 +950,8 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
 	if (!f->client && f->svc) {
 		const char *kind = ag_kind_for(f->svc);
-		ag_link_client(a, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id, kind, "unknown",
-			    NULL, NULL, f->ref.start_us);
+		ag_link_client(a, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id, kind,
+			       "unknown", NULL, NULL, f->ref.start_us);
 	}
 	uint64_t bytes = m ? m->bytes[0] + m->bytes[1] : 0;
 	if (f->client) {
@@ -1167,4 +1168,3 @@ size_t agents_app_protocols(struct agents *a, const struct app_count ***out)
 	*out = (const struct app_count **)a->apps_sorted;
 	return n;
 }
-

@@ -24,7 +24,8 @@
 #include "agents_internal.h"
 
 /* Fields that only flow contributions carry. */
-static const char *const counters[] = {"flows", "bytes", "requests", "input_tokens", "output_tokens", "calls"};
+static const char *const counters[] = {"flows",	       "bytes",		"requests",
+				       "input_tokens", "output_tokens", "calls"};
 
 static bool is_counter(const char *key)
 {
@@ -46,7 +47,8 @@ static void element_key(const char *array, json_t *el, char *out, size_t n)
 	const char *k1 = NULL, *k2 = NULL;
 	if (!strcmp(array, "destinations")) {
 		json_t *tls = json_object_get(el, "tls");
-		snprintf(out, n, "%s|%s|%s", str_of(el, "service"), str_of(el, "endpoint"), json_is_true(tls) ? "tls" : "clear");
+		snprintf(out, n, "%s|%s|%s", str_of(el, "service"), str_of(el, "endpoint"),
+			 json_is_true(tls) ? "tls" : "clear");
 		return;
 	}
 	if (!strcmp(array, "credentials")) {
@@ -164,14 +166,15 @@ void ag_contrib_flow(struct agents *a, const struct aflow *f, const struct flow_
 	char cli[48], srv[48], key[256], p[1024];
 	ag_ip_str(f->ref.family, f->ref.cli_ip, cli, sizeof cli);
 	ag_ip_str(f->ref.family, f->ref.srv_ip, srv, sizeof srv);
-	snprintf(key, sizeof key, "%s|%s:%u>%s:%u|%llu", f->ref.l4proto == 6 ? "tcp" : "udp", cli, f->ref.cli_port, srv,
-		 f->ref.srv_port, (unsigned long long)f->ref.start_us);
+	snprintf(key, sizeof key, "%s|%s:%u>%s:%u|%llu", f->ref.l4proto == 6 ? "tcp" : "udp", cli,
+		 f->ref.cli_port, srv, f->ref.srv_port, (unsigned long long)f->ref.start_us);
 	json_t *addo = json_object();
 	if (t->counted)
 		add(addo, "evidence.flows", 1);
 	if (t->dest) {
 		char dk[AS_STR * 2];
-		snprintf(dk, sizeof dk, "%s|%s|%s", t->dest->service, t->dest->endpoint, t->dest->tls ? "tls" : "clear");
+		snprintf(dk, sizeof dk, "%s|%s|%s", t->dest->service, t->dest->endpoint,
+			 t->dest->tls ? "tls" : "clear");
 		for (char *c = dk; *c; c++)
 			if (*c == ']' || *c == '[')
 				*c = '_';

@@ -46,21 +46,21 @@ struct mcp_tool {
 /* MCP facts of an agent, client or server role. */
 struct agent_mcp {
 	bool present;
-	struct strset versions;	       /* protocol versions negotiated */
-	struct strset transports;      /* streamable-http, sse, websocket */
+	struct strset versions;	  /* protocol versions negotiated */
+	struct strset transports; /* streamable-http, sse, websocket */
 	struct strset capabilities;
 	struct strset resources, prompts;
 	struct strset server_requests; /* sampling/createMessage, elicitation/create, roots/list */
 	struct strset sessions;
-	struct agent **peers;	       /* servers used (client) or clients seen (server) */
+	struct agent **peers; /* servers used (client) or clients seen (server) */
 	size_t n_peers;
 	struct mcp_tool *tools;
 	size_t n_tools;
 	uint64_t messages, errors;
 	/* server role */
-	char endpoint[AS_STR + 80];    /* host:port/path */
+	char endpoint[AS_STR + 80]; /* host:port/path */
 	uint64_t requests_unauthenticated, requests_authenticated;
-	bool oauth_challenge;	       /* answered 401 with WWW-Authenticate: Bearer */
+	bool oauth_challenge; /* answered 401 with WWW-Authenticate: Bearer */
 	char resource_metadata[AS_STR_LONG];
 };
 
@@ -69,13 +69,13 @@ struct agent_oauth {
 	char issuer[AS_STR];
 	char client_id[AS_STR];
 	char client_name[AS_STR];
-	char registration[16];	  /* dynamic, pre-registered */
+	char registration[16]; /* dynamic, pre-registered */
 	char client_auth[AS_STR_SHORT];
-	char pkce[8];		  /* S256, plain, none, "" unknown */
+	char pkce[8]; /* S256, plain, none, "" unknown */
 	char token_type[AS_STR_TINY];
 	uint32_t max_expires_in;
 	bool refresh_token;
-	bool consented;		  /* an authorization code was issued */
+	bool consented; /* an authorization code was issued */
 	struct strset scopes_requested, scopes_granted, grant_types, redirect_uris, resources, token_types;
 	struct agent *mcp_server; /* the MCP server that demanded it, when known */
 };
@@ -174,7 +174,7 @@ struct aflow {
 	struct obs_credential creds[2];
 	uint8_t n_creds;
 	char user_agent[AS_STR];
-	struct mcp_link *mcp;	  /* the MCP conversation this flow carries */
+	struct mcp_link *mcp;	      /* the MCP conversation this flow carries */
 	char oauth_client_id[AS_STR]; /* client of the last token/registration request */
 	bool oauth_consent;	      /* an authorization code was issued on this flow */
 };
@@ -198,14 +198,14 @@ struct mcp_link {
 struct agents {
 	struct agents_config cfg;
 	struct agents_stats st;
-	struct hmap agents; /* id -> agent */
-	struct hmap flows;  /* flow key -> aflow */
-	struct hmap dns;    /* family+ip -> dns_entry */
-	struct hmap apps;   /* nDPI protocol name -> app_count */
-	struct hmap mcp;    /* client ip + server ip:port -> mcp_link */
-	struct hmap oauth;  /* client ip -> oauth_ctx (agents_oauth.c) */
+	struct hmap agents;    /* id -> agent */
+	struct hmap flows;     /* flow key -> aflow */
+	struct hmap dns;       /* family+ip -> dns_entry */
+	struct hmap apps;      /* nDPI protocol name -> app_count */
+	struct hmap mcp;       /* client ip + server ip:port -> mcp_link */
+	struct hmap oauth;     /* client ip -> oauth_ctx (agents_oauth.c) */
 	struct hmap as_issuer; /* authorization server ip:port -> issuer */
-	struct hmap idp;    /* host ip -> strset of identity providers reached */
+	struct hmap idp;       /* host ip -> strset of identity providers reached */
 	struct agent **sorted;
 	struct app_count **apps_sorted;
 	struct jw ev;
@@ -232,21 +232,21 @@ void ag_agent_flow(struct agent *ag, const struct flow_ref *r);
 struct flow_touch *ag_touch(struct aflow *f, struct agent *ag);
 /* Counts the flow once for ag (evidence.flows, first flow). */
 void ag_count_flow(struct aflow *f, struct agent *ag);
-struct dest *ag_dest_get(struct agent *ag, const struct sig_service *svc, const char *api, const char *endpoint,
-			 const struct flow_ref *r, bool tls);
+struct dest *ag_dest_get(struct agent *ag, const struct sig_service *svc, const char *api,
+			 const char *endpoint, const struct flow_ref *r, bool tls);
 void ag_agent_cred(struct agent *ag, const struct obs_credential *c, bool cleartext);
 struct aflow *ag_aflow_get(struct agents *a, const struct flow_ref *r, bool create);
-struct agent *ag_link_client(struct agents *a, struct aflow *f, const struct sig_service *svc, const char *api,
-			     const char *kind, const char *identity, const char *sw_name, const char *sw_version,
-			     uint64_t ts);
+struct agent *ag_link_client(struct agents *a, struct aflow *f, const struct sig_service *svc,
+			     const char *api, const char *kind, const char *identity, const char *sw_name,
+			     const char *sw_version, uint64_t ts);
 /* Events: begin, the flow's ECS fields, the agent, end (hands it to the sinks). */
 void ag_ev_begin(struct agents *a, const char *action, const char *dataset, uint64_t ts);
 void ag_ev_flow(struct agents *a, const struct flow_ref *r, const char *domain, const char *protocol);
 void ag_ev_agent(struct jw *w, const struct agent *ag);
 void ag_ev_service(struct jw *w, const struct dest *d);
 void ag_ev_end(struct agents *a);
-void ag_emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r, const char *domain,
-			const struct dest *d, uint64_t ts);
+void ag_emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r,
+			const char *domain, const struct dest *d, uint64_t ts);
 void ag_json_set(struct jw *w, const char *key, const struct strset *s);
 void ag_agent_free(struct agent *ag);
 /* Adds a peer link once. */

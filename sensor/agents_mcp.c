@@ -115,7 +115,8 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 	/* The client appears when it speaks or is named; the legacy transport's
 	 * endpoint event alone shows only the server. */
 	bool speaks = m->obs.u.rpc.to_server || l->client_name[0];
-	if (speaks && (!l->client || (l->client_name[0] && strcmp(l->client->identity, l->client_name) != 0))) {
+	if (speaks &&
+	    (!l->client || (l->client_name[0] && strcmp(l->client->identity, l->client_name) != 0))) {
 		const char *identity = l->client_name[0] ? l->client_name : "unknown";
 		l->client = ag_agent_get(a, r, true, "mcp-client", identity, ts, &created);
 		if (l->client && created)
@@ -157,8 +158,8 @@ static void touch(struct agent *ag, const struct msg_obs *m, const char *transpo
 		ag->mcp.errors++;
 }
 
-static void emit_mcp_event(struct agents *a, const struct msg_obs *m, const struct mcp_link *l, const char *action,
-			   const struct mcp_tool *tool)
+static void emit_mcp_event(struct agents *a, const struct msg_obs *m, const struct mcp_link *l,
+			   const char *action, const struct mcp_tool *tool)
 {
 	const struct obs_rpc *r = &m->obs.u.rpc;
 	ag_ev_begin(a, action, "aisensor.mcp", m->h.ts_us);
@@ -259,7 +260,8 @@ static void tools_listed(struct agent *ag, const struct obs_rpc *r)
 			continue;
 		t->listed = true;
 		t->hints_set |= r->items[i].hints_set;
-		t->hints = (uint8_t)((t->hints & ~r->items[i].hints_set) | (r->items[i].hints & r->items[i].hints_set));
+		t->hints = (uint8_t)((t->hints & ~r->items[i].hints_set) |
+				     (r->items[i].hints & r->items[i].hints_set));
 	}
 }
 
@@ -555,7 +557,8 @@ void ag_mcp_finish(struct agent *ag)
 
 /* ---- output ---- */
 
-static void peers_json(struct jw *w, const char *key, struct agent *const *peers, size_t n, bool with_endpoint)
+static void peers_json(struct jw *w, const char *key, struct agent *const *peers, size_t n,
+		       bool with_endpoint)
 {
 	jw_arr_begin(w, key);
 	for (size_t i = 0; i < n; i++) {
@@ -621,8 +624,8 @@ void ag_mcp_json(const struct agent *ag, struct jw *w)
 		for (size_t i = 0; i < m->n_peers; i++) {
 			const struct agent *p = m->peers[i];
 			char s[AS_STR * 2 + 100];
-			snprintf(s, sizeof s, "%s%s%s @ %s", p->sw_name[0] ? p->sw_name : "unknown", p->sw_version[0] ? " " : "",
-				 p->sw_version, p->mcp.endpoint);
+			snprintf(s, sizeof s, "%s%s%s @ %s", p->sw_name[0] ? p->sw_name : "unknown",
+				 p->sw_version[0] ? " " : "", p->sw_version, p->mcp.endpoint);
 			jw_str(w, NULL, s);
 		}
 		jw_arr_end(w);

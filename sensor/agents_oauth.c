@@ -49,7 +49,8 @@ static struct oauth_ctx *ctx_get(struct agents *a, const struct flow_ref *r)
 }
 
 /* The issuer of the authorization server this flow talks to. */
-static void issuer_of(struct agents *a, const struct msg_obs *m, const struct oauth_ctx *c, char *out, size_t n)
+static void issuer_of(struct agents *a, const struct msg_obs *m, const struct oauth_ctx *c, char *out,
+		      size_t n)
 {
 	uint8_t k[40];
 	size_t kl = ag_pair_key(&m->flow, k);
@@ -169,8 +170,8 @@ static void secrets(struct agent *ag, const struct obs_oauth *o, bool cleartext)
 			ag_agent_cred(ag, &o->secrets[i], cleartext);
 }
 
-static void emit_oauth_event(struct agents *a, const struct msg_obs *m, const char *action, const struct agent *ag,
-			     const struct agent_oauth *g)
+static void emit_oauth_event(struct agents *a, const struct msg_obs *m, const char *action,
+			     const struct agent *ag, const struct agent_oauth *g)
 {
 	const struct obs_oauth *o = &m->obs.u.oauth;
 	ag_ev_begin(a, action, "aisensor.oauth", m->h.ts_us);
@@ -252,12 +253,16 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		if (!g)
 			return;
 		ag_copy(g->registration, sizeof g->registration, "dynamic");
-		ag_copy(g->client_name, sizeof g->client_name, o->client_name[0] ? o->client_name : c->reg.client_name);
-		ag_copy(g->client_auth, sizeof g->client_auth, o->client_auth[0] ? o->client_auth : c->reg.client_auth);
+		ag_copy(g->client_name, sizeof g->client_name,
+			o->client_name[0] ? o->client_name : c->reg.client_name);
+		ag_copy(g->client_auth, sizeof g->client_auth,
+			o->client_auth[0] ? o->client_auth : c->reg.client_auth);
 		split_add(&g->grant_types, o->grant_types[0] ? o->grant_types : c->reg.grant_types);
-		strset_add(&g->redirect_uris, o->redirect_uri[0] ? o->redirect_uri : c->reg.redirect_uri, AS_AGENT_MAX_SET);
+		strset_add(&g->redirect_uris, o->redirect_uri[0] ? o->redirect_uri : c->reg.redirect_uri,
+			   AS_AGENT_MAX_SET);
 		if (!ag->sw_name[0])
-			ag_copy(ag->sw_name, sizeof ag->sw_name, g->client_name[0] ? g->client_name : g->client_id);
+			ag_copy(ag->sw_name, sizeof ag->sw_name,
+				g->client_name[0] ? g->client_name : g->client_id);
 		secrets(ag, o, cleartext);
 		c->has_reg = false;
 		emit_oauth_event(a, m, "oauth-client-registered", ag, g);
@@ -274,7 +279,8 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		if (strstr(o->response_type, "token"))
 			strset_add(&g->grant_types, "implicit", AS_AGENT_MAX_SET);
 		if (strstr(o->response_type, "code"))
-			ag_copy(g->pkce, sizeof g->pkce, o->code_challenge_method[0] ? o->code_challenge_method : "none");
+			ag_copy(g->pkce, sizeof g->pkce,
+				o->code_challenge_method[0] ? o->code_challenge_method : "none");
 		emit_oauth_event(a, m, "oauth-authorize", ag, g);
 		break;
 	case OAUTH_AUTHORIZE_REDIRECT:

@@ -1,0 +1,202 @@
+/* test_agents.c — the aggregator on synthetic observations: paths the
+ * recorded captures do not reach (identity providers seen over TLS, OAuth
+ * grants without PKCE or by implicit grant, broad scopes). Captures cover the
+ * rest through the golden tests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "agents.h"
+#include "sig.h"
+
+static struct sig_db *db;
+
+static int setup(void **state)
+{
+	(void)state;
+	char err[512];
+	return sig_load_dir(AS_SRC_DIR "/signatures", &db, err, sizeof err) == AS_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sig_free(db);
+	return 0;
+}
+
+static uint64_t pkt_no;
+
+static struct flow_ref flow(uint8_t cli_last, uint8_t srv_last, uint16_t cport, uint16_t sport)
+{
+	struct flow_ref r;
+	memset(&r, 0, sizeof r);
+	r.family = 4;
+	r.l4proto = 6;
+	uint8_t c[4] = {10, 0, 0, cli_last}, s[4] = {192, 0, 2, srv_last};
+	memcpy(r.cli_ip, c, 4);
+	memcpy(r.srv_ip, s, 4);
+	r.cli_port = cport;
+	r.srv_port = sport;
+	r.start_us = 1700000000000000ULL + pkt_no;
+	return r;
+}
+
+static void feed(struct agents *a, const struct flow_ref *r, const struct observation *o)
+{
+	struct msg_obs *m = calloc(1, sizeof *m);
+	assert_non_null(m);
+	m->h.type = MSG_OBSERVATION;
+	m->h.pkt_no = ++pkt_no;
+	m->h.ts_us = r->start_us + 1000;
+	m->flow = *r;
+	m->obs = *o;
+	agents_handle(a, &m->h);
+	free(m);
+}
+
+static void end(struct agents *a, const struct flow_ref *r)
+{
+	struct msg_flow m;
+	memset(&m, 0, sizeof m);
+	m.h.type = MSG_FLOW_END;
+	m.h.pkt_no = ++pkt_no;
+	m.flow = *r;
+	m.last_us = r->start_us + 5000;
+	agents_handle(a, &m.h);
+}
+
+static void hello(struct agents *a, const struct flow_ref *r, const char *sni)
+{
+	struct observation o;
+	memset(&o, 0, sizeof o);
+	o.type = OBS_TLS_CLIENT_HELLO;
+	snprintf(o.u.tls_ch.sni, sizeof o.u.tls_ch.sni, "%s", sni);
+	snprintf(o.u.tls_ch.ja4, sizeof o.u.tls_ch.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+	snprintf(o.u.tls_ch.ja4_stable, sizeof o.u.tls_ch.ja4_stable, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+	feed(a, r, &o);
+}
+
+/* The inventory agents as parsed JSON (caller decrefs). */
+static json_t *inventory(struct agents *a)
+{
+	agents_finish(a);
+	const struct agent **list;
+	size_t n = agents_list(a, &list);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		struct jw w;
+		jw_init(&w, false);
+		agent_json(list[i], &w);
+		json_array_append_new(arr, json_loadb(w.buf, w.len, 0, NULL));
+		jw_free(&w);
+	}
+	return arr;
+}
+
+static bool has_string(json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+	return false;
+}
+
+static void test_identity_provider_evidence(void **state)
+{
+	(void)state;
+	struct agents_config cfg = {.sigs = db, .sensor_name = "t"};
+	struct agents *a = agents_new(&cfg);
+	struct flow_ref ai = flow(5, 1, 40000, 443), idp = flow(5, 2, 40001, 443),
+			other = flow(6, 2, 40002, 443);
+	hello(a, &ai, "api.openai.com");
+	hello(a, &idp, "login.microsoftonline.com");
+	hello(a, &other, "accounts.google.com"); /* a host with no AI agent: no agent at all */
+	end(a, &ai);
+	end(a, &idp);
+	end(a, &other);
+	json_t *inv = inventory(a);
+	assert_int_equal(json_array_size(inv), 1);
+	json_t *ag = json_array_get(inv, 0);
+	assert_string_equal(json_string_value(json_object_get(ag, "kind")), "llm-api-client");
+	assert_true(has_string(json_object_get(ag, "identity_providers"), "microsoft-entra-id"));
+	json_decref(inv);
+	agents_free(a);
+}
+
+static void oauth(struct agents *a, const struct flow_ref *r, enum oauth_kind kind, const char *client_id,
+		  const char *scope, const char *response_type, const char *pkce, const char *grant)
+{
+	struct observation o;
+	memset(&o, 0, sizeof o);
+	o.type = OBS_OAUTH;
+	o.u.oauth.kind = (uint8_t)kind;
+	snprintf(o.u.oauth.host, sizeof o.u.oauth.host, "idp.example.com");
+	snprintf(o.u.oauth.client_id, sizeof o.u.oauth.client_id, "%s", client_id);
+	snprintf(o.u.oauth.scope, sizeof o.u.oauth.scope, "%s", scope);
+	snprintf(o.u.oauth.response_type, sizeof o.u.oauth.response_type, "%s", response_type);
+	snprintf(o.u.oauth.code_challenge_method, sizeof o.u.oauth.code_challenge_method, "%s", pkce);
+	snprintf(o.u.oauth.grant_type, sizeof o.u.oauth.grant_type, "%s", grant);
+	if (kind == OAUTH_TOKEN_REQUEST && !strcmp(grant, "client_credentials"))
+		snprintf(o.u.oauth.client_auth, sizeof o.u.oauth.client_auth, "client_secret_basic");
+	feed(a, r, &o);
+}
+
+static void test_oauth_risks(void **state)
+{
+	(void)state;
+	struct agents_config cfg = {.sigs = db, .sensor_name = "t"};
+	struct agents *a = agents_new(&cfg);
+	struct flow_ref f1 = flow(7, 9, 41000, 80), f2 = flow(8, 9, 41001, 80), f3 = flow(9, 9, 41002, 80);
+	/* A code flow without PKCE asking for the whole mailbox. */
+	oauth(a, &f1, OAUTH_AUTHORIZE, "app-1", "openid https://mail.google.com/", "code", "", "");
+	/* An implicit grant. */
+	oauth(a, &f2, OAUTH_AUTHORIZE, "app-2", "openid", "token", "", "");
+	/* A service with a static client secret. */
+	oauth(a, &f3, OAUTH_TOKEN_REQUEST, "svc-3", "", "", "", "client_credentials");
+	end(a, &f1);
+	end(a, &f2);
+	end(a, &f3);
+	json_t *inv = inventory(a);
+	assert_int_equal(json_array_size(inv), 3);
+	size_t i;
+	json_t *ag;
+	int seen = 0;
+	json_array_foreach(inv, i, ag)
+	{
+		const char *ip = json_string_value(json_object_get(json_object_get(ag, "host"), "ip"));
+		json_t *r = json_object_get(ag, "risks");
+		assert_string_equal(json_string_value(json_object_get(ag, "kind")), "oauth-client");
+		if (!strcmp(ip, "10.0.0.7")) {
+			assert_true(has_string(r, "oauth-no-pkce"));
+			assert_true(has_string(r, "oauth-broad-scope"));
+			seen++;
+		} else if (!strcmp(ip, "10.0.0.8")) {
+			assert_true(has_string(r, "oauth-implicit-grant"));
+			assert_false(has_string(r, "oauth-broad-scope"));
+			seen++;
+		} else if (!strcmp(ip, "10.0.0.9")) {
+			assert_true(has_string(r, "oauth-client-credentials-static-secret"));
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 3);
+	json_decref(inv);
+	agents_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_identity_provider_evidence),
+	    cmocka_unit_test(test_oauth_risks),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
