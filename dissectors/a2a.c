@@ -86,8 +86,7 @@ bool a2a_card_analyze(const struct http_view *v, const json_t *root, const struc
 	      json_is_object(get(root, "capabilities")) || json_is_array(get(root, "supportedInterfaces"))))
 		return false;
 	struct observation obs;
-	memset(&obs, 0, sizeof obs);
-	obs.type = OBS_AGENT_CARD;
+	observation_init(&obs, OBS_AGENT_CARD);
 	struct obs_agent_card *c = &obs.u.card;
 	sv_copy(c->host, sizeof c->host, v->host);
 	for (char *p = c->host; *p; p++)

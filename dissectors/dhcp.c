@@ -480,8 +480,7 @@ static int dhcp_parse_common(bool v6, const uint8_t *data, size_t len, const str
 	struct observation o;
 	struct dhcp_msgctx m = {.ctx = ctx};
 	const char *why = "malformed";
-	memset(&o, 0, sizeof o);
-	o.type = OBS_DHCP;
+	observation_init(&o, OBS_DHCP);
 	struct cur msg = cur_make(data, len);
 	int r = v6 ? dhcp6_message(msg, &o.u.dhcp, &m, false, &why) : dhcp4_message(msg, &o.u.dhcp, &m, &why);
 	if (r == AS_OK)

@@ -453,8 +453,7 @@ static void dns_emit_host(const struct dissect_ctx *ctx, enum host_name_source s
 			  uint8_t family, const uint8_t *addr, uint32_t ttl)
 {
 	struct observation o;
-	memset(&o, 0, sizeof o);
-	o.type = OBS_HOST_NAME;
+	observation_init(&o, OBS_HOST_NAME);
 	struct obs_host_name *h = &o.u.host_name;
 	h->source = (uint8_t)src;
 	dns_name_text(name, h->name, sizeof h->name);
@@ -554,7 +553,7 @@ static int dns_message(struct cur msg, enum dns_flavor flavor, const struct diss
 	struct observation o;
 	const char *why = "malformed";
 	unsigned notes = 0;
-	memset(&o, 0, sizeof o);
+	observation_init(&o, OBS_DNS);
 	int r = dns_parse_message(msg, &o.u.dns, &notes, &why);
 	if (r < 0) {
 		dissect_anomaly(ctx, "dns", why);

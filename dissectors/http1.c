@@ -713,8 +713,7 @@ static void on_sse_event(void *user, struct sv event, struct sv data)
 
 static void begin_message(struct h1_dir *d, enum dissect_dir dir)
 {
-	memset(&d->obs, 0, sizeof d->obs);
-	d->obs.type = dir == DIR_TO_SERVER ? OBS_HTTP_REQUEST : OBS_HTTP_RESPONSE;
+	observation_init(&d->obs, dir == DIR_TO_SERVER ? OBS_HTTP_REQUEST : OBS_HTTP_RESPONSE);
 	if (dir == DIR_TO_SERVER)
 		d->obs.u.http_req.stream = -1;
 	d->in_msg = true;

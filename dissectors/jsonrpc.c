@@ -545,8 +545,7 @@ static bool analyze_message(const struct http_view *v, const struct jsonrpc_orig
 	const json_t *method = get(m, "method"), *id = get(m, "id");
 	const json_t *result = get(m, "result"), *error = get(m, "error");
 	struct observation obs;
-	memset(&obs, 0, sizeof obs);
-	obs.type = OBS_RPC;
+	observation_init(&obs, OBS_RPC);
 	struct obs_rpc *r = &obs.u.rpc;
 	if (json_is_string(method) && !result && !error) {
 		r->kind = id ? RPC_REQUEST : RPC_NOTIFICATION;
@@ -623,8 +622,7 @@ void jsonrpc_sse_endpoint(const struct http_view *v, const struct jsonrpc_origin
 			  const struct dissect_ctx *ctx)
 {
 	struct observation obs;
-	memset(&obs, 0, sizeof obs);
-	obs.type = OBS_RPC;
+	observation_init(&obs, OBS_RPC);
 	struct obs_rpc *r = &obs.u.rpc;
 	r->kind = RPC_NOTIFICATION;
 	r->protocol = RPC_PROTO_MCP;

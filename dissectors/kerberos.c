@@ -157,8 +157,7 @@ static void krb_message(struct cur msg, const struct dissect_ctx *ctx)
 		return;
 	struct observation o;
 	bool has_cname = false;
-	memset(&o, 0, sizeof o);
-	o.type = OBS_KERBEROS;
+	observation_init(&o, OBS_KERBEROS);
 	if (krb_as_req(app.val, &o.u.kerberos, &has_cname, &why) < 0) {
 		dissect_anomaly(ctx, "kerberos", why);
 		return;

@@ -109,8 +109,7 @@ static int nbns_nb_record(const struct nbns_rr *rr, const struct dissect_ctx *ct
 		return AS_ERR_MALFORMED;
 	}
 	struct observation o;
-	memset(&o, 0, sizeof o);
-	o.type = OBS_HOST_NAME;
+	observation_init(&o, OBS_HOST_NAME);
 	struct obs_host_name *h = &o.u.host_name;
 	if (!nbns_host_name(&rr->owner, h->name, sizeof h->name))
 		return AS_OK;

@@ -361,5 +361,8 @@ struct observation {
 /* Bytes of an observation of this type that are meaningful: the header
  * and its union member. Lets a small observation cross a ring cheaply. */
 size_t observation_size(enum obs_type type);
+/* Zeroes the header and the union member of `type` (not the whole union:
+ * the largest member is kilobytes) and sets the type. */
+void observation_init(struct observation *o, enum obs_type type);
 
 #endif

@@ -61,6 +61,12 @@ size_t observation_size(enum obs_type type)
 	return sizeof(struct observation);
 }
 
+void observation_init(struct observation *o, enum obs_type type)
+{
+	memset(o, 0, observation_size(type));
+	o->type = type;
+}
+
 void dissect_emit(const struct dissect_ctx *ctx, const struct observation *obs)
 {
 	if (ctx && ctx->emit)
@@ -69,7 +75,8 @@ void dissect_emit(const struct dissect_ctx *ctx, const struct observation *obs)
 
 void dissect_anomaly(const struct dissect_ctx *ctx, const char *dissector, const char *reason)
 {
-	struct observation o = {.type = OBS_ANOMALY};
+	struct observation o;
+	observation_init(&o, OBS_ANOMALY);
 	sv_copy(o.u.anomaly.dissector, sizeof o.u.anomaly.dissector, sv_from_cstr(dissector));
 	sv_copy(o.u.anomaly.reason, sizeof o.u.anomaly.reason, sv_from_cstr(reason));
 	dissect_emit(ctx, &o);

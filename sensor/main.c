@@ -283,7 +283,7 @@ int main(int argc, char **argv)
 				   .sensor_name = c.name,
 				   .event = on_event,
 				   .event_user = &fo,
-				   .agent = on_contribution,
+				   .agent = opt_contrib ? on_contribution : NULL,
 				   .agent_user = &fo};
 	if (!(agents = agents_new(&ac))) {
 		fprintf(stderr, "aisensor: out of memory\n");

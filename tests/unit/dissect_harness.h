@@ -28,7 +28,9 @@ static void obs_log_emit(void *user, const struct observation *o)
 		log->v = realloc(log->v, log->alloc * sizeof *log->v);
 		assert_non_null(log->v);
 	}
-	log->v[log->n++] = *o;
+	/* Only the observation's own member is defined (observation_init). */
+	memset(&log->v[log->n], 0, sizeof log->v[log->n]);
+	memcpy(&log->v[log->n++], o, observation_size(o->type));
 }
 
 static void obs_log_free(struct obs_log *log)

@@ -57,7 +57,7 @@ static void feed(struct agents *a, const struct flow_ref *r, const struct observ
 	m->h.pkt_no = ++pkt_no;
 	m->h.ts_us = r->start_us + 1000;
 	m->flow = *r;
-	m->obs = *o;
+	memcpy(&m->obs, o, observation_size(o->type));
 	agents_handle(a, &m->h);
 	free(m);
 }
