@@ -200,10 +200,13 @@ struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool clie
 			   const char *identity, uint64_t ts, bool *created)
 {
 	char ip[48];
-	ag_ip_str(r->family, client_side ? r->cli_ip : r->srv_ip, ip, sizeof ip);
-	/* host_key: the IP until the host table knows a durable identity. */
-	char idsrc[512];
-	int n = snprintf(idsrc, sizeof idsrc, "%s|%s|%s", ip, kind, identity);
+	const uint8_t *addr = client_side ? r->cli_ip : r->srv_ip;
+	ag_ip_str(r->family, addr, ip, sizeof ip);
+	/* The durable host key at this packet time (hosts.c). */
+	struct host_info hi;
+	hosts_lookup(a->hosts, r->family, addr, ts, &hi);
+	char idsrc[768];
+	int n = snprintf(idsrc, sizeof idsrc, "%s|%s|%s", hi.key, kind, identity);
 	char id[17];
 	as_sha256_hex(idsrc, (size_t)(n < (int)sizeof idsrc ? n : (int)sizeof idsrc - 1), id, 16);
 	*created = false;
@@ -211,8 +214,13 @@ struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool clie
 	if (ag) {
 		if (ts < ag->first_us)
 			ag->first_us = ts;
-		if (ts > ag->last_us)
+		if (ts >= ag->last_us) {
 			ag->last_us = ts;
+			/* The host may have moved: its latest address and name. */
+			ag_copy(ag->ip, sizeof ag->ip, ip);
+			if (hi.hostname[0])
+				ag_copy(ag->hostname, sizeof ag->hostname, hi.hostname);
+		}
 		return ag;
 	}
 	if (a->agents.count >= AS_MAX_AGENTS) {
@@ -226,8 +234,13 @@ struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool clie
 	ag_copy(ag->kind, sizeof ag->kind, kind);
 	ag_copy(ag->identity, sizeof ag->identity, identity);
 	ag_copy(ag->ip, sizeof ag->ip, ip);
+	ag_copy(ag->host_key, sizeof ag->host_key, hi.key);
+	ag_copy(ag->hostname, sizeof ag->hostname, hi.hostname);
+	/* The leased MAC; else the frame's, recorded but never an identity. */
 	const uint8_t *mac = client_side ? r->cli_mac : r->srv_mac;
-	if (r->has_mac && !ag_mac_zero(mac))
+	if (hi.mac[0])
+		ag_copy(ag->mac, sizeof ag->mac, hi.mac);
+	else if (r->has_mac && !ag_mac_zero(mac))
 		ag_mac_str(mac, ag->mac);
 	ag->first_us = ag->last_us = ts;
 	ag->first_flow_us = UINT64_MAX;
@@ -1061,9 +1074,14 @@ void agents_handle(struct agents *a, const struct msg_hdr *h)
 			ag_oauth(a, m);
 			break;
 		case OBS_DHCP:
+			hosts_dhcp(a->hosts, &m->obs.u.dhcp, m->h.ts_us);
+			break;
 		case OBS_HOST_NAME:
+			hosts_name(a->hosts, &m->obs.u.host_name, m->h.ts_us);
+			break;
 		case OBS_KERBEROS:
-			break; /* the host table takes these (next issue) */
+			hosts_kerberos(a->hosts, m->flow.family, m->flow.cli_ip, &m->obs.u.kerberos, m->h.ts_us);
+			break;
 		}
 		break;
 	}
@@ -1103,6 +1121,11 @@ struct agents *agents_new(const struct agents_config *cfg)
 	hmap_init(&a->oauth);
 	hmap_init(&a->as_issuer);
 	hmap_init(&a->idp);
+	a->hosts = hosts_new();
+	if (!a->hosts) {
+		free(a);
+		return NULL;
+	}
 	jw_init(&a->ev, false);
 	return a;
 }
@@ -1136,11 +1159,14 @@ void agents_free(struct agents *a)
 			free(a->mcp.slots[i].val);
 	hmap_free(&a->mcp);
 	ag_oauth_state_free(a);
+	hosts_free(a->hosts);
 	free(a->sorted);
 	free(a->apps_sorted);
 	jw_free(&a->ev);
 	free(a);
 }
+
+void agents_set_inventory(struct agents *a, struct inventory *inv) { hosts_set_inventory(a->hosts, inv); }
 
 const struct agents_stats *agents_stats(const struct agents *a)
 {

@@ -9,6 +9,7 @@
 
 #include "agents.h"
 #include "hmap.h"
+#include "hosts.h"
 #include "limits.h"
 
 /* ---- records ---- */
@@ -98,8 +99,11 @@ struct agent {
 	char identity[AS_STR + 8];
 	char sw_name[64];
 	char sw_version[64];
-	char ip[48];
+	char ip[48];	  /* latest address */
 	char mac[18];
+	char host_key[AS_STR + 16];
+	char hostname[AS_STR];
+	struct host_info host; /* owner, team, site, users: filled for output */
 	uint64_t first_us, last_us;
 	uint64_t flows;
 	uint64_t first_flow_us;
@@ -206,6 +210,7 @@ struct agents {
 	struct hmap oauth;     /* client ip -> oauth_ctx (agents_oauth.c) */
 	struct hmap as_issuer; /* authorization server ip:port -> issuer */
 	struct hmap idp;       /* host ip -> strset of identity providers reached */
+	struct hosts *hosts;   /* the host table (hosts.c) */
 	struct agent **sorted;
 	struct app_count **apps_sorted;
 	struct jw ev;

@@ -67,6 +67,8 @@ size_t agents_list(struct agents *a, const struct agent ***out)
 			for (size_t k = 0; idp && k < idp->n; k++)
 				strset_add(&ag->identity_providers, idp->v[k], AS_AGENT_MAX_SET);
 			ag_mcp_finish(ag);
+			/* Owner and team from the inventory as it is now (SIGHUP may change it). */
+			hosts_lookup(a->hosts, v6 ? 6 : 4, ip, ag->last_us, &ag->host);
 			/* Canonical order inside each record too. */
 			if (ag->n_dests)
 				qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
@@ -88,6 +90,14 @@ void ag_json_set(struct jw *w, const char *key, const struct strset *s)
 	jw_arr_end(w);
 }
 
+static void nullable(struct jw *w, const char *key, const char *v)
+{
+	if (v && *v)
+		jw_str(w, key, v);
+	else
+		jw_null(w, key);
+}
+
 void agent_json(const struct agent *ag, struct jw *w)
 {
 	jw_obj_begin(w, NULL);
@@ -107,13 +117,22 @@ void agent_json(const struct agent *ag, struct jw *w)
 	jw_obj_end(w);
 	jw_obj_begin(w, "host");
 	jw_str(w, "ip", ag->ip);
-	if (ag->mac[0])
-		jw_str(w, "mac", ag->mac);
-	else
-		jw_null(w, "mac");
-	jw_null(w, "hostname");
-	jw_null(w, "owner");
-	jw_null(w, "team");
+	nullable(w, "mac", ag->mac);
+	nullable(w, "hostname", ag->hostname[0] ? ag->hostname : ag->host.hostname);
+	nullable(w, "owner", ag->host.owner);
+	nullable(w, "team", ag->host.team);
+	nullable(w, "site", ag->host.site);
+	jw_str(w, "key", ag->host_key);
+	if (ag->host.tags[0]) {
+		jw_arr_begin(w, "tags");
+		char tags[AS_STR];
+		snprintf(tags, sizeof tags, "%s", ag->host.tags);
+		for (char *save = NULL, *t = strtok_r(tags, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			jw_str(w, NULL, t);
+		jw_arr_end(w);
+	}
+	if (ag->host.users && ag->host.users->n)
+		ag_json_set(w, "users", ag->host.users);
 	jw_obj_end(w);
 	jw_time(w, "first_seen", ag->first_us);
 	jw_time(w, "last_seen", ag->last_us);

@@ -10,32 +10,29 @@
 
 #include "limits.h"
 
-enum key_type { K_MAP, K_STR, K_UINT };
+enum key_type { K_MAP, K_STR, K_UINT, K_SEQ };
 
+struct loader;
 struct key_spec {
 	const char *name;
 	enum key_type type;
 	size_t off;		    /* field in struct sensor_config */
 	const struct key_spec *sub; /* K_MAP */
 	uint64_t min, max;	    /* K_UINT */
+	/* K_SEQ: called for each element of the sequence */
+	int (*item)(struct loader *l, yaml_node_t *n, struct sensor_config *c);
 };
 
-#define STR(n, f)                                                                                            \
-	{                                                                                                    \
-		n, K_STR, offsetof(struct sensor_config, f), NULL, 0, 0                                      \
-	}
-#define UINT(n, f, lo, hi)                                                                                   \
-	{                                                                                                    \
-		n, K_UINT, offsetof(struct sensor_config, f), NULL, lo, hi                                   \
-	}
-#define MAP(n, s)                                                                                            \
-	{                                                                                                    \
-		n, K_MAP, 0, s, 0, 0                                                                         \
-	}
-#define END                                                                                                  \
-	{                                                                                                    \
-		NULL, K_MAP, 0, NULL, 0, 0                                                                   \
-	}
+/* clang-format off */
+#define STR(n, f) {n, K_STR, offsetof(struct sensor_config, f), NULL, 0, 0, NULL}
+#define UINT(n, f, lo, hi) {n, K_UINT, offsetof(struct sensor_config, f), NULL, lo, hi, NULL}
+#define MAP(n, s) {n, K_MAP, 0, s, 0, 0, NULL}
+#define SEQ(n, fn) {n, K_SEQ, 0, NULL, 0, 0, fn}
+#define END {NULL, K_MAP, 0, NULL, 0, 0, NULL}
+/* clang-format on */
+
+static int network_item(struct loader *l, yaml_node_t *n, struct sensor_config *c);
+static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c);
 
 static const struct key_spec sensor_keys[] = {STR("name", name), END};
 static const struct key_spec capture_keys[] = {
@@ -58,7 +55,14 @@ static const struct key_spec exporter_keys[] = {
     STR("inventory", inventory_path),
     END,
 };
+static const struct key_spec inventory_keys[] = {
+    SEQ("networks", network_item),
+    SEQ("hosts", host_item),
+    STR("csv", inventory_csv),
+    END,
+};
 static const struct key_spec top_keys[] = {
+    MAP("inventory", inventory_keys),
     MAP("sensor", sensor_keys),
     MAP("capture", capture_keys),
     MAP("signatures", signature_keys),
@@ -94,6 +98,8 @@ void config_free(struct sensor_config *c)
 	free(c->salt_file);
 	free(c->events_path);
 	free(c->inventory_path);
+	free(c->inventory_csv);
+	inventory_free(&c->inventory);
 	memset(c, 0, sizeof *c);
 }
 
@@ -117,6 +123,105 @@ static const char *scalar(const yaml_node_t *n)
 	return (const char *)n->data.scalar.value;
 }
 
+/* Reads a mapping of scalar fields named in `names` into `out[i]`
+ * (sized sizes[i]); a field named "tags" may also be a list. */
+static int load_fields(struct loader *l, yaml_node_t *n, const char *what, const char *const *names, char **out,
+		       const size_t *sizes, size_t count)
+{
+	if (!n || n->type != YAML_MAPPING_NODE)
+		return fail(l, n, "each %s entry must be a mapping%s", what, "");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(&l->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&l->doc, p->value);
+		if (!k || !v || k->type != YAML_SCALAR_NODE)
+			return fail(l, k ? k : n, "keys must be plain names in a %s entry%s", what, "");
+		size_t i = 0;
+		while (i < count && strcmp(names[i], scalar(k)) != 0)
+			i++;
+		if (i == count)
+			return fail(l, k, "unknown key '%s' in a %s entry", scalar(k), what);
+		if (v->type == YAML_SEQUENCE_NODE && !strcmp(names[i], "tags")) {
+			out[i][0] = '\0';
+			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+				yaml_node_t *t = yaml_document_get_node(&l->doc, *it);
+				if (!t || t->type != YAML_SCALAR_NODE)
+					return fail(l, v, "tags must be names%s%s", "", "");
+				size_t used = strlen(out[i]);
+				snprintf(out[i] + used, sizes[i] - used, "%s%s", used ? "," : "", scalar(t));
+			}
+			continue;
+		}
+		if (v->type != YAML_SCALAR_NODE)
+			return fail(l, v, "'%s' must be a single value%s", names[i], "");
+		if (strlen(scalar(v)) >= sizes[i])
+			return fail(l, v, "'%s' is too long%s", names[i], "");
+		snprintf(out[i], sizes[i], "%s", scalar(v));
+	}
+	return AS_OK;
+}
+
+static void lower_in_place(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s + 32);
+}
+
+static int network_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
+{
+	char cidr[64] = "";
+	struct inv_network net;
+	memset(&net, 0, sizeof net);
+	static const char *const names[] = {"cidr", "site", "team", "owner"};
+	char *out[] = {cidr, net.site, net.team, net.owner};
+	const size_t sizes[] = {sizeof cidr, sizeof net.site, sizeof net.team, sizeof net.owner};
+	int r = load_fields(l, n, "networks", names, out, sizes, 4);
+	if (r < 0)
+		return r;
+	struct inv_network parsed;
+	if (!cidr[0] || !inventory_parse_cidr(cidr, &parsed))
+		return fail(l, n, "networks entry needs a cidr like 10.1.0.0/16, not '%s'%s", cidr, "");
+	memcpy(net.addr, parsed.addr, sizeof net.addr);
+	net.family = parsed.family;
+	net.prefix = parsed.prefix;
+	struct inv_network *nn = realloc(c->inventory.networks, (c->inventory.n_networks + 1) * sizeof *nn);
+	if (!nn)
+		return AS_ERR_NOMEM;
+	c->inventory.networks = nn;
+	nn[c->inventory.n_networks++] = net;
+	return AS_OK;
+}
+
+static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
+{
+	struct inv_host h;
+	memset(&h, 0, sizeof h);
+	static const char *const names[] = {"mac", "ip", "hostname", "owner", "team", "site", "tags"};
+	char *out[] = {h.mac, h.ip, h.hostname, h.owner, h.team, h.site, h.tags};
+	const size_t sizes[] = {sizeof h.mac, sizeof h.ip, sizeof h.hostname, sizeof h.owner,
+				sizeof h.team, sizeof h.site, sizeof h.tags};
+	int r = load_fields(l, n, "hosts", names, out, sizes, 7);
+	if (r < 0)
+		return r;
+	lower_in_place(h.mac);
+	lower_in_place(h.hostname);
+	unsigned m[6];
+	if (h.mac[0] && (strlen(h.mac) != 17 ||
+			 sscanf(h.mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6))
+		return fail(l, n, "bad mac '%s' (want 52:54:00:12:34:56)%s", h.mac, "");
+	struct inv_network tmp;
+	if (h.ip[0] && (strchr(h.ip, '/') || !inventory_parse_cidr(h.ip, &tmp)))
+		return fail(l, n, "bad ip '%s'%s", h.ip, "");
+	if (!h.mac[0] && !h.ip[0] && !h.hostname[0])
+		return fail(l, n, "a hosts entry needs a mac, an ip or a hostname%s%s", "", "");
+	struct inv_host *nh = realloc(c->inventory.hosts, (c->inventory.n_hosts + 1) * sizeof *nh);
+	if (!nh)
+		return AS_ERR_NOMEM;
+	c->inventory.hosts = nh;
+	nh[c->inventory.n_hosts++] = h;
+	return AS_OK;
+}
+
 static int load_map(struct loader *l, yaml_node_t *map, const struct key_spec *keys, const char *section,
 		    struct sensor_config *c, int depth)
 {
@@ -138,6 +243,16 @@ static int load_map(struct loader *l, yaml_node_t *map, const struct key_spec *k
 			int r = load_map(l, v, ks->sub, ks->name, c, depth + 1);
 			if (r < 0)
 				return r;
+			continue;
+		}
+		if (ks->type == K_SEQ) {
+			if (v->type != YAML_SEQUENCE_NODE)
+				return fail(l, v, "'%s' must be a list%s", ks->name, "");
+			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+				int r = ks->item(l, yaml_document_get_node(&l->doc, *it), c);
+				if (r < 0)
+					return r;
+			}
 			continue;
 		}
 		if (v->type != YAML_SCALAR_NODE)

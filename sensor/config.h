@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "hosts.h"
 
 struct sensor_config {
 	char *name; /* sensor.name: observer.name in events */
@@ -27,6 +28,9 @@ struct sensor_config {
 	/* exporters */
 	char *events_path; /* JSON lines; "-" = stdout */
 	char *inventory_path;
+	/* inventory: networks and hosts from the file, rows of the CSV */
+	struct inventory inventory;
+	char *inventory_csv;
 };
 
 void config_defaults(struct sensor_config *c);

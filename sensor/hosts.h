@@ -1,0 +1,81 @@
+/* hosts.h — the host table: who is behind an address at a given packet time.
+ *
+ * Built by the aggregator from DHCP leases (v4 and v6) seen on the wire,
+ * names hosts announce or resolvers give (mDNS, LLMNR, NetBIOS, DNS PTR),
+ * Kerberos AS-REQ principals, and the inventory of the configuration
+ * (networks, hosts, a CMDB CSV). The durable host key follows DESIGN.md:
+ * the client MAC bound to the address by a lease seen on the wire, else a
+ * host the inventory declares for the address, else the address itself.
+ * Time-aware: an address leased later to another client is another host. */
+#ifndef AS_HOSTS_H
+#define AS_HOSTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "limits.h"
+#include "observation.h"
+#include "strset.h"
+
+/* One inventory entry (config `inventory.hosts` or a CSV row). */
+struct inv_host {
+	char mac[18];		 /* lower case, colon-separated; "" if not given */
+	char ip[48];		 /* "" if not given */
+	char hostname[AS_STR];	 /* lower case; "" if not given */
+	char owner[AS_STR];
+	char team[AS_STR_SHORT];
+	char site[AS_STR_SHORT];
+	char tags[AS_STR];	 /* comma-separated */
+};
+
+/* One `inventory.networks` entry. */
+struct inv_network {
+	uint8_t family;
+	uint8_t addr[16];
+	uint8_t prefix;
+	char site[AS_STR_SHORT];
+	char team[AS_STR_SHORT];
+	char owner[AS_STR];
+};
+
+struct inventory {
+	struct inv_host *hosts;
+	size_t n_hosts;
+	struct inv_network *networks;
+	size_t n_networks;
+};
+
+void inventory_free(struct inventory *inv);
+/* Parses "10.1.0.0/16" or "2001:db8::/32"; false when malformed. */
+bool inventory_parse_cidr(const char *s, struct inv_network *out);
+/* Appends the rows of a CMDB CSV export (header row names the columns:
+ * mac, ip, hostname, owner, team, site, tags; others ignored). Errors are
+ * "file:line: problem". */
+AS_MUST_CHECK int inventory_load_csv(struct inventory *inv, const char *path, char *err, size_t errsz);
+
+/* What is known of the host behind an address at a time. */
+struct host_info {
+	char key[AS_STR + 16]; /* durable host key */
+	char mac[18];		/* from a DHCP lease; "" if none */
+	char hostname[AS_STR];
+	char owner[AS_STR];	/* "" when unknown */
+	char team[AS_STR_SHORT];
+	char site[AS_STR_SHORT];
+	char tags[AS_STR];
+	const struct strset *users; /* Kerberos principals seen from it (may be NULL) */
+};
+
+struct hosts;
+
+struct hosts *hosts_new(void);
+void hosts_free(struct hosts *h);
+/* Replaces the inventory (SIGHUP); the table keeps what the wire taught it.
+ * Takes ownership of *inv. */
+void hosts_set_inventory(struct hosts *h, struct inventory *inv);
+void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us);
+void hosts_name(struct hosts *h, const struct obs_host_name *n, uint64_t ts_us);
+void hosts_kerberos(struct hosts *h, uint8_t family, const uint8_t *ip, const struct obs_kerberos *k, uint64_t ts_us);
+void hosts_lookup(struct hosts *h, uint8_t family, const uint8_t *ip, uint64_t ts_us, struct host_info *out);
+
+#endif
