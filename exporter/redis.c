@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,31 @@ static void locked_error(struct rx *x, const char *msg)
 	pthread_mutex_lock(&x->mu);
 	set_error(x, msg);
 	pthread_mutex_unlock(&x->mu);
+}
+
+/* ---- SIGPIPE ----
+ * hiredis writes with write(): a server that went away raises SIGPIPE,
+ * which would kill the sensor. Threads doing Redis I/O block it; a pending
+ * one is consumed so it never fires later. */
+
+static void sigpipe_block(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void sigpipe_restore(const sigset_t *old)
+{
+	sigset_t set, pending;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1 && !sigismember(old, SIGPIPE)) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 /* ---- connection ---- */
@@ -511,6 +537,8 @@ static void *thread_main(void *arg)
 {
 	struct rx *x = arg;
 	struct item batch[AS_REDIS_BATCH];
+	sigset_t old;
+	sigpipe_block(&old); /* for the thread's whole life */
 	for (;;) {
 		pthread_mutex_lock(&x->mu);
 		for (;;) {
@@ -859,7 +887,11 @@ int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size
 		redis_close(x);
 		return AS_ERR_NOMEM;
 	}
-	if ((r = connect_full(x, err, errsz)) < 0) {
+	sigset_t old;
+	sigpipe_block(&old);
+	r = connect_full(x, err, errsz);
+	sigpipe_restore(&old);
+	if (r < 0) {
 		redis_close(x);
 		return r;
 	}

@@ -410,8 +410,10 @@ int spool_open(const struct spool_config *cfg, struct spool **out, char *err, si
 		seg_path(s, s->segs[i], path, sizeof path);
 		unlink(path);
 	}
-	memmove(s->segs, s->segs + s->a_idx, (s->n_segs - s->a_idx) * sizeof *s->segs);
-	memmove(s->seg_size, s->seg_size + s->a_idx, (s->n_segs - s->a_idx) * sizeof *s->seg_size);
+	if (s->a_idx) {
+		memmove(s->segs, s->segs + s->a_idx, (s->n_segs - s->a_idx) * sizeof *s->segs);
+		memmove(s->seg_size, s->seg_size + s->a_idx, (s->n_segs - s->a_idx) * sizeof *s->seg_size);
+	}
 	s->n_segs -= s->a_idx;
 	s->a_idx = 0;
 	for (size_t i = 0; i < s->n_segs; i++) {
@@ -668,8 +670,10 @@ int spool_ack(struct spool *s)
 		}
 		s->st.bytes -= s->seg_size[i] <= s->st.bytes ? s->seg_size[i] : s->st.bytes;
 	}
-	memmove(s->segs, s->segs + done, (s->n_segs - done) * sizeof *s->segs);
-	memmove(s->seg_size, s->seg_size + done, (s->n_segs - done) * sizeof *s->seg_size);
+	if (done) {
+		memmove(s->segs, s->segs + done, (s->n_segs - done) * sizeof *s->segs);
+		memmove(s->seg_size, s->seg_size + done, (s->n_segs - done) * sizeof *s->seg_size);
+	}
 	s->n_segs -= done;
 	if (s->n_segs == 0) {
 		s->r_idx = 0;

@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,7 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		fprintf(errf, "aisensor: %s\n", err);
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a server going away is an error message, not a death */
 	redisContext *c = NULL;
 	if (redis_connect(&u, AS_REDIS_CONNECT_TIMEOUT_MS, &c, err, sizeof err) < 0) {
 		fprintf(errf, "aisensor: %s\n", err);

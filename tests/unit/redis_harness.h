@@ -5,7 +5,9 @@
 #define AS_REDIS_HARNESS_H
 
 #include <hiredis/hiredis.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,14 @@ static inline bool rh_launch(struct redis_harness *h)
 	if (pid < 0)
 		return false;
 	if (pid == 0) {
+		/* dies with the test, and never holds the test's output pipes */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
 		const char *argv[24];
 		int n = 0;
 		argv[n++] = "redis-server";
