@@ -74,4 +74,22 @@
 /* ---- privacy ---- */
 #define AS_FP_HEX 16 /* hex digits of a credential fingerprint */
 
+/* ---- Redis exporter and its spool ---- */
+#define AS_REDIS_QUEUE_RECORDS 65536	      /* records waiting in memory for the exporter thread */
+#define AS_REDIS_QUEUE_BYTES (64u << 20)      /* bytes waiting in memory for the exporter thread */
+#define AS_REDIS_BATCH 256		      /* commands pipelined before the replies are read */
+#define AS_REDIS_MAX_RECORD (1u << 20)	      /* one event or contribution; larger ones are refused */
+#define AS_REDIS_MAX_FIELDS 2048	      /* fields (all ops together) in one contribution */
+#define AS_REDIS_UNION_CAP 256		      /* entries kept in one union (JSON array) field */
+#define AS_REDIS_STREAM_MAXLEN 100000	      /* default approximate MAXLEN of the events stream */
+#define AS_REDIS_APPLIED_TTL_S (14 * 86400)   /* default life of a dedupe ("applied") set */
+#define AS_REDIS_HEARTBEAT_S 10		      /* default heartbeat interval (TTL = 3x) */
+#define AS_REDIS_CONNECT_TIMEOUT_MS 2000      /* connect (and AUTH/SELECT) timeout */
+#define AS_REDIS_COMMAND_TIMEOUT_MS 5000      /* a pipelined batch without reply is an outage */
+#define AS_REDIS_DRAIN_TIMEOUT_MS 10000	      /* default bounded wait of flush/close */
+#define AS_REDIS_BACKOFF_MIN_MS 100	      /* first reconnect delay; doubles per failure */
+#define AS_REDIS_BACKOFF_MAX_MS 5000	      /* reconnect delay ceiling */
+#define AS_SPOOL_MAX_BYTES (1024ull << 20)    /* default total size of the on-disk spool */
+#define AS_SPOOL_SEGMENT_BYTES (4u << 20)     /* a spool segment file is closed past this size */
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "agents.h"
 #include "capture.h"
+#include "cmd_agents.h"
 #include "config.h"
 #include "limits.h"
 #include "pipeline.h"
@@ -32,6 +33,7 @@ static void usage(FILE *out)
 		"usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: "
 		"every capture in it; -: stdin)\n"
 		"       aisensor check -c FILE                   validate the config and the signatures\n"
+		"       aisensor agents --redis URL [--json] ...  query the agent registry (--help for filters)\n"
 		"options:\n"
 		"  -c FILE            config (YAML); without it, built-in defaults and installed signatures\n"
 		"  -w N               worker threads (default 1)\n"
@@ -158,6 +160,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "agents") == 0)
+		return cmd_agents(argc - 1, argv + 1, stdout, stderr);
 
 	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB };
 	static const struct option longopts[] = {

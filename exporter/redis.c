@@ -1,0 +1,919 @@
+/* redis.c — the Redis registry exporter: callers enqueue records and
+ * return at once; one thread pipelines them to Redis, spools them to disk
+ * while Redis is away, reconnects with backoff and replays the spool in
+ * order before anything newer. Layout and delivery rules: exporter/README.md.
+ *
+ * Ownership: a record's bytes are copied into the queue by the caller's
+ * call; from then on the thread owns them until Redis acknowledged them,
+ * the spool holds them, or they are counted as dropped. */
+#include "redis.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "limits.h"
+#include "redis_internal.h"
+
+struct item {
+	uint8_t type;
+	uint64_t seq; /* events: this instance's sequence number */
+	size_t len;
+	char *data;
+};
+
+struct rx {
+	/* configuration (read-only after open) */
+	struct redis_url url;
+	char prefix[128], sensor[128], instance[40];
+	uint64_t maxlen;
+	uint32_t applied_ttl, hb_interval, connect_ms, command_ms, drain_ms;
+	size_t q_cap;
+	uint64_t q_bytes_cap;
+	char started[48];
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;   /* wakes the thread */
+	pthread_cond_t idle; /* wakes flush(): progress was made */
+	pthread_t thread;
+	bool thread_running;
+
+	/* guarded by mu */
+	struct item *q;
+	size_t q_head, q_count;
+	uint64_t q_bytes;
+	uint64_t next_seq;
+	bool stop, hb_pending, busy;
+	struct redis_heartbeat hb;
+	struct redis_stats st;
+
+	/* thread only */
+	redisContext *c;
+	char sha[48];
+	struct spool *spool;
+	uint64_t next_attempt_ms, backoff_ms, next_hb_ms;
+	bool ever_connected;
+};
+
+static const struct sink_ops redis_ops;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void wall_rfc3339(char out[48])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+}
+
+/* Caller holds mu. */
+static void set_error(struct rx *x, const char *msg)
+{
+	x->st.errors++;
+	size_t n = strlen(msg);
+	if (n >= sizeof x->st.last_error)
+		n = sizeof x->st.last_error - 1;
+	memcpy(x->st.last_error, msg, n);
+	x->st.last_error[n] = '\0';
+}
+
+static void locked_error(struct rx *x, const char *msg)
+{
+	pthread_mutex_lock(&x->mu);
+	set_error(x, msg);
+	pthread_mutex_unlock(&x->mu);
+}
+
+/* ---- SIGPIPE ----
+ * hiredis writes with write(): a server that went away raises SIGPIPE,
+ * which would kill the sensor. Threads doing Redis I/O block it; a pending
+ * one is consumed so it never fires later. */
+
+static void sigpipe_block(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void sigpipe_restore(const sigset_t *old)
+{
+	sigset_t set, pending;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1 && !sigismember(old, SIGPIPE)) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* ---- connection ---- */
+
+static void disconnect(struct rx *x)
+{
+	if (x->c) {
+		redisFree(x->c);
+		x->c = NULL;
+	}
+	pthread_mutex_lock(&x->mu);
+	x->st.connected = false;
+	pthread_mutex_unlock(&x->mu);
+}
+
+static int load_script(redisContext *c, char sha[48], const char *url, char *err, size_t errsz)
+{
+	redisReply *r = redisCommandArgv(c, 3, (const char *[]){"SCRIPT", "LOAD", redis_script_lua},
+					 (const size_t[]){6, 4, strlen(redis_script_lua)});
+	if (!r || r->type != REDIS_REPLY_STRING || r->len >= 48) {
+		snprintf(err, errsz, "redis %.300s: SCRIPT LOAD: %s", url,
+			 !r ? c->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		if (r)
+			freeReplyObject(r);
+		return AS_ERR_CONNECT;
+	}
+	memcpy(sha, r->str, r->len);
+	sha[r->len] = '\0';
+	freeReplyObject(r);
+	return AS_OK;
+}
+
+/* Connects, AUTHs, SELECTs and loads the script (again, after an outage:
+ * a restarted server has an empty script cache). */
+static int connect_full(struct rx *x, char *err, size_t errsz)
+{
+	redisContext *c;
+	int r = redis_connect(&x->url, (int)x->connect_ms, &c, err, errsz);
+	if (r < 0)
+		return r;
+	if ((r = load_script(c, x->sha, x->url.redacted, err, errsz)) < 0) {
+		redisFree(c);
+		return r;
+	}
+	struct timeval tv = {x->command_ms / 1000, (x->command_ms % 1000) * 1000};
+	redisSetTimeout(c, tv);
+	x->c = c;
+	return AS_OK;
+}
+
+static void try_reconnect(struct rx *x)
+{
+	uint64_t now = now_ms();
+	if (x->c || now < x->next_attempt_ms)
+		return;
+	char err[640];
+	if (connect_full(x, err, sizeof err) < 0) {
+		locked_error(x, err);
+		x->next_attempt_ms = now + x->backoff_ms;
+		x->backoff_ms = x->backoff_ms * 2 > AS_REDIS_BACKOFF_MAX_MS ? AS_REDIS_BACKOFF_MAX_MS : x->backoff_ms * 2;
+		return;
+	}
+	x->backoff_ms = AS_REDIS_BACKOFF_MIN_MS;
+	pthread_mutex_lock(&x->mu);
+	x->st.connected = true;
+	if (x->ever_connected)
+		x->st.reconnects++;
+	x->ever_connected = true;
+	x->hb_pending = true; /* say hello again */
+	pthread_mutex_unlock(&x->mu);
+}
+
+/* A failure that means "Redis is away for now", not "this record is bad". */
+static bool transient_reply(const redisReply *r)
+{
+	static const char *const pfx[] = {"LOADING", "BUSY", "TRYAGAIN", "OOM", "READONLY", "MASTERDOWN",
+					  "CLUSTERDOWN", "NOREPLICAS", "NOAUTH"};
+	for (size_t i = 0; i < sizeof pfx / sizeof pfx[0]; i++)
+		if (r->len >= strlen(pfx[i]) && !strncmp(r->str, pfx[i], strlen(pfx[i])))
+			return true;
+	return false;
+}
+
+/* ---- building commands ---- */
+
+struct rec {
+	uint8_t type;
+	const char *data;
+	size_t len;
+	const char *instance; /* events */
+	uint64_t seq;
+};
+
+static int build(struct rx *x, const struct rec *r, struct redis_args *a, char *err, size_t errsz)
+{
+	memset(a, 0, sizeof *a);
+	if (r->type == REDIS_REC_AGENT)
+		return redis_args_agent(r->data, r->len, x->prefix, x->sha, x->applied_ttl, a, err, errsz);
+	if (r->type == REDIS_REC_EVENT)
+		return redis_args_event(r->data, r->len, r->instance, r->seq, x->prefix, x->sha, x->maxlen,
+					x->applied_ttl, a);
+	snprintf(err, errsz, "unknown record type %u", r->type);
+	return AS_ERR_MALFORMED;
+}
+
+/* A spooled record back into a struct rec (events carry their envelope). */
+static int unspool(const uint8_t type, const uint8_t *p, size_t n, char *inst, size_t instsz, struct rec *r)
+{
+	memset(r, 0, sizeof *r);
+	r->type = type;
+	if (type == REDIS_REC_AGENT) {
+		r->data = (const char *)p;
+		r->len = n;
+		return AS_OK;
+	}
+	if (type == REDIS_REC_EVENT) {
+		r->instance = inst;
+		return redis_event_unwrap(p, n, inst, instsz, &r->seq, &r->data, &r->len);
+	}
+	return AS_ERR_MALFORMED;
+}
+
+enum outcome { OUT_DONE, OUT_REJECTED, OUT_LATER };
+
+/* Pipelines n records and reads the replies. out[i] tells each record's
+ * fate; returns how many got a definite answer (a prefix: after the first
+ * OUT_LATER everything is OUT_LATER). The connection is dropped on I/O
+ * failure or a transient error. */
+static size_t send_pipeline(struct rx *x, const struct rec *recs, size_t n, enum outcome *out)
+{
+	char err[640];
+	bool appended[AS_REDIS_BATCH];
+	size_t n_app = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct redis_args a;
+		appended[i] = false;
+		out[i] = OUT_LATER;
+		if (build(x, &recs[i], &a, err, sizeof err) < 0) {
+			out[i] = OUT_REJECTED;
+			locked_error(x, err);
+			continue;
+		}
+		if (x->c && redisAppendCommandArgv(x->c, (int)a.n, (const char **)a.v, a.l) == REDIS_OK) {
+			appended[i] = true;
+			n_app++;
+		}
+		redis_args_free(&a);
+	}
+	bool lost = false, noscript = false;
+	size_t answered = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!appended[i]) {
+			if (out[i] == OUT_LATER)
+				lost = true;
+			if (!lost)
+				answered = i + 1;
+			continue;
+		}
+		redisReply *r = NULL;
+		if (lost || !x->c || redisGetReply(x->c, (void **)&r) != REDIS_OK || !r) {
+			if (!lost && x->c) {
+				snprintf(err, sizeof err, "redis %.300s: %s", x->url.redacted,
+					 x->c->errstr[0] ? x->c->errstr : "connection lost");
+				locked_error(x, err);
+			}
+			lost = true;
+			if (r)
+				freeReplyObject(r);
+			if (x->c) {
+				disconnect(x);
+				x->next_attempt_ms = now_ms() + x->backoff_ms;
+			}
+			continue;
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			if (!strncmp(r->str, "NOSCRIPT", 8)) {
+				noscript = true;
+				lost = true; /* retried after SCRIPT LOAD */
+			} else if (transient_reply(r) && !lost) {
+				snprintf(err, sizeof err, "redis %.300s: %.200s", x->url.redacted, r->str);
+				locked_error(x, err);
+				lost = true;
+			} else if (!lost) {
+				snprintf(err, sizeof err, "redis %.300s: record refused: %.200s", x->url.redacted, r->str);
+				locked_error(x, err);
+				out[i] = OUT_REJECTED;
+			}
+		} else if (!lost) {
+			out[i] = OUT_DONE;
+		}
+		if (!lost)
+			answered = i + 1;
+		freeReplyObject(r);
+	}
+	for (size_t i = answered; i < n; i++)
+		out[i] = OUT_LATER;
+	if (noscript && x->c) {
+		if (load_script(x->c, x->sha, x->url.redacted, err, sizeof err) < 0) {
+			locked_error(x, err);
+			disconnect(x);
+		}
+	} else if (lost && x->c && answered < n) {
+		/* a transient error reply: back off before trying again */
+		disconnect(x);
+		x->next_attempt_ms = now_ms() + x->backoff_ms;
+	}
+	return answered;
+}
+
+static void count_outcomes(struct rx *x, const struct rec *recs, const enum outcome *out, size_t n, bool replay)
+{
+	pthread_mutex_lock(&x->mu);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t t = recs[i].type < REDIS_REC_TYPES ? recs[i].type : 0;
+		if (out[i] == OUT_DONE) {
+			x->st.written[t]++;
+			if (replay)
+				x->st.replayed[t]++;
+		} else if (out[i] == OUT_REJECTED) {
+			x->st.rejected[t]++;
+		}
+	}
+	pthread_mutex_unlock(&x->mu);
+}
+
+/* ---- spool ---- */
+
+/* Appends one queued record to the spool (false: it is dropped, counted). */
+static bool spool_item(struct rx *x, const struct item *it)
+{
+	int r;
+	if (it->type == REDIS_REC_EVENT) {
+		char *env;
+		size_t n;
+		r = redis_event_envelope(x->instance, it->seq, it->data, it->len, &env, &n);
+		if (r == AS_OK) {
+			r = spool_append(x->spool, it->type, env, n);
+			free(env);
+		}
+	} else {
+		r = spool_append(x->spool, it->type, it->data, it->len);
+	}
+	pthread_mutex_lock(&x->mu);
+	if (r == AS_OK)
+		x->st.spooled[it->type]++;
+	else
+		x->st.dropped_spool[it->type]++;
+	pthread_mutex_unlock(&x->mu);
+	return r == AS_OK;
+}
+
+/* Replays one batch from the spool; false when the connection failed. */
+static bool replay_batch(struct rx *x)
+{
+	struct rec recs[AS_REDIS_BATCH];
+	enum outcome out[AS_REDIS_BATCH];
+	/* spool_next's data is valid until the next call: copy the batch. */
+	char *copies[AS_REDIS_BATCH];
+	char inst[AS_REDIS_BATCH][40];
+	size_t n = 0;
+	uint8_t type;
+	const uint8_t *p;
+	size_t len;
+	while (n < AS_REDIS_BATCH && spool_next(x->spool, &type, &p, &len) == AS_OK) {
+		copies[n] = malloc(len ? len : 1);
+		if (!copies[n])
+			break;
+		memcpy(copies[n], p, len);
+		if (unspool(type, (const uint8_t *)copies[n], len, inst[n], sizeof inst[n], &recs[n]) < 0) {
+			recs[n].type = type; /* build() rejects it */
+			recs[n].data = NULL;
+			recs[n].len = 0;
+			if (type == REDIS_REC_EVENT)
+				recs[n].type = 0;
+		}
+		n++;
+	}
+	if (!n) {
+		(void)spool_ack(x->spool); /* only damaged data was left */
+		return true;
+	}
+	size_t answered = send_pipeline(x, recs, n, out);
+	count_outcomes(x, recs, out, answered, true);
+	spool_rewind(x->spool);
+	for (size_t i = 0; i < answered; i++)
+		if (spool_next(x->spool, &type, &p, &len) < 0)
+			break;
+	if (answered)
+		(void)spool_ack(x->spool);
+	for (size_t i = 0; i < n; i++)
+		free(copies[i]);
+	return answered == n;
+}
+
+/* ---- the queue (caller holds mu) ---- */
+
+static void q_push(struct rx *x, struct item it)
+{
+	x->q[(x->q_head + x->q_count) % x->q_cap] = it;
+	x->q_count++;
+	x->q_bytes += it.len;
+}
+
+static struct item q_pop(struct rx *x)
+{
+	struct item it = x->q[x->q_head];
+	x->q_head = (x->q_head + 1) % x->q_cap;
+	x->q_count--;
+	x->q_bytes -= it.len;
+	return it;
+}
+
+/* Puts records back at the front, last first (no spool: they wait in memory). */
+static void q_unshift(struct rx *x, struct item *items, size_t n)
+{
+	for (size_t i = n; i-- > 0;) {
+		if (x->q_count == x->q_cap) {
+			x->st.dropped_queue[items[i].type]++;
+			free(items[i].data);
+			continue;
+		}
+		x->q_head = (x->q_head + x->q_cap - 1) % x->q_cap;
+		x->q[x->q_head] = items[i];
+		x->q_count++;
+		x->q_bytes += items[i].len;
+	}
+}
+
+/* ---- heartbeat ---- */
+
+static void send_heartbeat(struct rx *x)
+{
+	pthread_mutex_lock(&x->mu);
+	struct redis_stats st = x->st;
+	struct redis_heartbeat hb = x->hb;
+	uint64_t backlog = x->q_count;
+	x->hb_pending = false;
+	pthread_mutex_unlock(&x->mu);
+	struct spool_stats ss = {0};
+	if (x->spool)
+		spool_get_stats(x->spool, &ss);
+	backlog += ss.pending;
+	uint64_t spooled = 0, dropped = 0;
+	for (int t = 1; t < REDIS_REC_TYPES; t++) {
+		spooled += st.spooled[t];
+		dropped += st.dropped_queue[t] + st.dropped_spool[t];
+	}
+	char now[48], key[320], v[6][32];
+	wall_rfc3339(now);
+	snprintf(key, sizeof key, "%ssensor:%s", x->prefix, x->sensor);
+	snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)hb.packets);
+	snprintf(v[1], sizeof v[1], "%llu", (unsigned long long)st.written[REDIS_REC_EVENT]);
+	snprintf(v[2], sizeof v[2], "%llu", (unsigned long long)st.written[REDIS_REC_AGENT]);
+	snprintf(v[3], sizeof v[3], "%llu", (unsigned long long)spooled);
+	snprintf(v[4], sizeof v[4], "%llu", (unsigned long long)dropped);
+	snprintf(v[5], sizeof v[5], "%llu", (unsigned long long)backlog);
+	const char *argv[] = {"HSET",	       key,  "version",		  AS_VERSION, "started", x->started,
+			      "last_heartbeat", now,  "packets",		  v[0],	      "events_sent", v[1],
+			      "contributions_sent", v[2], "spooled",	  v[3],	      "dropped",     v[4],
+			      "backlog",	v[5]};
+	char ttl[16];
+	snprintf(ttl, sizeof ttl, "%u", x->hb_interval * 3);
+	const char *ex[] = {"EXPIRE", key, ttl};
+	redisAppendCommandArgv(x->c, (int)(sizeof argv / sizeof argv[0]), argv, NULL);
+	redisAppendCommandArgv(x->c, 3, ex, NULL);
+	bool ok = true;
+	for (int i = 0; i < 2; i++) {
+		redisReply *r = NULL;
+		if (redisGetReply(x->c, (void **)&r) != REDIS_OK || !r) {
+			ok = false;
+			break;
+		}
+		if (r->type == REDIS_REPLY_ERROR)
+			ok = false;
+		freeReplyObject(r);
+	}
+	x->next_hb_ms = now_ms() + (uint64_t)x->hb_interval * 1000;
+	pthread_mutex_lock(&x->mu);
+	if (ok)
+		x->st.heartbeats++;
+	else
+		set_error(x, "redis: heartbeat failed");
+	pthread_mutex_unlock(&x->mu);
+	if (!ok || (x->c && x->c->err)) {
+		disconnect(x);
+		x->next_attempt_ms = now_ms() + x->backoff_ms;
+	}
+}
+
+/* ---- the thread ---- */
+
+static bool spool_has(struct rx *x)
+{
+	return x->spool && !spool_empty(x->spool);
+}
+
+static void update_spool_stats(struct rx *x)
+{
+	if (!x->spool)
+		return;
+	struct spool_stats ss;
+	spool_get_stats(x->spool, &ss);
+	pthread_mutex_lock(&x->mu);
+	x->st.spool_pending = ss.pending;
+	x->st.spool_bytes = ss.bytes;
+	x->st.spool_corrupt = ss.corrupt;
+	x->st.spool_truncated = ss.truncated;
+	pthread_mutex_unlock(&x->mu);
+}
+
+static void *thread_main(void *arg)
+{
+	struct rx *x = arg;
+	struct item batch[AS_REDIS_BATCH];
+	sigset_t old;
+	sigpipe_block(&old); /* for the thread's whole life */
+	for (;;) {
+		pthread_mutex_lock(&x->mu);
+		for (;;) {
+			bool conn = x->c != NULL;
+			uint64_t now = now_ms();
+			bool backlog = x->q_count > 0 || spool_has(x);
+			if (x->stop)
+				break;
+			if (x->q_count && (conn || x->spool))
+				break;
+			if (conn && (spool_has(x) || x->hb_pending || now >= x->next_hb_ms))
+				break;
+			if (!conn && now >= x->next_attempt_ms && (backlog || now >= x->next_hb_ms))
+				break;
+			uint64_t until = conn ? x->next_hb_ms : x->next_attempt_ms;
+			if (!conn && !backlog && x->next_hb_ms > until)
+				until = x->next_hb_ms;
+			if (until <= now)
+				until = now + 1;
+			x->busy = false;
+			pthread_cond_broadcast(&x->idle);
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			uint64_t wait = until - now;
+			ts.tv_sec += (time_t)(wait / 1000);
+			ts.tv_nsec += (long)(wait % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&x->cv, &x->mu, &ts);
+		}
+		x->busy = true;
+		bool stop = x->stop;
+		pthread_mutex_unlock(&x->mu);
+		if (stop)
+			break;
+
+		try_reconnect(x);
+
+		/* 1. The spool first: it holds older records. */
+		if (x->c && spool_has(x))
+			replay_batch(x);
+
+		/* 2. New records: straight to Redis when nothing older waits,
+		 *    else to the spool's tail (order is kept). */
+		pthread_mutex_lock(&x->mu);
+		size_t n = 0;
+		if (x->c || x->spool)
+			while (n < AS_REDIS_BATCH && x->q_count)
+				batch[n++] = q_pop(x);
+		pthread_mutex_unlock(&x->mu);
+		if (n) {
+			size_t done = 0;
+			if (x->c && !spool_has(x)) {
+				struct rec recs[AS_REDIS_BATCH];
+				enum outcome out[AS_REDIS_BATCH];
+				for (size_t i = 0; i < n; i++)
+					recs[i] = (struct rec){batch[i].type, batch[i].data, batch[i].len, x->instance,
+							       batch[i].seq};
+				done = send_pipeline(x, recs, n, out);
+				count_outcomes(x, recs, out, done, false);
+			}
+			for (size_t i = 0; i < done; i++)
+				free(batch[i].data);
+			if (done < n && x->spool) {
+				for (size_t i = done; i < n; i++) {
+					spool_item(x, &batch[i]);
+					free(batch[i].data);
+				}
+				(void)spool_sync(x->spool);
+			} else if (done < n) {
+				pthread_mutex_lock(&x->mu);
+				q_unshift(x, batch + done, n - done);
+				pthread_mutex_unlock(&x->mu);
+			}
+		}
+
+		if (x->c) {
+			pthread_mutex_lock(&x->mu);
+			bool hb = x->hb_pending;
+			pthread_mutex_unlock(&x->mu);
+			if (hb || now_ms() >= x->next_hb_ms)
+				send_heartbeat(x);
+		} else if (now_ms() >= x->next_hb_ms) {
+			x->next_hb_ms = now_ms() + (uint64_t)x->hb_interval * 1000;
+		}
+		update_spool_stats(x);
+		pthread_mutex_lock(&x->mu);
+		pthread_cond_broadcast(&x->idle);
+		pthread_mutex_unlock(&x->mu);
+	}
+	/* Stopping: what is still in memory goes to the spool, or is lost. */
+	pthread_mutex_lock(&x->mu);
+	while (x->q_count) {
+		struct item it = q_pop(x);
+		if (x->spool) {
+			pthread_mutex_unlock(&x->mu);
+			spool_item(x, &it);
+			pthread_mutex_lock(&x->mu);
+		} else {
+			x->st.undelivered[it.type]++;
+		}
+		free(it.data);
+	}
+	x->busy = false;
+	pthread_mutex_unlock(&x->mu);
+	if (x->spool)
+		(void)spool_sync(x->spool);
+	update_spool_stats(x);
+	return NULL;
+}
+
+/* ---- sink operations ---- */
+
+static int enqueue(struct rx *x, uint8_t type, const char *json, size_t len)
+{
+	if (len > AS_REDIS_MAX_RECORD) {
+		pthread_mutex_lock(&x->mu);
+		x->st.rejected[type]++;
+		set_error(x, "redis: record over the size cap refused");
+		pthread_mutex_unlock(&x->mu);
+		return AS_ERR_LIMIT;
+	}
+	char *copy = malloc(len ? len : 1);
+	if (!copy)
+		return AS_ERR_NOMEM;
+	memcpy(copy, json, len);
+	pthread_mutex_lock(&x->mu);
+	if (x->stop || x->q_count == x->q_cap || x->q_bytes + len > x->q_bytes_cap) {
+		x->st.dropped_queue[type]++;
+		pthread_mutex_unlock(&x->mu);
+		free(copy);
+		return AS_ERR_LIMIT;
+	}
+	struct item it = {type, type == REDIS_REC_EVENT ? ++x->next_seq : 0, len, copy};
+	q_push(x, it);
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	return AS_OK;
+}
+
+static int redis_event(void *self, const char *json, size_t len)
+{
+	return enqueue(self, REDIS_REC_EVENT, json, len);
+}
+
+static int redis_agent(void *self, const char *json, size_t len)
+{
+	struct rx *x = self;
+	char err[640];
+	int r = redis_args_agent(json, len, x->prefix, "", x->applied_ttl, NULL, err, sizeof err);
+	if (r < 0) {
+		pthread_mutex_lock(&x->mu);
+		x->st.rejected[REDIS_REC_AGENT]++;
+		set_error(x, err);
+		pthread_mutex_unlock(&x->mu);
+		return r;
+	}
+	return enqueue(x, REDIS_REC_AGENT, json, len);
+}
+
+/* Waits until nothing is queued or spooled (or the drain timeout). */
+static int redis_flush(void *self)
+{
+	struct rx *x = self;
+	uint64_t deadline = now_ms() + x->drain_ms;
+	pthread_mutex_lock(&x->mu);
+	pthread_cond_signal(&x->cv);
+	int rc = AS_OK;
+	for (;;) {
+		bool drained = x->q_count == 0 && !x->busy && x->st.spool_pending == 0;
+		if (drained || !x->thread_running)
+			break;
+		uint64_t now = now_ms();
+		if (now >= deadline) {
+			rc = AS_ERR_CONNECT;
+			break;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t wait = deadline - now < 50 ? deadline - now : 50;
+		ts.tv_nsec += (long)wait * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&x->idle, &x->mu, &ts);
+	}
+	if (x->q_count || x->st.spool_pending)
+		rc = AS_ERR_CONNECT;
+	pthread_mutex_unlock(&x->mu);
+	return rc;
+}
+
+int redis_shutdown(struct sink *s, struct redis_stats *final)
+{
+	if (!s || s->ops != &redis_ops)
+		return AS_ERR_UNSUPPORTED;
+	struct rx *x = s->self;
+	int rc = AS_OK;
+	if (x->thread_running) {
+		rc = redis_flush(x);
+		pthread_mutex_lock(&x->mu);
+		x->stop = true;
+		pthread_cond_signal(&x->cv);
+		pthread_mutex_unlock(&x->mu);
+		pthread_join(x->thread, NULL);
+		x->thread_running = false;
+	}
+	if (x->c) {
+		redisFree(x->c);
+		x->c = NULL;
+	}
+	if (x->spool) {
+		update_spool_stats(x);
+		spool_close(x->spool);
+		x->spool = NULL;
+	}
+	pthread_mutex_lock(&x->mu);
+	x->st.connected = false;
+	x->st.queued = x->q_count;
+	if (final)
+		*final = x->st;
+	uint64_t lost = x->st.spool_pending;
+	for (int t = 1; t < REDIS_REC_TYPES; t++)
+		lost += x->st.undelivered[t];
+	pthread_mutex_unlock(&x->mu);
+	return rc < 0 || lost ? AS_ERR_CONNECT : AS_OK;
+}
+
+static void redis_close(void *self)
+{
+	struct rx *x = self;
+	struct sink tmp = {.ops = &redis_ops, .self = x};
+	(void)redis_shutdown(&tmp, NULL);
+	while (x->q_count) {
+		struct item it = q_pop(x);
+		free(it.data);
+	}
+	free(x->q);
+	pthread_mutex_destroy(&x->mu);
+	pthread_cond_destroy(&x->cv);
+	pthread_cond_destroy(&x->idle);
+	explicit_bzero(&x->url, sizeof x->url);
+	free(x);
+}
+
+static const struct sink_ops redis_ops = {"redis", redis_event, redis_agent, redis_flush, redis_close};
+
+int redis_get_stats(const struct sink *s, struct redis_stats *out)
+{
+	if (!s || s->ops != &redis_ops)
+		return AS_ERR_UNSUPPORTED;
+	struct rx *x = s->self;
+	pthread_mutex_lock(&x->mu);
+	*out = x->st;
+	out->queued = x->q_count;
+	pthread_mutex_unlock(&x->mu);
+	return AS_OK;
+}
+
+int redis_heartbeat(struct sink *s, const struct redis_heartbeat *hb)
+{
+	if (!s || s->ops != &redis_ops)
+		return AS_ERR_UNSUPPORTED;
+	struct rx *x = s->self;
+	pthread_mutex_lock(&x->mu);
+	x->hb = *hb;
+	x->hb_pending = true;
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	return AS_OK;
+}
+
+void redis_stats_format(const struct redis_stats *st, char *out, size_t n)
+{
+	uint64_t sp = 0, dq = 0, ds = 0, rj = 0, lost = 0;
+	for (int t = 1; t < REDIS_REC_TYPES; t++) {
+		sp += st->spooled[t];
+		dq += st->dropped_queue[t];
+		ds += st->dropped_spool[t];
+		rj += st->rejected[t];
+		lost += st->undelivered[t];
+	}
+	snprintf(out, n,
+		 "redis: %llu events, %llu contributions written (%llu replayed from the spool); %llu spooled, "
+		 "%llu left in the spool; dropped: %llu events, %llu contributions (queue full %llu, spool full "
+		 "%llu); %llu rejected; %llu undelivered; %llu reconnects, %llu errors%s%s",
+		 (unsigned long long)st->written[REDIS_REC_EVENT], (unsigned long long)st->written[REDIS_REC_AGENT],
+		 (unsigned long long)(st->replayed[REDIS_REC_EVENT] + st->replayed[REDIS_REC_AGENT]),
+		 (unsigned long long)sp, (unsigned long long)st->spool_pending,
+		 (unsigned long long)(st->dropped_queue[REDIS_REC_EVENT] + st->dropped_spool[REDIS_REC_EVENT]),
+		 (unsigned long long)(st->dropped_queue[REDIS_REC_AGENT] + st->dropped_spool[REDIS_REC_AGENT]),
+		 (unsigned long long)dq, (unsigned long long)ds, (unsigned long long)rj, (unsigned long long)lost,
+		 (unsigned long long)st->reconnects, (unsigned long long)st->errors,
+		 st->last_error[0] ? "; last error: " : "", st->last_error);
+}
+
+static void random_instance(char out[40])
+{
+	uint8_t b[8] = {0};
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+		uint64_t v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ now_ms();
+		memcpy(b, &v, sizeof b);
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size_t errsz)
+{
+	memset(out, 0, sizeof *out);
+	struct rx *x = calloc(1, sizeof *x);
+	if (!x)
+		return AS_ERR_NOMEM;
+	int r = redis_url_parse(cfg->url, &x->url, err, errsz);
+	if (r < 0) {
+		free(x);
+		return r;
+	}
+	const char *prefix = cfg->prefix ? cfg->prefix : "aisensor:";
+	const char *sensor = cfg->sensor_name ? cfg->sensor_name : "aisensor";
+	if (strlen(prefix) >= sizeof x->prefix || strlen(sensor) >= sizeof x->sensor) {
+		snprintf(err, errsz, "redis: prefix or sensor name too long");
+		free(x);
+		return AS_ERR_CONFIG;
+	}
+	strcpy(x->prefix, prefix);
+	strcpy(x->sensor, sensor);
+	random_instance(x->instance);
+	x->maxlen = cfg->stream_maxlen ? cfg->stream_maxlen : AS_REDIS_STREAM_MAXLEN;
+	x->applied_ttl = cfg->applied_ttl_s ? cfg->applied_ttl_s : AS_REDIS_APPLIED_TTL_S;
+	x->hb_interval = cfg->heartbeat_interval_s ? cfg->heartbeat_interval_s : AS_REDIS_HEARTBEAT_S;
+	x->connect_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : AS_REDIS_CONNECT_TIMEOUT_MS;
+	x->command_ms = cfg->command_timeout_ms ? cfg->command_timeout_ms : AS_REDIS_COMMAND_TIMEOUT_MS;
+	x->drain_ms = cfg->drain_timeout_ms ? cfg->drain_timeout_ms : AS_REDIS_DRAIN_TIMEOUT_MS;
+	x->q_cap = cfg->queue_records ? cfg->queue_records : AS_REDIS_QUEUE_RECORDS;
+	x->q_bytes_cap = cfg->queue_bytes ? cfg->queue_bytes : AS_REDIS_QUEUE_BYTES;
+	x->backoff_ms = AS_REDIS_BACKOFF_MIN_MS;
+	wall_rfc3339(x->started);
+	pthread_mutex_init(&x->mu, NULL);
+	pthread_cond_init(&x->cv, NULL);
+	pthread_cond_init(&x->idle, NULL);
+	if (!(x->q = calloc(x->q_cap, sizeof *x->q))) {
+		redis_close(x);
+		return AS_ERR_NOMEM;
+	}
+	sigset_t old;
+	sigpipe_block(&old);
+	r = connect_full(x, err, errsz);
+	sigpipe_restore(&old);
+	if (r < 0) {
+		redis_close(x);
+		return r;
+	}
+	x->st.connected = true;
+	x->ever_connected = true;
+	x->hb_pending = true;
+	if (cfg->spool_dir) {
+		struct spool_config sc = {cfg->spool_dir, cfg->spool_max_bytes, cfg->spool_segment_bytes,
+					  cfg->spool_fsync};
+		if ((r = spool_open(&sc, &x->spool, err, errsz)) < 0) {
+			redis_close(x);
+			return r;
+		}
+		update_spool_stats(x);
+	}
+	if (pthread_create(&x->thread, NULL, thread_main, x) != 0) {
+		snprintf(err, errsz, "redis: cannot start the exporter thread");
+		redis_close(x);
+		return AS_ERR_NOMEM;
+	}
+	x->thread_running = true;
+	out->ops = &redis_ops;
+	out->self = x;
+	return AS_OK;
+}

@@ -1,0 +1,106 @@
+/* redis.h — the Redis registry exporter (hiredis): events to a stream,
+ * agent contributions through one Lua upsert script, a heartbeat hash;
+ * a thread, a bounded queue and an on-disk spool keep the caller from
+ * ever waiting on Redis. Layout and formats: exporter/README.md. */
+#ifndef AS_REDIS_H
+#define AS_REDIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "sink.h"
+#include "spool.h"
+
+/* ---- URLs ----
+ * redis://[user:pass@]host[:port][/db]     (user may be empty: redis://:pass@host)
+ * unix://[user:pass@]/path/to.sock[?db=N]
+ * rediss:// is refused (no TLS in this build). User and password may be
+ * percent-encoded. */
+#define REDIS_URL_MAX 1024
+struct redis_url {
+	bool unix_socket;
+	char host[256]; /* without brackets for IPv6 */
+	int port;
+	char path[108]; /* sun_path */
+	char user[256];
+	char pass[512];
+	int db;			     /* -1 = none */
+	char redacted[REDIS_URL_MAX]; /* for messages: the password replaced by *** */
+};
+/* Errors never quote the password. */
+AS_MUST_CHECK int redis_url_parse(const char *url, struct redis_url *out, char *err, size_t errsz);
+
+/* Connects, AUTHs and SELECTs with a timeout; on failure `err` names the
+ * redacted URL and the reason. The context is a hiredis redisContext. */
+struct redisContext;
+AS_MUST_CHECK int redis_connect(const struct redis_url *u, int timeout_ms, struct redisContext **out, char *err,
+				size_t errsz);
+
+/* ---- the exporter ---- */
+struct redis_config {
+	const char *url;
+	const char *prefix;	 /* key prefix; NULL = "aisensor:" */
+	const char *sensor_name; /* heartbeat key sensor:<name>; NULL = "aisensor" */
+	const char *spool_dir;	 /* NULL = no spool: during an outage records wait in
+				    memory and are dropped (and counted) past the queue cap */
+	uint64_t spool_max_bytes;	  /* 0 = AS_SPOOL_MAX_BYTES */
+	uint64_t spool_segment_bytes;	  /* 0 = AS_SPOOL_SEGMENT_BYTES */
+	enum spool_fsync spool_fsync;	  /* default SPOOL_FSYNC_BATCH (0 would be NONE: set it) */
+	uint64_t stream_maxlen;		  /* 0 = AS_REDIS_STREAM_MAXLEN */
+	uint32_t applied_ttl_s;		  /* 0 = AS_REDIS_APPLIED_TTL_S */
+	uint32_t heartbeat_interval_s;	  /* 0 = AS_REDIS_HEARTBEAT_S; the hash TTL is 3x */
+	uint32_t connect_timeout_ms;	  /* 0 = AS_REDIS_CONNECT_TIMEOUT_MS */
+	uint32_t command_timeout_ms;	  /* 0 = AS_REDIS_COMMAND_TIMEOUT_MS */
+	uint32_t drain_timeout_ms;	  /* 0 = AS_REDIS_DRAIN_TIMEOUT_MS */
+	uint32_t queue_records;		  /* 0 = AS_REDIS_QUEUE_RECORDS */
+	uint64_t queue_bytes;		  /* 0 = AS_REDIS_QUEUE_BYTES */
+};
+
+/* Record types (also the spool's record type byte). */
+enum redis_rec { REDIS_REC_EVENT = 1, REDIS_REC_AGENT = 2, REDIS_REC_TYPES = 3 };
+
+struct redis_stats {
+	/* indexed by enum redis_rec (0 unused) */
+	uint64_t written[REDIS_REC_TYPES];	    /* acknowledged by Redis (incl. replayed) */
+	uint64_t spooled[REDIS_REC_TYPES];	    /* written to the spool */
+	uint64_t replayed[REDIS_REC_TYPES];	    /* delivered from the spool */
+	uint64_t dropped_queue[REDIS_REC_TYPES];    /* refused: the in-memory queue was full */
+	uint64_t dropped_spool[REDIS_REC_TYPES];    /* refused: the spool was full or failed */
+	uint64_t rejected[REDIS_REC_TYPES];	    /* invalid record, or refused by Redis/the script */
+	uint64_t undelivered[REDIS_REC_TYPES];	    /* after shutdown: lost (no spool) */
+	uint64_t reconnects; /* successful connections after the first */
+	uint64_t errors;     /* connection failures, timeouts, error replies */
+	uint64_t heartbeats; /* heartbeat hashes written */
+	uint64_t queued;     /* records in memory now */
+	uint64_t spool_pending, spool_bytes; /* records / bytes in the spool now */
+	uint64_t spool_corrupt, spool_truncated;
+	bool connected;
+	char last_error[256]; /* never holds the password */
+};
+
+struct redis_heartbeat {
+	uint64_t packets; /* packets read by the sensor so far */
+};
+
+/* Parses the URL, connects, AUTHs, SELECTs, loads the script and opens the
+ * spool; any failure is an error here (the sensor exits at start). */
+AS_MUST_CHECK int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size_t errsz);
+/* Stats of a sink opened by redis_open (AS_ERR_UNSUPPORTED otherwise). */
+int redis_get_stats(const struct sink *s, struct redis_stats *out);
+/* Posts the sensor's figures; the exporter thread writes the heartbeat hash
+ * at once and then every interval (the latest figures win). */
+int redis_heartbeat(struct sink *s, const struct redis_heartbeat *hb);
+/* Drains the queue and the spool within the drain timeout, stops the
+ * thread, keeps whatever is left in the spool (or counts it undelivered)
+ * and fills `final`. ops->close after it only frees. Returns AS_OK when
+ * everything was delivered. */
+int redis_shutdown(struct sink *s, struct redis_stats *final);
+/* One line: "redis: 12 events, 3 contributions written; 2 spooled ..." */
+void redis_stats_format(const struct redis_stats *st, char *out, size_t n);
+
+/* The Lua registry script (redis_script.c). */
+extern const char redis_script_lua[];
+
+#endif

@@ -1,0 +1,39 @@
+/* redis_internal.h — shared by the Redis exporter's files (not for the
+ * sensor): command argument lists built from records. */
+#ifndef AS_REDIS_INTERNAL_H
+#define AS_REDIS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* An argument vector for redisAppendCommandArgv; every string is owned. */
+struct redis_args {
+	size_t n, cap;
+	char **v;
+	size_t *l;
+};
+void redis_args_free(struct redis_args *a);
+AS_MUST_CHECK int redis_args_push(struct redis_args *a, const char *s, size_t len);
+AS_MUST_CHECK int redis_args_pushf(struct redis_args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* EVALSHA <sha> 4 <keys> 'agent' ... for one contribution; AS_ERR_MALFORMED
+ * or AS_ERR_LIMIT (with a message) when it breaks the contract. With a NULL
+ * `a` it only validates. */
+AS_MUST_CHECK int redis_args_agent(const char *json, size_t len, const char *prefix, const char *sha,
+				   uint32_t applied_ttl_s, struct redis_args *a, char *err, size_t errsz);
+/* EVALSHA <sha> 2 <stream> <seq key> 'event' seq maxlen ttl json. */
+AS_MUST_CHECK int redis_args_event(const char *json, size_t len, const char *instance, uint64_t seq,
+				   const char *prefix, const char *sha, uint64_t maxlen, uint32_t ttl_s,
+				   struct redis_args *a);
+
+/* A spooled event carries its exporter instance and sequence number:
+ * "<instance> <seq>\n<json>". */
+AS_MUST_CHECK int redis_event_envelope(const char *instance, uint64_t seq, const char *json, size_t len,
+				       char **out, size_t *outlen);
+AS_MUST_CHECK int redis_event_unwrap(const uint8_t *p, size_t n, char *instance, size_t instsz, uint64_t *seq,
+				     const char **json, size_t *len);
+
+#endif

@@ -1,0 +1,574 @@
+/* cmd_agents.c — `aisensor agents`: reads the Redis agent registry (the
+ * layout of exporter/README.md), rebuilds inventory-format records from
+ * the flat hash fields and prints a table or JSON. */
+#include "cmd_agents.h"
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "redis.h"
+
+/* ---- rebuilding a record from flat fields ----
+ * A field is a dotted path ("software.name" -> {"software": {"name": ..}}),
+ * except under a collection: "<collection>.<key>.<member path>" becomes an
+ * element of the array <collection>, one element per key, in key order.
+ * The key runs to the first '.' after its last '|'; a key without '|'
+ * runs to the last '.' (it may hold dots; its member is then one name).
+ * Elements of collections marked name_from_key get "name": <key> unless a
+ * member sets it. Types come from the agent's types hash (n, b, a; else
+ * string). */
+static const struct {
+	const char *path; /* without the trailing dot */
+	bool name_from_key;
+} collections[] = {
+    {"destinations", false},	 {"credentials", false},	  {"oauth", false},
+    {"mcp.tools_listed", true},	 {"mcp.tools_called", true}, {"a2a.skills", true},
+};
+#define N_COLLECTIONS (sizeof collections / sizeof collections[0])
+
+static json_t *typed_value(const char *v, const char *type)
+{
+	if (type && type[0] == 'n') {
+		char *end;
+		long long ll = strtoll(v, &end, 10);
+		if (*v && !*end)
+			return json_integer(ll);
+		double d = strtod(v, &end);
+		if (*v && !*end)
+			return json_real(d);
+	} else if (type && type[0] == 'b') {
+		if (!strcmp(v, "true"))
+			return json_true();
+		if (!strcmp(v, "false"))
+			return json_false();
+	} else if (type && type[0] == 'a') {
+		json_t *a = json_loads(v, JSON_DECODE_ANY, NULL);
+		if (json_is_array(a))
+			return a;
+		json_decref(a);
+	}
+	return json_string(v);
+}
+
+/* Sets obj[path] (dotted) = val, creating objects; a clash keeps the
+ * earlier value. Steals val. */
+static void set_path(json_t *obj, const char *path, json_t *val)
+{
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", path);
+	char *p = buf;
+	for (char *dot; (dot = strchr(p, '.')); p = dot + 1) {
+		*dot = '\0';
+		json_t *child = json_object_get(obj, p);
+		if (!child) {
+			child = json_object();
+			json_object_set_new(obj, p, child);
+		}
+		if (!json_is_object(child)) {
+			json_decref(val);
+			return;
+		}
+		obj = child;
+	}
+	if (json_object_get(obj, p))
+		json_decref(val);
+	else
+		json_object_set_new(obj, p, val);
+}
+
+/* Splits "<key>.<member>" of a collection field; false when it has no member. */
+static bool split_key(const char *rest, size_t *keylen)
+{
+	const char *bar = strrchr(rest, '|');
+	const char *dot = bar ? strchr(bar, '.') : strrchr(rest, '.');
+	if (!dot || dot == rest || !dot[1])
+		return false;
+	*keylen = (size_t)(dot - rest);
+	return true;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The object of keyed elements at `path` becomes an array in key order. */
+static void collection_to_array(json_t *root, const char *path, bool name_from_key)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	json_t *parent = root;
+	char *leaf = buf;
+	for (char *dot; (dot = strchr(leaf, '.')); leaf = dot + 1) {
+		*dot = '\0';
+		parent = json_object_get(parent, leaf);
+		if (!json_is_object(parent))
+			return;
+	}
+	json_t *keyed = json_object_get(parent, leaf);
+	if (!json_is_object(keyed))
+		return;
+	size_t n = json_object_size(keyed), i = 0;
+	const char **keys = calloc(n + 1, sizeof *keys);
+	const char *k;
+	json_t *v;
+	json_object_foreach(keyed, k, v) keys[i++] = k;
+	qsort(keys, n, sizeof *keys, str_cmp);
+	json_t *arr = json_array();
+	for (i = 0; i < n; i++) {
+		json_t *el = json_object_get(keyed, keys[i]);
+		if (name_from_key && json_is_object(el) && !json_object_get(el, "name")) {
+			json_t *named = json_object();
+			json_object_set_new(named, "name", json_string(keys[i]));
+			json_object_update(named, el);
+			json_array_append_new(arr, named);
+		} else {
+			json_array_append(arr, el);
+		}
+	}
+	free(keys);
+	json_object_set_new(parent, leaf, arr);
+}
+
+static const char *const top_order[] = {"agent_id",	"kind",	       "software",   "host",
+					"first_seen",	"last_seen",   "destinations", "server",
+					"credentials",	"fingerprints", "mcp",	       "a2a",
+					"oauth",	"identity_providers", "risks", "evidence"};
+
+/* Builds one inventory record from HGETALL replies of the hash and its types. */
+static json_t *rebuild(const char *id, const redisReply *h, const redisReply *types)
+{
+	json_t *tmap = json_object();
+	for (size_t i = 0; types && types->type == REDIS_REPLY_ARRAY && i + 1 < types->elements; i += 2)
+		json_object_set_new(tmap, types->element[i]->str, json_string(types->element[i + 1]->str));
+	size_t n = h->elements / 2;
+	const char **names = calloc(n + 1, sizeof *names);
+	const char **vals = calloc(n + 1, sizeof *vals);
+	for (size_t i = 0; i < n; i++) {
+		names[i] = h->element[2 * i]->str;
+		vals[i] = h->element[2 * i + 1]->str;
+	}
+	/* sort names (and values with them) for a stable document */
+	size_t *idx = calloc(n + 1, sizeof *idx);
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	for (size_t i = 1; i < n; i++) /* insertion sort: records are small */
+		for (size_t j = i; j > 0 && strcmp(names[idx[j - 1]], names[idx[j]]) > 0; j--) {
+			size_t t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	json_t *flat = json_object();
+	for (size_t ii = 0; ii < n; ii++) {
+		size_t i = idx[ii];
+		const char *f = names[i];
+		json_t *val = typed_value(vals[i], json_string_value(json_object_get(tmap, f)));
+		bool placed = false;
+		for (size_t c = 0; c < N_COLLECTIONS && !placed; c++) {
+			size_t pl = strlen(collections[c].path);
+			size_t kl;
+			if (strncmp(f, collections[c].path, pl) != 0 || f[pl] != '.' || !split_key(f + pl + 1, &kl))
+				continue;
+			char path[1024];
+			/* "<collection>\x01<key>" keeps the key's dots out of the path split */
+			json_t *parent = flat;
+			char cbuf[256];
+			snprintf(cbuf, sizeof cbuf, "%s", collections[c].path);
+			char *seg = cbuf;
+			for (char *dot; (dot = strchr(seg, '.')); seg = dot + 1) {
+				*dot = '\0';
+				json_t *ch = json_object_get(parent, seg);
+				if (!ch) {
+					ch = json_object();
+					json_object_set_new(parent, seg, ch);
+				}
+				parent = ch;
+			}
+			json_t *keyed = json_object_get(parent, seg);
+			if (!keyed) {
+				keyed = json_object();
+				json_object_set_new(parent, seg, keyed);
+			}
+			if (!json_is_object(keyed))
+				break;
+			char key[1024];
+			snprintf(key, sizeof key, "%.*s", (int)kl, f + pl + 1);
+			json_t *el = json_object_get(keyed, key);
+			if (!el) {
+				el = json_object();
+				json_object_set_new(keyed, key, el);
+			}
+			snprintf(path, sizeof path, "%s", f + pl + 1 + kl + 1);
+			set_path(el, path, val);
+			placed = true;
+		}
+		if (!placed)
+			set_path(flat, f, val);
+	}
+	free(idx);
+	free(names);
+	free(vals);
+	json_decref(tmap);
+	for (size_t c = 0; c < N_COLLECTIONS; c++)
+		collection_to_array(flat, collections[c].path, collections[c].name_from_key);
+	/* the inventory's member order, then anything else by name */
+	json_t *rec = json_object();
+	json_object_set_new(rec, "agent_id", json_string(id));
+	for (size_t i = 1; i < sizeof top_order / sizeof top_order[0]; i++) {
+		json_t *v = json_object_get(flat, top_order[i]);
+		if (v)
+			json_object_set(rec, top_order[i], v);
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach(flat, k, v) if (!json_object_get(rec, k)) json_object_set(rec, k, v);
+	json_decref(flat);
+	return rec;
+}
+
+/* ---- ordering (as the inventory: host address, kind, software, id) ---- */
+
+static const char *sget(json_t *rec, const char *a, const char *b)
+{
+	json_t *v = json_object_get(rec, a);
+	if (b)
+		v = json_object_get(v, b);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static int ip_cmp(const char *x, const char *y)
+{
+	uint8_t a[16] = {0}, b[16] = {0};
+	int fa = strchr(x, ':') ? 6 : 4, fb = strchr(y, ':') ? 6 : 4;
+	if (fa != fb)
+		return fa - fb;
+	int ra = inet_pton(fa == 6 ? AF_INET6 : AF_INET, x, a);
+	int rb = inet_pton(fb == 6 ? AF_INET6 : AF_INET, y, b);
+	if (ra != 1 || rb != 1)
+		return strcmp(x, y);
+	return memcmp(a, b, 16);
+}
+
+static int rec_cmp(const void *pa, const void *pb)
+{
+	json_t *x = *(json_t *const *)pa, *y = *(json_t *const *)pb;
+	int c = ip_cmp(sget(x, "host", "ip"), sget(y, "host", "ip"));
+	if (!c)
+		c = strcmp(sget(x, "kind", NULL), sget(y, "kind", NULL));
+	if (!c)
+		c = strcmp(sget(x, "software", "name"), sget(y, "software", "name"));
+	if (!c)
+		c = strcmp(sget(x, "agent_id", NULL), sget(y, "agent_id", NULL));
+	return c;
+}
+
+/* ---- the table ---- */
+
+static void human_bytes(uint64_t b, char *out, size_t n)
+{
+	const char *unit[] = {"B", "kB", "MB", "GB", "TB"};
+	double v = (double)b;
+	int u = 0;
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(out, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+static void list_strings(FILE *out, const char *label, json_t *arr)
+{
+	if (!json_array_size(arr))
+		return;
+	fprintf(out, "  %s ", label);
+	for (size_t i = 0; i < json_array_size(arr); i++)
+		fprintf(out, "%s%s", i ? "," : "", json_is_string(json_array_get(arr, i))
+							? json_string_value(json_array_get(arr, i))
+							: "?");
+}
+
+static uint64_t uget(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static void print_table(FILE *out, json_t **recs, size_t n, const char *url, const char *prefix)
+{
+	fprintf(out, "%zu agent%s in the registry %s (prefix %s)\n", n, n == 1 ? "" : "s", url, prefix);
+	if (!n)
+		return;
+	fprintf(out, "%-36s %-15s %-28s %-25s %s\n", "WHERE (host, owner)", "KIND", "SOFTWARE", "LAST SEEN",
+		"AGENT ID");
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = recs[i];
+		const char *hk = sget(r, "host", "hostname");
+		char where[160], sw[96];
+		snprintf(where, sizeof where, "%s%s%s%s%s%s", sget(r, "host", "ip")[0] ? sget(r, "host", "ip") : "?",
+			 hk[0] ? " " : "", hk, sget(r, "host", "owner")[0] ? " (" : "", sget(r, "host", "owner"),
+			 sget(r, "host", "owner")[0] ? ")" : "");
+		const char *name = sget(r, "software", "name"), *ver = sget(r, "software", "version");
+		snprintf(sw, sizeof sw, "%s%s%s", name[0] ? name : "unknown", ver[0] ? " " : "", ver);
+		fprintf(out, "%-36s %-15s %-28s %-25s %s\n", where, sget(r, "kind", NULL), sw,
+			sget(r, "last_seen", NULL), sget(r, "agent_id", NULL));
+		json_t *dests = json_object_get(r, "destinations");
+		for (size_t d = 0; d < json_array_size(dests); d++) {
+			json_t *x = json_array_get(dests, d);
+			char b[32];
+			human_bytes(uget(x, "bytes"), b, sizeof b);
+			uint64_t flows = uget(x, "flows");
+			fprintf(out, "    connects to %s %s%s%s, %" PRIu64 " flow%s, %s", sget(x, "service", NULL),
+				sget(x, "endpoint", NULL), json_is_boolean(json_object_get(x, "tls")) ? " " : "",
+				json_is_boolean(json_object_get(x, "tls"))
+				    ? (json_is_true(json_object_get(x, "tls")) ? "tls" : "cleartext")
+				    : "",
+				flows, flows == 1 ? "" : "s", b);
+			if (uget(x, "requests"))
+				fprintf(out, ", %" PRIu64 " requests", uget(x, "requests"));
+			list_strings(out, "models", json_object_get(x, "models"));
+			list_strings(out, "ops", json_object_get(x, "operations"));
+			fputc('\n', out);
+		}
+		json_t *server = json_object_get(r, "server");
+		if (json_is_object(server)) {
+			fprintf(out, "    serves %s, %" PRIu64 " requests", sget(server, "endpoint", NULL),
+				uget(server, "requests"));
+			list_strings(out, "models", json_object_get(server, "models"));
+			fputc('\n', out);
+		}
+		json_t *mcp = json_object_get(r, "mcp");
+		if (json_is_object(mcp)) {
+			fprintf(out, "    mcp %s", sget(mcp, "role", NULL)[0] ? sget(mcp, "role", NULL) : "");
+			list_strings(out, "servers", json_object_get(mcp, "servers"));
+			json_t *called = json_object_get(mcp, "tools_called");
+			if (json_array_size(called)) {
+				fprintf(out, "  tools called");
+				for (size_t t = 0; t < json_array_size(called); t++) {
+					json_t *x = json_array_get(called, t);
+					fprintf(out, "%s %s (%" PRIu64 ")", t ? "," : "", sget(x, "name", NULL),
+						uget(x, "calls"));
+				}
+			}
+			json_t *listed = json_object_get(mcp, "tools_listed");
+			if (json_array_size(listed)) {
+				fprintf(out, "  tools listed");
+				for (size_t t = 0; t < json_array_size(listed); t++) {
+					json_t *x = json_array_get(listed, t);
+					fprintf(out, "%s %s%s", t ? "," : "", sget(x, "name", NULL),
+						json_is_true(json_object_get(x, "destructive")) ? " (destructive)" : "");
+				}
+			}
+			fputc('\n', out);
+		}
+		json_t *creds = json_object_get(r, "credentials");
+		if (json_array_size(creds)) {
+			fprintf(out, "    can use ");
+			for (size_t c = 0; c < json_array_size(creds); c++) {
+				json_t *x = json_array_get(creds, c);
+				fprintf(out, "%s%s in %s", c ? ", " : "", sget(x, "type", NULL), sget(x, "where", NULL));
+			}
+			fputc('\n', out);
+		}
+		json_t *risks = json_object_get(r, "risks");
+		if (json_array_size(risks)) {
+			fprintf(out, "    risks");
+			for (size_t k = 0; k < json_array_size(risks); k++)
+				fprintf(out, "%s%s", k ? ", " : " ", json_string_value(json_array_get(risks, k)));
+			fputc('\n', out);
+		}
+	}
+}
+
+/* ---- the command ---- */
+
+/* RFC 3339 UTC ("2026-11-28T09:00:00Z", optional fraction) or a duration
+ * back from now ("90s", "30m", "24h", "7d") -> epoch ms. */
+static bool parse_since(const char *s, int64_t *ms)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end != s && v >= 0 && end[0] && !end[1] && strchr("smhd", end[0])) {
+		int64_t unit = end[0] == 's' ? 1000 : end[0] == 'm' ? 60000 : end[0] == 'h' ? 3600000 : 86400000;
+		*ms = (int64_t)time(NULL) * 1000 - (int64_t)v * unit;
+		return true;
+	}
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	int frac_ms = 0;
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		return false;
+	if (*rest == '.') {
+		int digits = 0;
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
+			if (digits < 3)
+				frac_ms = frac_ms * 10 + (*rest - '0');
+		for (; digits < 3; digits++)
+			frac_ms *= 10;
+	}
+	if (strcmp(rest, "Z") != 0)
+		return false;
+	*ms = (int64_t)timegm(&tm) * 1000 + frac_ms;
+	return true;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: aisensor agents --redis URL [--prefix P] [--owner O] [--host H] [--kind K]\n"
+		   "                       [--since RFC3339|DURATION (90s, 30m, 24h, 7d)] [--json]\n");
+}
+
+static redisReply *command(redisContext *c, FILE *errf, const char *url, int argc, const char **argv)
+{
+	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
+	if (!r) {
+		fprintf(errf, "aisensor: redis %s: %s\n", url, c->errstr);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		fprintf(errf, "aisensor: redis %s: %s: %s\n", url, argv[0], r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
+{
+	enum { O_REDIS = 256, O_PREFIX, O_OWNER, O_HOST, O_KIND, O_SINCE, O_JSON };
+	static const struct option longopts[] = {
+	    {"redis", required_argument, NULL, O_REDIS}, {"prefix", required_argument, NULL, O_PREFIX},
+	    {"owner", required_argument, NULL, O_OWNER}, {"host", required_argument, NULL, O_HOST},
+	    {"kind", required_argument, NULL, O_KIND},	 {"since", required_argument, NULL, O_SINCE},
+	    {"json", no_argument, NULL, O_JSON},	 {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *url = NULL, *prefix = "aisensor:", *owner = NULL, *host = NULL, *kind = NULL, *since = NULL;
+	bool as_json = false;
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case O_REDIS: url = optarg; break;
+		case O_PREFIX: prefix = optarg; break;
+		case O_OWNER: owner = optarg; break;
+		case O_HOST: host = optarg; break;
+		case O_KIND: kind = optarg; break;
+		case O_SINCE: since = optarg; break;
+		case O_JSON: as_json = true; break;
+		case 'h': usage(out); return 0;
+		default: usage(errf); return 2;
+		}
+	}
+	if (optind < argc || !url) {
+		if (optind < argc)
+			fprintf(errf, "aisensor agents: unexpected argument '%s'\n", argv[optind]);
+		else
+			fprintf(errf, "aisensor agents: --redis URL is required\n");
+		usage(errf);
+		return 2;
+	}
+	int64_t since_ms = 0;
+	if (since && !parse_since(since, &since_ms)) {
+		fprintf(errf, "aisensor agents: --since takes RFC 3339 UTC (2026-11-28T09:00:00Z) or a duration "
+			      "(90s, 30m, 24h, 7d)\n");
+		return 2;
+	}
+	struct redis_url u;
+	char err[1024];
+	if (redis_url_parse(url, &u, err, sizeof err) < 0) {
+		fprintf(errf, "aisensor: %s\n", err);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a server going away is an error message, not a death */
+	redisContext *c = NULL;
+	if (redis_connect(&u, AS_REDIS_CONNECT_TIMEOUT_MS, &c, err, sizeof err) < 0) {
+		fprintf(errf, "aisensor: %s\n", err);
+		return 1;
+	}
+	int rc = 1;
+	json_t **recs = NULL;
+	size_t n_recs = 0;
+	redisReply *ids = NULL, *filter = NULL;
+	char zkey[512], since_s[32];
+	snprintf(zkey, sizeof zkey, "%sagents", prefix);
+	snprintf(since_s, sizeof since_s, "%" PRId64, since_ms);
+	if (since)
+		ids = command(c, errf, u.redacted, 4, (const char *[]){"ZRANGEBYSCORE", zkey, since_s, "+inf"});
+	else
+		ids = command(c, errf, u.redacted, 4, (const char *[]){"ZRANGE", zkey, "0", "-1"});
+	if (!ids)
+		goto done;
+	/* filters: the intersection of the index sets */
+	const char *fargv[4] = {"SINTER"};
+	char fkeys[3][600];
+	int fn = 1;
+	if (owner)
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sowner:%s", prefix, owner), fargv[fn] = fkeys[fn - 1], fn++;
+	if (host)
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%shost:%s", prefix, host), fargv[fn] = fkeys[fn - 1], fn++;
+	if (kind)
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%skind:%s", prefix, kind), fargv[fn] = fkeys[fn - 1], fn++;
+	if (fn > 1 && !(filter = command(c, errf, u.redacted, fn, fargv)))
+		goto done;
+	recs = calloc(ids->elements + 1, sizeof *recs);
+	for (size_t i = 0; i < ids->elements; i++) {
+		const char *id = ids->element[i]->str;
+		bool keep = !filter;
+		for (size_t j = 0; filter && j < filter->elements && !keep; j++)
+			keep = !strcmp(filter->element[j]->str, id);
+		if (!keep)
+			continue;
+		char hkey[600], tkey[640];
+		snprintf(hkey, sizeof hkey, "%sagent:%s", prefix, id);
+		snprintf(tkey, sizeof tkey, "%s:types", hkey);
+		redisReply *h = command(c, errf, u.redacted, 2, (const char *[]){"HGETALL", hkey});
+		redisReply *t = h ? command(c, errf, u.redacted, 2, (const char *[]){"HGETALL", tkey}) : NULL;
+		if (!h || !t) {
+			if (h)
+				freeReplyObject(h);
+			goto done;
+		}
+		if (h->elements)
+			recs[n_recs++] = rebuild(id, h, t);
+		freeReplyObject(h);
+		freeReplyObject(t);
+	}
+	qsort(recs, n_recs, sizeof *recs, rec_cmp);
+	if (as_json) {
+		json_t *doc = json_object(), *arr = json_array();
+		json_t *reg = json_object();
+		json_object_set_new(reg, "url", json_string(u.redacted));
+		json_object_set_new(reg, "prefix", json_string(prefix));
+		json_object_set_new(doc, "registry", reg);
+		for (size_t i = 0; i < n_recs; i++)
+			json_array_append(arr, recs[i]);
+		json_object_set_new(doc, "agents", arr);
+		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (s)
+			fprintf(out, "%s\n", s);
+		free(s);
+		json_decref(doc);
+	} else {
+		print_table(out, recs, n_recs, u.redacted, prefix);
+	}
+	rc = 0;
+done:
+	for (size_t i = 0; i < n_recs; i++)
+		json_decref(recs[i]);
+	free(recs);
+	if (ids)
+		freeReplyObject(ids);
+	if (filter)
+		freeReplyObject(filter);
+	redisFree(c);
+	return rc;
+}

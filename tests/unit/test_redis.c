@@ -1,0 +1,818 @@
+/* test_redis.c — the Redis exporter against a real redis-server: URL
+ * parsing, the upsert script's idempotence and commutativity, the events
+ * stream, the heartbeat, open failures, an outage mid-run, a full spool,
+ * a spool handed from one process to the next, and `aisensor agents`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "cmd_agents.h"
+#include "redis.h"
+#include "redis_harness.h"
+
+static struct redis_harness srv; /* shared by most tests */
+static bool have_server;
+
+#define NEED_SERVER()                                                                                        \
+	do {                                                                                                 \
+		if (!have_server) {                                                                          \
+			print_message("redis-server not available: skipped\n");                            \
+			skip();                                                                              \
+		}                                                                                            \
+	} while (0)
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (!rh_available()) {
+		print_message("redis-server not found in PATH: the Redis tests are skipped\n");
+		return 0;
+	}
+	have_server = rh_start(&srv, false, NULL);
+	if (!have_server)
+		print_message("redis-server did not start: the Redis tests are skipped\n");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	rh_stop(&srv);
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+static struct sink open_exporter(const char *url, const char *prefix, const char *spool_dir, uint32_t drain_ms)
+{
+	struct redis_config c = {.url = url,
+				 .prefix = prefix,
+				 .sensor_name = "test",
+				 .spool_dir = spool_dir,
+				 .spool_fsync = SPOOL_FSYNC_BATCH,
+				 .drain_timeout_ms = drain_ms,
+				 .connect_timeout_ms = 500,
+				 .command_timeout_ms = 1000};
+	struct sink s;
+	char err[1024] = "";
+	int r = redis_open(&c, &s, err, sizeof err);
+	if (r != AS_OK)
+		print_message("redis_open: %s\n", err);
+	assert_int_equal(r, AS_OK);
+	return s;
+}
+
+static void send_agent(struct sink *s, const char *json)
+{
+	assert_int_equal(s->ops->agent(s->self, json, strlen(json)), AS_OK);
+}
+
+static void send_event(struct sink *s, const char *json)
+{
+	assert_int_equal(s->ops->event(s->self, json, strlen(json)), AS_OK);
+}
+
+static void finish(struct sink *s)
+{
+	assert_int_equal(s->ops->flush(s->self), AS_OK);
+	struct redis_stats st;
+	assert_int_equal(redis_shutdown(s, &st), AS_OK);
+	s->ops->close(s->self);
+}
+
+static char *snapshot(const char *prefix)
+{
+	redisContext *c = rh_connect(&srv);
+	assert_non_null(c);
+	char *snap = rh_snapshot(c, prefix);
+	redisFree(c);
+	return snap;
+}
+
+static redisReply *cmd(const char *fmt, ...)
+{
+	redisContext *c = rh_connect(&srv);
+	assert_non_null(c);
+	va_list ap;
+	va_start(ap, fmt);
+	redisReply *r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(r);
+	return r;
+}
+
+static char *hget(const char *key, const char *field)
+{
+	redisReply *r = cmd("HGET %s %s", key, field);
+	char *v = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+	freeReplyObject(r);
+	return v;
+}
+
+static void expect_field(const char *key, const char *field, const char *want)
+{
+	char *v = hget(key, field);
+	if (!v || strcmp(v, want) != 0)
+		print_message("%s %s: got %s, want %s\n", key, field, v ? v : "(nil)", want);
+	assert_non_null(v);
+	assert_string_equal(v, want);
+	free(v);
+}
+
+/* ---- the contributions used by the order tests ---- */
+
+static const char *contribs[8];
+static char ja4_a[8192], ja4_b[8192];
+
+static void make_contribs(void)
+{
+	contribs[0] =
+	    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5000>1.2.3.4:443|1|b:100\","
+	    "\"min\":{\"first_seen\":\"2026-11-28T09:00:01.000Z\"},"
+	    "\"max\":{\"last_seen\":\"2026-11-28T09:00:02.000Z\"},"
+	    "\"set\":{\"kind\":\"llm-api-client\",\"software.name\":\"openai-node\",\"host.ip\":\"10.0.0.1\","
+	    "\"destinations.openai-api|api.openai.com:443|tls.service\":\"openai-api\","
+	    "\"destinations.openai-api|api.openai.com:443|tls.endpoint\":\"api.openai.com:443\","
+	    "\"destinations.openai-api|api.openai.com:443|tls.tls\":true,"
+	    "\"destinations.openai-api|api.openai.com:443|tls.port\":443},"
+	    "\"add\":{\"evidence.flows\":1,\"destinations.openai-api|api.openai.com:443|tls.flows\":1,"
+	    "\"destinations.openai-api|api.openai.com:443|tls.bytes\":100},"
+	    "\"union\":{\"risks\":[\"static-api-key\"],"
+	    "\"destinations.openai-api|api.openai.com:443|tls.models\":[\"gpt-4o\"]},"
+	    "\"host_key\":\"52:54:00:12:34:56\"}";
+	contribs[1] =
+	    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5001>1.2.3.4:443|2|b:50\","
+	    "\"min\":{\"first_seen\":\"2026-11-28T08:59:59.500Z\"},"
+	    "\"max\":{\"last_seen\":\"2026-11-28T09:05:00.000Z\",\"software.version\":\"6.9.1\"},"
+	    "\"set\":{\"kind\":\"llm-api-client\",\"host.ip\":\"10.0.0.1\"},"
+	    "\"add\":{\"evidence.flows\":1,\"destinations.openai-api|api.openai.com:443|tls.bytes\":50},"
+	    "\"union\":{\"destinations.openai-api|api.openai.com:443|tls.models\":[\"gpt-4o-mini\",\"gpt-4o\"]},"
+	    "\"host_key\":\"52:54:00:12:34:56\"}";
+	contribs[2] = "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5002>1.2.3.4:443|3|b:7\","
+		      "\"max\":{\"software.version\":\"6.10.0\"},"
+		      "\"set\":{\"kind\":\"llm-api-client\",\"software.name\":\"openai-node\",\"host.ip\":\"10.0.0.9\"},"
+		      "\"add\":{\"evidence.flows\":2},"
+		      "\"union\":{\"risks\":[\"cleartext-credential\",\"static-api-key\"]},"
+		      "\"owner\":\"alice@example.com\"}";
+	contribs[3] = "{\"id\":\"bbbb000000000002\",\"dedupe\":\"mcp|s1|1\","
+		      "\"min\":{\"first_seen\":\"2026-11-28T10:00:00.000Z\"},"
+		      "\"max\":{\"last_seen\":\"2026-11-28T10:00:00.000Z\"},"
+		      "\"set\":{\"kind\":\"mcp-client\",\"software.name\":\"claude-code\",\"host.ip\":\"10.0.0.2\","
+		      "\"mcp.role\":\"client\",\"host.owner\":\"bob@example.com\",\"mcp.tools_listed.delete_record.destructive\":true},"
+		      "\"add\":{\"mcp.tools_called.delete_record.calls\":1,\"mcp.tools_called.files.read.calls\":3},"
+		      "\"union\":{\"mcp.servers\":[\"corp-ops-mcp 2.3.1 @ 10.1.9.20:8931/mcp\"]},"
+		      "\"owner\":\"bob@example.com\",\"host_key\":\"build-07\"}";
+	contribs[4] = "{\"id\":\"bbbb000000000002\",\"dedupe\":\"mcp|s1|2\","
+		      "\"max\":{\"last_seen\":\"2026-11-28T10:30:00.250Z\"},"
+		      "\"set\":{\"kind\":\"mcp-client\"},"
+		      "\"add\":{\"mcp.tools_called.delete_record.calls\":2},"
+		      "\"owner\":\"bob@example.com\",\"host_key\":\"build-07\"}";
+	/* unions past the cap: 0..199 and 100..299 -> the 256 smallest */
+	size_t n = (size_t)snprintf(ja4_a, sizeof ja4_a,
+				    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"ja4|a\",\"set\":{\"kind\":\"llm-api-"
+				    "client\"},\"union\":{\"fingerprints.ja4\":[");
+	for (int i = 199; i >= 0; i--)
+		n += (size_t)snprintf(ja4_a + n, sizeof ja4_a - n, "\"t13d%03d\"%s", i, i ? "," : "");
+	snprintf(ja4_a + n, sizeof ja4_a - n, "]}}");
+	n = (size_t)snprintf(ja4_b, sizeof ja4_b,
+			     "{\"id\":\"aaaa000000000001\",\"dedupe\":\"ja4|b\",\"union\":{\"fingerprints.ja4\":[");
+	for (int i = 100; i < 300; i++)
+		n += (size_t)snprintf(ja4_b + n, sizeof ja4_b - n, "\"t13d%03d\"%s", i, i < 299 ? "," : "");
+	snprintf(ja4_b + n, sizeof ja4_b - n, "]}}");
+	contribs[5] = ja4_a;
+	contribs[6] = ja4_b;
+	contribs[7] = "{\"id\":\"cccc000000000003\",\"dedupe\":\"x\",\"set\":{\"kind\":\"llm-server\","
+		      "\"host.ip\":\"10.0.0.3\",\"server.endpoint\":\"10.0.0.3:11434\"},"
+		      "\"max\":{\"last_seen\":\"2026-11-29T00:00:00.000Z\"},\"add\":{\"server.requests\":5}}";
+}
+#define N_CONTRIBS 8
+
+static void send_all(const char *prefix, const int *order, size_t n)
+{
+	struct sink s = open_exporter(srv.url, prefix, NULL, 5000);
+	for (size_t i = 0; i < n; i++)
+		send_agent(&s, contribs[order[i]]);
+	finish(&s);
+}
+
+/* ---- tests ---- */
+
+static void test_url_table(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *url;
+		int ok;
+		const char *host, *path, *user, *pass;
+		int port, db;
+		const char *redacted;
+	} cases[] = {
+	    {"redis://localhost", 1, "localhost", "", "", "", 6379, -1, "redis://localhost:6379"},
+	    {"redis://10.0.0.5:6380/2", 1, "10.0.0.5", "", "", "", 6380, 2, "redis://10.0.0.5:6380/2"},
+	    {"redis://:pw@h", 1, "h", "", "", "pw", 6379, -1, "redis://:***@h:6379"},
+	    {"redis://alice:s3cret@h:1/0", 1, "h", "", "alice", "s3cret", 1, 0, "redis://alice:***@h:1/0"},
+	    {"redis://u:p%40ss%3Aw@h", 1, "h", "", "u", "p@ss:w", 6379, -1, "redis://u:***@h:6379"},
+	    {"redis://a:b@c@h", 1, "h", "", "a", "b@c", 6379, -1, "redis://a:***@h:6379"},
+	    {"redis://[::1]:7000/3", 1, "::1", "", "", "", 7000, 3, "redis://[::1]:7000/3"},
+	    {"redis://h/?db=4", 1, "h", "", "", "", 6379, 4, "redis://h:6379/4"},
+	    {"unix:///tmp/r.sock", 1, "", "/tmp/r.sock", "", "", 6379, -1, "unix:///tmp/r.sock"},
+	    {"unix:///tmp/r.sock?db=5", 1, "", "/tmp/r.sock", "", "", 6379, 5, "unix:///tmp/r.sock?db=5"},
+	    {"unix://:s3cret@/tmp/r.sock", 1, "", "/tmp/r.sock", "", "s3cret", 6379, -1, "unix://:***@/tmp/r.sock"},
+	    {"rediss://:s3cret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"http://h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://:s3cret@", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://s3cret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://:s3cret@h:0", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://:s3cret@h:65536", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://:s3cret@h:x", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://:s3cret@h/db", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://:s3cret@h?foo=1", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://:s3c%2ret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"redis://:s3cret@[::1", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"unix://s3cret", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"unix://:s3cret@/tmp/r.sock?db=x", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	    {"unix:///", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct redis_url u;
+		char err[512] = "";
+		int r = redis_url_parse(cases[i].url, &u, err, sizeof err);
+		if ((r == AS_OK) != cases[i].ok)
+			print_message("case %zu %s: %d %s\n", i, cases[i].url, r, err);
+		assert_int_equal(r == AS_OK, cases[i].ok);
+		if (r != AS_OK) {
+			assert_true(err[0] != '\0');
+			assert_null(strstr(err, "s3cret"));
+			if (!strncmp(cases[i].url, "rediss", 6))
+				assert_non_null(strstr(err, "TLS to Redis not supported in this build"));
+			continue;
+		}
+		assert_string_equal(u.host, cases[i].host);
+		assert_string_equal(u.path, cases[i].path);
+		assert_string_equal(u.user, cases[i].user);
+		assert_string_equal(u.pass, cases[i].pass);
+		assert_int_equal(u.port, cases[i].port);
+		assert_int_equal(u.db, cases[i].db);
+		assert_string_equal(u.redacted, cases[i].redacted);
+	}
+}
+
+static void test_upsert_one(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	int order[] = {0};
+	send_all("one:", order, 1);
+	const char *k = "one:agent:aaaa000000000001";
+	expect_field(k, "kind", "llm-api-client");
+	expect_field(k, "first_seen", "2026-11-28T09:00:01.000Z");
+	expect_field(k, "last_seen", "2026-11-28T09:00:02.000Z");
+	expect_field(k, "evidence.flows", "1");
+	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.bytes", "100");
+	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.tls", "true");
+	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.port", "443");
+	expect_field(k, "risks", "[\"static-api-key\"]");
+	expect_field("one:agent:aaaa000000000001:types", "destinations.openai-api|api.openai.com:443|tls.tls", "b");
+	expect_field("one:agent:aaaa000000000001:types", "evidence.flows", "n");
+	expect_field("one:agent:aaaa000000000001:types", "risks", "a");
+	redisReply *r = cmd("ZSCORE one:agents aaaa000000000001");
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	assert_string_equal(r->str, "1795856402000"); /* 2026-11-28T09:00:02Z in ms */
+	freeReplyObject(r);
+	r = cmd("SISMEMBER one:host:52:54:00:12:34:56 aaaa000000000001");
+	assert_int_equal(r->integer, 1);
+	freeReplyObject(r);
+	r = cmd("SISMEMBER one:kind:llm-api-client aaaa000000000001");
+	assert_int_equal(r->integer, 1);
+	freeReplyObject(r);
+	r = cmd("TTL one:agent:aaaa000000000001:applied");
+	assert_true(r->integer > 13 * 86400 && r->integer <= 14 * 86400);
+	freeReplyObject(r);
+}
+
+static void test_upsert_twice_and_noscript(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	int all[N_CONTRIBS];
+	for (int i = 0; i < N_CONTRIBS; i++)
+		all[i] = i;
+	send_all("once:", all, N_CONTRIBS);
+	send_all("twice:", all, N_CONTRIBS);
+	/* the second pass after the server forgot the script */
+	freeReplyObject(cmd("SCRIPT FLUSH"));
+	send_all("twice:", all, N_CONTRIBS);
+	char *a = snapshot("once:"), *b = snapshot("twice:");
+	assert_true(strlen(a) > 100);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	/* no dedupe key: the adds apply every time */
+	const char *nd = "{\"id\":\"dddd000000000004\",\"set\":{\"kind\":\"ai-app\"},\"add\":{\"evidence.flows\":2}}";
+	struct sink s = open_exporter(srv.url, "nodedupe:", NULL, 5000);
+	send_agent(&s, nd);
+	send_agent(&s, nd);
+	finish(&s);
+	expect_field("nodedupe:agent:dddd000000000004", "evidence.flows", "4");
+}
+
+static void test_upsert_commutative(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	int ref[N_CONTRIBS];
+	for (int i = 0; i < N_CONTRIBS; i++)
+		ref[i] = i;
+	send_all("ref:", ref, N_CONTRIBS);
+	char *want = snapshot("ref:");
+	/* the merged values are what the rules say */
+	const char *k = "ref:agent:aaaa000000000001";
+	expect_field(k, "first_seen", "2026-11-28T08:59:59.500Z");
+	expect_field(k, "last_seen", "2026-11-28T09:05:00.000Z");
+	expect_field(k, "software.version", "6.9.1"); /* byte order: "6.9.1" > "6.10.0" */
+	expect_field(k, "host.ip", "10.0.0.9");
+	expect_field(k, "evidence.flows", "4");
+	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.bytes", "150");
+	expect_field(k, "risks", "[\"cleartext-credential\",\"static-api-key\"]");
+	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.models", "[\"gpt-4o\",\"gpt-4o-mini\"]");
+	char *ja4 = hget(k, "fingerprints.ja4");
+	json_t *arr = json_loads(ja4, 0, NULL);
+	assert_int_equal(json_array_size(arr), 256);
+	assert_string_equal(json_string_value(json_array_get(arr, 0)), "t13d000");
+	assert_string_equal(json_string_value(json_array_get(arr, 255)), "t13d255");
+	json_decref(arr);
+	free(ja4);
+	expect_field("ref:agent:bbbb000000000002", "mcp.tools_called.delete_record.calls", "3");
+	redisReply *r = cmd("SMEMBERS ref:host:10.0.0.9");
+	assert_int_equal(r->elements, 1);
+	freeReplyObject(r);
+
+	/* several orders */
+	uint32_t seed = 12345;
+	for (int round = 0; round < 6; round++) {
+		int order[N_CONTRIBS];
+		for (int i = 0; i < N_CONTRIBS; i++)
+			order[i] = round == 0 ? N_CONTRIBS - 1 - i : i;
+		for (int i = N_CONTRIBS - 1; round > 0 && i > 0; i--) {
+			seed = seed * 1103515245u + 12345u;
+			int j = (int)((seed >> 16) % (uint32_t)(i + 1));
+			int t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		char prefix[32];
+		snprintf(prefix, sizeof prefix, "ord%d:", round);
+		send_all(prefix, order, N_CONTRIBS);
+		char *got = snapshot(prefix);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	/* two sensors with overlapping subsets, concurrently */
+	struct sink s1 = open_exporter(srv.url, "two:", NULL, 5000);
+	struct sink s2 = open_exporter(srv.url, "two:", NULL, 5000);
+	for (int i = 0; i < N_CONTRIBS; i++) {
+		if (i <= 5)
+			send_agent(&s1, contribs[5 - i]);
+		if (i >= 2)
+			send_agent(&s2, contribs[i]);
+	}
+	finish(&s1);
+	finish(&s2);
+	char *got = snapshot("two:");
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
+static void test_invalid_contributions(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	static const char *bad[] = {
+	    "not json",
+	    "[1,2]",
+	    "{\"set\":{\"kind\":\"x\"}}",
+	    "{\"id\":\"has space\"}",
+	    "{\"id\":\"abc\",\"surprise\":1}",
+	    "{\"id\":\"abc\",\"add\":{\"f\":\"1\"}}",
+	    "{\"id\":\"abc\",\"add\":{\"f\":1.5}}",
+	    "{\"id\":\"abc\",\"union\":{\"f\":\"x\"}}",
+	    "{\"id\":\"abc\",\"union\":{\"f\":[1]}}",
+	    "{\"id\":\"abc\",\"set\":{\"f\":{\"nested\":1}}}",
+	    "{\"id\":\"abc\",\"set\":{\"\":\"x\"}}",
+	    "{\"id\":\"abc\",\"set\":[]}",
+	    "{\"id\":\"abc\",\"dedupe\":5}",
+	    "{\"id\":\"abc\",\"id\":\"def\"}",
+	};
+	struct sink s = open_exporter(srv.url, "bad:", NULL, 5000);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(s.ops->agent(s.self, bad[i], strlen(bad[i])), AS_ERR_MALFORMED);
+	struct redis_stats st;
+	assert_int_equal(redis_get_stats(&s, &st), AS_OK);
+	assert_int_equal(st.rejected[REDIS_REC_AGENT], sizeof bad / sizeof bad[0]);
+	assert_true(st.last_error[0] != '\0');
+	finish(&s);
+	redisReply *r = cmd("KEYS bad:agent*");
+	assert_int_equal(r->elements, 0);
+	freeReplyObject(r);
+}
+
+static void test_events_stream(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	struct redis_config c = {.url = srv.url, .prefix = "ev:", .stream_maxlen = 50, .spool_fsync = SPOOL_FSYNC_BATCH};
+	struct sink s;
+	char err[512];
+	assert_int_equal(redis_open(&c, &s, err, sizeof err), AS_OK);
+	for (int i = 0; i < 1000; i++) {
+		char ev[64];
+		snprintf(ev, sizeof ev, "{\"n\":%d}", i);
+		send_event(&s, ev);
+	}
+	finish(&s);
+	redisReply *r = cmd("XLEN ev:events");
+	assert_true(r->integer >= 50 && r->integer < 1000);
+	freeReplyObject(r);
+	r = cmd("XREVRANGE ev:events + - COUNT 1");
+	assert_int_equal(r->elements, 1);
+	redisReply *f = r->element[0]->element[1];
+	assert_string_equal(f->element[0]->str, "json");
+	assert_string_equal(f->element[1]->str, "{\"n\":999}");
+	freeReplyObject(r);
+}
+
+static void test_heartbeat(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	struct redis_config c = {.url = srv.url,
+				 .prefix = "hb:",
+				 .sensor_name = "edge-1",
+				 .heartbeat_interval_s = 5,
+				 .spool_fsync = SPOOL_FSYNC_BATCH};
+	struct sink s;
+	char err[512];
+	assert_int_equal(redis_open(&c, &s, err, sizeof err), AS_OK);
+	send_event(&s, "{\"a\":1}");
+	assert_int_equal(s.ops->flush(s.self), AS_OK);
+	struct redis_heartbeat hb = {.packets = 42};
+	assert_int_equal(redis_heartbeat(&s, &hb), AS_OK);
+	char *v = NULL;
+	for (int i = 0; i < 200; i++) {
+		free(v);
+		v = hget("hb:sensor:edge-1", "packets");
+		if (v && !strcmp(v, "42"))
+			break;
+		usleep(10000);
+	}
+	assert_non_null(v);
+	assert_string_equal(v, "42");
+	free(v);
+	static const char *fields[] = {"version",	     "started", "last_heartbeat", "events_sent",
+				       "contributions_sent", "spooled", "dropped",	  "backlog"};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		char *f = hget("hb:sensor:edge-1", fields[i]);
+		assert_non_null(f);
+		free(f);
+	}
+	expect_field("hb:sensor:edge-1", "events_sent", "1");
+	redisReply *r = cmd("TTL hb:sensor:edge-1");
+	assert_true(r->integer > 0 && r->integer <= 15);
+	freeReplyObject(r);
+	finish(&s);
+}
+
+static void expect_open_fails(const char *url, const char *secret, const char *must_contain)
+{
+	struct redis_config c = {.url = url, .connect_timeout_ms = 1000, .spool_fsync = SPOOL_FSYNC_BATCH};
+	struct sink s;
+	char err[1024] = "";
+	int r = redis_open(&c, &s, err, sizeof err);
+	print_message("open %s -> %s\n", must_contain, err);
+	assert_true(r < 0);
+	assert_true(err[0] != '\0');
+	if (secret)
+		assert_null(strstr(err, secret));
+	if (must_contain)
+		assert_non_null(strstr(err, must_contain));
+}
+
+static void test_open_failures(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	struct redis_harness pw;
+	assert_true(rh_start(&pw, false, "Right-Pass-1"));
+	char url[512];
+	snprintf(url, sizeof url, "unix://:Wrong-Pass-9@%s", pw.sock);
+	expect_open_fails(url, "Wrong-Pass-9", "authentication failed");
+	snprintf(url, sizeof url, "unix://%s", pw.sock);
+	expect_open_fails(url, NULL, "NOAUTH");
+	snprintf(url, sizeof url, "unix://:Right-Pass-1@%s?db=1", pw.sock);
+	struct sink s = open_exporter(url, "pw:", NULL, 5000);
+	send_agent(&s, contribs[0]);
+	finish(&s);
+	/* an ACL user */
+	redisContext *c = rh_connect(&pw);
+	redisReply *r = redisCommand(c, "ACL SETUSER sensor1 on >Acl-Pass-2 ~aisensor:* +@all");
+	assert_int_equal(r->type, REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	redisFree(c);
+	snprintf(url, sizeof url, "unix://sensor1:Acl-Pass-2@%s", pw.sock);
+	s = open_exporter(url, NULL, NULL, 5000);
+	send_agent(&s, contribs[0]);
+	finish(&s);
+	snprintf(url, sizeof url, "unix://sensor1:Bad-Acl-7@%s", pw.sock);
+	expect_open_fails(url, "Bad-Acl-7", "unix://sensor1:***@");
+	rh_stop(&pw);
+	expect_open_fails("redis://:Some-Pass-3@no-such-host.invalid:6379", "Some-Pass-3", "cannot connect");
+	expect_open_fails("redis://:Some-Pass-3@127.0.0.1:1", "Some-Pass-3", "redis://:***@127.0.0.1:1");
+	expect_open_fails("unix:///nonexistent/redis.sock", NULL, "cannot connect");
+	expect_open_fails("rediss://h", NULL, "TLS to Redis not supported");
+}
+
+/* The records of the outage tests: contributions to 10 agents and events. */
+static void outage_record(int i, char *agent, size_t an, char *event, size_t en)
+{
+	snprintf(agent, an,
+		 "{\"id\":\"eeee00000000%04d\",\"dedupe\":\"flow|%d\","
+		 "\"min\":{\"first_seen\":\"2026-11-28T09:%02d:%02d.000Z\"},"
+		 "\"max\":{\"last_seen\":\"2026-11-28T09:%02d:%02d.000Z\"},"
+		 "\"set\":{\"kind\":\"llm-api-client\",\"host.ip\":\"10.9.0.%d\"},"
+		 "\"add\":{\"evidence.flows\":1,\"destinations.x|h:443|tls.bytes\":%d},"
+		 "\"union\":{\"fingerprints.ja4\":[\"j%d\"]}}",
+		 i % 10, i, i / 60, i % 60, i / 60, i % 60, i % 10, i, i % 7);
+	snprintf(event, en, "{\"@timestamp\":\"2026-11-28T09:00:00Z\",\"n\":%d}", i);
+}
+
+static void send_range(struct sink *s, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		char a[1024], e[128];
+		outage_record(i, a, sizeof a, e, sizeof e);
+		send_agent(s, a);
+		send_event(s, e);
+	}
+}
+
+static char *snapshot_of(struct redis_harness *h, const char *prefix)
+{
+	redisContext *c = rh_connect(h);
+	assert_non_null(c);
+	char *snap = rh_snapshot(c, prefix);
+	redisFree(c);
+	return snap;
+}
+
+static void test_outage_mid_run(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	struct redis_harness p;
+	assert_true(rh_start(&p, true, NULL));
+	const int N = 400;
+	/* the reference: no outage */
+	struct sink s = open_exporter(p.url, "ref:", NULL, 5000);
+	send_range(&s, 0, N);
+	finish(&s);
+	char spool[300];
+	snprintf(spool, sizeof spool, "%s/spool", p.dir);
+	s = open_exporter(p.url, "out:", spool, 15000);
+	send_range(&s, 0, N / 2);
+	usleep(20000);
+	rh_signal(&p, SIGKILL); /* some records are in flight */
+	send_range(&s, N / 2, N);
+	usleep(300000); /* the exporter notices, spools, retries */
+	struct redis_stats st;
+	assert_int_equal(redis_get_stats(&s, &st), AS_OK);
+	assert_false(st.connected);
+	assert_true(rh_launch(&p)); /* same directory: the AOF brings the data back */
+	assert_int_equal(s.ops->flush(s.self), AS_OK);
+	assert_int_equal(redis_shutdown(&s, &st), AS_OK);
+	char line[1024];
+	redis_stats_format(&st, line, sizeof line);
+	print_message("%s\n", line);
+	assert_true(st.reconnects >= 1);
+	assert_true(st.spooled[REDIS_REC_AGENT] + st.spooled[REDIS_REC_EVENT] > 0);
+	assert_int_equal(st.spool_pending, 0);
+	s.ops->close(s.self);
+	char *want = snapshot_of(&p, "ref:"), *got = snapshot_of(&p, "out:");
+	assert_string_equal(got, want);
+	redisContext *c = rh_connect(&p);
+	redisReply *r = redisCommand(c, "XLEN out:events");
+	assert_int_equal(r->integer, N);
+	freeReplyObject(r);
+	redisFree(c);
+	free(want);
+	free(got);
+	rh_stop(&p);
+}
+
+static void test_spool_full(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	struct redis_harness p;
+	assert_true(rh_start(&p, false, NULL));
+	char spool[300];
+	snprintf(spool, sizeof spool, "%s/spool", p.dir);
+	struct redis_config c = {.url = p.url,
+				 .spool_dir = spool,
+				 .spool_max_bytes = 32768,
+				 .spool_segment_bytes = 8192,
+				 .spool_fsync = SPOOL_FSYNC_BATCH,
+				 .drain_timeout_ms = 300};
+	struct sink s;
+	char err[512];
+	assert_int_equal(redis_open(&c, &s, err, sizeof err), AS_OK);
+	rh_signal(&p, SIGKILL);
+	send_range(&s, 0, 300);
+	assert_int_equal(s.ops->flush(s.self), AS_ERR_CONNECT);
+	struct redis_stats st;
+	assert_int_equal(redis_shutdown(&s, &st), AS_ERR_CONNECT);
+	s.ops->close(s.self);
+	char line[1024];
+	redis_stats_format(&st, line, sizeof line);
+	print_message("%s\n", line);
+	uint64_t dropped = st.dropped_spool[REDIS_REC_AGENT] + st.dropped_spool[REDIS_REC_EVENT];
+	uint64_t spooled = st.spooled[REDIS_REC_AGENT] + st.spooled[REDIS_REC_EVENT];
+	assert_true(dropped > 0);
+	assert_int_equal(dropped + spooled, 600);
+	assert_int_equal(st.spool_pending, spooled);
+	assert_true(st.spool_bytes <= 32768);
+	assert_non_null(strstr(line, "spool full"));
+	rh_stop(&p);
+}
+
+static void test_spool_across_processes(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	struct redis_harness p;
+	assert_true(rh_start(&p, false, NULL));
+	char spool[300];
+	snprintf(spool, sizeof spool, "%s/spool", p.dir);
+	struct sink s = open_exporter(p.url, "sp:", spool, 300);
+	rh_signal(&p, SIGKILL);
+	send_range(&s, 0, 30);
+	struct redis_stats st;
+	assert_int_equal(redis_shutdown(&s, &st), AS_ERR_CONNECT);
+	s.ops->close(s.self);
+	assert_int_equal(st.spool_pending, 60);
+	/* a fresh, empty server; the next process replays the spool */
+	assert_true(rh_launch(&p));
+	s = open_exporter(p.url, "sp:", spool, 10000);
+	assert_int_equal(s.ops->flush(s.self), AS_OK);
+	assert_int_equal(redis_shutdown(&s, &st), AS_OK);
+	s.ops->close(s.self);
+	assert_int_equal(st.replayed[REDIS_REC_AGENT], 30);
+	assert_int_equal(st.replayed[REDIS_REC_EVENT], 30);
+	s = open_exporter(p.url, "spref:", NULL, 5000);
+	send_range(&s, 0, 30);
+	finish(&s);
+	char *want = snapshot_of(&p, "spref:"), *got = snapshot_of(&p, "sp:");
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+	rh_stop(&p);
+}
+
+/* `aisensor agents` rebuilds inventory records from the registry. */
+static char *run_agents(const char *args)
+{
+	char *argv[32];
+	int argc = 0;
+	char buf[1024];
+	snprintf(buf, sizeof buf, "agents %s", args);
+	for (char *t = strtok(buf, " "); t && argc < 31; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	int rc = cmd_agents(argc, argv, f, stderr);
+	fclose(f);
+	assert_int_equal(rc, 0);
+	return out;
+}
+
+static void test_cmd_agents(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	int all[N_CONTRIBS];
+	for (int i = 0; i < N_CONTRIBS; i++)
+		all[i] = i;
+	send_all("q:", all, N_CONTRIBS);
+	char args[512];
+	snprintf(args, sizeof args, "--redis %s --prefix q: --json", srv.url);
+	char *out = run_agents(args);
+	json_error_t je;
+	json_t *doc = json_loads(out, 0, &je);
+	if (!doc)
+		print_message("%s\n%s\n", je.text, out);
+	assert_non_null(doc);
+	json_t *agents = json_object_get(doc, "agents");
+	assert_int_equal(json_array_size(agents), 3);
+	json_t *a = NULL;
+	for (size_t i = 0; i < 3; i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(agents, i), "agent_id")),
+			    "aaaa000000000001"))
+			a = json_array_get(agents, i);
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(a, "kind")), "llm-api-client");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "software"), "version")), "6.9.1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "host"), "ip")), "10.0.0.9");
+	json_t *dests = json_object_get(a, "destinations");
+	assert_int_equal(json_array_size(dests), 1);
+	json_t *d = json_array_get(dests, 0);
+	assert_string_equal(json_string_value(json_object_get(d, "endpoint")), "api.openai.com:443");
+	assert_int_equal(json_integer_value(json_object_get(d, "bytes")), 150);
+	assert_true(json_is_true(json_object_get(d, "tls")));
+	assert_int_equal(json_integer_value(json_object_get(d, "port")), 443);
+	assert_int_equal(json_array_size(json_object_get(d, "models")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "evidence"), "flows")), 4);
+	/* MCP tools: keyed collections become arrays of {name, ...} */
+	json_t *b = NULL;
+	for (size_t i = 0; i < 3; i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(agents, i), "agent_id")),
+			    "bbbb000000000002"))
+			b = json_array_get(agents, i);
+	assert_non_null(b);
+	json_t *called = json_object_get(json_object_get(b, "mcp"), "tools_called");
+	assert_int_equal(json_array_size(called), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(called, 0), "name")), "delete_record");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(called, 0), "calls")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(called, 1), "name")), "files.read");
+	json_t *listed = json_object_get(json_object_get(b, "mcp"), "tools_listed");
+	assert_true(json_is_true(json_object_get(json_array_get(listed, 0), "destructive")));
+	json_decref(doc);
+	free(out);
+
+	/* filters */
+	snprintf(args, sizeof args, "--redis %s --prefix q: --json --owner bob@example.com", srv.url);
+	out = run_agents(args);
+	doc = json_loads(out, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(doc, "agents")), 1);
+	json_decref(doc);
+	free(out);
+	snprintf(args, sizeof args, "--redis %s --prefix q: --json --kind llm-api-client --host 52:54:00:12:34:56",
+		 srv.url);
+	out = run_agents(args);
+	doc = json_loads(out, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(doc, "agents")), 1);
+	json_decref(doc);
+	free(out);
+	snprintf(args, sizeof args, "--redis %s --prefix q: --json --since 2026-11-28T10:00:00Z", srv.url);
+	out = run_agents(args);
+	doc = json_loads(out, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(doc, "agents")), 2);
+	json_decref(doc);
+	free(out);
+	/* the table */
+	snprintf(args, sizeof args, "--redis %s --prefix q:", srv.url);
+	out = run_agents(args);
+	print_message("%s", out);
+	assert_non_null(strstr(out, "3 agents"));
+	assert_non_null(strstr(out, "api.openai.com:443"));
+	assert_non_null(strstr(out, "delete_record"));
+	assert_non_null(strstr(out, "bob@example.com"));
+	free(out);
+	/* unreachable */
+	char *argv[] = {"agents", "--redis", "redis://127.0.0.1:1", NULL};
+	FILE *devnull = fopen("/dev/null", "w");
+	assert_int_equal(cmd_agents(3, argv, devnull, devnull), 1);
+	fclose(devnull);
+}
+
+int main(void)
+{
+	make_contribs();
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_url_table),
+	    cmocka_unit_test(test_upsert_one),
+	    cmocka_unit_test(test_upsert_twice_and_noscript),
+	    cmocka_unit_test(test_upsert_commutative),
+	    cmocka_unit_test(test_invalid_contributions),
+	    cmocka_unit_test(test_events_stream),
+	    cmocka_unit_test(test_heartbeat),
+	    cmocka_unit_test(test_open_failures),
+	    cmocka_unit_test(test_outage_mid_run),
+	    cmocka_unit_test(test_spool_full),
+	    cmocka_unit_test(test_spool_across_processes),
+	    cmocka_unit_test(test_cmd_agents),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
