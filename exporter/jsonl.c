@@ -87,11 +87,8 @@ void sink_event(struct sink *sinks, size_t n, const char *json, size_t len)
 
 void sink_close_all(struct sink *sinks, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (sinks[i].ops->flush(sinks[i].self) < 0)
-			sinks[i].failed++;
+	for (size_t i = 0; i < n; i++)
 		sinks[i].ops->close(sinks[i].self);
-	}
 }
 
 int export_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errsz)

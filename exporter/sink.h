@@ -36,6 +36,8 @@ AS_MUST_CHECK int jsonl_open(const char *path, enum jsonl_kind kind, struct sink
  * counting failures per sink. */
 void sink_event(struct sink *sinks, size_t n, const char *json, size_t len);
 void sink_agent(struct sink *sinks, size_t n, const char *json, size_t len);
+/* Closes every sink (flushing is the caller's, before: a Redis sink drains
+ * with a timeout and reports what it could not deliver). */
 void sink_close_all(struct sink *sinks, size_t n);
 
 /* Writes a whole file atomically (temporary file + rename); "-" = stdout. */

@@ -308,9 +308,12 @@ void ag_agent_flow(struct agent *ag, const struct flow_ref *r)
 		ag_ip_str(r->family, r->srv_ip, s, sizeof s);
 		ag->first_flow_us = r->start_us;
 		bool v6 = r->family == 6;
-		snprintf(ag->first_flow, sizeof ag->first_flow, "%s %s%s%s:%u -> %s%s%s:%u",
-			 r->l4proto == 6 ? "tcp" : "udp", v6 ? "[" : "", c, v6 ? "]" : "", r->cli_port,
-			 v6 ? "[" : "", s, v6 ? "]" : "", r->srv_port);
+		/* Time first (microseconds): registries keep the earliest by string order. */
+		char t[32];
+		as_format_time(r->start_us, t);
+		snprintf(ag->first_flow, sizeof ag->first_flow, "%.19s.%06uZ %s %s%s%s:%u -> %s%s%s:%u", t,
+			 (unsigned)(r->start_us % 1000000), r->l4proto == 6 ? "tcp" : "udp", v6 ? "[" : "", c,
+			 v6 ? "]" : "", r->cli_port, v6 ? "[" : "", s, v6 ? "]" : "", r->srv_port);
 	}
 	if (r->start_us < ag->first_us)
 		ag->first_us = r->start_us;

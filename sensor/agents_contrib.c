@@ -110,7 +110,7 @@ static void flatten(struct flat *fl, const char *path, const char *key, json_t *
 	}
 	if (json_is_null(v) || is_counter(key))
 		return;
-	if (!strcmp(key, "first_seen"))
+	if (!strcmp(key, "first_seen") || !strcmp(key, "first_flow"))
 		json_object_set(fl->min, path, v);
 	else if (json_is_string(v) && strcmp(key, "last_seen") != 0)
 		json_object_set(fl->set, path, v);

@@ -107,7 +107,7 @@ struct agent {
 	uint64_t first_us, last_us;
 	uint64_t flows;
 	uint64_t first_flow_us;
-	char first_flow[160];
+	char first_flow[200];
 	struct strset user_agents, ja3, ja4, risks;
 	struct dest **dests; /* pointers: flows hold a dest while the array is sorted */
 	size_t n_dests;

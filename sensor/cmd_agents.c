@@ -17,22 +17,14 @@
 #include "redis.h"
 
 /* ---- rebuilding a record from flat fields ----
- * A field is a dotted path ("software.name" -> {"software": {"name": ..}}),
- * except under a collection: "<collection>.<key>.<member path>" becomes an
- * element of the array <collection>, one element per key, in key order.
- * The key runs to the first '.' after its last '|'; a key without '|'
- * runs to the last '.' (it may hold dots; its member is then one name).
- * Elements of collections marked name_from_key get "name": <key> unless a
- * member sets it. Types come from the agent's types hash (n, b, a; else
- * string). */
-static const struct {
-	const char *path; /* without the trailing dot */
-	bool name_from_key;
-} collections[] = {
-    {"destinations", false},	 {"credentials", false},	  {"oauth", false},
-    {"mcp.tools_listed", true},	 {"mcp.tools_called", true}, {"a2a.skills", true},
-};
-#define N_COLLECTIONS (sizeof collections / sizeof collections[0])
+ * A field is a path of the inventory record: names joined by '.', an
+ * element of an array of objects written `array[key]` (README.md,
+ * "Contributions"): "destinations[openai-api|api.openai.com:443|tls].bytes".
+ * Keyed elements become array elements in key order. Types come from the
+ * agent's types hash (n, b, a; else string). */
+
+/* Marks an object that holds keyed elements; no key starts with \x01. */
+#define COLLECTION "\x01"
 
 static json_t *typed_value(const char *v, const char *type)
 {
@@ -58,41 +50,55 @@ static json_t *typed_value(const char *v, const char *type)
 	return json_string(v);
 }
 
-/* Sets obj[path] (dotted) = val, creating objects; a clash keeps the
- * earlier value. Steals val. */
-static void set_path(json_t *obj, const char *path, json_t *val)
+/* The object member `name` of obj, created when missing; NULL on a clash. */
+static json_t *child(json_t *obj, const char *name, size_t len)
 {
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s", path);
-	char *p = buf;
-	for (char *dot; (dot = strchr(p, '.')); p = dot + 1) {
-		*dot = '\0';
-		json_t *child = json_object_get(obj, p);
-		if (!child) {
-			child = json_object();
-			json_object_set_new(obj, p, child);
-		}
-		if (!json_is_object(child)) {
-			json_decref(val);
-			return;
-		}
-		obj = child;
+	char k[1024];
+	snprintf(k, sizeof k, "%.*s", (int)len, name);
+	json_t *c = json_object_get(obj, k);
+	if (!c) {
+		c = json_object();
+		json_object_set_new(obj, k, c);
 	}
-	if (json_object_get(obj, p))
-		json_decref(val);
-	else
-		json_object_set_new(obj, p, val);
+	return json_is_object(c) ? c : NULL;
 }
 
-/* Splits "<key>.<member>" of a collection field; false when it has no member. */
-static bool split_key(const char *rest, size_t *keylen)
+/* Sets the value at a flat path; a clash keeps the earlier value. Steals val. */
+static void place(json_t *obj, const char *path, json_t *val)
 {
-	const char *bar = strrchr(rest, '|');
-	const char *dot = bar ? strchr(bar, '.') : strrchr(rest, '.');
-	if (!dot || dot == rest || !dot[1])
-		return false;
-	*keylen = (size_t)(dot - rest);
-	return true;
+	const char *p = path;
+	while (obj) {
+		const char *br = NULL, *q = p;
+		while (*q && *q != '.' && *q != '[')
+			q++;
+		if (*q == '[') {
+			br = q;
+			const char *close = strchr(br, ']');
+			if (!close)
+				break;
+			json_t *coll = child(obj, p, (size_t)(br - p));
+			if (!coll)
+				break;
+			json_object_set_new(coll, COLLECTION, json_true());
+			obj = child(coll, br + 1, (size_t)(close - br - 1));
+			if (close[1] == '.') {
+				p = close + 2;
+				continue;
+			}
+			break; /* an element with no member: nothing to set */
+		}
+		if (*q == '.') {
+			obj = child(obj, p, (size_t)(q - p));
+			p = q + 1;
+			continue;
+		}
+		if (!json_object_get(obj, p)) {
+			json_object_set_new(obj, p, val);
+			return;
+		}
+		break;
+	}
+	json_decref(val);
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -100,42 +106,29 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The object of keyed elements at `path` becomes an array in key order. */
-static void collection_to_array(json_t *root, const char *path, bool name_from_key)
+/* Keyed collections become arrays (key order), everywhere below v. New reference. */
+static json_t *unkey(json_t *v)
 {
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", path);
-	json_t *parent = root;
-	char *leaf = buf;
-	for (char *dot; (dot = strchr(leaf, '.')); leaf = dot + 1) {
-		*dot = '\0';
-		parent = json_object_get(parent, leaf);
-		if (!json_is_object(parent))
-			return;
-	}
-	json_t *keyed = json_object_get(parent, leaf);
-	if (!json_is_object(keyed))
-		return;
-	size_t n = json_object_size(keyed), i = 0;
+	if (!json_is_object(v))
+		return json_incref(v);
+	bool coll = json_object_get(v, COLLECTION) != NULL;
+	size_t n = json_object_size(v), i = 0;
 	const char **keys = calloc(n + 1, sizeof *keys);
 	const char *k;
-	json_t *v;
-	json_object_foreach(keyed, k, v) keys[i++] = k;
+	json_t *x;
+	json_object_foreach(v, k, x) if (strcmp(k, COLLECTION) != 0) keys[i++] = k;
+	n = i;
 	qsort(keys, n, sizeof *keys, str_cmp);
-	json_t *arr = json_array();
+	json_t *out = coll ? json_array() : json_object();
 	for (i = 0; i < n; i++) {
-		json_t *el = json_object_get(keyed, keys[i]);
-		if (name_from_key && json_is_object(el) && !json_object_get(el, "name")) {
-			json_t *named = json_object();
-			json_object_set_new(named, "name", json_string(keys[i]));
-			json_object_update(named, el);
-			json_array_append_new(arr, named);
-		} else {
-			json_array_append(arr, el);
-		}
+		json_t *conv = unkey(json_object_get(v, keys[i]));
+		if (coll)
+			json_array_append_new(out, conv);
+		else
+			json_object_set_new(out, keys[i], conv);
 	}
 	free(keys);
-	json_object_set_new(parent, leaf, arr);
+	return out;
 }
 
 static const char *const top_order[] = {"agent_id",	"kind",	       "software",   "host",
@@ -149,76 +142,14 @@ static json_t *rebuild(const char *id, const redisReply *h, const redisReply *ty
 	json_t *tmap = json_object();
 	for (size_t i = 0; types && types->type == REDIS_REPLY_ARRAY && i + 1 < types->elements; i += 2)
 		json_object_set_new(tmap, types->element[i]->str, json_string(types->element[i + 1]->str));
-	size_t n = h->elements / 2;
-	const char **names = calloc(n + 1, sizeof *names);
-	const char **vals = calloc(n + 1, sizeof *vals);
-	for (size_t i = 0; i < n; i++) {
-		names[i] = h->element[2 * i]->str;
-		vals[i] = h->element[2 * i + 1]->str;
+	json_t *tree = json_object();
+	for (size_t i = 0; i + 1 < h->elements; i += 2) {
+		const char *f = h->element[i]->str, *v = h->element[i + 1]->str;
+		place(tree, f, typed_value(v, json_string_value(json_object_get(tmap, f))));
 	}
-	/* sort names (and values with them) for a stable document */
-	size_t *idx = calloc(n + 1, sizeof *idx);
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	for (size_t i = 1; i < n; i++) /* insertion sort: records are small */
-		for (size_t j = i; j > 0 && strcmp(names[idx[j - 1]], names[idx[j]]) > 0; j--) {
-			size_t t = idx[j];
-			idx[j] = idx[j - 1];
-			idx[j - 1] = t;
-		}
-	json_t *flat = json_object();
-	for (size_t ii = 0; ii < n; ii++) {
-		size_t i = idx[ii];
-		const char *f = names[i];
-		json_t *val = typed_value(vals[i], json_string_value(json_object_get(tmap, f)));
-		bool placed = false;
-		for (size_t c = 0; c < N_COLLECTIONS && !placed; c++) {
-			size_t pl = strlen(collections[c].path);
-			size_t kl;
-			if (strncmp(f, collections[c].path, pl) != 0 || f[pl] != '.' || !split_key(f + pl + 1, &kl))
-				continue;
-			char path[1024];
-			/* "<collection>\x01<key>" keeps the key's dots out of the path split */
-			json_t *parent = flat;
-			char cbuf[256];
-			snprintf(cbuf, sizeof cbuf, "%s", collections[c].path);
-			char *seg = cbuf;
-			for (char *dot; (dot = strchr(seg, '.')); seg = dot + 1) {
-				*dot = '\0';
-				json_t *ch = json_object_get(parent, seg);
-				if (!ch) {
-					ch = json_object();
-					json_object_set_new(parent, seg, ch);
-				}
-				parent = ch;
-			}
-			json_t *keyed = json_object_get(parent, seg);
-			if (!keyed) {
-				keyed = json_object();
-				json_object_set_new(parent, seg, keyed);
-			}
-			if (!json_is_object(keyed))
-				break;
-			char key[1024];
-			snprintf(key, sizeof key, "%.*s", (int)kl, f + pl + 1);
-			json_t *el = json_object_get(keyed, key);
-			if (!el) {
-				el = json_object();
-				json_object_set_new(keyed, key, el);
-			}
-			snprintf(path, sizeof path, "%s", f + pl + 1 + kl + 1);
-			set_path(el, path, val);
-			placed = true;
-		}
-		if (!placed)
-			set_path(flat, f, val);
-	}
-	free(idx);
-	free(names);
-	free(vals);
 	json_decref(tmap);
-	for (size_t c = 0; c < N_COLLECTIONS; c++)
-		collection_to_array(flat, collections[c].path, collections[c].name_from_key);
+	json_t *flat = unkey(tree);
+	json_decref(tree);
 	/* the inventory's member order, then anything else by name */
 	json_t *rec = json_object();
 	json_object_set_new(rec, "agent_id", json_string(id));

@@ -50,9 +50,21 @@ static const struct key_spec limit_keys[] = {
     UINT("idle_timeout_udp", idle_udp_s, 1, 86400),
     END,
 };
+static const struct key_spec redis_keys[] = {
+    STR("url", redis_url),
+    STR("prefix", redis_prefix),
+    STR("spool_dir", redis_spool_dir),
+    UINT("spool_max_bytes", redis_spool_max_bytes, 1048576, 1099511627776ULL),
+    UINT("stream_maxlen", redis_stream_maxlen, 100, 1000000000),
+    UINT("heartbeat_interval", redis_heartbeat_s, 1, 3600),
+    UINT("drain_timeout_ms", redis_drain_timeout_ms, 0, 600000),
+    UINT("applied_ttl", redis_applied_ttl_s, 60, 31536000),
+    END,
+};
 static const struct key_spec exporter_keys[] = {
     STR("events", events_path),
     STR("inventory", inventory_path),
+    MAP("redis", redis_keys),
     END,
 };
 static const struct key_spec inventory_keys[] = {
@@ -99,6 +111,9 @@ void config_free(struct sensor_config *c)
 	free(c->events_path);
 	free(c->inventory_path);
 	free(c->inventory_csv);
+	free(c->redis_url);
+	free(c->redis_prefix);
+	free(c->redis_spool_dir);
 	inventory_free(&c->inventory);
 	memset(c, 0, sizeof *c);
 }

@@ -28,6 +28,15 @@ struct sensor_config {
 	/* exporters */
 	char *events_path; /* JSON lines; "-" = stdout */
 	char *inventory_path;
+	/* exporters.redis */
+	char *redis_url;
+	char *redis_prefix;
+	char *redis_spool_dir;
+	uint64_t redis_spool_max_bytes;
+	uint64_t redis_stream_maxlen;
+	uint64_t redis_heartbeat_s;
+	uint64_t redis_drain_timeout_ms;
+	uint64_t redis_applied_ttl_s;
 	/* inventory: networks and hosts from the file, rows of the CSV */
 	struct inventory inventory;
 	char *inventory_csv;

@@ -9,6 +9,7 @@
 #include "agents.h"
 #include "capture.h"
 #include "cmd_agents.h"
+#include "redis.h"
 #include "config.h"
 #include "limits.h"
 #include "pipeline.h"
@@ -163,11 +164,12 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "agents") == 0)
 		return cmd_agents(argc - 1, argv + 1, stdout, stderr);
 
-	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB };
+	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB, OPT_REDIS };
 	static const struct option longopts[] = {
 	    {"events", required_argument, NULL, OPT_EVENTS},
 	    {"inventory", required_argument, NULL, OPT_INVENTORY},
 	    {"contributions", required_argument, NULL, OPT_CONTRIB},
+	    {"redis", required_argument, NULL, OPT_REDIS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -175,7 +177,7 @@ int main(int argc, char **argv)
 	const char *cfg_path = NULL, *inputs_arg[AS_MAX_INPUTS];
 	size_t n_inputs_arg = 0;
 	const char *opt_filter = NULL, *opt_events = NULL, *opt_inventory = NULL, *opt_sigdir = NULL,
-		   *opt_contrib = NULL;
+		   *opt_contrib = NULL, *opt_redis = NULL;
 	long opt_workers = 0;
 	int quiet = 0, opt;
 	while ((opt = getopt_long(argc, argv, "r:c:w:f:s:qhVi:", longopts, NULL)) != -1) {
@@ -217,6 +219,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CONTRIB:
 			opt_contrib = optarg;
+			break;
+		case OPT_REDIS:
+			opt_redis = optarg;
 			break;
 		case OPT_INVENTORY:
 			opt_inventory = optarg;
@@ -260,6 +265,8 @@ int main(int argc, char **argv)
 		config_set_str(&c.events_path, opt_events);
 	if (opt_inventory)
 		config_set_str(&c.inventory_path, opt_inventory);
+	if (opt_redis)
+		config_set_str(&c.redis_url, opt_redis);
 	if (!c.name)
 		config_set_str(&c.name, "aisensor");
 	if (read_salt(&c) < 0 || load_signatures(&c, &db) < 0)
@@ -283,11 +290,31 @@ int main(int argc, char **argv)
 		}
 		fo.n++;
 	}
+	struct sink *redis = NULL;
+	if (c.redis_url) {
+		struct redis_config rcfg = {.url = c.redis_url,
+					  .prefix = c.redis_prefix,
+					  .sensor_name = c.name,
+					  .spool_dir = c.redis_spool_dir,
+					  .spool_max_bytes = c.redis_spool_max_bytes,
+					  .spool_fsync = SPOOL_FSYNC_BATCH,
+					  .stream_maxlen = c.redis_stream_maxlen,
+					  .applied_ttl_s = (uint32_t)c.redis_applied_ttl_s,
+					  .heartbeat_interval_s = (uint32_t)c.redis_heartbeat_s,
+					  .drain_timeout_ms = (uint32_t)c.redis_drain_timeout_ms};
+		if (redis_open(&rcfg, &fo.sinks[fo.n], err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: %s\n", err);
+			goto out;
+		}
+		redis = &fo.sinks[fo.n++];
+		struct redis_heartbeat hb = {0};
+		(void)redis_heartbeat(redis, &hb);
+	}
 	struct agents_config ac = {.sigs = db,
 				   .sensor_name = c.name,
 				   .event = on_event,
 				   .event_user = &fo,
-				   .agent = opt_contrib ? on_contribution : NULL,
+				   .agent = (opt_contrib || redis) ? on_contribution : NULL,
 				   .agent_user = &fo};
 	if (!(agents = agents_new(&ac))) {
 		fprintf(stderr, "aisensor: out of memory\n");
@@ -315,8 +342,19 @@ int main(int argc, char **argv)
 		rc = 3; /* partial: some input unreadable */
 
 	for (size_t i = 0; i < fo.n; i++)
-		if (fo.sinks[i].ops->flush(fo.sinks[i].self) < 0)
+		if (&fo.sinks[i] != redis && fo.sinks[i].ops->flush(fo.sinks[i].self) < 0)
 			fo.sinks[i].failed++;
+	if (redis) {
+		/* Drain within the timeout; what is left stays in the spool for the next start. */
+		struct redis_heartbeat hb = {.packets = ps.frames};
+		(void)redis_heartbeat(redis, &hb);
+		struct redis_stats rs;
+		bool all = redis_shutdown(redis, &rs) == AS_OK;
+		char line[512];
+		redis_stats_format(&rs, line, sizeof line);
+		if (!quiet || !all)
+			fprintf(stderr, "aisensor: %s\n", line);
+	}
 	for (size_t i = 0; i < fo.n; i++)
 		if (fo.sinks[i].failed) {
 			fprintf(stderr, "aisensor: events: %llu write(s) failed\n",

@@ -149,8 +149,8 @@ def flatten(rec, path="", key="", out=None):
         if rec and isinstance(rec[0], dict):
             for el in rec:
                 flatten(el, "%s[%s]" % (path, element_key(key, el).replace("[", "_").replace("]", "_")), "", out)
-        else:
-            out[path] = sorted(rec)
+        elif rec:
+            out[path] = sorted(rec)  # an empty set is no field
     elif rec is not None and (key not in COUNTERS or path.startswith("sensor")):
         out[path] = rec
     elif rec is not None and rec != 0:
@@ -170,7 +170,8 @@ def merge_contributions(lines):
         for k, v in c.get("set", {}).items():
             a[k] = max(a.get(k, v), v)
         for k, v in c.get("union", {}).items():
-            a[k] = sorted(set(a.get(k, [])) | set(v))
+            if v or k in a:
+                a[k] = sorted(set(a.get(k, [])) | set(v))
         if (c["id"], c.get("dedupe")) in applied and c.get("dedupe"):
             continue
         applied.add((c["id"], c.get("dedupe")))

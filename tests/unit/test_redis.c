@@ -140,22 +140,22 @@ static void make_contribs(void)
 	    "\"min\":{\"first_seen\":\"2026-11-28T09:00:01.000Z\"},"
 	    "\"max\":{\"last_seen\":\"2026-11-28T09:00:02.000Z\"},"
 	    "\"set\":{\"kind\":\"llm-api-client\",\"software.name\":\"openai-node\",\"host.ip\":\"10.0.0.1\","
-	    "\"destinations.openai-api|api.openai.com:443|tls.service\":\"openai-api\","
-	    "\"destinations.openai-api|api.openai.com:443|tls.endpoint\":\"api.openai.com:443\","
-	    "\"destinations.openai-api|api.openai.com:443|tls.tls\":true,"
-	    "\"destinations.openai-api|api.openai.com:443|tls.port\":443},"
-	    "\"add\":{\"evidence.flows\":1,\"destinations.openai-api|api.openai.com:443|tls.flows\":1,"
-	    "\"destinations.openai-api|api.openai.com:443|tls.bytes\":100},"
+	    "\"destinations[openai-api|api.openai.com:443|tls].service\":\"openai-api\","
+	    "\"destinations[openai-api|api.openai.com:443|tls].endpoint\":\"api.openai.com:443\","
+	    "\"destinations[openai-api|api.openai.com:443|tls].tls\":true,"
+	    "\"destinations[openai-api|api.openai.com:443|tls].port\":443},"
+	    "\"add\":{\"evidence.flows\":1,\"destinations[openai-api|api.openai.com:443|tls].flows\":1,"
+	    "\"destinations[openai-api|api.openai.com:443|tls].bytes\":100},"
 	    "\"union\":{\"risks\":[\"static-api-key\"],"
-	    "\"destinations.openai-api|api.openai.com:443|tls.models\":[\"gpt-4o\"]},"
+	    "\"destinations[openai-api|api.openai.com:443|tls].models\":[\"gpt-4o\"]},"
 	    "\"host_key\":\"52:54:00:12:34:56\"}";
 	contribs[1] =
 	    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5001>1.2.3.4:443|2|b:50\","
 	    "\"min\":{\"first_seen\":\"2026-11-28T08:59:59.500Z\"},"
 	    "\"max\":{\"last_seen\":\"2026-11-28T09:05:00.000Z\",\"software.version\":\"6.9.1\"},"
 	    "\"set\":{\"kind\":\"llm-api-client\",\"host.ip\":\"10.0.0.1\"},"
-	    "\"add\":{\"evidence.flows\":1,\"destinations.openai-api|api.openai.com:443|tls.bytes\":50},"
-	    "\"union\":{\"destinations.openai-api|api.openai.com:443|tls.models\":[\"gpt-4o-mini\",\"gpt-4o\"]},"
+	    "\"add\":{\"evidence.flows\":1,\"destinations[openai-api|api.openai.com:443|tls].bytes\":50},"
+	    "\"union\":{\"destinations[openai-api|api.openai.com:443|tls].models\":[\"gpt-4o-mini\",\"gpt-4o\"]},"
 	    "\"host_key\":\"52:54:00:12:34:56\"}";
 	contribs[2] = "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5002>1.2.3.4:443|3|b:7\","
 		      "\"max\":{\"software.version\":\"6.10.0\"},"
@@ -167,14 +167,14 @@ static void make_contribs(void)
 		      "\"min\":{\"first_seen\":\"2026-11-28T10:00:00.000Z\"},"
 		      "\"max\":{\"last_seen\":\"2026-11-28T10:00:00.000Z\"},"
 		      "\"set\":{\"kind\":\"mcp-client\",\"software.name\":\"claude-code\",\"host.ip\":\"10.0.0.2\","
-		      "\"mcp.role\":\"client\",\"host.owner\":\"bob@example.com\",\"mcp.tools_listed.delete_record.destructive\":true},"
-		      "\"add\":{\"mcp.tools_called.delete_record.calls\":1,\"mcp.tools_called.files.read.calls\":3},"
+		      "\"mcp.role\":\"client\",\"host.owner\":\"bob@example.com\",\"mcp.tools_listed[delete_record].destructive\":true,\"mcp.tools_listed[delete_record].name\":\"delete_record\",\"mcp.tools_called[delete_record].name\":\"delete_record\",\"mcp.tools_called[files.read].name\":\"files.read\"},"
+		      "\"add\":{\"mcp.tools_called[delete_record].calls\":1,\"mcp.tools_called[files.read].calls\":3},"
 		      "\"union\":{\"mcp.servers\":[\"corp-ops-mcp 2.3.1 @ 10.1.9.20:8931/mcp\"]},"
 		      "\"owner\":\"bob@example.com\",\"host_key\":\"build-07\"}";
 	contribs[4] = "{\"id\":\"bbbb000000000002\",\"dedupe\":\"mcp|s1|2\","
 		      "\"max\":{\"last_seen\":\"2026-11-28T10:30:00.250Z\"},"
 		      "\"set\":{\"kind\":\"mcp-client\"},"
-		      "\"add\":{\"mcp.tools_called.delete_record.calls\":2},"
+		      "\"add\":{\"mcp.tools_called[delete_record].calls\":2},"
 		      "\"owner\":\"bob@example.com\",\"host_key\":\"build-07\"}";
 	/* unions past the cap: 0..199 and 100..299 -> the 256 smallest */
 	size_t n = (size_t)snprintf(ja4_a, sizeof ja4_a,
@@ -279,11 +279,11 @@ static void test_upsert_one(void **state)
 	expect_field(k, "first_seen", "2026-11-28T09:00:01.000Z");
 	expect_field(k, "last_seen", "2026-11-28T09:00:02.000Z");
 	expect_field(k, "evidence.flows", "1");
-	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.bytes", "100");
-	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.tls", "true");
-	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.port", "443");
+	expect_field(k, "destinations[openai-api|api.openai.com:443|tls].bytes", "100");
+	expect_field(k, "destinations[openai-api|api.openai.com:443|tls].tls", "true");
+	expect_field(k, "destinations[openai-api|api.openai.com:443|tls].port", "443");
 	expect_field(k, "risks", "[\"static-api-key\"]");
-	expect_field("one:agent:aaaa000000000001:types", "destinations.openai-api|api.openai.com:443|tls.tls", "b");
+	expect_field("one:agent:aaaa000000000001:types", "destinations[openai-api|api.openai.com:443|tls].tls", "b");
 	expect_field("one:agent:aaaa000000000001:types", "evidence.flows", "n");
 	expect_field("one:agent:aaaa000000000001:types", "risks", "a");
 	redisReply *r = cmd("ZSCORE one:agents aaaa000000000001");
@@ -343,9 +343,9 @@ static void test_upsert_commutative(void **state)
 	expect_field(k, "software.version", "6.9.1"); /* byte order: "6.9.1" > "6.10.0" */
 	expect_field(k, "host.ip", "10.0.0.9");
 	expect_field(k, "evidence.flows", "4");
-	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.bytes", "150");
+	expect_field(k, "destinations[openai-api|api.openai.com:443|tls].bytes", "150");
 	expect_field(k, "risks", "[\"cleartext-credential\",\"static-api-key\"]");
-	expect_field(k, "destinations.openai-api|api.openai.com:443|tls.models", "[\"gpt-4o\",\"gpt-4o-mini\"]");
+	expect_field(k, "destinations[openai-api|api.openai.com:443|tls].models", "[\"gpt-4o\",\"gpt-4o-mini\"]");
 	char *ja4 = hget(k, "fingerprints.ja4");
 	json_t *arr = json_loads(ja4, 0, NULL);
 	assert_int_equal(json_array_size(arr), 256);
@@ -353,7 +353,7 @@ static void test_upsert_commutative(void **state)
 	assert_string_equal(json_string_value(json_array_get(arr, 255)), "t13d255");
 	json_decref(arr);
 	free(ja4);
-	expect_field("ref:agent:bbbb000000000002", "mcp.tools_called.delete_record.calls", "3");
+	expect_field("ref:agent:bbbb000000000002", "mcp.tools_called[delete_record].calls", "3");
 	redisReply *r = cmd("SMEMBERS ref:host:10.0.0.9");
 	assert_int_equal(r->elements, 1);
 	freeReplyObject(r);
@@ -551,7 +551,7 @@ static void outage_record(int i, char *agent, size_t an, char *event, size_t en)
 		 "\"min\":{\"first_seen\":\"2026-11-28T09:%02d:%02d.000Z\"},"
 		 "\"max\":{\"last_seen\":\"2026-11-28T09:%02d:%02d.000Z\"},"
 		 "\"set\":{\"kind\":\"llm-api-client\",\"host.ip\":\"10.9.0.%d\"},"
-		 "\"add\":{\"evidence.flows\":1,\"destinations.x|h:443|tls.bytes\":%d},"
+		 "\"add\":{\"evidence.flows\":1,\"destinations[x|h:443|tls].bytes\":%d},"
 		 "\"union\":{\"fingerprints.ja4\":[\"j%d\"]}}",
 		 i % 10, i, i / 60, i % 60, i / 60, i % 60, i % 10, i, i % 7);
 	snprintf(event, en, "{\"@timestamp\":\"2026-11-28T09:00:00Z\",\"n\":%d}", i);
