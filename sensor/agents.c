@@ -1103,7 +1103,7 @@ void agents_finish(struct agents *a)
 	}
 	for (size_t i = 0; a->agents.slots && i <= a->agents.mask; i++)
 		if (a->agents.slots[i].key) {
-			ag_mcp_finish(a->agents.slots[i].val);
+			ag_settle(a, a->agents.slots[i].val);
 			ag_contrib_facts(a, a->agents.slots[i].val);
 		}
 }
@@ -1170,6 +1170,8 @@ void agents_free(struct agents *a)
 }
 
 void agents_set_inventory(struct agents *a, struct inventory *inv) { hosts_set_inventory(a->hosts, inv); }
+
+void agents_set_signatures(struct agents *a, const struct sig_db *db) { a->cfg.sigs = db; }
 
 const struct agents_stats *agents_stats(const struct agents *a)
 {

@@ -50,6 +50,12 @@ struct agents_stats {
 struct agents *agents_new(const struct agents_config *cfg);
 void agents_free(struct agents *a);
 void agents_handle(struct agents *a, const struct msg_hdr *m);
+struct inventory;
+/* Replaces the configured inventory (start, SIGHUP); takes ownership. */
+void agents_set_inventory(struct agents *a, struct inventory *inv);
+/* Replaces the signatures (SIGHUP); the old set stays the caller's and must
+ * outlive the run (flows in progress still point into it). */
+void agents_set_signatures(struct agents *a, const struct sig_db *db);
 /* Ends what is still open (unanswered requests) at end of input, then
  * sends every agent's facts to the registry. */
 void agents_finish(struct agents *a);

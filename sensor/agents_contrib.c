@@ -144,7 +144,9 @@ void ag_contrib_facts(struct agents *a, struct agent *ag)
 	json_decref(rec);
 	json_t *doc = json_object();
 	json_object_set_new(doc, "id", json_string(ag->id));
-	json_object_set_new(doc, "host_key", json_string(ag->ip));
+	json_object_set_new(doc, "host_key", json_string(ag->host_key));
+	if (ag->host.owner[0])
+		json_object_set_new(doc, "owner", json_string(ag->host.owner));
 	json_object_set_new(doc, "min", fl.min);
 	json_object_set_new(doc, "max", fl.max);
 	json_object_set_new(doc, "set", fl.set);
@@ -199,7 +201,7 @@ void ag_contrib_flow(struct agents *a, const struct aflow *f, const struct flow_
 	}
 	json_t *doc = json_object();
 	json_object_set_new(doc, "id", json_string(ag->id));
-	json_object_set_new(doc, "host_key", json_string(ag->ip));
+	json_object_set_new(doc, "host_key", json_string(ag->host_key));
 	json_object_set_new(doc, "dedupe", json_string(key));
 	json_object_set_new(doc, "add", addo);
 	char t0[32], t1[32];

@@ -253,6 +253,9 @@ void ag_ev_end(struct agents *a);
 void ag_emit_discovered(struct agents *a, const struct agent *ag, const struct flow_ref *r,
 			const char *domain, const struct dest *d, uint64_t ts);
 void ag_json_set(struct jw *w, const char *key, const struct strset *s);
+/* Settles what depends on everything seen (risks, host owner, evidence,
+ * canonical order) before an agent is output (agents_json.c). */
+void ag_settle(struct agents *a, struct agent *ag);
 void ag_agent_free(struct agent *ag);
 /* Adds a peer link once. */
 void ag_add_peer(struct agent ***peers, size_t *n, struct agent *peer);

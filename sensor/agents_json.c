@@ -51,6 +51,25 @@ static int cred_cmp(const void *pa, const void *pb)
 	return c ? c : strcmp(x->where, y->where);
 }
 
+void ag_settle(struct agents *a, struct agent *ag)
+{
+	uint8_t ip[16] = {0};
+	bool v6 = strchr(ag->ip, ':') != NULL;
+	const struct strset *idp = NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, ag->ip, ip) == 1)
+		idp = ag_idp_of(a, v6 ? 6 : 4, ip);
+	for (size_t k = 0; idp && k < idp->n; k++)
+		strset_add(&ag->identity_providers, idp->v[k], AS_AGENT_MAX_SET);
+	ag_mcp_finish(ag);
+	/* Owner and team from the inventory as it is now (SIGHUP may change it). */
+	hosts_lookup(a->hosts, v6 ? 6 : 4, ip, ag->last_us, &ag->host);
+	/* Canonical order inside each record too. */
+	if (ag->n_dests)
+		qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
+	if (ag->n_creds)
+		qsort(ag->creds, ag->n_creds, sizeof *ag->creds, cred_cmp);
+}
+
 size_t agents_list(struct agents *a, const struct agent ***out)
 {
 	free(a->sorted);
@@ -59,21 +78,7 @@ size_t agents_list(struct agents *a, const struct agent ***out)
 	for (size_t i = 0; a->sorted && a->agents.slots && i <= a->agents.mask; i++)
 		if (a->agents.slots[i].key) {
 			struct agent *ag = a->agents.slots[i].val;
-			uint8_t ip[16] = {0};
-			bool v6 = strchr(ag->ip, ':') != NULL;
-			const struct strset *idp = NULL;
-			if (inet_pton(v6 ? AF_INET6 : AF_INET, ag->ip, ip) == 1)
-				idp = ag_idp_of(a, v6 ? 6 : 4, ip);
-			for (size_t k = 0; idp && k < idp->n; k++)
-				strset_add(&ag->identity_providers, idp->v[k], AS_AGENT_MAX_SET);
-			ag_mcp_finish(ag);
-			/* Owner and team from the inventory as it is now (SIGHUP may change it). */
-			hosts_lookup(a->hosts, v6 ? 6 : 4, ip, ag->last_us, &ag->host);
-			/* Canonical order inside each record too. */
-			if (ag->n_dests)
-				qsort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
-			if (ag->n_creds)
-				qsort(ag->creds, ag->n_creds, sizeof *ag->creds, cred_cmp);
+			ag_settle(a, ag);
 			a->sorted[n++] = ag;
 		}
 	if (n)

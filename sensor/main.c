@@ -1,5 +1,6 @@
 /* main.c — the aisensor command line (contract in DESIGN.md). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,68 @@ static void on_event(void *user, const char *json, size_t len)
 	sink_event(fo->sinks, fo->n, json, len);
 }
 
+/* ---- SIGHUP: reload the inventory and the signatures, keep flows and agents ---- */
+
+static volatile sig_atomic_t reload_requested;
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+#define MAX_SIG_SETS 64
+
+struct reloader {
+	const char *cfg_path;	 /* NULL: no config file, only signatures */
+	const char *sigdir_opt;	 /* -s, overrides the config */
+	struct agents *agents;
+	struct sig_db *sets[MAX_SIG_SETS]; /* every set loaded: flows may still point into old ones */
+	size_t n_sets;
+};
+
+/* The inventory of a configuration: its hosts and networks plus the CSV. */
+static int inventory_of(struct sensor_config *c, char *err, size_t errsz)
+{
+	if (c->inventory_csv && inventory_load_csv(&c->inventory, c->inventory_csv, err, errsz) < 0)
+		return -1;
+	return 0;
+}
+
+/* Runs on the aggregator thread (pipeline housekeeping). */
+static void maybe_reload(void *user)
+{
+	struct reloader *r = user;
+	if (!reload_requested)
+		return;
+	reload_requested = 0;
+	struct sensor_config c;
+	char err[1024];
+	config_defaults(&c);
+	if (r->cfg_path && config_load(r->cfg_path, &c, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: reload refused, keeping the running configuration: %s\n", err);
+		config_free(&c);
+		return;
+	}
+	if (r->sigdir_opt)
+		config_set_str(&c.signatures_dir, r->sigdir_opt);
+	struct sig_db *db = NULL;
+	if (inventory_of(&c, err, sizeof err) < 0 || r->n_sets == MAX_SIG_SETS ||
+	    sig_load_dir(signature_dir(&c), &db, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: reload refused, keeping the running configuration: %s\n",
+			r->n_sets == MAX_SIG_SETS ? "too many reloads" : err);
+		config_free(&c);
+		return;
+	}
+	size_t hosts = c.inventory.n_hosts, nets = c.inventory.n_networks;
+	agents_set_inventory(r->agents, &c.inventory);
+	agents_set_signatures(r->agents, db);
+	r->sets[r->n_sets++] = db;
+	fprintf(stderr, "aisensor: reloaded: %zu services, %zu inventory hosts, %zu networks\n", sig_service_count(db),
+		hosts, nets);
+	config_free(&c);
+}
+
 static void on_contribution(void *user, const char *json, size_t len)
 {
 	struct event_fanout *fo = user;
@@ -290,6 +353,10 @@ int main(int argc, char **argv)
 		}
 		fo.n++;
 	}
+	if (inventory_of(&c, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: inventory: %s\n", err);
+		goto out;
+	}
 	struct sink *redis = NULL;
 	if (c.redis_url) {
 		struct redis_config rcfg = {.url = c.redis_url,
@@ -320,6 +387,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aisensor: out of memory\n");
 		goto out;
 	}
+	agents_set_inventory(agents, &c.inventory);
+	struct reloader reloader = {.cfg_path = cfg_path, .sigdir_opt = opt_sigdir, .agents = agents};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sighup;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
 	const char *salt = c.salt ? c.salt : default_salt;
 	struct pipeline_config pc = {.inputs = inputs,
 				     .n_inputs = n_inputs,
@@ -332,7 +407,9 @@ int main(int argc, char **argv)
 				     .salt = (const uint8_t *)salt,
 				     .salt_len = strlen(salt),
 				     .progress = !quiet && isatty(STDERR_FILENO),
-				     .agents = agents};
+				     .agents = agents,
+				     .housekeeping = maybe_reload,
+				     .housekeeping_user = &reloader};
 	struct pipeline_stats ps;
 	int r = pipeline_run(&pc, &ps, err, sizeof err);
 	rc = 0;
@@ -386,6 +463,8 @@ int main(int argc, char **argv)
 		report_stats(agents, &ps, stderr);
 	}
 
+	for (size_t i = 0; i < reloader.n_sets; i++)
+		sig_free(reloader.sets[i]);
 out:
 	sink_close_all(fo.sinks, fo.n);
 	agents_free(agents);

@@ -122,6 +122,8 @@ static void *aggregator_main(void *arg)
 	memset(wm, 0, sizeof wm);
 	unsigned finished = 0, spins = 0;
 	while (finished < n) {
+		if (run->cfg->housekeeping)
+			run->cfg->housekeeping(run->cfg->housekeeping_user);
 		/* The smallest (pkt_no, worker) head; ticks are taken at once. */
 		struct msg_hdr *best = NULL;
 		unsigned bi = 0;

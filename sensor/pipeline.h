@@ -22,6 +22,10 @@ struct pipeline_config {
 	size_t salt_len;
 	bool progress;	       /* progress line on stderr */
 	struct agents *agents; /* the aggregator's state; filled by the run */
+	/* Called on the aggregator thread between messages (may be NULL): the
+	 * place to swap what only the aggregator reads (SIGHUP reload). */
+	void (*housekeeping)(void *user);
+	void *housekeeping_user;
 };
 
 struct pipeline_stats {

@@ -11,9 +11,11 @@ import argparse
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 results = []
@@ -267,6 +269,52 @@ def main():
                   and servers[0]["software"]["version"] == "1.0.0" and servers[0]["mcp"]["auth"] == "none", str(servers)[:300])
             check("public MCP capture: tools listed", tools == ["read_file", "run_query", "send_email"], str(tools))
             check("public MCP capture: tools called", calls == {"read_file": 1, "run_query": 9, "send_email": 1}, str(calls))
+
+        # Owners and teams come from the inventory: a host entry, a network, a CSV row.
+        cfg = os.path.join(tmp, "inv.yaml")
+        csv = os.path.join(tmp, "cmdb.csv")
+        open(csv, "w").write("hostname,ip,owner,team,site,tags\n,127.0.1.13,carol@example.com,sre,lab,\"ci,shared\"\n")
+        open(cfg, "w").write("inventory:\n  networks:\n    - {cidr: 127.0.0.0/8, site: lab, team: platform}\n"
+                             "  hosts:\n    - {ip: 127.0.1.11, owner: alice@example.com, team: data}\n"
+                             "  csv: %s\n" % csv)
+        rc, out, err = run(binary, ["-q", "-c", cfg, "-r", "pcaps/openai-node-gateway-http.pcap", "-r",
+                                    "pcaps/curl-h1-h2.pcap", "--inventory", "-"], src)
+        hosts = {a["host"]["ip"]: a["host"] for a in json.loads(out)["agents"]} if rc == 0 else {}
+        check("inventory host entry gives owner and team", hosts.get("127.0.1.11", {}).get("owner") == "alice@example.com"
+              and hosts["127.0.1.11"].get("team") == "data" and hosts["127.0.1.11"].get("site") == "lab", hosts.get("127.0.1.11"))
+        check("CSV row gives owner, team, tags", hosts.get("127.0.1.13", {}).get("owner") == "carol@example.com"
+              and hosts["127.0.1.13"].get("tags") == ["ci", "shared"], hosts.get("127.0.1.13"))
+        check("a host known only by its network: unknown owner, the network's team",
+              "127.0.2.3" in hosts and hosts["127.0.2.3"].get("owner") is None and hosts["127.0.2.3"].get("team") == "platform",
+              hosts.get("127.0.2.3"))
+        open(cfg, "w").write("inventory:\n  networks:\n    - {cidr: 127.0.0.0/33}\n")
+        rc, out, err = run(binary, ["check", "-c", cfg], src)
+        check("bad inventory cidr is file:line: problem", rc == 1 and (cfg + ":3:").encode() in err, err.decode())
+
+        # SIGHUP mid-replay reloads the inventory; flows and agents carry on.
+        data = open(os.path.join(src, "pcaps/openai-node-gateway-http.pcap"), "rb").read()
+        cut, n = 24, 0
+        while cut < len(data) and n < 20:
+            cut += 16 + int.from_bytes(data[cut + 8:cut + 12], "little")
+            n += 1
+        open(cfg, "w").write("inventory:\n  hosts:\n    - {ip: 127.0.1.11, owner: before@example.com}\n")
+        proc = subprocess.Popen([binary, "-q", "-c", cfg, "-r", "-", "--inventory", "-"], cwd=src,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdin.write(data[:cut])
+        proc.stdin.flush()
+        time.sleep(0.3)
+        open(cfg, "w").write("inventory:\n  hosts:\n    - {ip: 127.0.1.11, owner: after@example.com}\n")
+        proc.send_signal(signal.SIGHUP)
+        line = proc.stderr.readline()
+        proc.stdin.write(data[cut:])
+        out, err = proc.communicate(timeout=60)
+        doc = json.loads(out) if proc.returncode == 0 else {"agents": []}
+        owners = {a["host"]["owner"] for a in doc["agents"] if a["host"]["ip"] == "127.0.1.11"}
+        ids = sorted(a["agent_id"] for a in doc["agents"])
+        ref = sorted(a["agent_id"] for a in json.loads(open(os.path.join(HERE, "openai-node-gateway-http.pcap.inventory.json")).read())["agents"])
+        check("SIGHUP reloads the inventory mid-replay", b"reloaded" in line and owners == {"after@example.com"},
+              (line, owners, err[-300:]))
+        check("SIGHUP keeps flows and agents (same agents as an uninterrupted run)", ids == ref, (ids, ref))
 
         # A directory replays every capture in it, sorted; -w 2 must agree.
         rc, log, _, inv_dir = replay(binary, src, "pcaps", tmp, "dir1", 1)
