@@ -108,6 +108,14 @@ static int load_config(const char *path, struct sensor_config *c)
 	return 0;
 }
 
+/* The inventory of a configuration: its hosts and networks plus the CSV. */
+static int inventory_of(struct sensor_config *c, char *err, size_t errsz)
+{
+	if (c->inventory_csv && inventory_load_csv(&c->inventory, c->inventory_csv, err, errsz) < 0)
+		return -1;
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	const char *cfg_path = NULL;
@@ -126,8 +134,13 @@ static int cmd_check(int argc, char **argv)
 		return 1;
 	struct sig_db *db = NULL;
 	int rc = 0;
-	if (load_signatures(&c, &db) < 0 || read_salt(&c) < 0)
+	char err[1024];
+	if (inventory_of(&c, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
 		rc = 1;
+	} else if (load_signatures(&c, &db) < 0 || read_salt(&c) < 0) {
+		rc = 1;
+	}
 	if (!rc) {
 		printf("%s: ok; signatures %s: %zu services, %zu client rules, %zu endpoint shapes\n",
 		       cfg_path ? cfg_path : "(defaults)", signature_dir(&c), sig_service_count(db),
@@ -171,14 +184,6 @@ struct reloader {
 	struct sig_db *sets[MAX_SIG_SETS]; /* every set loaded: flows may still point into old ones */
 	size_t n_sets;
 };
-
-/* The inventory of a configuration: its hosts and networks plus the CSV. */
-static int inventory_of(struct sensor_config *c, char *err, size_t errsz)
-{
-	if (c->inventory_csv && inventory_load_csv(&c->inventory, c->inventory_csv, err, errsz) < 0)
-		return -1;
-	return 0;
-}
 
 /* Runs on the aggregator thread (pipeline housekeeping). */
 static void maybe_reload(void *user)
