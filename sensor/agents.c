@@ -251,8 +251,11 @@ struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool clie
 		return NULL;
 	}
 	*created = true;
+	atomic_store_explicit(&a->n_agents, a->agents.count, memory_order_relaxed);
 	return ag;
 }
+
+size_t agents_count(struct agents *a) { return atomic_load_explicit(&a->n_agents, memory_order_relaxed); }
 
 void ag_agent_free(struct agent *ag)
 {

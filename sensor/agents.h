@@ -60,6 +60,8 @@ void agents_set_signatures(struct agents *a, const struct sig_db *db);
  * sends every agent's facts to the registry. */
 void agents_finish(struct agents *a);
 const struct agents_stats *agents_stats(const struct agents *a);
+/* Agents held now; safe from any thread. */
+size_t agents_count(struct agents *a);
 
 /* Flows per nDPI protocol, most flows first; valid until the next call. */
 struct app_count {

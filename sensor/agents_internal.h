@@ -4,6 +4,7 @@
 #ifndef AS_AGENTS_INTERNAL_H
 #define AS_AGENTS_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -211,6 +212,7 @@ struct agents {
 	struct hmap as_issuer; /* authorization server ip:port -> issuer */
 	struct hmap idp;       /* host ip -> strset of identity providers reached */
 	struct hosts *hosts;   /* the host table (hosts.c) */
+	_Atomic size_t n_agents; /* published for other threads (statistics) */
 	struct agent **sorted;
 	struct app_count **apps_sorted;
 	struct jw ev;

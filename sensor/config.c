@@ -32,13 +32,22 @@ struct key_spec {
 /* clang-format on */
 
 static int network_item(struct loader *l, yaml_node_t *n, struct sensor_config *c);
+static int interface_item(struct loader *l, yaml_node_t *n, struct sensor_config *c);
 static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c);
 
-static const struct key_spec sensor_keys[] = {STR("name", name), END};
+static const struct key_spec sensor_keys[] = {
+    STR("name", name),
+    UINT("stats_interval", stats_interval_s, 1, 86400),
+    END,
+};
 static const struct key_spec capture_keys[] = {
     UINT("workers", workers, 1, AS_MAX_WORKERS),
     STR("filter", filter),
     UINT("snaplen", snaplen, 64, AS_SNAPLEN),
+    SEQ("interfaces", interface_item),
+    UINT("promiscuous", promiscuous, 0, 1),
+    UINT("ring_mb", ring_mb, 4, 65536),
+    STR("user", user),
     END,
 };
 static const struct key_spec signature_keys[] = {STR("dir", signatures_dir), END};
@@ -64,6 +73,7 @@ static const struct key_spec redis_keys[] = {
 static const struct key_spec exporter_keys[] = {
     STR("events", events_path),
     STR("inventory", inventory_path),
+    UINT("inventory_interval", inventory_interval_s, 1, 86400),
     MAP("redis", redis_keys),
     END,
 };
@@ -88,6 +98,10 @@ void config_defaults(struct sensor_config *c)
 {
 	memset(c, 0, sizeof *c);
 	c->workers = 1;
+	c->promiscuous = 1;
+	c->ring_mb = 64;
+	c->stats_interval_s = 60;
+	c->inventory_interval_s = 60;
 	c->snaplen = AS_SNAPLEN;
 	c->max_flows = AS_MAX_FLOWS;
 	c->idle_tcp_s = AS_FLOW_IDLE_TCP_S;
@@ -111,6 +125,10 @@ void config_free(struct sensor_config *c)
 	free(c->events_path);
 	free(c->inventory_path);
 	free(c->inventory_csv);
+	for (size_t i = 0; i < c->n_interfaces; i++)
+		free(c->interfaces[i]);
+	free(c->interfaces);
+	free(c->user);
 	free(c->redis_url);
 	free(c->redis_prefix);
 	free(c->redis_spool_dir);
@@ -180,6 +198,28 @@ static void lower_in_place(char *s)
 	for (; *s; s++)
 		if (*s >= 'A' && *s <= 'Z')
 			*s = (char)(*s + 32);
+}
+
+int config_add_interface(struct sensor_config *c, const char *name)
+{
+	if (c->n_interfaces >= AS_MAX_INPUTS)
+		return AS_ERR_LIMIT;
+	char **v = realloc(c->interfaces, (c->n_interfaces + 1) * sizeof *v);
+	if (!v)
+		return AS_ERR_NOMEM;
+	c->interfaces = v;
+	if (!(v[c->n_interfaces] = strdup(name)))
+		return AS_ERR_NOMEM;
+	c->n_interfaces++;
+	return AS_OK;
+}
+
+static int interface_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
+{
+	if (!n || n->type != YAML_SCALAR_NODE || !n->data.scalar.length || n->data.scalar.length > 15)
+		return fail(l, n, "each interface is a name of 1..15 characters%s%s", "", "");
+	int r = config_add_interface(c, scalar(n));
+	return r == AS_ERR_LIMIT ? fail(l, n, "more than %s interfaces%s", "64", "") : r;
 }
 
 static int network_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)

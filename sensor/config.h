@@ -17,6 +17,13 @@ struct sensor_config {
 	uint64_t workers;
 	char *filter; /* BPF */
 	uint64_t snaplen;
+	char **interfaces;	/* live capture (capture.interfaces, -i) */
+	size_t n_interfaces;
+	uint64_t promiscuous;	/* 0/1 */
+	uint64_t ring_mb;	/* kernel ring per socket */
+	char *user;		/* drop privileges to this user once capturing */
+	uint64_t stats_interval_s;	/* periodic statistics line while live */
+	uint64_t inventory_interval_s;	/* inventory file rewritten while live */
 	/* signatures */
 	char *signatures_dir;
 	/* privacy */
@@ -51,5 +58,7 @@ AS_MUST_CHECK int config_load_buffer(const char *name, const uint8_t *data, size
 void config_free(struct sensor_config *c);
 /* Replaces a string field (command-line overrides). */
 void config_set_str(char **field, const char *value);
+/* Appends an interface (command line -i). */
+AS_MUST_CHECK int config_add_interface(struct sensor_config *c, const char *name);
 
 #endif

@@ -1,6 +1,12 @@
 /* main.c — the aisensor command line (contract in DESIGN.md). */
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +225,118 @@ static void maybe_reload(void *user)
 	config_free(&c);
 }
 
+/* ---- running as a service: stop, privileges, periodic statistics and inventory ---- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct service {
+	struct reloader *reloader;
+	const struct sensor_config *c;
+	struct agents *agents;
+	struct sink *redis;
+	bool quiet;
+	struct report_meta meta;
+	pthread_mutex_t lock;	     /* guards last (the aggregator reads it) */
+	struct pipeline_stats last;  /* the latest live figures */
+	double next_stats, next_inventory;
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Drops root once the sockets are open: they stay usable, nothing else is kept. */
+static int after_open(void *user)
+{
+	struct service *svc = user;
+	const char *name = svc->c->user;
+	if (!name || !*name)
+		return 0;
+	struct passwd *pw = getpwnam(name);
+	if (!pw) {
+		fprintf(stderr, "aisensor: capture.user %s: no such user\n", name);
+		return -1;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "aisensor: cannot become %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || setuid(0) == 0) {
+		fprintf(stderr, "aisensor: privileges not dropped\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Live, on the main thread, about once a second. */
+static void live_tick(void *user, const struct pipeline_stats *st)
+{
+	struct service *svc = user;
+	pthread_mutex_lock(&svc->lock);
+	svc->last = *st;
+	pthread_mutex_unlock(&svc->lock);
+	if (svc->redis) {
+		struct redis_heartbeat hb = {.packets = st->kernel_received};
+		(void)redis_heartbeat(svc->redis, &hb);
+	}
+	double now = mono_s();
+	if (now < svc->next_stats)
+		return;
+	svc->next_stats = now + (double)svc->c->stats_interval_s;
+	if (svc->quiet)
+		return;
+	char backlog[256] = "";
+	if (svc->redis) {
+		struct redis_stats rs;
+		if (redis_get_stats(svc->redis, &rs) == AS_OK)
+			snprintf(backlog, sizeof backlog, ", export backlog %llu queued %llu spooled",
+				 (unsigned long long)rs.queued, (unsigned long long)rs.spool_pending);
+	}
+	fprintf(stderr,
+		"aisensor: %llu packets, %llu dropped by the kernel, %llu by the interface, %llu flows open, %zu agents%s\n",
+		(unsigned long long)st->kernel_received, (unsigned long long)st->kernel_dropped,
+		(unsigned long long)st->iface_dropped, (unsigned long long)st->flows_active,
+		agents_count(svc->agents), backlog);
+}
+
+static void write_inventory(struct service *svc, const struct pipeline_stats *ps)
+{
+	char err[512];
+	struct jw w;
+	jw_init(&w, true);
+	report_inventory(svc->agents, ps, &svc->meta, &w);
+	jw_newline(&w);
+	if (w.oom || export_file_atomic(svc->c->inventory_path, w.buf, w.len, err, sizeof err) < 0)
+		fprintf(stderr, "aisensor: inventory: %s\n", w.oom ? "out of memory" : err);
+	jw_free(&w);
+}
+
+/* On the aggregator thread: reloads, and the inventory file while live. */
+static void housekeeping(void *user)
+{
+	struct service *svc = user;
+	maybe_reload(svc->reloader);
+	if (!svc->c->n_interfaces || !svc->c->inventory_path)
+		return;
+	double now = mono_s();
+	if (now < svc->next_inventory)
+		return;
+	svc->next_inventory = now + (double)svc->c->inventory_interval_s;
+	pthread_mutex_lock(&svc->lock);
+	struct pipeline_stats ps = svc->last;
+	pthread_mutex_unlock(&svc->lock);
+	write_inventory(svc, &ps);
+}
+
 static void on_contribution(void *user, const char *json, size_t len)
 {
 	struct event_fanout *fo = user;
@@ -243,7 +361,8 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = NULL, *inputs_arg[AS_MAX_INPUTS];
-	size_t n_inputs_arg = 0;
+	size_t n_inputs_arg = 0, n_ifaces_arg = 0;
+	const char *ifaces_arg[AS_MAX_INPUTS];
 	const char *opt_filter = NULL, *opt_events = NULL, *opt_inventory = NULL, *opt_sigdir = NULL,
 		   *opt_contrib = NULL, *opt_redis = NULL;
 	long opt_workers = 0;
@@ -258,9 +377,12 @@ int main(int argc, char **argv)
 			inputs_arg[n_inputs_arg++] = optarg;
 			break;
 		case 'i':
-			fprintf(stderr, "aisensor: live capture (-i) is not in this build yet; replay "
-					"captures with -r\n");
-			return 2;
+			if (n_ifaces_arg == AS_MAX_INPUTS) {
+				fprintf(stderr, "aisensor: at most %d -i options\n", AS_MAX_INPUTS);
+				return 2;
+			}
+			ifaces_arg[n_ifaces_arg++] = optarg;
+			break;
 		case 'c':
 			cfg_path = optarg;
 			break;
@@ -305,9 +427,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || n_inputs_arg == 0) {
+	if (optind < argc || (n_inputs_arg == 0 && n_ifaces_arg == 0 && !cfg_path) || (n_inputs_arg && n_ifaces_arg)) {
 		if (optind < argc)
 			fprintf(stderr, "aisensor: unexpected argument '%s'\n", argv[optind]);
+		if (n_inputs_arg && n_ifaces_arg)
+			fprintf(stderr, "aisensor: -r and -i do not mix: replay or capture live\n");
 		usage(stderr);
 		return 2;
 	}
@@ -335,6 +459,22 @@ int main(int argc, char **argv)
 		config_set_str(&c.inventory_path, opt_inventory);
 	if (opt_redis)
 		config_set_str(&c.redis_url, opt_redis);
+	if (n_ifaces_arg) { /* -i replaces the configured interfaces */
+		for (size_t i = 0; i < c.n_interfaces; i++)
+			free(c.interfaces[i]);
+		c.n_interfaces = 0;
+		for (size_t i = 0; i < n_ifaces_arg; i++)
+			if (config_add_interface(&c, ifaces_arg[i]) < 0) {
+				fprintf(stderr, "aisensor: out of memory\n");
+				config_free(&c);
+				return 1;
+			}
+	}
+	if (!n_inputs_arg && !c.n_interfaces) {
+		fprintf(stderr, "aisensor: nothing to read: give -r CAPTURE, -i IFACE or capture.interfaces\n");
+		config_free(&c);
+		return 2;
+	}
 	if (!c.name)
 		config_set_str(&c.name, "aisensor");
 	if (read_salt(&c) < 0 || load_signatures(&c, &db) < 0)
@@ -394,12 +534,22 @@ int main(int argc, char **argv)
 	}
 	agents_set_inventory(agents, &c.inventory);
 	struct reloader reloader = {.cfg_path = cfg_path, .sigdir_opt = opt_sigdir, .agents = agents};
+	struct service svc = {.reloader = &reloader,
+			      .c = &c,
+			      .agents = agents,
+			      .redis = redis,
+			      .quiet = quiet,
+			      .meta = {c.name, inputs, n_inputs, sig_service_count(db)}};
+	pthread_mutex_init(&svc.lock, NULL);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sighup;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	const char *salt = c.salt ? c.salt : default_salt;
 	struct pipeline_config pc = {.inputs = inputs,
 				     .n_inputs = n_inputs,
@@ -413,8 +563,18 @@ int main(int argc, char **argv)
 				     .salt_len = strlen(salt),
 				     .progress = !quiet && isatty(STDERR_FILENO),
 				     .agents = agents,
-				     .housekeeping = maybe_reload,
-				     .housekeeping_user = &reloader};
+				     .housekeeping = housekeeping,
+				     .housekeeping_user = &svc,
+				     .ifaces = c.interfaces,
+				     .n_ifaces = c.n_interfaces,
+				     .live = {.bpf = c.filter,
+					      .snaplen = (uint32_t)c.snaplen,
+					      .ring_mb = (uint32_t)c.ring_mb,
+					      .promiscuous = c.promiscuous != 0},
+				     .stop = &stop_requested,
+				     .after_open = after_open,
+				     .tick = live_tick,
+				     .user = &svc};
 	struct pipeline_stats ps;
 	int r = pipeline_run(&pc, &ps, err, sizeof err);
 	rc = 0;

@@ -30,6 +30,14 @@ struct worker {
 	struct flow_table *ft;
 	struct worker_stats st;
 	uint64_t last_sweep_us;
+	/* live capture */
+	struct live_source *src[AS_MAX_INPUTS];
+	size_t n_src;
+	uint64_t key;		 /* last ordering key emitted (packet time, µs) */
+	uint64_t clock;		 /* network time: the largest packet time seen */
+	struct pipeline_stats dec; /* decode counters of this worker */
+	_Atomic uint64_t pub_packets, pub_flows_active, pub_received, pub_dropped;
+	struct run *run;
 };
 
 struct run {
@@ -109,6 +117,152 @@ static void *worker_main(void *arg)
 			return NULL;
 		}
 		ring_release(&w->in);
+	}
+}
+
+/* ---- live workers ----
+ * Each worker reads its own sockets (one per interface, in the interface's
+ * fanout group), so there is no capture thread. Messages are ordered by
+ * packet time (µs) instead of packet number: a worker's key never goes
+ * back, and an idle worker ticks with the wall clock so the aggregator
+ * never waits on it. */
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void live_frame(void *user, const struct frame *fr)
+{
+	struct worker *w = user;
+	w->dec.frames++;
+	w->dec.frame_bytes += fr->wirelen;
+	struct decoded d;
+	enum decode_reason why = decode_packet(1 /* DLT_EN10MB */, fr->data, fr->caplen, &d);
+	if (why == DEC_ETHERTYPE_OTHER || why == DEC_L4_OTHER) {
+		w->dec.skipped++;
+		return;
+	}
+	if (why != DEC_OK) {
+		w->dec.decode_errors[why]++;
+		return;
+	}
+	w->dec.decoded++;
+	if (fr->ts_us > w->key)
+		w->key = fr->ts_us;
+	if (fr->ts_us > w->clock)
+		w->clock = fr->ts_us;
+	w->st.packets++;
+	w->st.bytes += d.ip_len;
+	flow_packet(w->ft, w->key, fr->ts_us, w->clock, &d);
+}
+
+static void live_publish(struct worker *w)
+{
+	uint64_t rx = 0, drops = 0;
+	for (size_t i = 0; i < w->n_src; i++) {
+		uint64_t r, d;
+		live_stats(w->src[i], &r, &d);
+		rx += r;
+		drops += d;
+	}
+	atomic_store_explicit(&w->pub_packets, w->st.packets, memory_order_relaxed);
+	atomic_store_explicit(&w->pub_flows_active, flow_count(w->ft), memory_order_relaxed);
+	atomic_store_explicit(&w->pub_received, rx, memory_order_relaxed);
+	atomic_store_explicit(&w->pub_dropped, drops, memory_order_relaxed);
+}
+
+static void *live_worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct pipeline_config *cfg = w->run->cfg;
+	int slice = w->n_src ? (int)(100 / w->n_src) + 1 : 100;
+	uint64_t last_pub = 0;
+	while (!*cfg->stop) {
+		for (size_t i = 0; i < w->n_src; i++)
+			if (live_poll(w->src[i], slice, live_frame, w) < 0)
+				w->dec.inputs_failed++;
+		uint64_t now = wall_us();
+		/* Idle or not, nothing earlier than a moment ago will follow. */
+		uint64_t tick = now > 200000 ? now - 200000 : 0;
+		if (tick > w->key)
+			w->key = tick;
+		if (now >= w->last_sweep_us + (uint64_t)AS_FLOW_SWEEP_EVERY_S * 1000000) {
+			if (w->clock < tick)
+				w->clock = tick; /* flows expire with the wall clock when the link is quiet */
+			flow_sweep(w->ft, w->key, w->clock);
+			w->last_sweep_us = now;
+		}
+		worker_tick(w, w->key);
+		if (now >= last_pub + 500000) {
+			live_publish(w);
+			last_pub = now;
+		}
+	}
+	live_publish(w);
+	flow_flush_all(w->ft, w->key);
+	struct msg_stats s;
+	memset(&s, 0, sizeof s);
+	s.h = (struct msg_hdr){MSG_WORKER_STATS, w->id, w->key, 0};
+	s.s = w->st;
+	worker_emit(w, &s.h, sizeof s);
+	worker_tick(w, UINT64_MAX);
+	return NULL;
+}
+
+static int live_open_all(struct run *run, char *err, size_t errsz)
+{
+	const struct pipeline_config *cfg = run->cfg;
+	/* One fanout group per interface, distinct from other processes' groups. */
+	uint16_t base = (uint16_t)((getpid() & 0x3fff) << 2);
+	for (size_t k = 0; k < cfg->n_ifaces; k++) {
+		struct live_opts o = cfg->live;
+		o.fanout_group = (uint16_t)(base + k);
+		for (unsigned i = 0; i < run->n; i++) {
+			struct worker *w = &run->w[i];
+			int r = live_open(cfg->ifaces[k], &o, &w->src[w->n_src], err, errsz);
+			if (r < 0)
+				return r;
+			w->n_src++;
+		}
+	}
+	return AS_OK;
+}
+
+static void live_sum(struct run *run, struct pipeline_stats *st)
+{
+	uint64_t pk = 0, fl = 0, rx = 0, dr = 0;
+	for (unsigned i = 0; i < run->n; i++) {
+		pk += atomic_load_explicit(&run->w[i].pub_packets, memory_order_relaxed);
+		fl += atomic_load_explicit(&run->w[i].pub_flows_active, memory_order_relaxed);
+		rx += atomic_load_explicit(&run->w[i].pub_received, memory_order_relaxed);
+		dr += atomic_load_explicit(&run->w[i].pub_dropped, memory_order_relaxed);
+	}
+	st->decoded = pk;
+	st->flows_active = fl;
+	st->kernel_received = rx;
+	st->kernel_dropped = dr;
+}
+
+/* The calling thread while live: statistics once a second until stopped. */
+static void live_wait(struct run *run, struct pipeline_stats *st)
+{
+	const struct pipeline_config *cfg = run->cfg;
+	uint64_t base_drops[AS_MAX_INPUTS] = {0};
+	for (size_t k = 0; k < cfg->n_ifaces; k++)
+		base_drops[k] = live_iface_drops(cfg->ifaces[k]);
+	while (!*cfg->stop) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		for (int i = 0; i < 10 && !*cfg->stop; i++)
+			nanosleep(&ts, NULL);
+		live_sum(run, st);
+		st->iface_dropped = 0;
+		for (size_t k = 0; k < cfg->n_ifaces; k++)
+			st->iface_dropped += live_iface_drops(cfg->ifaces[k]) - base_drops[k];
+		if (cfg->tick)
+			cfg->tick(cfg->user, st);
 	}
 }
 
@@ -280,7 +434,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 		}
 		int dlt = capture_dlt(c);
 		struct frame fr;
-		while ((r = capture_next(c, &fr, e, sizeof e)) == 1) {
+		while ((!cfg->stop || !*cfg->stop) && (r = capture_next(c, &fr, e, sizeof e)) == 1) {
 			st->frames++;
 			st->frame_bytes += fr.wirelen;
 			if (fr.ts_us > last_ts)
@@ -339,6 +493,7 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 	for (unsigned i = 0; i < run.n && r == AS_OK; i++) {
 		struct worker *w = &run.w[i];
 		w->id = i;
+		w->run = &run;
 		struct flow_config fc = {.max_flows = cfg->max_flows / run.n ? cfg->max_flows / run.n : 1,
 					 .idle_tcp_s = cfg->idle_tcp_s,
 					 .idle_tcp_closed_s = cfg->idle_tcp_closed_s,
@@ -356,9 +511,17 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 			break;
 		}
 	}
+	if (r == AS_OK && cfg->n_ifaces) {
+		r = live_open_all(&run, err, errsz);
+		if (r == AS_OK && cfg->after_open && cfg->after_open(cfg->user) != 0) {
+			snprintf(err, errsz, "could not drop privileges");
+			r = AS_ERR_CONFIG;
+		}
+	}
 	if (r == AS_OK) {
 		for (; started < run.n; started++)
-			if (pthread_create(&run.w[started].th, NULL, worker_main, &run.w[started]) != 0)
+			if (pthread_create(&run.w[started].th, NULL, cfg->n_ifaces ? live_worker_main : worker_main,
+					   &run.w[started]) != 0)
 				break;
 		if (started < run.n) {
 			snprintf(err, errsz, "cannot start worker threads");
@@ -369,14 +532,32 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 	if (r == AS_OK && started == run.n) {
 		agg_started = pthread_create(&run.agg, NULL, aggregator_main, &run) == 0;
 		double t0 = now_s();
-		r = replay(&run, st, err, errsz);
+		if (cfg->n_ifaces) {
+			live_wait(&run, st);
+		} else {
+			r = replay(&run, st, err, errsz);
+		}
 		st->wall_s = now_s() - t0;
 	}
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(run.w[i].th, NULL);
 	if (agg_started)
 		pthread_join(run.agg, NULL);
+	if (cfg->n_ifaces) {
+		live_sum(&run, st);
+		for (unsigned i = 0; i < run.n; i++) {
+			struct pipeline_stats *d = &run.w[i].dec;
+			st->frames += d->frames;
+			st->frame_bytes += d->frame_bytes;
+			st->skipped += d->skipped;
+			st->inputs_failed += d->inputs_failed;
+			for (int k = 0; k < DEC_REASON_COUNT; k++)
+				st->decode_errors[k] += d->decode_errors[k];
+		}
+	}
 	for (unsigned i = 0; i < run.n; i++) {
+		for (size_t k = 0; k < run.w[i].n_src; k++)
+			live_close(run.w[i].src[k]);
 		flow_table_free(run.w[i].ft);
 		ring_free(&run.w[i].in);
 		ring_free(&run.w[i].out);

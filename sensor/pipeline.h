@@ -7,13 +7,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <signal.h>
+
 #include "agents.h"
+#include "live.h"
 #include "decode.h"
 #include "error.h"
+
+struct pipeline_stats;
 
 struct pipeline_config {
 	char **inputs; /* capture files, already expanded */
 	size_t n_inputs;
+	char **ifaces; /* live capture instead (-i): one AF_PACKET socket per worker each */
+	size_t n_ifaces;
+	struct live_opts live;
+	/* Set (by a signal handler) to end the run: live capture stops, a
+	 * replay stops reading; flows and agents are flushed either way. */
+	volatile sig_atomic_t *stop;
+	/* Called on the calling thread once the live sockets are open, before
+	 * packets flow (privilege drop); non-zero aborts the run. */
+	int (*after_open)(void *user);
+	/* Called on the calling thread about once a second while live. */
+	void (*tick)(void *user, const struct pipeline_stats *st);
+	void *user;
 	const char *bpf;
 	unsigned workers;
 	size_t max_flows; /* all workers together */
@@ -36,6 +53,11 @@ struct pipeline_stats {
 	uint64_t decode_errors[DEC_REASON_COUNT];
 	uint64_t inputs_failed;
 	double wall_s;
+	/* live capture */
+	uint64_t kernel_received;
+	uint64_t kernel_dropped;   /* the sockets' rings were full */
+	uint64_t iface_dropped;	   /* the interfaces' own drop counters, since start */
+	uint64_t flows_active;
 };
 
 /* Runs to the end of input. Returns AS_OK or the first fatal error (an
