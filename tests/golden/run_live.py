@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Live capture test: the sensor captures on one end of a veth pair between
+two network namespaces this test creates; tcpreplay replays the project's
+real captures into the other end. The agents found live must be the agents
+an offline replay of the same captures finds. Needs root, iproute2 and
+tcpreplay (scripts/setup.sh installs them); skipped otherwise. Traffic never
+leaves the two namespaces."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+results = []
+CAPTURES = ["pcaps/openai-node-gateway-http.pcap", "pcaps/curl-h1-h2.pcap", "pcaps/ollama-http.pcap",
+            "pcaps/mcp-streamable-stateful.pcap", "pcaps/anthropic-node-tls.pcap", "pcaps/noise-web.pcap"]
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else "\n     " + str(detail)[:800]))
+
+
+def sh(*args, ns=None, check_rc=True):
+    cmd = (["ip", "netns", "exec", ns] if ns else []) + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if check_rc and p.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), p.stderr.strip()))
+    return p
+
+
+def summary(doc):
+    """What must agree between live and offline: who, what kind, where to, with what."""
+    out = {}
+    for a in doc["agents"]:
+        out[a["agent_id"]] = {
+            "kind": a["kind"], "software": (a["software"] or {}).get("name"), "host": a["host"]["ip"],
+            "destinations": sorted((d["service"], d["endpoint"], tuple(d.get("models", []))) for d in a["destinations"]),
+            "credentials": sorted(c["fingerprint"] for c in a["credentials"]),
+            "tools": sorted(t["name"] for t in (a.get("mcp") or {}).get("tools_called", [])),
+        }
+    return out
+
+
+def main():
+    binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tcpreplay"):
+        print("skip live capture test: needs root, iproute2 and tcpreplay")
+        print("0 passed, 0 failed")
+        return 0
+    tag = "as%d" % os.getpid()
+    sensor_ns, inject_ns = tag + "-s", tag + "-i"
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            sh("ip", "netns", "add", sensor_ns)
+            sh("ip", "netns", "add", inject_ns)
+            sh("ip", "link", "add", "cap0", "netns", sensor_ns, "type", "veth", "peer", "name", "inj0", "netns", inject_ns)
+            sh("ip", "link", "set", "cap0", "up", ns=sensor_ns)
+            sh("ip", "link", "set", "inj0", "up", ns=inject_ns)
+            # Offline: the reference.
+            ref_path = os.path.join(tmp, "offline.json")
+            args = sum((["-r", c] for c in CAPTURES), [])
+            p = subprocess.run([binary, "-q"] + args + ["--inventory", ref_path], cwd=src, capture_output=True, timeout=120)
+            check("offline replay exit 0", p.returncode == 0, p.stderr)
+            ref = summary(json.load(open(ref_path)))
+            for workers in (1, 2):
+                live_path = os.path.join(tmp, "live%d.json" % workers)
+                proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-w", str(workers), "-i", "cap0",
+                                         "--inventory", live_path], cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                time.sleep(1.0)
+                for c in CAPTURES:  # one capture after another, as recorded
+                    sh("tcpreplay", "-q", "-i", "inj0", "--mbps", "50", os.path.join(src, c), ns=inject_ns)
+                time.sleep(1.0)
+                proc.send_signal(signal.SIGTERM)
+                out, err = proc.communicate(timeout=60)
+                check("live -w %d: exits 0 on SIGTERM" % workers, proc.returncode == 0, err.decode(errors="replace"))
+                got = summary(json.load(open(live_path))) if os.path.exists(live_path) else {}
+                diff = {k: (ref.get(k), got.get(k)) for k in set(ref) | set(got) if ref.get(k) != got.get(k)}
+                check("live -w %d: the same %d agents as offline" % (workers, len(ref)), not diff, diff)
+        finally:
+            sh("ip", "netns", "del", sensor_ns, check_rc=False)
+            sh("ip", "netns", "del", inject_ns, check_rc=False)
+    failed = results.count(False)
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
