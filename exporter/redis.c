@@ -470,7 +470,7 @@ static void send_heartbeat(struct rx *x)
 		spooled += st.spooled[t];
 		dropped += st.dropped_queue[t] + st.dropped_spool[t];
 	}
-	char now[48], key[320], v[6][32];
+	char now[48], key[320], v[10][32];
 	wall_rfc3339(now);
 	snprintf(key, sizeof key, "%ssensor:%s", x->prefix, x->sensor);
 	snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)hb.packets);
@@ -479,10 +479,14 @@ static void send_heartbeat(struct rx *x)
 	snprintf(v[3], sizeof v[3], "%llu", (unsigned long long)spooled);
 	snprintf(v[4], sizeof v[4], "%llu", (unsigned long long)dropped);
 	snprintf(v[5], sizeof v[5], "%llu", (unsigned long long)backlog);
-	const char *argv[] = {"HSET",	       key,  "version",		  AS_VERSION, "started", x->started,
-			      "last_heartbeat", now,  "packets",		  v[0],	      "events_sent", v[1],
-			      "contributions_sent", v[2], "spooled",	  v[3],	      "dropped",     v[4],
-			      "backlog",	v[5]};
+	snprintf(v[6], sizeof v[6], "%llu", (unsigned long long)hb.kernel_dropped);
+	snprintf(v[7], sizeof v[7], "%llu", (unsigned long long)hb.iface_dropped);
+	snprintf(v[8], sizeof v[8], "%llu", (unsigned long long)hb.flows);
+	snprintf(v[9], sizeof v[9], "%llu", (unsigned long long)hb.agents);
+	const char *argv[] = {"HSET", key, "version", AS_VERSION, "started", x->started, "last_heartbeat", now,
+			      "packets", v[0], "events_sent", v[1], "contributions_sent", v[2], "spooled", v[3],
+			      "dropped", v[4], "backlog", v[5], "kernel_dropped", v[6], "interface_dropped", v[7],
+			      "flows", v[8], "agents", v[9]};
 	char ttl[16];
 	snprintf(ttl, sizeof ttl, "%u", x->hb_interval * 3);
 	const char *ex[] = {"EXPIRE", key, ttl};

@@ -81,7 +81,11 @@ struct redis_stats {
 };
 
 struct redis_heartbeat {
-	uint64_t packets; /* packets read by the sensor so far */
+	uint64_t packets;	 /* packets read by the sensor so far */
+	uint64_t kernel_dropped; /* live: dropped by the capture rings */
+	uint64_t iface_dropped;	 /* live: dropped by the interfaces */
+	uint64_t flows;		 /* flows open now */
+	uint64_t agents;	 /* agents known now */
 };
 
 /* Parses the URL, connects, AUTHs, SELECTs, loads the script and opens the

@@ -285,7 +285,11 @@ static void live_tick(void *user, const struct pipeline_stats *st)
 	svc->last = *st;
 	pthread_mutex_unlock(&svc->lock);
 	if (svc->redis) {
-		struct redis_heartbeat hb = {.packets = st->kernel_received};
+		struct redis_heartbeat hb = {.packets = st->kernel_received,
+					     .kernel_dropped = st->kernel_dropped,
+					     .iface_dropped = st->iface_dropped,
+					     .flows = st->flows_active,
+					     .agents = agents_count(svc->agents)};
 		(void)redis_heartbeat(svc->redis, &hb);
 	}
 	double now = mono_s();
@@ -588,7 +592,7 @@ int main(int argc, char **argv)
 			fo.sinks[i].failed++;
 	if (redis) {
 		/* Drain within the timeout; what is left stays in the spool for the next start. */
-		struct redis_heartbeat hb = {.packets = ps.frames};
+		struct redis_heartbeat hb = {.packets = ps.frames, .agents = agents_count(agents)};
 		(void)redis_heartbeat(redis, &hb);
 		struct redis_stats rs;
 		bool all = redis_shutdown(redis, &rs) == AS_OK;

@@ -148,6 +148,10 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 	for (int r = 1; r < DEC_REASON_COUNT; r++)
 		malformed += ps->decode_errors[r];
 	fprintf(out, "\nStatistics\n");
+	if (ps->kernel_received || ps->kernel_dropped)
+		fprintf(out, "  capture   %" PRIu64 " received, %" PRIu64 " dropped by the kernel ring, %" PRIu64
+			     " dropped by the interface\n",
+			ps->kernel_received, ps->kernel_dropped, ps->iface_dropped);
 	fprintf(out,
 		"  packets   %" PRIu64 " read, %" PRIu64 " TCP/UDP, %" PRIu64
 		" other (not TCP/UDP over IP), %" PRIu64 " malformed\n",

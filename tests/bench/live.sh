@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# live.sh — the live path measured (a benchmark, not a test): tcpreplay
+# replays a generated capture at fixed rates into a veth between two network
+# namespaces made here, aisensor captures on the other end with -w 1 and
+# -w 2; each run reports the kernel's ring drops and the interface's. The
+# highest rate with zero drops is what a span port of that rate needs. Then
+# a flood of one million distinct flows (tests/bench/flood.py) against a
+# flow cap: peak memory and the evictions counted.
+#   tests/bench/live.sh [-b SIZE] [-r "200 400 800 1600"] [-w "1 2"] [-m MAX_FLOWS]
+# Needs root, iproute2, tcpreplay. Traffic stays inside the namespaces.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SIZE=100M RATES="100 200 400 800 1600 3200" WORKERS="1 2" CAP=100000
+while getopts "b:r:w:m:" o; do case $o in
+  b) SIZE=$OPTARG;; r) RATES=$OPTARG;; w) WORKERS=$OPTARG;; m) CAP=$OPTARG;;
+  *) sed -n '2,12p' "$0"; exit 2;; esac; done
+AISENSOR=${AISENSOR:-build/aisensor}
+[ "$(id -u)" = 0 ] || { echo "live.sh: needs root (network namespaces, packet sockets)"; exit 1; }
+command -v tcpreplay >/dev/null || apt-get install -y -qq tcpreplay >/dev/null
+make -s -C tests/bench gen >/dev/null
+DATA=tests/bench/data; mkdir -p "$DATA"
+PCAP=$DATA/live-$SIZE.pcap
+[ -f "$PCAP" ] || tests/bench/gen -b "$SIZE" -f 8000 -o "$PCAP" 2>/dev/null
+TAG=asb$$; S=$TAG-s; I=$TAG-i; TMP=$(mktemp -d)
+cleanup() { ip netns del "$S" 2>/dev/null || true; ip netns del "$I" 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+ip netns add "$S"; ip netns add "$I"
+ip link add cap0 netns "$S" type veth peer name inj0 netns "$I"
+ip -n "$S" link set cap0 up; ip -n "$I" link set inj0 up
+echo "capture: $PCAP ($(tests/bench/gen -c "$PCAP"))"
+printf '%-8s %-10s %14s %12s %12s %12s\n' workers "Mbit/s" "sent pkts" received "ring drops" "if drops"
+for w in $WORKERS; do
+  for rate in $RATES; do
+    ip netns exec "$S" "$AISENSOR" -w "$w" -i cap0 --inventory /dev/null >/dev/null 2>"$TMP/err" &
+    pid=$!; sleep 1
+    sent=$(ip netns exec "$I" tcpreplay -i inj0 --mbps "$rate" "$PCAP" 2>&1 | awk '/Successful packets:/{print $3}')
+    sleep 1; kill -TERM $pid; wait $pid || true
+    line=$(grep "capture " "$TMP/err" || true)
+    rx=$(echo "$line" | awk '{print $2}'); kd=$(echo "$line" | awk '{print $4}'); id=$(echo "$line" | awk '{print $10}')
+    printf '%-8s %-10s %14s %12s %12s %12s\n' "$w" "$rate" "$sent" "${rx:-?}" "${kd:-?}" "${id:-?}"
+    [ "${kd:-1}" = 0 ] && [ "${id:-1}" = 0 ] || break
+  done
+done
+python3 tests/bench/flood.py 1000000 "$TMP/flood.pcap"
+printf 'limits:\n  max_flows: %s\n' "$CAP" > "$TMP/cap.yaml"
+/usr/bin/time -v "$AISENSOR" -c "$TMP/cap.yaml" -r "$TMP/flood.pcap" --inventory /dev/null 2>"$TMP/flood" >/dev/null
+echo "flood: 1000000 distinct flows, max_flows $CAP:"
+grep -E "^  flows|Maximum resident" "$TMP/flood" | sed 's/^/  /'
