@@ -35,6 +35,7 @@
 #include "cursor.h"
 #include "dissector.h"
 #include "dns.h"
+#include "lenframe.h"
 #include "error.h"
 #include "limits.h"
 #include "sbuf.h"
@@ -623,18 +624,8 @@ static bool dns_tcp_probe(const struct dissect_probe *p)
 
 /* One direction of a TCP conversation: the length prefix being read, then
  * the message body (buffered only when it spans segments). */
-struct dns_tcp_dir {
-	struct sbuf body;
-	size_t need;	/* length of the message being collected */
-	size_t skip;	/* bytes still to drop after a gap inside a message */
-	uint8_t pfx[2];
-	uint8_t npfx;
-	bool have_len;
-	bool lost;	/* framing lost: ignore this direction */
-};
-
 struct dns_state {
-	struct dns_tcp_dir dir[2];
+	struct lenframe dir[2]; /* TCP: 2-byte length prefix (RFC 7766) */
 };
 
 static void *dns_state_new(void)
@@ -643,7 +634,7 @@ static void *dns_state_new(void)
 	if (!st)
 		return NULL;
 	for (int i = 0; i < 2; i++)
-		sbuf_init(&st->dir[i].body, AS_DISSECT_BUF_MAX);
+		lenframe_init(&st->dir[i], 2, AS_DISSECT_BUF_MAX);
 	return st;
 }
 
@@ -653,7 +644,7 @@ static void dns_state_free(void *state)
 	if (!st)
 		return;
 	for (int i = 0; i < 2; i++)
-		sbuf_free(&st->dir[i].body);
+		lenframe_free(&st->dir[i]);
 	free(st);
 }
 
@@ -691,87 +682,27 @@ static void dns_udp_gap(void *state, enum dissect_dir dir, size_t len)
 	(void)len;
 }
 
+static int dns_tcp_record(void *user, struct cur rec)
+{
+	return dns_message(rec, DNS_FLAVOR_DNS, user);
+}
+
+static void dns_tcp_overflow(void *user) { dissect_anomaly(user, "dns", "tcp_buffer"); }
+
+static const struct lenframe_ops dns_tcp_ops = {NULL, dns_tcp_record, dns_tcp_overflow};
+
 static int dns_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 			 const struct dissect_ctx *ctx)
 {
 	struct dns_state *st = state;
-	struct dns_tcp_dir *d = &st->dir[dir == DIR_TO_CLIENT];
-	struct cur in = cur_make(data, len);
-	int ret = DISSECT_MORE;
-
-	if (len == 0)
-		return ret; /* end of direction: a partial message is dropped */
-
-	while (!d->lost) {
-		if (d->skip) {
-			size_t n = d->skip < cur_len(&in) ? d->skip : cur_len(&in);
-			(void)cur_skip(&in, n);
-			d->skip -= n;
-			if (d->skip)
-				break;
-		}
-		if (!d->have_len) {
-			while (d->npfx < 2 && cur_get_u8(&in, &d->pfx[d->npfx]))
-				d->npfx++;
-			if (d->npfx < 2)
-				break;
-			d->need = ((size_t)d->pfx[0] << 8) | d->pfx[1];
-			d->npfx = 0;
-			d->have_len = true;
-		}
-		struct cur msg;
-		if (d->body.len == 0 && cur_get_bytes(&in, &msg, d->need)) {
-			/* The whole message is in this segment: parse it in place. */
-		} else {
-			size_t take = d->need - d->body.len;
-			struct cur part = cur_make(NULL, 0);
-			if (take > cur_len(&in))
-				take = cur_len(&in);
-			(void)cur_get_bytes(&in, &part, take);
-			int r = sbuf_append(&d->body, cur_data(&part), take);
-			if (r < 0) {
-				dissect_anomaly(ctx, "dns", "tcp_buffer");
-				d->lost = true;
-				sbuf_free(&d->body);
-				return r;
-			}
-			if (d->body.len < d->need)
-				break;
-			msg = cur_make(d->body.data, d->body.len);
-		}
-		int r = dns_message(msg, DNS_FLAVOR_DNS, ctx);
-		if (r < 0 && ret == DISSECT_MORE)
-			ret = r;
-		sbuf_reset(&d->body);
-		d->have_len = false;
-	}
-	return ret;
+	int r = lenframe_feed(&st->dir[dir == DIR_TO_CLIENT], data, len, &dns_tcp_ops, (void *)ctx);
+	return r < 0 ? r : DISSECT_MORE;
 }
 
-/* A gap that ends inside the current message costs that message only; any
- * other gap loses the framing of this direction. */
 static void dns_tcp_gap(void *state, enum dissect_dir dir, size_t len)
 {
 	struct dns_state *st = state;
-	struct dns_tcp_dir *d = &st->dir[dir == DIR_TO_CLIENT];
-	if (d->lost)
-		return;
-	if (d->skip) {
-		if (len <= d->skip) {
-			d->skip -= len;
-			return;
-		}
-	} else if (d->have_len) {
-		size_t rest = d->need - d->body.len;
-		if (len <= rest) {
-			sbuf_reset(&d->body);
-			d->have_len = false;
-			d->skip = rest - len;
-			return;
-		}
-	}
-	d->lost = true;
-	sbuf_free(&d->body);
+	lenframe_gap(&st->dir[dir == DIR_TO_CLIENT], len);
 }
 
 const struct dissector dissector_dns = {

@@ -340,43 +340,13 @@ static struct h1_req *req_capture(const struct h1_dir *d)
 
 /* ---- credentials ---- */
 
-static bool is_b64url_char(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-	       c == '_' || c == '=';
-}
-
-/* eyJ… header.payload.signature, base64url parts. */
-static bool looks_like_jwt(struct sv s)
-{
-	if (!sv_starts_with(s, SV_LIT("eyJ")))
-		return false;
-	struct cur c = cur_make(s.p, s.len);
-	unsigned dots = 0;
-	size_t part = 0;
-	uint8_t ch;
-	while (cur_get_u8(&c, &ch)) {
-		if (ch == '.') {
-			if (part == 0)
-				return false;
-			dots++;
-			part = 0;
-		} else if (is_b64url_char(ch)) {
-			part++;
-		} else {
-			return false;
-		}
-	}
-	return dots == 2 && part > 0;
-}
-
 static enum cred_type classify_secret(struct sv s)
 {
 	if (s.len >= API_KEY_MIN_LEN)
 		for (size_t i = 0; i < N_ELEMS(api_key_prefixes); i++)
 			if (sv_starts_with(s, sv_from_cstr(api_key_prefixes[i])))
 				return CRED_T_API_KEY;
-	if (looks_like_jwt(s))
+	if (sv_looks_like_jwt(s))
 		return CRED_T_JWT;
 	return CRED_T_TOKEN;
 }

@@ -15,6 +15,7 @@
 
 #include "cursor.h"
 #include "der.h"
+#include "lenframe.h"
 #include "dissector.h"
 #include "error.h"
 #include "limits.h"
@@ -207,18 +208,8 @@ static bool krb_tcp_probe(const struct dissect_probe *p)
 
 /* ---- state and parse ---- */
 
-struct krb_dir {
-	struct sbuf body;
-	size_t need; /* length of the record being collected */
-	size_t skip; /* bytes still to drop (an oversized record, or after a gap) */
-	uint8_t pfx[KRB_TCP_PFX];
-	uint8_t npfx;
-	bool have_len;
-	bool lost; /* framing lost: ignore this direction */
-};
-
 struct krb_state {
-	struct krb_dir dir[2];
+	struct lenframe dir[2]; /* TCP: 4-byte length prefix (RFC 4120 7.2.2) */
 };
 
 static void *krb_state_new(void)
@@ -227,7 +218,7 @@ static void *krb_state_new(void)
 	if (!st)
 		return NULL;
 	for (int i = 0; i < 2; i++)
-		sbuf_init(&st->dir[i].body, AS_KRB_MAX_MSG);
+		lenframe_init(&st->dir[i], KRB_TCP_PFX, AS_KRB_MAX_MSG);
 	return st;
 }
 
@@ -237,7 +228,7 @@ static void krb_state_free(void *state)
 	if (!st)
 		return;
 	for (int i = 0; i < 2; i++)
-		sbuf_free(&st->dir[i].body);
+		lenframe_free(&st->dir[i]);
 	free(st);
 }
 
@@ -257,71 +248,35 @@ static void krb_udp_gap(void *state, enum dissect_dir dir, size_t len)
 	(void)len;
 }
 
+static enum lenframe_verdict krb_tcp_check(void *user, uint32_t len)
+{
+	if (len & KRB_TCP_RESERVED) {
+		dissect_anomaly(user, "kerberos", "tcp_length_reserved_bit");
+		return LENFRAME_LOST;
+	}
+	if (len > AS_KRB_MAX_MSG) {
+		dissect_anomaly(user, "kerberos", "message_too_long");
+		return LENFRAME_SKIP;
+	}
+	return LENFRAME_TAKE;
+}
+
+static int krb_tcp_record(void *user, struct cur rec)
+{
+	if (cur_len(&rec))
+		krb_message(rec, user);
+	return 0;
+}
+
+static void krb_tcp_overflow(void *user) { dissect_anomaly(user, "kerberos", "tcp_buffer"); }
+
+static const struct lenframe_ops krb_tcp_ops = {krb_tcp_check, krb_tcp_record, krb_tcp_overflow};
+
 static int krb_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 			 const struct dissect_ctx *ctx)
 {
 	struct krb_state *st = state;
-	struct krb_dir *d = &st->dir[dir == DIR_TO_CLIENT];
-	struct cur in = cur_make(data, len);
-
-	if (len == 0)
-		return DISSECT_MORE; /* end of direction: a partial record is dropped */
-
-	while (!d->lost) {
-		if (d->skip) {
-			size_t n = d->skip < cur_len(&in) ? d->skip : cur_len(&in);
-			(void)cur_skip(&in, n);
-			d->skip -= n;
-			if (d->skip)
-				break;
-		}
-		if (!d->have_len) {
-			while (d->npfx < KRB_TCP_PFX && cur_get_u8(&in, &d->pfx[d->npfx]))
-				d->npfx++;
-			if (d->npfx < KRB_TCP_PFX)
-				break;
-			struct cur pc = cur_make(d->pfx, KRB_TCP_PFX);
-			uint32_t l;
-			(void)cur_get_u32(&pc, &l);
-			d->npfx = 0;
-			if (l & KRB_TCP_RESERVED) {
-				dissect_anomaly(ctx, "kerberos", "tcp_length_reserved_bit");
-				d->lost = true;
-				sbuf_free(&d->body);
-				break;
-			}
-			if (l > AS_KRB_MAX_MSG) {
-				dissect_anomaly(ctx, "kerberos", "message_too_long");
-				d->skip = l;
-				continue;
-			}
-			d->need = l;
-			d->have_len = true;
-		}
-		struct cur msg;
-		if (d->body.len == 0 && cur_get_bytes(&in, &msg, d->need)) {
-			/* The whole record is in this segment: parse it in place. */
-		} else {
-			size_t take = d->need - d->body.len;
-			struct cur part = cur_make(NULL, 0);
-			if (take > cur_len(&in))
-				take = cur_len(&in);
-			(void)cur_get_bytes(&in, &part, take);
-			if (sbuf_append(&d->body, cur_data(&part), take) < 0) {
-				dissect_anomaly(ctx, "kerberos", "tcp_buffer");
-				d->lost = true;
-				sbuf_free(&d->body);
-				break;
-			}
-			if (d->body.len < d->need)
-				break;
-			msg = cur_make(d->body.data, d->body.len);
-		}
-		if (d->need)
-			krb_message(msg, ctx);
-		sbuf_reset(&d->body);
-		d->have_len = false;
-	}
+	(void)lenframe_feed(&st->dir[dir == DIR_TO_CLIENT], data, len, &krb_tcp_ops, (void *)ctx);
 	return DISSECT_MORE;
 }
 
@@ -330,21 +285,7 @@ static int krb_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 static void krb_tcp_gap(void *state, enum dissect_dir dir, size_t len)
 {
 	struct krb_state *st = state;
-	struct krb_dir *d = &st->dir[dir == DIR_TO_CLIENT];
-	if (d->lost)
-		return;
-	if (d->skip && len <= d->skip) {
-		d->skip -= len;
-		return;
-	}
-	if (!d->skip && d->have_len && len <= d->need - d->body.len) {
-		d->skip = d->need - d->body.len - len;
-		sbuf_reset(&d->body);
-		d->have_len = false;
-		return;
-	}
-	d->lost = true;
-	sbuf_free(&d->body);
+	lenframe_gap(&st->dir[dir == DIR_TO_CLIENT], len);
 }
 
 const struct dissector dissector_kerberos = {

@@ -44,6 +44,7 @@
 #include "cursor.h"
 #include "fingerprint.h"
 #include "http_view.h"
+#include "json_util.h"
 #include "limits.h"
 #include "observation.h"
 #include "strview.h"
@@ -255,40 +256,11 @@ static void params_add_json(struct params *p, json_t *root)
 
 /* ---- JSON ---- */
 
-/* Nesting depth of a JSON text (outside strings) within AS_JSON_MAX_DEPTH.
- * Jansson recurses per level up to its own 2048, so the project cap is
- * checked first. (A copy of http1.c's static json_depth_ok.) */
-static bool json_depth_ok(struct sv s)
-{
-	struct cur c = cur_make(s.p, s.len);
-	unsigned depth = 0;
-	bool in_str = false, esc = false;
-	uint8_t ch;
-	while (cur_get_u8(&c, &ch)) {
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (ch == '\\')
-				esc = true;
-			else if (ch == '"')
-				in_str = false;
-		} else if (ch == '"') {
-			in_str = true;
-		} else if (ch == '{' || ch == '[') {
-			if (++depth > AS_JSON_MAX_DEPTH)
-				return false;
-		} else if ((ch == '}' || ch == ']') && depth) {
-			depth--;
-		}
-	}
-	return true;
-}
-
 /* The body as a JSON object, or NULL (http1 reports bad or too deep JSON). */
 static json_t *json_object_of(struct sv body)
 {
 	struct sv t = sv_trim(body);
-	if (!sv_starts_with(t, SV_LIT("{")) || !json_depth_ok(t))
+	if (!sv_starts_with(t, SV_LIT("{")) || !json_util_depth_ok(t))
 		return NULL;
 	json_error_t err;
 	json_t *root = json_loadb(t.p, t.len, 0, &err);
@@ -402,39 +374,9 @@ static void set_expires(struct out *w, json_t *v, struct sv s)
 
 /* ---- secrets ---- */
 
-static bool is_b64url_char(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-	       c == '_' || c == '=';
-}
-
-/* header.payload.signature in base64url, header starting {" (eyJ). */
-static bool looks_like_jwt(struct sv s)
-{
-	if (!sv_starts_with(s, SV_LIT("eyJ")))
-		return false;
-	struct cur c = cur_make(s.p, s.len);
-	unsigned dots = 0;
-	size_t part = 0;
-	uint8_t ch;
-	while (cur_get_u8(&c, &ch)) {
-		if (ch == '.') {
-			if (part == 0)
-				return false;
-			dots++;
-			part = 0;
-		} else if (is_b64url_char(ch)) {
-			part++;
-		} else {
-			return false;
-		}
-	}
-	return dots == 2 && part > 0;
-}
-
 static enum cred_type token_type_of(struct sv s)
 {
-	return looks_like_jwt(s) ? CRED_T_JWT : CRED_T_TOKEN;
+	return sv_looks_like_jwt(s) ? CRED_T_JWT : CRED_T_TOKEN;
 }
 
 static void add_secret(struct out *w, enum cred_where where, enum cred_type type, struct sv secret)
@@ -531,7 +473,7 @@ static const char *assertion_auth_method(struct sv jwt)
 	uint8_t buf[512];
 	size_t n = 0;
 	const char *method = "private_key_jwt";
-	if (head.len == 0 || !b64_decode(head, buf, sizeof buf, &n) || !json_depth_ok(sv_make(buf, n)))
+	if (head.len == 0 || !b64_decode(head, buf, sizeof buf, &n) || !json_util_depth_ok(sv_make(buf, n)))
 		return method;
 	json_error_t err;
 	json_t *h = json_loadb((const char *)buf, n, 0, &err);

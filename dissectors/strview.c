@@ -144,3 +144,30 @@ bool sv_copy(char *dst, size_t dstsz, struct sv s)
 	dst[n] = '\0';
 	return n == s.len;
 }
+
+static bool is_b64url_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
+	       c == '=';
+}
+
+bool sv_looks_like_jwt(struct sv s)
+{
+	if (!sv_starts_with(s, SV_LIT("eyJ")))
+		return false;
+	unsigned dots = 0;
+	size_t part = 0;
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.p[i] == '.') {
+			if (part == 0)
+				return false;
+			dots++;
+			part = 0;
+		} else if (is_b64url_char(s.p[i])) {
+			part++;
+		} else {
+			return false;
+		}
+	}
+	return dots == 2 && part > 0;
+}

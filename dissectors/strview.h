@@ -33,6 +33,8 @@ struct sv sv_sub(struct sv s, size_t off, size_t len);
 /* Parses a decimal or hex unsigned integer filling the whole view. */
 bool sv_to_u64(struct sv s, uint64_t *out);
 bool sv_hex_to_u64(struct sv s, uint64_t *out);
+/* header.payload.signature in base64url, the header starting {" (eyJ). */
+bool sv_looks_like_jwt(struct sv s);
 /* Copies into a fixed buffer, NUL-terminated, replacing control bytes
  * with '?'. Returns true when the value fit, false when it was cut. */
 bool sv_copy(char *dst, size_t dstsz, struct sv s);

@@ -74,28 +74,4 @@ size_t agents_app_protocols(struct agents *a, const struct app_count ***out);
 size_t agents_list(struct agents *a, const struct agent ***out);
 void agent_json(const struct agent *ag, struct jw *w);
 
-/* Read-only view of an agent for reports. */
-struct agent_dest_view {
-	const char *service, *category, *endpoint;
-	bool tls;
-	uint64_t flows, bytes, requests;
-	const struct strset *models, *operations;
-};
-const char *agent_id(const struct agent *ag);
-const char *agent_kind(const struct agent *ag);
-const char *agent_software(const struct agent *ag, const char **version);
-const char *agent_host_ip(const struct agent *ag);
-size_t agent_dest_count(const struct agent *ag);
-void agent_dest(const struct agent *ag, size_t i, struct agent_dest_view *out);
-const struct strset *agent_risks(const struct agent *ag);
-struct agent_server_view {
-	const char *endpoint;
-	const struct strset *apis, *models, *clients;
-	uint64_t requests;
-};
-/* False unless the agent is an llm-server. */
-bool agent_server(const struct agent *ag, struct agent_server_view *out);
-size_t agent_credential_count(const struct agent *ag);
-const char *agent_credential(const struct agent *ag, size_t i, const char **where);
-
 #endif

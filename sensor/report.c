@@ -3,6 +3,8 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+
+#include "table.h"
 #include <string.h>
 
 /* Only packet-derived figures: the inventory must not change between
@@ -53,84 +55,25 @@ void report_inventory(struct agents *a, const struct pipeline_stats *ps, const s
 	jw_obj_end(w);
 }
 
-static void human_bytes(uint64_t b, char *out, size_t n)
-{
-	const char *unit[] = {"B", "kB", "MB", "GB", "TB"};
-	double v = (double)b;
-	int u = 0;
-	while (v >= 1000 && u < 4) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(out, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
-static void list_set(FILE *out, const char *label, const struct strset *s)
-{
-	if (!s->n)
-		return;
-	fprintf(out, "  %s ", label);
-	for (size_t i = 0; i < s->n; i++)
-		fprintf(out, "%s%s", i ? "," : "", s->v[i]);
-}
-
 void report_table(struct agents *a, FILE *out)
 {
 	const struct agent **list;
 	size_t n = agents_list(a, &list);
 	fprintf(out, "\n%zu AI agent%s found\n", n, n == 1 ? "" : "s");
-	if (!n)
-		return;
-	fprintf(out, "%-20s %-15s %-28s %s\n", "WHERE (host)", "KIND", "SOFTWARE", "AGENT ID");
-	for (size_t i = 0; i < n; i++) {
-		const struct agent *ag = list[i];
-		const char *ver;
-		const char *sw = agent_software(ag, &ver);
-		char swv[96];
-		snprintf(swv, sizeof swv, "%s%s%s", sw[0] ? sw : "unknown", ver[0] ? " " : "", ver);
-		fprintf(out, "%-20s %-15s %-28s %s\n", agent_host_ip(ag), agent_kind(ag), swv, agent_id(ag));
-		for (size_t d = 0; d < agent_dest_count(ag); d++) {
-			struct agent_dest_view v;
-			agent_dest(ag, d, &v);
-			char bytes[32];
-			human_bytes(v.bytes, bytes, sizeof bytes);
-			fprintf(out, "    connects to %s (%s) %s %s, %" PRIu64 " flow%s, %s", v.service,
-				v.category, v.endpoint, v.tls ? "tls" : "cleartext", v.flows,
-				v.flows == 1 ? "" : "s", bytes);
-			if (v.requests)
-				fprintf(out, ", %" PRIu64 " request%s", v.requests,
-					v.requests == 1 ? "" : "s");
-			list_set(out, "models", v.models);
-			list_set(out, "ops", v.operations);
-			fputc('\n', out);
-		}
-		struct agent_server_view sv;
-		if (agent_server(ag, &sv)) {
-			fprintf(out, "    serves %s, %" PRIu64 " request%s from %zu client%s", sv.endpoint,
-				sv.requests, sv.requests == 1 ? "" : "s", sv.clients->n,
-				sv.clients->n == 1 ? "" : "s");
-			list_set(out, "apis", sv.apis);
-			list_set(out, "models", sv.models);
-			fputc('\n', out);
-		}
-		size_t nc = agent_credential_count(ag);
-		if (nc) {
-			fprintf(out, "    can use ");
-			for (size_t c = 0; c < nc; c++) {
-				const char *where;
-				const char *type = agent_credential(ag, c, &where);
-				fprintf(out, "%s%s in %s", c ? ", " : "", type, where);
-			}
-			fputc('\n', out);
-		}
-		const struct strset *r = agent_risks(ag);
-		if (r->n) {
-			fprintf(out, "    risks");
-			for (size_t k = 0; k < r->n; k++)
-				fprintf(out, "%s%s", k ? ", " : " ", r->v[k]);
-			fputc('\n', out);
-		}
+	json_t **recs = calloc(n + 1, sizeof *recs);
+	size_t k = 0;
+	for (size_t i = 0; recs && i < n; i++) {
+		struct jw w;
+		jw_init(&w, false);
+		agent_json(list[i], &w);
+		if (!w.oom && (recs[k] = json_loadb(w.buf, w.len, 0, NULL)))
+			k++;
+		jw_free(&w);
 	}
+	table_print(out, recs, k);
+	for (size_t i = 0; i < k; i++)
+		json_decref(recs[i]);
+	free(recs);
 }
 
 static int anomaly_cmp(const void *pa, const void *pb)
