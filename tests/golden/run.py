@@ -56,6 +56,14 @@ def matches(agent, want):
         return False
     if "host" in want and agent["host"]["ip"] != want["host"]:
         return False
+    if "host_key" in want and agent["host"].get("key") != want["host_key"]:
+        return False
+    if "hostname" in want and agent["host"].get("hostname") != want["hostname"]:
+        return False
+    if "users" in want and not set(want["users"]) <= set(agent["host"].get("users", [])):
+        return False
+    if "flows" in want and agent["evidence"]["flows"] != want["flows"]:
+        return False
     if "service" in want and not any(d["service"] == want["service"] for d in dests):
         return False
     if "endpoint" in want and not any(d["endpoint"] == want["endpoint"] for d in dests):
