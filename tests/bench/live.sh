@@ -10,7 +10,7 @@
 # Needs root, iproute2, tcpreplay. Traffic stays inside the namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SIZE=100M RATES="100 200 400 800 1600 3200" WORKERS="1 2" CAP=100000
+SIZE=100M RATES="100 200 400 800 1600 3200 topspeed" WORKERS="1 2" CAP=100000
 while getopts "b:r:w:m:" o; do case $o in
   b) SIZE=$OPTARG;; r) RATES=$OPTARG;; w) WORKERS=$OPTARG;; m) CAP=$OPTARG;;
   *) sed -n '2,12p' "$0"; exit 2;; esac; done
@@ -28,16 +28,19 @@ ip netns add "$S"; ip netns add "$I"
 ip link add cap0 netns "$S" type veth peer name inj0 netns "$I"
 ip -n "$S" link set cap0 up; ip -n "$I" link set inj0 up
 echo "capture: $PCAP ($(tests/bench/gen -c "$PCAP"))"
-printf '%-8s %-10s %14s %12s %12s %12s\n' workers "Mbit/s" "sent pkts" received "ring drops" "if drops"
+printf '%-8s %-10s %10s %12s %12s %12s %12s\n' workers "asked" "achieved" "sent pkts" received "ring drops" "if drops"
 for w in $WORKERS; do
   for rate in $RATES; do
     ip netns exec "$S" "$AISENSOR" -w "$w" -i cap0 --inventory /dev/null >/dev/null 2>"$TMP/err" &
     pid=$!; sleep 1
-    sent=$(ip netns exec "$I" tcpreplay -i inj0 --mbps "$rate" "$PCAP" 2>&1 | awk '/Successful packets:/{print $3}')
+    if [ "$rate" = topspeed ]; then speed=--topspeed; else speed="--mbps=$rate"; fi
+    ip netns exec "$I" tcpreplay -i inj0 "$speed" "$PCAP" >"$TMP/replay" 2>&1 || true
+    sent=$(awk '/Successful packets:/{print $3}' "$TMP/replay")
+    got=$(awk '/Rated:/{for(i=1;i<=NF;i++) if($i ~ /Mbps/) print $(i-1)}' "$TMP/replay" | head -1)
     sleep 1; kill -TERM $pid; wait $pid || true
     line=$(grep "capture " "$TMP/err" || true)
     rx=$(echo "$line" | awk '{print $2}'); kd=$(echo "$line" | awk '{print $4}'); id=$(echo "$line" | awk '{print $10}')
-    printf '%-8s %-10s %14s %12s %12s %12s\n' "$w" "$rate" "$sent" "${rx:-?}" "${kd:-?}" "${id:-?}"
+    printf '%-8s %-10s %10s %12s %12s %12s %12s\n' "$w" "$rate" "${got:-?}" "$sent" "${rx:-?}" "${kd:-?}" "${id:-?}"
     [ "${kd:-1}" = 0 ] && [ "${id:-1}" = 0 ] || break
   done
 done
