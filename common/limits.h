@@ -49,11 +49,11 @@
 /* ---- observation field sizes (bytes incl. NUL; longer values are cut and counted) ---- */
 #define AS_STR_TINY 16		  /* method, ALPN protocol id */
 #define AS_STR_SHORT 64		  /* content type, version, header names */
-#define AS_STR_MID 128			/* tool names, resource URIs, token type URNs */
+#define AS_STR_MID 128		  /* tool names, resource URIs, token type URNs */
 #define AS_STR 256		  /* host names, user agents, model names */
 #define AS_STR_LONG 1024	  /* URL paths */
 #define AS_OBS_MAX_SDK_HEADERS 12 /* SDK identity headers kept per HTTP request */
-#define AS_OBS_MAX_ITEMS 48		/* tools/resources/prompts/skills kept per message */
+#define AS_OBS_MAX_ITEMS 48	  /* tools/resources/prompts/skills kept per message */
 #define AS_OBS_MAX_ALPN 8	  /* ALPN values kept per ClientHello */
 
 /* ---- aggregator ---- */
@@ -75,21 +75,21 @@
 #define AS_FP_HEX 16 /* hex digits of a credential fingerprint */
 
 /* ---- Redis exporter and its spool ---- */
-#define AS_REDIS_QUEUE_RECORDS 65536	      /* records waiting in memory for the exporter thread */
-#define AS_REDIS_QUEUE_BYTES (64u << 20)      /* bytes waiting in memory for the exporter thread */
-#define AS_REDIS_BATCH 256		      /* commands pipelined before the replies are read */
-#define AS_REDIS_MAX_RECORD (1u << 20)	      /* one event or contribution; larger ones are refused */
-#define AS_REDIS_MAX_FIELDS 2048	      /* fields (all ops together) in one contribution */
-#define AS_REDIS_UNION_CAP 256		      /* entries kept in one union (JSON array) field */
-#define AS_REDIS_STREAM_MAXLEN 100000	      /* default approximate MAXLEN of the events stream */
-#define AS_REDIS_APPLIED_TTL_S (14 * 86400)   /* default life of a dedupe ("applied") set */
-#define AS_REDIS_HEARTBEAT_S 10		      /* default heartbeat interval (TTL = 3x) */
-#define AS_REDIS_CONNECT_TIMEOUT_MS 2000      /* connect (and AUTH/SELECT) timeout */
-#define AS_REDIS_COMMAND_TIMEOUT_MS 5000      /* a pipelined batch without reply is an outage */
-#define AS_REDIS_DRAIN_TIMEOUT_MS 10000	      /* default bounded wait of flush/close */
-#define AS_REDIS_BACKOFF_MIN_MS 100	      /* first reconnect delay; doubles per failure */
-#define AS_REDIS_BACKOFF_MAX_MS 5000	      /* reconnect delay ceiling */
-#define AS_SPOOL_MAX_BYTES (1024ull << 20)    /* default total size of the on-disk spool */
-#define AS_SPOOL_SEGMENT_BYTES (4u << 20)     /* a spool segment file is closed past this size */
+#define AS_REDIS_QUEUE_RECORDS 65536	    /* records waiting in memory for the exporter thread */
+#define AS_REDIS_QUEUE_BYTES (64u << 20)    /* bytes waiting in memory for the exporter thread */
+#define AS_REDIS_BATCH 256		    /* commands pipelined before the replies are read */
+#define AS_REDIS_MAX_RECORD (1u << 20)	    /* one event or contribution; larger ones are refused */
+#define AS_REDIS_MAX_FIELDS 2048	    /* fields (all ops together) in one contribution */
+#define AS_REDIS_UNION_CAP 256		    /* entries kept in one union (JSON array) field */
+#define AS_REDIS_STREAM_MAXLEN 100000	    /* default approximate MAXLEN of the events stream */
+#define AS_REDIS_APPLIED_TTL_S (14 * 86400) /* default life of a dedupe ("applied") set */
+#define AS_REDIS_HEARTBEAT_S 10		    /* default heartbeat interval (TTL = 3x) */
+#define AS_REDIS_CONNECT_TIMEOUT_MS 2000    /* connect (and AUTH/SELECT) timeout */
+#define AS_REDIS_COMMAND_TIMEOUT_MS 5000    /* a pipelined batch without reply is an outage */
+#define AS_REDIS_DRAIN_TIMEOUT_MS 10000	    /* default bounded wait of flush/close */
+#define AS_REDIS_BACKOFF_MIN_MS 100	    /* first reconnect delay; doubles per failure */
+#define AS_REDIS_BACKOFF_MAX_MS 5000	    /* reconnect delay ceiling */
+#define AS_SPOOL_MAX_BYTES (1024ull << 20)  /* default total size of the on-disk spool */
+#define AS_SPOOL_SEGMENT_BYTES (4u << 20)   /* a spool segment file is closed past this size */
 
 #endif

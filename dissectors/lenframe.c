@@ -7,7 +7,10 @@ void lenframe_init(struct lenframe *f, unsigned pfx_len, size_t cap)
 	sbuf_init(&f->body, cap);
 }
 
-void lenframe_free(struct lenframe *f) { sbuf_free(&f->body); }
+void lenframe_free(struct lenframe *f)
+{
+	sbuf_free(&f->body);
+}
 
 static void lose(struct lenframe *f)
 {
@@ -15,7 +18,8 @@ static void lose(struct lenframe *f)
 	sbuf_free(&f->body);
 }
 
-int lenframe_feed(struct lenframe *f, const uint8_t *data, size_t len, const struct lenframe_ops *ops, void *user)
+int lenframe_feed(struct lenframe *f, const uint8_t *data, size_t len, const struct lenframe_ops *ops,
+		  void *user)
 {
 	struct cur in = cur_make(data, len);
 	int ret = 0;

@@ -14,13 +14,13 @@
 
 struct lenframe {
 	struct sbuf body;
-	size_t need;	  /* length of the record being collected */
-	size_t skip;	  /* bytes still to drop (a refused record, or after a gap) */
+	size_t need; /* length of the record being collected */
+	size_t skip; /* bytes still to drop (a refused record, or after a gap) */
 	uint8_t pfx[4];
 	uint8_t npfx;
 	uint8_t pfx_len; /* 2 or 4 */
 	bool have_len;
-	bool lost;	  /* framing lost: this direction is ignored from here on */
+	bool lost; /* framing lost: this direction is ignored from here on */
 };
 
 /* What the owner says of a declared length. */
@@ -41,7 +41,8 @@ struct lenframe_ops {
 void lenframe_init(struct lenframe *f, unsigned pfx_len, size_t cap);
 void lenframe_free(struct lenframe *f);
 /* Feeds in-order stream bytes; returns the first negative record result, else 0. */
-int lenframe_feed(struct lenframe *f, const uint8_t *data, size_t len, const struct lenframe_ops *ops, void *user);
+int lenframe_feed(struct lenframe *f, const uint8_t *data, size_t len, const struct lenframe_ops *ops,
+		  void *user);
 /* A gap that ends inside the current record costs that record only; any
  * other gap loses the framing. */
 void lenframe_gap(struct lenframe *f, size_t len);

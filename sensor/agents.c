@@ -255,7 +255,10 @@ struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool clie
 	return ag;
 }
 
-size_t agents_count(struct agents *a) { return atomic_load_explicit(&a->n_agents, memory_order_relaxed); }
+size_t agents_count(struct agents *a)
+{
+	return atomic_load_explicit(&a->n_agents, memory_order_relaxed);
+}
 
 void ag_agent_free(struct agent *ag)
 {
@@ -1086,7 +1089,8 @@ void agents_handle(struct agents *a, const struct msg_hdr *h)
 			hosts_name(a->hosts, &m->obs.u.host_name, m->h.ts_us);
 			break;
 		case OBS_KERBEROS:
-			hosts_kerberos(a->hosts, m->flow.family, m->flow.cli_ip, &m->obs.u.kerberos, m->h.ts_us);
+			hosts_kerberos(a->hosts, m->flow.family, m->flow.cli_ip, &m->obs.u.kerberos,
+				       m->h.ts_us);
 			break;
 		}
 		break;
@@ -1172,9 +1176,15 @@ void agents_free(struct agents *a)
 	free(a);
 }
 
-void agents_set_inventory(struct agents *a, struct inventory *inv) { hosts_set_inventory(a->hosts, inv); }
+void agents_set_inventory(struct agents *a, struct inventory *inv)
+{
+	hosts_set_inventory(a->hosts, inv);
+}
 
-void agents_set_signatures(struct agents *a, const struct sig_db *db) { a->cfg.sigs = db; }
+void agents_set_signatures(struct agents *a, const struct sig_db *db)
+{
+	a->cfg.sigs = db;
+}
 
 const struct agents_stats *agents_stats(const struct agents *a)
 {

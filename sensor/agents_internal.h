@@ -100,7 +100,7 @@ struct agent {
 	char identity[AS_STR + 8];
 	char sw_name[64];
 	char sw_version[64];
-	char ip[48];	  /* latest address */
+	char ip[48]; /* latest address */
 	char mac[18];
 	char host_key[AS_STR + 16];
 	char hostname[AS_STR];
@@ -203,15 +203,15 @@ struct mcp_link {
 struct agents {
 	struct agents_config cfg;
 	struct agents_stats st;
-	struct hmap agents;    /* id -> agent */
-	struct hmap flows;     /* flow key -> aflow */
-	struct hmap dns;       /* family+ip -> dns_entry */
-	struct hmap apps;      /* nDPI protocol name -> app_count */
-	struct hmap mcp;       /* client ip + server ip:port -> mcp_link */
-	struct hmap oauth;     /* client ip -> oauth_ctx (agents_oauth.c) */
-	struct hmap as_issuer; /* authorization server ip:port -> issuer */
-	struct hmap idp;       /* host ip -> strset of identity providers reached */
-	struct hosts *hosts;   /* the host table (hosts.c) */
+	struct hmap agents;	 /* id -> agent */
+	struct hmap flows;	 /* flow key -> aflow */
+	struct hmap dns;	 /* family+ip -> dns_entry */
+	struct hmap apps;	 /* nDPI protocol name -> app_count */
+	struct hmap mcp;	 /* client ip + server ip:port -> mcp_link */
+	struct hmap oauth;	 /* client ip -> oauth_ctx (agents_oauth.c) */
+	struct hmap as_issuer;	 /* authorization server ip:port -> issuer */
+	struct hmap idp;	 /* host ip -> strset of identity providers reached */
+	struct hosts *hosts;	 /* the host table (hosts.c) */
 	_Atomic size_t n_agents; /* published for other threads (statistics) */
 	struct agent **sorted;
 	struct app_count **apps_sorted;

@@ -132,10 +132,10 @@ static json_t *unkey(json_t *v)
 	return out;
 }
 
-static const char *const top_order[] = {"agent_id",	"kind",	       "software",   "host",
-					"first_seen",	"last_seen",   "destinations", "server",
-					"credentials",	"fingerprints", "mcp",	       "a2a",
-					"oauth",	"identity_providers", "risks", "evidence"};
+static const char *const top_order[] = {
+    "agent_id", "kind",	       "software",     "host", "first_seen", "last_seen", "destinations",
+    "server",	"credentials", "fingerprints", "mcp",  "a2a",	     "oauth",	  "identity_providers",
+    "risks",	"evidence"};
 
 /* Builds one inventory record from HGETALL replies of the hash and its types. */
 static json_t *rebuild(const char *id, const redisReply *h, const redisReply *types)
@@ -219,7 +219,10 @@ static bool parse_since(const char *s, int64_t *ms)
 	char *end;
 	long long v = strtoll(s, &end, 10);
 	if (end != s && v >= 0 && end[0] && !end[1] && strchr("smhd", end[0])) {
-		int64_t unit = end[0] == 's' ? 1000 : end[0] == 'm' ? 60000 : end[0] == 'h' ? 3600000 : 86400000;
+		int64_t unit = end[0] == 's'   ? 1000
+			       : end[0] == 'm' ? 60000
+			       : end[0] == 'h' ? 3600000
+					       : 86400000;
 		*ms = (int64_t)time(NULL) * 1000 - (int64_t)v * unit;
 		return true;
 	}
@@ -268,27 +271,50 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 {
 	enum { O_REDIS = 256, O_PREFIX, O_OWNER, O_HOST, O_KIND, O_SINCE, O_JSON };
 	static const struct option longopts[] = {
-	    {"redis", required_argument, NULL, O_REDIS}, {"prefix", required_argument, NULL, O_PREFIX},
-	    {"owner", required_argument, NULL, O_OWNER}, {"host", required_argument, NULL, O_HOST},
-	    {"kind", required_argument, NULL, O_KIND},	 {"since", required_argument, NULL, O_SINCE},
-	    {"json", no_argument, NULL, O_JSON},	 {"help", no_argument, NULL, 'h'},
+	    {"redis", required_argument, NULL, O_REDIS},
+	    {"prefix", required_argument, NULL, O_PREFIX},
+	    {"owner", required_argument, NULL, O_OWNER},
+	    {"host", required_argument, NULL, O_HOST},
+	    {"kind", required_argument, NULL, O_KIND},
+	    {"since", required_argument, NULL, O_SINCE},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *url = NULL, *prefix = "aisensor:", *owner = NULL, *host = NULL, *kind = NULL, *since = NULL;
+	const char *url = NULL, *prefix = "aisensor:", *owner = NULL, *host = NULL, *kind = NULL,
+		   *since = NULL;
 	bool as_json = false;
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case O_REDIS: url = optarg; break;
-		case O_PREFIX: prefix = optarg; break;
-		case O_OWNER: owner = optarg; break;
-		case O_HOST: host = optarg; break;
-		case O_KIND: kind = optarg; break;
-		case O_SINCE: since = optarg; break;
-		case O_JSON: as_json = true; break;
-		case 'h': usage(out); return 0;
-		default: usage(errf); return 2;
+		case O_REDIS:
+			url = optarg;
+			break;
+		case O_PREFIX:
+			prefix = optarg;
+			break;
+		case O_OWNER:
+			owner = optarg;
+			break;
+		case O_HOST:
+			host = optarg;
+			break;
+		case O_KIND:
+			kind = optarg;
+			break;
+		case O_SINCE:
+			since = optarg;
+			break;
+		case O_JSON:
+			as_json = true;
+			break;
+		case 'h':
+			usage(out);
+			return 0;
+		default:
+			usage(errf);
+			return 2;
 		}
 	}
 	if (optind < argc || !url) {
@@ -301,8 +327,9 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 	}
 	int64_t since_ms = 0;
 	if (since && !parse_since(since, &since_ms)) {
-		fprintf(errf, "aisensor agents: --since takes RFC 3339 UTC (2026-11-28T09:00:00Z) or a duration "
-			      "(90s, 30m, 24h, 7d)\n");
+		fprintf(errf,
+			"aisensor agents: --since takes RFC 3339 UTC (2026-11-28T09:00:00Z) or a duration "
+			"(90s, 30m, 24h, 7d)\n");
 		return 2;
 	}
 	struct redis_url u;
@@ -325,7 +352,8 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 	snprintf(zkey, sizeof zkey, "%sagents", prefix);
 	snprintf(since_s, sizeof since_s, "%" PRId64, since_ms);
 	if (since)
-		ids = command(c, errf, u.redacted, 4, (const char *[]){"ZRANGEBYSCORE", zkey, since_s, "+inf"});
+		ids =
+		    command(c, errf, u.redacted, 4, (const char *[]){"ZRANGEBYSCORE", zkey, since_s, "+inf"});
 	else
 		ids = command(c, errf, u.redacted, 4, (const char *[]){"ZRANGE", zkey, "0", "-1"});
 	if (!ids)
@@ -335,11 +363,14 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 	char fkeys[3][600];
 	int fn = 1;
 	if (owner)
-		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sowner:%s", prefix, owner), fargv[fn] = fkeys[fn - 1], fn++;
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sowner:%s", prefix, owner),
+		    fargv[fn] = fkeys[fn - 1], fn++;
 	if (host)
-		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%shost:%s", prefix, host), fargv[fn] = fkeys[fn - 1], fn++;
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%shost:%s", prefix, host),
+		    fargv[fn] = fkeys[fn - 1], fn++;
 	if (kind)
-		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%skind:%s", prefix, kind), fargv[fn] = fkeys[fn - 1], fn++;
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%skind:%s", prefix, kind),
+		    fargv[fn] = fkeys[fn - 1], fn++;
 	if (fn > 1 && !(filter = command(c, errf, u.redacted, fn, fargv)))
 		goto done;
 	recs = calloc(ids->elements + 1, sizeof *recs);

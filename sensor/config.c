@@ -84,14 +84,10 @@ static const struct key_spec inventory_keys[] = {
     END,
 };
 static const struct key_spec top_keys[] = {
-    MAP("inventory", inventory_keys),
-    MAP("sensor", sensor_keys),
-    MAP("capture", capture_keys),
-    MAP("signatures", signature_keys),
-    MAP("privacy", privacy_keys),
-    MAP("limits", limit_keys),
-    MAP("exporters", exporter_keys),
-    END,
+    MAP("inventory", inventory_keys), MAP("sensor", sensor_keys),
+    MAP("capture", capture_keys),     MAP("signatures", signature_keys),
+    MAP("privacy", privacy_keys),     MAP("limits", limit_keys),
+    MAP("exporters", exporter_keys),  END,
 };
 
 void config_defaults(struct sensor_config *c)
@@ -158,8 +154,8 @@ static const char *scalar(const yaml_node_t *n)
 
 /* Reads a mapping of scalar fields named in `names` into `out[i]`
  * (sized sizes[i]); a field named "tags" may also be a list. */
-static int load_fields(struct loader *l, yaml_node_t *n, const char *what, const char *const *names, char **out,
-		       const size_t *sizes, size_t count)
+static int load_fields(struct loader *l, yaml_node_t *n, const char *what, const char *const *names,
+		       char **out, const size_t *sizes, size_t count)
 {
 	if (!n || n->type != YAML_MAPPING_NODE)
 		return fail(l, n, "each %s entry must be a mapping%s", what, "");
@@ -175,7 +171,8 @@ static int load_fields(struct loader *l, yaml_node_t *n, const char *what, const
 			return fail(l, k, "unknown key '%s' in a %s entry", scalar(k), what);
 		if (v->type == YAML_SEQUENCE_NODE && !strcmp(names[i], "tags")) {
 			out[i][0] = '\0';
-			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			for (yaml_node_item_t *it = v->data.sequence.items.start;
+			     it < v->data.sequence.items.top; it++) {
 				yaml_node_t *t = yaml_document_get_node(&l->doc, *it);
 				if (!t || t->type != YAML_SCALAR_NODE)
 					return fail(l, v, "tags must be names%s%s", "", "");
@@ -253,7 +250,7 @@ static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
 	memset(&h, 0, sizeof h);
 	static const char *const names[] = {"mac", "ip", "hostname", "owner", "team", "site", "tags"};
 	char *out[] = {h.mac, h.ip, h.hostname, h.owner, h.team, h.site, h.tags};
-	const size_t sizes[] = {sizeof h.mac, sizeof h.ip, sizeof h.hostname, sizeof h.owner,
+	const size_t sizes[] = {sizeof h.mac,  sizeof h.ip,   sizeof h.hostname, sizeof h.owner,
 				sizeof h.team, sizeof h.site, sizeof h.tags};
 	int r = load_fields(l, n, "hosts", names, out, sizes, 7);
 	if (r < 0)
@@ -261,8 +258,8 @@ static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
 	lower_in_place(h.mac);
 	lower_in_place(h.hostname);
 	unsigned m[6];
-	if (h.mac[0] && (strlen(h.mac) != 17 ||
-			 sscanf(h.mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6))
+	if (h.mac[0] && (strlen(h.mac) != 17 || sscanf(h.mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2],
+						       &m[3], &m[4], &m[5]) != 6))
 		return fail(l, n, "bad mac '%s' (want 52:54:00:12:34:56)%s", h.mac, "");
 	struct inv_network tmp;
 	if (h.ip[0] && (strchr(h.ip, '/') || !inventory_parse_cidr(h.ip, &tmp)))
@@ -303,7 +300,8 @@ static int load_map(struct loader *l, yaml_node_t *map, const struct key_spec *k
 		if (ks->type == K_SEQ) {
 			if (v->type != YAML_SEQUENCE_NODE)
 				return fail(l, v, "'%s' must be a list%s", ks->name, "");
-			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			for (yaml_node_item_t *it = v->data.sequence.items.start;
+			     it < v->data.sequence.items.top; it++) {
 				int r = ks->item(l, yaml_document_get_node(&l->doc, *it), c);
 				if (r < 0)
 					return r;

@@ -17,13 +17,13 @@ struct sensor_config {
 	uint64_t workers;
 	char *filter; /* BPF */
 	uint64_t snaplen;
-	char **interfaces;	/* live capture (capture.interfaces, -i) */
+	char **interfaces; /* live capture (capture.interfaces, -i) */
 	size_t n_interfaces;
-	uint64_t promiscuous;	/* 0/1 */
-	uint64_t ring_mb;	/* kernel ring per socket */
-	char *user;		/* drop privileges to this user once capturing */
-	uint64_t stats_interval_s;	/* periodic statistics line while live */
-	uint64_t inventory_interval_s;	/* inventory file rewritten while live */
+	uint64_t promiscuous;	       /* 0/1 */
+	uint64_t ring_mb;	       /* kernel ring per socket */
+	char *user;		       /* drop privileges to this user once capturing */
+	uint64_t stats_interval_s;     /* periodic statistics line while live */
+	uint64_t inventory_interval_s; /* inventory file rewritten while live */
 	/* signatures */
 	char *signatures_dir;
 	/* privacy */

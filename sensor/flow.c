@@ -488,7 +488,8 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 	return f;
 }
 
-void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock, const struct decoded *d)
+void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock,
+		 const struct decoded *d)
 {
 	ft->cur_pkt_no = pkt_no;
 	ft->cur_ts = ts_us;

@@ -34,7 +34,8 @@ void flow_table_free(struct flow_table *ft);
  * time seen so far over all input (identical whatever the number of
  * workers), which never goes backwards even when capture files are replayed
  * out of order. Expiry and LRU order follow the clock. */
-void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock, const struct decoded *d);
+void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock,
+		 const struct decoded *d);
 /* Expires idle flows (network time); called on ticks. */
 void flow_sweep(struct flow_table *ft, uint64_t pkt_no, uint64_t now_us);
 /* Ends every flow (end of input or shutdown). */

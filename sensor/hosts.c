@@ -55,7 +55,10 @@ static size_t ip_key(uint8_t family, const uint8_t *ip, uint8_t out[17])
 	return 17;
 }
 
-static void copy(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
 
 static void lower(char *s)
 {
@@ -91,8 +94,14 @@ static void free_values(struct hmap *m, void (*fn)(void *))
 	hmap_free(m);
 }
 
-static void lease_list_free(void *p) { free(((struct lease_list *)p)->v); }
-static void strset_free_void(void *p) { strset_free(p); }
+static void lease_list_free(void *p)
+{
+	free(((struct lease_list *)p)->v);
+}
+static void strset_free_void(void *p)
+{
+	strset_free(p);
+}
 
 void inventory_free(struct inventory *inv)
 {
@@ -166,8 +175,9 @@ void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us)
 		if (!l)
 			return;
 		struct lease *last = l->n ? &l->v[l->n - 1] : NULL;
-		bool same = last && last->released_us == UINT64_MAX &&
-			    ((mac[0] && !strcmp(last->mac, mac)) || (!mac[0] && !strcmp(last->duid, d->client_id)));
+		bool same =
+		    last && last->released_us == UINT64_MAX &&
+		    ((mac[0] && !strcmp(last->mac, mac)) || (!mac[0] && !strcmp(last->duid, d->client_id)));
 		if (same)
 			return; /* a renewal */
 		if (last && last->released_us == UINT64_MAX)
@@ -226,7 +236,8 @@ void hosts_name(struct hosts *h, const struct obs_host_name *n, uint64_t ts_us)
 	e->ts_us = ts_us;
 }
 
-void hosts_kerberos(struct hosts *h, uint8_t family, const uint8_t *ip, const struct obs_kerberos *kb, uint64_t ts_us)
+void hosts_kerberos(struct hosts *h, uint8_t family, const uint8_t *ip, const struct obs_kerberos *kb,
+		    uint64_t ts_us)
 {
 	if (!kb->principal[0])
 		return;
@@ -309,7 +320,8 @@ void hosts_lookup(struct hosts *h, uint8_t family, const uint8_t *ip, uint64_t t
 		copy(out->mac, sizeof out->mac, l->mac);
 		copy(out->hostname, sizeof out->hostname, l->hostname);
 	}
-	const struct inv_host *ih = inv_match(&h->inv, out->mac, ips, out->hostname[0] ? out->hostname : (ne ? ne->name : ""));
+	const struct inv_host *ih =
+	    inv_match(&h->inv, out->mac, ips, out->hostname[0] ? out->hostname : (ne ? ne->name : ""));
 	if (!out->hostname[0] && ih && ih->hostname[0])
 		copy(out->hostname, sizeof out->hostname, ih->hostname);
 	if (!out->hostname[0] && ne)
@@ -328,7 +340,8 @@ void hosts_lookup(struct hosts *h, uint8_t family, const uint8_t *ip, uint64_t t
 	/* Owner, team, site: the host's entry, else the most specific network. */
 	const struct inv_network *best = NULL;
 	for (size_t i = 0; i < h->inv.n_networks; i++)
-		if (in_network(&h->inv.networks[i], family, ip) && (!best || h->inv.networks[i].prefix > best->prefix))
+		if (in_network(&h->inv.networks[i], family, ip) &&
+		    (!best || h->inv.networks[i].prefix > best->prefix))
 			best = &h->inv.networks[i];
 	copy(out->owner, sizeof out->owner, ih && ih->owner[0] ? ih->owner : (best ? best->owner : ""));
 	copy(out->team, sizeof out->team, ih && ih->team[0] ? ih->team : (best ? best->team : ""));
@@ -389,7 +402,8 @@ int inventory_load_csv(struct inventory *inv, const char *path, char *err, size_
 		lineno++;
 		size_t len = strlen(line);
 		if (len == sizeof line - 1 && line[len - 1] != '\n') {
-			snprintf(err, errsz, "%s:%zu: line longer than %zu bytes", path, lineno, sizeof line - 2);
+			snprintf(err, errsz, "%s:%zu: line longer than %zu bytes", path, lineno,
+				 sizeof line - 2);
 			r = AS_ERR_CONFIG;
 			break;
 		}
@@ -407,7 +421,9 @@ int inventory_load_csv(struct inventory *inv, const char *path, char *err, size_
 						col[c] = (int)i;
 			}
 			if (col[0] == -1 && col[1] == -1 && col[2] == -1) {
-				snprintf(err, errsz, "%s:%zu: header names none of the columns mac, ip, hostname", path, lineno);
+				snprintf(err, errsz,
+					 "%s:%zu: header names none of the columns mac, ip, hostname", path,
+					 lineno);
 				r = AS_ERR_CONFIG;
 			}
 			continue;
@@ -415,8 +431,8 @@ int inventory_load_csv(struct inventory *inv, const char *path, char *err, size_
 		struct inv_host e;
 		memset(&e, 0, sizeof e);
 		char *dst[7] = {e.mac, e.ip, e.hostname, e.owner, e.team, e.site, e.tags};
-		size_t dsz[7] = {sizeof e.mac, sizeof e.ip, sizeof e.hostname, sizeof e.owner, sizeof e.team, sizeof e.site,
-				 sizeof e.tags};
+		size_t dsz[7] = {sizeof e.mac,	sizeof e.ip,   sizeof e.hostname, sizeof e.owner,
+				 sizeof e.team, sizeof e.site, sizeof e.tags};
 		for (int c = 0; c < 7; c++)
 			if (col[c] >= 0 && (size_t)col[c] < nf)
 				copy(dst[c], dsz[c], f[col[c]]);
@@ -429,7 +445,8 @@ int inventory_load_csv(struct inventory *inv, const char *path, char *err, size_
 			break;
 		}
 		unsigned m[6];
-		if (e.mac[0] && (sscanf(e.mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6 ||
+		if (e.mac[0] && (sscanf(e.mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4],
+					&m[5]) != 6 ||
 				 strlen(e.mac) != 17)) {
 			snprintf(err, errsz, "%s:%zu: bad mac '%s'", path, lineno, e.mac);
 			r = AS_ERR_CONFIG;

@@ -20,13 +20,13 @@
 
 /* One inventory entry (config `inventory.hosts` or a CSV row). */
 struct inv_host {
-	char mac[18];		 /* lower case, colon-separated; "" if not given */
-	char ip[48];		 /* "" if not given */
-	char hostname[AS_STR];	 /* lower case; "" if not given */
+	char mac[18];	       /* lower case, colon-separated; "" if not given */
+	char ip[48];	       /* "" if not given */
+	char hostname[AS_STR]; /* lower case; "" if not given */
 	char owner[AS_STR];
 	char team[AS_STR_SHORT];
 	char site[AS_STR_SHORT];
-	char tags[AS_STR];	 /* comma-separated */
+	char tags[AS_STR]; /* comma-separated */
 };
 
 /* One `inventory.networks` entry. */
@@ -57,9 +57,9 @@ AS_MUST_CHECK int inventory_load_csv(struct inventory *inv, const char *path, ch
 /* What is known of the host behind an address at a time. */
 struct host_info {
 	char key[AS_STR + 16]; /* durable host key */
-	char mac[18];		/* from a DHCP lease; "" if none */
+	char mac[18];	       /* from a DHCP lease; "" if none */
 	char hostname[AS_STR];
-	char owner[AS_STR];	/* "" when unknown */
+	char owner[AS_STR]; /* "" when unknown */
 	char team[AS_STR_SHORT];
 	char site[AS_STR_SHORT];
 	char tags[AS_STR];
@@ -75,7 +75,8 @@ void hosts_free(struct hosts *h);
 void hosts_set_inventory(struct hosts *h, struct inventory *inv);
 void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us);
 void hosts_name(struct hosts *h, const struct obs_host_name *n, uint64_t ts_us);
-void hosts_kerberos(struct hosts *h, uint8_t family, const uint8_t *ip, const struct obs_kerberos *k, uint64_t ts_us);
+void hosts_kerberos(struct hosts *h, uint8_t family, const uint8_t *ip, const struct obs_kerberos *k,
+		    uint64_t ts_us);
 void hosts_lookup(struct hosts *h, uint8_t family, const uint8_t *ip, uint64_t ts_us, struct host_info *out);
 
 #endif

@@ -50,7 +50,8 @@ static int attach_bpf(int fd, const char *bpf, uint32_t snaplen, char *err, size
 		return AS_ERR_CONFIG;
 	}
 	pcap_close(dead);
-	struct sock_fprog fp = {.len = (unsigned short)prog.bf_len, .filter = (struct sock_filter *)prog.bf_insns};
+	struct sock_fprog fp = {.len = (unsigned short)prog.bf_len,
+				.filter = (struct sock_filter *)prog.bf_insns};
 	int r = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
 	int e = errno;
 	pcap_freecode(&prog);
@@ -137,10 +138,17 @@ bad:
 	return r;
 }
 
-int live_fd(const struct live_source *s) { return s->fd; }
-const char *live_iface(const struct live_source *s) { return s->iface; }
+int live_fd(const struct live_source *s)
+{
+	return s->fd;
+}
+const char *live_iface(const struct live_source *s)
+{
+	return s->iface;
+}
 
-int live_poll(struct live_source *s, int timeout_ms, void (*fn)(void *user, const struct frame *f), void *user)
+int live_poll(struct live_source *s, int timeout_ms, void (*fn)(void *user, const struct frame *f),
+	      void *user)
 {
 	struct tpacket_block_desc *bd = (struct tpacket_block_desc *)(s->map + (size_t)s->next * BLOCK_SIZE);
 	if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {

@@ -13,9 +13,9 @@
 #include "error.h"
 
 struct live_opts {
-	const char *bpf;       /* capture filter, may be NULL */
-	uint32_t snaplen;      /* bytes kept per packet */
-	uint32_t ring_mb;      /* kernel ring per socket, MiB */
+	const char *bpf;  /* capture filter, may be NULL */
+	uint32_t snaplen; /* bytes kept per packet */
+	uint32_t ring_mb; /* kernel ring per socket, MiB */
 	bool promiscuous;
 	uint16_t fanout_group; /* one group per interface */
 };
@@ -28,7 +28,8 @@ AS_MUST_CHECK int live_open(const char *iface, const struct live_opts *o, struct
 			    size_t errsz);
 /* Waits up to timeout_ms, then hands every packet the ring holds to fn.
  * Returns the number of packets, or <0 on a socket error. */
-int live_poll(struct live_source *s, int timeout_ms, void (*fn)(void *user, const struct frame *f), void *user);
+int live_poll(struct live_source *s, int timeout_ms, void (*fn)(void *user, const struct frame *f),
+	      void *user);
 int live_fd(const struct live_source *s);
 /* Kernel counters of this socket since it opened: packets received and
  * dropped because the ring was full. */

@@ -5,21 +5,21 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agents.h"
 #include "capture.h"
 #include "cmd_agents.h"
-#include "redis.h"
 #include "config.h"
 #include "limits.h"
 #include "pipeline.h"
+#include "redis.h"
 #include "report.h"
 #include "sig.h"
 #include "sink.h"
@@ -37,22 +37,23 @@ static const char default_salt[] = "aisensor-default-salt-change-me";
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: "
-		"every capture in it; -: stdin)\n"
-		"       aisensor check -c FILE                   validate the config and the signatures\n"
-		"       aisensor agents --redis URL [--json] ...  query the agent registry (--help for filters)\n"
-		"options:\n"
-		"  -c FILE            config (YAML); without it, built-in defaults and installed signatures\n"
-		"  -w N               worker threads (default 1)\n"
-		"  -f 'BPF'           capture filter\n"
-		"  -s DIR             signatures directory (overrides the config)\n"
-		"  --events FILE      JSON lines events ('-' = stdout)\n"
-		"  --inventory FILE   agent inventory JSON at the end of the replay ('-' = stdout)\n"
-		"  --contributions FILE  agent contributions as JSON lines: the feed a registry merges\n"
-		"  -q                 no terminal summary and no progress line\n"
-		"  -h, --help         this help;  -V, --version  the version\n"
-		"With no output option, a replay prints the agent table to the terminal.\n");
+	fprintf(
+	    out,
+	    "usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: "
+	    "every capture in it; -: stdin)\n"
+	    "       aisensor check -c FILE                   validate the config and the signatures\n"
+	    "       aisensor agents --redis URL [--json] ...  query the agent registry (--help for filters)\n"
+	    "options:\n"
+	    "  -c FILE            config (YAML); without it, built-in defaults and installed signatures\n"
+	    "  -w N               worker threads (default 1)\n"
+	    "  -f 'BPF'           capture filter\n"
+	    "  -s DIR             signatures directory (overrides the config)\n"
+	    "  --events FILE      JSON lines events ('-' = stdout)\n"
+	    "  --inventory FILE   agent inventory JSON at the end of the replay ('-' = stdout)\n"
+	    "  --contributions FILE  agent contributions as JSON lines: the feed a registry merges\n"
+	    "  -q                 no terminal summary and no progress line\n"
+	    "  -h, --help         this help;  -V, --version  the version\n"
+	    "With no output option, a replay prints the agent table to the terminal.\n");
 }
 
 static int dir_exists(const char *p)
@@ -184,8 +185,8 @@ static void on_sighup(int sig)
 #define MAX_SIG_SETS 64
 
 struct reloader {
-	const char *cfg_path;	 /* NULL: no config file, only signatures */
-	const char *sigdir_opt;	 /* -s, overrides the config */
+	const char *cfg_path;	/* NULL: no config file, only signatures */
+	const char *sigdir_opt; /* -s, overrides the config */
 	struct agents *agents;
 	struct sig_db *sets[MAX_SIG_SETS]; /* every set loaded: flows may still point into old ones */
 	size_t n_sets;
@@ -220,8 +221,8 @@ static void maybe_reload(void *user)
 	agents_set_inventory(r->agents, &c.inventory);
 	agents_set_signatures(r->agents, db);
 	r->sets[r->n_sets++] = db;
-	fprintf(stderr, "aisensor: reloaded: %zu services, %zu inventory hosts, %zu networks\n", sig_service_count(db),
-		hosts, nets);
+	fprintf(stderr, "aisensor: reloaded: %zu services, %zu inventory hosts, %zu networks\n",
+		sig_service_count(db), hosts, nets);
 	config_free(&c);
 }
 
@@ -242,8 +243,8 @@ struct service {
 	struct sink *redis;
 	bool quiet;
 	struct report_meta meta;
-	pthread_mutex_t lock;	     /* guards last (the aggregator reads it) */
-	struct pipeline_stats last;  /* the latest live figures */
+	pthread_mutex_t lock;	    /* guards last (the aggregator reads it) */
+	struct pipeline_stats last; /* the latest live figures */
 	double next_stats, next_inventory;
 };
 
@@ -306,7 +307,8 @@ static void live_tick(void *user, const struct pipeline_stats *st)
 				 (unsigned long long)rs.queued, (unsigned long long)rs.spool_pending);
 	}
 	fprintf(stderr,
-		"aisensor: %llu packets, %llu dropped by the kernel, %llu by the interface, %llu flows open, %zu agents%s\n",
+		"aisensor: %llu packets, %llu dropped by the kernel, %llu by the interface, %llu flows open, "
+		"%zu agents%s\n",
 		(unsigned long long)st->kernel_received, (unsigned long long)st->kernel_dropped,
 		(unsigned long long)st->iface_dropped, (unsigned long long)st->flows_active,
 		agents_count(svc->agents), backlog);
@@ -431,7 +433,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || (n_inputs_arg == 0 && n_ifaces_arg == 0 && !cfg_path) || (n_inputs_arg && n_ifaces_arg)) {
+	if (optind < argc || (n_inputs_arg == 0 && n_ifaces_arg == 0 && !cfg_path) ||
+	    (n_inputs_arg && n_ifaces_arg)) {
 		if (optind < argc)
 			fprintf(stderr, "aisensor: unexpected argument '%s'\n", argv[optind]);
 		if (n_inputs_arg && n_ifaces_arg)
@@ -475,7 +478,8 @@ int main(int argc, char **argv)
 			}
 	}
 	if (!n_inputs_arg && !c.n_interfaces) {
-		fprintf(stderr, "aisensor: nothing to read: give -r CAPTURE, -i IFACE or capture.interfaces\n");
+		fprintf(stderr,
+			"aisensor: nothing to read: give -r CAPTURE, -i IFACE or capture.interfaces\n");
 		config_free(&c);
 		return 2;
 	}
@@ -509,15 +513,15 @@ int main(int argc, char **argv)
 	struct sink *redis = NULL;
 	if (c.redis_url) {
 		struct redis_config rcfg = {.url = c.redis_url,
-					  .prefix = c.redis_prefix,
-					  .sensor_name = c.name,
-					  .spool_dir = c.redis_spool_dir,
-					  .spool_max_bytes = c.redis_spool_max_bytes,
-					  .spool_fsync = SPOOL_FSYNC_BATCH,
-					  .stream_maxlen = c.redis_stream_maxlen,
-					  .applied_ttl_s = (uint32_t)c.redis_applied_ttl_s,
-					  .heartbeat_interval_s = (uint32_t)c.redis_heartbeat_s,
-					  .drain_timeout_ms = (uint32_t)c.redis_drain_timeout_ms};
+					    .prefix = c.redis_prefix,
+					    .sensor_name = c.name,
+					    .spool_dir = c.redis_spool_dir,
+					    .spool_max_bytes = c.redis_spool_max_bytes,
+					    .spool_fsync = SPOOL_FSYNC_BATCH,
+					    .stream_maxlen = c.redis_stream_maxlen,
+					    .applied_ttl_s = (uint32_t)c.redis_applied_ttl_s,
+					    .heartbeat_interval_s = (uint32_t)c.redis_heartbeat_s,
+					    .drain_timeout_ms = (uint32_t)c.redis_drain_timeout_ms};
 		if (redis_open(&rcfg, &fo.sinks[fo.n], err, sizeof err) < 0) {
 			fprintf(stderr, "aisensor: %s\n", err);
 			goto out;

@@ -33,8 +33,8 @@ struct worker {
 	/* live capture */
 	struct live_source *src[AS_MAX_INPUTS];
 	size_t n_src;
-	uint64_t key;		 /* last ordering key emitted (packet time, µs) */
-	uint64_t clock;		 /* network time: the largest packet time seen */
+	uint64_t key;		   /* last ordering key emitted (packet time, µs) */
+	uint64_t clock;		   /* network time: the largest packet time seen */
 	struct pipeline_stats dec; /* decode counters of this worker */
 	_Atomic uint64_t pub_packets, pub_flows_active, pub_received, pub_dropped;
 	struct run *run;
@@ -520,7 +520,8 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 	}
 	if (r == AS_OK) {
 		for (; started < run.n; started++)
-			if (pthread_create(&run.w[started].th, NULL, cfg->n_ifaces ? live_worker_main : worker_main,
+			if (pthread_create(&run.w[started].th, NULL,
+					   cfg->n_ifaces ? live_worker_main : worker_main,
 					   &run.w[started]) != 0)
 				break;
 		if (started < run.n) {

@@ -10,9 +10,9 @@
 #include <signal.h>
 
 #include "agents.h"
-#include "live.h"
 #include "decode.h"
 #include "error.h"
+#include "live.h"
 
 struct pipeline_stats;
 
@@ -55,8 +55,8 @@ struct pipeline_stats {
 	double wall_s;
 	/* live capture */
 	uint64_t kernel_received;
-	uint64_t kernel_dropped;   /* the sockets' rings were full */
-	uint64_t iface_dropped;	   /* the interfaces' own drop counters, since start */
+	uint64_t kernel_dropped; /* the sockets' rings were full */
+	uint64_t iface_dropped;	 /* the interfaces' own drop counters, since start */
 	uint64_t flows_active;
 };
 

@@ -92,8 +92,9 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 		malformed += ps->decode_errors[r];
 	fprintf(out, "\nStatistics\n");
 	if (ps->kernel_received || ps->kernel_dropped)
-		fprintf(out, "  capture   %" PRIu64 " received, %" PRIu64 " dropped by the kernel ring, %" PRIu64
-			     " dropped by the interface\n",
+		fprintf(out,
+			"  capture   %" PRIu64 " received, %" PRIu64 " dropped by the kernel ring, %" PRIu64
+			" dropped by the interface\n",
 			ps->kernel_received, ps->kernel_dropped, ps->iface_dropped);
 	fprintf(out,
 		"  packets   %" PRIu64 " read, %" PRIu64 " TCP/UDP, %" PRIu64

@@ -32,9 +32,9 @@ static void list_strings(FILE *out, const char *label, json_t *arr)
 		return;
 	fprintf(out, "  %s ", label);
 	for (size_t i = 0; i < json_array_size(arr); i++)
-		fprintf(out, "%s%s", i ? "," : "", json_is_string(json_array_get(arr, i))
-							? json_string_value(json_array_get(arr, i))
-							: "?");
+		fprintf(out, "%s%s", i ? "," : "",
+			json_is_string(json_array_get(arr, i)) ? json_string_value(json_array_get(arr, i))
+							       : "?");
 }
 
 static uint64_t uget(json_t *o, const char *k)
@@ -53,8 +53,9 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 		json_t *r = recs[i];
 		const char *hk = sget(r, "host", "hostname");
 		char where[160], sw[96];
-		snprintf(where, sizeof where, "%s%s%s%s%s%s", sget(r, "host", "ip")[0] ? sget(r, "host", "ip") : "?",
-			 hk[0] ? " " : "", hk, sget(r, "host", "owner")[0] ? " (" : "", sget(r, "host", "owner"),
+		snprintf(where, sizeof where, "%s%s%s%s%s%s",
+			 sget(r, "host", "ip")[0] ? sget(r, "host", "ip") : "?", hk[0] ? " " : "", hk,
+			 sget(r, "host", "owner")[0] ? " (" : "", sget(r, "host", "owner"),
 			 sget(r, "host", "owner")[0] ? ")" : "");
 		const char *name = sget(r, "software", "name"), *ver = sget(r, "software", "version");
 		snprintf(sw, sizeof sw, "%s%s%s", name[0] ? name : "unknown", ver[0] ? " " : "", ver);
@@ -66,8 +67,9 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 			char b[32];
 			human_bytes(uget(x, "bytes"), b, sizeof b);
 			uint64_t flows = uget(x, "flows");
-			fprintf(out, "    connects to %s %s%s%s, %" PRIu64 " flow%s, %s", sget(x, "service", NULL),
-				sget(x, "endpoint", NULL), json_is_boolean(json_object_get(x, "tls")) ? " " : "",
+			fprintf(out, "    connects to %s %s%s%s, %" PRIu64 " flow%s, %s",
+				sget(x, "service", NULL), sget(x, "endpoint", NULL),
+				json_is_boolean(json_object_get(x, "tls")) ? " " : "",
 				json_is_boolean(json_object_get(x, "tls"))
 				    ? (json_is_true(json_object_get(x, "tls")) ? "tls" : "cleartext")
 				    : "",
@@ -80,8 +82,9 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 		}
 		json_t *server = json_object_get(r, "server");
 		if (json_is_object(server)) {
-			fprintf(out, "    serves %s, %" PRIu64 " requests from %zu client%s", sget(server, "endpoint", NULL),
-				uget(server, "requests"), json_array_size(json_object_get(server, "clients")),
+			fprintf(out, "    serves %s, %" PRIu64 " requests from %zu client%s",
+				sget(server, "endpoint", NULL), uget(server, "requests"),
+				json_array_size(json_object_get(server, "clients")),
 				json_array_size(json_object_get(server, "clients")) == 1 ? "" : "s");
 			list_strings(out, "apis", json_object_get(server, "apis"));
 			list_strings(out, "models", json_object_get(server, "models"));
@@ -96,8 +99,8 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 				fprintf(out, "  tools called");
 				for (size_t t = 0; t < json_array_size(called); t++) {
 					json_t *x = json_array_get(called, t);
-					fprintf(out, "%s %s (%" PRIu64 ")", t ? "," : "", sget(x, "name", NULL),
-						uget(x, "calls"));
+					fprintf(out, "%s %s (%" PRIu64 ")", t ? "," : "",
+						sget(x, "name", NULL), uget(x, "calls"));
 				}
 			}
 			json_t *listed = json_object_get(mcp, "tools_listed");
@@ -106,7 +109,9 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 				for (size_t t = 0; t < json_array_size(listed); t++) {
 					json_t *x = json_array_get(listed, t);
 					fprintf(out, "%s %s%s", t ? "," : "", sget(x, "name", NULL),
-						json_is_true(json_object_get(x, "destructive")) ? " (destructive)" : "");
+						json_is_true(json_object_get(x, "destructive"))
+						    ? " (destructive)"
+						    : "");
 				}
 			}
 			fputc('\n', out);
@@ -121,8 +126,9 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 		json_t *grants = json_object_get(r, "oauth");
 		for (size_t g = 0; g < json_array_size(grants); g++) {
 			json_t *x = json_array_get(grants, g);
-			fprintf(out, "    oauth %s client %s (%s), pkce %s", sget(x, "issuer", NULL), sget(x, "client_id", NULL),
-				sget(x, "registration", NULL), sget(x, "pkce", NULL));
+			fprintf(out, "    oauth %s client %s (%s), pkce %s", sget(x, "issuer", NULL),
+				sget(x, "client_id", NULL), sget(x, "registration", NULL),
+				sget(x, "pkce", NULL));
 			list_strings(out, "scopes", json_object_get(x, "scopes"));
 			fputc('\n', out);
 		}
@@ -131,7 +137,8 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 			fprintf(out, "    can use ");
 			for (size_t c = 0; c < json_array_size(creds); c++) {
 				json_t *x = json_array_get(creds, c);
-				fprintf(out, "%s%s in %s", c ? ", " : "", sget(x, "type", NULL), sget(x, "where", NULL));
+				fprintf(out, "%s%s in %s", c ? ", " : "", sget(x, "type", NULL),
+					sget(x, "where", NULL));
 			}
 			fputc('\n', out);
 		}
@@ -139,9 +146,9 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 		if (json_array_size(risks)) {
 			fprintf(out, "    risks");
 			for (size_t k = 0; k < json_array_size(risks); k++)
-				fprintf(out, "%s%s", k ? ", " : " ", json_string_value(json_array_get(risks, k)));
+				fprintf(out, "%s%s", k ? ", " : " ",
+					json_string_value(json_array_get(risks, k)));
 			fputc('\n', out);
 		}
 	}
 }
-
