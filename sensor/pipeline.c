@@ -140,7 +140,10 @@ static void live_frame(void *user, const struct frame *fr)
 	w->dec.frames++;
 	w->dec.frame_bytes += fr->wirelen;
 	struct decoded d;
-	enum decode_reason why = decode_packet(1 /* DLT_EN10MB */, fr->data, fr->caplen, &d);
+	/* capture.snaplen: what a span port's packet is cut to (the BPF does it too). */
+	uint32_t caplen = fr->caplen < w->run->cfg->live.snaplen || !w->run->cfg->live.snaplen ? fr->caplen
+												: w->run->cfg->live.snaplen;
+	enum decode_reason why = decode_packet(1 /* DLT_EN10MB */, fr->data, caplen, &d);
 	if (why == DEC_ETHERTYPE_OTHER || why == DEC_L4_OTHER) {
 		w->dec.skipped++;
 		return;

@@ -80,6 +80,20 @@ def main():
                 got = summary(json.load(open(live_path))) if os.path.exists(live_path) else {}
                 diff = {k: (ref.get(k), got.get(k)) for k in set(ref) | set(got) if ref.get(k) != got.get(k)}
                 check("live -w %d: the same %d agents as offline" % (workers, len(ref)), not diff, diff)
+            # The service drops root once its sockets are open.
+            cfg = os.path.join(tmp, "user.yaml")
+            open(cfg, "w").write("capture:\n  user: nobody\n")
+            proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", cfg, "-i", "cap0"],
+                                    cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(1.0)
+            kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout.split()
+            status = open("/proc/%s/status" % (kids[0] if kids else proc.pid)).read()
+            fields = dict(l.split(":", 1) for l in status.splitlines() if ":" in l)
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=60)
+            check("privileges dropped after open: uid nobody, no capabilities, no new privileges",
+                  fields.get("Uid", "").split()[:1] == ["65534"] and int(fields.get("CapEff", "1").strip(), 16) == 0
+                  and fields.get("NoNewPrivs", "").strip() == "1", {k: fields.get(k) for k in ("Uid", "CapEff", "NoNewPrivs")})
         finally:
             sh("ip", "netns", "del", sensor_ns, check_rc=False)
             sh("ip", "netns", "del", inject_ns, check_rc=False)
