@@ -15,6 +15,17 @@ void as_hex(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+int as_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void as_fingerprint(const uint8_t *key, size_t key_len, const void *secret, size_t secret_len,
 		    char out[AS_FP_HEX + 1])
 {

@@ -13,5 +13,7 @@ void as_fingerprint(const uint8_t *key, size_t key_len, const void *secret, size
 /* Lower-case hex of SHA-256(data), first `hexlen` digits (<= 64). */
 void as_sha256_hex(const void *data, size_t len, char *out, size_t hexlen);
 void as_hex(const uint8_t *in, size_t n, char *out);
+/* The value of one hex digit, or -1. */
+int as_hex_digit(int c);
 
 #endif

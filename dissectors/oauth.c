@@ -161,17 +161,6 @@ static bool filled(const struct params *p, enum param k)
 	return p->has[k] && p->v[k].len > 0;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* application/x-www-form-urlencoded decoding ('+' is a space). A '%' not
  * followed by two hex digits is kept as it is (as browsers do). `out` holds
  * at least in.len bytes; returns the decoded length. */
@@ -184,8 +173,8 @@ static size_t form_decode(struct sv in, char *out)
 		if (ch == '+') {
 			ch = ' ';
 		} else if (ch == '%' && cur_peek_u8(&c, 0, &h1) && cur_peek_u8(&c, 1, &h2) &&
-			   hexval(h1) >= 0 && hexval(h2) >= 0) {
-			ch = (uint8_t)(hexval(h1) << 4 | hexval(h2));
+			   as_hex_digit(h1) >= 0 && as_hex_digit(h2) >= 0) {
+			ch = (uint8_t)(as_hex_digit(h1) << 4 | as_hex_digit(h2));
 			cur_skip(&c, 2);
 		}
 		out[n++] = (char)ch;

@@ -7,18 +7,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "fingerprint.h"
 #include "redis.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decodes s[0..n) into out (NUL-terminated); false when malformed
  * or too long. */
@@ -28,9 +18,9 @@ static bool pct_decode(const char *s, size_t n, char *out, size_t outsz)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (c == '%') {
-			if (n - i < 3 || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
+			if (n - i < 3 || as_hex_digit(s[i + 1]) < 0 || as_hex_digit(s[i + 2]) < 0)
 				return false;
-			c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			c = (char)(as_hex_digit(s[i + 1]) * 16 + as_hex_digit(s[i + 2]));
 			if (c == '\0')
 				return false;
 			i += 2;
