@@ -12,7 +12,7 @@
 #define AS_PKT_MAX 65535	 /* bytes of one packet copied into a ring slot */
 #define AS_MSG_QUEUE_SLOTS 65536 /* worker -> aggregator ring, messages per worker */
 #define AS_TICK_EVERY 1024	 /* capture broadcasts a watermark every N packets */
-#define AS_MAX_ENCAP_DEPTH 4	 /* nested VLAN/tunnel headers decoded per packet */
+#define AS_MAX_ENCAP_DEPTH 8	 /* VLAN tags, PPPoE, MPLS labels, tunnels decoded per packet */
 
 /* ---- flows ---- */
 #define AS_MAX_FLOWS 1000000	     /* flows tracked, all workers together */

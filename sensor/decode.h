@@ -4,6 +4,9 @@
  * SLL2, raw IPv4/IPv6, BSD loopback (DLT_NULL/DLT_LOOP). Network: IPv4
  * (options, fragments counted), IPv6 with extension headers (hop-by-hop,
  * routing, fragment, destination options, AH). Transport: TCP, UDP.
+ * Encapsulations a mirror port delivers are removed: MPLS, GRE (IP, Ethernet,
+ * ERSPAN I/II/III, MPLS payloads), VXLAN, Geneve, IP-in-IP; the result then
+ * describes the innermost packet and records the outermost tunnel.
  * A packet that cannot be decoded is counted by reason, never fatal. */
 #ifndef AS_DECODE_H
 #define AS_DECODE_H
@@ -31,10 +34,31 @@ enum decode_reason {
 	DEC_UDP_TRUNCATED,
 	DEC_UDP_BAD_LENGTH,
 	DEC_L4_OTHER, /* ICMP, SCTP, ...: not an error, just skipped */
+	DEC_TUNNEL_TRUNCATED,	/* MPLS/GRE/ERSPAN/VXLAN/Geneve header cut by the capture */
+	DEC_TUNNEL_BAD_HEADER,	/* tunnel header inconsistent or past its IP/UDP length */
+	DEC_TUNNEL_UNSUPPORTED, /* GRE version 1 or routing, ERSPAN frame type, MPLS payload, ... */
+	DEC_TUNNEL_TOO_DEEP,	/* tunnels + tags + labels beyond AS_MAX_ENCAP_DEPTH */
 	DEC_REASON_COUNT
 };
 
 const char *decode_reason_name(enum decode_reason r);
+
+/* The outermost encapsulation a packet arrived in (struct decoded.tunnel). */
+enum decode_tunnel {
+	TUN_NONE = 0,
+	TUN_MPLS,    /* tunnel_id: bottom-of-stack label */
+	TUN_GRE,     /* GRE carrying IP or MPLS; tunnel_id: GRE key (0 when absent) */
+	TUN_GRETAP,  /* GRE transparent Ethernet bridging; tunnel_id: GRE key */
+	TUN_ERSPAN1, /* tunnel_id: GRE key (0 when absent) */
+	TUN_ERSPAN2, /* tunnel_id: ERSPAN session id */
+	TUN_ERSPAN3, /* tunnel_id: ERSPAN session id */
+	TUN_VXLAN,   /* tunnel_id: VNI */
+	TUN_GENEVE,  /* tunnel_id: VNI */
+	TUN_IPIP,    /* IPv4/IPv6 in IPv4/IPv6 */
+	TUN_COUNT
+};
+
+const char *decode_tunnel_name(enum decode_tunnel t);
 
 struct decoded {
 	uint8_t family;	    /* 4 or 6 */
@@ -46,7 +70,7 @@ struct decoded {
 	uint8_t src_mac[6]; /* zero when the link layer has none */
 	uint8_t dst_mac[6];
 	bool has_mac;
-	uint16_t vlan;	   /* outermost VLAN id, 0 when untagged */
+	uint16_t vlan;	   /* outermost VLAN id of the innermost frame, 0 when untagged */
 	uint8_t tcp_flags; /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
 	uint32_t seq;
 	uint32_t ack;
@@ -55,6 +79,12 @@ struct decoded {
 	const uint8_t *payload; /* view into the frame */
 	size_t payload_len;	/* bounded by the IP length and the captured length */
 	size_t ip_len;		/* IP total length as declared (for byte counters) */
+	/* Encapsulation removed: every field above describes the innermost
+	 * packet, and its MACs are those of the innermost Ethernet header
+	 * (has_mac false when the inner packet was carried as bare IP). */
+	uint8_t tunnel;	    /* enum decode_tunnel of the outermost tunnel */
+	uint8_t tunnels;    /* tunnels removed (MPLS stacks, GRE, VXLAN, ...) */
+	uint32_t tunnel_id; /* of the outermost tunnel, see enum decode_tunnel */
 };
 
 #define TCP_FIN 0x01

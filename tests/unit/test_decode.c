@@ -1,7 +1,9 @@
 /* test_decode.c — frame decoding: a table of crafted frames for every link
  * type and reason code, truncation at every length, VLAN/QinQ/PPPoE, IPv6
- * extension chains, and public captures of each link type cross-checked
- * against tcpdump. */
+ * extension chains, tunnels (MPLS, GRE, ERSPAN I/II/III, VXLAN, Geneve,
+ * IP-in-IP, and nestings of them) attributed to the inner packet, the
+ * encapsulation depth cap, public captures of each link type cross-checked
+ * against tcpdump, and the tunnel captures recorded in pcaps/. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <pcap/pcap.h>
 
 #include "decode.h"
+#include "limits.h"
 
 /* ---- frame builder: each layer wraps the one inside it ---- */
 
@@ -246,11 +249,16 @@ static struct fb f_vlan4(void)
 {
 	return eth(0x8100, tag(0x8100, 1, tag(0x8100, 2, tag(0x8100, 3, tag(ET4, 4, ip4(6, tcp("4")))))));
 }
-static struct fb f_vlan5(void)
+/* n stacked 802.1Q tags, VIDs 1..n */
+static struct fb vlans(unsigned n, unsigned et, struct fb in)
 {
-	return eth(0x8100,
-		   tag(0x8100, 1, tag(0x8100, 2, tag(0x8100, 3, tag(0x8100, 4, tag(ET4, 5, ip4(6, tcp("5"))))))));
+	struct fb f = in;
+	for (unsigned i = n; i >= 2; i--)
+		f = tag(i == n ? et : 0x8100, i, f);
+	return tag(n == 1 ? et : 0x8100, 1, f);
 }
+static struct fb f_vlan_max(void) { return eth(0x8100, vlans(AS_MAX_ENCAP_DEPTH, ET4, ip4(6, tcp("8")))); }
+static struct fb f_vlan_over(void) { return eth(0x8100, vlans(AS_MAX_ENCAP_DEPTH + 1, ET4, ip4(6, tcp("9")))); }
 static struct fb f_qinq_pppoe(void) { return eth(0x8100, tag(0x8100, 421, tag(0x8864, 785, pppoe(0x21, ip4(17, udp("p")))))); }
 static struct fb f_pppoe6(void) { return eth(0x8864, pppoe(0x57, ip6(6, tcp("p6")))); }
 static struct fb f_pppoe_lcp(void) { return eth(0x8864, pppoe(0xc021, tcp("lcp"))); }
@@ -346,7 +354,8 @@ static const struct dec_case cases[] = {
 	{"qinq_88a8", 1, f_qinq, DEC_OK, 6, 17, "qq", 300, true, true},
 	{"qinq_9100", 1, f_qinq_9100, DEC_OK, 4, 6, "q", 7, true, true},
 	{"vlan_4_tags", 1, f_vlan4, DEC_OK, 4, 6, "4", 1, true, true},
-	{"vlan_5_tags", 1, f_vlan5, DEC_VLAN_TOO_DEEP, 0, 0, NULL, 1, true, false},
+	{"vlan_max_tags", 1, f_vlan_max, DEC_OK, 4, 6, "8", 1, true, true},
+	{"vlan_max_plus_1_tags", 1, f_vlan_over, DEC_VLAN_TOO_DEEP, 0, 0, NULL, 1, true, false},
 	{"qinq_pppoe", 1, f_qinq_pppoe, DEC_OK, 4, 17, "p", 421, true, true},
 	{"pppoe_ip6", 1, f_pppoe6, DEC_OK, 6, 6, "p6", 0, true, true},
 	{"pppoe_lcp", 1, f_pppoe_lcp, DEC_ETHERTYPE_OTHER, 0, 0, NULL, 0, true, false},
@@ -398,7 +407,7 @@ static const struct dec_case cases[] = {
 static bool is_truncated(enum decode_reason r)
 {
 	return r == DEC_LINK_TRUNCATED || r == DEC_IP4_TRUNCATED || r == DEC_IP6_TRUNCATED ||
-	       r == DEC_TCP_TRUNCATED || r == DEC_UDP_TRUNCATED;
+	       r == DEC_TCP_TRUNCATED || r == DEC_UDP_TRUNCATED || r == DEC_TUNNEL_TRUNCATED;
 }
 
 static void test_table(void **unused)
@@ -450,6 +459,8 @@ static void test_table(void **unused)
 	}
 	/* every reason code is produced by some row (DEC_OK included) */
 	seen[DEC_IP4_TRUNCATED] = seen[DEC_IP6_TRUNCATED] = seen[DEC_TCP_TRUNCATED] = true; /* sweep */
+	seen[DEC_TUNNEL_TRUNCATED] = seen[DEC_TUNNEL_BAD_HEADER] = seen[DEC_TUNNEL_UNSUPPORTED] =
+	    seen[DEC_TUNNEL_TOO_DEEP] = true; /* test_tunnels */
 	for (int r = 0; r < DEC_REASON_COUNT; r++)
 		if (!seen[r])
 			fail_msg("no table row yields %s", decode_reason_name((enum decode_reason)r));
@@ -505,6 +516,411 @@ static void test_reason_names(void **unused)
 		for (int k = 0; k < r; k++)
 			assert_string_not_equal(n, decode_reason_name((enum decode_reason)k));
 	}
+}
+
+/* ---- tunnels ---- */
+
+/* Outer headers carry their own addresses and MACs, so a test can tell the
+ * inner packet's from the tunnel endpoints'. */
+static const uint8_t omac_dst[6] = {0x00, 0x1b, 0x21, 0x00, 0x00, 0x02};
+static const uint8_t omac_src[6] = {0x00, 0x1b, 0x21, 0x00, 0x00, 0x01};
+
+static struct fb eth_outer(unsigned et, struct fb in)
+{
+	struct fb f = eth(et, in);
+	memcpy(f.b, omac_dst, 6);
+	memcpy(f.b + 6, omac_src, 6);
+	return f;
+}
+/* IPv4 198.51.100.1 -> 198.51.100.2; frag: flags|offset */
+static struct fb ip4o_frag(unsigned proto, unsigned frag, struct fb l4)
+{
+	struct fb f = ip4_full(4, 5, -1, frag, proto, &l4);
+	memcpy(f.b + 12, "\xc6\x33\x64\x01\xc6\x33\x64\x02", 8);
+	return f;
+}
+static struct fb ip4o(unsigned proto, struct fb l4) { return ip4o_frag(proto, 0x4000, l4); }
+/* IPv6 2001:db8:ffff::1 -> 2001:db8:ffff::2 */
+static struct fb ip6o(unsigned nh, struct fb rest)
+{
+	struct fb f = ip6(nh, rest);
+	f.b[13] = f.b[29] = 0xff;
+	f.b[12] = f.b[28] = 0xff;
+	return f;
+}
+/* UDP to `dport`; ulen < 0 means "right" */
+static struct fb udp_to(unsigned dport, int ulen, struct fb in)
+{
+	struct fb f = {.n = 0};
+	put16(&f, 51234);
+	put16(&f, dport);
+	put16(&f, ulen < 0 ? (unsigned)(8 + in.n) : (unsigned)ulen);
+	put16(&f, 0);
+	putfb(&f, &in);
+	return f;
+}
+static struct fb vxlan_flags(unsigned flags, uint32_t vni, struct fb in)
+{
+	struct fb f = {.n = 0};
+	put32(&f, (uint32_t)flags << 24);
+	put32(&f, vni << 8);
+	putfb(&f, &in);
+	return f;
+}
+static struct fb vxlan(uint32_t vni, struct fb in) { return vxlan_flags(0x08, vni, in); }
+/* Geneve: version, options (optwords 4-byte words of a dummy TLV), protocol */
+static struct fb geneve(unsigned ver, unsigned optwords, unsigned proto, uint32_t vni, struct fb in)
+{
+	struct fb f = {.n = 0};
+	put8(&f, (ver << 6) | optwords);
+	put8(&f, 0);
+	put16(&f, proto);
+	put32(&f, vni << 8);
+	for (unsigned i = 0; i < optwords; i++)
+		put32(&f, i == 0 ? 0x01020300u | (optwords - 1) : 0xdeadbeef); /* class, type, len */
+	putfb(&f, &in);
+	return f;
+}
+#define GRE_C 0x8000
+#define GRE_R 0x4000
+#define GRE_K 0x2000
+#define GRE_S 0x1000
+static struct fb gre(unsigned flags, unsigned proto, uint32_t key, struct fb in)
+{
+	struct fb f = {.n = 0};
+	put16(&f, flags);
+	put16(&f, proto);
+	if (flags & (GRE_C | GRE_R))
+		put32(&f, 0xbeef0000);
+	if (flags & GRE_K)
+		put32(&f, key);
+	if (flags & GRE_S)
+		put32(&f, 1000);
+	putfb(&f, &in);
+	return f;
+}
+static struct fb erspan2_ver(unsigned ver, unsigned session, struct fb in)
+{
+	struct fb f = {.n = 0};
+	put32(&f, ((uint32_t)ver << 28) | (5u << 16) | session); /* VLAN 5, COS 0 */
+	put32(&f, 0x00000abc);					  /* index */
+	putfb(&f, &in);
+	return f;
+}
+static struct fb erspan2(unsigned session, struct fb in) { return erspan2_ver(1, session, in); }
+static struct fb erspan3(unsigned session, unsigned ft, bool o, struct fb in)
+{
+	struct fb f = {.n = 0};
+	put32(&f, (2u << 28) | (5u << 16) | session);
+	put32(&f, 0x12345678); /* timestamp */
+	put16(&f, 0);	       /* SGT */
+	put16(&f, (ft << 10) | (7u << 4) | (o ? 1u : 0u)); /* FT, HW ID 7, O */
+	if (o) {
+		put32(&f, 0x0c000000); /* platform id 3 */
+		put32(&f, 0x11223344);
+	}
+	putfb(&f, &in);
+	return f;
+}
+/* MPLS stack: n labels 100, 101, ..., bottom of stack on the last */
+static struct fb mpls(unsigned n, struct fb in)
+{
+	struct fb f = {.n = 0};
+	for (unsigned i = 0; i < n; i++)
+		put32(&f, ((100u + i) << 12) | (i == n - 1 ? 0x100u : 0u) | 64u);
+	putfb(&f, &in);
+	return f;
+}
+static struct fb pw_cw(struct fb in)
+{
+	struct fb f = {.n = 0};
+	put32(&f, 0x00000007); /* control word: first nibble 0, sequence 7 */
+	putfb(&f, &in);
+	return f;
+}
+
+/* inner payloads: Ethernet frames and bare IP packets */
+static struct fb in_eth4(const char *p) { return eth(ET4, ip4(6, tcp(p))); }
+static struct fb in_eth6(const char *p) { return eth(ET6, ip6(6, tcp(p))); }
+
+static struct fb t_vxlan(void) { return eth_outer(ET4, ip4o(17, udp_to(4789, -1, vxlan(42, in_eth4("vx"))))); }
+static struct fb t_vxlan_padded(void) { return pad_to(eth_outer(ET4, ip4o(17, udp_to(4789, -1, vxlan(7, eth(ET4, ip4(17, udp("v"))))))), 200); }
+static struct fb t_vxlan_ip6(void) { return eth_outer(ET6, ip6o(17, udp_to(4789, -1, vxlan(0xabcdef, in_eth6("vx6"))))); }
+static struct fb t_vxlan_vlan_inner(void)
+{
+	return eth_outer(0x8100, tag(ET4, 300, ip4o(17, udp_to(4789, -1, vxlan(42, eth(0x8100, tag(ET4, 12, ip4(6, tcp("iv")))))))));
+}
+static struct fb t_vxlan_no_i(void) { return eth_outer(ET4, ip4o(17, udp_to(4789, -1, vxlan_flags(0, 42, in_eth4("x"))))); }
+static struct fb t_vxlan_arp(void) { return eth_outer(ET4, ip4o(17, udp_to(4789, -1, vxlan(42, eth(0x0806, tcp("")))))); }
+static struct fb t_vxlan_short_udp(void) /* UDP length ends inside the VXLAN header */
+{
+	return eth_outer(ET4, ip4o(17, udp_to(4789, 12, vxlan(42, in_eth4("x")))));
+}
+static struct fb t_vxlan_inner_eth_short(void)
+{
+	struct fb e = {.n = 0};
+	putn(&e, mac_dst, 6);
+	putn(&e, mac_src, 6);
+	return eth_outer(ET4, ip4o(17, udp_to(4789, -1, vxlan(42, e))));
+}
+static struct fb t_vxlan_fragment(void) { return eth_outer(ET4, ip4o_frag(17, 0x2000, udp_to(4789, -1, vxlan(42, in_eth4("f"))))); }
+static struct fb t_geneve(void) { return eth_outer(ET4, ip4o(17, udp_to(6081, -1, geneve(0, 3, 0x6558, 5001, in_eth4("gnv"))))); }
+static struct fb t_geneve_ip(void) { return eth_outer(ET4, ip4o(17, udp_to(6081, -1, geneve(0, 0, ET6, 9, ip6(17, udp("g6")))))); }
+static struct fb t_geneve_v1(void) { return eth_outer(ET4, ip4o(17, udp_to(6081, -1, geneve(1, 0, 0x6558, 1, in_eth4("x"))))); }
+static struct fb t_geneve_optlen(void) /* options run past the UDP length */
+{
+	return eth_outer(ET4, ip4o(17, udp_to(6081, 8 + 8 + 8, geneve(0, 4, 0x6558, 1, in_eth4("x")))));
+}
+static struct fb t_gretap(void) { return eth_outer(ET4, ip4o(47, gre(GRE_K, 0x6558, 7, in_eth4("gt")))); }
+static struct fb t_gre_ip4(void) { return eth_outer(ET4, ip4o(47, gre(0, ET4, 0, ip4(6, tcp("gre"))))); }
+static struct fb t_gre_cks_ip6(void) { return eth_outer(ET4, ip4o(47, gre(GRE_C | GRE_K | GRE_S, ET6, 0x01020304, ip6(17, udp("cks"))))); }
+static struct fb t_gre_over_ip6(void) { return eth_outer(ET6, ip6o(47, gre(GRE_K, 0x6558, 99, in_eth6("g6")))); }
+static struct fb t_gre_over_ip6_ext(void) { return eth_outer(ET6, ip6o(60, ext(60, 47, gre(0, ET4, 0, ip4(6, tcp("ext")))))); }
+static struct fb t_gre_v1(void) { return eth_outer(ET4, ip4o(47, gre(GRE_K | 1, 0x880b, 0, tcp("ppp")))); }
+static struct fb t_gre_routing(void) { return eth_outer(ET4, ip4o(47, gre(GRE_R, ET4, 0, ip4(6, tcp("r"))))); }
+static struct fb t_gre_arp(void) { return eth_outer(ET4, ip4o(47, gre(0, 0x0806, 0, tcp("")))); }
+static struct fb t_gre_short_ip(void) /* outer IP length ends inside the GRE key */
+{
+	struct fb g = gre(GRE_K | GRE_S, 0x6558, 1, in_eth4("x"));
+	return eth_outer(ET4, ip4_full(4, 5, 20 + 6, 0, 47, &g));
+}
+static struct fb t_gre_mpls(void) { return eth_outer(ET4, ip4o(47, gre(GRE_K, 0x8847, 5, mpls(2, ip4(6, tcp("gm")))))); }
+static struct fb t_erspan1(void) { return eth_outer(ET4, ip4o(47, gre(0, 0x88be, 0, in_eth4("e1")))); }
+static struct fb t_erspan2(void) { return eth_outer(ET4, ip4o(47, gre(GRE_S, 0x88be, 0, erspan2(100, in_eth4("e2"))))); }
+static struct fb t_erspan2_badver(void) { return eth_outer(ET4, ip4o(47, gre(GRE_S, 0x88be, 0, erspan2_ver(2, 100, in_eth4("x"))))); }
+static struct fb t_erspan3(void) { return eth_outer(ET4, ip4o(47, gre(GRE_S, 0x22eb, 0, erspan3(555, 0, false, in_eth6("e3"))))); }
+static struct fb t_erspan3_o(void) { return eth_outer(ET4, ip4o(47, gre(GRE_S, 0x22eb, 0, erspan3(556, 0, true, in_eth4("e3o"))))); }
+static struct fb t_erspan3_ip(void) { return eth_outer(ET4, ip4o(47, gre(GRE_S, 0x22eb, 0, erspan3(557, 2, false, ip4(17, udp("e3ip")))))); }
+static struct fb t_erspan3_ft5(void) { return eth_outer(ET4, ip4o(47, gre(GRE_S, 0x22eb, 0, erspan3(558, 5, false, in_eth4("x"))))); }
+static struct fb t_erspan3_short(void) /* ERSPAN III header cut by the outer IP length */
+{
+	struct fb g = gre(GRE_S, 0x22eb, 0, erspan3(1, 0, true, in_eth4("x")));
+	return eth_outer(ET4, ip4_full(4, 5, 20 + 8 + 16, 0, 47, &g));
+}
+/* VLAN -> GRE -> ERSPAN III (platform subheader) -> VLAN -> IPv6 -> TCP */
+static struct fb t_combo(void)
+{
+	return eth_outer(0x8100, tag(ET4, 10, ip4o(47, gre(GRE_S, 0x22eb, 0, erspan3(77, 0, true, eth(0x8100, tag(ET6, 20, ip6(6, tcp("combo")))))))));
+}
+/* ERSPAN II carrying a VXLAN packet: the outermost tunnel is recorded */
+static struct fb t_erspan_vxlan(void)
+{
+	return eth_outer(ET4, ip4o(47, gre(GRE_S, 0x88be, 0, erspan2(9, eth(ET6, ip6o(17, udp_to(4789, -1, vxlan(42, in_eth4("nest")))))))));
+}
+static struct fb t_mpls3(void) { return eth_outer(0x8847, mpls(3, ip4(6, tcp("m3")))); }
+static struct fb t_mpls_ip6(void) { return eth_outer(0x8847, mpls(1, ip6(17, udp("m6")))); }
+static struct fb t_mpls_vlan(void) { return eth_outer(0x8100, tag(0x8847, 33, mpls(2, ip4(6, tcp("mv"))))); }
+static struct fb t_mpls_pw(void) { return eth_outer(0x8847, mpls(2, pw_cw(in_eth4("pw")))); }
+static struct fb t_mpls_other(void) { return eth_outer(0x8847, mpls(1, tcp("?"))); } /* first nibble 9 */
+static struct fb t_mpls_max(void) { return eth_outer(0x8847, mpls(AS_MAX_ENCAP_DEPTH, ip4(6, tcp("mx")))); }
+static struct fb t_mpls_over(void) { return eth_outer(0x8847, mpls(AS_MAX_ENCAP_DEPTH + 1, ip4(6, tcp("x")))); }
+static struct fb t_ipip(void) { return eth_outer(ET4, ip4o(4, ip4(6, tcp("4in4")))); }
+static struct fb t_6in4(void) { return eth_outer(ET4, ip4o(41, ip6(6, tcp("6in4")))); }
+static struct fb t_4in6(void) { return eth_outer(ET6, ip6o(4, ip4(17, udp("4in6")))); }
+static struct fb t_ipip_wrong_version(void) { return eth_outer(ET4, ip4o(4, ip6(6, tcp("x")))); }
+/* n VXLAN tunnels nested, the innermost carrying TCP */
+static struct fb vxlan_nest(unsigned n)
+{
+	struct fb f = in_eth4("deep");
+	for (unsigned i = 0; i < n; i++)
+		f = eth_outer(ET4, ip4o(17, udp_to(4789, -1, vxlan(1000 + i, f))));
+	return f;
+}
+static struct fb t_vxlan_max(void) { return vxlan_nest(AS_MAX_ENCAP_DEPTH - 1); } /* + the innermost frame */
+static struct fb t_vxlan_over(void) { return vxlan_nest(AS_MAX_ENCAP_DEPTH + 1); }
+/* tags and tunnels share one budget: outer tags + VXLAN + inner tags */
+static struct fb t_tags_tunnel_over(void)
+{
+	unsigned half = AS_MAX_ENCAP_DEPTH / 2;
+	return eth_outer(0x8100, vlans(half, ET4, ip4o(17, udp_to(4789, -1, vxlan(1, eth(0x8100, vlans(half, ET4, ip4(6, tcp("x")))))))));
+}
+
+struct tun_case {
+	const char *name;
+	struct fb (*make)(void);
+	enum decode_reason want;
+	uint8_t family, l4proto; /* of the inner packet, checked when DEC_OK */
+	const char *payload;
+	bool has_mac; /* the inner frame's MACs (mac_src/mac_dst) */
+	uint16_t vlan;
+	enum decode_tunnel tunnel;
+	uint32_t tunnel_id;
+	uint8_t tunnels;
+	bool sweep;
+};
+
+static const struct tun_case tun_cases[] = {
+	{"vxlan", t_vxlan, DEC_OK, 4, 6, "vx", true, 0, TUN_VXLAN, 42, 1, true},
+	{"vxlan_padded_udp", t_vxlan_padded, DEC_OK, 4, 17, "v", true, 0, TUN_VXLAN, 7, 1, true},
+	{"vxlan_in_ip6", t_vxlan_ip6, DEC_OK, 6, 6, "vx6", true, 0, TUN_VXLAN, 0xabcdef, 1, true},
+	{"vxlan_inner_vlan", t_vxlan_vlan_inner, DEC_OK, 4, 6, "iv", true, 12, TUN_VXLAN, 42, 1, true},
+	{"vxlan_no_i_flag", t_vxlan_no_i, DEC_TUNNEL_BAD_HEADER, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"vxlan_inner_arp", t_vxlan_arp, DEC_ETHERTYPE_OTHER, 0, 0, NULL, true, 0, TUN_VXLAN, 42, 1, false},
+	{"vxlan_udp_len_in_header", t_vxlan_short_udp, DEC_TUNNEL_BAD_HEADER, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"vxlan_inner_eth_short", t_vxlan_inner_eth_short, DEC_LINK_TRUNCATED, 0, 0, NULL, false, 0, TUN_VXLAN, 42, 1, false},
+	{"vxlan_outer_fragment", t_vxlan_fragment, DEC_IP4_FRAGMENT, 0, 0, NULL, true, 0, 0, 0, 0, false},
+	{"geneve_options", t_geneve, DEC_OK, 4, 6, "gnv", true, 0, TUN_GENEVE, 5001, 1, true},
+	{"geneve_ip6", t_geneve_ip, DEC_OK, 6, 17, "g6", false, 0, TUN_GENEVE, 9, 1, true},
+	{"geneve_version_1", t_geneve_v1, DEC_TUNNEL_UNSUPPORTED, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"geneve_optlen_past_udp", t_geneve_optlen, DEC_TUNNEL_BAD_HEADER, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"gretap_key", t_gretap, DEC_OK, 4, 6, "gt", true, 0, TUN_GRETAP, 7, 1, true},
+	{"gre_ip4", t_gre_ip4, DEC_OK, 4, 6, "gre", false, 0, TUN_GRE, 0, 1, true},
+	{"gre_csum_key_seq_ip6", t_gre_cks_ip6, DEC_OK, 6, 17, "cks", false, 0, TUN_GRE, 0x01020304, 1, true},
+	{"gretap_over_ip6", t_gre_over_ip6, DEC_OK, 6, 6, "g6", true, 0, TUN_GRETAP, 99, 1, true},
+	{"gre_after_ip6_ext", t_gre_over_ip6_ext, DEC_OK, 4, 6, "ext", false, 0, TUN_GRE, 0, 1, true},
+	{"gre_version_1", t_gre_v1, DEC_TUNNEL_UNSUPPORTED, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"gre_routing", t_gre_routing, DEC_TUNNEL_UNSUPPORTED, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"gre_arp", t_gre_arp, DEC_ETHERTYPE_OTHER, 0, 0, NULL, false, 0, TUN_GRE, 0, 1, false},
+	{"gre_ip_len_in_header", t_gre_short_ip, DEC_TUNNEL_BAD_HEADER, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"gre_mpls", t_gre_mpls, DEC_OK, 4, 6, "gm", false, 0, TUN_GRE, 5, 2, true},
+	{"erspan1", t_erspan1, DEC_OK, 4, 6, "e1", true, 0, TUN_ERSPAN1, 0, 1, true},
+	{"erspan2", t_erspan2, DEC_OK, 4, 6, "e2", true, 0, TUN_ERSPAN2, 100, 1, true},
+	{"erspan2_bad_version", t_erspan2_badver, DEC_TUNNEL_BAD_HEADER, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"erspan3", t_erspan3, DEC_OK, 6, 6, "e3", true, 0, TUN_ERSPAN3, 555, 1, true},
+	{"erspan3_platform_sub", t_erspan3_o, DEC_OK, 4, 6, "e3o", true, 0, TUN_ERSPAN3, 556, 1, true},
+	{"erspan3_ip_frame", t_erspan3_ip, DEC_OK, 4, 17, "e3ip", false, 0, TUN_ERSPAN3, 557, 1, true},
+	{"erspan3_frame_type_5", t_erspan3_ft5, DEC_TUNNEL_UNSUPPORTED, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"erspan3_ip_len_in_header", t_erspan3_short, DEC_TUNNEL_BAD_HEADER, 0, 0, NULL, false, 0, 0, 0, 0, false},
+	{"vlan_gre_erspan3_vlan_ip6", t_combo, DEC_OK, 6, 6, "combo", true, 20, TUN_ERSPAN3, 77, 1, true},
+	{"erspan2_vxlan_ip6", t_erspan_vxlan, DEC_OK, 4, 6, "nest", true, 0, TUN_ERSPAN2, 9, 2, true},
+	{"mpls_3_labels", t_mpls3, DEC_OK, 4, 6, "m3", false, 0, TUN_MPLS, 102, 1, true},
+	{"mpls_ip6", t_mpls_ip6, DEC_OK, 6, 17, "m6", false, 0, TUN_MPLS, 100, 1, true},
+	{"vlan_mpls", t_mpls_vlan, DEC_OK, 4, 6, "mv", false, 0, TUN_MPLS, 101, 1, true},
+	{"mpls_pw_control_word", t_mpls_pw, DEC_OK, 4, 6, "pw", true, 0, TUN_MPLS, 101, 1, true},
+	{"mpls_payload_other", t_mpls_other, DEC_TUNNEL_UNSUPPORTED, 0, 0, NULL, false, 0, TUN_MPLS, 100, 1, false},
+	{"mpls_max_labels", t_mpls_max, DEC_OK, 4, 6, "mx", false, 0, TUN_MPLS, 100 + AS_MAX_ENCAP_DEPTH - 1, 1, true},
+	{"mpls_max_plus_1_labels", t_mpls_over, DEC_TUNNEL_TOO_DEEP, 0, 0, NULL, true, 0, 0, 0, 0, false},
+	{"ipip", t_ipip, DEC_OK, 4, 6, "4in4", false, 0, TUN_IPIP, 0, 1, true},
+	{"ip6_in_ip4", t_6in4, DEC_OK, 6, 6, "6in4", false, 0, TUN_IPIP, 0, 1, true},
+	{"ip4_in_ip6", t_4in6, DEC_OK, 4, 17, "4in6", false, 0, TUN_IPIP, 0, 1, true},
+	{"ipip_wrong_version", t_ipip_wrong_version, DEC_IP4_BAD_HEADER, 0, 0, NULL, false, 0, TUN_IPIP, 0, 1, false},
+	{"vxlan_nested_to_cap", t_vxlan_max, DEC_OK, 4, 6, "deep", true, 0, TUN_VXLAN, 1000 + AS_MAX_ENCAP_DEPTH - 2,
+	 AS_MAX_ENCAP_DEPTH - 1, true},
+	{"vxlan_nested_past_cap", t_vxlan_over, DEC_TUNNEL_TOO_DEEP, 0, 0, NULL, false, 0, TUN_VXLAN,
+	 1000 + AS_MAX_ENCAP_DEPTH, AS_MAX_ENCAP_DEPTH, false},
+	{"tags_and_tunnel_past_cap", t_tags_tunnel_over, DEC_VLAN_TOO_DEEP, 0, 0, NULL, true, 1, TUN_VXLAN, 1, 1, false},
+};
+
+static void check_inner(const char *name, const struct tun_case *tc, const struct decoded *d)
+{
+	if (tc->family)
+		assert_int_equal(d->family, tc->family);
+	if (tc->l4proto)
+		assert_int_equal(d->l4proto, tc->l4proto);
+	if (tc->payload) {
+		if (d->payload_len != strlen(tc->payload) || memcmp(d->payload, tc->payload, d->payload_len))
+			fail_msg("%s: payload %.*s", name, (int)d->payload_len, (const char *)d->payload);
+	}
+	if (d->family == 4) {
+		assert_memory_equal(d->src_ip, "\x0a\x00\x00\x01\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+		assert_memory_equal(d->dst_ip, "\xc0\x00\x02\x07\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	} else {
+		assert_memory_equal(d->src_ip, v6src, 16);
+		assert_memory_equal(d->dst_ip, v6dst, 16);
+	}
+	if (d->l4proto == 6) {
+		assert_int_equal(d->src_port, 40000);
+		assert_int_equal(d->dst_port, 443);
+		assert_int_equal(d->seq, 0x01020304);
+	} else {
+		assert_int_equal(d->src_port, 53000);
+		assert_int_equal(d->dst_port, 53);
+		assert_int_equal(d->seq, 0);
+	}
+	/* the l3 view is the inner IP header, and holds the payload */
+	uint8_t v = (uint8_t)(d->l3[0] >> 4);
+	assert_int_equal(v, d->family);
+	assert_int_equal(d->l3_len, d->ip_len);
+	assert_true(d->payload >= d->l3 && d->payload + d->payload_len <= d->l3 + d->l3_len);
+}
+
+static void test_tunnels(void **unused)
+{
+	(void)unused;
+	const char *seed_dir = getenv("DECODE_SEED_DIR"); /* writes fuzz seeds when set */
+	for (size_t i = 0; i < sizeof tun_cases / sizeof tun_cases[0]; i++) {
+		const struct tun_case *tc = &tun_cases[i];
+		struct fb f = tc->make();
+		struct decoded d;
+		enum decode_reason r = decode_packet(1, f.b, f.n, &d);
+		if (r != tc->want)
+			fail_msg("%s: got %s, want %s", tc->name, decode_reason_name(r), decode_reason_name(tc->want));
+		if (seed_dir) {
+			char path[512];
+			snprintf(path, sizeof path, "%s/tunnel-%s", seed_dir, tc->name);
+			FILE *fp = fopen(path, "wb");
+			assert_non_null(fp);
+			fputc(0, fp); /* link type index 0: Ethernet */
+			fwrite(f.b, 1, f.n, fp);
+			fclose(fp);
+		}
+		if (tc->tunnel) {
+			if (d.tunnel != tc->tunnel || d.tunnel_id != tc->tunnel_id || d.tunnels != tc->tunnels)
+				fail_msg("%s: tunnel %s id %u n %u, want %s %u %u", tc->name,
+					 decode_tunnel_name((enum decode_tunnel)d.tunnel), d.tunnel_id, d.tunnels,
+					 decode_tunnel_name(tc->tunnel), tc->tunnel_id, tc->tunnels);
+		}
+		if (r != DEC_OK)
+			continue;
+		assert_true(d.tunnels >= 1);
+		assert_int_equal(d.vlan, tc->vlan);
+		assert_int_equal(d.has_mac, tc->has_mac);
+		if (d.has_mac) {
+			assert_memory_equal(d.src_mac, mac_src, 6);
+			assert_memory_equal(d.dst_mac, mac_dst, 6);
+		} else {
+			assert_memory_equal(d.src_mac, "\0\0\0\0\0\0", 6);
+		}
+		check_inner(tc->name, tc, &d);
+	}
+	assert_string_equal(decode_tunnel_name(TUN_ERSPAN3), "erspan3");
+	assert_string_equal(decode_tunnel_name(TUN_COUNT), "unknown");
+	for (int t = 0; t < TUN_COUNT; t++)
+		assert_string_not_equal(decode_tunnel_name((enum decode_tunnel)t), "unknown");
+}
+
+/* Every valid tunnel frame cut at every length, in exactly sized blocks. */
+static void test_tunnel_truncation(void **unused)
+{
+	(void)unused;
+	unsigned seen[DEC_REASON_COUNT] = {0};
+	for (size_t i = 0; i < sizeof tun_cases / sizeof tun_cases[0]; i++) {
+		const struct tun_case *tc = &tun_cases[i];
+		if (!tc->sweep)
+			continue;
+		struct fb f = tc->make();
+		for (size_t cut = 0; cut < f.n; cut++) {
+			uint8_t *p = malloc(cut ? cut : 1);
+			assert_non_null(p);
+			memcpy(p, f.b, cut);
+			struct decoded d;
+			enum decode_reason r = decode_packet(1, p, cut, &d);
+			seen[r]++;
+			if (r == DEC_OK) {
+				if (d.payload < p || d.payload + d.payload_len > p + cut || d.l3 < p ||
+				    d.l3 + d.l3_len > p + cut)
+					fail_msg("%s cut %zu: view outside the capture", tc->name, cut);
+			} else if (!is_truncated(r)) {
+				fail_msg("%s cut %zu: %s", tc->name, cut, decode_reason_name(r));
+			}
+			free(p);
+		}
+	}
+	assert_true(seen[DEC_TUNNEL_TRUNCATED] && seen[DEC_LINK_TRUNCATED] && seen[DEC_IP4_TRUNCATED] &&
+		    seen[DEC_IP6_TRUNCATED] && seen[DEC_TCP_TRUNCATED] && seen[DEC_UDP_TRUNCATED] && seen[DEC_OK]);
+}
+
+/* Every reason a tunnel row yields, so that test_table's coverage holds. */
+static void test_tunnel_reasons(void **unused)
+{
+	(void)unused;
+	bool seen[DEC_REASON_COUNT] = {false};
+	for (size_t i = 0; i < sizeof tun_cases / sizeof tun_cases[0]; i++) {
+		struct fb f = tun_cases[i].make();
+		struct decoded d;
+		seen[decode_packet(1, f.b, f.n, &d)] = true;
+	}
+	assert_true(seen[DEC_TUNNEL_BAD_HEADER] && seen[DEC_TUNNEL_UNSUPPORTED] && seen[DEC_TUNNEL_TOO_DEEP]);
 }
 
 /* ---- public captures ---- */
@@ -576,6 +992,9 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_truncation_sweep),
 		cmocka_unit_test(test_reason_names),
+		cmocka_unit_test(test_tunnels),
+		cmocka_unit_test(test_tunnel_truncation),
+		cmocka_unit_test(test_tunnel_reasons),
 		cmocka_unit_test(test_pcaps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
