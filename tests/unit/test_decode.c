@@ -986,6 +986,76 @@ static void test_pcaps(void **unused)
 		skip();
 }
 
+/* ---- recorded tunnel captures (pcaps/record-tunnels/record.sh) ---- */
+
+struct tcap_case {
+	const char *file;
+	enum decode_tunnel tunnel;
+	uint32_t id;
+	unsigned net; /* inner addresses 10.88.<net>.1 (client) and .2 (server) */
+	bool mac;     /* the inner packet is an Ethernet frame */
+};
+
+/* Per capture, from tshark: 12 TCP and 4 UDP (DNS) packets inside the tunnel,
+ * the rest ARP (outer and inner) and, for vxlan6, outer ICMPv6. */
+static const struct tcap_case tcaps[] = {
+	{"tunnel-vxlan.pcap", TUN_VXLAN, 42, 42, true},
+	{"tunnel-vxlan6.pcap", TUN_VXLAN, 4243, 43, true},
+	{"tunnel-gretap.pcap", TUN_GRETAP, 7, 44, true},
+	{"tunnel-gre.pcap", TUN_GRE, 47, 47, false},
+	{"tunnel-erspan.pcap", TUN_ERSPAN3, 100, 45, true},
+	{"tunnel-erspan2.pcap", TUN_ERSPAN2, 200, 46, true},
+};
+
+static void test_tunnel_pcaps(void **unused)
+{
+	(void)unused;
+	unsigned ran = 0;
+	for (size_t i = 0; i < sizeof tcaps / sizeof tcaps[0]; i++) {
+		const struct tcap_case *tc = &tcaps[i];
+		char path[1024], err[PCAP_ERRBUF_SIZE];
+		snprintf(path, sizeof path, "%s/pcaps/%s", AS_SRC_DIR, tc->file);
+		pcap_t *pc = pcap_open_offline(path, err);
+		if (!pc) {
+			print_message("skipping absent %s\n", tc->file);
+			continue;
+		}
+		ran++;
+		unsigned tcp_n = 0, udp_n = 0, other = 0;
+		struct pcap_pkthdr *h;
+		const u_char *frame;
+		uint8_t cli[16] = {10, 88, (uint8_t)tc->net, 1}, srv[16] = {10, 88, (uint8_t)tc->net, 2};
+		while (pcap_next_ex(pc, &h, &frame) == 1) {
+			struct decoded d;
+			enum decode_reason r = decode_packet(pcap_datalink(pc), frame, h->caplen, &d);
+			if (r != DEC_OK) {
+				if (r != DEC_ETHERTYPE_OTHER && r != DEC_L4_OTHER)
+					fail_msg("%s: %s", tc->file, decode_reason_name(r));
+				other++;
+				continue;
+			}
+			if (d.tunnel != tc->tunnel || d.tunnel_id != tc->id || d.tunnels != 1 || d.has_mac != tc->mac)
+				fail_msg("%s: tunnel %s %u", tc->file, decode_tunnel_name((enum decode_tunnel)d.tunnel),
+					 d.tunnel_id);
+			assert_int_equal(d.family, 4);
+			bool fwd = !memcmp(d.src_ip, cli, 16) && !memcmp(d.dst_ip, srv, 16);
+			bool rev = !memcmp(d.src_ip, srv, 16) && !memcmp(d.dst_ip, cli, 16);
+			assert_true(fwd || rev);
+			if (tc->mac) /* 02:88:<net>:00:00:0{1,2} */
+				assert_true(d.src_mac[0] == 2 && d.src_mac[1] == 0x88 && d.src_mac[2] == tc->net);
+			assert_true(d.payload >= frame && d.payload + d.payload_len <= frame + h->caplen);
+			assert_int_equal(d.l3_len, d.ip_len);
+			tcp_n += d.l4proto == 6;
+			udp_n += d.l4proto == 17;
+		}
+		pcap_close(pc);
+		if (tcp_n != 12 || udp_n != 4 || other == 0)
+			fail_msg("%s: tcp %u udp %u other %u", tc->file, tcp_n, udp_n, other);
+	}
+	if (!ran)
+		skip();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -996,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_truncation),
 		cmocka_unit_test(test_tunnel_reasons),
 		cmocka_unit_test(test_pcaps),
+		cmocka_unit_test(test_tunnel_pcaps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
