@@ -43,6 +43,13 @@ enum decode_reason {
 
 const char *decode_reason_name(enum decode_reason r);
 
+/* Not TCP/UDP we decode, but not malformed either (ARP, ICMP, PPTP's GRE):
+ * counted as skipped, not as a malformed packet. */
+static inline bool decode_is_skip(enum decode_reason r)
+{
+	return r == DEC_ETHERTYPE_OTHER || r == DEC_L4_OTHER || r == DEC_TUNNEL_UNSUPPORTED;
+}
+
 /* The outermost encapsulation a packet arrived in (struct decoded.tunnel). */
 enum decode_tunnel {
 	TUN_NONE = 0,

@@ -144,7 +144,7 @@ static void live_frame(void *user, const struct frame *fr)
 	uint32_t caplen = fr->caplen < w->run->cfg->live.snaplen || !w->run->cfg->live.snaplen ? fr->caplen
 												: w->run->cfg->live.snaplen;
 	enum decode_reason why = decode_packet(1 /* DLT_EN10MB */, fr->data, caplen, &d);
-	if (why == DEC_ETHERTYPE_OTHER || why == DEC_L4_OTHER) {
+	if (decode_is_skip(why)) {
 		w->dec.skipped++;
 		return;
 	}
@@ -444,7 +444,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 				last_ts = fr.ts_us;
 			struct decoded d;
 			enum decode_reason why = decode_packet(dlt, fr.data, fr.caplen, &d);
-			if (why == DEC_ETHERTYPE_OTHER || why == DEC_L4_OTHER) {
+			if (decode_is_skip(why)) {
 				st->skipped++;
 			} else if (why != DEC_OK) {
 				st->decode_errors[why]++;

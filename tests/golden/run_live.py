@@ -16,7 +16,8 @@ import time
 
 results = []
 CAPTURES = ["pcaps/openai-node-gateway-http.pcap", "pcaps/curl-h1-h2.pcap", "pcaps/ollama-http.pcap",
-            "pcaps/mcp-streamable-stateful.pcap", "pcaps/anthropic-node-tls.pcap", "pcaps/noise-web.pcap"]
+            "pcaps/mcp-streamable-stateful.pcap", "pcaps/anthropic-node-tls.pcap", "pcaps/noise-web.pcap",
+            "pcaps/tunnel-vxlan.pcap", "pcaps/tunnel-gretap.pcap", "pcaps/tunnel-erspan.pcap"]
 
 
 def check(name, ok, detail=""):
