@@ -8,12 +8,16 @@
 #   pcaps/tunnel-erspan.pcap     GRE + ERSPAN type III, session 100
 #   pcaps/tunnel-erspan2.pcap    GRE + ERSPAN type II, session 200
 # Each uses the kernel's own tunnel device when the kernel has one (ip link
-# add ... type vxlan|gretap|gre|erspan) and otherwise utun.py, a userspace GRE
-# endpoint on a TAP/TUN device (see README-tunnels.md for which did what).
+# add ... type vxlan|gretap|gre|erspan); for the GRE family otherwise Open
+# vSwitch's userspace datapath (ovsdb-server + ovs-vswitchd started here,
+# inside each namespace, bridges with datapath_type=netdev, tunnel ports
+# type=gre|erspan), and only if OVS is missing or fails utun.py, the project's
+# own userspace GRE endpoint (see README-tunnels.md for which did what).
 #
 #   sudo pcaps/record-tunnels/record.sh              # all captures
 #   sudo pcaps/record-tunnels/record.sh vxlan gre    # only those
 #   SKIP_INSTALL=1 ...                               # no apt-get
+#   NO_OVS=1 ...                                     # GRE family by utun.py
 #
 # Two network namespaces created here (client side A, server side B) joined by
 # one veth pair; only private addresses (10.88.0.0/16, fd88::/64) inside them.
@@ -42,10 +46,14 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then
   command -v tcpdump >/dev/null || need+=(tcpdump)
   command -v curl >/dev/null || need+=(curl)
   [ -x /usr/bin/python3 ] || need+=(python3)
+  command -v ovs-vswitchd >/dev/null || need+=(openvswitch-switch)
+  command -v arping >/dev/null || need+=(iputils-arping)
   if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # openvswitch-switch tries to start the system service; that may fail
+    # (no systemd/kernel module): this script runs its own daemons.
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || true
   fi
 fi
 PY=/usr/bin/python3
@@ -73,7 +81,9 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # setup_ns DNS [6]: one fresh pair of namespaces per capture, so each starts
 # from silence; IPv6 on the outer link only with "6" (else no MLD/ND chatter).
+NS_ARGS=()
 setup_ns() {
+  NS_ARGS=("$@")
   ip netns del "$NA" 2>/dev/null || true
   ip netns del "$NB" 2>/dev/null || true
   ip netns add "$NA"
@@ -107,16 +117,92 @@ inner_up() {
   ip netns exec "$ns" ip addr add "$addr" dev "$dev"
 }
 
-# make_tunnel NAME N UTUN_MODE ID IP-LINK-ARGS...: a tunnel device t0 on both
-# sides (inner 10.88.N.1 / 10.88.N.2), the kernel's first, utun.py otherwise.
+# Open vSwitch, userspace datapath: one ovsdb-server + ovs-vswitchd per
+# namespace, all files under $WORK/ovs-<ns>, run in the foreground in the
+# background (killed by PID like everything else).
+OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+OVS=0   # 1 while the current capture's tunnel is OVS's
+# (called in an && list, where set -e does not apply: every step checked)
+ovs_start() { # NS
+  local ns=$1 d="$WORK/ovs-$1"
+  rm -rf "$d"; mkdir -p "$d"
+  ovsdb-tool create "$d/conf.db" "$OVS_SCHEMA" || return 1
+  ip netns exec "$ns" env OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" \
+    ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" --pidfile="$d/ovsdb-server.pid" \
+    --unixctl="$d/ovsdb-server.ctl" --log-file="$d/ovsdb-server.log" -vconsole:off --no-chdir &
+  PIDS+=("$!")
+  for _ in $(seq 100); do [ -S "$d/db.sock" ] && break; sleep 0.05; done
+  ovs_vsctl "$ns" --no-wait init || return 1
+  ip netns exec "$ns" env OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" \
+    ovs-vswitchd "unix:$d/db.sock" --pidfile="$d/ovs-vswitchd.pid" \
+    --unixctl="$d/ovs-vswitchd.ctl" --log-file="$d/ovs-vswitchd.log" -vconsole:off --no-chdir &
+  PIDS+=("$!")
+  for _ in $(seq 100); do [ -S "$d/ovs-vswitchd.ctl" ] && return 0; sleep 0.05; done
+  echo "ovs-vswitchd did not start in $ns (see $d/ovs-vswitchd.log)" >&2; return 1
+}
+ovs_vsctl() { local ns=$1; shift; ip netns exec "$ns" env OVS_RUNDIR="$WORK/ovs-$ns" ovs-vsctl --timeout=20 --db="unix:$WORK/ovs-$ns/db.sock" "$@"; }
+ovs_ofctl() { local ns=$1 br=$2; shift 2; ip netns exec "$ns" ovs-ofctl "$1" "unix:$WORK/ovs-$ns/$br.mgmt" "${@:2}"; }
+
+# ovs_side NS VETH OUTER PEER OUTER_MAC N INNER_MAC PEER_MAC L3 IFTYPE OPTIONS...
+# br-underlay: the veth plus the internal port holding the outer address (OVS
+# routes and ARPs for its native tunnels through it); t0: the bridge whose
+# internal port carries the inner network, with the tunnel port gre0.
+ovs_side() {
+  local ns=$1 veth=$2 me=$3 peer=$4 omac=$5 net=$6 imac=$7 pmac=$8 l3=$9 type=${10}; shift 10
+  ovs_start "$ns" || return 1
+  ip netns exec "$ns" ip addr flush dev "$veth" || return 1
+  # the veth belongs to OVS now; keep the namespace's own IP stack off it,
+  # or (weak host model) it also takes the GRE packets addressed to the
+  # outer address on br-underlay and answers "protocol 47 unreachable",
+  # and answers ARP a second time: strict reverse-path filter, no ARP.
+  ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=1 "net.ipv4.conf.$veth.rp_filter=1" || return 1
+  ip netns exec "$ns" ip link set "$veth" arp off || return 1
+  ovs_vsctl "$ns" add-br br-underlay -- set bridge br-underlay datapath_type=netdev \
+    other-config:hwaddr="$omac" -- add-port br-underlay "$veth" || return 1
+  ip netns exec "$ns" ip addr add "$me/24" dev br-underlay || return 1
+  ip netns exec "$ns" ip link set br-underlay up || return 1
+  ovs_vsctl "$ns" add-br t0 -- set bridge t0 datapath_type=netdev other-config:hwaddr="$imac" \
+    -- set interface t0 mtu_request=1400 \
+    -- add-port t0 gre0 -- set interface gre0 type="$type" options:remote_ip="$peer" "$@" || return 1
+  local err; err=$(ovs_vsctl "$ns" get interface gre0 error) || return 1
+  [ "$err" = "[]" ] || { echo "gre0 ($type $*): $err" >&2; return 1; }
+  if [ "$l3" = 1 ]; then
+    # bare IP over GRE: gre0 strips the Ethernet header on output and gives
+    # received packets a zero one, so no NORMAL switching: explicit flows,
+    # and a static neighbour for the peer's inner address (no ARP in GRE).
+    local pin; pin=10.88.$net.$([ "$ns" = "$NA" ] && echo 2 || echo 1)
+    ovs_ofctl "$ns" t0 del-flows || return 1
+    printf '%s\n' "priority=10,in_port=LOCAL,ip,actions=output:gre0" \
+      "priority=10,in_port=gre0,ip,actions=mod_dl_src:$pmac,mod_dl_dst:$imac,output:LOCAL" \
+      "priority=0,actions=drop" | ovs_ofctl "$ns" t0 add-flows - || return 1
+    ip netns exec "$ns" ip neigh replace "$pin" lladdr "$pmac" dev t0 nud permanent || return 1
+  fi
+}
+
+# make_tunnel NAME N UTUN_MODE ID OVS_TYPE OVS_OPTIONS IP-LINK-ARGS...: a tunnel
+# device t0 on both sides (inner 10.88.N.1 / 10.88.N.2), the kernel's first,
+# Open vSwitch's next, utun.py last.
 HOW=()
 make_tunnel() {
-  local name=$1 net=$2 ukind=$3 id=$4; shift 4
+  local name=$1 net=$2 ukind=$3 id=$4 otype=$5 oopts=$6; shift 6
   local l3=0; [ "$ukind" = gre ] && l3=1
+  local ov; read -ra ov <<<"$oopts"
+  local m1 m2; m1=02:88:$(printf %02x "$net"):00:00:01 m2=02:88:$(printf %02x "$net"):00:00:02
+  OVS=0
   if A ip link add t0 "$@" local $OA remote $OB 2>"$WORK/err" &&
      B ip link add t0 "$@" local $OB remote $OA 2>>"$WORK/err"; then
     HOW+=("$name: kernel ($*)")
+  elif [ "${NO_OVS:-0}" != 1 ] && command -v ovs-vswitchd >/dev/null && command -v arping >/dev/null &&
+       ovs_side "$NA" va $OA $OB $MAC_VA "$net" "$m1" "$m2" $l3 "$otype" "${ov[@]}" 2>>"$WORK/err" &&
+       ovs_side "$NB" vb $OB $OA $MAC_VB "$net" "$m2" "$m1" $l3 "$otype" "${ov[@]}" 2>>"$WORK/err"; then
+    OVS=1
+    HOW+=("$name: Open vSwitch userspace datapath, port type=$otype $oopts (kernel: ip link add t0 $* -> $(head -n1 "$WORK/err" | tr '\n' ' '))")
   else
+    if [ "${NO_OVS:-0}" != 1 ] && command -v ovs-vswitchd >/dev/null; then
+      echo "record.sh: Open vSwitch failed for $name, falling back to utun.py:" >&2
+      cat "$WORK/err" >&2
+      teardown; setup_ns "${NS_ARGS[@]}"   # start again from clean namespaces
+    fi
     HOW+=("$name: userspace utun.py $ukind (kernel: ip link add t0 $* -> $(tr '\n' ' ' <"$WORK/err"))")
     A ip link del t0 2>/dev/null || true
     bgA "$PY" "$HERE/utun.py" "$ukind" t0 $OA $OB "$id"
@@ -127,8 +213,8 @@ make_tunnel() {
     inner_up t0 "10.88.$net.1/24" "" "$NA"
     inner_up t0 "10.88.$net.2/24" "" "$NB"
   else
-    inner_up t0 "10.88.$net.1/24" "02:88:$(printf %02x "$net"):00:00:01" "$NA"
-    inner_up t0 "10.88.$net.2/24" "02:88:$(printf %02x "$net"):00:00:02" "$NB"
+    inner_up t0 "10.88.$net.1/24" "$m1" "$NA"
+    inner_up t0 "10.88.$net.2/24" "$m2" "$NB"
   fi
 }
 
@@ -148,6 +234,13 @@ run_capture() {
   for _ in $(seq 50); do grep -q 'listening on' "$tlog" && break; sleep 0.1; done
   sleep 0.5
   echo "== tunnel-$name"
+  if [ "$OVS" = 1 ]; then
+    # OVS's native tunnels learn the peer's outer MAC by snooping ARP replies
+    # on br-underlay (on a miss OVS sends its own ARP and drops the packet):
+    # one ARP exchange each way on the outer link, as the kernel's would be.
+    A arping -q -c1 -w2 -I br-underlay $OB || true
+    B arping -q -c1 -w2 -I br-underlay $OA || true
+  fi
   A curl -sS --max-time 10 http://llm.corp.test:$PORT/v1/chat/completions \
     -H 'Content-Type: application/json' -H "Authorization: Bearer $k" \
     -d '{"model":"llama-3.1-8b-instruct","messages":[{"role":"user","content":"Say hello through the tunnel."}]}'
@@ -190,25 +283,25 @@ if want vxlan6; then
 fi
 if want gretap; then
   setup_ns 10.88.44.2
-  make_tunnel gretap 44 gretap 7 type gretap key 7
+  make_tunnel gretap 44 gretap 7 gre "options:key=7" type gretap key 7
   run_capture gretap 44 2
   teardown
 fi
 if want gre; then
   setup_ns 10.88.47.2
-  make_tunnel gre 47 gre 47 type gre key 47
+  make_tunnel gre 47 gre 47 gre "options:key=47 options:packet_type=legacy_l3" type gre key 47
   run_capture gre 47 3
   teardown
 fi
 if want erspan; then
   setup_ns 10.88.45.2
-  make_tunnel erspan 45 erspan3 100 type erspan seq key 100 erspan_ver 2 erspan_dir ingress erspan_hwid 7
+  make_tunnel erspan 45 erspan3 100 erspan "options:key=100 options:erspan_ver=2 options:erspan_dir=0 options:erspan_hwid=7" type erspan seq key 100 erspan_ver 2 erspan_dir ingress erspan_hwid 7
   run_capture erspan 45 4
   teardown
 fi
 if want erspan2; then
   setup_ns 10.88.46.2
-  make_tunnel erspan2 46 erspan2 200 type erspan seq key 200 erspan_ver 1 erspan 200
+  make_tunnel erspan2 46 erspan2 200 erspan "options:key=200 options:erspan_ver=1 options:erspan_idx=0xc8" type erspan seq key 200 erspan_ver 1 erspan 200
   run_capture erspan2 46 6
   teardown
 fi
@@ -220,6 +313,16 @@ fi
   echo "tcpdump $(tcpdump --version 2>&1 | head -n1 | cut -d' ' -f3) ($(tcpdump --version 2>&1 | sed -n 2p))"
   echo "curl $(curl --version | head -n1 | cut -d' ' -f2)"
   echo "python3 $($PY -c 'import platform; print(platform.python_version())')"
-  for h in "${HOW[@]}"; do echo "tunnel $h"; done
-} >"$HERE/versions.txt"
+  command -v ovs-vswitchd >/dev/null && echo "openvswitch $(ovs-vswitchd --version | head -n1 | sed 's/.* //') (Debian openvswitch-switch $(dpkg-query -W -f='${Version}' openvswitch-switch 2>/dev/null))"
+  command -v arping >/dev/null && echo "arping $(arping -V 2>&1 | head -n1 | sed 's/^arping from //')"
+  # captures not re-recorded by this run keep their line from the last one
+  for t in vxlan vxlan6 gretap gre erspan erspan2; do
+    if printf '%s\n' "${HOW[@]}" | grep -q "^$t: "; then
+      printf '%s\n' "${HOW[@]}" | grep "^$t: " | sed 's/^/tunnel /'
+    else
+      grep "^tunnel $t: " "$HERE/versions.txt" 2>/dev/null || true
+    fi
+  done
+} >"$WORK/versions.txt"
+mv "$WORK/versions.txt" "$HERE/versions.txt"
 cat "$HERE/versions.txt"
