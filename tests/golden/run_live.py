@@ -49,9 +49,9 @@ def summary(doc):
 def main():
     binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tcpreplay"):
+        # CI must run it; elsewhere ctest reports it as skipped, never as passed
         print("skip live capture test: needs root, iproute2 and tcpreplay")
-        print("0 passed, 0 failed")
-        return 0
+        return 1 if os.environ.get("CI") else 77
     tag = "as%d" % os.getpid()
     sensor_ns, inject_ns = tag + "-s", tag + "-i"
     with tempfile.TemporaryDirectory() as tmp:
