@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fingerprint.h"
+#include "jsonw.h"
 #include "limits.h"
 #include "redis_internal.h"
 
@@ -38,7 +40,7 @@ struct rx {
 	uint32_t applied_ttl, hb_interval, connect_ms, command_ms, drain_ms;
 	size_t q_cap;
 	uint64_t q_bytes_cap;
-	char started[48];
+	char started[32];
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;   /* wakes the thread */
@@ -72,14 +74,26 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void wall_rfc3339(char out[48])
+/* Wall-clock time, RFC 3339 with milliseconds (the heartbeat's, not packet time). */
+static void wall_rfc3339(char out[32])
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+	as_format_time((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, out);
+}
+
+/* The CLOCK_REALTIME instant `ms` from now, for pthread_cond_timedwait. */
+static struct timespec deadline_in(uint64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
 }
 
 /* Caller holds mu. */
@@ -470,7 +484,7 @@ static void send_heartbeat(struct rx *x)
 		spooled += st.spooled[t];
 		dropped += st.dropped_queue[t] + st.dropped_spool[t];
 	}
-	char now[48], key[320], v[10][32];
+	char now[32], key[320], v[10][32];
 	wall_rfc3339(now);
 	snprintf(key, sizeof key, "%ssensor:%s", x->prefix, x->sensor);
 	snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)hb.packets);
@@ -564,15 +578,7 @@ static void *thread_main(void *arg)
 				until = now + 1;
 			x->busy = false;
 			pthread_cond_broadcast(&x->idle);
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			uint64_t wait = until - now;
-			ts.tv_sec += (time_t)(wait / 1000);
-			ts.tv_nsec += (long)(wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			struct timespec ts = deadline_in(until - now);
 			pthread_cond_timedwait(&x->cv, &x->mu, &ts);
 		}
 		x->busy = true;
@@ -722,14 +728,7 @@ static int redis_flush(void *self)
 			rc = AS_ERR_CONNECT;
 			break;
 		}
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t wait = deadline - now < 50 ? deadline - now : 50;
-		ts.tv_nsec += (long)wait * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		struct timespec ts = deadline_in(deadline - now < 50 ? deadline - now : 50);
 		pthread_cond_timedwait(&x->idle, &x->mu, &ts);
 	}
 	if (x->q_count || x->st.spool_pending)
@@ -849,8 +848,7 @@ static void random_instance(char out[40])
 		uint64_t v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ now_ms();
 		memcpy(b, &v, sizeof b);
 	}
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	as_hex(b, sizeof b, out);
 }
 
 int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size_t errsz)
