@@ -224,6 +224,21 @@ static void segs_drop_front(struct spool *s, size_t k)
 	s->n_segs -= k;
 }
 
+/* Reads [from, to) of fd into buf at the same offsets; returns the end of
+ * what was read (short on EOF or error). */
+static size_t pread_all(int fd, uint8_t *buf, size_t from, size_t to)
+{
+	while (from < to) {
+		ssize_t r = pread(fd, buf + from, to - from, (off_t)from);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		from += (size_t)r;
+	}
+	return from;
+}
+
 /* Reads a whole file (segments are bounded by segment_bytes + one record). */
 static int read_file(const char *path, uint8_t **buf, size_t *len, size_t *cap)
 {
@@ -245,17 +260,8 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, size_t *cap)
 		*buf = nb;
 		*cap = want + 1;
 	}
-	size_t got = 0;
-	while (got < want) {
-		ssize_t r = pread(fd, *buf + got, want - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	*len = pread_all(fd, *buf, 0, want);
 	close(fd);
-	*len = got;
 	return AS_OK;
 }
 
@@ -447,7 +453,9 @@ static int open_write_segment(struct spool *s)
 	char path[4096];
 	uint64_t seq = s->next_seq;
 	seg_path(s, seq, path, sizeof path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	/* read-write: the reader catching up with the writer reads the new
+	 * tail through this descriptor (load_read_segment) */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return AS_ERR_IO;
 	if (write(fd, SPOOL_SEG_MAGIC, SPOOL_SEG_HEADER) != SPOOL_SEG_HEADER || segs_push(s, seq, SPOOL_SEG_HEADER) < 0) {
@@ -540,14 +548,12 @@ int spool_sync(struct spool *s)
 }
 
 /* Loads segs[r_idx]; when the writer has appended to it since, only the
- * new tail is read. */
+ * new tail is read, through the writer's descriptor. */
 static int load_read_segment(struct spool *s)
 {
 	uint64_t want = s->segs[s->r_idx].size;
 	if (s->rbuf_valid && s->rbuf_seq == s->segs[s->r_idx].seq && s->rbuf_len >= want)
 		return AS_OK;
-	char path[4096];
-	seg_path(s, s->segs[s->r_idx].seq, path, sizeof path);
 	int r = AS_OK;
 	if (s->rbuf_valid && s->rbuf_seq == s->segs[s->r_idx].seq && s->w_fd >= 0 &&
 	    s->segs[s->r_idx].seq == s->w_seq) {
@@ -559,20 +565,10 @@ static int load_read_segment(struct spool *s)
 			s->rbuf = nb;
 			s->rbuf_cap = nc;
 		}
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		while (fd >= 0 && s->rbuf_len < want) {
-			ssize_t n = pread(fd, s->rbuf + s->rbuf_len, (size_t)want - s->rbuf_len, (off_t)s->rbuf_len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			s->rbuf_len += (size_t)n;
-		}
-		if (fd >= 0)
-			close(fd);
-		else
-			r = AS_ERR_IO;
+		s->rbuf_len = pread_all(s->w_fd, s->rbuf, s->rbuf_len, (size_t)want);
 	} else {
+		char path[4096];
+		seg_path(s, s->segs[s->r_idx].seq, path, sizeof path);
 		r = read_file(path, &s->rbuf, &s->rbuf_len, &s->rbuf_cap);
 		if (r < 0)
 			s->rbuf_len = 0;
