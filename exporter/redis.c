@@ -242,21 +242,21 @@ static int build(struct rx *x, const struct rec *r, struct redis_args *a, char *
 	return AS_ERR_MALFORMED;
 }
 
-/* A spooled record back into a struct rec (events carry their envelope). */
-static int unspool(const uint8_t type, const uint8_t *p, size_t n, char *inst, size_t instsz, struct rec *r)
+/* A spooled record back into a struct rec (events carry their envelope).
+ * An unknown type, or an event whose envelope is damaged (then counted
+ * under no type), is left for build() to reject. */
+static void unspool(uint8_t type, const uint8_t *p, size_t n, char *inst, size_t instsz, struct rec *r)
 {
 	memset(r, 0, sizeof *r);
 	r->type = type;
 	if (type == REDIS_REC_AGENT) {
 		r->data = (const char *)p;
 		r->len = n;
-		return AS_OK;
-	}
-	if (type == REDIS_REC_EVENT) {
+	} else if (type == REDIS_REC_EVENT) {
 		r->instance = inst;
-		return redis_event_unwrap(p, n, inst, instsz, &r->seq, &r->data, &r->len);
+		if (redis_event_unwrap(p, n, inst, instsz, &r->seq, &r->data, &r->len) < 0)
+			r->type = 0;
 	}
-	return AS_ERR_MALFORMED;
 }
 
 enum outcome { OUT_DONE, OUT_REJECTED, OUT_LATER };
@@ -405,13 +405,7 @@ static bool replay_batch(struct rx *x)
 		if (!copies[n])
 			break;
 		memcpy(copies[n], p, len);
-		if (unspool(type, (const uint8_t *)copies[n], len, inst[n], sizeof inst[n], &recs[n]) < 0) {
-			recs[n].type = type; /* build() rejects it */
-			recs[n].data = NULL;
-			recs[n].len = 0;
-			if (type == REDIS_REC_EVENT)
-				recs[n].type = 0;
-		}
+		unspool(type, (const uint8_t *)copies[n], len, inst[n], sizeof inst[n], &recs[n]);
 		n++;
 	}
 	if (!n) {
