@@ -481,16 +481,12 @@ static void send_heartbeat(struct rx *x)
 	char now[32], key[320], v[10][32];
 	wall_rfc3339(now);
 	snprintf(key, sizeof key, "%ssensor:%s", x->prefix, x->sensor);
-	snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)hb.packets);
-	snprintf(v[1], sizeof v[1], "%llu", (unsigned long long)st.written[REDIS_REC_EVENT]);
-	snprintf(v[2], sizeof v[2], "%llu", (unsigned long long)st.written[REDIS_REC_AGENT]);
-	snprintf(v[3], sizeof v[3], "%llu", (unsigned long long)spooled);
-	snprintf(v[4], sizeof v[4], "%llu", (unsigned long long)dropped);
-	snprintf(v[5], sizeof v[5], "%llu", (unsigned long long)backlog);
-	snprintf(v[6], sizeof v[6], "%llu", (unsigned long long)hb.kernel_dropped);
-	snprintf(v[7], sizeof v[7], "%llu", (unsigned long long)hb.iface_dropped);
-	snprintf(v[8], sizeof v[8], "%llu", (unsigned long long)hb.flows);
-	snprintf(v[9], sizeof v[9], "%llu", (unsigned long long)hb.agents);
+	/* the numeric fields below, in order */
+	const uint64_t nums[10] = {hb.packets, st.written[REDIS_REC_EVENT], st.written[REDIS_REC_AGENT],
+				   spooled, dropped, backlog, hb.kernel_dropped, hb.iface_dropped, hb.flows,
+				   hb.agents};
+	for (size_t i = 0; i < 10; i++)
+		snprintf(v[i], sizeof v[i], "%llu", (unsigned long long)nums[i]);
 	const char *argv[] = {"HSET", key, "version", AS_VERSION, "started", x->started, "last_heartbeat", now,
 			      "packets", v[0], "events_sent", v[1], "contributions_sent", v[2], "spooled", v[3],
 			      "dropped", v[4], "backlog", v[5], "kernel_dropped", v[6], "interface_dropped", v[7],
