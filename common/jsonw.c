@@ -195,14 +195,6 @@ void jw_u64(struct jw *w, const char *key, uint64_t v)
 	put(w, b, (size_t)n);
 }
 
-void jw_i64(struct jw *w, const char *key, int64_t v)
-{
-	char b[24];
-	int n = snprintf(b, sizeof b, "%" PRId64, v);
-	key_(w, key);
-	put(w, b, (size_t)n);
-}
-
 void jw_bool(struct jw *w, const char *key, bool v)
 {
 	key_(w, key);
@@ -213,12 +205,6 @@ void jw_null(struct jw *w, const char *key)
 {
 	key_(w, key);
 	puts_(w, "null");
-}
-
-void jw_raw(struct jw *w, const char *key, const char *json, size_t n)
-{
-	key_(w, key);
-	put(w, json, n);
 }
 
 void as_format_time(uint64_t us, char out[32])

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fingerprint.h"
+#include "jsonw.h"
 #include "limits.h"
 #include "redis_internal.h"
 
@@ -38,7 +40,7 @@ struct rx {
 	uint32_t applied_ttl, hb_interval, connect_ms, command_ms, drain_ms;
 	size_t q_cap;
 	uint64_t q_bytes_cap;
-	char started[48];
+	char started[32];
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;   /* wakes the thread */
@@ -72,14 +74,26 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void wall_rfc3339(char out[48])
+/* Wall-clock time, RFC 3339 with milliseconds (the heartbeat's, not packet time). */
+static void wall_rfc3339(char out[32])
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+	as_format_time((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, out);
+}
+
+/* The CLOCK_REALTIME instant `ms` from now, for pthread_cond_timedwait. */
+static struct timespec deadline_in(uint64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
 }
 
 /* Caller holds mu. */
@@ -228,21 +242,21 @@ static int build(struct rx *x, const struct rec *r, struct redis_args *a, char *
 	return AS_ERR_MALFORMED;
 }
 
-/* A spooled record back into a struct rec (events carry their envelope). */
-static int unspool(const uint8_t type, const uint8_t *p, size_t n, char *inst, size_t instsz, struct rec *r)
+/* A spooled record back into a struct rec (events carry their envelope).
+ * An unknown type, or an event whose envelope is damaged (then counted
+ * under no type), is left for build() to reject. */
+static void unspool(uint8_t type, const uint8_t *p, size_t n, char *inst, size_t instsz, struct rec *r)
 {
 	memset(r, 0, sizeof *r);
 	r->type = type;
 	if (type == REDIS_REC_AGENT) {
 		r->data = (const char *)p;
 		r->len = n;
-		return AS_OK;
-	}
-	if (type == REDIS_REC_EVENT) {
+	} else if (type == REDIS_REC_EVENT) {
 		r->instance = inst;
-		return redis_event_unwrap(p, n, inst, instsz, &r->seq, &r->data, &r->len);
+		if (redis_event_unwrap(p, n, inst, instsz, &r->seq, &r->data, &r->len) < 0)
+			r->type = 0;
 	}
-	return AS_ERR_MALFORMED;
 }
 
 enum outcome { OUT_DONE, OUT_REJECTED, OUT_LATER };
@@ -391,13 +405,7 @@ static bool replay_batch(struct rx *x)
 		if (!copies[n])
 			break;
 		memcpy(copies[n], p, len);
-		if (unspool(type, (const uint8_t *)copies[n], len, inst[n], sizeof inst[n], &recs[n]) < 0) {
-			recs[n].type = type; /* build() rejects it */
-			recs[n].data = NULL;
-			recs[n].len = 0;
-			if (type == REDIS_REC_EVENT)
-				recs[n].type = 0;
-		}
+		unspool(type, (const uint8_t *)copies[n], len, inst[n], sizeof inst[n], &recs[n]);
 		n++;
 	}
 	if (!n) {
@@ -470,19 +478,15 @@ static void send_heartbeat(struct rx *x)
 		spooled += st.spooled[t];
 		dropped += st.dropped_queue[t] + st.dropped_spool[t];
 	}
-	char now[48], key[320], v[10][32];
+	char now[32], key[320], v[10][32];
 	wall_rfc3339(now);
 	snprintf(key, sizeof key, "%ssensor:%s", x->prefix, x->sensor);
-	snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)hb.packets);
-	snprintf(v[1], sizeof v[1], "%llu", (unsigned long long)st.written[REDIS_REC_EVENT]);
-	snprintf(v[2], sizeof v[2], "%llu", (unsigned long long)st.written[REDIS_REC_AGENT]);
-	snprintf(v[3], sizeof v[3], "%llu", (unsigned long long)spooled);
-	snprintf(v[4], sizeof v[4], "%llu", (unsigned long long)dropped);
-	snprintf(v[5], sizeof v[5], "%llu", (unsigned long long)backlog);
-	snprintf(v[6], sizeof v[6], "%llu", (unsigned long long)hb.kernel_dropped);
-	snprintf(v[7], sizeof v[7], "%llu", (unsigned long long)hb.iface_dropped);
-	snprintf(v[8], sizeof v[8], "%llu", (unsigned long long)hb.flows);
-	snprintf(v[9], sizeof v[9], "%llu", (unsigned long long)hb.agents);
+	/* the numeric fields below, in order */
+	const uint64_t nums[10] = {hb.packets, st.written[REDIS_REC_EVENT], st.written[REDIS_REC_AGENT],
+				   spooled, dropped, backlog, hb.kernel_dropped, hb.iface_dropped, hb.flows,
+				   hb.agents};
+	for (size_t i = 0; i < 10; i++)
+		snprintf(v[i], sizeof v[i], "%llu", (unsigned long long)nums[i]);
 	const char *argv[] = {"HSET", key, "version", AS_VERSION, "started", x->started, "last_heartbeat", now,
 			      "packets", v[0], "events_sent", v[1], "contributions_sent", v[2], "spooled", v[3],
 			      "dropped", v[4], "backlog", v[5], "kernel_dropped", v[6], "interface_dropped", v[7],
@@ -564,15 +568,7 @@ static void *thread_main(void *arg)
 				until = now + 1;
 			x->busy = false;
 			pthread_cond_broadcast(&x->idle);
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			uint64_t wait = until - now;
-			ts.tv_sec += (time_t)(wait / 1000);
-			ts.tv_nsec += (long)(wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			struct timespec ts = deadline_in(until - now);
 			pthread_cond_timedwait(&x->cv, &x->mu, &ts);
 		}
 		x->busy = true;
@@ -722,14 +718,7 @@ static int redis_flush(void *self)
 			rc = AS_ERR_CONNECT;
 			break;
 		}
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t wait = deadline - now < 50 ? deadline - now : 50;
-		ts.tv_nsec += (long)wait * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		struct timespec ts = deadline_in(deadline - now < 50 ? deadline - now : 50);
 		pthread_cond_timedwait(&x->idle, &x->mu, &ts);
 	}
 	if (x->q_count || x->st.spool_pending)
@@ -849,8 +838,7 @@ static void random_instance(char out[40])
 		uint64_t v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ now_ms();
 		memcpy(b, &v, sizeof b);
 	}
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	as_hex(b, sizeof b, out);
 }
 
 int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size_t errsz)

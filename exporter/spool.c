@@ -169,9 +169,10 @@ struct spool {
 	uint64_t max_bytes, segment_bytes;
 	enum spool_fsync fsync_policy;
 	/* segments on disk, ascending */
-	uint64_t *segs;
+	struct seg {
+		uint64_t seq, size;
+	} *segs;
 	size_t n_segs, cap_segs;
-	uint64_t *seg_size; /* parallel to segs */
 	/* writer: appends go to segs[n_segs-1] when w_fd >= 0 */
 	int w_fd;
 	uint64_t w_seq, next_seq;
@@ -195,9 +196,9 @@ static void seg_path(const struct spool *s, uint64_t seq, char *out, size_t n)
 	snprintf(out, n, "%s/seg-%016" PRIx64 ".spool", s->dir, seq);
 }
 
-static int u64_cmp(const void *a, const void *b)
+static int seg_cmp(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct seg *)a)->seq, y = ((const struct seg *)b)->seq;
 	return x < y ? -1 : x > y;
 }
 
@@ -205,20 +206,37 @@ static int segs_push(struct spool *s, uint64_t seq, uint64_t size)
 {
 	if (s->n_segs == s->cap_segs) {
 		size_t nc = s->cap_segs ? s->cap_segs * 2 : 16;
-		uint64_t *a = realloc(s->segs, nc * sizeof *a);
+		struct seg *a = realloc(s->segs, nc * sizeof *a);
 		if (!a)
 			return AS_ERR_NOMEM;
 		s->segs = a;
-		uint64_t *b = realloc(s->seg_size, nc * sizeof *b);
-		if (!b)
-			return AS_ERR_NOMEM;
-		s->seg_size = b;
 		s->cap_segs = nc;
 	}
-	s->segs[s->n_segs] = seq;
-	s->seg_size[s->n_segs] = size;
-	s->n_segs++;
+	s->segs[s->n_segs++] = (struct seg){seq, size};
 	return AS_OK;
+}
+
+/* Forgets the first k segments (their files are gone). */
+static void segs_drop_front(struct spool *s, size_t k)
+{
+	if (k)
+		memmove(s->segs, s->segs + k, (s->n_segs - k) * sizeof *s->segs);
+	s->n_segs -= k;
+}
+
+/* Reads [from, to) of fd into buf at the same offsets; returns the end of
+ * what was read (short on EOF or error). */
+static size_t pread_all(int fd, uint8_t *buf, size_t from, size_t to)
+{
+	while (from < to) {
+		ssize_t r = pread(fd, buf + from, to - from, (off_t)from);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		from += (size_t)r;
+	}
+	return from;
 }
 
 /* Reads a whole file (segments are bounded by segment_bytes + one record). */
@@ -242,17 +260,8 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, size_t *cap)
 		*buf = nb;
 		*cap = want + 1;
 	}
-	size_t got = 0;
-	while (got < want) {
-		ssize_t r = pread(fd, *buf + got, want - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	*len = pread_all(fd, *buf, 0, want);
 	close(fd);
-	*len = got;
 	return AS_OK;
 }
 
@@ -261,7 +270,7 @@ static void write_head(struct spool *s)
 	if (s->head_fd < 0)
 		return;
 	uint8_t b[20];
-	uint64_t seq = s->a_idx < s->n_segs ? s->segs[s->a_idx] : s->next_seq;
+	uint64_t seq = s->a_idx < s->n_segs ? s->segs[s->a_idx].seq : s->next_seq;
 	for (int i = 0; i < 8; i++) {
 		b[i] = (uint8_t)(seq >> (8 * i));
 		b[8 + i] = (uint8_t)(s->a_off >> (8 * i));
@@ -375,25 +384,9 @@ int spool_open(const struct spool_config *cfg, struct spool **out, char *err, si
 		spool_close(s);
 		return rc;
 	}
-	if (s->n_segs > 1) {
-		/* sort segs and their sizes together */
-		uint64_t *pairs = malloc(s->n_segs * 2 * sizeof *pairs);
-		if (!pairs) {
-			spool_close(s);
-			return AS_ERR_NOMEM;
-		}
-		for (size_t i = 0; i < s->n_segs; i++) {
-			pairs[2 * i] = s->segs[i];
-			pairs[2 * i + 1] = s->seg_size[i];
-		}
-		qsort(pairs, s->n_segs, 2 * sizeof *pairs, u64_cmp);
-		for (size_t i = 0; i < s->n_segs; i++) {
-			s->segs[i] = pairs[2 * i];
-			s->seg_size[i] = pairs[2 * i + 1];
-		}
-		free(pairs);
-	}
-	s->next_seq = s->n_segs ? s->segs[s->n_segs - 1] + 1 : 1;
+	if (s->n_segs > 1)
+		qsort(s->segs, s->n_segs, sizeof *s->segs, seg_cmp);
+	s->next_seq = s->n_segs ? s->segs[s->n_segs - 1].seq + 1 : 1;
 	/* The acknowledged position: older segments are leftovers of a crash
 	 * between ack and unlink. */
 	uint64_t hseq, hoff;
@@ -401,31 +394,27 @@ int spool_open(const struct spool_config *cfg, struct spool **out, char *err, si
 	s->a_off = SPOOL_SEG_HEADER;
 	if (read_head(s, &hseq, &hoff))
 		for (size_t i = 0; i < s->n_segs; i++)
-			if (s->segs[i] == hseq) {
+			if (s->segs[i].seq == hseq) {
 				s->a_idx = i;
-				s->a_off = hoff >= SPOOL_SEG_HEADER && hoff <= s->seg_size[i] ? hoff : SPOOL_SEG_HEADER;
+				s->a_off = hoff >= SPOOL_SEG_HEADER && hoff <= s->segs[i].size ? hoff : SPOOL_SEG_HEADER;
 				break;
 			}
 	for (size_t i = 0; i < s->a_idx; i++) {
-		seg_path(s, s->segs[i], path, sizeof path);
+		seg_path(s, s->segs[i].seq, path, sizeof path);
 		unlink(path);
 	}
-	if (s->a_idx) {
-		memmove(s->segs, s->segs + s->a_idx, (s->n_segs - s->a_idx) * sizeof *s->segs);
-		memmove(s->seg_size, s->seg_size + s->a_idx, (s->n_segs - s->a_idx) * sizeof *s->seg_size);
-	}
-	s->n_segs -= s->a_idx;
+	segs_drop_front(s, s->a_idx);
 	s->a_idx = 0;
 	for (size_t i = 0; i < s->n_segs; i++) {
-		s->st.bytes += s->seg_size[i];
-		seg_path(s, s->segs[i], path, sizeof path);
+		s->st.bytes += s->segs[i].size;
+		seg_path(s, s->segs[i].seq, path, sizeof path);
 		if (read_file(path, &s->rbuf, &s->rbuf_len, &s->rbuf_cap) == AS_OK)
 			s->st.pending += count_records(s->rbuf, s->rbuf_len, i == 0 ? s->a_off : SPOOL_SEG_HEADER);
 	}
 	if (s->st.pending == 0) {
 		/* Nothing valid left (damaged leftovers): start clean. */
 		for (size_t i = 0; i < s->n_segs; i++) {
-			seg_path(s, s->segs[i], path, sizeof path);
+			seg_path(s, s->segs[i].seq, path, sizeof path);
 			unlink(path);
 		}
 		s->n_segs = 0;
@@ -454,7 +443,6 @@ void spool_close(struct spool *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the flock */
 	free(s->segs);
-	free(s->seg_size);
 	free(s->rbuf);
 	free(s->dir);
 	free(s);
@@ -465,7 +453,9 @@ static int open_write_segment(struct spool *s)
 	char path[4096];
 	uint64_t seq = s->next_seq;
 	seg_path(s, seq, path, sizeof path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	/* read-write: the reader catching up with the writer reads the new
+	 * tail through this descriptor (load_read_segment) */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return AS_ERR_IO;
 	if (write(fd, SPOOL_SEG_MAGIC, SPOOL_SEG_HEADER) != SPOOL_SEG_HEADER || segs_push(s, seq, SPOOL_SEG_HEADER) < 0) {
@@ -503,7 +493,7 @@ int spool_append(struct spool *s, uint8_t type, const void *data, size_t len)
 		s->st.full++;
 		return AS_ERR_LIMIT;
 	}
-	if (s->w_fd >= 0 && s->seg_size[s->n_segs - 1] >= s->segment_bytes)
+	if (s->w_fd >= 0 && s->segs[s->n_segs - 1].size >= s->segment_bytes)
 		close_write_segment(s);
 	if (s->w_fd < 0) {
 		int r = open_write_segment(s);
@@ -518,7 +508,7 @@ int spool_append(struct spool *s, uint8_t type, const void *data, size_t len)
 		const void *p;
 		size_t n;
 	} parts[2] = {{hdr, sizeof hdr}, {data, len}};
-	uint64_t before = s->seg_size[s->n_segs - 1];
+	uint64_t before = s->segs[s->n_segs - 1].size;
 	for (int i = 0; i < 2; i++) {
 		const uint8_t *p = parts[i].p;
 		size_t n = parts[i].n;
@@ -537,7 +527,7 @@ int spool_append(struct spool *s, uint8_t type, const void *data, size_t len)
 			n -= (size_t)w;
 		}
 	}
-	s->seg_size[s->n_segs - 1] += need;
+	s->segs[s->n_segs - 1].size += need;
 	s->st.bytes += need;
 	s->st.pending++;
 	s->st.appended++;
@@ -558,17 +548,15 @@ int spool_sync(struct spool *s)
 }
 
 /* Loads segs[r_idx]; when the writer has appended to it since, only the
- * new tail is read. */
+ * new tail is read, through the writer's descriptor. */
 static int load_read_segment(struct spool *s)
 {
-	uint64_t want = s->seg_size[s->r_idx];
-	if (s->rbuf_valid && s->rbuf_seq == s->segs[s->r_idx] && s->rbuf_len >= want)
+	uint64_t want = s->segs[s->r_idx].size;
+	if (s->rbuf_valid && s->rbuf_seq == s->segs[s->r_idx].seq && s->rbuf_len >= want)
 		return AS_OK;
-	char path[4096];
-	seg_path(s, s->segs[s->r_idx], path, sizeof path);
 	int r = AS_OK;
-	if (s->rbuf_valid && s->rbuf_seq == s->segs[s->r_idx] && s->w_fd >= 0 &&
-	    s->segs[s->r_idx] == s->w_seq) {
+	if (s->rbuf_valid && s->rbuf_seq == s->segs[s->r_idx].seq && s->w_fd >= 0 &&
+	    s->segs[s->r_idx].seq == s->w_seq) {
 		if (want > s->rbuf_cap) {
 			size_t nc = (size_t)want + (size_t)want / 2;
 			uint8_t *nb = realloc(s->rbuf, nc);
@@ -577,27 +565,17 @@ static int load_read_segment(struct spool *s)
 			s->rbuf = nb;
 			s->rbuf_cap = nc;
 		}
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		while (fd >= 0 && s->rbuf_len < want) {
-			ssize_t n = pread(fd, s->rbuf + s->rbuf_len, (size_t)want - s->rbuf_len, (off_t)s->rbuf_len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			s->rbuf_len += (size_t)n;
-		}
-		if (fd >= 0)
-			close(fd);
-		else
-			r = AS_ERR_IO;
+		s->rbuf_len = pread_all(s->w_fd, s->rbuf, s->rbuf_len, (size_t)want);
 	} else {
+		char path[4096];
+		seg_path(s, s->segs[s->r_idx].seq, path, sizeof path);
 		r = read_file(path, &s->rbuf, &s->rbuf_len, &s->rbuf_cap);
 		if (r < 0)
 			s->rbuf_len = 0;
 	}
 	if (r < 0)
 		s->st.io_errors++;
-	s->rbuf_seq = s->segs[s->r_idx];
+	s->rbuf_seq = s->segs[s->r_idx].seq;
 	s->rbuf_valid = true;
 	if (s->r_off < SPOOL_SEG_HEADER) {
 		if (s->rbuf_len < SPOOL_SEG_HEADER || memcmp(s->rbuf, SPOOL_SEG_MAGIC, SPOOL_SEG_HEADER) != 0)
@@ -658,23 +636,19 @@ int spool_ack(struct spool *s)
 	 * it was read to its end (the writer then starts a new one). */
 	size_t done = s->r_idx < s->n_segs ? s->r_idx : s->n_segs;
 	if (s->n_segs && (s->r_idx >= s->n_segs ||
-			  (s->r_idx + 1 == s->n_segs && s->r_off >= s->seg_size[s->r_idx]))) {
+			  (s->r_idx + 1 == s->n_segs && s->r_off >= s->segs[s->r_idx].size))) {
 		close_write_segment(s);
 		done = s->n_segs;
 	}
 	for (size_t i = 0; i < done; i++) {
-		seg_path(s, s->segs[i], path, sizeof path);
+		seg_path(s, s->segs[i].seq, path, sizeof path);
 		if (unlink(path) < 0 && errno != ENOENT) {
 			s->st.io_errors++;
 			rc = AS_ERR_IO;
 		}
-		s->st.bytes -= s->seg_size[i] <= s->st.bytes ? s->seg_size[i] : s->st.bytes;
+		s->st.bytes -= s->segs[i].size <= s->st.bytes ? s->segs[i].size : s->st.bytes;
 	}
-	if (done) {
-		memmove(s->segs, s->segs + done, (s->n_segs - done) * sizeof *s->segs);
-		memmove(s->seg_size, s->seg_size + done, (s->n_segs - done) * sizeof *s->seg_size);
-	}
-	s->n_segs -= done;
+	segs_drop_front(s, done);
 	if (s->n_segs == 0) {
 		s->r_idx = 0;
 		s->r_off = SPOOL_SEG_HEADER;

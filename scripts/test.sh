@@ -8,8 +8,7 @@ jobs=$(nproc)
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 
 echo "== build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$jobs"
+bash scripts/build.sh
 echo "== tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
 

@@ -4,6 +4,7 @@
  * Inputs come from the wire: every read is bounded by an explicit length. */
 #include <string.h>
 
+#include "fingerprint.h"
 #include "sig_internal.h"
 
 /* A bounded view of untrusted text (this library sits beside dissectors/,
@@ -271,22 +272,15 @@ static bool seg_match(const struct sig_seg *sg, struct txt s, struct txt *cap)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lc(c);
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 /* Copies a path capture, decoding %XX (Bedrock model ids carry %3A). */
 static void copy_model(char *dst, size_t dstsz, struct txt v)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < v.len && o + 1 < dstsz; i++) {
 		char c = v.p[i];
-		if (c == '%' && i + 2 < v.len && hexval(v.p[i + 1]) >= 0 && hexval(v.p[i + 2]) >= 0) {
-			c = (char)(hexval(v.p[i + 1]) * 16 + hexval(v.p[i + 2]));
+		if (c == '%' && i + 2 < v.len && as_hex_digit(v.p[i + 1]) >= 0 &&
+		    as_hex_digit(v.p[i + 2]) >= 0) {
+			c = (char)(as_hex_digit(v.p[i + 1]) * 16 + as_hex_digit(v.p[i + 2]));
 			i += 2;
 		}
 		unsigned char u = (unsigned char)c;

@@ -116,6 +116,10 @@ trap 'rm -rf "$tmp"' EXIT
 rows=()
 declare -A res_pps res_rss
 
+median() { # median NUMBER...
+	printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
 # measure NAME CMD...: runs CMD $reps times under /usr/bin/time -v
 measure() {
 	local name=$1
@@ -140,8 +144,8 @@ measure() {
 		[ "$r" -gt "$rss_max" ] && rss_max=$r
 	done
 	local wall cpu
-	wall=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
-	cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+	wall=$(median "${walls[@]}")
+	cpu=$(median "${cpus[@]}")
 	local line
 	line=$(awk -v n="$name" -v w="$wall" -v c="$cpu" -v p="$packets" -v b="$bytes" -v r="$rss_max" 'BEGIN {
 		if (w <= 0) w = 0.005
