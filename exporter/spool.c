@@ -188,6 +188,8 @@ struct spool {
 	/* ack cursor */
 	size_t a_idx;
 	uint64_t a_off;
+	/* damage is counted once: a rewind re-reads it without counting again */
+	uint64_t dmg_seq, dmg_off;
 	struct spool_stats st;
 };
 
@@ -547,6 +549,17 @@ int spool_sync(struct spool *s)
 	return fdatasync(s->w_fd) == 0 ? AS_OK : AS_ERR_IO;
 }
 
+/* Counts damage at the read cursor unless an earlier pass counted it. */
+static void count_damage(struct spool *s, uint64_t *counter)
+{
+	uint64_t seq = s->segs[s->r_idx].seq;
+	if (seq < s->dmg_seq || (seq == s->dmg_seq && s->r_off < s->dmg_off))
+		return;
+	(*counter)++;
+	s->dmg_seq = seq;
+	s->dmg_off = s->r_off + 1;
+}
+
 /* Loads segs[r_idx]; when the writer has appended to it since, only the
  * new tail is read, through the writer's descriptor. */
 static int load_read_segment(struct spool *s)
@@ -579,7 +592,7 @@ static int load_read_segment(struct spool *s)
 	s->rbuf_valid = true;
 	if (s->r_off < SPOOL_SEG_HEADER) {
 		if (s->rbuf_len < SPOOL_SEG_HEADER || memcmp(s->rbuf, SPOOL_SEG_MAGIC, SPOOL_SEG_HEADER) != 0)
-			s->st.corrupt++; /* the parser still resynchronises on records */
+			count_damage(s, &s->st.corrupt); /* the parser still resynchronises on records */
 		s->r_off = SPOOL_SEG_HEADER;
 	}
 	return r;
@@ -601,12 +614,12 @@ int spool_next(struct spool *s, uint8_t *type, const uint8_t **data, size_t *len
 			return AS_OK;
 		}
 		if (p == SPOOL_PARSE_CORRUPT) {
-			s->st.corrupt++;
+			count_damage(s, &s->st.corrupt);
 			s->r_off = next;
 			continue;
 		}
 		if (p == SPOOL_PARSE_TRUNCATED) {
-			s->st.truncated++;
+			count_damage(s, &s->st.truncated);
 			s->r_off = next;
 		}
 		/* End of this segment: the write segment may grow later. */
