@@ -2,42 +2,16 @@
  * truncation of each, probes, and the public captures with their ground
  * truth (suricata-verify test.yaml, Zeek dhcp.log baselines, JA4D types). */
 #include <arpa/inet.h>
-#include <pcap/pcap.h>
 
-#include "dissect_harness.h"
 #include "decode.h"
 #include "dissector.h"
+#include "msg_fixture.h"
 
 extern const struct dissector dissector_dhcp;
 extern const struct dissector dissector_dhcp6;
 
-/* ---- a tiny message builder ---- */
+/* ---- addresses and options ---- */
 
-struct mb {
-	uint8_t b[2048];
-	size_t n;
-};
-
-static void put8(struct mb *m, unsigned v)
-{
-	assert_true(m->n < sizeof m->b);
-	m->b[m->n++] = (uint8_t)v;
-}
-static void put16(struct mb *m, unsigned v)
-{
-	put8(m, v >> 8);
-	put8(m, v & 0xff);
-}
-static void put32(struct mb *m, uint32_t v)
-{
-	put16(m, v >> 16);
-	put16(m, v & 0xffff);
-}
-static void putbytes(struct mb *m, const void *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put8(m, ((const uint8_t *)p)[i]);
-}
 static void putip4(struct mb *m, const char *ip)
 {
 	uint8_t a[4];
@@ -517,34 +491,28 @@ struct pcap_run {
 	const struct obs_dhcp *msg[32];
 };
 
+static void feed_dhcp_port(void *user, const struct decoded *d)
+{
+	const struct dissect_ctx *ctx = user;
+	const struct dissector *dis = NULL;
+	if ((d->src_port == 67 || d->src_port == 68) && (d->dst_port == 67 || d->dst_port == 68))
+		dis = &dissector_dhcp;
+	else if ((d->src_port == 546 || d->src_port == 547) && (d->dst_port == 546 || d->dst_port == 547))
+		dis = &dissector_dhcp6;
+	if (!dis)
+		return;
+	void *st = dis->state_new();
+	assert_int_equal(dis->parse(st, DIR_TO_SERVER, d->payload, d->payload_len, ctx), DISSECT_MORE);
+	dis->state_free(st);
+}
+
 /* Feeds each UDP datagram on 67/68 or 546/547 to the matching dissector. */
 static bool run_pcap(const char *rel, struct pcap_run *out)
 {
-	char path[1024], err[PCAP_ERRBUF_SIZE];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	pcap_t *pc = pcap_open_offline(path, err);
-	if (!pc)
-		return false;
 	memset(out, 0, sizeof *out);
 	struct dissect_ctx ctx = harness_ctx(&out->log);
-	struct pcap_pkthdr *h;
-	const u_char *frame;
-	while (pcap_next_ex(pc, &h, &frame) == 1) {
-		struct decoded d;
-		if (decode_packet(pcap_datalink(pc), frame, h->caplen, &d) != DEC_OK || d.l4proto != 17)
-			continue;
-		const struct dissector *dis = NULL;
-		if ((d.src_port == 67 || d.src_port == 68) && (d.dst_port == 67 || d.dst_port == 68))
-			dis = &dissector_dhcp;
-		else if ((d.src_port == 546 || d.src_port == 547) && (d.dst_port == 546 || d.dst_port == 547))
-			dis = &dissector_dhcp6;
-		if (!dis)
-			continue;
-		void *st = dis->state_new();
-		assert_int_equal(dis->parse(st, DIR_TO_SERVER, d.payload, d.payload_len, &ctx), DISSECT_MORE);
-		dis->state_free(st);
-	}
-	pcap_close(pc);
+	if (!capture_each_udp(rel, feed_dhcp_port, &ctx))
+		return false;
 	for (size_t i = 0; i < out->log.n; i++) {
 		if (out->log.v[i].type == OBS_ANOMALY) {
 			out->anomalies++;

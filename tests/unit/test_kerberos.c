@@ -3,30 +3,15 @@
  * absurd lengths, every truncation, TCP records split at every byte, gaps,
  * oversized and reserved-bit records, probes. No public capture in
  * pcaps-public carries port-88 traffic (SOURCES.md lists none). */
-#include "dissect_harness.h"
 #include "der.h"
 #include "dissector.h"
+#include "msg_fixture.h"
 
 extern const struct dissector dissector_kerberos;
 extern const struct dissector dissector_kerberos_tcp;
 
 /* ---- a DER builder ---- */
 
-struct mb {
-	uint8_t b[8192];
-	size_t n;
-};
-
-static void put8(struct mb *m, unsigned v)
-{
-	assert_true(m->n < sizeof m->b);
-	m->b[m->n++] = (uint8_t)v;
-}
-static void putbytes(struct mb *m, const void *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put8(m, ((const uint8_t *)p)[i]);
-}
 /* Appends tag, DER length, content. */
 static void tlv(struct mb *m, unsigned tag, const struct mb *c)
 {
