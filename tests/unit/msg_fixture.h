@@ -1,7 +1,8 @@
 /* msg_fixture.h — helpers shared by the tests that craft datagrams (DNS,
  * mDNS/LLMNR/NBNS, DHCP, Kerberos): a byte builder with big-endian puts, DNS
- * names, headers and questions (RFC 1035 §4.1), and a walk that hands each
- * UDP datagram of a public capture to a callback. */
+ * names, headers and questions (RFC 1035 §4.1), exact-size truncations, a
+ * probe table, and a walk that hands each UDP datagram of a public capture
+ * to a callback. */
 #ifndef AS_MSG_FIXTURE_H
 #define AS_MSG_FIXTURE_H
 
@@ -39,6 +40,16 @@ static inline void putbytes(struct mb *m, const void *p, size_t n)
 		put8(m, ((const uint8_t *)p)[i]);
 }
 
+/* The first `cut` bytes of m in a heap block of exactly that size (one byte
+ * when cut is 0), so that a read past the cut trips ASan. Caller frees. */
+static inline uint8_t *mb_prefix(const struct mb *m, size_t cut)
+{
+	uint8_t *p = malloc(cut ? cut : 1);
+	assert_non_null(p);
+	memcpy(p, m->b, cut);
+	return p;
+}
+
 /* ---- DNS wire (also mDNS, LLMNR, NBNS) ---- */
 
 /* Uncompressed name from dotted text; "" is the root. */
@@ -71,6 +82,32 @@ static inline void question(struct mb *m, const char *name, unsigned type)
 	putname(m, name);
 	put16(m, type);
 	put16(m, 1);
+}
+
+/* ---- probes ---- */
+
+struct probe_row {
+	const struct dissector *d;
+	unsigned transport; /* enum dissect_transport */
+	uint16_t cport, sport;
+	const uint8_t *p;
+	size_t n;
+	bool want;
+};
+
+/* Each row's probe, client to server, must answer `want`. */
+static inline void check_probe_rows(const struct probe_row *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct dissect_probe p = {.transport = t[i].transport,
+					  .dir = DIR_TO_SERVER,
+					  .client_port = t[i].cport,
+					  .server_port = t[i].sport,
+					  .data = t[i].p,
+					  .len = t[i].n};
+		if (t[i].d->probe(&p) != t[i].want)
+			fail_msg("probe row %zu: want %d", i, t[i].want);
+	}
 }
 
 /* ---- public captures ---- */

@@ -409,9 +409,7 @@ static void test_truncated_every_offset(void **unused)
 		struct mb m = {.n = 0};
 		cases[i].make(&m);
 		for (size_t cut = 0; cut < m.n; cut++) {
-			uint8_t *p = malloc(cut ? cut : 1);
-			assert_non_null(p);
-			memcpy(p, m.b, cut);
+			uint8_t *p = mb_prefix(&m, cut);
 			struct obs_log log = {0};
 			int r = run(cases[i].v6 ? &dissector_dhcp6 : &dissector_dhcp, p, cut, &log);
 			assert_int_equal(r, DISSECT_MORE);
@@ -444,37 +442,22 @@ static void test_probe(void **unused)
 	mk_v6_relay(&relay);
 	mk_v4_bad_cookie(&bad);
 	const uint8_t dns[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00";
-	struct {
-		const struct dissector *d;
-		unsigned transport;
-		uint16_t cport, sport;
-		const struct mb *m;
-		bool want;
-	} t[] = {
-		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, &v4, true},
-		{&dissector_dhcp, TRANSPORT_UDP, 67, 68, &v4, true},
-		{&dissector_dhcp, TRANSPORT_UDP, 67, 67, &v4, true}, /* relay agent to server */
-		{&dissector_dhcp, TRANSPORT_TCP, 68, 67, &v4, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 40000, 67, &v4, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, &bad, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 546, 547, &v6, false},
-		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, &v6, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 547, 546, &v6, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 547, 547, &relay, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, &bad, false},
-		{&dissector_dhcp6, TRANSPORT_UDP, 53, 547, &v6, false},
-		{&dissector_dhcp6, TRANSPORT_TCP, 546, 547, &v6, false},
+	const struct probe_row t[] = {
+		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, v4.b, v4.n, true},
+		{&dissector_dhcp, TRANSPORT_UDP, 67, 68, v4.b, v4.n, true},
+		{&dissector_dhcp, TRANSPORT_UDP, 67, 67, v4.b, v4.n, true}, /* relay agent to server */
+		{&dissector_dhcp, TRANSPORT_TCP, 68, 67, v4.b, v4.n, false},
+		{&dissector_dhcp, TRANSPORT_UDP, 40000, 67, v4.b, v4.n, false},
+		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, bad.b, bad.n, false},
+		{&dissector_dhcp, TRANSPORT_UDP, 546, 547, v6.b, v6.n, false},
+		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, v6.b, v6.n, true},
+		{&dissector_dhcp6, TRANSPORT_UDP, 547, 546, v6.b, v6.n, true},
+		{&dissector_dhcp6, TRANSPORT_UDP, 547, 547, relay.b, relay.n, true},
+		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, bad.b, bad.n, false},
+		{&dissector_dhcp6, TRANSPORT_UDP, 53, 547, v6.b, v6.n, false},
+		{&dissector_dhcp6, TRANSPORT_TCP, 546, 547, v6.b, v6.n, false},
 	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		struct dissect_probe p = {.transport = t[i].transport,
-					  .dir = DIR_TO_SERVER,
-					  .client_port = t[i].cport,
-					  .server_port = t[i].sport,
-					  .data = t[i].m->b,
-					  .len = t[i].m->n};
-		if (t[i].d->probe(&p) != t[i].want)
-			fail_msg("probe row %zu: want %d", i, t[i].want);
-	}
+	check_probe_rows(t, sizeof t / sizeof t[0]);
 	struct dissect_probe p = {.transport = TRANSPORT_UDP, .client_port = 68, .server_port = 67,
 				  .data = dns, .len = sizeof dns - 1};
 	assert_false(dissector_dhcp.probe(&p));

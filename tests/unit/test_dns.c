@@ -420,9 +420,7 @@ static void test_truncated_every_offset(void **unused)
 		tc->make(&m);
 		for (size_t cut = 0; cut < m.n; cut++) {
 			struct obs_log log = {0};
-			uint8_t *p = malloc(cut ? cut : 1);
-			assert_non_null(p);
-			memcpy(p, m.b, cut);
+			uint8_t *p = mb_prefix(&m, cut);
 			int r = run_udp(p, cut, &log);
 			free(p);
 			if (!tc->anomaly || cut < m.n) {
@@ -526,14 +524,7 @@ static void test_probe(void **unused)
 	size_t fl = tcp_frame(framed, &q);
 	const uint8_t tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00\x00\x00\x00\x00";
 	const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	struct {
-		const struct dissector *d;
-		unsigned transport;
-		uint16_t cport, sport;
-		const uint8_t *p;
-		size_t n;
-		bool want;
-	} t[] = {
+	const struct probe_row t[] = {
 		{&dissector_dns, TRANSPORT_UDP, 40000, 53, q.b, q.n, true},
 		{&dissector_dns, TRANSPORT_UDP, 53, 40000, r.b, r.n, true},
 		{&dissector_dns, TRANSPORT_UDP, 5353, 5353, r.b, r.n, true},
@@ -550,16 +541,7 @@ static void test_probe(void **unused)
 		{&dissector_dns_tcp, TRANSPORT_UDP, 40000, 53, framed, fl, false},
 		{&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, http, sizeof http - 1, false},
 	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		struct dissect_probe p = {.transport = t[i].transport,
-					  .dir = DIR_TO_SERVER,
-					  .client_port = t[i].cport,
-					  .server_port = t[i].sport,
-					  .data = t[i].p,
-					  .len = t[i].n};
-		if (t[i].d->probe(&p) != t[i].want)
-			fail_msg("probe row %zu: want %d", i, t[i].want);
-	}
+	check_probe_rows(t, sizeof t / sizeof t[0]);
 	assert_ptr_equal(dissector_find("dns"), &dissector_dns);
 	assert_ptr_equal(dissector_find("dns_tcp"), &dissector_dns_tcp);
 }

@@ -403,9 +403,7 @@ static void test_truncated_every_offset(void **unused)
 		struct mb m = {.n = 0};
 		cases[i].make(&m);
 		for (size_t cut = 0; cut < m.n; cut++) {
-			uint8_t *p = malloc(cut ? cut : 1);
-			assert_non_null(p);
-			memcpy(p, m.b, cut);
+			uint8_t *p = mb_prefix(&m, cut);
 			struct obs_log log = {0};
 			run(cases[i].d, p, cut, &log);
 			if (log.n != 1 || log.v[0].type != OBS_ANOMALY)
