@@ -267,16 +267,36 @@ static inline bool pflow_seq(struct pflow *f, int dir, uint32_t seq, bool syn)
 	return false;
 }
 
+/* Ends both directions of every flow still open in dissector `d` (a flow
+ * that stopped with DISSECT_DONE is not fed again), then frees each state. */
+static inline void pflows_end(struct pflow *flows, const struct dissector *d, const struct dissect_ctx *ctx)
+{
+	for (size_t i = 0; i < PFLOW_MAX; i++) {
+		if (!flows[i].st)
+			continue;
+		if (!flows[i].done) {
+			(void)d->parse(flows[i].st, DIR_TO_SERVER, conv_empty, 0, ctx);
+			(void)d->parse(flows[i].st, DIR_TO_CLIENT, conv_empty, 0, ctx);
+		}
+		d->state_free(flows[i].st);
+	}
+}
+
+/* pcaps-public/<rel>, open for reading; NULL when absent. */
+static inline pcap_t *pcap_open_public(const char *rel)
+{
+	char path[1024], err[PCAP_ERRBUF_SIZE];
+	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
+	return pcap_open_offline(path, err);
+}
+
 /* Runs every TCP flow of a public capture through dissector `d` (NULL:
  * http1); flows it does not claim go to raw_fn. False when the capture is
  * absent. */
 static inline bool pcap_run_with(const struct dissector *d, const char *rel, struct obs_log *log,
 				 raw_flow_fn raw_fn, void *user)
 {
-	char path[1024];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *pc = pcap_open_offline(path, err);
+	pcap_t *pc = pcap_open_public(rel);
 	if (!pc)
 		return false;
 	memset(log, 0, sizeof *log);
@@ -318,15 +338,7 @@ static inline bool pcap_run_with(const struct dissector *d, const char *rel, str
 			f->done = true;
 		}
 	}
-	for (size_t i = 0; i < PFLOW_MAX; i++) {
-		if (!flows[i].st)
-			continue;
-		if (!flows[i].done) {
-			(void)d->parse(flows[i].st, DIR_TO_SERVER, conv_empty, 0, &ctx);
-			(void)d->parse(flows[i].st, DIR_TO_CLIENT, conv_empty, 0, &ctx);
-		}
-		d->state_free(flows[i].st);
-	}
+	pflows_end(flows, d, &ctx);
 	pcap_close(pc);
 	return true;
 }

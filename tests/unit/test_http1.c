@@ -623,10 +623,7 @@ struct pcap_result {
  * side that sent the first SYN, else the first packet). */
 static bool run_pcap(const char *rel, struct pcap_result *res)
 {
-	char path[1024];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *pc = pcap_open_offline(path, err);
+	pcap_t *pc = pcap_open_public(rel);
 	if (!pc)
 		return false;
 	memset(res, 0, sizeof *res);
@@ -668,15 +665,7 @@ static bool run_pcap(const char *rel, struct pcap_result *res)
 		if (H1D->parse(f->st, (enum dissect_dir)dir, pl, plen, &ctx) != DISSECT_MORE)
 			f->done = true;
 	}
-	for (size_t i = 0; i < PFLOW_MAX; i++) {
-		if (!flows[i].used)
-			continue;
-		if (!flows[i].done) {
-			(void)H1D->parse(flows[i].st, DIR_TO_SERVER, conv_empty, 0, &ctx);
-			(void)H1D->parse(flows[i].st, DIR_TO_CLIENT, conv_empty, 0, &ctx);
-		}
-		H1D->state_free(flows[i].st);
-	}
+	pflows_end(flows, H1D, &ctx);
 	pcap_close(pc);
 	return true;
 }
