@@ -27,7 +27,7 @@ struct conv_feed {
 };
 #define CONV_MAX_FEEDS 10
 
-static uint8_t *conv_expand(const char *in, size_t *outlen)
+static inline uint8_t *conv_expand(const char *in, size_t *outlen)
 {
 	size_t n = strlen(in);
 	char *out = malloc(n + 64 * 16 + 1);
@@ -61,7 +61,7 @@ static const uint8_t conv_empty[1];
 
 /* Runs a conversation through http1, split at every offset of every feed
  * unless `no_split`; returns the observations (caller frees). */
-static struct obs_log conv_run(const struct conv_feed *cf, bool no_split)
+static inline struct obs_log conv_run(const struct conv_feed *cf, bool no_split)
 {
 	struct feed feeds[CONV_MAX_FEEDS];
 	uint8_t *bufs[CONV_MAX_FEEDS] = {0};
@@ -91,7 +91,7 @@ static struct obs_log conv_run(const struct conv_feed *cf, bool no_split)
 
 /* ---- lookups ---- */
 
-static size_t count_type(const struct obs_log *log, enum obs_type t)
+static inline size_t count_type(const struct obs_log *log, enum obs_type t)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < log->n; i++)
@@ -99,7 +99,7 @@ static size_t count_type(const struct obs_log *log, enum obs_type t)
 	return n;
 }
 
-static const struct observation *nth(const struct obs_log *log, enum obs_type t, size_t k)
+static inline const struct observation *nth(const struct obs_log *log, enum obs_type t, size_t k)
 {
 	for (size_t i = 0; i < log->n; i++)
 		if (log->v[i].type == t && k-- == 0)
@@ -108,12 +108,12 @@ static const struct observation *nth(const struct obs_log *log, enum obs_type t,
 	return NULL;
 }
 
-static const struct obs_rpc *rpc(const struct obs_log *log, size_t k)
+static inline const struct obs_rpc *rpc(const struct obs_log *log, size_t k)
 {
 	return &nth(log, OBS_RPC, k)->u.rpc;
 }
 
-static bool has_anomaly(const struct obs_log *log, const char *reason)
+static inline bool has_anomaly(const struct obs_log *log, const char *reason)
 {
 	for (size_t i = 0; i < log->n; i++)
 		if (log->v[i].type == OBS_ANOMALY && strcmp(log->v[i].u.anomaly.reason, reason) == 0)
@@ -121,7 +121,7 @@ static bool has_anomaly(const struct obs_log *log, const char *reason)
 	return false;
 }
 
-static void print_anomalies(const struct obs_log *log)
+static inline void print_anomalies(const struct obs_log *log)
 {
 	for (size_t i = 0; i < log->n; i++)
 		if (log->v[i].type == OBS_ANOMALY)
@@ -130,7 +130,7 @@ static void print_anomalies(const struct obs_log *log)
 }
 
 /* No byte string of `secret` in any observation. */
-static void assert_no_leak(const struct obs_log *log, const char *secret)
+static inline void assert_no_leak(const struct obs_log *log, const char *secret)
 {
 	for (size_t i = 0; i < log->n; i++)
 		if (memmem(&log->v[i], sizeof log->v[i], secret, strlen(secret)))
@@ -143,6 +143,8 @@ static void assert_no_leak(const struct obs_log *log, const char *secret)
 typedef void (*raw_flow_fn)(void *user, enum dissect_dir dir, const uint8_t *p, size_t len,
 			    const struct dissect_ctx *ctx);
 
+#define PFLOW_MAX 64
+
 struct pflow {
 	uint8_t key[36]; /* saddr, daddr (16 each), sport, dport */
 	bool used, probed, raw, done;
@@ -151,8 +153,8 @@ struct pflow {
 	void *st;
 };
 
-static bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t key[36], uint32_t *seq,
-			    bool *syn, const uint8_t **payload, size_t *plen)
+static inline bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t key[36], uint32_t *seq,
+				   bool *syn, const uint8_t **payload, size_t *plen)
 {
 	struct cur c = cur_make(p, len);
 	uint16_t etype = 0;
@@ -217,62 +219,105 @@ static bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t 
 	return true;
 }
 
+/* The flow of a segment among PFLOW_MAX and its direction (1: the reverse
+ * of the segment that opened it). An unseen flow takes a free slot and sets
+ * *fresh (may be NULL); NULL when every slot is in use. */
+static inline struct pflow *pflow_of(struct pflow *flows, const uint8_t key[36], int *dir, bool *fresh)
+{
+	uint8_t rkey[36];
+	memcpy(rkey, key + 16, 16);
+	memcpy(rkey + 16, key, 16);
+	memcpy(rkey + 32, key + 34, 2);
+	memcpy(rkey + 34, key + 32, 2);
+	*dir = 0;
+	if (fresh)
+		*fresh = false;
+	for (size_t i = 0; i < PFLOW_MAX; i++) {
+		if (flows[i].used && memcmp(flows[i].key, key, 36) == 0)
+			return &flows[i];
+		if (flows[i].used && memcmp(flows[i].key, rkey, 36) == 0) {
+			*dir = 1;
+			return &flows[i];
+		}
+	}
+	for (size_t i = 0; i < PFLOW_MAX; i++)
+		if (!flows[i].used) {
+			flows[i].used = true;
+			memcpy(flows[i].key, key, 36);
+			if (fresh)
+				*fresh = true;
+			return &flows[i];
+		}
+	return NULL;
+}
+
+/* Learns where a direction's sequence starts: after a SYN, else at its
+ * first segment. True for a SYN, which carries nothing to feed. */
+static inline bool pflow_seq(struct pflow *f, int dir, uint32_t seq, bool syn)
+{
+	if (syn) {
+		f->next_seq[dir] = seq + 1;
+		f->seq_known[dir] = true;
+		return true;
+	}
+	if (!f->seq_known[dir]) {
+		f->next_seq[dir] = seq;
+		f->seq_known[dir] = true;
+	}
+	return false;
+}
+
+/* Ends both directions of every flow still open in dissector `d` (a flow
+ * that stopped with DISSECT_DONE is not fed again), then frees each state. */
+static inline void pflows_end(struct pflow *flows, const struct dissector *d, const struct dissect_ctx *ctx)
+{
+	for (size_t i = 0; i < PFLOW_MAX; i++) {
+		if (!flows[i].st)
+			continue;
+		if (!flows[i].done) {
+			(void)d->parse(flows[i].st, DIR_TO_SERVER, conv_empty, 0, ctx);
+			(void)d->parse(flows[i].st, DIR_TO_CLIENT, conv_empty, 0, ctx);
+		}
+		d->state_free(flows[i].st);
+	}
+}
+
+/* pcaps-public/<rel>, open for reading; NULL when absent. */
+static inline pcap_t *pcap_open_public(const char *rel)
+{
+	char path[1024], err[PCAP_ERRBUF_SIZE];
+	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
+	return pcap_open_offline(path, err);
+}
+
 /* Runs every TCP flow of a public capture through dissector `d` (NULL:
  * http1); flows it does not claim go to raw_fn. False when the capture is
  * absent. */
-static bool pcap_run_with(const struct dissector *d, const char *rel, struct obs_log *log, raw_flow_fn raw_fn,
-			  void *user)
+static inline bool pcap_run_with(const struct dissector *d, const char *rel, struct obs_log *log,
+				 raw_flow_fn raw_fn, void *user)
 {
-	char path[1024];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *pc = pcap_open_offline(path, err);
+	pcap_t *pc = pcap_open_public(rel);
 	if (!pc)
 		return false;
 	memset(log, 0, sizeof *log);
 	struct dissect_ctx ctx = harness_ctx(log);
-	static struct pflow flows[64];
+	static struct pflow flows[PFLOW_MAX];
 	memset(flows, 0, sizeof flows);
 	int lt = pcap_datalink(pc);
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
 	while (pcap_next_ex(pc, &h, &pkt) == 1) {
-		uint8_t key[36], rkey[36];
+		uint8_t key[36];
 		uint32_t seq;
 		bool syn;
 		const uint8_t *pl;
 		size_t plen;
 		if (!pcap_decode_tcp(pkt, h->caplen, lt, key, &seq, &syn, &pl, &plen))
 			continue;
-		memcpy(rkey, key + 16, 16);
-		memcpy(rkey + 16, key, 16);
-		memcpy(rkey + 32, key + 34, 2);
-		memcpy(rkey + 34, key + 32, 2);
-		struct pflow *f = NULL;
-		int dir = 0;
-		for (size_t i = 0; i < 64 && !f; i++) {
-			if (flows[i].used && memcmp(flows[i].key, key, 36) == 0)
-				f = &flows[i], dir = 0;
-			else if (flows[i].used && memcmp(flows[i].key, rkey, 36) == 0)
-				f = &flows[i], dir = 1;
-		}
-		for (size_t i = 0; i < 64 && !f; i++)
-			if (!flows[i].used) {
-				f = &flows[i];
-				f->used = true;
-				memcpy(f->key, key, 36);
-			}
-		if (!f)
+		int dir;
+		struct pflow *f = pflow_of(flows, key, &dir, NULL);
+		if (!f || pflow_seq(f, dir, seq, syn))
 			continue;
-		if (syn) {
-			f->next_seq[dir] = seq + 1;
-			f->seq_known[dir] = true;
-			continue;
-		}
-		if (!f->seq_known[dir]) {
-			f->next_seq[dir] = seq;
-			f->seq_known[dir] = true;
-		}
 		if (plen == 0 || f->done || seq != f->next_seq[dir])
 			continue; /* retransmission (these captures lose nothing) */
 		f->next_seq[dir] += (uint32_t)plen;
@@ -293,20 +338,12 @@ static bool pcap_run_with(const struct dissector *d, const char *rel, struct obs
 			f->done = true;
 		}
 	}
-	for (size_t i = 0; i < 64; i++) {
-		if (!flows[i].st)
-			continue;
-		if (!flows[i].done) {
-			(void)d->parse(flows[i].st, DIR_TO_SERVER, conv_empty, 0, &ctx);
-			(void)d->parse(flows[i].st, DIR_TO_CLIENT, conv_empty, 0, &ctx);
-		}
-		d->state_free(flows[i].st);
-	}
+	pflows_end(flows, d, &ctx);
 	pcap_close(pc);
 	return true;
 }
 
-static bool pcap_run(const char *rel, struct obs_log *log, raw_flow_fn raw_fn, void *user)
+static inline bool pcap_run(const char *rel, struct obs_log *log, raw_flow_fn raw_fn, void *user)
 {
 	return pcap_run_with(H1D, rel, log, raw_fn, user);
 }

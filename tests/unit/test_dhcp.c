@@ -2,42 +2,16 @@
  * truncation of each, probes, and the public captures with their ground
  * truth (suricata-verify test.yaml, Zeek dhcp.log baselines, JA4D types). */
 #include <arpa/inet.h>
-#include <pcap/pcap.h>
 
-#include "dissect_harness.h"
 #include "decode.h"
 #include "dissector.h"
+#include "msg_fixture.h"
 
 extern const struct dissector dissector_dhcp;
 extern const struct dissector dissector_dhcp6;
 
-/* ---- a tiny message builder ---- */
+/* ---- addresses and options ---- */
 
-struct mb {
-	uint8_t b[2048];
-	size_t n;
-};
-
-static void put8(struct mb *m, unsigned v)
-{
-	assert_true(m->n < sizeof m->b);
-	m->b[m->n++] = (uint8_t)v;
-}
-static void put16(struct mb *m, unsigned v)
-{
-	put8(m, v >> 8);
-	put8(m, v & 0xff);
-}
-static void put32(struct mb *m, uint32_t v)
-{
-	put16(m, v >> 16);
-	put16(m, v & 0xffff);
-}
-static void putbytes(struct mb *m, const void *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put8(m, ((const uint8_t *)p)[i]);
-}
 static void putip4(struct mb *m, const char *ip)
 {
 	uint8_t a[4];
@@ -435,9 +409,7 @@ static void test_truncated_every_offset(void **unused)
 		struct mb m = {.n = 0};
 		cases[i].make(&m);
 		for (size_t cut = 0; cut < m.n; cut++) {
-			uint8_t *p = malloc(cut ? cut : 1);
-			assert_non_null(p);
-			memcpy(p, m.b, cut);
+			uint8_t *p = mb_prefix(&m, cut);
 			struct obs_log log = {0};
 			int r = run(cases[i].v6 ? &dissector_dhcp6 : &dissector_dhcp, p, cut, &log);
 			assert_int_equal(r, DISSECT_MORE);
@@ -470,37 +442,22 @@ static void test_probe(void **unused)
 	mk_v6_relay(&relay);
 	mk_v4_bad_cookie(&bad);
 	const uint8_t dns[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00";
-	struct {
-		const struct dissector *d;
-		unsigned transport;
-		uint16_t cport, sport;
-		const struct mb *m;
-		bool want;
-	} t[] = {
-		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, &v4, true},
-		{&dissector_dhcp, TRANSPORT_UDP, 67, 68, &v4, true},
-		{&dissector_dhcp, TRANSPORT_UDP, 67, 67, &v4, true}, /* relay agent to server */
-		{&dissector_dhcp, TRANSPORT_TCP, 68, 67, &v4, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 40000, 67, &v4, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, &bad, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 546, 547, &v6, false},
-		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, &v6, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 547, 546, &v6, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 547, 547, &relay, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, &bad, false},
-		{&dissector_dhcp6, TRANSPORT_UDP, 53, 547, &v6, false},
-		{&dissector_dhcp6, TRANSPORT_TCP, 546, 547, &v6, false},
+	const struct probe_row t[] = {
+		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, v4.b, v4.n, true},
+		{&dissector_dhcp, TRANSPORT_UDP, 67, 68, v4.b, v4.n, true},
+		{&dissector_dhcp, TRANSPORT_UDP, 67, 67, v4.b, v4.n, true}, /* relay agent to server */
+		{&dissector_dhcp, TRANSPORT_TCP, 68, 67, v4.b, v4.n, false},
+		{&dissector_dhcp, TRANSPORT_UDP, 40000, 67, v4.b, v4.n, false},
+		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, bad.b, bad.n, false},
+		{&dissector_dhcp, TRANSPORT_UDP, 546, 547, v6.b, v6.n, false},
+		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, v6.b, v6.n, true},
+		{&dissector_dhcp6, TRANSPORT_UDP, 547, 546, v6.b, v6.n, true},
+		{&dissector_dhcp6, TRANSPORT_UDP, 547, 547, relay.b, relay.n, true},
+		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, bad.b, bad.n, false},
+		{&dissector_dhcp6, TRANSPORT_UDP, 53, 547, v6.b, v6.n, false},
+		{&dissector_dhcp6, TRANSPORT_TCP, 546, 547, v6.b, v6.n, false},
 	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		struct dissect_probe p = {.transport = t[i].transport,
-					  .dir = DIR_TO_SERVER,
-					  .client_port = t[i].cport,
-					  .server_port = t[i].sport,
-					  .data = t[i].m->b,
-					  .len = t[i].m->n};
-		if (t[i].d->probe(&p) != t[i].want)
-			fail_msg("probe row %zu: want %d", i, t[i].want);
-	}
+	check_probe_rows(t, sizeof t / sizeof t[0]);
 	struct dissect_probe p = {.transport = TRANSPORT_UDP, .client_port = 68, .server_port = 67,
 				  .data = dns, .len = sizeof dns - 1};
 	assert_false(dissector_dhcp.probe(&p));
@@ -517,34 +474,28 @@ struct pcap_run {
 	const struct obs_dhcp *msg[32];
 };
 
+static void feed_dhcp_port(void *user, const struct decoded *d)
+{
+	const struct dissect_ctx *ctx = user;
+	const struct dissector *dis = NULL;
+	if ((d->src_port == 67 || d->src_port == 68) && (d->dst_port == 67 || d->dst_port == 68))
+		dis = &dissector_dhcp;
+	else if ((d->src_port == 546 || d->src_port == 547) && (d->dst_port == 546 || d->dst_port == 547))
+		dis = &dissector_dhcp6;
+	if (!dis)
+		return;
+	void *st = dis->state_new();
+	assert_int_equal(dis->parse(st, DIR_TO_SERVER, d->payload, d->payload_len, ctx), DISSECT_MORE);
+	dis->state_free(st);
+}
+
 /* Feeds each UDP datagram on 67/68 or 546/547 to the matching dissector. */
 static bool run_pcap(const char *rel, struct pcap_run *out)
 {
-	char path[1024], err[PCAP_ERRBUF_SIZE];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	pcap_t *pc = pcap_open_offline(path, err);
-	if (!pc)
-		return false;
 	memset(out, 0, sizeof *out);
 	struct dissect_ctx ctx = harness_ctx(&out->log);
-	struct pcap_pkthdr *h;
-	const u_char *frame;
-	while (pcap_next_ex(pc, &h, &frame) == 1) {
-		struct decoded d;
-		if (decode_packet(pcap_datalink(pc), frame, h->caplen, &d) != DEC_OK || d.l4proto != 17)
-			continue;
-		const struct dissector *dis = NULL;
-		if ((d.src_port == 67 || d.src_port == 68) && (d.dst_port == 67 || d.dst_port == 68))
-			dis = &dissector_dhcp;
-		else if ((d.src_port == 546 || d.src_port == 547) && (d.dst_port == 546 || d.dst_port == 547))
-			dis = &dissector_dhcp6;
-		if (!dis)
-			continue;
-		void *st = dis->state_new();
-		assert_int_equal(dis->parse(st, DIR_TO_SERVER, d.payload, d.payload_len, &ctx), DISSECT_MORE);
-		dis->state_free(st);
-	}
-	pcap_close(pc);
+	if (!capture_each_udp(rel, feed_dhcp_port, &ctx))
+		return false;
 	for (size_t i = 0; i < out->log.n; i++) {
 		if (out->log.v[i].type == OBS_ANOMALY) {
 			out->anomalies++;

@@ -1,55 +1,15 @@
 /* test_dns.c — DNS dissector: crafted messages (table), truncation at every
  * offset, TCP framing split at every byte, probes, and public captures. */
 #include <arpa/inet.h>
-#include <pcap/pcap.h>
-
-#include "dissect_harness.h"
 #include "decode.h"
 #include "dissector.h"
-
+#include "msg_fixture.h"
 
 extern const struct dissector dissector_dns;
 extern const struct dissector dissector_dns_tcp;
 
-/* ---- a tiny message builder ---- */
+/* ---- names and resource records ---- */
 
-struct mb {
-	uint8_t b[4096];
-	size_t n;
-};
-
-static void put8(struct mb *m, unsigned v)
-{
-	assert_true(m->n < sizeof m->b);
-	m->b[m->n++] = (uint8_t)v;
-}
-static void put16(struct mb *m, unsigned v)
-{
-	put8(m, v >> 8);
-	put8(m, v & 0xff);
-}
-static void put32(struct mb *m, uint32_t v)
-{
-	put16(m, v >> 16);
-	put16(m, v & 0xffff);
-}
-static void putbytes(struct mb *m, const void *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put8(m, ((const uint8_t *)p)[i]);
-}
-/* Uncompressed name from dotted text; "" is the root. */
-static void putname(struct mb *m, const char *s)
-{
-	while (*s) {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-		put8(m, (unsigned)l);
-		putbytes(m, s, l);
-		s += l + (dot ? 1 : 0);
-	}
-	put8(m, 0);
-}
 /* Labels then a compression pointer. */
 static void putname_ptr(struct mb *m, const char *labels, unsigned off)
 {
@@ -61,23 +21,6 @@ static void putname_ptr(struct mb *m, const char *labels, unsigned off)
 		labels += l + (dot ? 1 : 0);
 	}
 	put16(m, 0xc000 | off);
-}
-static void hdr(struct mb *m, unsigned id, unsigned flags, unsigned qd, unsigned an, unsigned ns,
-		unsigned ar)
-{
-	m->n = 0;
-	put16(m, id);
-	put16(m, flags);
-	put16(m, qd);
-	put16(m, an);
-	put16(m, ns);
-	put16(m, ar);
-}
-static void question(struct mb *m, const char *name, unsigned type)
-{
-	putname(m, name);
-	put16(m, type);
-	put16(m, 1);
 }
 /* RR fixed part after an owner name already written. */
 static void rr_fixed(struct mb *m, unsigned type, uint32_t ttl, unsigned rdlen)
@@ -477,9 +420,7 @@ static void test_truncated_every_offset(void **unused)
 		tc->make(&m);
 		for (size_t cut = 0; cut < m.n; cut++) {
 			struct obs_log log = {0};
-			uint8_t *p = malloc(cut ? cut : 1);
-			assert_non_null(p);
-			memcpy(p, m.b, cut);
+			uint8_t *p = mb_prefix(&m, cut);
 			int r = run_udp(p, cut, &log);
 			free(p);
 			if (!tc->anomaly || cut < m.n) {
@@ -583,14 +524,7 @@ static void test_probe(void **unused)
 	size_t fl = tcp_frame(framed, &q);
 	const uint8_t tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00\x00\x00\x00\x00";
 	const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	struct {
-		const struct dissector *d;
-		unsigned transport;
-		uint16_t cport, sport;
-		const uint8_t *p;
-		size_t n;
-		bool want;
-	} t[] = {
+	const struct probe_row t[] = {
 		{&dissector_dns, TRANSPORT_UDP, 40000, 53, q.b, q.n, true},
 		{&dissector_dns, TRANSPORT_UDP, 53, 40000, r.b, r.n, true},
 		{&dissector_dns, TRANSPORT_UDP, 5353, 5353, r.b, r.n, true},
@@ -607,16 +541,7 @@ static void test_probe(void **unused)
 		{&dissector_dns_tcp, TRANSPORT_UDP, 40000, 53, framed, fl, false},
 		{&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, http, sizeof http - 1, false},
 	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		struct dissect_probe p = {.transport = t[i].transport,
-					  .dir = DIR_TO_SERVER,
-					  .client_port = t[i].cport,
-					  .server_port = t[i].sport,
-					  .data = t[i].p,
-					  .len = t[i].n};
-		if (t[i].d->probe(&p) != t[i].want)
-			fail_msg("probe row %zu: want %d", i, t[i].want);
-	}
+	check_probe_rows(t, sizeof t / sizeof t[0]);
 	assert_ptr_equal(dissector_find("dns"), &dissector_dns);
 	assert_ptr_equal(dissector_find("dns_tcp"), &dissector_dns_tcp);
 }
@@ -628,30 +553,29 @@ struct pcap_dns {
 	struct obs_log log;
 };
 
+struct dns_feed {
+	struct dissect_ctx ctx;
+	void *st;
+};
+
+static void feed_dns_port(void *user, const struct decoded *d)
+{
+	struct dns_feed *f = user;
+	if (d->src_port != 53 && d->dst_port != 53 && d->src_port != 5353 && d->dst_port != 5353 &&
+	    d->src_port != 5355 && d->dst_port != 5355)
+		return;
+	(void)dissector_dns.parse(f->st, DIR_TO_SERVER, d->payload, d->payload_len, &f->ctx);
+}
+
 /* Feeds every UDP datagram to or from a DNS port to the UDP dissector. */
 static bool run_pcap(const char *rel, struct pcap_dns *out)
 {
-	char path[1024], err[PCAP_ERRBUF_SIZE];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	pcap_t *pc = pcap_open_offline(path, err);
-	if (!pc)
-		return false;
 	memset(out, 0, sizeof *out);
-	struct dissect_ctx ctx = harness_ctx(&out->log);
-	void *st = dissector_dns.state_new();
-	struct pcap_pkthdr *h;
-	const u_char *frame;
-	while (pcap_next_ex(pc, &h, &frame) == 1) {
-		struct decoded d;
-		if (decode_packet(pcap_datalink(pc), frame, h->caplen, &d) != DEC_OK || d.l4proto != 17)
-			continue;
-		if (d.src_port != 53 && d.dst_port != 53 && d.src_port != 5353 && d.dst_port != 5353 &&
-		    d.src_port != 5355 && d.dst_port != 5355)
-			continue;
-		(void)dissector_dns.parse(st, DIR_TO_SERVER, d.payload, d.payload_len, &ctx);
-	}
-	dissector_dns.state_free(st);
-	pcap_close(pc);
+	struct dns_feed f = {harness_ctx(&out->log), dissector_dns.state_new()};
+	bool found = capture_each_udp(rel, feed_dns_port, &f);
+	dissector_dns.state_free(f.st);
+	if (!found)
+		return false;
 	for (size_t i = 0; i < out->log.n; i++) {
 		if (out->log.v[i].type == OBS_ANOMALY) {
 			out->anomalies++;

@@ -4,11 +4,9 @@
  * over TCP split at every byte, probes, and public captures whose name
  * traffic is queries only (no names may come out of them). */
 #include <arpa/inet.h>
-#include <pcap/pcap.h>
-
-#include "dissect_harness.h"
 #include "decode.h"
 #include "dissector.h"
+#include "msg_fixture.h"
 
 extern const struct dissector dissector_dns;
 extern const struct dissector dissector_dns_tcp;
@@ -16,60 +14,8 @@ extern const struct dissector dissector_mdns;
 extern const struct dissector dissector_llmnr;
 extern const struct dissector dissector_nbns;
 
-/* ---- a tiny message builder ---- */
+/* ---- resource records ---- */
 
-struct mb {
-	uint8_t b[4096];
-	size_t n;
-};
-
-static void put8(struct mb *m, unsigned v)
-{
-	assert_true(m->n < sizeof m->b);
-	m->b[m->n++] = (uint8_t)v;
-}
-static void put16(struct mb *m, unsigned v)
-{
-	put8(m, v >> 8);
-	put8(m, v & 0xff);
-}
-static void put32(struct mb *m, uint32_t v)
-{
-	put16(m, v >> 16);
-	put16(m, v & 0xffff);
-}
-static void putbytes(struct mb *m, const void *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put8(m, ((const uint8_t *)p)[i]);
-}
-static void putname(struct mb *m, const char *s)
-{
-	while (*s) {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-		put8(m, (unsigned)l);
-		putbytes(m, s, l);
-		s += l + (dot ? 1 : 0);
-	}
-	put8(m, 0);
-}
-static void hdr(struct mb *m, unsigned id, unsigned flags, unsigned qd, unsigned an, unsigned ns, unsigned ar)
-{
-	m->n = 0;
-	put16(m, id);
-	put16(m, flags);
-	put16(m, qd);
-	put16(m, an);
-	put16(m, ns);
-	put16(m, ar);
-}
-static void question(struct mb *m, const char *name, unsigned type)
-{
-	putname(m, name);
-	put16(m, type);
-	put16(m, 1);
-}
 static void rr_fixed(struct mb *m, unsigned type, unsigned cls, uint32_t ttl, unsigned rdlen)
 {
 	put16(m, type);
@@ -457,9 +403,7 @@ static void test_truncated_every_offset(void **unused)
 		struct mb m = {.n = 0};
 		cases[i].make(&m);
 		for (size_t cut = 0; cut < m.n; cut++) {
-			uint8_t *p = malloc(cut ? cut : 1);
-			assert_non_null(p);
-			memcpy(p, m.b, cut);
+			uint8_t *p = mb_prefix(&m, cut);
 			struct obs_log log = {0};
 			run(cases[i].d, p, cut, &log);
 			if (log.n != 1 || log.v[0].type != OBS_ANOMALY)
@@ -562,35 +506,37 @@ struct pcap_names {
 	unsigned datagrams, names, anomalies, dns;
 };
 
+struct names_feed {
+	struct pcap_names *out;
+	struct obs_log log;
+};
+
+static void feed_name_port(void *user, const struct decoded *d)
+{
+	struct names_feed *f = user;
+	const struct dissector *dis = NULL;
+	uint16_t ports[2] = {d->src_port, d->dst_port};
+	for (int i = 0; i < 2 && !dis; i++)
+		dis = ports[i] == 137 ? &dissector_nbns
+		      : ports[i] == 5353 ? &dissector_mdns
+		      : ports[i] == 5355 ? &dissector_llmnr
+					 : NULL;
+	if (!dis)
+		return;
+	f->out->datagrams++;
+	run(dis, d->payload, d->payload_len, &f->log);
+}
+
 /* Each UDP datagram on 137/5353/5355 goes to the dissector of its port. */
 static bool run_pcap(const char *rel, struct pcap_names *out)
 {
-	char path[1024], err[PCAP_ERRBUF_SIZE];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	pcap_t *pc = pcap_open_offline(path, err);
-	if (!pc)
-		return false;
 	memset(out, 0, sizeof *out);
-	struct obs_log log = {0};
-	struct pcap_pkthdr *h;
-	const u_char *frame;
-	while (pcap_next_ex(pc, &h, &frame) == 1) {
-		struct decoded d;
-		if (decode_packet(pcap_datalink(pc), frame, h->caplen, &d) != DEC_OK || d.l4proto != 17)
-			continue;
-		const struct dissector *dis = NULL;
-		uint16_t ports[2] = {d.src_port, d.dst_port};
-		for (int i = 0; i < 2 && !dis; i++)
-			dis = ports[i] == 137 ? &dissector_nbns
-			      : ports[i] == 5353 ? &dissector_mdns
-			      : ports[i] == 5355 ? &dissector_llmnr
-						 : NULL;
-		if (!dis)
-			continue;
-		out->datagrams++;
-		run(dis, d.payload, d.payload_len, &log);
+	struct names_feed f = {out, {0}};
+	if (!capture_each_udp(rel, feed_name_port, &f)) {
+		obs_log_free(&f.log);
+		return false;
 	}
-	pcap_close(pc);
+	struct obs_log log = f.log;
 	for (size_t i = 0; i < log.n; i++) {
 		out->names += log.v[i].type == OBS_HOST_NAME;
 		out->anomalies += log.v[i].type == OBS_ANOMALY;

@@ -1,99 +1,28 @@
 /* test_http1.c — HTTP/1 dissector: table-driven conversations, each checked
  * at every split point, plus public captures (suricata-verify, Zeek). */
-#include "dissect_harness.h"
-
-#include <pcap/pcap.h>
-
-#include "cursor.h"
 #include "fingerprint.h"
+#include "rpc_fixture.h"
 
 /* The conversation table leaves trailing fields (end, no_split) implicit. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
+/* ---- conversations ----
+ * Feeds are rpc_fixture.h's conv_feed: text with an optional
+ * "Content-Length: #" placeholder, or a direction's end. */
 
-extern const struct dissector dissector_http1;
-#define D (&dissector_http1)
-
-/* ---- conversation building ----
- * Feed text may say "Content-Length: #" and end that body with '\x01'; the
- * runner fills in the length and drops the marker. */
-
-static uint8_t *expand(const char *in, size_t *outlen)
-{
-	size_t n = strlen(in);
-	char *out = malloc(n + 64 * 16 + 1);
-	assert_non_null(out);
-	size_t o = 0;
-	for (size_t i = 0; i < n;) {
-		const char *ph = strstr(in + i, "Content-Length: #");
-		if (!ph) {
-			for (; i < n; i++)
-				if (in[i] != '\x01')
-					out[o++] = in[i];
-			break;
-		}
-		size_t upto = (size_t)(ph - in) + strlen("Content-Length: ");
-		for (; i < upto; i++)
-			out[o++] = in[i];
-		i++; /* the '#' */
-		const char *head_end = strstr(in + i, "\r\n\r\n");
-		assert_non_null(head_end);
-		const char *body = head_end + 4;
-		const char *end = strchr(body, '\x01');
-		assert_non_null(end);
-		o += (size_t)sprintf(out + o, "%zu", (size_t)(end - body));
-	}
-	*outlen = o;
-	return (uint8_t *)out;
-}
-
-struct conv_feed {
-	enum dissect_dir dir;
-	const char *text; /* NULL with `end`: zero-length parse (direction ended) */
-	bool end;
-};
-#define END(dir) {dir, NULL, true}
-
-#define MAX_FEEDS 8
+#define END(dir) {dir, NULL, 0, true}
 
 struct conv {
 	const char *name;
-	struct conv_feed feeds[MAX_FEEDS];
+	struct conv_feed feeds[CONV_MAX_FEEDS];
 	const char *secrets[4]; /* must appear in no byte of any observation */
 	void (*check)(const struct obs_log *log);
 	bool no_split;		/* big inputs: one unsplit run only */
 };
 
-static const uint8_t empty_feed[1];
-
 static void fp_of(const char *secret, char out[AS_FP_HEX + 1])
 {
 	as_fingerprint(harness_salt, sizeof harness_salt - 1, secret, strlen(secret), out);
-}
-
-static size_t count_type(const struct obs_log *log, enum obs_type t)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < log->n; i++)
-		n += log->v[i].type == t;
-	return n;
-}
-
-static const struct observation *nth(const struct obs_log *log, enum obs_type t, size_t k)
-{
-	for (size_t i = 0; i < log->n; i++)
-		if (log->v[i].type == t && k-- == 0)
-			return &log->v[i];
-	fail_msg("observation %d #%zu missing", (int)t, k);
-	return NULL;
-}
-
-static bool has_anomaly(const struct obs_log *log, const char *reason)
-{
-	for (size_t i = 0; i < log->n; i++)
-		if (log->v[i].type == OBS_ANOMALY && strcmp(log->v[i].u.anomaly.reason, reason) == 0)
-			return true;
-	return false;
 }
 
 static const char *sdk_header(const struct obs_header *h, unsigned n, const char *name)
@@ -601,36 +530,16 @@ static void fill_big_convs(void)
 
 static void run_conv(const struct conv *c)
 {
-	struct feed feeds[MAX_FEEDS];
-	uint8_t *bufs[MAX_FEEDS] = {0};
 	size_t n = 0;
-	for (; n < MAX_FEEDS && (c->feeds[n].text || c->feeds[n].end); n++) {
-		if (c->feeds[n].text) {
-			bufs[n] = expand(c->feeds[n].text, &feeds[n].len);
-			feeds[n].data = bufs[n];
-		} else {
-			feeds[n].data = empty_feed;
-			feeds[n].len = 0;
-		}
-		feeds[n].dir = c->feeds[n].dir;
-	}
+	while (n < CONV_MAX_FEEDS && (c->feeds[n].text || c->feeds[n].end))
+		n++;
 	print_message("  %s (%zu feeds)\n", c->name, n);
-	struct obs_log log = {0};
-	if (c->no_split)
-		harness_run(D, feeds, n, SIZE_MAX, SIZE_MAX, &log);
-	else
-		log = harness_split_invariant(D, feeds, n);
+	struct obs_log log = conv_run(c->feeds, c->no_split);
 	for (size_t s = 0; s < 4 && c->secrets[s]; s++)
-		for (size_t i = 0; i < log.n; i++)
-			if (memmem(&log.v[i], sizeof log.v[i], c->secrets[s], strlen(c->secrets[s])))
-				fail_msg("%s: secret %s leaked into observation %zu", c->name, c->secrets[s], i);
-	for (size_t i = 0; i < log.n; i++)
-		if (log.v[i].type == OBS_ANOMALY)
-			print_message("    anomaly: %s\n", log.v[i].u.anomaly.reason);
+		assert_no_leak(&log, c->secrets[s]);
+	print_anomalies(&log);
 	c->check(&log);
 	obs_log_free(&log);
-	for (size_t i = 0; i < MAX_FEEDS; i++)
-		free(bufs[i]);
 }
 
 static void test_conversations(void **state)
@@ -663,12 +572,12 @@ static void test_probe(void **state)
 					  .dir = cases[i].dir,
 					  .data = (const uint8_t *)cases[i].data,
 					  .len = strlen(cases[i].data)};
-		if (D->probe(&p) != cases[i].want)
+		if (H1D->probe(&p) != cases[i].want)
 			fail_msg("probe case %zu", i);
 	}
 	struct dissect_probe udp = {.transport = TRANSPORT_UDP, .dir = DIR_TO_SERVER,
 				    .data = (const uint8_t *)"GET / ", .len = 6};
-	assert_false(D->probe(&udp));
+	assert_false(H1D->probe(&udp));
 }
 
 /* ---- gap handling ---- */
@@ -678,20 +587,20 @@ static void test_gap(void **state)
 	(void)state;
 	struct obs_log log = {0};
 	struct dissect_ctx ctx = harness_ctx(&log);
-	void *st = D->state_new();
+	void *st = H1D->state_new();
 	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
 	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"model\":";
-	assert_int_equal(D->parse(st, DIR_TO_SERVER, (const uint8_t *)req, strlen(req), &ctx), DISSECT_MORE);
-	assert_int_equal(D->parse(st, DIR_TO_CLIENT, (const uint8_t *)head, strlen(head), &ctx), DISSECT_MORE);
-	D->gap(st, DIR_TO_CLIENT, 5); /* 11 of 20 body bytes remain after the gap */
-	assert_int_equal(D->parse(st, DIR_TO_CLIENT, (const uint8_t *)"\"x\"}\n\nHTTP/1.1 204 OK\r\n\r\n", 26, &ctx),
+	assert_int_equal(H1D->parse(st, DIR_TO_SERVER, (const uint8_t *)req, strlen(req), &ctx), DISSECT_MORE);
+	assert_int_equal(H1D->parse(st, DIR_TO_CLIENT, (const uint8_t *)head, strlen(head), &ctx), DISSECT_MORE);
+	H1D->gap(st, DIR_TO_CLIENT, 5); /* 11 of 20 body bytes remain after the gap */
+	assert_int_equal(H1D->parse(st, DIR_TO_CLIENT, (const uint8_t *)"\"x\"}\n\nHTTP/1.1 204 OK\r\n\r\n", 26, &ctx),
 			 DISSECT_MORE);
 	/* lost framing in the request head: the direction stops */
-	D->gap(st, DIR_TO_SERVER, 3);
-	assert_int_equal(D->parse(st, DIR_TO_SERVER, (const uint8_t *)"xx", 2, &ctx), DISSECT_MORE);
-	assert_int_equal(D->parse(st, DIR_TO_SERVER, empty_feed, 0, &ctx), DISSECT_MORE);
-	assert_int_equal(D->parse(st, DIR_TO_CLIENT, empty_feed, 0, &ctx), DISSECT_DONE);
-	D->state_free(st);
+	H1D->gap(st, DIR_TO_SERVER, 3);
+	assert_int_equal(H1D->parse(st, DIR_TO_SERVER, (const uint8_t *)"xx", 2, &ctx), DISSECT_MORE);
+	assert_int_equal(H1D->parse(st, DIR_TO_SERVER, conv_empty, 0, &ctx), DISSECT_MORE);
+	assert_int_equal(H1D->parse(st, DIR_TO_CLIENT, conv_empty, 0, &ctx), DISSECT_DONE);
+	H1D->state_free(st);
 	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 2);
 	assert_int_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.body_bytes, 20);
 	assert_string_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.model, "");
@@ -702,160 +611,61 @@ static void test_gap(void **state)
 
 /* ---- public captures ---- */
 
-/* Minimal test-local decode: Ethernet / null / raw IPv4 or IPv6, TCP; the
- * payload of each flow direction is fed in sequence order, retransmissions
- * dropped, and bytes missing from the capture reported through gap(). */
-struct pflow {
-	uint8_t key[36]; /* saddr, daddr (16 each), sport, dport */
-	bool used;
-	uint32_t next_seq[2];
-	bool seq_known[2];
-	void *st;
-	bool done;
-};
-
+/* The payload of each flow direction is fed in sequence order (rpc_fixture.h
+ * decodes the frames), retransmissions dropped, and bytes missing from the
+ * capture reported through gap(). */
 struct pcap_result {
 	struct obs_log log;
 	size_t flows;
 };
 
-static bool decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t key[36], uint32_t *seq,
-		       bool *syn, const uint8_t **payload, size_t *plen)
-{
-	struct cur c = cur_make(p, len);
-	uint16_t etype = 0;
-	if (linktype == DLT_EN10MB) {
-		if (!cur_skip(&c, 12) || !cur_get_u16(&c, &etype))
-			return false;
-		while (etype == 0x8100 && cur_skip(&c, 2) && cur_get_u16(&c, &etype))
-			;
-	} else if (linktype == DLT_NULL || linktype == DLT_LOOP) {
-		if (!cur_skip(&c, 4))
-			return false;
-	} else if (linktype != DLT_RAW && linktype != 228 /* IPV4 */) {
-		return false;
-	}
-	uint8_t v;
-	if (!cur_peek_u8(&c, 0, &v))
-		return false;
-	memset(key, 0, 36);
-	uint8_t proto;
-	if (v >> 4 == 4) {
-		uint8_t ihl = (uint8_t)((v & 15) * 4);
-		uint16_t tot;
-		struct cur h = c;
-		if (!cur_skip(&h, 2) || !cur_get_u16(&h, &tot) || !cur_skip(&h, 5) || !cur_get_u8(&h, &proto) ||
-		    !cur_skip(&h, 2) || !cur_copy(&h, key, 4) || !cur_copy(&h, key + 16, 4))
-			return false;
-		struct cur ip;
-		if (tot < ihl || !cur_get_bytes(&c, &ip, tot) || !cur_skip(&ip, ihl))
-			return false;
-		c = ip;
-	} else if (v >> 4 == 6) {
-		uint16_t plen6;
-		struct cur h = c;
-		if (!cur_skip(&h, 4) || !cur_get_u16(&h, &plen6) || !cur_get_u8(&h, &proto) || !cur_skip(&h, 1) ||
-		    !cur_copy(&h, key, 16) || !cur_copy(&h, key + 16, 16))
-			return false;
-		struct cur ip;
-		if (!cur_get_bytes(&h, &ip, plen6))
-			return false;
-		c = ip;
-	} else {
-		return false;
-	}
-	if (proto != 6)
-		return false;
-	uint8_t off, flags;
-	if (!cur_copy(&c, key + 32, 4) || !cur_get_u32(&c, seq) || !cur_skip(&c, 4) || !cur_get_u8(&c, &off) ||
-	    !cur_get_u8(&c, &flags))
-		return false;
-	*syn = flags & 0x02;
-	if ((size_t)(off >> 4) * 4 < 14 || !cur_skip(&c, (size_t)(off >> 4) * 4 - 14))
-		return false;
-	*payload = cur_data(&c);
-	*plen = cur_len(&c);
-	return true;
-}
-
 /* Runs every TCP flow of a capture through the dissector (the client is the
  * side that sent the first SYN, else the first packet). */
 static bool run_pcap(const char *rel, struct pcap_result *res)
 {
-	char path[1024];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *pc = pcap_open_offline(path, err);
+	pcap_t *pc = pcap_open_public(rel);
 	if (!pc)
 		return false;
 	memset(res, 0, sizeof *res);
 	struct dissect_ctx ctx = harness_ctx(&res->log);
-	struct pflow flows[64];
+	struct pflow flows[PFLOW_MAX];
 	memset(flows, 0, sizeof flows);
 	int lt = pcap_datalink(pc);
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
 	while (pcap_next_ex(pc, &h, &pkt) == 1) {
-		uint8_t key[36], rkey[36];
+		uint8_t key[36];
 		uint32_t seq;
 		bool syn;
 		const uint8_t *pl;
 		size_t plen;
-		if (!decode_tcp(pkt, h->caplen, lt, key, &seq, &syn, &pl, &plen))
+		if (!pcap_decode_tcp(pkt, h->caplen, lt, key, &seq, &syn, &pl, &plen))
 			continue;
-		memcpy(rkey, key + 16, 16);
-		memcpy(rkey + 16, key, 16);
-		memcpy(rkey + 32, key + 34, 2);
-		memcpy(rkey + 34, key + 32, 2);
-		struct pflow *f = NULL;
-		int dir = 0;
-		for (size_t i = 0; i < 64 && !f; i++) {
-			if (flows[i].used && memcmp(flows[i].key, key, 36) == 0)
-				f = &flows[i], dir = 0;
-			else if (flows[i].used && memcmp(flows[i].key, rkey, 36) == 0)
-				f = &flows[i], dir = 1;
-		}
-		for (size_t i = 0; i < 64 && !f; i++)
-			if (!flows[i].used) {
-				f = &flows[i];
-				f->used = true;
-				memcpy(f->key, key, 36);
-				f->st = D->state_new();
-				res->flows++;
-			}
+		int dir;
+		bool fresh;
+		struct pflow *f = pflow_of(flows, key, &dir, &fresh);
 		if (!f)
 			continue;
-		if (syn) {
-			f->next_seq[dir] = seq + 1;
-			f->seq_known[dir] = true;
+		if (fresh) {
+			f->st = H1D->state_new();
+			res->flows++;
+		}
+		if (pflow_seq(f, dir, seq, syn))
 			continue;
-		}
-		if (!f->seq_known[dir]) {
-			f->next_seq[dir] = seq;
-			f->seq_known[dir] = true;
-		}
 		if (plen == 0 || f->done)
 			continue;
 		uint32_t ahead = seq - f->next_seq[dir];
 		if (ahead != 0 && ahead < 0x80000000u) {
-			D->gap(f->st, (enum dissect_dir)dir, ahead); /* bytes the capture lost */
+			H1D->gap(f->st, (enum dissect_dir)dir, ahead); /* bytes the capture lost */
 			f->next_seq[dir] = seq;
 		} else if (ahead != 0) {
 			continue; /* retransmission */
 		}
 		f->next_seq[dir] += (uint32_t)plen;
-		if (D->parse(f->st, (enum dissect_dir)dir, pl, plen, &ctx) != DISSECT_MORE)
+		if (H1D->parse(f->st, (enum dissect_dir)dir, pl, plen, &ctx) != DISSECT_MORE)
 			f->done = true;
 	}
-	for (size_t i = 0; i < 64; i++) {
-		if (!flows[i].used)
-			continue;
-		if (!flows[i].done) {
-			(void)D->parse(flows[i].st, DIR_TO_SERVER, empty_feed, 0, &ctx);
-			(void)D->parse(flows[i].st, DIR_TO_CLIENT, empty_feed, 0, &ctx);
-		}
-		D->state_free(flows[i].st);
-	}
+	pflows_end(flows, H1D, &ctx);
 	pcap_close(pc);
 	return true;
 }
@@ -875,8 +685,7 @@ static void test_pcap_bearer(void **state)
 	char fp[AS_FP_HEX + 1];
 	fp_of("mF_9.B5f-4.1JqM", fp);
 	assert_string_equal(q->credentials[0].fingerprint, fp);
-	for (size_t i = 0; i < r.log.n; i++)
-		assert_null(memmem(&r.log.v[i], sizeof r.log.v[i], "mF_9.B5f-4.1JqM", 15));
+	assert_no_leak(&r.log, "mF_9.B5f-4.1JqM");
 	assert_int_equal(nth(&r.log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 200);
 	obs_log_free(&r.log);
 }
@@ -942,8 +751,7 @@ static void test_pcap_zeek_basic_auth(void **state)
 	char fp[AS_FP_HEX + 1];
 	fp_of("dGVzdDoxOjM0", fp);
 	assert_string_equal(q->credentials[0].fingerprint, fp);
-	for (size_t i = 0; i < r.log.n; i++)
-		assert_null(memmem(&r.log.v[i], sizeof r.log.v[i], "dGVzdDoxOjM0", 12));
+	assert_no_leak(&r.log, "dGVzdDoxOjM0");
 	assert_int_equal(count_type(&r.log, OBS_HTTP_RESPONSE), 1);
 	obs_log_free(&r.log);
 }
@@ -961,9 +769,7 @@ static void test_pcap_zeek_bro_org(void **state)
 		bro += strcmp(h, "bro.org") == 0;
 		www += strcmp(h, "www.bro.org") == 0;
 	}
-	for (size_t i = 0; i < r.log.n; i++)
-		if (r.log.v[i].type == OBS_ANOMALY)
-			print_message("    anomaly: %s\n", r.log.v[i].u.anomaly.reason);
+	print_anomalies(&r.log);
 	if (getenv("H1_DEBUG"))
 		for (size_t i = 0; i < r.log.n; i++) {
 			const struct observation *o = &r.log.v[i];

@@ -3,30 +3,15 @@
  * absurd lengths, every truncation, TCP records split at every byte, gaps,
  * oversized and reserved-bit records, probes. No public capture in
  * pcaps-public carries port-88 traffic (SOURCES.md lists none). */
-#include "dissect_harness.h"
 #include "der.h"
 #include "dissector.h"
+#include "msg_fixture.h"
 
 extern const struct dissector dissector_kerberos;
 extern const struct dissector dissector_kerberos_tcp;
 
 /* ---- a DER builder ---- */
 
-struct mb {
-	uint8_t b[8192];
-	size_t n;
-};
-
-static void put8(struct mb *m, unsigned v)
-{
-	assert_true(m->n < sizeof m->b);
-	m->b[m->n++] = (uint8_t)v;
-}
-static void putbytes(struct mb *m, const void *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put8(m, ((const uint8_t *)p)[i]);
-}
 /* Appends tag, DER length, content. */
 static void tlv(struct mb *m, unsigned tag, const struct mb *c)
 {
@@ -326,9 +311,7 @@ static void test_truncated_every_offset(void **unused)
 		struct mb m = {.n = 0};
 		cases[i].make(&m);
 		for (size_t cut = 0; cut < m.n; cut++) {
-			uint8_t *p = malloc(cut ? cut : 1);
-			assert_non_null(p);
-			memcpy(p, m.b, cut);
+			uint8_t *p = mb_prefix(&m, cut);
 			struct obs_log log = {0};
 			run_udp(p, cut, &log);
 			if (log.n != 1 || log.v[0].type != OBS_ANOMALY)
@@ -471,14 +454,7 @@ static void test_probe(void **unused)
 	mk_not_krb(&nk);
 	static uint8_t rec[4096], erec[256];
 	size_t rn = record(rec, &a), en = record(erec, &e);
-	struct {
-		const struct dissector *d;
-		unsigned transport;
-		uint16_t cport, sport;
-		const uint8_t *p;
-		size_t n;
-		bool want;
-	} t[] = {
+	const struct probe_row t[] = {
 		{&dissector_kerberos, TRANSPORT_UDP, 50000, 88, a.b, a.n, true},
 		{&dissector_kerberos, TRANSPORT_UDP, 88, 50000, e.b, e.n, true},
 		{&dissector_kerberos, TRANSPORT_UDP, 50000, 89, a.b, a.n, false},
@@ -492,16 +468,7 @@ static void test_probe(void **unused)
 		{&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, a.b, a.n, false},
 		{&dissector_kerberos_tcp, TRANSPORT_UDP, 50000, 88, rec, rn, false},
 	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		struct dissect_probe p = {.transport = t[i].transport,
-					  .dir = DIR_TO_SERVER,
-					  .client_port = t[i].cport,
-					  .server_port = t[i].sport,
-					  .data = t[i].p,
-					  .len = t[i].n};
-		if (t[i].d->probe(&p) != t[i].want)
-			fail_msg("probe row %zu: want %d", i, t[i].want);
-	}
+	check_probe_rows(t, sizeof t / sizeof t[0]);
 	assert_ptr_equal(dissector_find("kerberos"), &dissector_kerberos);
 	assert_ptr_equal(dissector_find("kerberos_tcp"), &dissector_kerberos_tcp);
 }
