@@ -134,19 +134,12 @@ const char *ag_cred_type_name(uint8_t t)
 
 /* ---- DNS cache ---- */
 
-static size_t dns_key(uint8_t family, const uint8_t *ip, uint8_t out[17])
-{
-	out[0] = family;
-	memcpy(out + 1, ip, 16);
-	return 17;
-}
-
 static void dns_learn(struct agents *a, const struct obs_dns *d, uint64_t now)
 {
 	for (size_t i = 0; i < d->n_answers && i < AS_DNS_MAX_ANSWERS; i++) {
 		const struct obs_dns_answer *an = &d->answers[i];
-		uint8_t k[17];
-		size_t kl = dns_key(an->family, an->addr, k);
+		uint8_t k[HOSTS_KEY_LEN];
+		size_t kl = hosts_key(an->family, an->addr, k);
 		struct dns_entry *e = hmap_get(&a->dns, k, kl);
 		if (!e) {
 			if (a->dns.count >= AS_DNS_CACHE_ENTRIES) {
@@ -173,8 +166,8 @@ static void dns_learn(struct agents *a, const struct obs_dns *d, uint64_t now)
 
 const char *ag_dns_name(struct agents *a, uint8_t family, const uint8_t *ip, uint64_t now)
 {
-	uint8_t k[17];
-	size_t kl = dns_key(family, ip, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(family, ip, k);
 	struct dns_entry *e = hmap_get(&a->dns, k, kl);
 	return (e && e->expires_us >= now) ? e->name : NULL;
 }

@@ -23,17 +23,10 @@ struct oauth_ctx {
 	bool has_reg;
 };
 
-static size_t host_key(uint8_t family, const uint8_t *ip, uint8_t out[17])
-{
-	out[0] = family;
-	memcpy(out + 1, ip, 16);
-	return 17;
-}
-
 static struct oauth_ctx *ctx_get(struct agents *a, const struct flow_ref *r)
 {
-	uint8_t k[17];
-	size_t kl = host_key(r->family, r->cli_ip, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(r->family, r->cli_ip, k);
 	struct oauth_ctx *c = hmap_get(&a->oauth, k, kl);
 	if (c)
 		return c;
@@ -345,8 +338,8 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
  * on that host's agents as weak evidence of delegated access. */
 void ag_idp_seen(struct agents *a, const struct flow_ref *r, const struct sig_service *svc)
 {
-	uint8_t k[17];
-	size_t kl = host_key(r->family, r->cli_ip, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(r->family, r->cli_ip, k);
 	struct strset *s = hmap_get(&a->idp, k, kl);
 	if (!s) {
 		if (a->idp.count >= AS_MAX_HOSTS || !(s = calloc(1, sizeof *s)))
@@ -363,8 +356,8 @@ void ag_idp_seen(struct agents *a, const struct flow_ref *r, const struct sig_se
 
 const struct strset *ag_idp_of(const struct agents *a, uint8_t family, const uint8_t *ip)
 {
-	uint8_t k[17];
-	size_t kl = host_key(family, ip, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(family, ip, k);
 	return hmap_get(&a->idp, k, kl);
 }
 
