@@ -37,6 +37,14 @@ void ag_copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
+void ag_split_add(struct strset *s, const char *list, const char *seps)
+{
+	char buf[AS_STR_LONG];
+	ag_copy(buf, sizeof buf, list);
+	for (char *save = NULL, *t = strtok_r(buf, seps, &save); t; t = strtok_r(NULL, seps, &save))
+		strset_add(s, t, AS_AGENT_MAX_SET);
+}
+
 struct flow_key {
 	uint8_t family, l4proto;
 	uint16_t cli_port, srv_port;

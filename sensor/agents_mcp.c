@@ -136,14 +136,6 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 	}
 }
 
-static void split_add(struct strset *s, const char *csv)
-{
-	char buf[AS_STR];
-	ag_copy(buf, sizeof buf, csv);
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		strset_add(s, t, AS_AGENT_MAX_SET);
-}
-
 static void touch(struct agent *ag, const struct msg_obs *m, const char *transport, const struct obs_rpc *r)
 {
 	ag->mcp.present = true;
@@ -356,7 +348,7 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 		struct agent *ag = r->kind == RPC_REQUEST ? cli : srv;
 		if (ag) {
 			strset_add(&ag->mcp.versions, r->protocol_version, AS_AGENT_MAX_SET);
-			split_add(&ag->mcp.capabilities, r->capabilities);
+			ag_split_add(&ag->mcp.capabilities, r->capabilities, ",");
 		}
 		emit_mcp_event(a, m, l, r->kind == RPC_REQUEST ? "mcp-initialize" : "mcp-initialized", NULL);
 	} else if (r->kind == RPC_RESULT && r->list == RPC_LIST_TOOLS) {
@@ -458,7 +450,7 @@ void ag_a2a_card(struct agents *a, const struct msg_obs *m)
 	ag_copy(srv->a2a.protocol_version, sizeof srv->a2a.protocol_version, c->protocol_version);
 	srv->a2a.streaming |= c->streaming;
 	srv->a2a.push_notifications |= c->push_notifications;
-	split_add(&srv->a2a.security, c->security);
+	ag_split_add(&srv->a2a.security, c->security, ",");
 	for (size_t i = 0; i < c->n_items && i < AS_OBS_MAX_ITEMS; i++)
 		strset_add(&srv->a2a.skills, c->items[i].name, AS_AGENT_MAX_SET);
 	if (cli) {

@@ -100,14 +100,6 @@ static struct agent_oauth *grant_get(struct agent *ag, const char *issuer, const
 	return g;
 }
 
-static void split_add(struct strset *s, const char *list)
-{
-	char buf[AS_STR_LONG];
-	ag_copy(buf, sizeof buf, list);
-	for (char *save = NULL, *t = strtok_r(buf, " ,", &save); t; t = strtok_r(NULL, " ,", &save))
-		strset_add(s, t, AS_AGENT_MAX_SET);
-}
-
 /* The oauth-client agent of client_id on this flow's client host, and its grant. */
 static struct agent_oauth *grant_for(struct agents *a, const struct msg_obs *m, struct oauth_ctx *c,
 				     const char *client_id, struct agent **out)
@@ -250,7 +242,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 			o->client_name[0] ? o->client_name : c->reg.client_name);
 		ag_copy(g->client_auth, sizeof g->client_auth,
 			o->client_auth[0] ? o->client_auth : c->reg.client_auth);
-		split_add(&g->grant_types, o->grant_types[0] ? o->grant_types : c->reg.grant_types);
+		ag_split_add(&g->grant_types, o->grant_types[0] ? o->grant_types : c->reg.grant_types, " ,");
 		strset_add(&g->redirect_uris, o->redirect_uri[0] ? o->redirect_uri : c->reg.redirect_uri,
 			   AS_AGENT_MAX_SET);
 		if (!ag->sw_name[0])
@@ -266,7 +258,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		g = grant_for(a, m, c, o->client_id, &ag);
 		if (!g)
 			return;
-		split_add(&g->scopes_requested, o->scope);
+		ag_split_add(&g->scopes_requested, o->scope, " ,");
 		strset_add(&g->redirect_uris, o->redirect_uri, AS_AGENT_MAX_SET);
 		strset_add(&g->resources, o->resource, AS_AGENT_MAX_SET);
 		if (strstr(o->response_type, "token"))
@@ -290,7 +282,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 			return;
 		ag_copy(f->oauth_client_id, sizeof f->oauth_client_id, cid);
 		strset_add(&g->grant_types, o->grant_type, AS_AGENT_MAX_SET);
-		split_add(&g->scopes_requested, o->scope);
+		ag_split_add(&g->scopes_requested, o->scope, " ,");
 		strset_add(&g->resources, o->resource, AS_AGENT_MAX_SET);
 		strset_add(&g->token_types, o->subject_token_type, AS_AGENT_MAX_SET);
 		strset_add(&g->token_types, o->requested_token_type, AS_AGENT_MAX_SET);
@@ -320,7 +312,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		if (o->expires_in > g->max_expires_in)
 			g->max_expires_in = o->expires_in;
 		g->refresh_token |= o->refresh_token;
-		split_add(&g->scopes_granted, o->scope);
+		ag_split_add(&g->scopes_granted, o->scope, " ,");
 		strset_add(&g->token_types, o->issued_token_type, AS_AGENT_MAX_SET);
 		secrets(ag, o, cleartext);
 		emit_oauth_event(a, m, "oauth-token-issued", ag, g);
