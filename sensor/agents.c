@@ -483,19 +483,12 @@ void ag_emit_discovered(struct agents *a, const struct agent *ag, const struct f
 struct aflow *ag_aflow_get(struct agents *a, const struct flow_ref *r, bool create)
 {
 	struct flow_key k = key_of(r);
-	struct aflow *f = hmap_get(&a->flows, &k, sizeof k);
-	if (f || !create)
-		return f;
-	f = calloc(1, sizeof *f);
-	if (!f)
-		return NULL;
-	f->ref = *r;
-	int oom = 0;
-	hmap_put(&a->flows, &k, sizeof k, f, &oom);
-	if (oom) {
-		free(f);
-		return NULL;
-	}
+	if (!create)
+		return hmap_get(&a->flows, &k, sizeof k);
+	bool created;
+	struct aflow *f = hmap_get_or_new(&a->flows, &k, sizeof k, sizeof *f, SIZE_MAX, &created);
+	if (created)
+		f->ref = *r;
 	return f;
 }
 
@@ -1001,18 +994,12 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 
 static void count_app(struct agents *a, const char *app)
 {
-	struct app_count *c = hmap_get(&a->apps, app, strlen(app));
-	if (!c) {
-		if (a->apps.count >= 4096 || !(c = calloc(1, sizeof *c)))
-			return;
+	bool created;
+	struct app_count *c = hmap_get_or_new(&a->apps, app, strlen(app), sizeof *c, 4096, &created);
+	if (!c)
+		return;
+	if (created)
 		ag_copy(c->name, sizeof c->name, app);
-		int oom = 0;
-		hmap_put(&a->apps, app, strlen(app), c, &oom);
-		if (oom) {
-			free(c);
-			return;
-		}
-	}
 	c->flows++;
 }
 

@@ -30,18 +30,7 @@ struct mcp_link *ag_mcp_link(struct agents *a, const struct flow_ref *r)
 {
 	uint8_t k[40];
 	size_t kl = ag_pair_key(r, k);
-	struct mcp_link *l = hmap_get(&a->mcp, k, kl);
-	if (l)
-		return l;
-	if (!(l = calloc(1, sizeof *l)))
-		return NULL;
-	int oom = 0;
-	hmap_put(&a->mcp, k, kl, l, &oom);
-	if (oom) {
-		free(l);
-		return NULL;
-	}
-	return l;
+	return hmap_get_or_new(&a->mcp, k, kl, sizeof(struct mcp_link), SIZE_MAX, NULL);
 }
 
 void ag_add_peer(struct agent ***peers, size_t *n, struct agent *peer)

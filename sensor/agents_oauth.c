@@ -27,18 +27,7 @@ static struct oauth_ctx *ctx_get(struct agents *a, const struct flow_ref *r)
 {
 	uint8_t k[HOSTS_KEY_LEN];
 	size_t kl = hosts_key(r->family, r->cli_ip, k);
-	struct oauth_ctx *c = hmap_get(&a->oauth, k, kl);
-	if (c)
-		return c;
-	if (!(c = calloc(1, sizeof *c)))
-		return NULL;
-	int oom = 0;
-	hmap_put(&a->oauth, k, kl, c, &oom);
-	if (oom) {
-		free(c);
-		return NULL;
-	}
-	return c;
+	return hmap_get_or_new(&a->oauth, k, kl, sizeof(struct oauth_ctx), SIZE_MAX, NULL);
 }
 
 /* The issuer of the authorization server this flow talks to. */
@@ -332,18 +321,9 @@ void ag_idp_seen(struct agents *a, const struct flow_ref *r, const struct sig_se
 {
 	uint8_t k[HOSTS_KEY_LEN];
 	size_t kl = hosts_key(r->family, r->cli_ip, k);
-	struct strset *s = hmap_get(&a->idp, k, kl);
-	if (!s) {
-		if (a->idp.count >= AS_MAX_HOSTS || !(s = calloc(1, sizeof *s)))
-			return;
-		int oom = 0;
-		hmap_put(&a->idp, k, kl, s, &oom);
-		if (oom) {
-			free(s);
-			return;
-		}
-	}
-	strset_add(s, svc->id, AS_AGENT_MAX_SET);
+	struct strset *s = hmap_get_or_new(&a->idp, k, kl, sizeof *s, AS_MAX_HOSTS, NULL);
+	if (s)
+		strset_add(s, svc->id, AS_AGENT_MAX_SET);
 }
 
 const struct strset *ag_idp_of(const struct agents *a, uint8_t family, const uint8_t *ip)

@@ -124,18 +124,7 @@ void hosts_set_inventory(struct hosts *h, struct inventory *inv)
 
 static void *get_or_new(struct hmap *m, const void *k, size_t kl, size_t size)
 {
-	void *v = hmap_get(m, k, kl);
-	if (v)
-		return v;
-	if (m->count >= AS_MAX_HOSTS || !(v = calloc(1, size)))
-		return NULL;
-	int oom = 0;
-	hmap_put(m, k, kl, v, &oom);
-	if (oom) {
-		free(v);
-		return NULL;
-	}
-	return v;
+	return hmap_get_or_new(m, k, kl, size, AS_MAX_HOSTS, NULL);
 }
 
 /* ---- DHCP ---- */
