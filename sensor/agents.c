@@ -168,7 +168,6 @@ static void dns_learn(struct agents *a, const struct obs_dns *d, uint64_t now)
 			ttl = AS_DNS_CACHE_MAX_TTL_S;
 		ag_copy(e->name, sizeof e->name, d->qname);
 		e->expires_us = now + (uint64_t)ttl * 1000000;
-		a->st.dns_answers++;
 	}
 }
 
@@ -1016,7 +1015,6 @@ static void on_flow_end(struct agents *a, const struct msg_flow *m)
 
 void agents_handle(struct agents *a, const struct msg_hdr *h)
 {
-	a->st.messages++;
 	switch (h->type) {
 	case MSG_FLOW_START:
 		on_flow_start(a, (const struct msg_flow *)h);
