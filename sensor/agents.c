@@ -21,6 +21,13 @@ void ag_ip_str(uint8_t family, const uint8_t *ip, char *out, size_t n)
 		snprintf(out, n, "?");
 }
 
+void ag_server_addr(const struct flow_ref *r, char *out, size_t n)
+{
+	char ip[48];
+	ag_ip_str(r->family, r->srv_ip, ip, sizeof ip);
+	snprintf(out, n, r->family == 6 ? "[%s]:%u" : "%s:%u", ip, r->srv_port);
+}
+
 void ag_mac_str(const uint8_t *m, char *out)
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -507,12 +514,8 @@ struct agent *ag_link_client(struct agents *a, struct aflow *f, const struct sig
 	char endpoint[AS_STR + 8];
 	if (f->domain[0])
 		snprintf(endpoint, sizeof endpoint, "%s:%u", f->domain, f->ref.srv_port);
-	else {
-		char ip[48];
-		ag_ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
-		snprintf(endpoint, sizeof endpoint, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip,
-			 f->ref.srv_port);
-	}
+	else
+		ag_server_addr(&f->ref, endpoint, sizeof endpoint);
 	struct dest *di = ag_dest_get(ag, svc, api, endpoint, &f->ref, f->tls);
 	if (f->client != ag || f->client_dest != di) {
 		f->client = ag;
@@ -703,11 +706,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 			ag_server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name,
 				       sizeof srv->sw_name);
 			if (created) {
-				char ip[48];
-				ag_ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
-				snprintf(srv->listen, sizeof srv->listen,
-					 f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip, f->ref.srv_port);
-				srv->first_flow_us = UINT64_MAX;
+				ag_server_addr(&f->ref, srv->listen, sizeof srv->listen);
 				ag_emit_discovered(a, srv, &f->ref, f->domain, NULL, ts);
 			}
 			if (ts > srv->last_us)

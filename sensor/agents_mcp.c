@@ -97,7 +97,6 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 			ag_ip_str(r->family, r->srv_ip, ip, sizeof ip);
 			snprintf(l->server->mcp.endpoint, sizeof l->server->mcp.endpoint,
 				 r->family == 6 ? "[%s]:%u%s" : "%s:%u%s", ip, r->srv_port, rpc->path);
-			l->server->first_flow_us = UINT64_MAX;
 			ag_emit_discovered(a, l->server, r, rpc->host, NULL, ts);
 		}
 	}
@@ -387,10 +386,8 @@ static struct agent *a2a_server(struct agents *a, const struct flow_ref *r, cons
 	bool created;
 	snprintf(sid, sizeof sid, "a2a:%u", r->srv_port);
 	struct agent *ag = ag_agent_get(a, r, false, "a2a-agent", sid, ts, &created);
-	if (ag && created) {
-		ag->first_flow_us = UINT64_MAX;
+	if (ag && created)
 		ag_emit_discovered(a, ag, r, host, NULL, ts);
-	}
 	if (ag)
 		ag->a2a.present = true;
 	return ag;
