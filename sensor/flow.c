@@ -500,6 +500,8 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock,
 		 const struct decoded *d)
 {
+	ft->st->packets++;
+	ft->st->bytes += d->ip_len;
 	ft->cur_pkt_no = pkt_no;
 	ft->cur_ts = ts_us;
 	ft->dctx.ts_us = ts_us;

@@ -118,8 +118,6 @@ static void *worker_main(void *arg)
 			struct decoded d = r->d;
 			d.l3 = (const uint8_t *)(r + 1);
 			d.payload = d.l3 + r->payload_off;
-			w->st.packets++;
-			w->st.bytes += d.ip_len;
 			flow_packet(w->ft, r->pkt_no, r->ts_us, r->clock_us, &d);
 		} else if (r->kind == PKT_TICK) {
 			if (!r->no_sweep &&
@@ -167,8 +165,6 @@ static void live_frame(void *user, const struct frame *fr)
 		w->key = fr->ts_us;
 	if (fr->ts_us > w->clock)
 		w->clock = fr->ts_us;
-	w->st.packets++;
-	w->st.bytes += d.ip_len;
 	flow_packet(w->ft, w->key, fr->ts_us, w->clock, &d);
 }
 
