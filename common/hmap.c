@@ -124,3 +124,23 @@ void *hmap_del(struct hmap *m, const void *key, size_t klen)
 	}
 	return val;
 }
+
+void *hmap_get_or_new(struct hmap *m, const void *key, size_t klen, size_t size, size_t max, bool *created)
+{
+	if (created)
+		*created = false;
+	void *v = hmap_get(m, key, klen);
+	if (v)
+		return v;
+	if (m->count >= max || !(v = calloc(1, size)))
+		return NULL;
+	int oom = 0;
+	hmap_put(m, key, klen, v, &oom);
+	if (oom) {
+		free(v);
+		return NULL;
+	}
+	if (created)
+		*created = true;
+	return v;
+}

@@ -21,6 +21,13 @@ void ag_ip_str(uint8_t family, const uint8_t *ip, char *out, size_t n)
 		snprintf(out, n, "?");
 }
 
+void ag_server_addr(const struct flow_ref *r, char *out, size_t n)
+{
+	char ip[48];
+	ag_ip_str(r->family, r->srv_ip, ip, sizeof ip);
+	snprintf(out, n, r->family == 6 ? "[%s]:%u" : "%s:%u", ip, r->srv_port);
+}
+
 void ag_mac_str(const uint8_t *m, char *out)
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -35,6 +42,14 @@ bool ag_mac_zero(const uint8_t *m)
 void ag_copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
+}
+
+void ag_split_add(struct strset *s, const char *list, const char *seps)
+{
+	char buf[AS_STR_LONG];
+	ag_copy(buf, sizeof buf, list);
+	for (char *save = NULL, *t = strtok_r(buf, seps, &save); t; t = strtok_r(NULL, seps, &save))
+		strset_add(s, t, AS_AGENT_MAX_SET);
 }
 
 struct flow_key {
@@ -134,19 +149,12 @@ const char *ag_cred_type_name(uint8_t t)
 
 /* ---- DNS cache ---- */
 
-static size_t dns_key(uint8_t family, const uint8_t *ip, uint8_t out[17])
-{
-	out[0] = family;
-	memcpy(out + 1, ip, 16);
-	return 17;
-}
-
 static void dns_learn(struct agents *a, const struct obs_dns *d, uint64_t now)
 {
 	for (size_t i = 0; i < d->n_answers && i < AS_DNS_MAX_ANSWERS; i++) {
 		const struct obs_dns_answer *an = &d->answers[i];
-		uint8_t k[17];
-		size_t kl = dns_key(an->family, an->addr, k);
+		uint8_t k[HOSTS_KEY_LEN];
+		size_t kl = hosts_key(an->family, an->addr, k);
 		struct dns_entry *e = hmap_get(&a->dns, k, kl);
 		if (!e) {
 			if (a->dns.count >= AS_DNS_CACHE_ENTRIES) {
@@ -167,14 +175,13 @@ static void dns_learn(struct agents *a, const struct obs_dns *d, uint64_t now)
 			ttl = AS_DNS_CACHE_MAX_TTL_S;
 		ag_copy(e->name, sizeof e->name, d->qname);
 		e->expires_us = now + (uint64_t)ttl * 1000000;
-		a->st.dns_answers++;
 	}
 }
 
 const char *ag_dns_name(struct agents *a, uint8_t family, const uint8_t *ip, uint64_t now)
 {
-	uint8_t k[17];
-	size_t kl = dns_key(family, ip, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(family, ip, k);
 	struct dns_entry *e = hmap_get(&a->dns, k, kl);
 	return (e && e->expires_us >= now) ? e->name : NULL;
 }
@@ -482,19 +489,12 @@ void ag_emit_discovered(struct agents *a, const struct agent *ag, const struct f
 struct aflow *ag_aflow_get(struct agents *a, const struct flow_ref *r, bool create)
 {
 	struct flow_key k = key_of(r);
-	struct aflow *f = hmap_get(&a->flows, &k, sizeof k);
-	if (f || !create)
-		return f;
-	f = calloc(1, sizeof *f);
-	if (!f)
-		return NULL;
-	f->ref = *r;
-	int oom = 0;
-	hmap_put(&a->flows, &k, sizeof k, f, &oom);
-	if (oom) {
-		free(f);
-		return NULL;
-	}
+	if (!create)
+		return hmap_get(&a->flows, &k, sizeof k);
+	bool created;
+	struct aflow *f = hmap_get_or_new(&a->flows, &k, sizeof k, sizeof *f, SIZE_MAX, &created);
+	if (created)
+		f->ref = *r;
 	return f;
 }
 
@@ -514,12 +514,8 @@ struct agent *ag_link_client(struct agents *a, struct aflow *f, const struct sig
 	char endpoint[AS_STR + 8];
 	if (f->domain[0])
 		snprintf(endpoint, sizeof endpoint, "%s:%u", f->domain, f->ref.srv_port);
-	else {
-		char ip[48];
-		ag_ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
-		snprintf(endpoint, sizeof endpoint, f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip,
-			 f->ref.srv_port);
-	}
+	else
+		ag_server_addr(&f->ref, endpoint, sizeof endpoint);
 	struct dest *di = ag_dest_get(ag, svc, api, endpoint, &f->ref, f->tls);
 	if (f->client != ag || f->client_dest != di) {
 		f->client = ag;
@@ -710,11 +706,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 			ag_server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name,
 				       sizeof srv->sw_name);
 			if (created) {
-				char ip[48];
-				ag_ip_str(f->ref.family, f->ref.srv_ip, ip, sizeof ip);
-				snprintf(srv->listen, sizeof srv->listen,
-					 f->ref.family == 6 ? "[%s]:%u" : "%s:%u", ip, f->ref.srv_port);
-				srv->first_flow_us = UINT64_MAX;
+				ag_server_addr(&f->ref, srv->listen, sizeof srv->listen);
 				ag_emit_discovered(a, srv, &f->ref, f->domain, NULL, ts);
 			}
 			if (ts > srv->last_us)
@@ -1000,18 +992,12 @@ static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *
 
 static void count_app(struct agents *a, const char *app)
 {
-	struct app_count *c = hmap_get(&a->apps, app, strlen(app));
-	if (!c) {
-		if (a->apps.count >= 4096 || !(c = calloc(1, sizeof *c)))
-			return;
+	bool created;
+	struct app_count *c = hmap_get_or_new(&a->apps, app, strlen(app), sizeof *c, 4096, &created);
+	if (!c)
+		return;
+	if (created)
 		ag_copy(c->name, sizeof c->name, app);
-		int oom = 0;
-		hmap_put(&a->apps, app, strlen(app), c, &oom);
-		if (oom) {
-			free(c);
-			return;
-		}
-	}
 	c->flows++;
 }
 
@@ -1028,7 +1014,6 @@ static void on_flow_end(struct agents *a, const struct msg_flow *m)
 
 void agents_handle(struct agents *a, const struct msg_hdr *h)
 {
-	a->st.messages++;
 	switch (h->type) {
 	case MSG_FLOW_START:
 		on_flow_start(a, (const struct msg_flow *)h);

@@ -31,9 +31,7 @@ struct agents_config {
 
 /* Counters of the aggregator for the end-of-run statistics. */
 struct agents_stats {
-	uint64_t messages;
 	uint64_t observations;
-	uint64_t dns_answers;
 	uint64_t dns_cache_evictions;
 	uint64_t events;
 	uint64_t agents_capped;

@@ -221,9 +221,13 @@ struct agents {
 /* ---- helpers (agents.c) ---- */
 
 void ag_ip_str(uint8_t family, const uint8_t *ip, char *out, size_t n);
+/* The flow's server as "ip:port", IPv6 as "[ip]:port". */
+void ag_server_addr(const struct flow_ref *r, char *out, size_t n);
 void ag_mac_str(const uint8_t *m, char *out);
 bool ag_mac_zero(const uint8_t *m);
 void ag_copy(char *dst, size_t n, const char *src);
+/* Adds each item of a list separated by any of `seps` to the set. */
+void ag_split_add(struct strset *s, const char *list, const char *seps);
 const char *ag_kind_for(const struct sig_service *s);
 /* An identity provider: evidence for hosts' agents, never an agent itself. */
 bool ag_is_identity(const struct sig_service *s);

@@ -103,20 +103,25 @@ static void nullable(struct jw *w, const char *key, const char *v)
 		jw_null(w, key);
 }
 
+/* Token counts, when any were seen. */
+static void usage_json(struct jw *w, uint64_t input_tokens, uint64_t output_tokens)
+{
+	if (!input_tokens && !output_tokens)
+		return;
+	jw_obj_begin(w, "usage");
+	jw_u64(w, "input_tokens", input_tokens);
+	jw_u64(w, "output_tokens", output_tokens);
+	jw_obj_end(w);
+}
+
 void agent_json(const struct agent *ag, struct jw *w)
 {
 	jw_obj_begin(w, NULL);
 	jw_str(w, "agent_id", ag->id);
 	jw_str(w, "kind", ag->kind);
 	jw_obj_begin(w, "software");
-	if (ag->sw_name[0])
-		jw_str(w, "name", ag->sw_name);
-	else
-		jw_null(w, "name");
-	if (ag->sw_version[0])
-		jw_str(w, "version", ag->sw_version);
-	else
-		jw_null(w, "version");
+	nullable(w, "name", ag->sw_name);
+	nullable(w, "version", ag->sw_version);
 	if (ag->user_agents.n)
 		jw_str(w, "user_agent", ag->user_agents.v[0]);
 	jw_obj_end(w);
@@ -158,12 +163,7 @@ void agent_json(const struct agent *ag, struct jw *w)
 		ag_json_set(w, "models", &d->models);
 		ag_json_set(w, "operations", &d->operations);
 		ag_json_set(w, "ndpi", &d->app_protocols);
-		if (d->input_tokens || d->output_tokens) {
-			jw_obj_begin(w, "usage");
-			jw_u64(w, "input_tokens", d->input_tokens);
-			jw_u64(w, "output_tokens", d->output_tokens);
-			jw_obj_end(w);
-		}
+		usage_json(w, d->input_tokens, d->output_tokens);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -176,12 +176,7 @@ void agent_json(const struct agent *ag, struct jw *w)
 		ag_json_set(w, "models", &ag->served_models);
 		ag_json_set(w, "operations", &ag->served_ops);
 		ag_json_set(w, "clients", &ag->clients);
-		if (ag->input_tokens || ag->output_tokens) {
-			jw_obj_begin(w, "usage");
-			jw_u64(w, "input_tokens", ag->input_tokens);
-			jw_u64(w, "output_tokens", ag->output_tokens);
-			jw_obj_end(w);
-		}
+		usage_json(w, ag->input_tokens, ag->output_tokens);
 		jw_obj_end(w);
 	}
 	jw_arr_begin(w, "credentials");

@@ -30,18 +30,7 @@ struct mcp_link *ag_mcp_link(struct agents *a, const struct flow_ref *r)
 {
 	uint8_t k[40];
 	size_t kl = ag_pair_key(r, k);
-	struct mcp_link *l = hmap_get(&a->mcp, k, kl);
-	if (l)
-		return l;
-	if (!(l = calloc(1, sizeof *l)))
-		return NULL;
-	int oom = 0;
-	hmap_put(&a->mcp, k, kl, l, &oom);
-	if (oom) {
-		free(l);
-		return NULL;
-	}
-	return l;
+	return hmap_get_or_new(&a->mcp, k, kl, sizeof(struct mcp_link), SIZE_MAX, NULL);
 }
 
 void ag_add_peer(struct agent ***peers, size_t *n, struct agent *peer)
@@ -108,7 +97,6 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 			ag_ip_str(r->family, r->srv_ip, ip, sizeof ip);
 			snprintf(l->server->mcp.endpoint, sizeof l->server->mcp.endpoint,
 				 r->family == 6 ? "[%s]:%u%s" : "%s:%u%s", ip, r->srv_port, rpc->path);
-			l->server->first_flow_us = UINT64_MAX;
 			ag_emit_discovered(a, l->server, r, rpc->host, NULL, ts);
 		}
 	}
@@ -134,14 +122,6 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 		ag_add_peer(&l->client->mcp.peers, &l->client->mcp.n_peers, l->server);
 		ag_add_peer(&l->server->mcp.peers, &l->server->mcp.n_peers, l->client);
 	}
-}
-
-static void split_add(struct strset *s, const char *csv)
-{
-	char buf[AS_STR];
-	ag_copy(buf, sizeof buf, csv);
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		strset_add(s, t, AS_AGENT_MAX_SET);
 }
 
 static void touch(struct agent *ag, const struct msg_obs *m, const char *transport, const struct obs_rpc *r)
@@ -356,7 +336,7 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 		struct agent *ag = r->kind == RPC_REQUEST ? cli : srv;
 		if (ag) {
 			strset_add(&ag->mcp.versions, r->protocol_version, AS_AGENT_MAX_SET);
-			split_add(&ag->mcp.capabilities, r->capabilities);
+			ag_split_add(&ag->mcp.capabilities, r->capabilities, ",");
 		}
 		emit_mcp_event(a, m, l, r->kind == RPC_REQUEST ? "mcp-initialize" : "mcp-initialized", NULL);
 	} else if (r->kind == RPC_RESULT && r->list == RPC_LIST_TOOLS) {
@@ -406,10 +386,8 @@ static struct agent *a2a_server(struct agents *a, const struct flow_ref *r, cons
 	bool created;
 	snprintf(sid, sizeof sid, "a2a:%u", r->srv_port);
 	struct agent *ag = ag_agent_get(a, r, false, "a2a-agent", sid, ts, &created);
-	if (ag && created) {
-		ag->first_flow_us = UINT64_MAX;
+	if (ag && created)
 		ag_emit_discovered(a, ag, r, host, NULL, ts);
-	}
 	if (ag)
 		ag->a2a.present = true;
 	return ag;
@@ -458,7 +436,7 @@ void ag_a2a_card(struct agents *a, const struct msg_obs *m)
 	ag_copy(srv->a2a.protocol_version, sizeof srv->a2a.protocol_version, c->protocol_version);
 	srv->a2a.streaming |= c->streaming;
 	srv->a2a.push_notifications |= c->push_notifications;
-	split_add(&srv->a2a.security, c->security);
+	ag_split_add(&srv->a2a.security, c->security, ",");
 	for (size_t i = 0; i < c->n_items && i < AS_OBS_MAX_ITEMS; i++)
 		strset_add(&srv->a2a.skills, c->items[i].name, AS_AGENT_MAX_SET);
 	if (cli) {

@@ -23,29 +23,11 @@ struct oauth_ctx {
 	bool has_reg;
 };
 
-static size_t host_key(uint8_t family, const uint8_t *ip, uint8_t out[17])
-{
-	out[0] = family;
-	memcpy(out + 1, ip, 16);
-	return 17;
-}
-
 static struct oauth_ctx *ctx_get(struct agents *a, const struct flow_ref *r)
 {
-	uint8_t k[17];
-	size_t kl = host_key(r->family, r->cli_ip, k);
-	struct oauth_ctx *c = hmap_get(&a->oauth, k, kl);
-	if (c)
-		return c;
-	if (!(c = calloc(1, sizeof *c)))
-		return NULL;
-	int oom = 0;
-	hmap_put(&a->oauth, k, kl, c, &oom);
-	if (oom) {
-		free(c);
-		return NULL;
-	}
-	return c;
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(r->family, r->cli_ip, k);
+	return hmap_get_or_new(&a->oauth, k, kl, sizeof(struct oauth_ctx), SIZE_MAX, NULL);
 }
 
 /* The issuer of the authorization server this flow talks to. */
@@ -105,14 +87,6 @@ static struct agent_oauth *grant_get(struct agent *ag, const char *issuer, const
 	ag_copy(g->client_id, sizeof g->client_id, client_id);
 	ag_copy(g->registration, sizeof g->registration, "pre-registered");
 	return g;
-}
-
-static void split_add(struct strset *s, const char *list)
-{
-	char buf[AS_STR_LONG];
-	ag_copy(buf, sizeof buf, list);
-	for (char *save = NULL, *t = strtok_r(buf, " ,", &save); t; t = strtok_r(NULL, " ,", &save))
-		strset_add(s, t, AS_AGENT_MAX_SET);
 }
 
 /* The oauth-client agent of client_id on this flow's client host, and its grant. */
@@ -257,7 +231,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 			o->client_name[0] ? o->client_name : c->reg.client_name);
 		ag_copy(g->client_auth, sizeof g->client_auth,
 			o->client_auth[0] ? o->client_auth : c->reg.client_auth);
-		split_add(&g->grant_types, o->grant_types[0] ? o->grant_types : c->reg.grant_types);
+		ag_split_add(&g->grant_types, o->grant_types[0] ? o->grant_types : c->reg.grant_types, " ,");
 		strset_add(&g->redirect_uris, o->redirect_uri[0] ? o->redirect_uri : c->reg.redirect_uri,
 			   AS_AGENT_MAX_SET);
 		if (!ag->sw_name[0])
@@ -273,7 +247,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		g = grant_for(a, m, c, o->client_id, &ag);
 		if (!g)
 			return;
-		split_add(&g->scopes_requested, o->scope);
+		ag_split_add(&g->scopes_requested, o->scope, " ,");
 		strset_add(&g->redirect_uris, o->redirect_uri, AS_AGENT_MAX_SET);
 		strset_add(&g->resources, o->resource, AS_AGENT_MAX_SET);
 		if (strstr(o->response_type, "token"))
@@ -297,7 +271,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 			return;
 		ag_copy(f->oauth_client_id, sizeof f->oauth_client_id, cid);
 		strset_add(&g->grant_types, o->grant_type, AS_AGENT_MAX_SET);
-		split_add(&g->scopes_requested, o->scope);
+		ag_split_add(&g->scopes_requested, o->scope, " ,");
 		strset_add(&g->resources, o->resource, AS_AGENT_MAX_SET);
 		strset_add(&g->token_types, o->subject_token_type, AS_AGENT_MAX_SET);
 		strset_add(&g->token_types, o->requested_token_type, AS_AGENT_MAX_SET);
@@ -327,7 +301,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		if (o->expires_in > g->max_expires_in)
 			g->max_expires_in = o->expires_in;
 		g->refresh_token |= o->refresh_token;
-		split_add(&g->scopes_granted, o->scope);
+		ag_split_add(&g->scopes_granted, o->scope, " ,");
 		strset_add(&g->token_types, o->issued_token_type, AS_AGENT_MAX_SET);
 		secrets(ag, o, cleartext);
 		emit_oauth_event(a, m, "oauth-token-issued", ag, g);
@@ -345,26 +319,17 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
  * on that host's agents as weak evidence of delegated access. */
 void ag_idp_seen(struct agents *a, const struct flow_ref *r, const struct sig_service *svc)
 {
-	uint8_t k[17];
-	size_t kl = host_key(r->family, r->cli_ip, k);
-	struct strset *s = hmap_get(&a->idp, k, kl);
-	if (!s) {
-		if (a->idp.count >= AS_MAX_HOSTS || !(s = calloc(1, sizeof *s)))
-			return;
-		int oom = 0;
-		hmap_put(&a->idp, k, kl, s, &oom);
-		if (oom) {
-			free(s);
-			return;
-		}
-	}
-	strset_add(s, svc->id, AS_AGENT_MAX_SET);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(r->family, r->cli_ip, k);
+	struct strset *s = hmap_get_or_new(&a->idp, k, kl, sizeof *s, AS_MAX_HOSTS, NULL);
+	if (s)
+		strset_add(s, svc->id, AS_AGENT_MAX_SET);
 }
 
 const struct strset *ag_idp_of(const struct agents *a, uint8_t family, const uint8_t *ip)
 {
-	uint8_t k[17];
-	size_t kl = host_key(family, ip, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(family, ip, k);
 	return hmap_get(&a->idp, k, kl);
 }
 

@@ -216,17 +216,26 @@ static enum decode_reason need_hdr(const struct cur *c, size_t declared, size_t 
 	return DEC_OK;
 }
 
-/* IP of either version, by its first nibble (MPLS payload, ERSPAN III IP frame). */
-static enum decode_reason decode_ip_guess(struct dec *s, struct cur c)
+/* IP of either version, by its first nibble (raw IP link, MPLS payload,
+ * ERSPAN III IP frame): `cut` when there is no byte, `other` when the
+ * nibble is neither 4 nor 6. */
+static enum decode_reason decode_ip_any(struct dec *s, struct cur c, enum decode_reason cut,
+					enum decode_reason other)
 {
 	uint8_t v;
 	if (!cur_peek_u8(&c, 0, &v))
-		return DEC_TUNNEL_TRUNCATED;
+		return cut;
 	if ((v >> 4) == 4)
 		return decode_ip4(s, c);
 	if ((v >> 4) == 6)
 		return decode_ip6(s, c);
-	return DEC_TUNNEL_UNSUPPORTED;
+	return other;
+}
+
+/* In a tunnel: IP or nothing we decode. */
+static enum decode_reason decode_ip_guess(struct dec *s, struct cur c)
+{
+	return decode_ip_any(s, c, DEC_TUNNEL_TRUNCATED, DEC_TUNNEL_UNSUPPORTED);
 }
 
 /* MPLS label stack (RFC 3032): 4-byte entries, label(20) TC(3) S(1) TTL(8).
@@ -670,19 +679,6 @@ static enum decode_reason decode_sll2(struct dec *s, struct cur c)
 	return decode_ethertype(s, proto, c);
 }
 
-/* Raw IP: the version nibble says which. */
-static enum decode_reason decode_raw(struct dec *s, struct cur c)
-{
-	uint8_t v;
-	if (!cur_peek_u8(&c, 0, &v))
-		return DEC_LINK_TRUNCATED;
-	if ((v >> 4) == 4)
-		return decode_ip4(s, c);
-	if ((v >> 4) == 6)
-		return decode_ip6(s, c);
-	return DEC_ETHERTYPE_OTHER;
-}
-
 /* BSD loopback: a 4-byte address family. DLT_NULL stores it in the capturing
  * host's byte order, which need not be ours: a value with only the upper half
  * set is a byte-swapped small AF. AF_INET6 is 24 (NetBSD, OpenBSD), 28
@@ -722,7 +718,7 @@ enum decode_reason decode_packet(int dlt, const uint8_t *frame, size_t caplen, s
 	case LT_RAW_12:
 	case LT_RAW_14:
 	case LT_RAW:
-		return decode_raw(s, c);
+		return decode_ip_any(s, c, DEC_LINK_TRUNCATED, DEC_ETHERTYPE_OTHER); /* raw IP */
 	case LT_IPV4:
 		return decode_ip4(s, c);
 	case LT_IPV6:

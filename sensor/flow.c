@@ -26,7 +26,6 @@ struct seg {
 struct half {
 	uint32_t next_seq;
 	bool seq_init;
-	bool fin;
 	bool ended;  /* end-of-direction given to the dissector */
 	bool probed; /* probes tried and failed on this direction */
 	struct seg *ooo;
@@ -37,7 +36,6 @@ struct half {
 enum flow_flags {
 	F_CLOSED = 1 << 0,	/* FIN or RST seen */
 	F_DISSECT_OFF = 1 << 1, /* no dissector (any more) for this flow */
-	F_CLASSIFIED = 1 << 2,	/* nDPI finished */
 };
 
 struct flow {
@@ -159,6 +157,18 @@ static uint8_t lru_class_of(const struct flow *f)
 	if (f->ref.l4proto != 6)
 		return LRU_UDP;
 	return (f->flags & F_CLOSED) ? LRU_TCP_CLOSED : LRU_TCP;
+}
+
+/* The least recently active flow over all LRU lists, or NULL. */
+static struct flow *lru_oldest(const struct flow_table *ft)
+{
+	struct flow *oldest = NULL;
+	for (int c = 0; c < LRU_N; c++) {
+		struct flow *t = ft->lru[c].tail;
+		if (t && (!oldest || t->clock < oldest->clock))
+			oldest = t;
+	}
+	return oldest;
 }
 
 static uint64_t timeout_us(const struct flow_table *ft, uint8_t cls)
@@ -382,6 +392,20 @@ static void tcp_data(struct flow_table *ft, struct flow *f, int dir, uint32_t se
 	drain(ft, f, dir);
 }
 
+/* ---- classification ---- */
+
+/* Records nDPI's answer (giving up unless it finished) and frees its state. */
+static void classify_done(struct flow_table *ft, struct flow *f, bool done)
+{
+	classify_result(ft->cls, f->cls, !done, f->app, sizeof f->app);
+	if (done)
+		ft->st->ndpi_classified++;
+	else
+		ft->st->ndpi_giveup++;
+	classify_flow_free(f->cls);
+	f->cls = NULL;
+}
+
 /* ---- flow life cycle ---- */
 
 static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason why)
@@ -392,12 +416,8 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason
 			skip_gap(ft, f, dir);
 		deliver_end(ft, f, dir);
 	}
-	if (f->cls) {
-		classify_result(ft->cls, f->cls, true, f->app, sizeof f->app);
-		ft->st->ndpi_giveup++;
-		classify_flow_free(f->cls);
-		f->cls = NULL;
-	}
+	if (f->cls)
+		classify_done(ft, f, false);
 	struct msg_flow m;
 	memset(&m, 0, sizeof m);
 	emit_hdr(ft, &m.h, MSG_FLOW_END);
@@ -432,23 +452,12 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason
 	free(f);
 }
 
-static void evict_oldest(struct flow_table *ft)
-{
-	struct flow *oldest = NULL;
-	for (int c = 0; c < LRU_N; c++) {
-		struct flow *t = ft->lru[c].tail;
-		if (t && (!oldest || t->clock < oldest->clock))
-			oldest = t;
-	}
-	if (oldest)
-		flow_end(ft, oldest, FLOW_END_EVICTED);
-}
-
 static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const struct decoded *d, uint64_t ts_us,
 				uint64_t clock)
 {
-	if (ft->count >= ft->cfg.max_flows)
-		evict_oldest(ft);
+	struct flow *oldest;
+	if (ft->count >= ft->cfg.max_flows && (oldest = lru_oldest(ft)))
+		flow_end(ft, oldest, FLOW_END_EVICTED);
 	struct flow *f = calloc(1, sizeof *f);
 	if (!f)
 		return NULL;
@@ -491,6 +500,8 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock,
 		 const struct decoded *d)
 {
+	ft->st->packets++;
+	ft->st->bytes += d->ip_len;
 	ft->cur_pkt_no = pkt_no;
 	ft->cur_ts = ts_us;
 	ft->dctx.ts_us = ts_us;
@@ -526,15 +537,8 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_
 
 	if (f->cls) {
 		bool done = classify_packet(ft->cls, f->cls, d->l3, d->l3_len, ts_us);
-		if (done || ++f->cls_packets >= AS_NDPI_MAX_PACKETS) {
-			classify_result(ft->cls, f->cls, !done, f->app, sizeof f->app);
-			if (done)
-				ft->st->ndpi_classified++;
-			else
-				ft->st->ndpi_giveup++;
-			classify_flow_free(f->cls);
-			f->cls = NULL;
-		}
+		if (done || ++f->cls_packets >= AS_NDPI_MAX_PACKETS)
+			classify_done(ft, f, done);
 	}
 
 	if (d->l4proto == 6) {
@@ -553,7 +557,6 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_
 			} else if (!h->ooo) {
 				deliver_end(ft, f, dir);
 			}
-			h->fin = true;
 			if (!(f->flags & F_CLOSED)) {
 				f->flags |= F_CLOSED;
 				lru_unlink(ft, f);
@@ -587,15 +590,8 @@ void flow_flush_all(struct flow_table *ft, uint64_t pkt_no)
 {
 	ft->cur_pkt_no = pkt_no;
 	/* Oldest first, so the order does not depend on hash layout. */
-	for (;;) {
-		struct flow *oldest = NULL;
-		for (int c = 0; c < LRU_N; c++) {
-			struct flow *t = ft->lru[c].tail;
-			if (t && (!oldest || t->clock < oldest->clock))
-				oldest = t;
-		}
-		if (!oldest)
-			break;
+	struct flow *oldest;
+	while ((oldest = lru_oldest(ft))) {
 		ft->cur_ts = oldest->last_us;
 		flow_end(ft, oldest, FLOW_END_EOF);
 	}

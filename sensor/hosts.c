@@ -48,13 +48,6 @@ struct hosts {
 
 #define MAX_LEASES_PER_IP 64
 
-static size_t ip_key(uint8_t family, const uint8_t *ip, uint8_t out[17])
-{
-	out[0] = family;
-	memcpy(out + 1, ip, 16);
-	return 17;
-}
-
 static void copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
@@ -131,18 +124,7 @@ void hosts_set_inventory(struct hosts *h, struct inventory *inv)
 
 static void *get_or_new(struct hmap *m, const void *k, size_t kl, size_t size)
 {
-	void *v = hmap_get(m, k, kl);
-	if (v)
-		return v;
-	if (m->count >= AS_MAX_HOSTS || !(v = calloc(1, size)))
-		return NULL;
-	int oom = 0;
-	hmap_put(m, k, kl, v, &oom);
-	if (oom) {
-		free(v);
-		return NULL;
-	}
-	return v;
+	return hmap_get_or_new(m, k, kl, size, AS_MAX_HOSTS, NULL);
 }
 
 /* ---- DHCP ---- */
@@ -168,9 +150,9 @@ void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us)
 	}
 	bool ack = d->msg_type == DHCP_ACK || (d->msg_type == DHCP6_REPLY && d->has_assigned);
 	bool release = d->msg_type == DHCP_RELEASE || d->msg_type == DHCP6_RELEASE;
-	uint8_t k[17];
+	uint8_t k[HOSTS_KEY_LEN];
 	if (ack && d->has_assigned && cid[0]) {
-		size_t kl = ip_key(d->family, d->assigned, k);
+		size_t kl = hosts_key(d->family, d->assigned, k);
 		struct lease_list *l = get_or_new(&h->leases, k, kl, sizeof *l);
 		if (!l)
 			return;
@@ -199,7 +181,7 @@ void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us)
 		const struct client_entry *c = hmap_get(&h->clients, cid, strlen(cid));
 		copy(e->hostname, sizeof e->hostname, d->hostname[0] ? d->hostname : (c ? c->hostname : ""));
 	} else if (release && (d->has_client_ip || d->has_assigned)) {
-		size_t kl = ip_key(d->family, d->has_client_ip ? d->client_ip : d->assigned, k);
+		size_t kl = hosts_key(d->family, d->has_client_ip ? d->client_ip : d->assigned, k);
 		struct lease_list *l = hmap_get(&h->leases, k, kl);
 		if (l && l->n && l->v[l->n - 1].released_us == UINT64_MAX)
 			l->v[l->n - 1].released_us = ts_us;
@@ -208,8 +190,8 @@ void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us)
 
 static const struct lease *lease_at(struct hosts *h, uint8_t family, const uint8_t *ip, uint64_t ts_us)
 {
-	uint8_t k[17];
-	size_t kl = ip_key(family, ip, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(family, ip, k);
 	const struct lease_list *l = hmap_get(&h->leases, k, kl);
 	for (size_t i = l ? l->n : 0; i-- > 0;)
 		if (l->v[i].start_us <= ts_us)
@@ -223,8 +205,8 @@ void hosts_name(struct hosts *h, const struct obs_host_name *n, uint64_t ts_us)
 {
 	if (!n->name[0])
 		return;
-	uint8_t k[17];
-	size_t kl = ip_key(n->family, n->addr, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(n->family, n->addr, k);
 	struct name_entry *e = get_or_new(&h->names, k, kl, sizeof *e);
 	if (!e)
 		return;
@@ -313,8 +295,8 @@ void hosts_lookup(struct hosts *h, uint8_t family, const uint8_t *ip, uint64_t t
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, ips, sizeof ips))
 		copy(ips, sizeof ips, "?");
 	const struct lease *l = lease_at(h, family, ip, ts_us);
-	uint8_t k[17];
-	size_t kl = ip_key(family, ip, k);
+	uint8_t k[HOSTS_KEY_LEN];
+	size_t kl = hosts_key(family, ip, k);
 	const struct name_entry *ne = hmap_get(&h->names, k, kl);
 	if (l) {
 		copy(out->mac, sizeof out->mac, l->mac);

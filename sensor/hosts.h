@@ -11,12 +11,24 @@
 #define AS_HOSTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "error.h"
 #include "limits.h"
 #include "observation.h"
 #include "strset.h"
+
+/* The map key of an address, here and in the aggregator's per-address
+ * tables: the family, then the 16 address bytes. */
+#define HOSTS_KEY_LEN 17
+static inline size_t hosts_key(uint8_t family, const uint8_t *ip, uint8_t out[HOSTS_KEY_LEN])
+{
+	out[0] = family;
+	memcpy(out + 1, ip, 16);
+	return HOSTS_KEY_LEN;
+}
 
 /* One inventory entry (config `inventory.hosts` or a CSV row). */
 struct inv_host {

@@ -28,7 +28,6 @@ struct live_source {
 	uint32_t blocks;
 	uint32_t next; /* next block to read */
 	uint64_t received, dropped;
-	char iface[IF_NAMESIZE + 1];
 };
 
 static int fail(char *err, size_t errsz, const char *iface, const char *what, int e)
@@ -68,7 +67,6 @@ int live_open(const char *iface, const struct live_opts *o, struct live_source *
 	struct live_source *s = calloc(1, sizeof *s);
 	if (!s)
 		return AS_ERR_NOMEM;
-	snprintf(s->iface, sizeof s->iface, "%s", iface);
 	s->fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	int r = AS_OK;
 	if (s->fd < 0) {
@@ -136,15 +134,6 @@ int live_open(const char *iface, const struct live_opts *o, struct live_source *
 bad:
 	live_close(s);
 	return r;
-}
-
-int live_fd(const struct live_source *s)
-{
-	return s->fd;
-}
-const char *live_iface(const struct live_source *s)
-{
-	return s->iface;
 }
 
 int live_poll(struct live_source *s, int timeout_ms, void (*fn)(void *user, const struct frame *f),

@@ -30,11 +30,9 @@ AS_MUST_CHECK int live_open(const char *iface, const struct live_opts *o, struct
  * Returns the number of packets, or <0 on a socket error. */
 int live_poll(struct live_source *s, int timeout_ms, void (*fn)(void *user, const struct frame *f),
 	      void *user);
-int live_fd(const struct live_source *s);
 /* Kernel counters of this socket since it opened: packets received and
  * dropped because the ring was full. */
 void live_stats(struct live_source *s, uint64_t *received, uint64_t *dropped);
-const char *live_iface(const struct live_source *s);
 void live_close(struct live_source *s);
 
 /* Drops counted by the interface itself (/sys/class/net/IF/statistics/rx_dropped

@@ -624,15 +624,10 @@ int main(int argc, char **argv)
 		}
 		jw_free(&w);
 	}
-	/* The table goes to the terminal unless an output took stdout. */
-	int stdout_taken = (c.events_path && !strcmp(c.events_path, "-")) ||
-			   (c.inventory_path && !strcmp(c.inventory_path, "-"));
+	/* The table goes to stdout only when no events or inventory output was
+	 * asked for (either may be "-"); otherwise to stderr with the statistics. */
 	if (!quiet) {
-		FILE *out = stdout_taken ? stderr : stdout;
-		if (!c.events_path && !c.inventory_path)
-			report_table(agents, out);
-		else
-			report_table(agents, stderr);
+		report_table(agents, !c.events_path && !c.inventory_path ? stdout : stderr);
 		report_stats(agents, &ps, stderr);
 	}
 

@@ -27,8 +27,7 @@ struct pkt_rec {
 	uint64_t ts_us;
 	uint64_t clock_us;    /* network time: the largest packet time so far (ticks: ts_us) */
 	struct decoded d;     /* pointers rebased: l3 = bytes after this record */
-	uint32_t payload_off; /* payload offset within the copied L3 bytes */
-	uint32_t l3_len;
+	uint32_t payload_off; /* payload offset within the copied L3 bytes (d.l3_len of them) */
 };
 
 /* ---- worker -> aggregator ---- */
@@ -100,7 +99,6 @@ struct worker_stats {
 	uint64_t dissected_flows;
 	uint64_t ndpi_classified;
 	uint64_t ndpi_giveup;
-	uint64_t obs_truncated_flows;
 };
 
 struct msg_stats {

@@ -78,6 +78,30 @@ static void worker_tick(struct worker *w, uint64_t pkt_no)
 	worker_emit(w, &t, sizeof t);
 }
 
+/* End of a worker's input: every flow ends, then its counters and the final tick. */
+static void worker_finish(struct worker *w, uint64_t key)
+{
+	flow_flush_all(w->ft, key);
+	struct msg_stats s;
+	memset(&s, 0, sizeof s);
+	s.h = (struct msg_hdr){MSG_WORKER_STATS, w->id, key, 0};
+	s.s = w->st;
+	worker_emit(w, &s.h, sizeof s);
+	worker_tick(w, UINT64_MAX);
+}
+
+/* Counts one decode result; true when the packet goes on to a flow table. */
+static bool count_decoded(struct pipeline_stats *st, enum decode_reason why)
+{
+	if (decode_is_skip(why))
+		st->skipped++;
+	else if (why != DEC_OK)
+		st->decode_errors[why]++;
+	else
+		st->decoded++;
+	return why == DEC_OK;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -94,8 +118,6 @@ static void *worker_main(void *arg)
 			struct decoded d = r->d;
 			d.l3 = (const uint8_t *)(r + 1);
 			d.payload = d.l3 + r->payload_off;
-			w->st.packets++;
-			w->st.bytes += d.ip_len;
 			flow_packet(w->ft, r->pkt_no, r->ts_us, r->clock_us, &d);
 		} else if (r->kind == PKT_TICK) {
 			if (!r->no_sweep &&
@@ -107,13 +129,7 @@ static void *worker_main(void *arg)
 		} else { /* PKT_EOF */
 			uint64_t pkt_no = r->pkt_no;
 			ring_release(&w->in);
-			flow_flush_all(w->ft, pkt_no);
-			struct msg_stats s;
-			memset(&s, 0, sizeof s);
-			s.h = (struct msg_hdr){MSG_WORKER_STATS, w->id, pkt_no, 0};
-			s.s = w->st;
-			worker_emit(w, &s.h, sizeof s);
-			worker_tick(w, UINT64_MAX);
+			worker_finish(w, pkt_no);
 			return NULL;
 		}
 		ring_release(&w->in);
@@ -143,22 +159,12 @@ static void live_frame(void *user, const struct frame *fr)
 	/* capture.snaplen: what a span port's packet is cut to (the BPF does it too). */
 	uint32_t caplen = fr->caplen < w->run->cfg->live.snaplen || !w->run->cfg->live.snaplen ? fr->caplen
 												: w->run->cfg->live.snaplen;
-	enum decode_reason why = decode_packet(1 /* DLT_EN10MB */, fr->data, caplen, &d);
-	if (decode_is_skip(why)) {
-		w->dec.skipped++;
+	if (!count_decoded(&w->dec, decode_packet(1 /* DLT_EN10MB */, fr->data, caplen, &d)))
 		return;
-	}
-	if (why != DEC_OK) {
-		w->dec.decode_errors[why]++;
-		return;
-	}
-	w->dec.decoded++;
 	if (fr->ts_us > w->key)
 		w->key = fr->ts_us;
 	if (fr->ts_us > w->clock)
 		w->clock = fr->ts_us;
-	w->st.packets++;
-	w->st.bytes += d.ip_len;
 	flow_packet(w->ft, w->key, fr->ts_us, w->clock, &d);
 }
 
@@ -205,13 +211,7 @@ static void *live_worker_main(void *arg)
 		}
 	}
 	live_publish(w);
-	flow_flush_all(w->ft, w->key);
-	struct msg_stats s;
-	memset(&s, 0, sizeof s);
-	s.h = (struct msg_hdr){MSG_WORKER_STATS, w->id, w->key, 0};
-	s.s = w->st;
-	worker_emit(w, &s.h, sizeof s);
-	worker_tick(w, UINT64_MAX);
+	worker_finish(w, w->key);
 	return NULL;
 }
 
@@ -443,13 +443,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 			if (fr.ts_us > last_ts)
 				last_ts = fr.ts_us;
 			struct decoded d;
-			enum decode_reason why = decode_packet(dlt, fr.data, fr.caplen, &d);
-			if (decode_is_skip(why)) {
-				st->skipped++;
-			} else if (why != DEC_OK) {
-				st->decode_errors[why]++;
-			} else {
-				st->decoded++;
+			if (count_decoded(st, decode_packet(dlt, fr.data, fr.caplen, &d))) {
 				struct pkt_rec rec;
 				memset(&rec, 0, sizeof rec);
 				rec.kind = PKT_FRAME;
@@ -458,7 +452,6 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 				rec.clock_us = last_ts;
 				rec.d = d;
 				rec.payload_off = (uint32_t)(d.payload - d.l3);
-				rec.l3_len = (uint32_t)d.l3_len;
 				struct worker *w = &run->w[flow_hash(&d) % run->n];
 				push_rec(run, w, &rec, d.l3, d.l3_len);
 			}

@@ -109,9 +109,3 @@ bool ring_empty(struct ring *r)
 	return atomic_load_explicit(&r->head, memory_order_acquire) ==
 	       atomic_load_explicit(&r->tail, memory_order_acquire);
 }
-
-size_t ring_used(struct ring *r)
-{
-	return atomic_load_explicit(&r->head, memory_order_acquire) -
-	       atomic_load_explicit(&r->tail, memory_order_acquire);
-}

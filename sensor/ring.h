@@ -34,7 +34,5 @@ void ring_commit(struct ring *r);
 void *ring_peek(struct ring *r, size_t *n);
 void ring_release(struct ring *r);
 bool ring_empty(struct ring *r);
-/* Bytes in use, for backlog statistics. */
-size_t ring_used(struct ring *r);
 
 #endif
