@@ -8,9 +8,8 @@
 #define AS_MAX_WORKERS 64	 /* -w upper bound */
 #define AS_MAX_INPUTS 64	 /* -r / -i arguments */
 #define AS_SNAPLEN 262144	 /* default snap length: whole jumbo frames */
-#define AS_PKT_QUEUE_SLOTS 4096	 /* capture -> worker ring, packets per worker */
-#define AS_PKT_MAX 65535	 /* bytes of one packet copied into a ring slot */
-#define AS_MSG_QUEUE_SLOTS 65536 /* worker -> aggregator ring, messages per worker */
+#define AS_PKT_RING_BYTES ((size_t)16 << 20) /* capture -> worker ring, per worker */
+#define AS_MSG_RING_BYTES ((size_t)16 << 20) /* worker -> aggregator ring, per worker */
 #define AS_TICK_EVERY 1024	 /* capture broadcasts a watermark every N packets */
 #define AS_MAX_ENCAP_DEPTH 8	 /* VLAN tags, PPPoE, MPLS labels, tunnels decoded per packet */
 
@@ -23,7 +22,6 @@
 #define AS_REASM_MAX_BYTES 65536     /* out-of-order bytes held per direction */
 #define AS_REASM_MAX_SEGS 64	     /* out-of-order segments held per direction */
 #define AS_NDPI_MAX_PACKETS 32	     /* packets given to nDPI before giving up */
-#define AS_PROBE_MAX_BYTES 4096	     /* bytes per direction tried by probes before giving up */
 
 /* ---- dissectors ---- */
 #define AS_DISSECT_BUF_MAX 65536       /* bytes a stream dissector buffers per direction */

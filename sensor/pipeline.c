@@ -20,9 +20,6 @@
 #include "msg.h"
 #include "ring.h"
 
-#define IN_RING_BYTES ((size_t)16 << 20)
-#define OUT_RING_BYTES ((size_t)16 << 20)
-
 struct worker {
 	unsigned id;
 	pthread_t th;
@@ -499,8 +496,8 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 					 .emit = worker_emit,
 					 .emit_user = w,
 					 .worker_id = i};
-		if ((r = ring_init(&w->in, IN_RING_BYTES)) < 0 ||
-		    (r = ring_init(&w->out, OUT_RING_BYTES)) < 0)
+		if ((r = ring_init(&w->in, AS_PKT_RING_BYTES)) < 0 ||
+		    (r = ring_init(&w->out, AS_MSG_RING_BYTES)) < 0)
 			break;
 		if (!(w->ft = flow_table_new(&fc, &w->st))) {
 			r = AS_ERR_NOMEM;
