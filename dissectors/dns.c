@@ -675,13 +675,6 @@ static int llmnr_parse(void *state, enum dissect_dir dir, const uint8_t *data, s
 	return r < 0 ? r : DISSECT_MORE;
 }
 
-static void dns_udp_gap(void *state, enum dissect_dir dir, size_t len)
-{
-	(void)state;
-	(void)dir;
-	(void)len;
-}
-
 static int dns_tcp_record(void *user, struct cur rec)
 {
 	return dns_message(rec, DNS_FLAVOR_DNS, user);
@@ -705,36 +698,11 @@ static void dns_tcp_gap(void *state, enum dissect_dir dir, size_t len)
 	lenframe_gap(&st->dir[dir == DIR_TO_CLIENT], len);
 }
 
-const struct dissector dissector_dns = {
-	.name = "dns",
-	.transports = TRANSPORT_UDP,
-	.probe = dns_udp_probe,
-	.state_new = dns_state_new,
-	.state_free = dns_state_free,
-	.parse = dns_udp_parse,
-	.gap = dns_udp_gap,
-};
+const struct dissector dissector_dns = DISSECTOR_DATAGRAM("dns", dns_udp_probe, dns_udp_parse);
 
 /* Listed before dissector_dns, which would otherwise claim their ports. */
-const struct dissector dissector_mdns = {
-	.name = "mdns",
-	.transports = TRANSPORT_UDP,
-	.probe = mdns_probe,
-	.state_new = dns_state_new,
-	.state_free = dns_state_free,
-	.parse = mdns_parse,
-	.gap = dns_udp_gap,
-};
-
-const struct dissector dissector_llmnr = {
-	.name = "llmnr",
-	.transports = TRANSPORT_UDP,
-	.probe = llmnr_probe,
-	.state_new = dns_state_new,
-	.state_free = dns_state_free,
-	.parse = llmnr_parse,
-	.gap = dns_udp_gap,
-};
+const struct dissector dissector_mdns = DISSECTOR_DATAGRAM("mdns", mdns_probe, mdns_parse);
+const struct dissector dissector_llmnr = DISSECTOR_DATAGRAM("llmnr", llmnr_probe, llmnr_parse);
 
 const struct dissector dissector_dns_tcp = {
 	.name = "dns_tcp",
