@@ -27,22 +27,18 @@
 #include "dissector.h"
 #include "dns.h"
 #include "error.h"
+#include "fingerprint.h"
 #include "limits.h"
 
 /* ---- shared ---- */
 
-#define DHCP_HEX "0123456789abcdef"
-
 /* Hex of the whole field, cut to the buffer. */
 static void dhcp_hex(char *dst, size_t dstsz, struct cur c)
 {
-	size_t o = 0;
-	uint8_t b;
-	while (o + 2 < dstsz && cur_get_u8(&c, &b)) {
-		dst[o++] = DHCP_HEX[b >> 4];
-		dst[o++] = DHCP_HEX[b & 0xf];
-	}
-	dst[o] = '\0';
+	size_t n = cur_len(&c);
+	if (n > (dstsz - 1) / 2)
+		n = (dstsz - 1) / 2;
+	as_hex(cur_data(&c), n, dst);
 }
 
 /* Text option: control bytes '?', trailing NULs/spaces/dots dropped,

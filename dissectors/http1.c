@@ -526,12 +526,6 @@ static json_t *json_from(struct sv s, const struct dissect_ctx *ctx, bool report
 	return NULL;
 }
 
-static void json_copy_string(char *dst, size_t dstsz, json_t *v)
-{
-	if (json_is_string(v))
-		sv_copy(dst, dstsz, sv_make(json_string_value(v), json_string_length(v)));
-}
-
 static void json_set_count(uint64_t *dst, json_t *v)
 {
 	if (json_is_integer(v) && json_integer_value(v) >= 0)
@@ -540,7 +534,7 @@ static void json_set_count(uint64_t *dst, json_t *v)
 
 static void request_json(struct obs_http_request *r, json_t *root)
 {
-	json_copy_string(r->model, sizeof r->model, json_object_get(root, "model"));
+	json_util_copy_string(r->model, sizeof r->model, json_object_get(root, "model"));
 	json_t *stream = json_object_get(root, "stream");
 	if (json_is_boolean(stream))
 		r->stream = json_is_true(stream) ? 1 : 0;
@@ -567,11 +561,11 @@ static void response_json(struct obs_http_response *r, json_t *root)
 		if (!json_is_object(where[i]))
 			continue;
 		if (!r->model[0])
-			json_copy_string(r->model, sizeof r->model, json_object_get(where[i], "model"));
+			json_util_copy_string(r->model, sizeof r->model, json_object_get(where[i], "model"));
 		apply_usage(r, json_object_get(where[i], "usage"));
 	}
 	if (!r->model[0]) /* Gemini */
-		json_copy_string(r->model, sizeof r->model, json_object_get(root, "modelVersion"));
+		json_util_copy_string(r->model, sizeof r->model, json_object_get(root, "modelVersion"));
 	json_set_count(&r->input_tokens, json_object_get(root, "prompt_eval_count")); /* Ollama */
 	json_set_count(&r->output_tokens, json_object_get(root, "eval_count"));
 	json_t *um = json_object_get(root, "usageMetadata"); /* Gemini */
