@@ -242,20 +242,6 @@ static bool is_token(struct sv s)
 	return true;
 }
 
-static void lower_ascii(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
-}
-
-/* Copies a view lower-cased into a fixed field. */
-static void copy_lower(char *dst, size_t dstsz, struct sv s)
-{
-	sv_copy(dst, dstsz, s);
-	lower_ascii(dst);
-}
-
 /* True when the comma-separated list `v` holds `token` (case-insensitive). */
 static bool list_has(struct sv v, struct sv token)
 {
@@ -466,7 +452,7 @@ static struct sv set_host(struct obs_http_request *r, struct sv h)
 			port = sv_rest(h, (size_t)c + 1);
 		}
 	}
-	copy_lower(r->host, sizeof r->host, name);
+	sv_copy_lower(r->host, sizeof r->host, name);
 	uint64_t p;
 	r->host_port = (sv_to_u64(port, &p) && p <= 65535) ? (uint16_t)p : 0;
 	return name;
@@ -839,7 +825,7 @@ static void add_sdk_header(uint8_t *n, struct obs_header *hs, struct sv name, st
 		dissect_anomaly(ctx, H1, "sdk_headers_over_cap");
 		return;
 	}
-	copy_lower(hs[*n].name, sizeof hs[*n].name, name);
+	sv_copy_lower(hs[*n].name, sizeof hs[*n].name, name);
 	sv_copy(hs[*n].value, sizeof hs[*n].value, value);
 	(*n)++;
 }

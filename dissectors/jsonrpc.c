@@ -35,14 +35,6 @@ static void field_append(char *dst, size_t dstsz, size_t *pos, struct sv s)
 	*pos += s.len < room ? s.len : room;
 }
 
-static void copy_lower(char *dst, size_t dstsz, struct sv s)
-{
-	sv_copy(dst, dstsz, s);
-	for (; *dst; dst++)
-		if (*dst >= 'A' && *dst <= 'Z')
-			*dst = (char)(*dst + 32);
-}
-
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -516,7 +508,7 @@ static void fill_http(struct obs_rpc *r, const struct http_view *v, const struct
 	if (!v)
 		return;
 	sv_copy(r->http_method, sizeof r->http_method, v->method);
-	copy_lower(r->host, sizeof r->host, v->host);
+	sv_copy_lower(r->host, sizeof r->host, v->host);
 	sv_copy(r->path, sizeof r->path, v->path);
 	r->http_status = v->status;
 	struct sv sid = v->mcp_session_id.len ? v->mcp_session_id : o->req_session_id;

@@ -145,6 +145,14 @@ bool sv_copy(char *dst, size_t dstsz, struct sv s)
 	return n == s.len;
 }
 
+bool sv_copy_lower(char *dst, size_t dstsz, struct sv s)
+{
+	bool fit = sv_copy(dst, dstsz, s);
+	for (; dstsz && *dst; dst++)
+		*dst = lower(*dst);
+	return fit;
+}
+
 static bool is_b64url_char(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||

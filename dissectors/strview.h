@@ -38,5 +38,7 @@ bool sv_looks_like_jwt(struct sv s);
 /* Copies into a fixed buffer, NUL-terminated, replacing control bytes
  * with '?'. Returns true when the value fit, false when it was cut. */
 bool sv_copy(char *dst, size_t dstsz, struct sv s);
+/* sv_copy, then ASCII letters lower-cased. */
+bool sv_copy_lower(char *dst, size_t dstsz, struct sv s);
 
 #endif

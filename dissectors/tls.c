@@ -239,14 +239,6 @@ static int scan_exts(struct cur all, struct ch_exts *e, const char **reason)
 	return AS_OK;
 }
 
-static void copy_lower(char *dst, size_t dstsz, struct cur v)
-{
-	sv_copy(dst, dstsz, sv_make(cur_data(&v), cur_len(&v)));
-	for (char *p = dst; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-}
-
 /* server_name extension (RFC 6066 §3): the first host_name entry. */
 static int parse_sni(struct cur d, char *out, size_t outsz)
 {
@@ -259,7 +251,7 @@ static int parse_sni(struct cur d, char *out, size_t outsz)
 		if (!cur_get_u8(&list, &type) || !cur_get_u16_prefixed(&list, &name))
 			return AS_ERR_MALFORMED;
 		if (type == 0 && !out[0])
-			copy_lower(out, outsz, name);
+			sv_copy_lower(out, outsz, sv_make(cur_data(&name), cur_len(&name)));
 	}
 	return AS_OK;
 }
