@@ -277,11 +277,8 @@ static void out_init(struct out *w, const struct http_view *v, const struct diss
 	w->cut = false;
 	w->over_cap = false;
 	w->o->kind = (uint8_t)kind;
-	if (!sv_copy(w->o->host, sizeof w->o->host, v->host))
+	if (!sv_copy_lower(w->o->host, sizeof w->o->host, v->host))
 		w->cut = true;
-	for (char *s = w->o->host; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
 	if (!sv_copy(w->o->path, sizeof w->o->path, v->path))
 		w->cut = true;
 	w->o->http_status = v->request ? 0 : v->status;
