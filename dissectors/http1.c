@@ -388,16 +388,6 @@ static void on_authorization(struct h1_dir *d, const struct dissect_ctx *ctx, st
 
 /* ---- request target ---- */
 
-/* Appends a view to a NUL-terminated field at *pos, control bytes replaced. */
-static void field_append(char *dst, size_t dstsz, size_t *pos, struct sv s)
-{
-	if (*pos + 1 >= dstsz)
-		return;
-	size_t room = dstsz - 1 - *pos;
-	sv_copy(dst + *pos, room + 1, sv_sub(s, 0, room));
-	*pos += s.len < room ? s.len : room;
-}
-
 /* Copies the query, replacing secret parameter values by hmac:<fp>. */
 static void set_query(struct h1_dir *d, const struct dissect_ctx *ctx, struct sv q)
 {
@@ -410,20 +400,20 @@ static void set_query(struct h1_dir *d, const struct dissect_ctx *ctx, struct sv
 		struct sv name = sv_split(&value, '=');
 		bool has_eq = name.len < param.len;
 		if (!first)
-			field_append(r->query, sizeof r->query, &pos, SV_LIT("&"));
+			sv_append(r->query, sizeof r->query, &pos, SV_LIT("&"));
 		first = false;
 		if (has_eq && value.len && in_table(query_secret_params, N_ELEMS(query_secret_params), name)) {
 			char fp[AS_FP_HEX + 1];
 			fingerprint(ctx, value, fp);
-			field_append(r->query, sizeof r->query, &pos, name);
-			field_append(r->query, sizeof r->query, &pos, SV_LIT("=hmac:"));
-			field_append(r->query, sizeof r->query, &pos, sv_from_cstr(fp));
+			sv_append(r->query, sizeof r->query, &pos, name);
+			sv_append(r->query, sizeof r->query, &pos, SV_LIT("=hmac:"));
+			sv_append(r->query, sizeof r->query, &pos, sv_from_cstr(fp));
 			if (in_table(query_credential_params, N_ELEMS(query_credential_params), name))
 				add_credential(d, ctx, CRED_QUERY_KEY, classify_key(value), value);
 			else if (sv_eq_ci(name, SV_LIT("token")))
 				add_credential(d, ctx, CRED_URL_TOKEN, classify_secret(value), value);
 		} else {
-			field_append(r->query, sizeof r->query, &pos, param);
+			sv_append(r->query, sizeof r->query, &pos, param);
 		}
 	}
 }
