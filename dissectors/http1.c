@@ -612,6 +612,7 @@ static void analyze_message(const struct h1_dir *d, enum dissect_dir dir, struct
 			    const struct dissect_ctx *ctx)
 {
 	struct http_view v = make_view(d, dir, body);
+	v.body_json = root;
 	(void)oauth_analyze(&v, ctx);
 	if (!root)
 		return;

@@ -244,11 +244,14 @@ static void params_add_json(struct params *p, json_t *root)
 
 /* ---- JSON ---- */
 
-/* The body as a JSON object, or NULL (http1 reports bad or too deep JSON). */
-static json_t *json_object_of(struct sv body)
+/* The body as a JSON object (a new reference), or NULL (http1 reports bad
+ * or too deep JSON). Parsed here only when http1 has not parsed it. */
+static json_t *json_object_of(const struct http_view *v)
 {
 	json_t *root;
-	if (json_util_load(body, &root) != JSON_UTIL_OK)
+	if (v->body_json)
+		return json_is_object(v->body_json) ? json_incref((json_t *)v->body_json) : NULL;
+	if (json_util_load(v->body, &root) != JSON_UTIL_OK)
 		return NULL;
 	if (!json_is_object(root)) {
 		json_decref(root);
@@ -1059,7 +1062,7 @@ static bool analyze_request_body(const struct http_view *v, const struct dissect
 			r = emit_authorize(v, ctx, &p, true);
 		params_free(&p);
 	} else if (k == BODY_JSON && mentions(v->body, request_keys, N_ELEMS(request_keys))) {
-		json_t *root = json_object_of(v->body);
+		json_t *root = json_object_of(v);
 		if (!root)
 			return false;
 		params_init(&p, 0);
@@ -1126,7 +1129,7 @@ static bool analyze_response(const struct http_view *v, const struct dissect_ctx
 	enum body_kind k = body_kind(v);
 	bool r = false;
 	if (k == BODY_JSON && mentions(v->body, response_keys, N_ELEMS(response_keys))) {
-		json_t *root = json_object_of(v->body);
+		json_t *root = json_object_of(v);
 		if (root) {
 			r = analyze_json_response(v, ctx, root);
 			json_decref(root);
