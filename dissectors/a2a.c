@@ -88,10 +88,7 @@ bool a2a_card_analyze(const struct http_view *v, const json_t *root, const struc
 	struct observation obs;
 	observation_init(&obs, OBS_AGENT_CARD);
 	struct obs_agent_card *c = &obs.u.card;
-	sv_copy(c->host, sizeof c->host, v->host);
-	for (char *p = c->host; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
+	sv_copy_lower(c->host, sizeof c->host, v->host);
 	sv_copy(c->path, sizeof c->path, v->path);
 	json_util_copy_string(c->name, sizeof c->name, get(root, "name"));
 	json_util_copy_string(c->version, sizeof c->version, get(root, "version"));

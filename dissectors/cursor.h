@@ -113,11 +113,6 @@ static inline bool cur_get_u32(struct cur *c, uint32_t *v)
 	return true;
 }
 
-static inline bool cur_get_u64(struct cur *c, uint64_t *v)
-{
-	return cur_get_uN(c, 8, v);
-}
-
 /* Reads a field prefixed by an n-byte big-endian length. */
 static inline bool cur_get_prefixed(struct cur *c, size_t n, struct cur *out)
 {
@@ -132,20 +127,5 @@ static inline bool cur_get_prefixed(struct cur *c, size_t n, struct cur *out)
 
 static inline bool cur_get_u8_prefixed(struct cur *c, struct cur *out) { return cur_get_prefixed(c, 1, out); }
 static inline bool cur_get_u16_prefixed(struct cur *c, struct cur *out) { return cur_get_prefixed(c, 2, out); }
-static inline bool cur_get_u24_prefixed(struct cur *c, struct cur *out) { return cur_get_prefixed(c, 3, out); }
-
-/* QUIC variable-length integer (RFC 9000 §16). */
-static inline bool cur_get_varint(struct cur *c, uint64_t *v)
-{
-	uint8_t first;
-	if (!cur_peek_u8(c, 0, &first))
-		return false;
-	size_t n = (size_t)1 << (first >> 6);
-	uint64_t r;
-	if (!cur_get_uN(c, n, &r))
-		return false;
-	*v = r & ((n == 8) ? 0x3fffffffffffffffULL : ((1ULL << (8 * n - 2)) - 1));
-	return true;
-}
 
 #endif

@@ -21,29 +21,24 @@
  * an anomaly (dissector "dhcp") and is skipped; an option with a wrong
  * length is ignored with an anomaly and the message still reported. Parse
  * always returns DISSECT_MORE: a DHCP flow carries many messages. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cursor.h"
 #include "dissector.h"
 #include "dns.h"
 #include "error.h"
+#include "fingerprint.h"
 #include "limits.h"
 
 /* ---- shared ---- */
 
-#define DHCP_HEX "0123456789abcdef"
-
 /* Hex of the whole field, cut to the buffer. */
 static void dhcp_hex(char *dst, size_t dstsz, struct cur c)
 {
-	size_t o = 0;
-	uint8_t b;
-	while (o + 2 < dstsz && cur_get_u8(&c, &b)) {
-		dst[o++] = DHCP_HEX[b >> 4];
-		dst[o++] = DHCP_HEX[b & 0xf];
-	}
-	dst[o] = '\0';
+	size_t n = cur_len(&c);
+	if (n > (dstsz - 1) / 2)
+		n = (dstsz - 1) / 2;
+	as_hex(cur_data(&c), n, dst);
 }
 
 /* Text option: control bytes '?', trailing NULs/spaces/dots dropped,
@@ -458,23 +453,6 @@ static bool dhcp6_probe(const struct dissect_probe *p)
 	return cur_skip(&c, 3) && dhcp6_framed(c);
 }
 
-static void *dhcp_state_new(void)
-{
-	return calloc(1, 1); /* stateless: datagrams are independent */
-}
-
-static void dhcp_state_free(void *state)
-{
-	free(state);
-}
-
-static void dhcp_gap(void *state, enum dissect_dir dir, size_t len)
-{
-	(void)state;
-	(void)dir;
-	(void)len;
-}
-
 static int dhcp_parse_common(bool v6, const uint8_t *data, size_t len, const struct dissect_ctx *ctx)
 {
 	struct observation o;
@@ -507,22 +485,5 @@ static int dhcp6_parse(void *state, enum dissect_dir dir, const uint8_t *data, s
 	return dhcp_parse_common(true, data, len, ctx);
 }
 
-const struct dissector dissector_dhcp = {
-    .name = "dhcp",
-    .transports = TRANSPORT_UDP,
-    .probe = dhcp4_probe,
-    .state_new = dhcp_state_new,
-    .state_free = dhcp_state_free,
-    .parse = dhcp4_parse,
-    .gap = dhcp_gap,
-};
-
-const struct dissector dissector_dhcp6 = {
-    .name = "dhcp6",
-    .transports = TRANSPORT_UDP,
-    .probe = dhcp6_probe,
-    .state_new = dhcp_state_new,
-    .state_free = dhcp_state_free,
-    .parse = dhcp6_parse,
-    .gap = dhcp_gap,
-};
+const struct dissector dissector_dhcp = DISSECTOR_DATAGRAM("dhcp", dhcp4_probe, dhcp4_parse);
+const struct dissector dissector_dhcp6 = DISSECTOR_DATAGRAM("dhcp6", dhcp6_probe, dhcp6_parse);

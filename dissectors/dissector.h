@@ -73,4 +73,19 @@ const struct dissector *dissector_find(const char *name);
 void dissect_emit(const struct dissect_ctx *ctx, const struct observation *obs);
 void dissect_anomaly(const struct dissect_ctx *ctx, const char *dissector, const char *reason);
 
+/* Datagram dissectors (each datagram parsed on its own, nothing kept per
+ * flow) share these: a placeholder state that allocates nothing (state_new
+ * may not return NULL, which means out of memory) and a gap handler that
+ * ignores lost datagrams (a NULL gap would stop the flow). */
+void *dissect_stateless_new(void);
+void dissect_stateless_free(void *state);
+void dissect_gap_ignore(void *state, enum dissect_dir dir, size_t len);
+
+#define DISSECTOR_DATAGRAM(name_, probe_, parse_)                                                            \
+	{                                                                                                    \
+		.name = (name_), .transports = TRANSPORT_UDP, .probe = (probe_),                             \
+		.state_new = dissect_stateless_new, .state_free = dissect_stateless_free, .parse = (parse_), \
+		.gap = dissect_gap_ignore,                                                                   \
+	}
+
 #endif

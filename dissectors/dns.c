@@ -37,6 +37,7 @@
 #include "dns.h"
 #include "lenframe.h"
 #include "error.h"
+#include "fingerprint.h"
 #include "limits.h"
 #include "sbuf.h"
 
@@ -394,15 +395,6 @@ static unsigned dns_label_count(const struct dns_name *n)
 	return k;
 }
 
-static int dns_hex_digit(uint8_t ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1; /* names are lower-cased already */
-}
-
 /* The address of a reverse-mapping name: d.c.b.a.in-addr.arpa (RFC 1035
  * §3.5) or 32 nibbles + ip6.arpa (RFC 3596 §2.5). Returns the family or 0. */
 static uint8_t dns_reverse_addr(const struct dns_name *n, uint8_t addr[16])
@@ -432,9 +424,9 @@ static uint8_t dns_reverse_addr(const struct dns_name *n, uint8_t addr[16])
 		for (unsigned i = 0; i < 32; i++) {
 			uint8_t ch;
 			(void)dns_label(n, i, &l);
-			if (cur_len(&l) != 1 || !cur_get_u8(&l, &ch) || dns_hex_digit(ch) < 0)
+			if (cur_len(&l) != 1 || !cur_get_u8(&l, &ch) || as_hex_digit(ch) < 0)
 				return 0;
-			unsigned nib = (unsigned)dns_hex_digit(ch), byte = 15 - i / 2;
+			unsigned nib = (unsigned)as_hex_digit(ch), byte = 15 - i / 2;
 			addr[byte] = (uint8_t)(addr[byte] | ((i & 1) ? nib << 4 : nib));
 		}
 		return 6;
@@ -675,13 +667,6 @@ static int llmnr_parse(void *state, enum dissect_dir dir, const uint8_t *data, s
 	return r < 0 ? r : DISSECT_MORE;
 }
 
-static void dns_udp_gap(void *state, enum dissect_dir dir, size_t len)
-{
-	(void)state;
-	(void)dir;
-	(void)len;
-}
-
 static int dns_tcp_record(void *user, struct cur rec)
 {
 	return dns_message(rec, DNS_FLAVOR_DNS, user);
@@ -705,36 +690,11 @@ static void dns_tcp_gap(void *state, enum dissect_dir dir, size_t len)
 	lenframe_gap(&st->dir[dir == DIR_TO_CLIENT], len);
 }
 
-const struct dissector dissector_dns = {
-	.name = "dns",
-	.transports = TRANSPORT_UDP,
-	.probe = dns_udp_probe,
-	.state_new = dns_state_new,
-	.state_free = dns_state_free,
-	.parse = dns_udp_parse,
-	.gap = dns_udp_gap,
-};
+const struct dissector dissector_dns = DISSECTOR_DATAGRAM("dns", dns_udp_probe, dns_udp_parse);
 
 /* Listed before dissector_dns, which would otherwise claim their ports. */
-const struct dissector dissector_mdns = {
-	.name = "mdns",
-	.transports = TRANSPORT_UDP,
-	.probe = mdns_probe,
-	.state_new = dns_state_new,
-	.state_free = dns_state_free,
-	.parse = mdns_parse,
-	.gap = dns_udp_gap,
-};
-
-const struct dissector dissector_llmnr = {
-	.name = "llmnr",
-	.transports = TRANSPORT_UDP,
-	.probe = llmnr_probe,
-	.state_new = dns_state_new,
-	.state_free = dns_state_free,
-	.parse = llmnr_parse,
-	.gap = dns_udp_gap,
-};
+const struct dissector dissector_mdns = DISSECTOR_DATAGRAM("mdns", mdns_probe, mdns_parse);
+const struct dissector dissector_llmnr = DISSECTOR_DATAGRAM("llmnr", llmnr_probe, llmnr_parse);
 
 const struct dissector dissector_dns_tcp = {
 	.name = "dns_tcp",

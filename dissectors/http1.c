@@ -242,20 +242,6 @@ static bool is_token(struct sv s)
 	return true;
 }
 
-static void lower_ascii(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
-}
-
-/* Copies a view lower-cased into a fixed field. */
-static void copy_lower(char *dst, size_t dstsz, struct sv s)
-{
-	sv_copy(dst, dstsz, s);
-	lower_ascii(dst);
-}
-
 /* True when the comma-separated list `v` holds `token` (case-insensitive). */
 static bool list_has(struct sv v, struct sv token)
 {
@@ -402,16 +388,6 @@ static void on_authorization(struct h1_dir *d, const struct dissect_ctx *ctx, st
 
 /* ---- request target ---- */
 
-/* Appends a view to a NUL-terminated field at *pos, control bytes replaced. */
-static void field_append(char *dst, size_t dstsz, size_t *pos, struct sv s)
-{
-	if (*pos + 1 >= dstsz)
-		return;
-	size_t room = dstsz - 1 - *pos;
-	sv_copy(dst + *pos, room + 1, sv_sub(s, 0, room));
-	*pos += s.len < room ? s.len : room;
-}
-
 /* Copies the query, replacing secret parameter values by hmac:<fp>. */
 static void set_query(struct h1_dir *d, const struct dissect_ctx *ctx, struct sv q)
 {
@@ -424,20 +400,20 @@ static void set_query(struct h1_dir *d, const struct dissect_ctx *ctx, struct sv
 		struct sv name = sv_split(&value, '=');
 		bool has_eq = name.len < param.len;
 		if (!first)
-			field_append(r->query, sizeof r->query, &pos, SV_LIT("&"));
+			sv_append(r->query, sizeof r->query, &pos, SV_LIT("&"));
 		first = false;
 		if (has_eq && value.len && in_table(query_secret_params, N_ELEMS(query_secret_params), name)) {
 			char fp[AS_FP_HEX + 1];
 			fingerprint(ctx, value, fp);
-			field_append(r->query, sizeof r->query, &pos, name);
-			field_append(r->query, sizeof r->query, &pos, SV_LIT("=hmac:"));
-			field_append(r->query, sizeof r->query, &pos, sv_from_cstr(fp));
+			sv_append(r->query, sizeof r->query, &pos, name);
+			sv_append(r->query, sizeof r->query, &pos, SV_LIT("=hmac:"));
+			sv_append(r->query, sizeof r->query, &pos, sv_from_cstr(fp));
 			if (in_table(query_credential_params, N_ELEMS(query_credential_params), name))
 				add_credential(d, ctx, CRED_QUERY_KEY, classify_key(value), value);
 			else if (sv_eq_ci(name, SV_LIT("token")))
 				add_credential(d, ctx, CRED_URL_TOKEN, classify_secret(value), value);
 		} else {
-			field_append(r->query, sizeof r->query, &pos, param);
+			sv_append(r->query, sizeof r->query, &pos, param);
 		}
 	}
 }
@@ -466,7 +442,7 @@ static struct sv set_host(struct obs_http_request *r, struct sv h)
 			port = sv_rest(h, (size_t)c + 1);
 		}
 	}
-	copy_lower(r->host, sizeof r->host, name);
+	sv_copy_lower(r->host, sizeof r->host, name);
 	uint64_t p;
 	r->host_port = (sv_to_u64(port, &p) && p <= 65535) ? (uint16_t)p : 0;
 	return name;
@@ -526,12 +502,6 @@ static json_t *json_from(struct sv s, const struct dissect_ctx *ctx, bool report
 	return NULL;
 }
 
-static void json_copy_string(char *dst, size_t dstsz, json_t *v)
-{
-	if (json_is_string(v))
-		sv_copy(dst, dstsz, sv_make(json_string_value(v), json_string_length(v)));
-}
-
 static void json_set_count(uint64_t *dst, json_t *v)
 {
 	if (json_is_integer(v) && json_integer_value(v) >= 0)
@@ -540,7 +510,7 @@ static void json_set_count(uint64_t *dst, json_t *v)
 
 static void request_json(struct obs_http_request *r, json_t *root)
 {
-	json_copy_string(r->model, sizeof r->model, json_object_get(root, "model"));
+	json_util_copy_string(r->model, sizeof r->model, json_object_get(root, "model"));
 	json_t *stream = json_object_get(root, "stream");
 	if (json_is_boolean(stream))
 		r->stream = json_is_true(stream) ? 1 : 0;
@@ -567,11 +537,11 @@ static void response_json(struct obs_http_response *r, json_t *root)
 		if (!json_is_object(where[i]))
 			continue;
 		if (!r->model[0])
-			json_copy_string(r->model, sizeof r->model, json_object_get(where[i], "model"));
+			json_util_copy_string(r->model, sizeof r->model, json_object_get(where[i], "model"));
 		apply_usage(r, json_object_get(where[i], "usage"));
 	}
 	if (!r->model[0]) /* Gemini */
-		json_copy_string(r->model, sizeof r->model, json_object_get(root, "modelVersion"));
+		json_util_copy_string(r->model, sizeof r->model, json_object_get(root, "modelVersion"));
 	json_set_count(&r->input_tokens, json_object_get(root, "prompt_eval_count")); /* Ollama */
 	json_set_count(&r->output_tokens, json_object_get(root, "eval_count"));
 	json_t *um = json_object_get(root, "usageMetadata"); /* Gemini */
@@ -642,6 +612,7 @@ static void analyze_message(const struct h1_dir *d, enum dissect_dir dir, struct
 			    const struct dissect_ctx *ctx)
 {
 	struct http_view v = make_view(d, dir, body);
+	v.body_json = root;
 	(void)oauth_analyze(&v, ctx);
 	if (!root)
 		return;
@@ -845,7 +816,7 @@ static void add_sdk_header(uint8_t *n, struct obs_header *hs, struct sv name, st
 		dissect_anomaly(ctx, H1, "sdk_headers_over_cap");
 		return;
 	}
-	copy_lower(hs[*n].name, sizeof hs[*n].name, name);
+	sv_copy_lower(hs[*n].name, sizeof hs[*n].name, name);
 	sv_copy(hs[*n].value, sizeof hs[*n].value, value);
 	(*n)++;
 }

@@ -5,6 +5,7 @@
 #ifndef AS_HTTP_VIEW_H
 #define AS_HTTP_VIEW_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ struct http_view {
 	/* The body, de-chunked, as far as AS_HTTP_BODY_PEEK. */
 	struct sv body;
 	bool body_truncated;
+	/* The body as http1 already parsed it (JSON bodies only), else NULL:
+	 * analyzers use it rather than parse the same bytes again. */
+	const json_t *body_json;
 };
 
 /* OAuth analyzer (dissectors/oauth.c): emits OBS_OAUTH observations for an

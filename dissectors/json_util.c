@@ -4,7 +4,10 @@
 #include "cursor.h"
 #include "limits.h"
 
-bool json_util_depth_ok(struct sv s)
+/* Nesting depth of a JSON text (outside strings) within AS_JSON_MAX_DEPTH.
+ * Jansson recurses per level and caps only at its compile-time 2048, so the
+ * tighter project cap is checked first with this linear scan. */
+static bool json_util_depth_ok(struct sv s)
 {
 	struct cur c = cur_make(s.p, s.len);
 	unsigned depth = 0;

@@ -1,6 +1,6 @@
 /* json_util.h — JSON helpers shared by the dissectors and analyzers that read
- * JSON bodies (RFC 8259, parsed with jansson): a depth pre-check, a bounded
- * loader and safe copies into observation fields. */
+ * JSON bodies (RFC 8259, parsed with jansson): a loader bounded by a depth
+ * pre-check, and safe copies into observation fields. */
 #ifndef AS_JSON_UTIL_H
 #define AS_JSON_UTIL_H
 
@@ -16,13 +16,9 @@ enum json_util_res {
 	JSON_UTIL_BAD,	    /* not a JSON text */
 };
 
-/* Nesting depth of a JSON text (outside strings) within AS_JSON_MAX_DEPTH.
- * Jansson recurses per level and caps only at its compile-time 2048, so the
- * tighter project cap is checked first with this linear scan. */
-bool json_util_depth_ok(struct sv s);
-
-/* Parses a JSON text whose top level is an object or an array (after the
- * depth check). On JSON_UTIL_OK *out holds a new reference. */
+/* Parses a JSON text whose top level is an object or an array, after
+ * checking its nesting is within AS_JSON_MAX_DEPTH. On JSON_UTIL_OK *out
+ * holds a new reference. */
 enum json_util_res json_util_load(struct sv s, json_t **out);
 
 /* Copies a JSON string into a fixed field (control bytes replaced, cut at

@@ -25,24 +25,6 @@
 
 /* ---- small helpers ---- */
 
-/* Appends a view to a NUL-terminated field at *pos (control bytes replaced). */
-static void field_append(char *dst, size_t dstsz, size_t *pos, struct sv s)
-{
-	if (*pos + 1 >= dstsz)
-		return;
-	size_t room = dstsz - 1 - *pos;
-	sv_copy(dst + *pos, room + 1, sv_sub(s, 0, room));
-	*pos += s.len < room ? s.len : room;
-}
-
-static void copy_lower(char *dst, size_t dstsz, struct sv s)
-{
-	sv_copy(dst, dstsz, s);
-	for (; *dst; dst++)
-		if (*dst >= 'A' && *dst <= 'Z')
-			*dst = (char)(*dst + 32);
-}
-
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -69,8 +51,8 @@ static void names_join(struct names *ns, char *dst, size_t dstsz)
 		if (i && strcmp(ns->v[i], ns->v[i - 1]) == 0)
 			continue;
 		if (pos)
-			field_append(dst, dstsz, &pos, SV_LIT(","));
-		field_append(dst, dstsz, &pos, sv_from_cstr(ns->v[i]));
+			sv_append(dst, dstsz, &pos, SV_LIT(","));
+		sv_append(dst, dstsz, &pos, sv_from_cstr(ns->v[i]));
 	}
 }
 
@@ -516,7 +498,7 @@ static void fill_http(struct obs_rpc *r, const struct http_view *v, const struct
 	if (!v)
 		return;
 	sv_copy(r->http_method, sizeof r->http_method, v->method);
-	copy_lower(r->host, sizeof r->host, v->host);
+	sv_copy_lower(r->host, sizeof r->host, v->host);
 	sv_copy(r->path, sizeof r->path, v->path);
 	r->http_status = v->status;
 	struct sv sid = v->mcp_session_id.len ? v->mcp_session_id : o->req_session_id;
@@ -635,7 +617,7 @@ void jsonrpc_sse_endpoint(const struct http_view *v, const struct jsonrpc_origin
 	struct sv query = url;
 	struct sv path = sv_split(&query, '?');
 	size_t pos = 0;
-	field_append(r->target, sizeof r->target, &pos, path);
+	sv_append(r->target, sizeof r->target, &pos, path);
 	struct sv sid = query_param(query, session_params, N_ELEMS(session_params));
 	if (sid.len)
 		sv_copy(r->session_id, sizeof r->session_id, sid);
@@ -644,16 +626,16 @@ void jsonrpc_sse_endpoint(const struct http_view *v, const struct jsonrpc_origin
 		struct sv param = sv_split(&query, '&');
 		struct sv value = param;
 		struct sv name = sv_split(&value, '=');
-		field_append(r->target, sizeof r->target, &pos, first ? SV_LIT("?") : SV_LIT("&"));
+		sv_append(r->target, sizeof r->target, &pos, first ? SV_LIT("?") : SV_LIT("&"));
 		first = false;
 		bool secret = false;
 		for (size_t i = 0; i < N_ELEMS(url_secret_params); i++)
 			secret |= sv_eq_ci(name, sv_from_cstr(url_secret_params[i]));
 		if (secret) {
-			field_append(r->target, sizeof r->target, &pos, name);
-			field_append(r->target, sizeof r->target, &pos, SV_LIT("="));
+			sv_append(r->target, sizeof r->target, &pos, name);
+			sv_append(r->target, sizeof r->target, &pos, SV_LIT("="));
 		} else {
-			field_append(r->target, sizeof r->target, &pos, param);
+			sv_append(r->target, sizeof r->target, &pos, param);
 		}
 	}
 	dissect_emit(ctx, &obs);

@@ -241,13 +241,6 @@ static int krb_udp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 	return DISSECT_MORE;
 }
 
-static void krb_udp_gap(void *state, enum dissect_dir dir, size_t len)
-{
-	(void)state;
-	(void)dir;
-	(void)len;
-}
-
 static enum lenframe_verdict krb_tcp_check(void *user, uint32_t len)
 {
 	if (len & KRB_TCP_RESERVED) {
@@ -288,15 +281,7 @@ static void krb_tcp_gap(void *state, enum dissect_dir dir, size_t len)
 	lenframe_gap(&st->dir[dir == DIR_TO_CLIENT], len);
 }
 
-const struct dissector dissector_kerberos = {
-    .name = "kerberos",
-    .transports = TRANSPORT_UDP,
-    .probe = krb_udp_probe,
-    .state_new = krb_state_new,
-    .state_free = krb_state_free,
-    .parse = krb_udp_parse,
-    .gap = krb_udp_gap,
-};
+const struct dissector dissector_kerberos = DISSECTOR_DATAGRAM("kerberos", krb_udp_probe, krb_udp_parse);
 
 const struct dissector dissector_kerberos_tcp = {
     .name = "kerberos_tcp",

@@ -10,7 +10,6 @@
  * name reader (dns.h): NBNS uses DNS label syntax and compression pointers.
  * A malformed message raises an anomaly (dissector "nbns") and is skipped;
  * the flow's next datagram is parsed as usual. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cursor.h"
@@ -203,16 +202,6 @@ static bool nbns_probe(const struct dissect_probe *p)
 	return min <= cur_len(&c);
 }
 
-static void *nbns_state_new(void)
-{
-	return calloc(1, 1); /* stateless: datagrams are independent */
-}
-
-static void nbns_state_free(void *state)
-{
-	free(state);
-}
-
 static int nbns_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 		      const struct dissect_ctx *ctx)
 {
@@ -224,19 +213,4 @@ static int nbns_parse(void *state, enum dissect_dir dir, const uint8_t *data, si
 	return DISSECT_MORE;
 }
 
-static void nbns_gap(void *state, enum dissect_dir dir, size_t len)
-{
-	(void)state;
-	(void)dir;
-	(void)len;
-}
-
-const struct dissector dissector_nbns = {
-    .name = "nbns",
-    .transports = TRANSPORT_UDP,
-    .probe = nbns_probe,
-    .state_new = nbns_state_new,
-    .state_free = nbns_state_free,
-    .parse = nbns_parse,
-    .gap = nbns_gap,
-};
+const struct dissector dissector_nbns = DISSECTOR_DATAGRAM("nbns", nbns_probe, nbns_parse);

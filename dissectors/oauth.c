@@ -238,31 +238,26 @@ static void params_add_json(struct params *p, json_t *root)
 	for (int k = 0; k < P_N; k++) {
 		json_t *v = json_object_get(root, param_names[k]);
 		if (json_is_string(v))
-			params_set(p, (enum param)k, sv_make(json_string_value(v), json_string_length(v)),
-				   false);
+			params_set(p, (enum param)k, json_util_sv(v), false);
 	}
 }
 
 /* ---- JSON ---- */
 
-/* The body as a JSON object, or NULL (http1 reports bad or too deep JSON). */
-static json_t *json_object_of(struct sv body)
+/* The body as a JSON object (a new reference), or NULL (http1 reports bad
+ * or too deep JSON). Parsed here only when http1 has not parsed it. */
+static json_t *json_object_of(const struct http_view *v)
 {
-	struct sv t = sv_trim(body);
-	if (!sv_starts_with(t, SV_LIT("{")) || !json_util_depth_ok(t))
+	json_t *root;
+	if (v->body_json)
+		return json_is_object(v->body_json) ? json_incref((json_t *)v->body_json) : NULL;
+	if (json_util_load(v->body, &root) != JSON_UTIL_OK)
 		return NULL;
-	json_error_t err;
-	json_t *root = json_loadb(t.p, t.len, 0, &err);
-	if (root && !json_is_object(root)) {
+	if (!json_is_object(root)) {
 		json_decref(root);
-		root = NULL;
+		return NULL;
 	}
 	return root;
-}
-
-static struct sv json_sv(json_t *v)
-{
-	return json_is_string(v) ? sv_make(json_string_value(v), json_string_length(v)) : sv_make("", 0);
 }
 
 /* ---- the observation being built ---- */
@@ -285,11 +280,8 @@ static void out_init(struct out *w, const struct http_view *v, const struct diss
 	w->cut = false;
 	w->over_cap = false;
 	w->o->kind = (uint8_t)kind;
-	if (!sv_copy(w->o->host, sizeof w->o->host, v->host))
+	if (!sv_copy_lower(w->o->host, sizeof w->o->host, v->host))
 		w->cut = true;
-	for (char *s = w->o->host; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
 	if (!sv_copy(w->o->path, sizeof w->o->path, v->path))
 		w->cut = true;
 	w->o->http_status = v->request ? 0 : v->status;
@@ -328,7 +320,7 @@ static void put_json_list(struct out *w, char *dst, size_t dstsz, json_t *arr)
 	json_t *e;
 	if (!json_is_array(arr))
 		return;
-	json_array_foreach(arr, i, e) list_append(w, dst, dstsz, &pos, json_sv(e));
+	json_array_foreach(arr, i, e) list_append(w, dst, dstsz, &pos, json_util_sv(e));
 }
 
 #define PUT_LIST(w, field, arr) put_json_list((w), (w)->o->field, sizeof(w)->o->field, (arr))
@@ -339,14 +331,14 @@ static bool json_list_has(json_t *arr, const char *s)
 	json_t *e;
 	if (!json_is_array(arr))
 		return false;
-	json_array_foreach(arr, i, e) if (sv_eq(json_sv(e), sv_from_cstr(s))) return true;
+	json_array_foreach(arr, i, e) if (sv_eq(json_util_sv(e), sv_from_cstr(s))) return true;
 	return false;
 }
 
 static void put_first(struct out *w, char *dst, size_t dstsz, json_t *arr)
 {
 	if (json_is_array(arr))
-		put(w, dst, dstsz, json_sv(json_array_get(arr, 0)));
+		put(w, dst, dstsz, json_util_sv(json_array_get(arr, 0)));
 }
 
 static void set_expires(struct out *w, json_t *v, struct sv s)
@@ -462,11 +454,11 @@ static const char *assertion_auth_method(struct sv jwt)
 	uint8_t buf[512];
 	size_t n = 0;
 	const char *method = "private_key_jwt";
-	if (head.len == 0 || !b64_decode(head, buf, sizeof buf, &n) || !json_util_depth_ok(sv_make(buf, n)))
+	json_t *h;
+	if (head.len == 0 || !b64_decode(head, buf, sizeof buf, &n) ||
+	    json_util_load(sv_make(buf, n), &h) != JSON_UTIL_OK)
 		return method;
-	json_error_t err;
-	json_t *h = json_loadb((const char *)buf, n, 0, &err);
-	if (json_is_object(h) && sv_starts_with(json_sv(json_object_get(h, "alg")), SV_LIT("HS")))
+	if (json_is_object(h) && sv_starts_with(json_util_sv(json_object_get(h, "alg")), SV_LIT("HS")))
 		method = "client_secret_jwt";
 	json_decref(h);
 	return method;
@@ -737,8 +729,8 @@ static bool emit_as_metadata(const struct http_view *v, const struct dissect_ctx
 {
 	struct out w;
 	out_init(&w, v, ctx, OAUTH_AS_METADATA);
-	PUT(&w, issuer, json_sv(json_object_get(root, "issuer")));
-	PUT(&w, registration_endpoint, json_sv(json_object_get(root, "registration_endpoint")));
+	PUT(&w, issuer, json_util_sv(json_object_get(root, "issuer")));
+	PUT(&w, registration_endpoint, json_util_sv(json_object_get(root, "registration_endpoint")));
 	PUT_LIST(&w, scope, json_object_get(root, "scopes_supported"));
 	PUT_LIST(&w, grant_types, json_object_get(root, "grant_types_supported"));
 	json_t *methods = json_object_get(root, "code_challenge_methods_supported");
@@ -754,7 +746,7 @@ static bool emit_resource_metadata(const struct http_view *v, const struct disse
 {
 	struct out w;
 	out_init(&w, v, ctx, OAUTH_RESOURCE_METADATA);
-	PUT(&w, resource, json_sv(json_object_get(root, "resource")));
+	PUT(&w, resource, json_util_sv(json_object_get(root, "resource")));
 	put_first(&w, w.o->issuer, sizeof w.o->issuer, json_object_get(root, "authorization_servers"));
 	PUT_LIST(&w, scope, json_object_get(root, "scopes_supported"));
 	emit(&w);
@@ -764,12 +756,12 @@ static bool emit_resource_metadata(const struct http_view *v, const struct disse
 /* Client metadata common to a registration request and response (RFC 7591 §2). */
 static void put_client_metadata(struct out *w, json_t *root)
 {
-	PUT(w, client_name, json_sv(json_object_get(root, "client_name")));
+	PUT(w, client_name, json_util_sv(json_object_get(root, "client_name")));
 	put_first(w, w->o->redirect_uri, sizeof w->o->redirect_uri, json_object_get(root, "redirect_uris"));
 	PUT_LIST(w, grant_types, json_object_get(root, "grant_types"));
 	PUT_LIST(w, response_type, json_object_get(root, "response_types"));
-	PUT(w, client_auth, json_sv(json_object_get(root, "token_endpoint_auth_method")));
-	PUT(w, scope, json_sv(json_object_get(root, "scope")));
+	PUT(w, client_auth, json_util_sv(json_object_get(root, "token_endpoint_auth_method")));
+	PUT(w, scope, json_util_sv(json_object_get(root, "scope")));
 }
 
 static bool emit_register_request(const struct http_view *v, const struct dissect_ctx *ctx, json_t *root)
@@ -785,11 +777,11 @@ static bool emit_register_response(const struct http_view *v, const struct disse
 {
 	struct out w;
 	out_init(&w, v, ctx, OAUTH_REGISTER_RESPONSE);
-	PUT(&w, client_id, json_sv(json_object_get(root, "client_id")));
+	PUT(&w, client_id, json_util_sv(json_object_get(root, "client_id")));
 	put_client_metadata(&w, root);
 	add_secret(&w, CRED_OAUTH_CLIENT_SECRET, CRED_T_PASSWORD,
-		   json_sv(json_object_get(root, "client_secret")));
-	struct sv rat = json_sv(json_object_get(root, "registration_access_token"));
+		   json_util_sv(json_object_get(root, "client_secret")));
+	struct sv rat = json_util_sv(json_object_get(root, "registration_access_token"));
 	add_secret(&w, CRED_OAUTH_ACCESS_TOKEN, token_type_of(rat), rat);
 	emit(&w);
 	return true;
@@ -1070,7 +1062,7 @@ static bool analyze_request_body(const struct http_view *v, const struct dissect
 			r = emit_authorize(v, ctx, &p, true);
 		params_free(&p);
 	} else if (k == BODY_JSON && mentions(v->body, request_keys, N_ELEMS(request_keys))) {
-		json_t *root = json_object_of(v->body);
+		json_t *root = json_object_of(v);
 		if (!root)
 			return false;
 		params_init(&p, 0);
@@ -1137,7 +1129,7 @@ static bool analyze_response(const struct http_view *v, const struct dissect_ctx
 	enum body_kind k = body_kind(v);
 	bool r = false;
 	if (k == BODY_JSON && mentions(v->body, response_keys, N_ELEMS(response_keys))) {
-		json_t *root = json_object_of(v->body);
+		json_t *root = json_object_of(v);
 		if (root) {
 			r = analyze_json_response(v, ctx, root);
 			json_decref(root);

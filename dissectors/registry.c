@@ -81,3 +81,18 @@ void dissect_anomaly(const struct dissect_ctx *ctx, const char *dissector, const
 	sv_copy(o.u.anomaly.reason, sizeof o.u.anomaly.reason, sv_from_cstr(reason));
 	dissect_emit(ctx, &o);
 }
+
+void *dissect_stateless_new(void)
+{
+	static char none; /* never read or written: only its address is used */
+	return &none;
+}
+
+void dissect_stateless_free(void *state) { (void)state; }
+
+void dissect_gap_ignore(void *state, enum dissect_dir dir, size_t len)
+{
+	(void)state;
+	(void)dir;
+	(void)len;
+}

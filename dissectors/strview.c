@@ -145,6 +145,23 @@ bool sv_copy(char *dst, size_t dstsz, struct sv s)
 	return n == s.len;
 }
 
+bool sv_copy_lower(char *dst, size_t dstsz, struct sv s)
+{
+	bool fit = sv_copy(dst, dstsz, s);
+	for (; dstsz && *dst; dst++)
+		*dst = lower(*dst);
+	return fit;
+}
+
+void sv_append(char *dst, size_t dstsz, size_t *pos, struct sv s)
+{
+	if (*pos + 1 >= dstsz)
+		return;
+	size_t room = dstsz - 1 - *pos;
+	sv_copy(dst + *pos, room + 1, sv_sub(s, 0, room));
+	*pos += s.len < room ? s.len : room;
+}
+
 static bool is_b64url_char(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||

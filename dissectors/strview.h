@@ -38,5 +38,10 @@ bool sv_looks_like_jwt(struct sv s);
 /* Copies into a fixed buffer, NUL-terminated, replacing control bytes
  * with '?'. Returns true when the value fit, false when it was cut. */
 bool sv_copy(char *dst, size_t dstsz, struct sv s);
+/* sv_copy, then ASCII letters lower-cased. */
+bool sv_copy_lower(char *dst, size_t dstsz, struct sv s);
+/* Appends to the NUL-terminated field dst at *pos (as sv_copy, cut at
+ * dstsz) and advances *pos past what was written. */
+void sv_append(char *dst, size_t dstsz, size_t *pos, struct sv s);
 
 #endif

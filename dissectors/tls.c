@@ -49,6 +49,8 @@ enum {
 	EXT_EC_POINT_FORMATS = 0x000b,
 	EXT_SIGNATURE_ALGORITHMS = 0x000d,
 	EXT_ALPN = 0x0010,
+	EXT_PRE_SHARED_KEY = 0x0029,
+	EXT_EARLY_DATA = 0x002a,
 	EXT_SUPPORTED_VERSIONS = 0x002b,
 	EXT_ECH = 0xfe0d,
 };
@@ -190,6 +192,7 @@ struct ch_exts {
 	struct cur all; /* the extension list (type, len, data)* */
 	struct ext_view sni, groups, point_formats, sigalgs, alpn, versions;
 	bool ech;
+	bool resumption; /* pre_shared_key or early_data: only a resumed handshake has them */
 };
 
 /* Walks the extension list once: validates framing, remembers the first
@@ -228,6 +231,10 @@ static int scan_exts(struct cur all, struct ch_exts *e, const char **reason)
 		case EXT_ECH:
 			e->ech = true;
 			break;
+		case EXT_PRE_SHARED_KEY:
+		case EXT_EARLY_DATA:
+			e->resumption = true;
+			break;
 		default:
 			break;
 		}
@@ -237,14 +244,6 @@ static int scan_exts(struct cur all, struct ch_exts *e, const char **reason)
 		}
 	}
 	return AS_OK;
-}
-
-static void copy_lower(char *dst, size_t dstsz, struct cur v)
-{
-	sv_copy(dst, dstsz, sv_make(cur_data(&v), cur_len(&v)));
-	for (char *p = dst; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
 }
 
 /* server_name extension (RFC 6066 §3): the first host_name entry. */
@@ -259,7 +258,7 @@ static int parse_sni(struct cur d, char *out, size_t outsz)
 		if (!cur_get_u8(&list, &type) || !cur_get_u16_prefixed(&list, &name))
 			return AS_ERR_MALFORMED;
 		if (type == 0 && !out[0])
-			copy_lower(out, outsz, name);
+			sv_copy_lower(out, outsz, sv_make(cur_data(&name), cur_len(&name)));
 	}
 	return AS_OK;
 }
@@ -428,19 +427,8 @@ static int ja4_hash(uint16_t *v, size_t n, const uint16_t *tail, size_t tn, char
 	return AS_OK;
 }
 
-/* pre_shared_key (41) or early_data (42): only a resumed handshake has them. */
-static bool has_resumption_ext(const struct ch_exts *e)
-{
-	struct cur all = e->all, data;
-	uint16_t type;
-	while (cur_get_u16(&all, &type) && cur_get_u16_prefixed(&all, &data))
-		if (type == 41 || type == 42)
-			return true;
-	return false;
-}
-
-/* resumption_blind: leave out pre_shared_key (41) and early_data (42),
- * which only a resumed handshake carries (see obs ja4_stable). */
+/* resumption_blind: leave out pre_shared_key and early_data, which only a
+ * resumed handshake carries (see obs ja4_stable). */
 static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers, const struct ch_exts *e,
 		      bool have_alpn, struct cur alpn_first, bool resumption_blind, char out[40])
 {
@@ -460,7 +448,8 @@ static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers,
 	struct cur all = e->all, data;
 	uint16_t type;
 	while (cur_get_u16(&all, &type) && cur_get_u16_prefixed(&all, &data)) {
-		if (tls_is_grease(type) || (resumption_blind && (type == 41 || type == 42)))
+		if (tls_is_grease(type) ||
+		    (resumption_blind && (type == EXT_PRE_SHARED_KEY || type == EXT_EARLY_DATA)))
 			continue;
 		ext_count++;
 		if (type != EXT_SERVER_NAME && type != EXT_ALPN && nex < cap)
@@ -579,7 +568,7 @@ int tls_parse_client_hello(const uint8_t *hs, size_t len, bool quic, struct obs_
 	r = ja3_client(legacy, ciphers, &e, out->ja3);
 	if (r >= 0)
 		r = ja4_client(quic, out->max_version, e.sni.present, ciphers, &e, have_alpn, alpn_first, false, out->ja4);
-	if (r >= 0 && has_resumption_ext(&e))
+	if (r >= 0 && e.resumption)
 		r = ja4_client(quic, out->max_version, e.sni.present, ciphers, &e, have_alpn, alpn_first, true,
 			       out->ja4_stable);
 	else if (r >= 0)
