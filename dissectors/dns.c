@@ -640,32 +640,19 @@ static void dns_state_free(void *state)
 	free(st);
 }
 
-static int dns_udp_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
-			 const struct dissect_ctx *ctx)
-{
-	(void)state;
-	(void)dir;
-	int r = dns_message(cur_make(data, len), DNS_FLAVOR_DNS, ctx);
-	return r < 0 ? r : DISSECT_MORE;
-}
-
-static int mdns_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
-		      const struct dissect_ctx *ctx)
-{
-	(void)state;
-	(void)dir;
-	int r = dns_message(cur_make(data, len), DNS_FLAVOR_MDNS, ctx);
-	return r < 0 ? r : DISSECT_MORE;
-}
-
-static int llmnr_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
-		       const struct dissect_ctx *ctx)
-{
-	(void)state;
-	(void)dir;
-	int r = dns_message(cur_make(data, len), DNS_FLAVOR_LLMNR, ctx);
-	return r < 0 ? r : DISSECT_MORE;
-}
+/* One datagram is one message; the three flavours differ only in rules. */
+#define DNS_DATAGRAM_PARSE(fn, flavor)                                                             \
+	static int fn(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,          \
+		      const struct dissect_ctx *ctx)                                               \
+	{                                                                                          \
+		(void)state;                                                                       \
+		(void)dir;                                                                         \
+		int r = dns_message(cur_make(data, len), flavor, ctx);                             \
+		return r < 0 ? r : DISSECT_MORE;                                                   \
+	}
+DNS_DATAGRAM_PARSE(dns_udp_parse, DNS_FLAVOR_DNS)
+DNS_DATAGRAM_PARSE(mdns_parse, DNS_FLAVOR_MDNS)
+DNS_DATAGRAM_PARSE(llmnr_parse, DNS_FLAVOR_LLMNR)
 
 static int dns_tcp_record(void *user, struct cur rec)
 {
