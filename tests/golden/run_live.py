@@ -52,8 +52,11 @@ def main():
         # CI must run it; elsewhere ctest reports it as skipped, never as passed
         print("skip live capture test: needs root, iproute2 and tcpreplay")
         return 1 if os.environ.get("CI") else 77
+    # a test run stopped with SIGTERM still removes its namespaces (finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     tag = "as%d" % os.getpid()
     sensor_ns, inject_ns = tag + "-s", tag + "-i"
+    sensors = []  # process groups to kill if the test stops early
     with tempfile.TemporaryDirectory() as tmp:
         try:
             sh("ip", "netns", "add", sensor_ns)
@@ -70,7 +73,9 @@ def main():
             for workers in (1, 2):
                 live_path = os.path.join(tmp, "live%d.json" % workers)
                 proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-w", str(workers), "-i", "cap0",
-                                         "--inventory", live_path], cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                         "--inventory", live_path], cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        start_new_session=True)
+                sensors.append(proc)
                 time.sleep(1.0)
                 for c in CAPTURES:  # one capture after another, as recorded
                     sh("tcpreplay", "-q", "-i", "inj0", "--mbps", "50", os.path.join(src, c), ns=inject_ns)
@@ -85,7 +90,8 @@ def main():
             cfg = os.path.join(tmp, "user.yaml")
             open(cfg, "w").write("capture:\n  user: nobody\n")
             proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", cfg, "-i", "cap0"],
-                                    cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                    cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            sensors.append(proc)
             time.sleep(1.0)
             kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout.split()
             status = open("/proc/%s/status" % (kids[0] if kids else proc.pid)).read()
@@ -96,6 +102,10 @@ def main():
                   fields.get("Uid", "").split()[:1] == ["65534"] and int(fields.get("CapEff", "1").strip(), 16) == 0
                   and fields.get("NoNewPrivs", "").strip() == "1", {k: fields.get(k) for k in ("Uid", "CapEff", "NoNewPrivs")})
         finally:
+            for proc in sensors:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
             sh("ip", "netns", "del", sensor_ns, check_rc=False)
             sh("ip", "netns", "del", inject_ns, check_rc=False)
     failed = results.count(False)
