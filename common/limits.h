@@ -66,11 +66,15 @@
 /* ---- signatures / config ---- */
 #define AS_YAML_MAX_DEPTH 16		/* nesting in config and signature files */
 #define AS_SIG_MAX_FILE_BYTES (4 << 20) /* one signature file */
+#define AS_CONFIG_MAX_FILE_BYTES (4 << 20) /* the configuration file */
 #define AS_SIG_MAX_PATH_SEGMENTS                                                                             \
 	32 /* URL path segments the endpoint matcher compares; deeper paths never match */
 
 /* ---- privacy ---- */
 #define AS_FP_HEX 16 /* hex digits of a credential fingerprint */
+
+/* ---- JSON lines outputs ---- */
+#define AS_JSONL_QUEUE_BYTES ((size_t)16 << 20) /* lines waiting for a JSON lines output's writer */
 
 /* ---- Redis exporter and its spool ---- */
 #define AS_REDIS_QUEUE_RECORDS 65536	    /* records waiting in memory for the exporter thread */

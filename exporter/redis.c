@@ -478,19 +478,34 @@ static void send_heartbeat(struct rx *x)
 		spooled += st.spooled[t];
 		dropped += st.dropped_queue[t] + st.dropped_spool[t];
 	}
-	char now[32], key[320], v[10][32];
+	char now[32], key[320];
 	wall_rfc3339(now);
 	snprintf(key, sizeof key, "%ssensor:%s", x->prefix, x->sensor);
-	/* the numeric fields below, in order */
-	const uint64_t nums[10] = {hb.packets, st.written[REDIS_REC_EVENT], st.written[REDIS_REC_AGENT],
-				   spooled, dropped, backlog, hb.kernel_dropped, hb.iface_dropped, hb.flows,
-				   hb.agents};
-	for (size_t i = 0; i < 10; i++)
-		snprintf(v[i], sizeof v[i], "%llu", (unsigned long long)nums[i]);
-	const char *argv[] = {"HSET", key, "version", AS_VERSION, "started", x->started, "last_heartbeat", now,
-			      "packets", v[0], "events_sent", v[1], "contributions_sent", v[2], "spooled", v[3],
-			      "dropped", v[4], "backlog", v[5], "kernel_dropped", v[6], "interface_dropped", v[7],
-			      "flows", v[8], "agents", v[9]};
+	const struct {
+		const char *name;
+		uint64_t v;
+	} nums[] = {
+	    {"packets", hb.packets},
+	    {"events_sent", st.written[REDIS_REC_EVENT]},
+	    {"contributions_sent", st.written[REDIS_REC_AGENT]},
+	    {"spooled", spooled},
+	    {"dropped", dropped},
+	    {"backlog", backlog},
+	    {"kernel_dropped", hb.kernel_dropped},
+	    {"interface_dropped", hb.iface_dropped},
+	    {"flows", hb.flows},
+	    {"agents", hb.agents},
+	    {"reloads", hb.reloads},
+	};
+	enum { N_NUMS = sizeof nums / sizeof nums[0] };
+	char v[N_NUMS][24];
+	const char *argv[8 + 2 * N_NUMS] = {"HSET", key, "version", AS_VERSION, "started", x->started,
+					    "last_heartbeat", now};
+	for (size_t i = 0; i < N_NUMS; i++) {
+		snprintf(v[i], sizeof v[i], "%llu", (unsigned long long)nums[i].v);
+		argv[8 + 2 * i] = nums[i].name;
+		argv[9 + 2 * i] = v[i];
+	}
 	char ttl[16];
 	snprintf(ttl, sizeof ttl, "%u", x->hb_interval * 3);
 	const char *ex[] = {"EXPIRE", key, ttl};
@@ -780,7 +795,7 @@ static void redis_close(void *self)
 	free(x);
 }
 
-static const struct sink_ops redis_ops = {"redis", redis_event, redis_agent, redis_flush, redis_close};
+static const struct sink_ops redis_ops = {"redis", redis_event, redis_agent, redis_flush, NULL, redis_close};
 
 int redis_get_stats(const struct sink *s, struct redis_stats *out)
 {

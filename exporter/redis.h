@@ -86,6 +86,7 @@ struct redis_heartbeat {
 	uint64_t iface_dropped;	 /* live: dropped by the interfaces */
 	uint64_t flows;		 /* flows open now */
 	uint64_t agents;	 /* agents known now */
+	uint64_t reloads;	 /* SIGHUP reloads applied */
 };
 
 /* Parses the URL, connects, AUTHs, SELECTs, loads the script and opens the

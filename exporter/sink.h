@@ -3,11 +3,24 @@
 #ifndef AS_SINK_H
 #define AS_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
 
+/* What became of the records an output accepted (asynchronous outputs
+ * learn of failures after the fact). */
+struct sink_status {
+	char name[1100];  /* the output, e.g. "events file /var/log/aisensor/events.jsonl" */
+	uint64_t written; /* records written */
+	uint64_t dropped; /* refused: the queue was full (lossy outputs) */
+	uint64_t lost;	  /* accepted, then lost to a write error (or larger than the queue) */
+	char error[1300]; /* the first write error, naming the output and its path */
+};
+
+/* An exporter owns its I/O: event and agent only queue the record, so the
+ * aggregator thread that calls them never waits on a disk or a network. */
 struct sink_ops {
 	const char *name;
 	/* One event, a JSON object without newline. */
@@ -15,7 +28,10 @@ struct sink_ops {
 	/* One agent contribution (format in exporter/README.md); NULL when the
 	 * exporter keeps no registry (JSON lines). */
 	int (*agent)(void *self, const char *json, size_t len);
+	/* Waits until every accepted record is written or given up. */
 	int (*flush)(void *self);
+	/* May be NULL (the Redis exporter reports through redis_get_stats). */
+	void (*status)(void *self, struct sink_status *out);
 	void (*close)(void *self);
 };
 
@@ -30,7 +46,15 @@ struct sink {
 /* JSON lines to a file ("-" = stdout): the events, or the agent
  * contributions (a registry feed that other tools can load). */
 enum jsonl_kind { JSONL_EVENTS, JSONL_CONTRIBUTIONS };
-AS_MUST_CHECK int jsonl_open(const char *path, enum jsonl_kind kind, struct sink *out, char *err, size_t errsz);
+struct jsonl_options {
+	enum jsonl_kind kind;
+	/* With the queue full: true waits for room (a replay: the capture file
+	 * waits too), false drops the record and counts it (live capture). */
+	bool lossless;
+	size_t queue_bytes; /* 0 = AS_JSONL_QUEUE_BYTES */
+};
+AS_MUST_CHECK int jsonl_open(const char *path, const struct jsonl_options *o, struct sink *out, char *err,
+			     size_t errsz);
 
 /* Fans one event (one contribution) out to every sink that takes it,
  * counting failures per sink. */
@@ -42,5 +66,13 @@ void sink_close_all(struct sink *sinks, size_t n);
 
 /* Writes a whole file atomically (temporary file + rename); "-" = stdout. */
 AS_MUST_CHECK int export_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errsz);
+
+/* A whole file rewritten periodically by its own thread (filew.c). */
+struct filew;
+AS_MUST_CHECK int filew_open(const char *path, struct filew **out, char *err, size_t errsz);
+/* Hands a malloc'ed document over; a newer post replaces one not yet written. */
+void filew_post(struct filew *f, char *doc, size_t len);
+/* Writes what is pending, stops the thread; an error names the path. */
+int filew_close(struct filew *f, char *err, size_t errsz);
 
 #endif

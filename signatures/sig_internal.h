@@ -1,6 +1,6 @@
 /* sig_internal.h — private to signatures/: the compiled rule database that the
- * loader (sig_load.c) fills and the matcher (sig_match.c) reads, the arena
- * that owns every string of it, and the YAML node tree (sig_yaml.c). */
+ * loader (sig_load.c) fills and the matcher (sig_match.c) reads; an arena
+ * owns every string of it. */
 #ifndef AS_SIG_INTERNAL_H
 #define AS_SIG_INTERNAL_H
 
@@ -10,17 +10,7 @@
 
 #include "limits.h"
 #include "sig.h"
-
-/* ---- arena: bump allocator; everything is freed at once ---- */
-
-struct sig_chunk;
-struct sig_arena {
-	struct sig_chunk *head;
-};
-
-void *sig_arena_alloc(struct sig_arena *a, size_t n); /* zeroed; NULL on OOM */
-char *sig_arena_strndup(struct sig_arena *a, const char *s, size_t n);
-void sig_arena_free(struct sig_arena *a);
+#include "ytree.h"
 
 /* ---- open-addressing string table (keys are not copied) ---- */
 
@@ -121,7 +111,7 @@ struct sig_endpoint_rule {
 /* ---- the database ---- */
 
 struct sig_db {
-	struct sig_arena arena;
+	struct arena arena;
 	struct sig_htab ids;	 /* service id -> struct sig_service */
 	struct sig_htab domains; /* domain -> struct sig_dom_entry */
 	struct sig_htab ja4;	 /* ja4 -> struct sig_ja4_rule */
@@ -132,23 +122,5 @@ struct sig_db {
 	struct sig_endpoint_rule *endpoints;
 	size_t n_endpoints, cap_endpoints;
 };
-
-/* ---- YAML node tree (one document, depth-checked, no aliases) ---- */
-
-enum sig_ytype { SIG_Y_SCALAR, SIG_Y_SEQ, SIG_Y_MAP };
-
-struct sig_ynode {
-	enum sig_ytype type;
-	size_t line;	 /* 1-based */
-	const char *str; /* scalar value, NUL-terminated (no NUL inside) */
-	size_t len;
-	struct sig_ynode *first, *last, *next; /* children; a map alternates key, value */
-	size_t n_children;
-};
-
-/* Parses data into a tree allocated in arena. *root is NULL for an empty
- * file. Errors are written as "name:line: problem". */
-int sig_yaml_parse(struct sig_arena *arena, const char *name, const unsigned char *data, size_t len,
-		   struct sig_ynode **root, char *err, size_t errsz);
 
 #endif

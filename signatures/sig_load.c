@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "sig_internal.h"
+#include "text.h"
 
 /* Fixed vocabularies; README.md documents each value. */
 static const char *const categories[] = {
@@ -27,7 +28,7 @@ static const char *const operations[] = {
 
 struct ld {
 	struct sig_db *db;
-	struct sig_arena tmp; /* YAML tree of the current file */
+	struct arena tmp; /* YAML tree of the current file */
 	const char *file;
 	char *err;
 	size_t errsz;
@@ -62,9 +63,9 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 	return false;
 }
 
-static char *keep(struct ld *l, const struct sig_ynode *n)
+static char *keep(struct ld *l, const struct ynode *n)
 {
-	return sig_arena_strndup(&l->db->arena, n->str, n->len);
+	return arena_strndup(&l->db->arena, n->str, n->len);
 }
 
 /* ---- generic mapping walk: each key must be known and appear once ---- */
@@ -72,16 +73,16 @@ static char *keep(struct ld *l, const struct sig_ynode *n)
 struct field {
 	const char *key;
 	bool required;
-	const struct sig_ynode *val; /* filled by take_fields */
+	const struct ynode *val; /* filled by take_fields */
 };
 
-static int take_fields(struct ld *l, const struct sig_ynode *map, const char *what, struct field *f,
+static int take_fields(struct ld *l, const struct ynode *map, const char *what, struct field *f,
 		       size_t nf)
 {
-	if (map->type != SIG_Y_MAP)
+	if (map->type != YNODE_MAP)
 		return fail(l, map->line, "%s must be a mapping", what);
-	for (const struct sig_ynode *k = map->first; k; k = k->next->next) {
-		const struct sig_ynode *v = k->next;
+	for (const struct ynode *k = map->first; k; k = k->next->next) {
+		const struct ynode *v = k->next;
 		size_t i;
 		for (i = 0; i < nf; i++)
 			if (strcmp(k->str, f[i].key) == 0)
@@ -98,29 +99,29 @@ static int take_fields(struct ld *l, const struct sig_ynode *map, const char *wh
 	return AS_OK;
 }
 
-static int want_str(struct ld *l, const struct sig_ynode *v, const char *key)
+static int want_str(struct ld *l, const struct ynode *v, const char *key)
 {
-	if (v->type != SIG_Y_SCALAR)
+	if (v->type != YNODE_SCALAR)
 		return fail(l, v->line, "'%s' must be a string", key);
 	if (v->len == 0)
 		return fail(l, v->line, "'%s' must not be empty", key);
 	return AS_OK;
 }
 
-static int want_seq(struct ld *l, const struct sig_ynode *v, const char *key)
+static int want_seq(struct ld *l, const struct ynode *v, const char *key)
 {
-	if (v->type != SIG_Y_SEQ)
+	if (v->type != YNODE_SEQ)
 		return fail(l, v->line, "'%s' must be a sequence", key);
 	if (v->n_children == 0)
 		return fail(l, v->line, "'%s' must not be empty", key);
 	return AS_OK;
 }
 
-static int want_bool(struct ld *l, const struct sig_ynode *v, const char *key, bool *out)
+static int want_bool(struct ld *l, const struct ynode *v, const char *key, bool *out)
 {
-	if (v->type == SIG_Y_SCALAR && strcmp(v->str, "true") == 0)
+	if (v->type == YNODE_SCALAR && strcmp(v->str, "true") == 0)
 		*out = true;
-	else if (v->type == SIG_Y_SCALAR && strcmp(v->str, "false") == 0)
+	else if (v->type == YNODE_SCALAR && strcmp(v->str, "false") == 0)
 		*out = false;
 	else
 		return fail(l, v->line, "'%s' must be true or false", key);
@@ -148,7 +149,7 @@ static bool kebab(const char *s)
 
 /* ---- services ---- */
 
-static int add_domain(struct ld *l, const struct sig_ynode *v, const struct sig_service *svc)
+static int add_domain(struct ld *l, const struct ynode *v, const struct sig_service *svc)
 {
 	struct sig_db *db = l->db;
 	TRY(want_str(l, v, "domains"));
@@ -156,9 +157,7 @@ static int add_domain(struct ld *l, const struct sig_ynode *v, const struct sig_
 	if (!pat)
 		return AS_ERR_NOMEM;
 	size_t len = v->len;
-	for (size_t i = 0; i < len; i++)
-		if (pat[i] >= 'A' && pat[i] <= 'Z')
-			pat[i] = (char)(pat[i] + 32);
+	text_lower(pat);
 	if (len && pat[len - 1] == '.')
 		pat[--len] = '\0';
 	if (len == 0 || len > 253 || !charset(pat, "-_.*", false))
@@ -191,7 +190,7 @@ static int add_domain(struct ld *l, const struct sig_ynode *v, const struct sig_
 	uint32_t h = sig_hash_rev(anchor, alen);
 	struct sig_dom_entry *e = sig_htab_get(&db->domains, anchor, alen, h);
 	if (!e) {
-		e = sig_arena_alloc(&db->arena, sizeof *e);
+		e = arena_alloc(&db->arena, sizeof *e);
 		if (!e)
 			return AS_ERR_NOMEM;
 		e->name = anchor;
@@ -211,8 +210,8 @@ static int add_domain(struct ld *l, const struct sig_ynode *v, const struct sig_
 			if (strcmp(p->pattern, pat) == 0)
 				prev = p->svc;
 		if (!prev) {
-			struct sig_dom_pattern *p = sig_arena_alloc(&db->arena, sizeof *p);
-			char *prefix = sig_arena_strndup(&db->arena, pat, (size_t)(anchor - 1 - pat));
+			struct sig_dom_pattern *p = arena_alloc(&db->arena, sizeof *p);
+			char *prefix = arena_strndup(&db->arena, pat, (size_t)(anchor - 1 - pat));
 			if (!p || !prefix)
 				return AS_ERR_NOMEM;
 			p->pattern = pat;
@@ -228,7 +227,7 @@ static int add_domain(struct ld *l, const struct sig_ynode *v, const struct sig_
 	return AS_OK;
 }
 
-static int load_service(struct ld *l, const struct sig_ynode *m)
+static int load_service(struct ld *l, const struct ynode *m)
 {
 	struct field f[] = {
 	    {"id", true, NULL},	      {"name", true, NULL},	 {"vendor", true, NULL},
@@ -239,7 +238,7 @@ static int load_service(struct ld *l, const struct sig_ynode *m)
 	for (size_t i = 0; i < COUNT(f); i++)
 		if (f[i].val && i != 5)
 			TRY(want_str(l, f[i].val, f[i].key));
-	const struct sig_ynode *id = f[0].val, *cat = f[3].val, *prov = f[4].val;
+	const struct ynode *id = f[0].val, *cat = f[3].val, *prov = f[4].val;
 	if (!kebab(id->str))
 		return fail(l, id->line, "service id '%s' is not kebab-case", id->str);
 	if (!in_list(cat->str, categories, COUNT(categories)))
@@ -253,7 +252,7 @@ static int load_service(struct ld *l, const struct sig_ynode *m)
 	const struct sig_service *dup = sig_htab_get(&db->ids, id->str, id->len, h);
 	if (dup)
 		return fail(l, id->line, "duplicate service id '%s'", id->str);
-	struct sig_service *s = sig_arena_alloc(&db->arena, sizeof *s);
+	struct sig_service *s = arena_alloc(&db->arena, sizeof *s);
 	if (!s)
 		return AS_ERR_NOMEM;
 	s->id = keep(l, id);
@@ -265,14 +264,14 @@ static int load_service(struct ld *l, const struct sig_ynode *m)
 		return AS_ERR_NOMEM;
 	TRY(sig_htab_put(&db->ids, s->id, id->len, h, s));
 	db->n_services++;
-	for (const struct sig_ynode *d = f[5].val->first; d; d = d->next)
+	for (const struct ynode *d = f[5].val->first; d; d = d->next)
 		TRY(add_domain(l, d, s));
 	return AS_OK;
 }
 
 /* ---- clients ---- */
 
-static int set_value(struct ld *l, struct sig_cond *c, enum sig_op op, const struct sig_ynode *v,
+static int set_value(struct ld *l, struct sig_cond *c, enum sig_op op, const struct ynode *v,
 		     const char *key)
 {
 	TRY(want_str(l, v, key));
@@ -294,7 +293,7 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
 	return p;
 }
 
-static int load_client(struct ld *l, const struct sig_ynode *m)
+static int load_client(struct ld *l, const struct ynode *m)
 {
 	struct field f[] = {
 	    {"name", true, NULL},
@@ -311,7 +310,7 @@ static int load_client(struct ld *l, const struct sig_ynode *m)
 	for (size_t i = 0; i < COUNT(str_keys); i++)
 		if (f[str_keys[i]].val)
 			TRY(want_str(l, f[str_keys[i]].val, f[str_keys[i]].key));
-	const struct sig_ynode *kind = f[1].val, *ua = f[2].val, *hdrs = f[3].val;
+	const struct ynode *kind = f[1].val, *ua = f[2].val, *hdrs = f[3].val;
 	if (!in_list(kind->str, kinds, COUNT(kinds)))
 		return fail(l, kind->line, "unknown kind '%s'", kind->str);
 	if (!ua && !hdrs)
@@ -329,7 +328,7 @@ static int load_client(struct ld *l, const struct sig_ynode *m)
 			return fail(l, ua->line, "user_agent needs 'equals', 'prefix' or 'contains'");
 		n_conds += (uf[0].val != NULL) + (uf[1].val != NULL);
 		if (uf[2].val) {
-			if (uf[2].val->type == SIG_Y_SEQ) {
+			if (uf[2].val->type == YNODE_SEQ) {
 				TRY(want_seq(l, uf[2].val, "contains"));
 				n_conds += uf[2].val->n_children;
 			} else {
@@ -343,7 +342,7 @@ static int load_client(struct ld *l, const struct sig_ynode *m)
 	}
 
 	struct sig_db *db = l->db;
-	struct sig_cond *conds = sig_arena_alloc(&db->arena, n_conds * sizeof *conds);
+	struct sig_cond *conds = arena_alloc(&db->arena, n_conds * sizeof *conds);
 	if (!conds)
 		return AS_ERR_NOMEM;
 	size_t k = 0;
@@ -352,14 +351,14 @@ static int load_client(struct ld *l, const struct sig_ynode *m)
 			TRY(set_value(l, &conds[k++], SIG_OP_EQUALS, uf[0].val, "equals"));
 		if (uf[1].val)
 			TRY(set_value(l, &conds[k++], SIG_OP_PREFIX, uf[1].val, "prefix"));
-		if (uf[2].val && uf[2].val->type == SIG_Y_SEQ) {
-			for (const struct sig_ynode *c = uf[2].val->first; c; c = c->next)
+		if (uf[2].val && uf[2].val->type == YNODE_SEQ) {
+			for (const struct ynode *c = uf[2].val->first; c; c = c->next)
 				TRY(set_value(l, &conds[k++], SIG_OP_CONTAINS, c, "contains"));
 		} else if (uf[2].val) {
 			TRY(set_value(l, &conds[k++], SIG_OP_CONTAINS, uf[2].val, "contains"));
 		}
 	}
-	for (const struct sig_ynode *h = hdrs ? hdrs->first : NULL; h; h = h->next) {
+	for (const struct ynode *h = hdrs ? hdrs->first : NULL; h; h = h->next) {
 		struct field hf[] = {{"name", true, NULL},
 				     {"equals", false, NULL},
 				     {"prefix", false, NULL},
@@ -435,7 +434,7 @@ static bool ja4_shape(const char *s)
 	return true;
 }
 
-static int load_ja4(struct ld *l, const struct sig_ynode *m)
+static int load_ja4(struct ld *l, const struct ynode *m)
 {
 	struct field f[] = {
 	    {"ja4", true, NULL},
@@ -446,7 +445,7 @@ static int load_ja4(struct ld *l, const struct sig_ynode *m)
 	TRY(take_fields(l, m, "ja4 rule", f, COUNT(f)));
 	for (size_t i = 0; i < COUNT(f); i++)
 		TRY(want_str(l, f[i].val, f[i].key));
-	const struct sig_ynode *ja4 = f[0].val;
+	const struct ynode *ja4 = f[0].val;
 	if (!ja4_shape(ja4->str))
 		return fail(l, ja4->line, "bad ja4 '%s'", ja4->str);
 	if (!in_list(f[2].val->str, kinds, COUNT(kinds)))
@@ -455,7 +454,7 @@ static int load_ja4(struct ld *l, const struct sig_ynode *m)
 	uint32_t h = sig_hash_rev(ja4->str, ja4->len);
 	if (sig_htab_get(&db->ja4, ja4->str, ja4->len, h))
 		return fail(l, ja4->line, "duplicate ja4 '%s'", ja4->str);
-	struct sig_ja4_rule *r = sig_arena_alloc(&db->arena, sizeof *r);
+	struct sig_ja4_rule *r = arena_alloc(&db->arena, sizeof *r);
 	if (!r)
 		return AS_ERR_NOMEM;
 	r->ja4 = keep(l, ja4);
@@ -494,19 +493,19 @@ static int parse_seg(struct ld *l, size_t line, const char *path, const char *s,
 	}
 	if (!w) {
 		seg->kind = SIG_SEG_LITERAL;
-		seg->pre = sig_arena_strndup(&db->arena, s, n);
+		seg->pre = arena_strndup(&db->arena, s, n);
 		seg->pre_len = n;
 		return seg->pre ? AS_OK : AS_ERR_NOMEM;
 	}
 	seg->kind = star ? SIG_SEG_STAR : SIG_SEG_MODEL;
 	seg->pre_len = (size_t)(w - s);
 	seg->post_len = n - seg->pre_len - wlen;
-	seg->pre = sig_arena_strndup(&db->arena, s, seg->pre_len);
-	seg->post = sig_arena_strndup(&db->arena, w + wlen, seg->post_len);
+	seg->pre = arena_strndup(&db->arena, s, seg->pre_len);
+	seg->post = arena_strndup(&db->arena, w + wlen, seg->post_len);
 	return seg->pre && seg->post ? AS_OK : AS_ERR_NOMEM;
 }
 
-static int parse_path(struct ld *l, const struct sig_ynode *v, struct sig_endpoint_rule *r)
+static int parse_path(struct ld *l, const struct ynode *v, struct sig_endpoint_rule *r)
 {
 	TRY(want_str(l, v, "path"));
 	const char *p = v->str;
@@ -517,7 +516,7 @@ static int parse_path(struct ld *l, const struct sig_ynode *v, struct sig_endpoi
 	size_t max = 0;
 	for (const char *q = p; *q; q++)
 		max += *q == '/';
-	r->segs = sig_arena_alloc(&l->db->arena, (max + 1) * sizeof *r->segs);
+	r->segs = arena_alloc(&l->db->arena, (max + 1) * sizeof *r->segs);
 	if (!r->segs)
 		return AS_ERR_NOMEM;
 	r->any_at = SIZE_MAX;
@@ -548,7 +547,7 @@ static int parse_path(struct ld *l, const struct sig_ynode *v, struct sig_endpoi
 	return AS_OK;
 }
 
-static int load_endpoint(struct ld *l, const struct sig_ynode *m)
+static int load_endpoint(struct ld *l, const struct ynode *m)
 {
 	struct field f[] = {
 	    {"api", true, NULL},  {"operation", false, NULL},	  {"methods", false, NULL},
@@ -573,10 +572,10 @@ static int load_endpoint(struct ld *l, const struct sig_ynode *m)
 		TRY(want_bool(l, f[4].val, "model_listing", &r.model_listing));
 	if (f[2].val) {
 		TRY(want_seq(l, f[2].val, "methods"));
-		r.methods = sig_arena_alloc(&db->arena, f[2].val->n_children * sizeof *r.methods);
+		r.methods = arena_alloc(&db->arena, f[2].val->n_children * sizeof *r.methods);
 		if (!r.methods)
 			return AS_ERR_NOMEM;
-		for (const struct sig_ynode *x = f[2].val->first; x; x = x->next) {
+		for (const struct ynode *x = f[2].val->first; x; x = x->next) {
 			TRY(want_str(l, x, "methods"));
 			if (!charset(x->str, "", true))
 				return fail(l, x->line, "bad method '%s'", x->str);
@@ -599,7 +598,7 @@ static int load_endpoint(struct ld *l, const struct sig_ynode *m)
 
 /* ---- OAuth scopes ---- */
 
-static int load_scope(struct ld *l, const struct sig_ynode *m)
+static int load_scope(struct ld *l, const struct ynode *m)
 {
 	struct field f[] = {
 	    {"scope", true, NULL},
@@ -608,7 +607,7 @@ static int load_scope(struct ld *l, const struct sig_ynode *m)
 	TRY(take_fields(l, m, "scope rule", f, COUNT(f)));
 	for (size_t i = 0; i < COUNT(f); i++)
 		TRY(want_str(l, f[i].val, f[i].key));
-	const struct sig_ynode *sc = f[0].val;
+	const struct ynode *sc = f[0].val;
 	struct sig_db *db = l->db;
 	uint32_t h = sig_hash_rev(sc->str, sc->len);
 	if (sig_htab_get(&db->broad_scopes, sc->str, sc->len, h))
@@ -621,19 +620,19 @@ static int load_scope(struct ld *l, const struct sig_ynode *m)
 
 /* ---- files ---- */
 
-static int load_section(struct ld *l, const struct sig_ynode *seq, const char *key,
-			int (*fn)(struct ld *, const struct sig_ynode *))
+static int load_section(struct ld *l, const struct ynode *seq, const char *key,
+			int (*fn)(struct ld *, const struct ynode *))
 {
-	if (seq->type != SIG_Y_SEQ)
+	if (seq->type != YNODE_SEQ)
 		return fail(l, seq->line, "'%s' must be a sequence", key);
-	for (const struct sig_ynode *m = seq->first; m; m = m->next)
+	for (const struct ynode *m = seq->first; m; m = m->next)
 		TRY(fn(l, m));
 	return AS_OK;
 }
 
-static int load_tree(struct ld *l, const struct sig_ynode *root)
+static int load_tree(struct ld *l, const struct ynode *root)
 {
-	if (!root || (root->type == SIG_Y_SCALAR && root->len == 0))
+	if (!root || (root->type == YNODE_SCALAR && root->len == 0))
 		return AS_OK; /* empty file */
 	struct field f[] = {
 	    {"services", false, NULL},
@@ -642,7 +641,7 @@ static int load_tree(struct ld *l, const struct sig_ynode *root)
 	    {"endpoints", false, NULL},
 	    {"broad_scopes", false, NULL},
 	};
-	if (root->type != SIG_Y_MAP)
+	if (root->type != YNODE_MAP)
 		return fail(l, root->line, "top level must be a mapping");
 	TRY(take_fields(l, root, "top level", f, COUNT(f)));
 	if (f[0].val)
@@ -664,11 +663,11 @@ static int load_one(struct sig_db *db, const char *name, const void *data, size_
 	struct ld l = {.db = db, .file = name, .err = err, .errsz = errsz};
 	if (len > AS_SIG_MAX_FILE_BYTES)
 		return fail(&l, 1, "file larger than %d bytes", AS_SIG_MAX_FILE_BYTES);
-	struct sig_ynode *root;
-	int rc = sig_yaml_parse(&l.tmp, name, data, len, &root, err, errsz);
+	struct ynode *root;
+	int rc = ytree_parse(&l.tmp, name, data, len, &root, err, errsz);
 	if (rc == AS_OK)
 		rc = load_tree(&l, root);
-	sig_arena_free(&l.tmp);
+	arena_free(&l.tmp);
 	return rc;
 }
 
@@ -687,7 +686,7 @@ void sig_free(struct sig_db *db)
 	sig_htab_free(&db->broad_scopes);
 	free(db->clients);
 	free(db->endpoints);
-	sig_arena_free(&db->arena);
+	arena_free(&db->arena);
 	free(db);
 }
 
@@ -713,52 +712,6 @@ int sig_load_buffer(const char *name, const void *data, size_t len, struct sig_d
 	return finish(load_one(db, name, data, len, err, errsz), db, out, err, errsz);
 }
 
-/* Reads a whole file, refusing more than AS_SIG_MAX_FILE_BYTES. */
-static int read_file(const char *path, unsigned char **data, size_t *len, char *err, size_t errsz)
-{
-	*data = NULL;
-	*len = 0;
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
-		return AS_ERR_CONFIG;
-	}
-	size_t cap = 0;
-	int rc = AS_OK;
-	for (;;) {
-		if (*len == cap) {
-			if (cap > AS_SIG_MAX_FILE_BYTES) {
-				snprintf(err, errsz, "%s:1: file larger than %d bytes", path,
-					 AS_SIG_MAX_FILE_BYTES);
-				rc = AS_ERR_CONFIG;
-				break;
-			}
-			cap = cap ? cap * 2 : 65536;
-			unsigned char *p = realloc(*data, cap + 1);
-			if (!p) {
-				rc = AS_ERR_NOMEM;
-				break;
-			}
-			*data = p;
-		}
-		size_t n = fread(*data + *len, 1, cap - *len, fp);
-		if (n == 0) {
-			if (ferror(fp)) {
-				snprintf(err, errsz, "%s: read error: %s", path, strerror(errno));
-				rc = AS_ERR_CONFIG;
-			}
-			break;
-		}
-		*len += n;
-	}
-	fclose(fp);
-	if (rc != AS_OK) {
-		free(*data);
-		*data = NULL;
-	}
-	return rc;
-}
-
 int sig_load_files(const char *const *paths, size_t n, struct sig_db **out, char *err, size_t errsz)
 {
 	struct sig_db *db = db_new();
@@ -768,7 +721,7 @@ int sig_load_files(const char *const *paths, size_t n, struct sig_db **out, char
 	for (size_t i = 0; i < n && rc == AS_OK; i++) {
 		unsigned char *data;
 		size_t len;
-		rc = read_file(paths[i], &data, &len, err, errsz);
+		rc = ytree_read_file(paths[i], AS_SIG_MAX_FILE_BYTES, &data, &len, err, errsz);
 		if (rc == AS_OK)
 			rc = load_one(db, paths[i], data, len, err, errsz);
 		free(data);

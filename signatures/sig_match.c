@@ -6,6 +6,7 @@
 
 #include "fingerprint.h"
 #include "sig_internal.h"
+#include "text.h"
 
 /* A bounded view of untrusted text (this library sits beside dissectors/,
  * so it keeps its own two-field view rather than including strview.h). */
@@ -19,15 +20,10 @@ static struct txt txt_c(const char *s, size_t max)
 	return (struct txt){s, s ? strnlen(s, max) : 0};
 }
 
-static char lc(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-}
-
 static bool eq_ci(const char *a, const char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (lc(a[i]) != lc(b[i]))
+		if (text_lower_char(a[i]) != text_lower_char(b[i]))
 			return false;
 	return true;
 }
@@ -102,7 +98,7 @@ static size_t normalize(const char *domain, char *buf, size_t bufsz)
 	if (d.len == 0 || d.len >= bufsz)
 		return 0;
 	for (size_t i = 0; i < d.len; i++)
-		buf[i] = lc(d.p[i]);
+		buf[i] = text_lower_char(d.p[i]);
 	buf[d.len] = '\0';
 	return d.len;
 }

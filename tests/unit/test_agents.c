@@ -16,20 +16,16 @@
 #include "agents.h"
 #include "sig.h"
 
-static struct sig_db *db;
-
-static int setup(void **state)
+/* An aggregator with the project's signatures (it owns them). */
+static struct agents *new_agents(void)
 {
-	(void)state;
 	char err[512];
-	return sig_load_dir(AS_SRC_DIR "/signatures", &db, err, sizeof err) == AS_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sig_free(db);
-	return 0;
+	struct sig_db *db = NULL;
+	assert_int_equal(sig_load_dir(AS_SRC_DIR "/signatures", &db, err, sizeof err), AS_OK);
+	struct agents_config cfg = {.sigs = db, .sensor_name = "t"};
+	struct agents *a = agents_new(&cfg);
+	assert_non_null(a);
+	return a;
 }
 
 static uint64_t pkt_no;
@@ -112,8 +108,7 @@ static bool has_string(json_t *arr, const char *s)
 static void test_identity_provider_evidence(void **state)
 {
 	(void)state;
-	struct agents_config cfg = {.sigs = db, .sensor_name = "t"};
-	struct agents *a = agents_new(&cfg);
+	struct agents *a = new_agents();
 	struct flow_ref ai = flow(5, 1, 40000, 443), idp = flow(5, 2, 40001, 443),
 			other = flow(6, 2, 40002, 443);
 	hello(a, &ai, "api.openai.com");
@@ -152,8 +147,7 @@ static void oauth(struct agents *a, const struct flow_ref *r, enum oauth_kind ki
 static void test_oauth_risks(void **state)
 {
 	(void)state;
-	struct agents_config cfg = {.sigs = db, .sensor_name = "t"};
-	struct agents *a = agents_new(&cfg);
+	struct agents *a = new_agents();
 	struct flow_ref f1 = flow(7, 9, 41000, 80), f2 = flow(8, 9, 41001, 80), f3 = flow(9, 9, 41002, 80);
 	/* A code flow without PKCE asking for the whole mailbox. */
 	oauth(a, &f1, OAUTH_AUTHORIZE, "app-1", "openid https://mail.google.com/", "code", "", "");
@@ -198,5 +192,5 @@ int main(void)
 	    cmocka_unit_test(test_identity_provider_evidence),
 	    cmocka_unit_test(test_oauth_risks),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

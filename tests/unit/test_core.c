@@ -147,7 +147,8 @@ static void test_config_valid_and_errors(void **state)
 	    {"capture:\n  workers: many\n", "2: 'workers' must be a whole number, not 'many'"},
 	    {"limits:\n  max_flows: [1, 2]\n", "2: 'max_flows' must be a single value"},
 	    {"bogus: 1\n", "1: unknown key 'bogus' in 'top level'"},
-	    {"sensor: [\n", "2: did not find expected node content"},
+	    {"sensor: [\n", "2: yaml: did not find expected node content"},
+	    {"sensor:\n  name: a\n  name: b\n", "3: duplicate key 'name' (first on line 2)"},
 	    {"sensor: x\n", "1: 'sensor' must be a mapping"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -39,15 +39,10 @@ bool ag_mac_zero(const uint8_t *m)
 	return memcmp(m, z, 6) == 0;
 }
 
-void ag_copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
 void ag_split_add(struct strset *s, const char *list, const char *seps)
 {
 	char buf[AS_STR_LONG];
-	ag_copy(buf, sizeof buf, list);
+	text_copy(buf, sizeof buf, list);
 	for (char *save = NULL, *t = strtok_r(buf, seps, &save); t; t = strtok_r(NULL, seps, &save))
 		strset_add(s, t, AS_AGENT_MAX_SET);
 }
@@ -173,7 +168,7 @@ static void dns_learn(struct agents *a, const struct obs_dns *d, uint64_t now)
 			ttl = AS_DNS_CACHE_MIN_TTL_S;
 		if (ttl > AS_DNS_CACHE_MAX_TTL_S)
 			ttl = AS_DNS_CACHE_MAX_TTL_S;
-		ag_copy(e->name, sizeof e->name, d->qname);
+		text_copy(e->name, sizeof e->name, d->qname);
 		e->expires_us = now + (uint64_t)ttl * 1000000;
 	}
 }
@@ -192,13 +187,13 @@ void ag_server_name(const char *const *apis, size_t n, char *out, size_t outsz)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(apis[i], "ollama")) {
-			ag_copy(out, outsz, "ollama");
+			text_copy(out, outsz, "ollama");
 			return;
 		}
 	if (n == 1)
 		snprintf(out, outsz, "%s-compatible", apis[0]);
 	else
-		ag_copy(out, outsz, "llm-server");
+		text_copy(out, outsz, "llm-server");
 }
 
 /* ---- agents ---- */
@@ -224,9 +219,9 @@ struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool clie
 		if (ts >= ag->last_us) {
 			ag->last_us = ts;
 			/* The host may have moved: its latest address and name. */
-			ag_copy(ag->ip, sizeof ag->ip, ip);
+			text_copy(ag->ip, sizeof ag->ip, ip);
 			if (hi.hostname[0])
-				ag_copy(ag->hostname, sizeof ag->hostname, hi.hostname);
+				text_copy(ag->hostname, sizeof ag->hostname, hi.hostname);
 		}
 		return ag;
 	}
@@ -238,15 +233,15 @@ struct agent *ag_agent_get(struct agents *a, const struct flow_ref *r, bool clie
 	if (!ag)
 		return NULL;
 	memcpy(ag->id, id, 17);
-	ag_copy(ag->kind, sizeof ag->kind, kind);
-	ag_copy(ag->identity, sizeof ag->identity, identity);
-	ag_copy(ag->ip, sizeof ag->ip, ip);
-	ag_copy(ag->host_key, sizeof ag->host_key, hi.key);
-	ag_copy(ag->hostname, sizeof ag->hostname, hi.hostname);
+	text_copy(ag->kind, sizeof ag->kind, kind);
+	text_copy(ag->identity, sizeof ag->identity, identity);
+	text_copy(ag->ip, sizeof ag->ip, ip);
+	text_copy(ag->host_key, sizeof ag->host_key, hi.key);
+	text_copy(ag->hostname, sizeof ag->hostname, hi.hostname);
 	/* The leased MAC; else the frame's, recorded but never an identity. */
 	const uint8_t *mac = client_side ? r->cli_mac : r->srv_mac;
 	if (hi.mac[0])
-		ag_copy(ag->mac, sizeof ag->mac, hi.mac);
+		text_copy(ag->mac, sizeof ag->mac, hi.mac);
 	else if (r->has_mac && !ag_mac_zero(mac))
 		ag_mac_str(mac, ag->mac);
 	ag->first_us = ag->last_us = ts;
@@ -350,12 +345,12 @@ struct dest *ag_dest_get(struct agent *ag, const struct sig_service *svc, const 
 	if (!d)
 		return NULL;
 	nd[ag->n_dests++] = d;
-	ag_copy(d->service, sizeof d->service, service);
-	ag_copy(d->service_name, sizeof d->service_name, svc ? svc->name : "");
-	ag_copy(d->category, sizeof d->category, svc ? svc->category : "llm-server");
-	ag_copy(d->provider, sizeof d->provider, svc ? svc->provider : "");
-	ag_copy(d->api, sizeof d->api, api);
-	ag_copy(d->endpoint, sizeof d->endpoint, endpoint);
+	text_copy(d->service, sizeof d->service, service);
+	text_copy(d->service_name, sizeof d->service_name, svc ? svc->name : "");
+	text_copy(d->category, sizeof d->category, svc ? svc->category : "llm-server");
+	text_copy(d->provider, sizeof d->provider, svc ? svc->provider : "");
+	text_copy(d->api, sizeof d->api, api);
+	text_copy(d->endpoint, sizeof d->endpoint, endpoint);
 	ag_ip_str(r->family, r->srv_ip, d->ip, sizeof d->ip);
 	d->port = r->srv_port;
 	d->tls = tls;
@@ -376,9 +371,9 @@ void ag_agent_cred(struct agent *ag, const struct obs_credential *c, bool cleart
 	ag->creds = nc;
 	struct cred *k = &nc[ag->n_creds++];
 	memset(k, 0, sizeof *k);
-	ag_copy(k->type, sizeof k->type, type);
-	ag_copy(k->where, sizeof k->where, where);
-	ag_copy(k->fp, sizeof k->fp, c->fingerprint);
+	text_copy(k->type, sizeof k->type, type);
+	text_copy(k->where, sizeof k->where, where);
+	text_copy(k->fp, sizeof k->fp, c->fingerprint);
 	k->cleartext = cleartext;
 	if (cleartext)
 		strset_add(&ag->risks, "cleartext-credential", AS_AGENT_MAX_SET);
@@ -493,9 +488,57 @@ struct aflow *ag_aflow_get(struct agents *a, const struct flow_ref *r, bool crea
 		return hmap_get(&a->flows, &k, sizeof k);
 	bool created;
 	struct aflow *f = hmap_get_or_new(&a->flows, &k, sizeof k, sizeof *f, SIZE_MAX, &created);
-	if (created)
+	if (created) {
 		f->ref = *r;
+		f->sigs = a->sets_current;
+		f->sigs->flows++;
+	}
 	return f;
+}
+
+/* Frees the retired sets that no live flow can point into (the oldest ones
+ * whose flows, and all older sets' flows, have ended). */
+static void sigsets_release(struct agents *a)
+{
+	while (a->sets_oldest != a->sets_current && a->sets_oldest->flows == 0) {
+		struct sigset *old = a->sets_oldest;
+		a->sets_oldest = old->next;
+		sig_free(old->db);
+		free(old);
+	}
+}
+
+static void aflow_free(struct agents *a, struct aflow *f)
+{
+	for (size_t j = 0; j < f->nq; j++)
+		free(f->q[j]);
+	f->sigs->flows--;
+	free(f);
+	sigsets_release(a);
+}
+
+int agents_set_signatures(struct agents *a, struct sig_db *db)
+{
+	struct sigset *s = calloc(1, sizeof *s);
+	if (!s)
+		return AS_ERR_NOMEM;
+	s->db = db;
+	if (a->sets_current)
+		a->sets_current->next = s;
+	else
+		a->sets_oldest = s;
+	a->sets_current = s;
+	a->cfg.sigs = db;
+	sigsets_release(a);
+	return AS_OK;
+}
+
+size_t agents_signature_sets(const struct agents *a)
+{
+	size_t n = 0;
+	for (const struct sigset *s = a->sets_oldest; s; s = s->next)
+		n++;
+	return n;
 }
 
 /* Links the flow to its client agent (created on first sight). */
@@ -508,9 +551,9 @@ struct agent *ag_link_client(struct agents *a, struct aflow *f, const struct sig
 	if (!ag)
 		return NULL;
 	if (sw_name && *sw_name && !ag->sw_name[0])
-		ag_copy(ag->sw_name, sizeof ag->sw_name, sw_name);
+		text_copy(ag->sw_name, sizeof ag->sw_name, sw_name);
 	if (sw_version && *sw_version && (!ag->sw_version[0] || strcmp(sw_version, ag->sw_version) > 0))
-		ag_copy(ag->sw_version, sizeof ag->sw_version, sw_version);
+		text_copy(ag->sw_version, sizeof ag->sw_version, sw_version);
 	char endpoint[AS_STR + 8];
 	if (f->domain[0])
 		snprintf(endpoint, sizeof endpoint, "%s:%u", f->domain, f->ref.srv_port);
@@ -548,7 +591,7 @@ static void on_flow_start(struct agents *a, const struct msg_flow *m)
 	struct aflow *f = ag_aflow_get(a, &m->flow, true);
 	if (!f)
 		return;
-	ag_copy(f->domain, sizeof f->domain, name);
+	text_copy(f->domain, sizeof f->domain, name);
 	f->svc = svc;
 }
 
@@ -573,9 +616,9 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	f->svc = svc;
 	f->tls = true;
 	if (name)
-		ag_copy(f->domain, sizeof f->domain, name);
-	ag_copy(f->ja3, sizeof f->ja3, ch->ja3);
-	ag_copy(f->ja4, sizeof f->ja4, ch->ja4);
+		text_copy(f->domain, sizeof f->domain, name);
+	text_copy(f->ja3, sizeof f->ja3, ch->ja3);
+	text_copy(f->ja4, sizeof f->ja4, ch->ja4);
 
 	struct sig_client_match cm;
 	memset(&cm, 0, sizeof cm);
@@ -632,13 +675,13 @@ static void http_client_identity(const struct pending *p, char *identity, size_t
 	*name = NULL;
 	*version = NULL;
 	if (p->has_client) {
-		ag_copy(identity, n, p->client.name);
+		text_copy(identity, n, p->client.name);
 		*name = p->client.name;
 		*version = p->client.version;
 	} else if (p->req.user_agent[0]) {
 		snprintf(identity, n, "ua:%s", p->req.user_agent);
 	} else {
-		ag_copy(identity, n, "unknown");
+		text_copy(identity, n, "unknown");
 	}
 }
 
@@ -658,7 +701,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 	if (p->has_client && p->client.kind && !strcmp(p->client.kind, "ai-app"))
 		kind = "ai-app";
 	if (p->domain[0] && !f->domain[0])
-		ag_copy(f->domain, sizeof f->domain, p->domain);
+		text_copy(f->domain, sizeof f->domain, p->domain);
 	const char *svc_label = svc ? NULL : (p->has_ep ? p->ep.api : "http");
 	char self_id[48];
 	if (self_hosted) {
@@ -730,7 +773,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 				srv->input_tokens += resp->input_tokens;
 				srv->output_tokens += resp->output_tokens;
 				if (resp->server[0] && !srv->server_header[0])
-					ag_copy(srv->server_header, sizeof srv->server_header, resp->server);
+					text_copy(srv->server_header, sizeof srv->server_header, resp->server);
 			}
 			strset_add(&srv->served_ops, op, AS_AGENT_MAX_SET);
 			char cip[48];
@@ -855,7 +898,7 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 		return;
 	f->n_creds = rq->n_credentials < 2 ? rq->n_credentials : 2;
 	memcpy(f->creds, rq->credentials, sizeof f->creds);
-	ag_copy(f->user_agent, sizeof f->user_agent, rq->user_agent);
+	text_copy(f->user_agent, sizeof f->user_agent, rq->user_agent);
 	ag_mcp_http_request(a, f, rq);
 	if (!svc)
 		svc = f->svc;
@@ -877,7 +920,7 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 	p->ep = ep;
 	p->has_ep = has_ep;
 	p->svc = svc;
-	ag_copy(p->domain, sizeof p->domain, domain);
+	text_copy(p->domain, sizeof p->domain, domain);
 	const char *names[AS_OBS_MAX_SDK_HEADERS], *values[AS_OBS_MAX_SDK_HEADERS];
 	size_t nh = rq->n_sdk_headers < AS_OBS_MAX_SDK_HEADERS ? rq->n_sdk_headers : AS_OBS_MAX_SDK_HEADERS;
 	for (size_t i = 0; i < nh; i++) {
@@ -947,7 +990,7 @@ static void count_anomaly(struct agents *a, const char *dissector, const char *r
 		}
 	if (a->st.n_anomaly_kinds < sizeof a->st.anomaly / sizeof a->st.anomaly[0]) {
 		struct anomaly_count *c = &a->st.anomaly[a->st.n_anomaly_kinds++];
-		ag_copy(c->name, sizeof c->name, name);
+		text_copy(c->name, sizeof c->name, name);
 		c->count = 1;
 	}
 }
@@ -997,7 +1040,7 @@ static void count_app(struct agents *a, const char *app)
 	if (!c)
 		return;
 	if (created)
-		ag_copy(c->name, sizeof c->name, app);
+		text_copy(c->name, sizeof c->name, app);
 	c->flows++;
 }
 
@@ -1009,7 +1052,7 @@ static void on_flow_end(struct agents *a, const struct msg_flow *m)
 	if (!f)
 		return;
 	flow_done(a, f, m);
-	free(f);
+	aflow_free(a, f);
 }
 
 void agents_handle(struct agents *a, const struct msg_hdr *h)
@@ -1105,8 +1148,10 @@ void agents_finish(struct agents *a)
 struct agents *agents_new(const struct agents_config *cfg)
 {
 	struct agents *a = calloc(1, sizeof *a);
-	if (!a)
+	if (!a) {
+		sig_free(cfg->sigs);
 		return NULL;
+	}
 	a->cfg = *cfg;
 	hmap_init(&a->agents);
 	hmap_init(&a->flows);
@@ -1117,11 +1162,13 @@ struct agents *agents_new(const struct agents_config *cfg)
 	hmap_init(&a->as_issuer);
 	hmap_init(&a->idp);
 	a->hosts = hosts_new();
-	if (!a->hosts) {
-		free(a);
+	jw_init(&a->ev, false);
+	if (!a->hosts || agents_set_signatures(a, cfg->sigs) < 0) {
+		if (!a->sets_current)
+			sig_free(cfg->sigs);
+		agents_free(a);
 		return NULL;
 	}
-	jw_init(&a->ev, false);
 	return a;
 }
 
@@ -1133,12 +1180,8 @@ void agents_free(struct agents *a)
 		if (a->agents.slots[i].key)
 			ag_agent_free(a->agents.slots[i].val);
 	for (size_t i = 0; a->flows.slots && i <= a->flows.mask; i++)
-		if (a->flows.slots[i].key) {
-			struct aflow *f = a->flows.slots[i].val;
-			for (size_t j = 0; j < f->nq; j++)
-				free(f->q[j]);
-			free(f);
-		}
+		if (a->flows.slots[i].key)
+			aflow_free(a, a->flows.slots[i].val);
 	for (size_t i = 0; a->dns.slots && i <= a->dns.mask; i++)
 		if (a->dns.slots[i].key)
 			free(a->dns.slots[i].val);
@@ -1158,17 +1201,18 @@ void agents_free(struct agents *a)
 	free(a->sorted);
 	free(a->apps_sorted);
 	jw_free(&a->ev);
+	while (a->sets_oldest) {
+		struct sigset *s = a->sets_oldest;
+		a->sets_oldest = s->next;
+		sig_free(s->db);
+		free(s);
+	}
 	free(a);
 }
 
 void agents_set_inventory(struct agents *a, struct inventory *inv)
 {
 	hosts_set_inventory(a->hosts, inv);
-}
-
-void agents_set_signatures(struct agents *a, const struct sig_db *db)
-{
-	a->cfg.sigs = db;
 }
 
 const struct agents_stats *agents_stats(const struct agents *a)

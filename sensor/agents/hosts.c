@@ -3,11 +3,12 @@
 #include "hosts.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "text.h"
 
 #include "hmap.h"
 
@@ -48,17 +49,6 @@ struct hosts {
 
 #define MAX_LEASES_PER_IP 64
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-static void lower(char *s)
-{
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
 static void mac_text(const uint8_t *m, char out[18])
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -94,13 +84,6 @@ static void lease_list_free(void *p)
 static void strset_free_void(void *p)
 {
 	strset_free(p);
-}
-
-void inventory_free(struct inventory *inv)
-{
-	free(inv->hosts);
-	free(inv->networks);
-	memset(inv, 0, sizeof *inv);
 }
 
 void hosts_free(struct hosts *h)
@@ -146,7 +129,7 @@ void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us)
 	if (cid[0] && d->hostname[0]) {
 		struct client_entry *c = get_or_new(&h->clients, cid, strlen(cid), sizeof *c);
 		if (c)
-			copy(c->hostname, sizeof c->hostname, d->hostname);
+			text_copy(c->hostname, sizeof c->hostname, d->hostname);
 	}
 	bool ack = d->msg_type == DHCP_ACK || (d->msg_type == DHCP6_REPLY && d->has_assigned);
 	bool release = d->msg_type == DHCP_RELEASE || d->msg_type == DHCP6_RELEASE;
@@ -176,10 +159,10 @@ void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us)
 		memset(e, 0, sizeof *e);
 		e->start_us = ts_us;
 		e->released_us = UINT64_MAX;
-		copy(e->mac, sizeof e->mac, mac);
-		copy(e->duid, sizeof e->duid, mac[0] ? "" : d->client_id);
+		text_copy(e->mac, sizeof e->mac, mac);
+		text_copy(e->duid, sizeof e->duid, mac[0] ? "" : d->client_id);
 		const struct client_entry *c = hmap_get(&h->clients, cid, strlen(cid));
-		copy(e->hostname, sizeof e->hostname, d->hostname[0] ? d->hostname : (c ? c->hostname : ""));
+		text_copy(e->hostname, sizeof e->hostname, d->hostname[0] ? d->hostname : (c ? c->hostname : ""));
 	} else if (release && (d->has_client_ip || d->has_assigned)) {
 		size_t kl = hosts_key(d->family, d->has_client_ip ? d->client_ip : d->assigned, k);
 		struct lease_list *l = hmap_get(&h->leases, k, kl);
@@ -213,7 +196,7 @@ void hosts_name(struct hosts *h, const struct obs_host_name *n, uint64_t ts_us)
 	/* A host's own announcement outranks a resolver's PTR answer. */
 	if (e->name[0] && n->source == HOST_NAME_DNS_PTR && e->source != HOST_NAME_DNS_PTR)
 		return;
-	copy(e->name, sizeof e->name, n->name);
+	text_copy(e->name, sizeof e->name, n->name);
 	e->source = n->source;
 	e->ts_us = ts_us;
 }
@@ -234,29 +217,6 @@ void hosts_kerberos(struct hosts *h, uint8_t family, const uint8_t *ip, const st
 }
 
 /* ---- inventory ---- */
-
-bool inventory_parse_cidr(const char *s, struct inv_network *out)
-{
-	char buf[64];
-	copy(buf, sizeof buf, s);
-	char *slash = strchr(buf, '/');
-	memset(out, 0, sizeof *out);
-	out->family = strchr(buf, ':') ? 6 : 4;
-	int max = out->family == 6 ? 128 : 32;
-	long prefix = max;
-	if (slash) {
-		*slash = '\0';
-		char *end;
-		errno = 0;
-		prefix = strtol(slash + 1, &end, 10);
-		if (errno || *end || end == slash + 1 || prefix < 0 || prefix > max)
-			return false;
-	}
-	if (inet_pton(out->family == 6 ? AF_INET6 : AF_INET, buf, out->addr) != 1)
-		return false;
-	out->prefix = (uint8_t)prefix;
-	return true;
-}
 
 static bool in_network(const struct inv_network *n, uint8_t family, const uint8_t *ip)
 {
@@ -293,21 +253,21 @@ void hosts_lookup(struct hosts *h, uint8_t family, const uint8_t *ip, uint64_t t
 	memset(out, 0, sizeof *out);
 	char ips[48];
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, ips, sizeof ips))
-		copy(ips, sizeof ips, "?");
+		text_copy(ips, sizeof ips, "?");
 	const struct lease *l = lease_at(h, family, ip, ts_us);
 	uint8_t k[HOSTS_KEY_LEN];
 	size_t kl = hosts_key(family, ip, k);
 	const struct name_entry *ne = hmap_get(&h->names, k, kl);
 	if (l) {
-		copy(out->mac, sizeof out->mac, l->mac);
-		copy(out->hostname, sizeof out->hostname, l->hostname);
+		text_copy(out->mac, sizeof out->mac, l->mac);
+		text_copy(out->hostname, sizeof out->hostname, l->hostname);
 	}
 	const struct inv_host *ih =
 	    inv_match(&h->inv, out->mac, ips, out->hostname[0] ? out->hostname : (ne ? ne->name : ""));
 	if (!out->hostname[0] && ih && ih->hostname[0])
-		copy(out->hostname, sizeof out->hostname, ih->hostname);
+		text_copy(out->hostname, sizeof out->hostname, ih->hostname);
 	if (!out->hostname[0] && ne)
-		copy(out->hostname, sizeof out->hostname, ne->name);
+		text_copy(out->hostname, sizeof out->hostname, ne->name);
 	/* The durable key: the leased client, else the inventory's host, else the address. */
 	if (l && l->mac[0])
 		snprintf(out->key, sizeof out->key, "mac:%s", l->mac);
@@ -318,135 +278,18 @@ void hosts_lookup(struct hosts *h, uint8_t family, const uint8_t *ip, uint64_t t
 	else if (ih && ih->hostname[0])
 		snprintf(out->key, sizeof out->key, "host:%s", ih->hostname);
 	else
-		copy(out->key, sizeof out->key, ips);
+		text_copy(out->key, sizeof out->key, ips);
 	/* Owner, team, site: the host's entry, else the most specific network. */
 	const struct inv_network *best = NULL;
 	for (size_t i = 0; i < h->inv.n_networks; i++)
 		if (in_network(&h->inv.networks[i], family, ip) &&
 		    (!best || h->inv.networks[i].prefix > best->prefix))
 			best = &h->inv.networks[i];
-	copy(out->owner, sizeof out->owner, ih && ih->owner[0] ? ih->owner : (best ? best->owner : ""));
-	copy(out->team, sizeof out->team, ih && ih->team[0] ? ih->team : (best ? best->team : ""));
-	copy(out->site, sizeof out->site, ih && ih->site[0] ? ih->site : (best ? best->site : ""));
-	copy(out->tags, sizeof out->tags, ih ? ih->tags : "");
+	text_copy(out->owner, sizeof out->owner, ih && ih->owner[0] ? ih->owner : (best ? best->owner : ""));
+	text_copy(out->team, sizeof out->team, ih && ih->team[0] ? ih->team : (best ? best->team : ""));
+	text_copy(out->site, sizeof out->site, ih && ih->site[0] ? ih->site : (best ? best->site : ""));
+	text_copy(out->tags, sizeof out->tags, ih ? ih->tags : "");
 	out->users = hmap_get(&h->users, out->key, strlen(out->key));
 }
 
 /* ---- CMDB CSV ---- */
-
-/* Splits one CSV line into fields (double quotes, "" escapes); returns the count. */
-static size_t csv_fields(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *p = line, *w;
-	while (n < max) {
-		f[n++] = w = p;
-		bool quoted = *p == '"';
-		if (quoted)
-			p++;
-		for (;;) {
-			if (quoted && *p == '"' && p[1] == '"') {
-				*w++ = '"';
-				p += 2;
-			} else if (quoted && *p == '"') {
-				quoted = false;
-				p++;
-			} else if (*p == '\0' || (!quoted && *p == ',')) {
-				break;
-			} else {
-				*w++ = *p++;
-			}
-		}
-		bool more = *p == ',';
-		*w = '\0';
-		if (!more)
-			break;
-		p++;
-	}
-	return n;
-}
-
-int inventory_load_csv(struct inventory *inv, const char *path, char *err, size_t errsz)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return AS_ERR_IO;
-	}
-	static const char *const names[] = {"mac", "ip", "hostname", "owner", "team", "site", "tags"};
-	int col[7];
-	for (int i = 0; i < 7; i++)
-		col[i] = -1;
-	char line[4096];
-	size_t lineno = 0;
-	int r = AS_OK;
-	while (r == AS_OK && fgets(line, sizeof line, fp)) {
-		lineno++;
-		size_t len = strlen(line);
-		if (len == sizeof line - 1 && line[len - 1] != '\n') {
-			snprintf(err, errsz, "%s:%zu: line longer than %zu bytes", path, lineno,
-				 sizeof line - 2);
-			r = AS_ERR_CONFIG;
-			break;
-		}
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (!len || line[0] == '#')
-			continue;
-		char *f[32];
-		size_t nf = csv_fields(line, f, 32);
-		if (col[0] == -1 && col[1] == -1 && col[2] == -1) { /* the header */
-			for (size_t i = 0; i < nf; i++) {
-				lower(f[i]);
-				for (int c = 0; c < 7; c++)
-					if (!strcmp(f[i], names[c]))
-						col[c] = (int)i;
-			}
-			if (col[0] == -1 && col[1] == -1 && col[2] == -1) {
-				snprintf(err, errsz,
-					 "%s:%zu: header names none of the columns mac, ip, hostname", path,
-					 lineno);
-				r = AS_ERR_CONFIG;
-			}
-			continue;
-		}
-		struct inv_host e;
-		memset(&e, 0, sizeof e);
-		char *dst[7] = {e.mac, e.ip, e.hostname, e.owner, e.team, e.site, e.tags};
-		size_t dsz[7] = {sizeof e.mac,	sizeof e.ip,   sizeof e.hostname, sizeof e.owner,
-				 sizeof e.team, sizeof e.site, sizeof e.tags};
-		for (int c = 0; c < 7; c++)
-			if (col[c] >= 0 && (size_t)col[c] < nf)
-				copy(dst[c], dsz[c], f[col[c]]);
-		lower(e.mac);
-		lower(e.hostname);
-		uint8_t tmp[16];
-		if (e.ip[0] && inet_pton(strchr(e.ip, ':') ? AF_INET6 : AF_INET, e.ip, tmp) != 1) {
-			snprintf(err, errsz, "%s:%zu: bad ip '%s'", path, lineno, e.ip);
-			r = AS_ERR_CONFIG;
-			break;
-		}
-		unsigned m[6];
-		if (e.mac[0] && (sscanf(e.mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4],
-					&m[5]) != 6 ||
-				 strlen(e.mac) != 17)) {
-			snprintf(err, errsz, "%s:%zu: bad mac '%s'", path, lineno, e.mac);
-			r = AS_ERR_CONFIG;
-			break;
-		}
-		if (!e.mac[0] && !e.ip[0] && !e.hostname[0]) {
-			snprintf(err, errsz, "%s:%zu: a row needs a mac, an ip or a hostname", path, lineno);
-			r = AS_ERR_CONFIG;
-			break;
-		}
-		struct inv_host *nh = realloc(inv->hosts, (inv->n_hosts + 1) * sizeof *nh);
-		if (!nh) {
-			r = AS_ERR_NOMEM;
-			break;
-		}
-		inv->hosts = nh;
-		nh[inv->n_hosts++] = e;
-	}
-	fclose(fp);
-	return r;
-}

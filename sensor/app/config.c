@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
+#include <sys/stat.h>
 
 #include "limits.h"
+#include "ytree.h"
+#include "text.h"
 
 enum key_type { K_MAP, K_STR, K_UINT, K_SEQ };
 
@@ -20,7 +22,7 @@ struct key_spec {
 	const struct key_spec *sub; /* K_MAP */
 	uint64_t min, max;	    /* K_UINT */
 	/* K_SEQ: called for each element of the sequence */
-	int (*item)(struct loader *l, yaml_node_t *n, struct sensor_config *c);
+	int (*item)(struct loader *l, const struct ynode *n, struct sensor_config *c);
 };
 
 /* clang-format off */
@@ -31,9 +33,9 @@ struct key_spec {
 #define END {NULL, K_MAP, 0, NULL, 0, 0, NULL}
 /* clang-format on */
 
-static int network_item(struct loader *l, yaml_node_t *n, struct sensor_config *c);
-static int interface_item(struct loader *l, yaml_node_t *n, struct sensor_config *c);
-static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c);
+static int network_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
+static int interface_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
+static int host_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
 
 static const struct key_spec sensor_keys[] = {
     STR("name", name),
@@ -105,10 +107,14 @@ void config_defaults(struct sensor_config *c)
 	c->idle_udp_s = AS_FLOW_IDLE_UDP_S;
 }
 
-void config_set_str(char **field, const char *value)
+int config_set_str(char **field, const char *value)
 {
+	char *copy = NULL;
+	if (value && !(copy = strdup(value)))
+		return AS_ERR_NOMEM;
 	free(*field);
-	*field = value ? strdup(value) : NULL;
+	*field = copy;
+	return AS_OK;
 }
 
 void config_free(struct sensor_config *c)
@@ -134,67 +140,49 @@ void config_free(struct sensor_config *c)
 
 struct loader {
 	const char *path;
-	yaml_document_t doc;
 	char *err;
 	size_t errsz;
 };
 
-static int fail(struct loader *l, const yaml_node_t *n, const char *fmt, const char *a, const char *b)
+static int fail(struct loader *l, const struct ynode *n, const char *fmt, const char *a, const char *b)
 {
 	char msg[256];
 	snprintf(msg, sizeof msg, fmt, a, b);
-	snprintf(l->err, l->errsz, "%s:%zu: %s", l->path, n ? n->start_mark.line + 1 : 0, msg);
+	snprintf(l->err, l->errsz, "%s:%zu: %s", l->path, n ? n->line : 0, msg);
 	return AS_ERR_CONFIG;
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
 }
 
 /* Reads a mapping of scalar fields named in `names` into `out[i]`
  * (sized sizes[i]); a field named "tags" may also be a list. */
-static int load_fields(struct loader *l, yaml_node_t *n, const char *what, const char *const *names,
+static int load_fields(struct loader *l, const struct ynode *n, const char *what, const char *const *names,
 		       char **out, const size_t *sizes, size_t count)
 {
-	if (!n || n->type != YAML_MAPPING_NODE)
+	if (!n || n->type != YNODE_MAP)
 		return fail(l, n, "each %s entry must be a mapping%s", what, "");
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(&l->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(&l->doc, p->value);
-		if (!k || !v || k->type != YAML_SCALAR_NODE)
-			return fail(l, k ? k : n, "keys must be plain names in a %s entry%s", what, "");
+	for (const struct ynode *k = n->first; k && k->next; k = k->next->next) {
+		const struct ynode *v = k->next;
 		size_t i = 0;
-		while (i < count && strcmp(names[i], scalar(k)) != 0)
+		while (i < count && strcmp(names[i], k->str) != 0)
 			i++;
 		if (i == count)
-			return fail(l, k, "unknown key '%s' in a %s entry", scalar(k), what);
-		if (v->type == YAML_SEQUENCE_NODE && !strcmp(names[i], "tags")) {
+			return fail(l, k, "unknown key '%s' in a %s entry", k->str, what);
+		if (v->type == YNODE_SEQ && !strcmp(names[i], "tags")) {
 			out[i][0] = '\0';
-			for (yaml_node_item_t *it = v->data.sequence.items.start;
-			     it < v->data.sequence.items.top; it++) {
-				yaml_node_t *t = yaml_document_get_node(&l->doc, *it);
-				if (!t || t->type != YAML_SCALAR_NODE)
+			for (const struct ynode *t = v->first; t; t = t->next) {
+				if (t->type != YNODE_SCALAR)
 					return fail(l, v, "tags must be names%s%s", "", "");
 				size_t used = strlen(out[i]);
-				snprintf(out[i] + used, sizes[i] - used, "%s%s", used ? "," : "", scalar(t));
+				snprintf(out[i] + used, sizes[i] - used, "%s%s", used ? "," : "", t->str);
 			}
 			continue;
 		}
-		if (v->type != YAML_SCALAR_NODE)
+		if (v->type != YNODE_SCALAR)
 			return fail(l, v, "'%s' must be a single value%s", names[i], "");
-		if (strlen(scalar(v)) >= sizes[i])
+		if (v->len >= sizes[i])
 			return fail(l, v, "'%s' is too long%s", names[i], "");
-		snprintf(out[i], sizes[i], "%s", scalar(v));
+		snprintf(out[i], sizes[i], "%s", v->str);
 	}
 	return AS_OK;
-}
-
-static void lower_in_place(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
 }
 
 int config_add_interface(struct sensor_config *c, const char *name)
@@ -211,15 +199,15 @@ int config_add_interface(struct sensor_config *c, const char *name)
 	return AS_OK;
 }
 
-static int interface_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
+static int interface_item(struct loader *l, const struct ynode *n, struct sensor_config *c)
 {
-	if (!n || n->type != YAML_SCALAR_NODE || !n->data.scalar.length || n->data.scalar.length > 15)
+	if (n->type != YNODE_SCALAR || !n->len || n->len > 15)
 		return fail(l, n, "each interface is a name of 1..15 characters%s%s", "", "");
-	int r = config_add_interface(c, scalar(n));
+	int r = config_add_interface(c, n->str);
 	return r == AS_ERR_LIMIT ? fail(l, n, "more than %s interfaces%s", "64", "") : r;
 }
 
-static int network_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
+static int network_item(struct loader *l, const struct ynode *n, struct sensor_config *c)
 {
 	char cidr[64] = "";
 	struct inv_network net;
@@ -244,7 +232,7 @@ static int network_item(struct loader *l, yaml_node_t *n, struct sensor_config *
 	return AS_OK;
 }
 
-static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
+static int host_item(struct loader *l, const struct ynode *n, struct sensor_config *c)
 {
 	struct inv_host h;
 	memset(&h, 0, sizeof h);
@@ -255,8 +243,8 @@ static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
 	int r = load_fields(l, n, "hosts", names, out, sizes, 7);
 	if (r < 0)
 		return r;
-	lower_in_place(h.mac);
-	lower_in_place(h.hostname);
+	text_lower(h.mac);
+	text_lower(h.hostname);
 	unsigned m[6];
 	if (h.mac[0] && (strlen(h.mac) != 17 || sscanf(h.mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2],
 						       &m[3], &m[4], &m[5]) != 6))
@@ -274,45 +262,40 @@ static int host_item(struct loader *l, yaml_node_t *n, struct sensor_config *c)
 	return AS_OK;
 }
 
-static int load_map(struct loader *l, yaml_node_t *map, const struct key_spec *keys, const char *section,
-		    struct sensor_config *c, int depth)
+static int load_map(struct loader *l, const struct ynode *map, const struct key_spec *keys,
+		    const char *section, struct sensor_config *c)
 {
-	if (depth > AS_YAML_MAX_DEPTH)
-		return fail(l, map, "nesting deeper than %s%s", "16", "");
-	if (map->type != YAML_MAPPING_NODE)
+	if (map->type != YNODE_MAP)
 		return fail(l, map, "'%s' must be a mapping%s", section, "");
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(&l->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(&l->doc, p->value);
-		if (!k || !v || k->type != YAML_SCALAR_NODE)
-			return fail(l, k ? k : map, "keys must be plain names in '%s'%s", section, "");
+	for (const struct ynode *k = map->first; k && k->next; k = k->next->next) {
+		const struct ynode *v = k->next;
 		const struct key_spec *ks = keys;
-		while (ks->name && strcmp(ks->name, scalar(k)) != 0)
+		while (ks->name && strcmp(ks->name, k->str) != 0)
 			ks++;
 		if (!ks->name)
-			return fail(l, k, "unknown key '%s' in '%s'", scalar(k), section);
+			return fail(l, k, "unknown key '%s' in '%s'", k->str, section);
 		if (ks->type == K_MAP) {
-			int r = load_map(l, v, ks->sub, ks->name, c, depth + 1);
+			int r = load_map(l, v, ks->sub, ks->name, c);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		if (ks->type == K_SEQ) {
-			if (v->type != YAML_SEQUENCE_NODE)
+			if (v->type != YNODE_SEQ)
 				return fail(l, v, "'%s' must be a list%s", ks->name, "");
-			for (yaml_node_item_t *it = v->data.sequence.items.start;
-			     it < v->data.sequence.items.top; it++) {
-				int r = ks->item(l, yaml_document_get_node(&l->doc, *it), c);
+			for (const struct ynode *it = v->first; it; it = it->next) {
+				int r = ks->item(l, it, c);
 				if (r < 0)
 					return r;
 			}
 			continue;
 		}
-		if (v->type != YAML_SCALAR_NODE)
+		if (v->type != YNODE_SCALAR)
 			return fail(l, v, "'%s' must be a single value%s", ks->name, "");
-		const char *s = scalar(v);
+		const char *s = v->str;
 		if (ks->type == K_STR) {
-			config_set_str((char **)((char *)c + ks->off), s);
+			if (config_set_str((char **)((char *)c + ks->off), s) < 0)
+				return AS_ERR_NOMEM;
 			continue;
 		}
 		char *end;
@@ -331,47 +314,88 @@ static int load_map(struct loader *l, yaml_node_t *map, const struct key_spec *k
 	return AS_OK;
 }
 
-/* Parses what the parser was given; `path` names it in errors. */
-static int load_parser(yaml_parser_t *parser, const char *path, struct sensor_config *c, char *err,
+int config_load_buffer(const char *name, const uint8_t *data, size_t len, struct sensor_config *c, char *err,
 		       size_t errsz)
 {
-	struct loader l = {.path = path, .err = err, .errsz = errsz};
-	int r = AS_OK;
-	if (!yaml_parser_load(parser, &l.doc)) {
-		snprintf(err, errsz, "%s:%zu: %s", path, parser->problem_mark.line + 1,
-			 parser->problem ? parser->problem : "invalid YAML");
-		return AS_ERR_CONFIG;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&l.doc);
-	if (root && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
-		r = load_map(&l, root, top_keys, "top level", c, 0);
-	yaml_document_delete(&l.doc);
+	struct loader l = {.path = name, .err = err, .errsz = errsz};
+	struct arena arena = {0};
+	struct ynode *root = NULL;
+	int r = ytree_parse(&arena, name, data, len, &root, err, errsz);
+	if (r == AS_OK && root && !(root->type == YNODE_SCALAR && root->len == 0))
+		r = load_map(&l, root, top_keys, "top level", c);
+	arena_free(&arena);
 	return r;
 }
 
 int config_load(const char *path, struct sensor_config *c, char *err, size_t errsz)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return AS_ERR_IO;
-	}
-	yaml_parser_t parser;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	int r = load_parser(&parser, path, c, err, errsz);
-	yaml_parser_delete(&parser);
-	fclose(f);
+	uint8_t *data;
+	size_t len;
+	int r = ytree_read_file(path, AS_CONFIG_MAX_FILE_BYTES, &data, &len, err, errsz);
+	if (r < 0)
+		return r;
+	r = config_load_buffer(path, data, len, c, err, errsz);
+	free(data);
 	return r;
 }
 
-int config_load_buffer(const char *name, const uint8_t *data, size_t len, struct sensor_config *c, char *err,
-		       size_t errsz)
+/* ---- a configuration ready to use ---- */
+
+#ifndef AS_SIG_DIR_INSTALLED
+#define AS_SIG_DIR_INSTALLED "/usr/local/share/aisensor/signatures"
+#endif
+#ifndef AS_SIG_DIR_SOURCE
+#define AS_SIG_DIR_SOURCE "signatures"
+#endif
+
+static const char default_salt[] = "aisensor-default-salt-change-me";
+
+const char *config_signature_dir(const struct sensor_config *c)
 {
-	yaml_parser_t parser;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, data, len);
-	int r = load_parser(&parser, name, c, err, errsz);
-	yaml_parser_delete(&parser);
+	struct stat st;
+	if (c->signatures_dir)
+		return c->signatures_dir;
+	if (stat(AS_SIG_DIR_INSTALLED, &st) == 0 && S_ISDIR(st.st_mode))
+		return AS_SIG_DIR_INSTALLED;
+	return AS_SIG_DIR_SOURCE;
+}
+
+const char *config_salt(const struct sensor_config *c)
+{
+	return c->salt ? c->salt : default_salt;
+}
+
+/* privacy.salt_file: the salt is its content without the final newline. */
+static int read_salt(struct sensor_config *c, char *err, size_t errsz)
+{
+	if (!c->salt_file || c->salt)
+		return AS_OK;
+	FILE *f = fopen(c->salt_file, "rb");
+	char buf[512];
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (!f || n == 0) {
+		snprintf(err, errsz, "privacy.salt_file %s: missing or empty", c->salt_file);
+		return AS_ERR_CONFIG;
+	}
+	buf[n] = '\0';
+	return config_set_str(&c->salt, buf);
+}
+
+int config_open(const char *path, struct sensor_config *c, char *err, size_t errsz)
+{
+	config_defaults(c);
+	int r = path ? config_load(path, c, err, errsz) : AS_OK;
+	if (r == AS_OK)
+		r = read_salt(c, err, errsz);
+	if (r == AS_OK && c->inventory_csv)
+		r = inventory_load_csv(&c->inventory, c->inventory_csv, err, errsz);
+	if (r == AS_ERR_NOMEM)
+		snprintf(err, errsz, "out of memory");
+	if (r < 0)
+		config_free(c);
 	return r;
 }

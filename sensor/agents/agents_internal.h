@@ -12,6 +12,7 @@
 #include "hmap.h"
 #include "hosts.h"
 #include "limits.h"
+#include "text.h"
 
 /* ---- records ---- */
 
@@ -162,8 +163,20 @@ struct flow_touch {
 	uint8_t n_calls;
 };
 
+/* A signature set and the flows created while it was in force: flows keep
+ * pointers into the set they were matched against (svc, pending endpoint
+ * and client matches), and a flow may be matched against any set that
+ * comes into force during its life. So a retired set is freed only once
+ * every flow created under it or under an older set has ended. */
+struct sigset {
+	struct sig_db *db;
+	uint64_t flows; /* live flows created while this set was in force */
+	struct sigset *next; /* the next newer set */
+};
+
 struct aflow {
 	struct flow_ref ref;
+	struct sigset *sigs; /* in force when the flow was created */
 	char domain[AS_STR]; /* SNI, Host or DNS name of the server */
 	const struct sig_service *svc;
 	bool tls;
@@ -202,6 +215,7 @@ struct mcp_link {
 
 struct agents {
 	struct agents_config cfg;
+	struct sigset *sets_oldest, *sets_current;
 	struct agents_stats st;
 	struct hmap agents;	 /* id -> agent */
 	struct hmap flows;	 /* flow key -> aflow */
@@ -225,7 +239,6 @@ void ag_ip_str(uint8_t family, const uint8_t *ip, char *out, size_t n);
 void ag_server_addr(const struct flow_ref *r, char *out, size_t n);
 void ag_mac_str(const uint8_t *m, char *out);
 bool ag_mac_zero(const uint8_t *m);
-void ag_copy(char *dst, size_t n, const char *src);
 /* Adds each item of a list separated by any of `seps` to the set. */
 void ag_split_add(struct strset *s, const char *list, const char *seps);
 const char *ag_kind_for(const struct sig_service *s);

@@ -1,5 +1,7 @@
 /* pipeline.h — the threads of a run: capture (the calling thread) -> N
- * workers (flow tables) -> one aggregator (agents), joined by SPSC rings. */
+ * workers (flow tables) -> one aggregator, joined by SPSC rings. The
+ * aggregator thread hands the merged flow messages to a consumer; the
+ * engine knows nothing of what it does with them. */
 #ifndef AS_PIPELINE_H
 #define AS_PIPELINE_H
 
@@ -9,12 +11,24 @@
 
 #include <signal.h>
 
-#include "agents.h"
 #include "decode.h"
 #include "error.h"
 #include "live.h"
+#include "msg.h"
 
 struct pipeline_stats;
+
+/* What the aggregator thread drives; every call is on that thread. */
+struct pipeline_consumer {
+	/* One worker message, in (packet number, worker) order. */
+	void (*handle)(void *user, const struct msg_hdr *m);
+	/* Between messages (may be NULL): the place to swap what only the
+	 * consumer reads (SIGHUP reload). */
+	void (*housekeeping)(void *user);
+	/* After the last message of the run. */
+	void (*finish)(void *user);
+	void *user;
+};
 
 struct pipeline_config {
 	char **inputs; /* capture files, already expanded */
@@ -37,20 +51,12 @@ struct pipeline_config {
 	uint32_t idle_tcp_s, idle_tcp_closed_s, idle_udp_s;
 	const uint8_t *salt;
 	size_t salt_len;
-	bool progress;	       /* progress line on stderr */
-	struct agents *agents; /* the aggregator's state; filled by the run */
-	/* Called on the aggregator thread between messages (may be NULL): the
-	 * place to swap what only the aggregator reads (SIGHUP reload). */
-	void (*housekeeping)(void *user);
-	void *housekeeping_user;
+	bool progress; /* progress line on stderr */
+	struct pipeline_consumer consumer;
 };
 
 struct pipeline_stats {
-	uint64_t frames;
-	uint64_t frame_bytes;
-	uint64_t decoded;
-	uint64_t skipped; /* not TCP/UDP over IP: ARP, ICMP, ... */
-	uint64_t decode_errors[DEC_REASON_COUNT];
+	struct decode_counts pk;
 	uint64_t inputs_failed;
 	double wall_s;
 	/* live capture */
@@ -61,7 +67,8 @@ struct pipeline_stats {
 };
 
 /* Runs to the end of input. Returns AS_OK or the first fatal error (an
- * unreadable capture is reported in err and counted, the run goes on). */
+ * unreadable capture is reported in err and counted, the run goes on). A
+ * thread that cannot start ends the run at once with an error. */
 AS_MUST_CHECK int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, char *err,
 			       size_t errsz);
 

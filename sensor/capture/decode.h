@@ -50,6 +50,46 @@ static inline bool decode_is_skip(enum decode_reason r)
 	return r == DEC_ETHERTYPE_OTHER || r == DEC_L4_OTHER || r == DEC_TUNNEL_UNSUPPORTED;
 }
 
+/* What became of the frames of a run, counted by decode result. */
+struct decode_counts {
+	uint64_t frames;
+	uint64_t frame_bytes; /* on the wire */
+	uint64_t decoded;     /* TCP/UDP handed to a flow table */
+	uint64_t skipped;     /* not TCP/UDP over IP: ARP, ICMP, ... */
+	uint64_t errors[DEC_REASON_COUNT];
+};
+
+/* Counts one frame's decode result; true when it goes on to a flow table. */
+static inline bool decode_count(struct decode_counts *c, enum decode_reason why)
+{
+	if (decode_is_skip(why))
+		c->skipped++;
+	else if (why != DEC_OK)
+		c->errors[why]++;
+	else
+		c->decoded++;
+	return why == DEC_OK;
+}
+
+/* Frames that could not be decoded (not counting the skipped ones). */
+static inline uint64_t decode_malformed(const struct decode_counts *c)
+{
+	uint64_t n = 0;
+	for (int r = 1; r < DEC_REASON_COUNT; r++)
+		n += c->errors[r];
+	return n;
+}
+
+static inline void decode_counts_add(struct decode_counts *to, const struct decode_counts *c)
+{
+	to->frames += c->frames;
+	to->frame_bytes += c->frame_bytes;
+	to->decoded += c->decoded;
+	to->skipped += c->skipped;
+	for (int r = 0; r < DEC_REASON_COUNT; r++)
+		to->errors[r] += c->errors[r];
+}
+
 /* The outermost encapsulation a packet arrived in (struct decoded.tunnel). */
 enum decode_tunnel {
 	TUN_NONE = 0,

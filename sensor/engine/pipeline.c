@@ -7,6 +7,7 @@
  * takes a record once no other worker can still produce an earlier one. */
 #include "pipeline.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,24 @@
 #include "msg.h"
 #include "ring.h"
 
+/* ---- capture -> worker records ---- */
+
+enum pkt_kind {
+	PKT_FRAME = 1, /* a decoded TCP/UDP packet; payload follows the record */
+	PKT_TICK,      /* watermark: every packet numbered below pkt_no was dispatched */
+	PKT_EOF,       /* end of input: flush every flow */
+};
+
+struct pkt_rec {
+	uint32_t kind;
+	uint32_t no_sweep; /* PKT_TICK: watermark only (sent while the capture waits) */
+	uint64_t pkt_no;
+	uint64_t ts_us;
+	uint64_t clock_us;    /* network time: the largest packet time so far (ticks: ts_us) */
+	struct decoded d;     /* pointers rebased: l3 = bytes after this record */
+	uint32_t payload_off; /* payload offset within the copied L3 bytes (d.l3_len of them) */
+};
+
 struct worker {
 	unsigned id;
 	pthread_t th;
@@ -32,7 +51,8 @@ struct worker {
 	size_t n_src;
 	uint64_t key;		   /* last ordering key emitted (packet time, µs) */
 	uint64_t clock;		   /* network time: the largest packet time seen */
-	struct pipeline_stats dec; /* decode counters of this worker */
+	struct decode_counts dec; /* live: decode counters of this worker */
+	uint64_t inputs_failed;	  /* live: socket errors */
 	_Atomic uint64_t pub_packets, pub_flows_active, pub_received, pub_dropped;
 	struct run *run;
 };
@@ -42,6 +62,9 @@ struct run {
 	struct worker *w;
 	unsigned n;
 	pthread_t agg;
+	/* Live workers stop on the caller's stop flag or on this one, set when
+	 * the run cannot go on (a thread failed to start). */
+	_Atomic int halt;
 };
 
 static void backoff(unsigned *spins)
@@ -85,18 +108,6 @@ static void worker_finish(struct worker *w, uint64_t key)
 	s.s = w->st;
 	worker_emit(w, &s.h, sizeof s);
 	worker_tick(w, UINT64_MAX);
-}
-
-/* Counts one decode result; true when the packet goes on to a flow table. */
-static bool count_decoded(struct pipeline_stats *st, enum decode_reason why)
-{
-	if (decode_is_skip(why))
-		st->skipped++;
-	else if (why != DEC_OK)
-		st->decode_errors[why]++;
-	else
-		st->decoded++;
-	return why == DEC_OK;
 }
 
 static void *worker_main(void *arg)
@@ -156,7 +167,7 @@ static void live_frame(void *user, const struct frame *fr)
 	/* capture.snaplen: what a span port's packet is cut to (the BPF does it too). */
 	uint32_t caplen = fr->caplen < w->run->cfg->live.snaplen || !w->run->cfg->live.snaplen ? fr->caplen
 												: w->run->cfg->live.snaplen;
-	if (!count_decoded(&w->dec, decode_packet(1 /* DLT_EN10MB */, fr->data, caplen, &d)))
+	if (!decode_count(&w->dec, decode_packet(1 /* DLT_EN10MB */, fr->data, caplen, &d)))
 		return;
 	if (fr->ts_us > w->key)
 		w->key = fr->ts_us;
@@ -186,10 +197,10 @@ static void *live_worker_main(void *arg)
 	const struct pipeline_config *cfg = w->run->cfg;
 	int slice = w->n_src ? (int)(100 / w->n_src) + 1 : 100;
 	uint64_t last_pub = 0;
-	while (!*cfg->stop) {
+	while (!*cfg->stop && !atomic_load(&w->run->halt)) {
 		for (size_t i = 0; i < w->n_src; i++)
 			if (live_poll(w->src[i], slice, live_frame, w) < 0)
-				w->dec.inputs_failed++;
+				w->inputs_failed++;
 		uint64_t now = wall_us();
 		/* Idle or not, nothing earlier than a moment ago will follow. */
 		uint64_t tick = now > 200000 ? now - 200000 : 0;
@@ -240,7 +251,7 @@ static void live_sum(struct run *run, struct pipeline_stats *st)
 		rx += atomic_load_explicit(&run->w[i].pub_received, memory_order_relaxed);
 		dr += atomic_load_explicit(&run->w[i].pub_dropped, memory_order_relaxed);
 	}
-	st->decoded = pk;
+	st->pk.decoded = pk;
 	st->flows_active = fl;
 	st->kernel_received = rx;
 	st->kernel_dropped = dr;
@@ -271,13 +282,14 @@ static void live_wait(struct run *run, struct pipeline_stats *st)
 static void *aggregator_main(void *arg)
 {
 	struct run *run = arg;
+	const struct pipeline_consumer *con = &run->cfg->consumer;
 	unsigned n = run->n;
 	uint64_t wm[AS_MAX_WORKERS];
 	memset(wm, 0, sizeof wm);
 	unsigned finished = 0, spins = 0;
 	while (finished < n) {
-		if (run->cfg->housekeeping)
-			run->cfg->housekeeping(run->cfg->housekeeping_user);
+		if (con->housekeeping)
+			con->housekeeping(con->user);
 		/* The smallest (pkt_no, worker) head; ticks are taken at once. */
 		struct msg_hdr *best = NULL;
 		unsigned bi = 0;
@@ -309,7 +321,7 @@ static void *aggregator_main(void *arg)
 				safe = best->pkt_no < wm[j] || (best->pkt_no == wm[j] && j > bi);
 			}
 			if (safe) {
-				agents_handle(run->cfg->agents, best);
+				con->handle(con->user, best);
 				ring_release(&run->w[bi].out);
 				progressed = true;
 			}
@@ -325,11 +337,11 @@ static void *aggregator_main(void *arg)
 		struct msg_hdr *h;
 		while ((h = ring_peek(&run->w[i].out, &len))) {
 			if (h->type != MSG_TICK)
-				agents_handle(run->cfg->agents, h);
+				con->handle(con->user, h);
 			ring_release(&run->w[i].out);
 		}
 	}
-	agents_finish(run->cfg->agents);
+	con->finish(con->user);
 	return NULL;
 }
 
@@ -435,12 +447,12 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 		int dlt = capture_dlt(c);
 		struct frame fr;
 		while ((!cfg->stop || !*cfg->stop) && (r = capture_next(c, &fr, e, sizeof e)) == 1) {
-			st->frames++;
-			st->frame_bytes += fr.wirelen;
+			st->pk.frames++;
+			st->pk.frame_bytes += fr.wirelen;
 			if (fr.ts_us > last_ts)
 				last_ts = fr.ts_us;
 			struct decoded d;
-			if (count_decoded(st, decode_packet(dlt, fr.data, fr.caplen, &d))) {
+			if (decode_count(&st->pk, decode_packet(dlt, fr.data, fr.caplen, &d))) {
 				struct pkt_rec rec;
 				memset(&rec, 0, sizeof rec);
 				rec.kind = PKT_FRAME;
@@ -456,7 +468,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 			if (pkt_no % AS_TICK_EVERY == 0) {
 				broadcast(run, PKT_TICK, pkt_no, last_ts);
 				if (cfg->progress && now_s() >= next_progress) {
-					progress_line(cfg->inputs[i], c, st->frames, t0);
+					progress_line(cfg->inputs[i], c, st->pk.frames, t0);
 					next_progress = now_s() + 0.5;
 				}
 			}
@@ -472,17 +484,42 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 	return first_err;
 }
 
+/* Workers, then the aggregator. When one cannot start, those already
+ * running are told to finish (replay workers get the end of input, live
+ * workers the halt flag) so the caller can join them: no thread is left
+ * waiting for input that will never come. */
+static int start_threads(struct run *run, unsigned *started, bool *agg_started, char *err, size_t errsz)
+{
+	bool live = run->cfg->n_ifaces > 0;
+	int e = 0;
+	while (*started < run->n && !(e = pthread_create(&run->w[*started].th, NULL,
+							 live ? live_worker_main : worker_main, &run->w[*started])))
+		(*started)++;
+	if (!e)
+		*agg_started = !(e = pthread_create(&run->agg, NULL, aggregator_main, run));
+	if (!e)
+		return AS_OK;
+	snprintf(err, errsz, "cannot start the %s thread: %s", *started < run->n ? "worker" : "aggregator",
+		 strerror(e));
+	atomic_store(&run->halt, 1);
+	if (!live)
+		for (unsigned i = 0; i < *started; i++) {
+			struct pkt_rec eof = {.kind = PKT_EOF};
+			push_rec(run, &run->w[i], &eof, NULL, 0);
+		}
+	return AS_ERR_LIMIT;
+}
+
 int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, char *err, size_t errsz)
 {
 	memset(st, 0, sizeof *st);
-	struct run run = {cfg, NULL, cfg->workers ? cfg->workers : 1, 0};
+	struct run run = {.cfg = cfg, .n = cfg->workers ? cfg->workers : 1};
 	if (run.n > AS_MAX_WORKERS)
 		run.n = AS_MAX_WORKERS;
 	run.w = calloc(run.n, sizeof *run.w);
 	if (!run.w)
 		return AS_ERR_NOMEM;
 	int r = AS_OK;
-	unsigned started = 0;
 	for (unsigned i = 0; i < run.n && r == AS_OK; i++) {
 		struct worker *w = &run.w[i];
 		w->id = i;
@@ -511,26 +548,16 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 			r = AS_ERR_CONFIG;
 		}
 	}
-	if (r == AS_OK) {
-		for (; started < run.n; started++)
-			if (pthread_create(&run.w[started].th, NULL,
-					   cfg->n_ifaces ? live_worker_main : worker_main,
-					   &run.w[started]) != 0)
-				break;
-		if (started < run.n) {
-			snprintf(err, errsz, "cannot start worker threads");
-			r = AS_ERR_NOMEM;
-		}
-	}
+	unsigned started = 0;
 	bool agg_started = false;
-	if (r == AS_OK && started == run.n) {
-		agg_started = pthread_create(&run.agg, NULL, aggregator_main, &run) == 0;
+	if (r == AS_OK)
+		r = start_threads(&run, &started, &agg_started, err, errsz);
+	if (r == AS_OK) {
 		double t0 = now_s();
-		if (cfg->n_ifaces) {
+		if (cfg->n_ifaces)
 			live_wait(&run, st);
-		} else {
+		else
 			r = replay(&run, st, err, errsz);
-		}
 		st->wall_s = now_s() - t0;
 	}
 	for (unsigned i = 0; i < started; i++)
@@ -539,14 +566,10 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 		pthread_join(run.agg, NULL);
 	if (cfg->n_ifaces) {
 		live_sum(&run, st);
+		memset(&st->pk, 0, sizeof st->pk);
 		for (unsigned i = 0; i < run.n; i++) {
-			struct pipeline_stats *d = &run.w[i].dec;
-			st->frames += d->frames;
-			st->frame_bytes += d->frame_bytes;
-			st->skipped += d->skipped;
-			st->inputs_failed += d->inputs_failed;
-			for (int k = 0; k < DEC_REASON_COUNT; k++)
-				st->decode_errors[k] += d->decode_errors[k];
+			decode_counts_add(&st->pk, &run.w[i].dec);
+			st->inputs_failed += run.w[i].inputs_failed;
 		}
 	}
 	for (unsigned i = 0; i < run.n; i++) {

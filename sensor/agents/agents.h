@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode.h"
 #include "jsonw.h"
 #include "limits.h"
 #include "msg.h"
@@ -19,7 +20,7 @@ struct agents;
 struct agent;
 
 struct agents_config {
-	const struct sig_db *sigs;
+	struct sig_db *sigs; /* the aggregator takes ownership */
 	const char *sensor_name;
 	/* Called with one JSON event (no newline); may be NULL. */
 	void (*event)(void *user, const char *json, size_t len);
@@ -51,9 +52,11 @@ void agents_handle(struct agents *a, const struct msg_hdr *m);
 struct inventory;
 /* Replaces the configured inventory (start, SIGHUP); takes ownership. */
 void agents_set_inventory(struct agents *a, struct inventory *inv);
-/* Replaces the signatures (SIGHUP); the old set stays the caller's and must
- * outlive the run (flows in progress still point into it). */
-void agents_set_signatures(struct agents *a, const struct sig_db *db);
+/* Puts new signatures in force (SIGHUP) and takes ownership of them; a
+ * retired set is freed once no flow can still point into it. */
+AS_MUST_CHECK int agents_set_signatures(struct agents *a, struct sig_db *db);
+/* Signature sets held now: the one in force and those flows still use. */
+size_t agents_signature_sets(const struct agents *a);
 /* Ends what is still open (unanswered requests) at end of input, then
  * sends every agent's facts to the registry. */
 void agents_finish(struct agents *a);
@@ -67,6 +70,18 @@ struct app_count {
 	uint64_t flows;
 };
 size_t agents_app_protocols(struct agents *a, const struct app_count ***out);
+
+/* What the inventory document says of the run besides its agents. */
+struct inventory_meta {
+	const char *sensor_name;
+	char *const *inputs;
+	size_t n_inputs;
+	size_t n_services; /* signature services loaded */
+	const struct decode_counts *packets;
+};
+/* The inventory document: {"sensor": {...}, "agents": [...]}; only
+ * packet-derived figures, so a replay gives the same document every run. */
+void agents_inventory(struct agents *a, const struct inventory_meta *meta, struct jw *w);
 
 /* Agents in output order (host, kind, name, id); valid until the next call. */
 size_t agents_list(struct agents *a, const struct agent ***out);

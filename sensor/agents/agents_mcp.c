@@ -60,7 +60,7 @@ static struct mcp_tool *tool_get(struct agent_mcp *m, const char *name)
 	m->tools = nt;
 	struct mcp_tool *t = &nt[m->n_tools++];
 	memset(t, 0, sizeof *t);
-	ag_copy(t->name, sizeof t->name, name);
+	text_copy(t->name, sizeof t->name, name);
 	return t;
 }
 
@@ -111,12 +111,12 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 			ag_emit_discovered(a, l->client, r, m->obs.u.rpc.host, NULL, ts);
 	}
 	if (l->client && l->client_name[0] && !l->client->sw_name[0]) {
-		ag_copy(l->client->sw_name, sizeof l->client->sw_name, l->client_name);
-		ag_copy(l->client->sw_version, sizeof l->client->sw_version, l->client_version);
+		text_copy(l->client->sw_name, sizeof l->client->sw_name, l->client_name);
+		text_copy(l->client->sw_version, sizeof l->client->sw_version, l->client_version);
 	}
 	if (l->server && l->server_name[0] && !l->server->sw_name[0]) {
-		ag_copy(l->server->sw_name, sizeof l->server->sw_name, l->server_name);
-		ag_copy(l->server->sw_version, sizeof l->server->sw_version, l->server_version);
+		text_copy(l->server->sw_name, sizeof l->server->sw_name, l->server_name);
+		text_copy(l->server->sw_version, sizeof l->server->sw_version, l->server_version);
 	}
 	if (l->client && l->server) {
 		ag_add_peer(&l->client->mcp.peers, &l->client->mcp.n_peers, l->server);
@@ -258,7 +258,7 @@ static void count_call(struct aflow *f, struct agent *ag, struct mcp_tool *t)
 			return;
 		}
 	if (ft->n_calls < MAX_TOUCH_CALLS) {
-		ag_copy(ft->calls[ft->n_calls].name, sizeof ft->calls[0].name, t->name);
+		text_copy(ft->calls[ft->n_calls].name, sizeof ft->calls[0].name, t->name);
 		ft->calls[ft->n_calls++].calls = 1;
 	}
 }
@@ -302,12 +302,12 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 	if (!strcmp(r->method, "endpoint")) /* the legacy transport's announcement */
 		l->legacy_sse = true;
 	if (r->kind == RPC_REQUEST && !strcmp(r->method, "initialize") && r->peer_name[0]) {
-		ag_copy(l->client_name, sizeof l->client_name, r->peer_name);
-		ag_copy(l->client_version, sizeof l->client_version, r->peer_version);
+		text_copy(l->client_name, sizeof l->client_name, r->peer_name);
+		text_copy(l->client_version, sizeof l->client_version, r->peer_version);
 	}
 	if (r->kind == RPC_RESULT && !strcmp(r->method, "initialize") && r->peer_name[0]) {
-		ag_copy(l->server_name, sizeof l->server_name, r->peer_name);
-		ag_copy(l->server_version, sizeof l->server_version, r->peer_version);
+		text_copy(l->server_name, sizeof l->server_name, r->peer_name);
+		text_copy(l->server_version, sizeof l->server_version, r->peer_version);
 	}
 	link_agents(a, l, m);
 	const char *transport = transport_name(l, r);
@@ -401,18 +401,18 @@ static struct agent *a2a_client(struct agents *a, const struct msg_obs *m, const
 	struct sig_client_match cm;
 	bool known = ua[0] && sig_match_client(a->cfg.sigs, ua, NULL, NULL, 0, &cm);
 	if (known)
-		ag_copy(identity, sizeof identity, cm.name);
+		text_copy(identity, sizeof identity, cm.name);
 	else if (ua[0])
 		snprintf(identity, sizeof identity, "ua:%s", ua);
 	else
-		ag_copy(identity, sizeof identity, "unknown");
+		text_copy(identity, sizeof identity, "unknown");
 	bool created;
 	struct agent *ag = ag_agent_get(a, &m->flow, true, "a2a-client", identity, m->h.ts_us, &created);
 	if (ag && created) {
 		strset_add(&ag->user_agents, ua, AS_AGENT_MAX_SET);
 		if (known) {
-			ag_copy(ag->sw_name, sizeof ag->sw_name, cm.name);
-			ag_copy(ag->sw_version, sizeof ag->sw_version, cm.version);
+			text_copy(ag->sw_name, sizeof ag->sw_name, cm.name);
+			text_copy(ag->sw_version, sizeof ag->sw_version, cm.version);
 		}
 		ag_emit_discovered(a, ag, &m->flow, host, NULL, m->h.ts_us);
 	}
@@ -429,11 +429,11 @@ void ag_a2a_card(struct agents *a, const struct msg_obs *m)
 	if (!srv)
 		return;
 	if (!srv->sw_name[0]) {
-		ag_copy(srv->sw_name, sizeof srv->sw_name, c->name);
-		ag_copy(srv->sw_version, sizeof srv->sw_version, c->version);
+		text_copy(srv->sw_name, sizeof srv->sw_name, c->name);
+		text_copy(srv->sw_version, sizeof srv->sw_version, c->version);
 	}
-	ag_copy(srv->a2a.url, sizeof srv->a2a.url, c->url);
-	ag_copy(srv->a2a.protocol_version, sizeof srv->a2a.protocol_version, c->protocol_version);
+	text_copy(srv->a2a.url, sizeof srv->a2a.url, c->url);
+	text_copy(srv->a2a.protocol_version, sizeof srv->a2a.protocol_version, c->protocol_version);
 	srv->a2a.streaming |= c->streaming;
 	srv->a2a.push_notifications |= c->push_notifications;
 	ag_split_add(&srv->a2a.security, c->security, ",");

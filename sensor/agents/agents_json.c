@@ -213,3 +213,52 @@ void agent_json(const struct agent *ag, struct jw *w)
 	jw_obj_end(w);
 	jw_obj_end(w);
 }
+
+/* ---- the inventory document ---- */
+
+/* Only packet-derived figures: the inventory must not change between
+ * runs or with the number of workers. */
+static void sensor_json(struct agents *a, const struct inventory_meta *meta, struct jw *w)
+{
+	const struct agents_stats *as = agents_stats(a);
+	const struct decode_counts *pk = meta->packets;
+	jw_obj_begin(w, "sensor");
+	jw_str(w, "name", meta->sensor_name);
+	jw_str(w, "product", "aisensor");
+	jw_str(w, "version", AS_VERSION);
+	jw_arr_begin(w, "inputs");
+	for (size_t i = 0; i < meta->n_inputs; i++)
+		jw_str(w, NULL, meta->inputs[i]);
+	jw_arr_end(w);
+	jw_u64(w, "signature_services", meta->n_services);
+	jw_obj_begin(w, "packets");
+	jw_u64(w, "read", pk->frames);
+	jw_u64(w, "bytes", pk->frame_bytes);
+	jw_u64(w, "decoded", pk->decoded);
+	jw_u64(w, "skipped", pk->skipped);
+	jw_obj_begin(w, "malformed");
+	for (int r = 1; r < DEC_REASON_COUNT; r++)
+		if (pk->errors[r])
+			jw_u64(w, decode_reason_name((enum decode_reason)r), pk->errors[r]);
+	jw_obj_end(w);
+	jw_obj_end(w);
+	jw_obj_begin(w, "flows");
+	jw_u64(w, "total", as->workers.flows);
+	jw_u64(w, "dissected", as->workers.dissected_flows);
+	jw_obj_end(w);
+	jw_u64(w, "events", as->events);
+	jw_obj_end(w);
+}
+
+void agents_inventory(struct agents *a, const struct inventory_meta *meta, struct jw *w)
+{
+	const struct agent **list;
+	size_t n = agents_list(a, &list);
+	jw_obj_begin(w, NULL);
+	sensor_json(a, meta, w);
+	jw_arr_begin(w, "agents");
+	for (size_t i = 0; i < n; i++)
+		agent_json(list[i], w);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}

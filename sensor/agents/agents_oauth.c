@@ -39,11 +39,11 @@ static void issuer_of(struct agents *a, const struct msg_obs *m, const struct oa
 	memset(k + 1, 0, 16); /* any client: the key is the server endpoint */
 	const char *iss = hmap_get(&a->as_issuer, k, kl);
 	if (iss) {
-		ag_copy(out, n, iss);
+		text_copy(out, n, iss);
 		return;
 	}
 	if (c && c->issuer[0]) {
-		ag_copy(out, n, c->issuer);
+		text_copy(out, n, c->issuer);
 		return;
 	}
 	char ip[48];
@@ -83,9 +83,9 @@ static struct agent_oauth *grant_get(struct agent *ag, const char *issuer, const
 	ag->oauth = no;
 	struct agent_oauth *g = &no[ag->n_oauth++];
 	memset(g, 0, sizeof *g);
-	ag_copy(g->issuer, sizeof g->issuer, issuer);
-	ag_copy(g->client_id, sizeof g->client_id, client_id);
-	ag_copy(g->registration, sizeof g->registration, "pre-registered");
+	text_copy(g->issuer, sizeof g->issuer, issuer);
+	text_copy(g->client_id, sizeof g->client_id, client_id);
+	text_copy(g->registration, sizeof g->registration, "pre-registered");
 	return g;
 }
 
@@ -197,23 +197,23 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		struct mcp_link *l = f->mcp ? f->mcp : ag_mcp_link(a, &m->flow);
 		if (l && l->server) {
 			l->server->mcp.oauth_challenge = true;
-			ag_copy(l->server->mcp.resource_metadata, sizeof l->server->mcp.resource_metadata,
+			text_copy(l->server->mcp.resource_metadata, sizeof l->server->mcp.resource_metadata,
 				o->resource_metadata);
 			c->challenger = l->server;
 			c->mcp_client = l->client;
 		}
-		ag_copy(c->resource_metadata, sizeof c->resource_metadata, o->resource_metadata);
+		text_copy(c->resource_metadata, sizeof c->resource_metadata, o->resource_metadata);
 		emit_oauth_event(a, m, "oauth-challenge", l ? l->server : NULL, NULL);
 		return;
 	}
 	case OAUTH_RESOURCE_METADATA:
-		ag_copy(c->resource, sizeof c->resource, o->resource);
-		ag_copy(c->issuer, sizeof c->issuer, o->issuer);
+		text_copy(c->resource, sizeof c->resource, o->resource);
+		text_copy(c->issuer, sizeof c->issuer, o->issuer);
 		return;
 	case OAUTH_AS_METADATA:
 		if (o->issuer[0]) {
 			remember_issuer(a, m, o->issuer);
-			ag_copy(c->issuer, sizeof c->issuer, o->issuer);
+			text_copy(c->issuer, sizeof c->issuer, o->issuer);
 		}
 		return;
 	case OAUTH_REGISTER_REQUEST:
@@ -226,16 +226,16 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		g = grant_for(a, m, c, o->client_id, &ag);
 		if (!g)
 			return;
-		ag_copy(g->registration, sizeof g->registration, "dynamic");
-		ag_copy(g->client_name, sizeof g->client_name,
+		text_copy(g->registration, sizeof g->registration, "dynamic");
+		text_copy(g->client_name, sizeof g->client_name,
 			o->client_name[0] ? o->client_name : c->reg.client_name);
-		ag_copy(g->client_auth, sizeof g->client_auth,
+		text_copy(g->client_auth, sizeof g->client_auth,
 			o->client_auth[0] ? o->client_auth : c->reg.client_auth);
 		ag_split_add(&g->grant_types, o->grant_types[0] ? o->grant_types : c->reg.grant_types, " ,");
 		strset_add(&g->redirect_uris, o->redirect_uri[0] ? o->redirect_uri : c->reg.redirect_uri,
 			   AS_AGENT_MAX_SET);
 		if (!ag->sw_name[0])
-			ag_copy(ag->sw_name, sizeof ag->sw_name,
+			text_copy(ag->sw_name, sizeof ag->sw_name,
 				g->client_name[0] ? g->client_name : g->client_id);
 		secrets(ag, o, cleartext);
 		c->has_reg = false;
@@ -253,7 +253,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		if (strstr(o->response_type, "token"))
 			strset_add(&g->grant_types, "implicit", AS_AGENT_MAX_SET);
 		if (strstr(o->response_type, "code"))
-			ag_copy(g->pkce, sizeof g->pkce,
+			text_copy(g->pkce, sizeof g->pkce,
 				o->code_challenge_method[0] ? o->code_challenge_method : "none");
 		emit_oauth_event(a, m, "oauth-authorize", ag, g);
 		break;
@@ -269,23 +269,23 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		g = grant_for(a, m, c, cid, &ag);
 		if (!g)
 			return;
-		ag_copy(f->oauth_client_id, sizeof f->oauth_client_id, cid);
+		text_copy(f->oauth_client_id, sizeof f->oauth_client_id, cid);
 		strset_add(&g->grant_types, o->grant_type, AS_AGENT_MAX_SET);
 		ag_split_add(&g->scopes_requested, o->scope, " ,");
 		strset_add(&g->resources, o->resource, AS_AGENT_MAX_SET);
 		strset_add(&g->token_types, o->subject_token_type, AS_AGENT_MAX_SET);
 		strset_add(&g->token_types, o->requested_token_type, AS_AGENT_MAX_SET);
 		if (o->client_auth[0])
-			ag_copy(g->client_auth, sizeof g->client_auth, o->client_auth);
+			text_copy(g->client_auth, sizeof g->client_auth, o->client_auth);
 		if (!strcmp(o->grant_type, "authorization_code")) {
 			g->consented = true;
 			bool verifier = false;
 			for (size_t i = 0; i < o->n_secrets && i < 4; i++)
 				verifier |= o->secrets[i].where == CRED_OAUTH_CODE_VERIFIER;
 			if (verifier && (!g->pkce[0] || !strcmp(g->pkce, "none")))
-				ag_copy(g->pkce, sizeof g->pkce, g->pkce[0] ? g->pkce : "S256");
+				text_copy(g->pkce, sizeof g->pkce, g->pkce[0] ? g->pkce : "S256");
 			if (!verifier)
-				ag_copy(g->pkce, sizeof g->pkce, "none");
+				text_copy(g->pkce, sizeof g->pkce, "none");
 		}
 		secrets(ag, o, cleartext);
 		emit_oauth_event(a, m, "oauth-token-request", ag, g);
@@ -297,7 +297,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 		g = grant_for(a, m, c, f->oauth_client_id, &ag);
 		if (!g)
 			return;
-		ag_copy(g->token_type, sizeof g->token_type, o->token_type);
+		text_copy(g->token_type, sizeof g->token_type, o->token_type);
 		if (o->expires_in > g->max_expires_in)
 			g->max_expires_in = o->expires_in;
 		g->refresh_token |= o->refresh_token;

@@ -1,59 +1,12 @@
-/* report.c — agent table, inventory document and run statistics. */
+/* report.c — the agent table and the run statistics for people. */
 #include "report.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "table.h"
 #include <string.h>
 
-/* Only packet-derived figures: the inventory must not change between
- * runs or with the number of workers. */
-static void sensor_json(struct agents *a, const struct pipeline_stats *ps, const struct report_meta *meta,
-			struct jw *w)
-{
-	const struct agents_stats *as = agents_stats(a);
-	jw_obj_begin(w, "sensor");
-	jw_str(w, "name", meta->sensor_name);
-	jw_str(w, "product", "aisensor");
-	jw_str(w, "version", AS_VERSION);
-	jw_arr_begin(w, "inputs");
-	for (size_t i = 0; i < meta->n_inputs; i++)
-		jw_str(w, NULL, meta->inputs[i]);
-	jw_arr_end(w);
-	jw_u64(w, "signature_services", meta->n_services);
-	jw_obj_begin(w, "packets");
-	jw_u64(w, "read", ps->frames);
-	jw_u64(w, "bytes", ps->frame_bytes);
-	jw_u64(w, "decoded", ps->decoded);
-	jw_u64(w, "skipped", ps->skipped);
-	jw_obj_begin(w, "malformed");
-	for (int r = 1; r < DEC_REASON_COUNT; r++)
-		if (ps->decode_errors[r])
-			jw_u64(w, decode_reason_name((enum decode_reason)r), ps->decode_errors[r]);
-	jw_obj_end(w);
-	jw_obj_end(w);
-	jw_obj_begin(w, "flows");
-	jw_u64(w, "total", as->workers.flows);
-	jw_u64(w, "dissected", as->workers.dissected_flows);
-	jw_obj_end(w);
-	jw_u64(w, "events", as->events);
-	jw_obj_end(w);
-}
-
-void report_inventory(struct agents *a, const struct pipeline_stats *ps, const struct report_meta *meta,
-		      struct jw *w)
-{
-	const struct agent **list;
-	size_t n = agents_list(a, &list);
-	jw_obj_begin(w, NULL);
-	sensor_json(a, ps, meta, w);
-	jw_arr_begin(w, "agents");
-	for (size_t i = 0; i < n; i++)
-		agent_json(list[i], w);
-	jw_arr_end(w);
-	jw_obj_end(w);
-}
+#include "table.h"
 
 void report_table(struct agents *a, FILE *out)
 {
@@ -83,13 +36,12 @@ static int anomaly_cmp(const void *pa, const void *pb)
 	return strcmp(x->name, y->name);
 }
 
-void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
+void report_stats(struct agents *a, const struct pipeline_stats *ps, const struct run_facts *rf, FILE *out)
 {
 	const struct agents_stats *as = agents_stats(a);
 	const struct worker_stats *ws = &as->workers;
-	uint64_t malformed = 0;
-	for (int r = 1; r < DEC_REASON_COUNT; r++)
-		malformed += ps->decode_errors[r];
+	const struct decode_counts *pk = &ps->pk;
+	uint64_t malformed = decode_malformed(pk);
 	fprintf(out, "\nStatistics\n");
 	if (ps->kernel_received || ps->kernel_dropped)
 		fprintf(out,
@@ -99,11 +51,11 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 	fprintf(out,
 		"  packets   %" PRIu64 " read, %" PRIu64 " TCP/UDP, %" PRIu64
 		" other (not TCP/UDP over IP), %" PRIu64 " malformed\n",
-		ps->frames, ps->decoded, ps->skipped, malformed);
+		pk->frames, pk->decoded, pk->skipped, malformed);
 	for (int r = 1; r < DEC_REASON_COUNT; r++)
-		if (ps->decode_errors[r])
+		if (pk->errors[r])
 			fprintf(out, "            %-22s %" PRIu64 "\n",
-				decode_reason_name((enum decode_reason)r), ps->decode_errors[r]);
+				decode_reason_name((enum decode_reason)r), pk->errors[r]);
 	fprintf(out,
 		"  flows     %" PRIu64 " (%" PRIu64 " closed, %" PRIu64 " idle, %" PRIu64
 		" evicted at the flow cap, %" PRIu64 " open at the end), %" PRIu64 " dissected\n",
@@ -138,10 +90,13 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, FILE *out)
 			" DNS answers not cached\n",
 			as->agents_capped, as->dns_cache_evictions);
 	fprintf(out, "  output    %" PRIu64 " events\n", as->events);
+	if (rf->reloads || rf->reloads_refused)
+		fprintf(out, "  reloads   %" PRIu64 " applied, %" PRIu64 " refused, %zu signature set%s held\n",
+			rf->reloads, rf->reloads_refused, rf->signature_sets, rf->signature_sets == 1 ? "" : "s");
 	if (ps->inputs_failed)
 		fprintf(out, "  inputs    %" PRIu64 " capture file(s) could not be read\n",
 			ps->inputs_failed);
-	double mbps = ps->wall_s > 0 ? (double)ps->frame_bytes * 8 / ps->wall_s / 1e6 : 0;
+	double mbps = ps->wall_s > 0 ? (double)pk->frame_bytes * 8 / ps->wall_s / 1e6 : 0;
 	fprintf(out, "  time      %.2f s, %.0f packets/s, %.0f Mbit/s\n", ps->wall_s,
-		ps->wall_s > 0 ? (double)ps->frames / ps->wall_s : 0.0, mbps);
+		ps->wall_s > 0 ? (double)pk->frames / ps->wall_s : 0.0, mbps);
 }

@@ -1,5 +1,5 @@
-/* msg.h — records passed capture -> worker (packets) and worker ->
- * aggregator (flow events and observations) through the SPSC rings.
+/* msg.h — what a flow table emits (flow events and observations), passed
+ * worker -> aggregator through the engine's SPSC rings.
  * Every record carries the global packet number that caused it: the
  * aggregator merges the worker streams in that order, so a replay gives the
  * same output on every run. */
@@ -9,26 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "decode.h"
 #include "observation.h"
-
-/* ---- capture -> worker ---- */
-
-enum pkt_kind {
-	PKT_FRAME = 1, /* a decoded TCP/UDP packet; payload follows the record */
-	PKT_TICK,      /* watermark: every packet numbered below pkt_no was dispatched */
-	PKT_EOF,       /* end of input: flush every flow */
-};
-
-struct pkt_rec {
-	uint32_t kind;
-	uint32_t no_sweep; /* PKT_TICK: watermark only (sent while the capture waits) */
-	uint64_t pkt_no;
-	uint64_t ts_us;
-	uint64_t clock_us;    /* network time: the largest packet time so far (ticks: ts_us) */
-	struct decoded d;     /* pointers rebased: l3 = bytes after this record */
-	uint32_t payload_off; /* payload offset within the copied L3 bytes (d.l3_len of them) */
-};
 
 /* ---- worker -> aggregator ---- */
 

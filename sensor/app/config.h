@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "hosts.h"
+#include "inventory.h"
 
 struct sensor_config {
 	char *name; /* sensor.name: observer.name in events */
@@ -50,6 +50,16 @@ struct sensor_config {
 };
 
 void config_defaults(struct sensor_config *c);
+/* Defaults, then the file (when path is not NULL), then the files it names:
+ * the salt file and the inventory CSV. Errors are "file:line: problem" or
+ * name the file; nothing is left to free on error. */
+AS_MUST_CHECK int config_open(const char *path, struct sensor_config *c, char *err, size_t errsz);
+/* The signatures directory: the config's, else the installed one, else
+ * this source tree's. */
+const char *config_signature_dir(const struct sensor_config *c);
+/* The key of credential fingerprints: privacy.salt, else a built-in one
+ * (fingerprints then match across deployments that left it unset). */
+const char *config_salt(const struct sensor_config *c);
 /* Loads and validates; on error writes "file:line: problem" to err. */
 AS_MUST_CHECK int config_load(const char *path, struct sensor_config *c, char *err, size_t errsz);
 /* The same from memory (tests, fuzzing); `name` stands for the file in errors. */
@@ -57,7 +67,7 @@ AS_MUST_CHECK int config_load_buffer(const char *name, const uint8_t *data, size
 				     struct sensor_config *c, char *err, size_t errsz);
 void config_free(struct sensor_config *c);
 /* Replaces a string field (command-line overrides). */
-void config_set_str(char **field, const char *value);
+AS_MUST_CHECK int config_set_str(char **field, const char *value);
 /* Appends an interface (command line -i). */
 AS_MUST_CHECK int config_add_interface(struct sensor_config *c, const char *name);
 

@@ -1,0 +1,23 @@
+/* text.h — the two string chores every layer has: a bounded copy that
+ * always terminates, and ASCII lower-casing (never locale-dependent: host
+ * names, MACs and header names are ASCII). */
+#ifndef AS_TEXT_H
+#define AS_TEXT_H
+
+#include <stddef.h>
+
+/* Copies src (NULL = "") into dst of size n, cut to fit, always terminated. */
+void text_copy(char *dst, size_t n, const char *src);
+
+static inline char text_lower_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+}
+
+static inline void text_lower(char *s)
+{
+	for (; *s; s++)
+		*s = text_lower_char(*s);
+}
+
+#endif

@@ -1,0 +1,464 @@
+/* service.c — one run of the sensor: the configuration and the command
+ * line, the outputs, the pipeline, and what a service needs around it
+ * (signals, SIGHUP reload, privilege drop, periodic statistics and
+ * inventory); then the end-of-run outputs and the exit status. */
+#include "service.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agents.h"
+#include "capture.h"
+#include "config.h"
+#include "pipeline.h"
+#include "redis.h"
+#include "report.h"
+#include "sig.h"
+#include "sink.h"
+
+#define MAX_SINKS 4
+
+struct service {
+	const struct cli *o;
+	struct sensor_config c;
+	char **inputs; /* -r expanded */
+	size_t n_inputs;
+	struct sink sinks[MAX_SINKS];
+	size_t n_sinks;
+	struct sink *redis;
+	struct filew *live_inventory; /* the inventory rewritten while live */
+	struct agents *agents;
+	size_t n_services; /* of the signatures loaded at start, for the inventory */
+	_Atomic uint64_t reloads, reloads_refused;
+	pthread_mutex_t lock;	    /* guards last (the aggregator reads it) */
+	struct pipeline_stats last; /* the latest live figures */
+	double next_stats, next_inventory;
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- signals ---- */
+
+static volatile sig_atomic_t reload_requested, stop_requested;
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- SIGHUP: the inventory and the signatures again; flows and agents stay ---- */
+
+static void reload_refused(struct service *svc, const char *why)
+{
+	fprintf(stderr, "aisensor: reload refused, keeping the running configuration: %s\n", why);
+	atomic_fetch_add(&svc->reloads_refused, 1);
+}
+
+/* On the aggregator thread (pipeline housekeeping). A broken file is
+ * refused with its file:line: problem and the running set stays. */
+static void maybe_reload(struct service *svc)
+{
+	if (!reload_requested)
+		return;
+	reload_requested = 0;
+	struct sensor_config c;
+	char err[1024];
+	struct sig_db *db = NULL;
+	int r = config_open(svc->o->cfg_path, &c, err, sizeof err);
+	if (r < 0) {
+		reload_refused(svc, err);
+		return;
+	}
+	if (svc->o->sigdir && config_set_str(&c.signatures_dir, svc->o->sigdir) < 0)
+		r = AS_ERR_NOMEM;
+	if (r == AS_OK)
+		r = sig_load_dir(config_signature_dir(&c), &db, err, sizeof err);
+	if (r == AS_OK && (r = agents_set_signatures(svc->agents, db)) < 0)
+		sig_free(db);
+	if (r < 0) {
+		reload_refused(svc, r == AS_ERR_NOMEM ? "out of memory" : err);
+		config_free(&c);
+		return;
+	}
+	size_t hosts = c.inventory.n_hosts, nets = c.inventory.n_networks, services = sig_service_count(db);
+	agents_set_inventory(svc->agents, &c.inventory); /* takes it */
+	config_free(&c);
+	uint64_t n = atomic_fetch_add(&svc->reloads, 1) + 1;
+	fprintf(stderr, "aisensor: reloaded (%llu): %zu services, %zu inventory hosts, %zu networks\n",
+		(unsigned long long)n, services, hosts, nets);
+}
+
+/* ---- live: privileges, periodic statistics and inventory ---- */
+
+/* Drops root once the sockets are open: they stay usable, nothing else is kept. */
+static int drop_privileges(void *user)
+{
+	struct service *svc = user;
+	const char *name = svc->c.user;
+	if (!name || !*name)
+		return 0;
+	struct passwd *pw = getpwnam(name);
+	if (!pw) {
+		fprintf(stderr, "aisensor: capture.user %s: no such user\n", name);
+		return -1;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "aisensor: cannot become %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || setuid(0) == 0) {
+		fprintf(stderr, "aisensor: privileges not dropped\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Live, on the main thread, about once a second. */
+static void live_tick(void *user, const struct pipeline_stats *st)
+{
+	struct service *svc = user;
+	pthread_mutex_lock(&svc->lock);
+	svc->last = *st;
+	pthread_mutex_unlock(&svc->lock);
+	if (svc->redis) {
+		struct redis_heartbeat hb = {.packets = st->kernel_received,
+					     .kernel_dropped = st->kernel_dropped,
+					     .iface_dropped = st->iface_dropped,
+					     .flows = st->flows_active,
+					     .agents = agents_count(svc->agents),
+					     .reloads = atomic_load(&svc->reloads)};
+		(void)redis_heartbeat(svc->redis, &hb);
+	}
+	double now = mono_s();
+	if (now < svc->next_stats)
+		return;
+	svc->next_stats = now + (double)svc->c.stats_interval_s;
+	if (svc->o->quiet)
+		return;
+	char backlog[256] = "";
+	if (svc->redis) {
+		struct redis_stats rs;
+		if (redis_get_stats(svc->redis, &rs) == AS_OK)
+			snprintf(backlog, sizeof backlog, ", export backlog %llu queued %llu spooled",
+				 (unsigned long long)rs.queued, (unsigned long long)rs.spool_pending);
+	}
+	fprintf(stderr,
+		"aisensor: %llu packets, %llu dropped by the kernel, %llu by the interface, %llu flows open, "
+		"%zu agents%s\n",
+		(unsigned long long)st->kernel_received, (unsigned long long)st->kernel_dropped,
+		(unsigned long long)st->iface_dropped, (unsigned long long)st->flows_active,
+		agents_count(svc->agents), backlog);
+}
+
+/* The inventory document of the run so far; the one writer of it. On the
+ * aggregator thread while the run goes on. */
+static bool inventory_doc(struct service *svc, const struct decode_counts *pk, struct jw *w)
+{
+	struct inventory_meta meta = {.sensor_name = svc->c.name,
+				      .inputs = svc->inputs,
+				      .n_inputs = svc->n_inputs,
+				      .n_services = svc->n_services,
+				      .packets = pk};
+	jw_init(w, true);
+	agents_inventory(svc->agents, &meta, w);
+	jw_newline(w);
+	return !w->oom;
+}
+
+/* The aggregator thread between messages: reloads, and the inventory file
+ * while live (built here, written by its own thread). */
+static void housekeeping(void *user)
+{
+	struct service *svc = user;
+	maybe_reload(svc);
+	if (!svc->live_inventory)
+		return;
+	double now = mono_s();
+	if (now < svc->next_inventory)
+		return;
+	svc->next_inventory = now + (double)svc->c.inventory_interval_s;
+	pthread_mutex_lock(&svc->lock);
+	struct decode_counts pk = svc->last.pk;
+	pthread_mutex_unlock(&svc->lock);
+	struct jw w;
+	if (inventory_doc(svc, &pk, &w))
+		filew_post(svc->live_inventory, w.buf, w.len); /* takes the buffer */
+	else
+		jw_free(&w);
+}
+
+static void consume(void *user, const struct msg_hdr *m)
+{
+	agents_handle(((struct service *)user)->agents, m);
+}
+
+static void consumed_all(void *user)
+{
+	agents_finish(((struct service *)user)->agents);
+}
+
+/* ---- outputs ---- */
+
+static void on_event(void *user, const char *json, size_t len)
+{
+	struct service *svc = user;
+	sink_event(svc->sinks, svc->n_sinks, json, len);
+}
+
+static void on_contribution(void *user, const char *json, size_t len)
+{
+	struct service *svc = user;
+	sink_agent(svc->sinks, svc->n_sinks, json, len);
+}
+
+static int open_outputs(struct service *svc, char *err, size_t errsz)
+{
+	const struct sensor_config *c = &svc->c;
+	bool live = c->n_interfaces > 0;
+	const struct {
+		const char *path;
+		enum jsonl_kind kind;
+	} lines[] = {{c->events_path, JSONL_EVENTS}, {svc->o->contributions, JSONL_CONTRIBUTIONS}};
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		if (!lines[i].path)
+			continue;
+		struct jsonl_options jo = {.kind = lines[i].kind, .lossless = !live};
+		if (jsonl_open(lines[i].path, &jo, &svc->sinks[svc->n_sinks], err, errsz) < 0)
+			return -1;
+		svc->n_sinks++;
+	}
+	if (c->redis_url) {
+		struct redis_config rcfg = {.url = c->redis_url,
+					    .prefix = c->redis_prefix,
+					    .sensor_name = c->name,
+					    .spool_dir = c->redis_spool_dir,
+					    .spool_max_bytes = c->redis_spool_max_bytes,
+					    .spool_fsync = SPOOL_FSYNC_BATCH,
+					    .stream_maxlen = c->redis_stream_maxlen,
+					    .applied_ttl_s = (uint32_t)c->redis_applied_ttl_s,
+					    .heartbeat_interval_s = (uint32_t)c->redis_heartbeat_s,
+					    .drain_timeout_ms = (uint32_t)c->redis_drain_timeout_ms};
+		if (redis_open(&rcfg, &svc->sinks[svc->n_sinks], err, errsz) < 0)
+			return -1;
+		svc->redis = &svc->sinks[svc->n_sinks++];
+		struct redis_heartbeat hb = {0};
+		(void)redis_heartbeat(svc->redis, &hb);
+	}
+	if (live && c->inventory_path && filew_open(c->inventory_path, &svc->live_inventory, err, errsz) < 0)
+		return -1;
+	return 0;
+}
+
+/* Flushes every output; returns the exit status with their failures added. */
+static int close_outputs(struct service *svc, const struct pipeline_stats *ps, int rc)
+{
+	char err[1024];
+	if (filew_close(svc->live_inventory, err, sizeof err) < 0)
+		fprintf(stderr, "aisensor: inventory: %s\n", err);
+	svc->live_inventory = NULL;
+	for (size_t i = 0; i < svc->n_sinks; i++) {
+		struct sink *s = &svc->sinks[i];
+		if (s == svc->redis)
+			continue;
+		struct sink_status st = {0};
+		bool ok = s->ops->flush(s->self) == AS_OK && !s->failed;
+		s->ops->status(s->self, &st);
+		if (ok)
+			continue;
+		if (st.dropped)
+			fprintf(stderr, "aisensor: %s: %llu record(s) dropped: its queue was full\n", st.name,
+				(unsigned long long)st.dropped);
+		if (st.lost)
+			fprintf(stderr, "aisensor: %s (%llu record(s) lost)\n", st.error[0] ? st.error : st.name,
+				(unsigned long long)st.lost);
+		rc = rc ? rc : 1;
+	}
+	if (svc->redis) {
+		/* Drain within the timeout; what is left stays in the spool for the next start. */
+		struct redis_heartbeat hb = {.packets = ps->pk.frames,
+					     .agents = agents_count(svc->agents),
+					     .reloads = atomic_load(&svc->reloads)};
+		(void)redis_heartbeat(svc->redis, &hb);
+		struct redis_stats rs;
+		bool all = redis_shutdown(svc->redis, &rs) == AS_OK;
+		char line[512];
+		redis_stats_format(&rs, line, sizeof line);
+		if (!svc->o->quiet || !all)
+			fprintf(stderr, "aisensor: %s\n", line);
+	}
+	return rc;
+}
+
+/* ---- the run ---- */
+
+/* Configuration, signatures, inputs, outputs and the aggregator; an error
+ * is printed here. */
+static int setup(struct service *svc)
+{
+	char err[1024];
+	const struct cli *o = svc->o;
+	if (config_open(o->cfg_path, &svc->c, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: %s\n", err);
+		return -1;
+	}
+	if (cli_apply(o, &svc->c) < 0) {
+		fprintf(stderr, "aisensor: out of memory\n");
+		return -1;
+	}
+	if (!o->n_inputs && !svc->c.n_interfaces) {
+		fprintf(stderr, "aisensor: nothing to read: give -r CAPTURE, -i IFACE or capture.interfaces\n");
+		return -2;
+	}
+	for (size_t i = 0; i < o->n_inputs; i++)
+		if (capture_expand_path(o->inputs[i], &svc->inputs, &svc->n_inputs, err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: %s\n", err);
+			return -1;
+		}
+	struct sig_db *db = NULL;
+	if (sig_load_dir(config_signature_dir(&svc->c), &db, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: signatures: %s\n", err);
+		return -1;
+	}
+	svc->n_services = sig_service_count(db);
+	if (open_outputs(svc, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: %s\n", err);
+		sig_free(db);
+		return -1;
+	}
+	struct agents_config ac = {.sigs = db, /* the aggregator takes it */
+				   .sensor_name = svc->c.name,
+				   .event = on_event,
+				   .event_user = svc,
+				   .agent = (o->contributions || svc->redis) ? on_contribution : NULL,
+				   .agent_user = svc};
+	if (!(svc->agents = agents_new(&ac))) {
+		fprintf(stderr, "aisensor: out of memory\n");
+		return -1;
+	}
+	agents_set_inventory(svc->agents, &svc->c.inventory);
+	return 0;
+}
+
+static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
+{
+	const struct sensor_config *c = &svc->c;
+	const char *salt = config_salt(c);
+	struct pipeline_config pc = {.inputs = svc->inputs,
+				     .n_inputs = svc->n_inputs,
+				     .bpf = c->filter,
+				     .workers = (unsigned)c->workers,
+				     .max_flows = c->max_flows,
+				     .idle_tcp_s = (uint32_t)c->idle_tcp_s,
+				     .idle_tcp_closed_s = (uint32_t)c->idle_tcp_closed_s,
+				     .idle_udp_s = (uint32_t)c->idle_udp_s,
+				     .salt = (const uint8_t *)salt,
+				     .salt_len = strlen(salt),
+				     .progress = !svc->o->quiet && isatty(STDERR_FILENO),
+				     .consumer = {consume, housekeeping, consumed_all, svc},
+				     .ifaces = c->interfaces,
+				     .n_ifaces = c->n_interfaces,
+				     .live = {.bpf = c->filter,
+					      .snaplen = (uint32_t)c->snaplen,
+					      .ring_mb = (uint32_t)c->ring_mb,
+					      .promiscuous = c->promiscuous != 0},
+				     .stop = &stop_requested,
+				     .after_open = drop_privileges,
+				     .tick = live_tick,
+				     .user = svc};
+	char err[1024] = "";
+	int r = pipeline_run(&pc, ps, err, sizeof err);
+	if (r < 0 && !ps->inputs_failed) /* an unreadable capture was named already */
+		fprintf(stderr, "aisensor: %s\n", err);
+	if (r < 0 && ps->pk.frames == 0 && ps->inputs_failed == svc->n_inputs)
+		return 1; /* nothing could be read at all */
+	if (r < 0)
+		return ps->inputs_failed ? 3 : 1; /* partial: some input unreadable */
+	return 0;
+}
+
+/* The end of a run: the inventory file, then the table and statistics. */
+static int final_reports(struct service *svc, const struct pipeline_stats *ps, int rc)
+{
+	const struct sensor_config *c = &svc->c;
+	if (c->inventory_path) {
+		char err[1024];
+		struct jw w;
+		bool ok = inventory_doc(svc, &ps->pk, &w);
+		if (!ok || export_file_atomic(c->inventory_path, w.buf, w.len, err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: inventory: %s\n", ok ? err : "out of memory");
+			rc = rc ? rc : 1;
+		}
+		jw_free(&w);
+	}
+	/* The table goes to stdout only when no events or inventory output was
+	 * asked for (either may be "-"); otherwise to stderr with the statistics. */
+	if (!svc->o->quiet) {
+		struct run_facts rf = {.reloads = atomic_load(&svc->reloads),
+				       .reloads_refused = atomic_load(&svc->reloads_refused),
+				       .signature_sets = agents_signature_sets(svc->agents)};
+		report_table(svc->agents, !c->events_path && !c->inventory_path ? stdout : stderr);
+		report_stats(svc->agents, ps, &rf, stderr);
+	}
+	return rc;
+}
+
+int service_run(const struct cli *o)
+{
+	struct service svc = {.o = o};
+	pthread_mutex_init(&svc.lock, NULL);
+	int rc = setup(&svc);
+	if (rc == 0) {
+		install_signals();
+		struct pipeline_stats ps;
+		rc = run_pipeline(&svc, &ps);
+		rc = close_outputs(&svc, &ps, rc);
+		rc = final_reports(&svc, &ps, rc);
+	} else {
+		rc = rc == -2 ? 2 : 1;
+		char err[1024];
+		(void)filew_close(svc.live_inventory, err, sizeof err);
+	}
+	sink_close_all(svc.sinks, svc.n_sinks);
+	agents_free(svc.agents);
+	for (size_t i = 0; i < svc.n_inputs; i++)
+		free(svc.inputs[i]);
+	free(svc.inputs);
+	config_free(&svc.c);
+	pthread_mutex_destroy(&svc.lock);
+	return rc;
+}
