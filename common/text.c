@@ -1,11 +1,34 @@
 /* text.c — see text.h. */
 #include "text.h"
 
+#include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Not inline: callers cut values on purpose, and the compiler would warn
  * about every truncation it could prove. */
 void text_copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* 4 or 6 with the address in out, or 0 when s is not an address. */
+static int parse_ip(const char *s, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, s, out) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, s, out) == 1)
+		return 6;
+	return 0;
+}
+
+int text_ip_cmp(const char *x, const char *y)
+{
+	uint8_t a[16], b[16];
+	int fa = parse_ip(x, a), fb = parse_ip(y, b);
+	if (fa != fb)
+		return (fa ? fa : 99) - (fb ? fb : 99);
+	return fa ? memcmp(a, b, 16) : strcmp(x, y);
 }

@@ -20,4 +20,9 @@ static inline void text_lower(char *s)
 		*s = text_lower_char(*s);
 }
 
+/* Orders addresses written as text: IPv4 before IPv6, each numerically;
+ * anything that is not an address (an empty host) after them, by bytes.
+ * The one order of hosts in the inventory, the table and `agents`. */
+int text_ip_cmp(const char *x, const char *y);
+
 #endif

@@ -269,8 +269,8 @@ static int krb_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 			 const struct dissect_ctx *ctx)
 {
 	struct krb_state *st = state;
-	(void)lenframe_feed(&st->dir[dir == DIR_TO_CLIENT], data, len, &krb_tcp_ops, (void *)ctx);
-	return DISSECT_MORE;
+	int r = lenframe_feed(&st->dir[dir == DIR_TO_CLIENT], data, len, &krb_tcp_ops, (void *)ctx);
+	return r < 0 ? r : DISSECT_MORE;
 }
 
 /* A gap inside the current record costs that record; any other gap loses

@@ -114,6 +114,19 @@ static void locked_error(struct rx *x, const char *msg)
 	pthread_mutex_unlock(&x->mu);
 }
 
+/* Spool failures are outages of the disk: counted and named, never silent. */
+static void sync_spool(struct rx *x)
+{
+	if (spool_sync(x->spool) < 0)
+		locked_error(x, "redis: spool: fdatasync failed");
+}
+
+static void ack_spool(struct rx *x)
+{
+	if (spool_ack(x->spool) < 0)
+		locked_error(x, "redis: spool: a delivered segment could not be removed");
+}
+
 /* ---- SIGPIPE ----
  * hiredis writes with write(): a server that went away raises SIGPIPE,
  * which would kill the sensor. Threads doing Redis I/O block it; a pending
@@ -409,7 +422,7 @@ static bool replay_batch(struct rx *x)
 		n++;
 	}
 	if (!n) {
-		(void)spool_ack(x->spool); /* only damaged data was left */
+		ack_spool(x); /* only damaged data was left */
 		return true;
 	}
 	size_t answered = send_pipeline(x, recs, n, out);
@@ -419,7 +432,7 @@ static bool replay_batch(struct rx *x)
 		if (spool_next(x->spool, &type, &p, &len) < 0)
 			break;
 	if (answered)
-		(void)spool_ack(x->spool);
+		ack_spool(x);
 	for (size_t i = 0; i < n; i++)
 		free(copies[i]);
 	return answered == n;
@@ -624,7 +637,7 @@ static void *thread_main(void *arg)
 					spool_item(x, &batch[i]);
 					free(batch[i].data);
 				}
-				(void)spool_sync(x->spool);
+				sync_spool(x);
 			} else if (done < n) {
 				pthread_mutex_lock(&x->mu);
 				q_unshift(x, batch + done, n - done);
@@ -662,7 +675,7 @@ static void *thread_main(void *arg)
 	x->busy = false;
 	pthread_mutex_unlock(&x->mu);
 	if (x->spool)
-		(void)spool_sync(x->spool);
+		sync_spool(x);
 	update_spool_stats(x);
 	return NULL;
 }
@@ -782,7 +795,8 @@ static void redis_close(void *self)
 {
 	struct rx *x = self;
 	struct sink tmp = {.ops = &redis_ops, .self = x};
-	(void)redis_shutdown(&tmp, NULL);
+	int rc = redis_shutdown(&tmp, NULL); /* a no-op after the caller's own shutdown */
+	(void)rc;
 	while (x->q_count) {
 		struct item it = q_pop(x);
 		free(it.data);
@@ -809,17 +823,16 @@ int redis_get_stats(const struct sink *s, struct redis_stats *out)
 	return AS_OK;
 }
 
-int redis_heartbeat(struct sink *s, const struct redis_heartbeat *hb)
+void redis_heartbeat(struct sink *s, const struct redis_heartbeat *hb)
 {
 	if (!s || s->ops != &redis_ops)
-		return AS_ERR_UNSUPPORTED;
+		return;
 	struct rx *x = s->self;
 	pthread_mutex_lock(&x->mu);
 	x->hb = *hb;
 	x->hb_pending = true;
 	pthread_cond_signal(&x->cv);
 	pthread_mutex_unlock(&x->mu);
-	return AS_OK;
 }
 
 void redis_stats_format(const struct redis_stats *st, char *out, size_t n)

@@ -93,15 +93,16 @@ struct redis_heartbeat {
  * spool; any failure is an error here (the sensor exits at start). */
 AS_MUST_CHECK int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size_t errsz);
 /* Stats of a sink opened by redis_open (AS_ERR_UNSUPPORTED otherwise). */
-int redis_get_stats(const struct sink *s, struct redis_stats *out);
-/* Posts the sensor's figures; the exporter thread writes the heartbeat hash
- * at once and then every interval (the latest figures win). */
-int redis_heartbeat(struct sink *s, const struct redis_heartbeat *hb);
+AS_MUST_CHECK int redis_get_stats(const struct sink *s, struct redis_stats *out);
+/* Posts the sensor's figures (nothing when s is not a Redis sink); the
+ * exporter thread writes the heartbeat hash at once and then every
+ * interval (the latest figures win). */
+void redis_heartbeat(struct sink *s, const struct redis_heartbeat *hb);
 /* Drains the queue and the spool within the drain timeout, stops the
  * thread, keeps whatever is left in the spool (or counts it undelivered)
  * and fills `final`. ops->close after it only frees. Returns AS_OK when
  * everything was delivered. */
-int redis_shutdown(struct sink *s, struct redis_stats *final);
+AS_MUST_CHECK int redis_shutdown(struct sink *s, struct redis_stats *final);
 /* One line: "redis: 12 events, 3 contributions written; 2 spooled ..." */
 void redis_stats_format(const struct redis_stats *st, char *out, size_t n);
 

@@ -34,33 +34,13 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
-/* ---- CRC32 (IEEE 802.3, reflected, as zlib) ---- */
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
+/* CRC32 (IEEE 802.3) of the records is zlib's: its table is built at
+ * compile time, so concurrent spools share nothing mutable. */
+static uint32_t rec_crc(const void *data, size_t len)
 {
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-uint32_t spool_crc32(uint32_t crc, const void *data, size_t len)
-{
-	static int ready;
-	if (!ready) { /* idempotent: racing initialisers write the same table */
-		crc_init();
-		ready = 1;
-	}
-	const uint8_t *p = data;
-	crc = ~crc;
-	for (size_t i = 0; i < len; i++)
-		crc = crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	return (uint32_t)crc32(0, data, (uInt)len);
 }
 
 /* ---- framing and parsing ---- */
@@ -89,8 +69,8 @@ void spool_frame(uint8_t type, const void *data, size_t len, uint8_t out[SPOOL_R
 	put_u32(out, SPOOL_REC_MAGIC);
 	put_u32(out + 4, (uint32_t)len);
 	out[8] = type;
-	put_u32(out + 12, spool_crc32(0, out + 4, 8));
-	put_u32(out + 16, spool_crc32(0, data, len));
+	put_u32(out + 12, rec_crc(out + 4, 8));
+	put_u32(out + 16, rec_crc(data, len));
 }
 
 enum hdr_check { HDR_BAD, HDR_SHORT, HDR_OK };
@@ -106,7 +86,7 @@ static enum hdr_check check_header(const uint8_t *buf, size_t len, size_t off, u
 		return HDR_SHORT;
 	if (!get_u32(buf, len, off + 4, plen) || !get_u32(buf, len, off + 12, &hcrc))
 		return HDR_BAD;
-	if (spool_crc32(0, buf + off + 4, 8) != hcrc || *plen > SPOOL_MAX_PAYLOAD)
+	if (rec_crc(buf + off + 4, 8) != hcrc || *plen > SPOOL_MAX_PAYLOAD)
 		return HDR_BAD;
 	if (buf[off + 9] || buf[off + 10] || buf[off + 11] || buf[off + 8] == 0)
 		return HDR_BAD;
@@ -120,7 +100,7 @@ static bool record_ok(const uint8_t *buf, size_t len, size_t off, uint32_t *plen
 	uint32_t pcrc;
 	if (check_header(buf, len, off, plen) != HDR_OK || !get_u32(buf, len, off + 16, &pcrc))
 		return false;
-	return spool_crc32(0, buf + off + SPOOL_REC_HEADER, *plen) == pcrc;
+	return rec_crc(buf + off + SPOOL_REC_HEADER, *plen) == pcrc;
 }
 
 enum spool_parse spool_parse(const uint8_t *buf, size_t len, size_t off, struct spool_rec *rec, size_t *next)
@@ -277,7 +257,7 @@ static void write_head(struct spool *s)
 		b[i] = (uint8_t)(seq >> (8 * i));
 		b[8 + i] = (uint8_t)(s->a_off >> (8 * i));
 	}
-	put_u32(b + 16, spool_crc32(0, b, 16));
+	put_u32(b + 16, rec_crc(b, 16));
 	if (pwrite(s->head_fd, b, sizeof b, 0) != (ssize_t)sizeof b)
 		s->st.io_errors++;
 	else if (s->fsync_policy == SPOOL_FSYNC_ALWAYS)
@@ -289,7 +269,7 @@ static bool read_head(struct spool *s, uint64_t *seq, uint64_t *off)
 	uint8_t b[20];
 	uint32_t crc;
 	if (pread(s->head_fd, b, sizeof b, 0) != (ssize_t)sizeof b || !get_u32(b, sizeof b, 16, &crc) ||
-	    spool_crc32(0, b, 16) != crc)
+	    rec_crc(b, 16) != crc)
 		return false;
 	*seq = *off = 0;
 	for (int i = 7; i >= 0; i--) {

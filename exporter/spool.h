@@ -60,14 +60,14 @@ void spool_close(struct spool *s);
  * stays behind). `type` is the caller's, 1..255. */
 AS_MUST_CHECK int spool_append(struct spool *s, uint8_t type, const void *data, size_t len);
 /* Makes the appended records durable under SPOOL_FSYNC_BATCH. */
-int spool_sync(struct spool *s);
+AS_MUST_CHECK int spool_sync(struct spool *s);
 
 /* The next record after the read cursor; AS_ERR_NOTFOUND when all were
  * read. `*data` stays valid until the next call on the spool. Damaged
  * regions are skipped and counted. */
 AS_MUST_CHECK int spool_next(struct spool *s, uint8_t *type, const uint8_t **data, size_t *len);
 /* Everything read so far was delivered: fully read segments are deleted. */
-int spool_ack(struct spool *s);
+AS_MUST_CHECK int spool_ack(struct spool *s);
 /* Delivery failed: the next spool_next() starts again at the last ack. */
 void spool_rewind(struct spool *s);
 /* No pending record. */
@@ -90,6 +90,5 @@ struct spool_rec {
 enum spool_parse spool_parse(const uint8_t *buf, size_t len, size_t off, struct spool_rec *rec, size_t *next);
 /* Frames one record into out[SPOOL_REC_HEADER]. */
 void spool_frame(uint8_t type, const void *data, size_t len, uint8_t out[SPOOL_REC_HEADER]);
-uint32_t spool_crc32(uint32_t crc, const void *data, size_t len);
 
 #endif

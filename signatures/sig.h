@@ -51,6 +51,8 @@ size_t sig_service_count(const struct sig_db *db);
 size_t sig_client_count(const struct sig_db *db);   /* client rules (User-Agent / header) */
 size_t sig_endpoint_count(const struct sig_db *db); /* API shape rules */
 
+/* The service of that id (a flow's service looked up in a reloaded set). */
+const struct sig_service *sig_service_by_id(const struct sig_db *db, const char *id);
 /* Domain (SNI, Host, DNS name): exact or any parent domain listed. */
 const struct sig_service *sig_match_domain(const struct sig_db *db, const char *domain);
 /* Header name/value pairs (lower-case names) incl. user-agent. */

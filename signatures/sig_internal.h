@@ -31,7 +31,7 @@ struct sig_htab {
 uint32_t sig_hash_rev(const char *s, size_t len);
 void *sig_htab_get(const struct sig_htab *t, const char *key, size_t len, uint32_t hash);
 /* Inserts key (must be absent). Returns AS_OK or AS_ERR_NOMEM. */
-int sig_htab_put(struct sig_htab *t, const char *key, size_t len, uint32_t hash, void *val);
+AS_MUST_CHECK int sig_htab_put(struct sig_htab *t, const char *key, size_t len, uint32_t hash, void *val);
 void sig_htab_free(struct sig_htab *t);
 
 /* ---- domains ---- */

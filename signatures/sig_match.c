@@ -103,6 +103,14 @@ static size_t normalize(const char *domain, char *buf, size_t bufsz)
 	return d.len;
 }
 
+const struct sig_service *sig_service_by_id(const struct sig_db *db, const char *id)
+{
+	if (!db || !id)
+		return NULL;
+	size_t len = strlen(id);
+	return sig_htab_get(&db->ids, id, len, sig_hash_rev(id, len));
+}
+
 const struct sig_service *sig_match_domain(const struct sig_db *db, const char *domain)
 {
 	char buf[AS_DNS_MAX_NAME];

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cursor.h"
+#include "error.h"
 #include "sbuf.h"
 
 struct lenframe {
@@ -41,8 +42,8 @@ struct lenframe_ops {
 void lenframe_init(struct lenframe *f, unsigned pfx_len, size_t cap);
 void lenframe_free(struct lenframe *f);
 /* Feeds in-order stream bytes; returns the first negative record result, else 0. */
-int lenframe_feed(struct lenframe *f, const uint8_t *data, size_t len, const struct lenframe_ops *ops,
-		  void *user);
+AS_MUST_CHECK int lenframe_feed(struct lenframe *f, const uint8_t *data, size_t len,
+			       const struct lenframe_ops *ops, void *user);
 /* A gap that ends inside the current record costs that record only; any
  * other gap loses the framing. */
 void lenframe_gap(struct lenframe *f, size_t len);

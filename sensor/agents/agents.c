@@ -488,57 +488,16 @@ struct aflow *ag_aflow_get(struct agents *a, const struct flow_ref *r, bool crea
 		return hmap_get(&a->flows, &k, sizeof k);
 	bool created;
 	struct aflow *f = hmap_get_or_new(&a->flows, &k, sizeof k, sizeof *f, SIZE_MAX, &created);
-	if (created) {
+	if (created)
 		f->ref = *r;
-		f->sigs = a->sets_current;
-		f->sigs->flows++;
-	}
 	return f;
 }
 
-/* Frees the retired sets that no live flow can point into (the oldest ones
- * whose flows, and all older sets' flows, have ended). */
-static void sigsets_release(struct agents *a)
-{
-	while (a->sets_oldest != a->sets_current && a->sets_oldest->flows == 0) {
-		struct sigset *old = a->sets_oldest;
-		a->sets_oldest = old->next;
-		sig_free(old->db);
-		free(old);
-	}
-}
-
-static void aflow_free(struct agents *a, struct aflow *f)
+static void aflow_free(struct aflow *f)
 {
 	for (size_t j = 0; j < f->nq; j++)
 		free(f->q[j]);
-	f->sigs->flows--;
 	free(f);
-	sigsets_release(a);
-}
-
-int agents_set_signatures(struct agents *a, struct sig_db *db)
-{
-	struct sigset *s = calloc(1, sizeof *s);
-	if (!s)
-		return AS_ERR_NOMEM;
-	s->db = db;
-	if (a->sets_current)
-		a->sets_current->next = s;
-	else
-		a->sets_oldest = s;
-	a->sets_current = s;
-	a->cfg.sigs = db;
-	sigsets_release(a);
-	return AS_OK;
-}
-
-size_t agents_signature_sets(const struct agents *a)
-{
-	size_t n = 0;
-	for (const struct sigset *s = a->sets_oldest; s; s = s->next)
-		n++;
-	return n;
 }
 
 /* Links the flow to its client agent (created on first sight). */
@@ -873,6 +832,19 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 	ag_ev_end(a);
 }
 
+/* The client software a pending request's headers name. */
+static void match_client(const struct sig_db *db, struct pending *p)
+{
+	const struct obs_http_request *rq = &p->req;
+	const char *names[AS_OBS_MAX_SDK_HEADERS], *values[AS_OBS_MAX_SDK_HEADERS];
+	size_t nh = rq->n_sdk_headers < AS_OBS_MAX_SDK_HEADERS ? rq->n_sdk_headers : AS_OBS_MAX_SDK_HEADERS;
+	for (size_t i = 0; i < nh; i++) {
+		names[i] = rq->sdk_headers[i].name;
+		values[i] = rq->sdk_headers[i].value;
+	}
+	p->has_client = sig_match_client(db, rq->user_agent, names, values, nh, &p->client);
+}
+
 static void on_http_request(struct agents *a, const struct msg_obs *m)
 {
 	const struct obs_http_request *rq = &m->obs.u.http_req;
@@ -921,14 +893,31 @@ static void on_http_request(struct agents *a, const struct msg_obs *m)
 	p->has_ep = has_ep;
 	p->svc = svc;
 	text_copy(p->domain, sizeof p->domain, domain);
-	const char *names[AS_OBS_MAX_SDK_HEADERS], *values[AS_OBS_MAX_SDK_HEADERS];
-	size_t nh = rq->n_sdk_headers < AS_OBS_MAX_SDK_HEADERS ? rq->n_sdk_headers : AS_OBS_MAX_SDK_HEADERS;
-	for (size_t i = 0; i < nh; i++) {
-		names[i] = rq->sdk_headers[i].name;
-		values[i] = rq->sdk_headers[i].value;
-	}
-	p->has_client = sig_match_client(a->cfg.sigs, rq->user_agent, names, values, nh, &p->client);
+	match_client(a->cfg.sigs, p);
 	f->q[f->nq++] = p;
+}
+
+/* A flow's pointers into the signatures, taken again from a new set. */
+static void rematch_flow(const struct sig_db *db, struct aflow *f)
+{
+	if (f->svc)
+		f->svc = sig_service_by_id(db, f->svc->id);
+	for (size_t i = 0; i < f->nq; i++) {
+		struct pending *p = f->q[i];
+		if (p->svc)
+			p->svc = sig_service_by_id(db, p->svc->id);
+		p->has_ep = sig_match_endpoint(db, p->req.method, p->req.path, &p->ep);
+		match_client(db, p);
+	}
+}
+
+void agents_set_signatures(struct agents *a, struct sig_db *db)
+{
+	for (size_t i = 0; a->flows.slots && i <= a->flows.mask; i++)
+		if (a->flows.slots[i].key)
+			rematch_flow(db, a->flows.slots[i].val);
+	sig_free(a->cfg.sigs);
+	a->cfg.sigs = db;
 }
 
 static void on_http_response(struct agents *a, const struct msg_obs *m)
@@ -1052,7 +1041,7 @@ static void on_flow_end(struct agents *a, const struct msg_flow *m)
 	if (!f)
 		return;
 	flow_done(a, f, m);
-	aflow_free(a, f);
+	aflow_free(f);
 }
 
 void agents_handle(struct agents *a, const struct msg_hdr *h)
@@ -1163,9 +1152,7 @@ struct agents *agents_new(const struct agents_config *cfg)
 	hmap_init(&a->idp);
 	a->hosts = hosts_new();
 	jw_init(&a->ev, false);
-	if (!a->hosts || agents_set_signatures(a, cfg->sigs) < 0) {
-		if (!a->sets_current)
-			sig_free(cfg->sigs);
+	if (!a->hosts) {
 		agents_free(a);
 		return NULL;
 	}
@@ -1181,7 +1168,7 @@ void agents_free(struct agents *a)
 			ag_agent_free(a->agents.slots[i].val);
 	for (size_t i = 0; a->flows.slots && i <= a->flows.mask; i++)
 		if (a->flows.slots[i].key)
-			aflow_free(a, a->flows.slots[i].val);
+			aflow_free(a->flows.slots[i].val);
 	for (size_t i = 0; a->dns.slots && i <= a->dns.mask; i++)
 		if (a->dns.slots[i].key)
 			free(a->dns.slots[i].val);
@@ -1201,12 +1188,7 @@ void agents_free(struct agents *a)
 	free(a->sorted);
 	free(a->apps_sorted);
 	jw_free(&a->ev);
-	while (a->sets_oldest) {
-		struct sigset *s = a->sets_oldest;
-		a->sets_oldest = s->next;
-		sig_free(s->db);
-		free(s);
-	}
+	sig_free(a->cfg.sigs);
 	free(a);
 }
 

@@ -52,11 +52,11 @@ void agents_handle(struct agents *a, const struct msg_hdr *m);
 struct inventory;
 /* Replaces the configured inventory (start, SIGHUP); takes ownership. */
 void agents_set_inventory(struct agents *a, struct inventory *inv);
-/* Puts new signatures in force (SIGHUP) and takes ownership of them; a
- * retired set is freed once no flow can still point into it. */
-AS_MUST_CHECK int agents_set_signatures(struct agents *a, struct sig_db *db);
-/* Signature sets held now: the one in force and those flows still use. */
-size_t agents_signature_sets(const struct agents *a);
+/* Puts new signatures in force (SIGHUP) and takes ownership of them. Flows
+ * in progress are matched again against them (their service, API shape and
+ * client software), so the old set is freed at once: a sensor reloads as
+ * often as it likes and holds one set. */
+void agents_set_signatures(struct agents *a, struct sig_db *db);
 /* Ends what is still open (unanswered requests) at end of input, then
  * sends every agent's facts to the registry. */
 void agents_finish(struct agents *a);

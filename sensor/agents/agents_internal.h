@@ -163,20 +163,8 @@ struct flow_touch {
 	uint8_t n_calls;
 };
 
-/* A signature set and the flows created while it was in force: flows keep
- * pointers into the set they were matched against (svc, pending endpoint
- * and client matches), and a flow may be matched against any set that
- * comes into force during its life. So a retired set is freed only once
- * every flow created under it or under an older set has ended. */
-struct sigset {
-	struct sig_db *db;
-	uint64_t flows; /* live flows created while this set was in force */
-	struct sigset *next; /* the next newer set */
-};
-
 struct aflow {
 	struct flow_ref ref;
-	struct sigset *sigs; /* in force when the flow was created */
 	char domain[AS_STR]; /* SNI, Host or DNS name of the server */
 	const struct sig_service *svc;
 	bool tls;
@@ -214,8 +202,7 @@ struct mcp_link {
 };
 
 struct agents {
-	struct agents_config cfg;
-	struct sigset *sets_oldest, *sets_current;
+	struct agents_config cfg; /* cfg.sigs: the signatures in force, owned */
 	struct agents_stats st;
 	struct hmap agents;	 /* id -> agent */
 	struct hmap flows;	 /* flow key -> aflow */

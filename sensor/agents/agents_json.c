@@ -9,21 +9,10 @@
 
 /* ---- output ---- */
 
-static int ip_cmp(const char *x, const char *y)
-{
-	uint8_t a[16] = {0}, b[16] = {0};
-	int fa = strchr(x, ':') ? 6 : 4, fb = strchr(y, ':') ? 6 : 4;
-	if (fa != fb)
-		return fa - fb;
-	inet_pton(fa == 6 ? AF_INET6 : AF_INET, x, a);
-	inet_pton(fb == 6 ? AF_INET6 : AF_INET, y, b);
-	return memcmp(a, b, 16);
-}
-
 static int agent_cmp(const void *pa, const void *pb)
 {
 	const struct agent *x = *(struct agent *const *)pa, *y = *(struct agent *const *)pb;
-	int c = ip_cmp(x->ip, y->ip);
+	int c = text_ip_cmp(x->ip, y->ip);
 	if (!c)
 		c = strcmp(x->kind, y->kind);
 	if (!c)

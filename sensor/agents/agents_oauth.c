@@ -282,8 +282,11 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 			bool verifier = false;
 			for (size_t i = 0; i < o->n_secrets && i < 4; i++)
 				verifier |= o->secrets[i].where == CRED_OAUTH_CODE_VERIFIER;
-			if (verifier && (!g->pkce[0] || !strcmp(g->pkce, "none")))
-				text_copy(g->pkce, sizeof g->pkce, g->pkce[0] ? g->pkce : "S256");
+			/* A verifier alone says PKCE (S256 unless the authorization
+			 * request said otherwise); after a request without a
+			 * challenge, "none" stays: the verifier protects nothing. */
+			if (verifier && !g->pkce[0])
+				text_copy(g->pkce, sizeof g->pkce, "S256");
 			if (!verifier)
 				text_copy(g->pkce, sizeof g->pkce, "none");
 		}

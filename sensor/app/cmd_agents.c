@@ -16,6 +16,7 @@
 
 #include "redis.h"
 #include "table.h"
+#include "text.h"
 
 /* ---- rebuilding a record from flat fields ----
  * A field is a path of the inventory record: names joined by '.', an
@@ -176,23 +177,10 @@ static const char *sget(json_t *rec, const char *a, const char *b)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-static int ip_cmp(const char *x, const char *y)
-{
-	uint8_t a[16] = {0}, b[16] = {0};
-	int fa = strchr(x, ':') ? 6 : 4, fb = strchr(y, ':') ? 6 : 4;
-	if (fa != fb)
-		return fa - fb;
-	int ra = inet_pton(fa == 6 ? AF_INET6 : AF_INET, x, a);
-	int rb = inet_pton(fb == 6 ? AF_INET6 : AF_INET, y, b);
-	if (ra != 1 || rb != 1)
-		return strcmp(x, y);
-	return memcmp(a, b, 16);
-}
-
 static int rec_cmp(const void *pa, const void *pb)
 {
 	json_t *x = *(json_t *const *)pa, *y = *(json_t *const *)pb;
-	int c = ip_cmp(sget(x, "host", "ip"), sget(y, "host", "ip"));
+	int c = text_ip_cmp(sget(x, "host", "ip"), sget(y, "host", "ip"));
 	if (!c)
 		c = strcmp(sget(x, "kind", NULL), sget(y, "kind", NULL));
 	if (!c)

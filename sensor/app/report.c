@@ -91,8 +91,8 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, const struc
 			as->agents_capped, as->dns_cache_evictions);
 	fprintf(out, "  output    %" PRIu64 " events\n", as->events);
 	if (rf->reloads || rf->reloads_refused)
-		fprintf(out, "  reloads   %" PRIu64 " applied, %" PRIu64 " refused, %zu signature set%s held\n",
-			rf->reloads, rf->reloads_refused, rf->signature_sets, rf->signature_sets == 1 ? "" : "s");
+		fprintf(out, "  reloads   %" PRIu64 " applied, %" PRIu64 " refused\n", rf->reloads,
+			rf->reloads_refused);
 	if (ps->inputs_failed)
 		fprintf(out, "  inputs    %" PRIu64 " capture file(s) could not be read\n",
 			ps->inputs_failed);

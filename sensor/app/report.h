@@ -10,9 +10,8 @@
 
 /* Figures of the service around the pipeline. */
 struct run_facts {
-	uint64_t reloads;      /* SIGHUP reloads applied */
+	uint64_t reloads; /* SIGHUP reloads applied */
 	uint64_t reloads_refused;
-	size_t signature_sets; /* held at the end: the one in force and those flows still use */
 };
 
 /* Agent table answering where / what it connects to / what it can do. */

@@ -108,14 +108,13 @@ static void maybe_reload(struct service *svc)
 		r = AS_ERR_NOMEM;
 	if (r == AS_OK)
 		r = sig_load_dir(config_signature_dir(&c), &db, err, sizeof err);
-	if (r == AS_OK && (r = agents_set_signatures(svc->agents, db)) < 0)
-		sig_free(db);
 	if (r < 0) {
 		reload_refused(svc, r == AS_ERR_NOMEM ? "out of memory" : err);
 		config_free(&c);
 		return;
 	}
 	size_t hosts = c.inventory.n_hosts, nets = c.inventory.n_networks, services = sig_service_count(db);
+	agents_set_signatures(svc->agents, db);		 /* takes it */
 	agents_set_inventory(svc->agents, &c.inventory); /* takes it */
 	config_free(&c);
 	uint64_t n = atomic_fetch_add(&svc->reloads, 1) + 1;
@@ -162,7 +161,7 @@ static void live_tick(void *user, const struct pipeline_stats *st)
 					     .flows = st->flows_active,
 					     .agents = agents_count(svc->agents),
 					     .reloads = atomic_load(&svc->reloads)};
-		(void)redis_heartbeat(svc->redis, &hb);
+		redis_heartbeat(svc->redis, &hb);
 	}
 	double now = mono_s();
 	if (now < svc->next_stats)
@@ -277,7 +276,7 @@ static int open_outputs(struct service *svc, char *err, size_t errsz)
 			return -1;
 		svc->redis = &svc->sinks[svc->n_sinks++];
 		struct redis_heartbeat hb = {0};
-		(void)redis_heartbeat(svc->redis, &hb);
+		redis_heartbeat(svc->redis, &hb);
 	}
 	if (live && c->inventory_path && filew_open(c->inventory_path, &svc->live_inventory, err, errsz) < 0)
 		return -1;
@@ -313,7 +312,7 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 		struct redis_heartbeat hb = {.packets = ps->pk.frames,
 					     .agents = agents_count(svc->agents),
 					     .reloads = atomic_load(&svc->reloads)};
-		(void)redis_heartbeat(svc->redis, &hb);
+		redis_heartbeat(svc->redis, &hb);
 		struct redis_stats rs;
 		bool all = redis_shutdown(svc->redis, &rs) == AS_OK;
 		char line[512];
@@ -429,8 +428,7 @@ static int final_reports(struct service *svc, const struct pipeline_stats *ps, i
 	 * asked for (either may be "-"); otherwise to stderr with the statistics. */
 	if (!svc->o->quiet) {
 		struct run_facts rf = {.reloads = atomic_load(&svc->reloads),
-				       .reloads_refused = atomic_load(&svc->reloads_refused),
-				       .signature_sets = agents_signature_sets(svc->agents)};
+				       .reloads_refused = atomic_load(&svc->reloads_refused)};
 		report_table(svc->agents, !c->events_path && !c->inventory_path ? stdout : stderr);
 		report_stats(svc->agents, ps, &rf, stderr);
 	}
@@ -441,9 +439,9 @@ int service_run(const struct cli *o)
 {
 	struct service svc = {.o = o};
 	pthread_mutex_init(&svc.lock, NULL);
+	install_signals(); /* first: a SIGHUP during setup must not end the process */
 	int rc = setup(&svc);
 	if (rc == 0) {
-		install_signals();
 		struct pipeline_stats ps;
 		rc = run_pipeline(&svc, &ps);
 		rc = close_outputs(&svc, &ps, rc);

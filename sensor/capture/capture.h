@@ -21,7 +21,7 @@ struct frame {
 AS_MUST_CHECK int capture_open_file(const char *path, const char *bpf, struct capture **out, char *err,
 				    size_t errsz);
 /* 1: a frame, 0: end of input, <0: read error (message in err). */
-int capture_next(struct capture *c, struct frame *f, char *err, size_t errsz);
+AS_MUST_CHECK int capture_next(struct capture *c, struct frame *f, char *err, size_t errsz);
 int capture_dlt(const struct capture *c);
 /* Bytes of the file read so far and its size (0 when unknown), for progress. */
 void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total);

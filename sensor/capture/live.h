@@ -28,7 +28,7 @@ AS_MUST_CHECK int live_open(const char *iface, const struct live_opts *o, struct
 			    size_t errsz);
 /* Waits up to timeout_ms, then hands every packet the ring holds to fn.
  * Returns the number of packets, or <0 on a socket error. */
-int live_poll(struct live_source *s, int timeout_ms, void (*fn)(void *user, const struct frame *f),
+AS_MUST_CHECK int live_poll(struct live_source *s, int timeout_ms, void (*fn)(void *user, const struct frame *f),
 	      void *user);
 /* Kernel counters of this socket since it opened: packets received and
  * dropped because the ring was full. */

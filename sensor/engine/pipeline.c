@@ -552,18 +552,18 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 	bool agg_started = false;
 	if (r == AS_OK)
 		r = start_threads(&run, &started, &agg_started, err, errsz);
+	double t0 = now_s();
 	if (r == AS_OK) {
-		double t0 = now_s();
 		if (cfg->n_ifaces)
 			live_wait(&run, st);
 		else
 			r = replay(&run, st, err, errsz);
-		st->wall_s = now_s() - t0;
 	}
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(run.w[i].th, NULL);
 	if (agg_started)
 		pthread_join(run.agg, NULL);
+	st->wall_s = now_s() - t0; /* until the aggregator has taken the last message */
 	if (cfg->n_ifaces) {
 		live_sum(&run, st);
 		memset(&st->pk, 0, sizeof st->pk);

@@ -375,7 +375,9 @@ static void tcp_data(struct flow_table *ft, struct flow *f, int dir, uint32_t se
 	}
 	int32_t rel = (int32_t)(seq - h->next_seq);
 	if (rel < 0) {
-		uint32_t dup = (uint32_t)-rel;
+		/* Bytes already delivered, in unsigned arithmetic: a segment
+		 * exactly 2^31 away has rel == INT32_MIN, which -rel overflows. */
+		uint32_t dup = h->next_seq - seq;
 		if (dup >= len)
 			return; /* retransmission */
 		data += dup;

@@ -141,7 +141,36 @@ static void oauth(struct agents *a, const struct flow_ref *r, enum oauth_kind ki
 	snprintf(o.u.oauth.grant_type, sizeof o.u.oauth.grant_type, "%s", grant);
 	if (kind == OAUTH_TOKEN_REQUEST && !strcmp(grant, "client_credentials"))
 		snprintf(o.u.oauth.client_auth, sizeof o.u.oauth.client_auth, "client_secret_basic");
+	if (kind == OAUTH_TOKEN_REQUEST && !strcmp(grant, "authorization_code")) {
+		/* the code and a PKCE verifier, as fingerprints */
+		o.u.oauth.n_secrets = 2;
+		o.u.oauth.secrets[0] = (struct obs_credential){CRED_OAUTH_CODE, CRED_T_CODE, "00112233aabbccdd"};
+		o.u.oauth.secrets[1] =
+		    (struct obs_credential){CRED_OAUTH_CODE_VERIFIER, CRED_T_CODE, "44556677aabbccdd"};
+	}
 	feed(a, r, &o);
+}
+
+/* An authorization request without a code challenge, then a token request
+ * that sends a verifier anyway: no PKCE was in force. (The grant's "none"
+ * was copied onto itself and came out empty: "unknown", no risk.) */
+static void test_oauth_verifier_without_challenge(void **state)
+{
+	(void)state;
+	struct agents *a = new_agents();
+	struct flow_ref f = flow(7, 9, 41000, 80);
+	oauth(a, &f, OAUTH_AUTHORIZE, "app-1", "openid", "code", "", "");
+	oauth(a, &f, OAUTH_TOKEN_REQUEST, "app-1", "", "", "", "authorization_code");
+	end(a, &f);
+	json_t *inv = inventory(a);
+	assert_int_equal(json_array_size(inv), 1);
+	json_t *ag = json_array_get(inv, 0);
+	json_t *grant = json_array_get(json_object_get(ag, "oauth"), 0);
+	assert_non_null(grant);
+	assert_string_equal(json_string_value(json_object_get(grant, "pkce")), "none");
+	assert_true(has_string(json_object_get(ag, "risks"), "oauth-no-pkce"));
+	json_decref(inv);
+	agents_free(a);
 }
 
 static void test_oauth_risks(void **state)
@@ -191,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_identity_provider_evidence),
 	    cmocka_unit_test(test_oauth_risks),
+	    cmocka_unit_test(test_oauth_verifier_without_challenge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

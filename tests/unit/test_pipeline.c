@@ -1,0 +1,134 @@
+/* test_pipeline.c — the engine's threads: a replay delivers every flow
+ * message to the consumer, and a thread that cannot start (pthread_create
+ * wrapped at link time to fail its Nth call) ends the run with an error
+ * naming it instead of leaving the started threads waiting forever. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pipeline.h"
+
+/* ---- pthread_create, failing on demand (linked with --wrap=pthread_create) ---- */
+
+int __real_pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
+
+static int fail_call = -1; /* which call fails (0 = the first), -1 = none */
+static int calls;
+
+int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	if (calls++ == fail_call)
+		return EAGAIN;
+	return __real_pthread_create(th, attr, fn, arg);
+}
+
+/* ---- a consumer that counts ---- */
+
+struct seen {
+	uint64_t starts, ends, observations;
+	int finished;
+};
+
+static void handle(void *user, const struct msg_hdr *m)
+{
+	struct seen *s = user;
+	s->starts += m->type == MSG_FLOW_START;
+	s->ends += m->type == MSG_FLOW_END;
+	s->observations += m->type == MSG_OBSERVATION;
+}
+
+static void finish(void *user)
+{
+	((struct seen *)user)->finished++;
+}
+
+static int run(unsigned workers, struct seen *s, struct pipeline_stats *st, char *err, size_t errsz)
+{
+	static char path[] = AS_SRC_DIR "/pcaps/mcp-streamable-stateful.pcap";
+	static char *inputs[] = {path};
+	static const uint8_t salt[] = "t";
+	struct pipeline_config pc = {.inputs = inputs,
+				     .n_inputs = 1,
+				     .workers = workers,
+				     .max_flows = 1000,
+				     .idle_tcp_s = 300,
+				     .idle_tcp_closed_s = 10,
+				     .idle_udp_s = 60,
+				     .salt = salt,
+				     .salt_len = 1,
+				     .consumer = {handle, NULL, finish, s}};
+	memset(s, 0, sizeof *s);
+	calls = 0;
+	alarm(20); /* a hang is a failure, not a stuck test run */
+	int r = pipeline_run(&pc, st, err, errsz);
+	alarm(0);
+	return r;
+}
+
+static void test_replay_delivers_everything(void **state)
+{
+	(void)state;
+	struct seen s;
+	struct pipeline_stats st;
+	char err[256] = "";
+	fail_call = -1;
+	assert_int_equal(run(2, &s, &st, err, sizeof err), AS_OK);
+	assert_int_equal(calls, 3); /* two workers and the aggregator */
+	assert_true(s.starts > 0);
+	assert_int_equal(s.starts, s.ends);
+	assert_true(s.observations > 0);
+	assert_int_equal(s.finished, 1);
+	assert_true(st.pk.decoded > 0);
+}
+
+/* Call n of a 2-worker run fails: 0 and 1 are the workers, 2 the aggregator. */
+static void thread_fails(int n, const char *which)
+{
+	struct seen s;
+	struct pipeline_stats st;
+	char err[256] = "";
+	fail_call = n;
+	assert_true(run(2, &s, &st, err, sizeof err) < 0);
+	fail_call = -1;
+	assert_non_null(strstr(err, which));
+	assert_int_equal(s.finished, 0); /* the aggregator never ran */
+	assert_int_equal(st.pk.frames, 0); /* nothing was read */
+}
+
+static void test_first_worker_fails(void **state)
+{
+	(void)state;
+	thread_fails(0, "cannot start the worker thread");
+}
+
+static void test_second_worker_fails(void **state)
+{
+	(void)state;
+	thread_fails(1, "cannot start the worker thread");
+}
+
+static void test_aggregator_fails(void **state)
+{
+	(void)state;
+	thread_fails(2, "cannot start the aggregator thread");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_replay_delivers_everything),
+	    cmocka_unit_test(test_first_worker_fails),
+	    cmocka_unit_test(test_second_worker_fails),
+	    cmocka_unit_test(test_aggregator_fails),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
