@@ -3,7 +3,6 @@
  * the flat hash fields and prints a table or JSON. */
 #include "cmd_agents.h"
 
-#include <arpa/inet.h>
 #include <getopt.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
