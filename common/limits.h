@@ -22,6 +22,7 @@
 #define AS_REASM_MAX_BYTES 65536     /* out-of-order bytes held per direction */
 #define AS_REASM_MAX_SEGS 64	     /* out-of-order segments held per direction */
 #define AS_NDPI_MAX_PACKETS 32	     /* packets given to nDPI before giving up */
+#define AS_MAX_LAYERS 4		     /* dissectors stacked on one flow (tls, http1, websocket, ...) */
 
 /* ---- dissectors ---- */
 #define AS_DISSECT_BUF_MAX 65536       /* bytes a stream dissector buffers per direction */

@@ -620,8 +620,9 @@ struct dns_state {
 	struct lenframe dir[2]; /* TCP: 2-byte length prefix (RFC 7766) */
 };
 
-static void *dns_state_new(void)
+static void *dns_state_new(const struct layer_open *o)
 {
+	(void)o;
 	struct dns_state *st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
@@ -671,8 +672,9 @@ static int dns_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 	return r < 0 ? r : DISSECT_MORE;
 }
 
-static void dns_tcp_gap(void *state, enum dissect_dir dir, size_t len)
+static void dns_tcp_gap(void *state, enum dissect_dir dir, size_t len, const struct dissect_ctx *ctx)
 {
+	(void)ctx;
 	struct dns_state *st = state;
 	lenframe_gap(&st->dir[dir == DIR_TO_CLIENT], len);
 }

@@ -212,8 +212,9 @@ struct krb_state {
 	struct lenframe dir[2]; /* TCP: 4-byte length prefix (RFC 4120 7.2.2) */
 };
 
-static void *krb_state_new(void)
+static void *krb_state_new(const struct layer_open *o)
 {
+	(void)o;
 	struct krb_state *st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
@@ -275,8 +276,9 @@ static int krb_tcp_parse(void *state, enum dissect_dir dir, const uint8_t *data,
 
 /* A gap inside the current record costs that record; any other gap loses
  * this direction's framing. */
-static void krb_tcp_gap(void *state, enum dissect_dir dir, size_t len)
+static void krb_tcp_gap(void *state, enum dissect_dir dir, size_t len, const struct dissect_ctx *ctx)
 {
+	(void)ctx;
 	struct krb_state *st = state;
 	lenframe_gap(&st->dir[dir == DIR_TO_CLIENT], len);
 }

@@ -685,8 +685,9 @@ struct tls_state {
 	int error; /* sticky negative as_err after a failure */
 };
 
-static void *tls_state_new(void)
+static void *tls_state_new(const struct layer_open *o)
 {
+	(void)o;
 	struct tls_state *st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
@@ -888,7 +889,9 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 			d->rec_need = 0;
 		}
 	}
-	if (finished(st)) {
+	/* After the hellos the records are encrypted: read on only when a key
+	 * log can open them for a layer above (a later issue); else stop. */
+	if (finished(st) && !(ctx->env && ctx->env->keys)) {
 		st->done = true;
 		for (int i = 0; i < 2; i++)
 			tls_dir_release(&st->dir[i]);
@@ -899,8 +902,9 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 
 /* Bytes were lost: a direction still waiting for its hello cannot find the
  * record boundaries again, so it gives up (what it already emitted stays). */
-static void tls_gap(void *state, enum dissect_dir dir, size_t len)
+static void tls_gap(void *state, enum dissect_dir dir, size_t len, const struct dissect_ctx *ctx)
 {
+	(void)ctx;
 	(void)len;
 	struct tls_state *st = state;
 	if (!st || (dir != DIR_TO_SERVER && dir != DIR_TO_CLIENT))

@@ -12,6 +12,7 @@
 
 #include "classify.h"
 #include "dissector.h"
+#include "layers.h"
 #include "limits.h"
 
 enum lru_class { LRU_TCP, LRU_TCP_CLOSED, LRU_UDP, LRU_N };
@@ -51,8 +52,8 @@ struct flow {
 	uint8_t flags;
 	uint8_t udp_probes;
 	uint8_t cls_packets;
-	const struct dissector *dis;
-	void *dstate;
+	const struct dissector *dis; /* the one a probe chose (reported with the flow) */
+	struct layer_stack *stack;   /* its layers; NULL before a probe claims the flow and once done */
 	struct classify_flow *cls;
 	char app[32];
 };
@@ -73,7 +74,8 @@ struct flow_table {
 	uint64_t cur_pkt_no;
 	uint64_t cur_ts;
 	struct flow *cur_flow;
-	struct dissect_ctx dctx;
+	struct dissect_env env;
+	struct layer_host host; /* what every flow's layer stack shares */
 	struct msg_obs scratch;
 };
 
@@ -209,18 +211,9 @@ static void obs_emit(void *user, const struct observation *obs)
 
 static void dissect_stop(struct flow *f)
 {
-	if (f->dis && f->dstate)
-		f->dis->state_free(f->dstate);
-	f->dstate = NULL;
+	layers_free(f->stack);
+	f->stack = NULL;
 	f->flags |= F_DISSECT_OFF;
-}
-
-static void dissect_call(struct flow_table *ft, struct flow *f, int dir, const uint8_t *data, size_t len)
-{
-	ft->cur_flow = f;
-	int r = f->dis->parse(f->dstate, (enum dissect_dir)dir, data, len, &ft->dctx);
-	if (r != DISSECT_MORE)
-		dissect_stop(f);
 }
 
 static void dissect_probe(struct flow_table *ft, struct flow *f, int dir, const uint8_t *data, size_t len)
@@ -236,11 +229,14 @@ static void dissect_probe(struct flow_table *ft, struct flow *f, int dir, const 
 		const struct dissector *d = dissector_registry[i];
 		if (!(d->transports & transport) || !d->probe(&p))
 			continue;
-		f->dstate = d->state_new();
-		if (!f->dstate)
-			break;
-		f->dis = d;
-		ft->st->dissected_flows++;
+		struct layer_open o = {.transport = transport,
+				       .client_port = f->ref.cli_port,
+				       .server_port = f->ref.srv_port,
+				       .env = &ft->env};
+		if ((f->stack = layers_new(&ft->host, d, &o))) {
+			f->dis = d;
+			ft->st->dissected_flows++;
+		}
 		return;
 	}
 	if (transport == TRANSPORT_UDP) {
@@ -257,37 +253,39 @@ static void deliver(struct flow_table *ft, struct flow *f, int dir, const uint8_
 {
 	if (f->flags & F_DISSECT_OFF)
 		return;
-	if (!f->dis) {
+	if (!f->stack) {
 		if (f->h[dir].probed)
 			return;
 		dissect_probe(ft, f, dir, data, len);
-		if (!f->dis)
+		if (!f->stack)
 			return;
 	}
-	dissect_call(ft, f, dir, data, len);
+	ft->cur_flow = f;
+	if (!layers_feed(f->stack, dir, data, len))
+		dissect_stop(f);
 }
 
-/* Tells the dissector a direction ended (len 0 = end-of-direction). */
+/* Tells the layers a direction ended (len 0 = end-of-direction). */
 static void deliver_end(struct flow_table *ft, struct flow *f, int dir)
 {
 	if (f->h[dir].ended || f->ref.l4proto != 6)
 		return; /* datagram dissectors have no end of stream */
 	f->h[dir].ended = true;
-	if (f->dis && !(f->flags & F_DISSECT_OFF))
-		dissect_call(ft, f, dir, NULL, 0);
+	if (f->stack && !(f->flags & F_DISSECT_OFF)) {
+		ft->cur_flow = f;
+		if (!layers_feed(f->stack, dir, NULL, 0))
+			dissect_stop(f);
+	}
 }
 
 static void deliver_gap(struct flow_table *ft, struct flow *f, int dir, size_t len)
 {
 	ft->st->reasm_gaps++;
-	if (!f->dis || (f->flags & F_DISSECT_OFF))
+	if (!f->stack || (f->flags & F_DISSECT_OFF))
 		return;
-	if (f->dis->gap) {
-		ft->cur_flow = f;
-		f->dis->gap(f->dstate, (enum dissect_dir)dir, len);
-	} else {
+	ft->cur_flow = f;
+	if (!layers_gap(f->stack, dir, len))
 		dissect_stop(f);
-	}
 }
 
 /* ---- TCP reassembly ---- */
@@ -506,7 +504,7 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_
 	ft->st->bytes += d->ip_len;
 	ft->cur_pkt_no = pkt_no;
 	ft->cur_ts = ts_us;
-	ft->dctx.ts_us = ts_us;
+	ft->host.ts_us = ts_us;
 	uint64_t hash = flow_hash(d);
 	struct flow *f = ft->buckets[(hash >> 16) & ft->mask];
 	int dir = -1;
@@ -621,10 +619,11 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_s
 		flow_table_free(ft);
 		return NULL;
 	}
-	ft->dctx.salt = cfg->salt;
-	ft->dctx.salt_len = cfg->salt_len;
-	ft->dctx.emit = obs_emit;
-	ft->dctx.user = ft;
+	ft->env.salt = cfg->salt;
+	ft->env.salt_len = cfg->salt_len;
+	ft->host.env = &ft->env;
+	ft->host.emit = obs_emit;
+	ft->host.user = ft;
 	return ft;
 }
 

@@ -41,9 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer.h"
 #include "cursor.h"
 #include "fingerprint.h"
-#include "http_view.h"
 #include "json_util.h"
 #include "limits.h"
 #include "observation.h"
@@ -280,11 +280,9 @@ static void out_init(struct out *w, const struct http_view *v, const struct diss
 	w->cut = false;
 	w->over_cap = false;
 	w->o->kind = (uint8_t)kind;
-	if (!sv_copy_lower(w->o->host, sizeof w->o->host, v->host))
-		w->cut = true;
-	if (!sv_copy(w->o->path, sizeof w->o->path, v->path))
-		w->cut = true;
-	w->o->http_status = v->request ? 0 : v->status;
+	http_view_origin(v, &w->o->http);
+	if (!v->request)
+		w->o->http.status = v->status;
 }
 
 static void put(struct out *w, char *dst, size_t dstsz, struct sv s)
@@ -369,8 +367,7 @@ static void add_secret(struct out *w, enum cred_where where, enum cred_type type
 	memset(&c, 0, sizeof c);
 	c.where = (uint8_t)where;
 	c.type = (uint8_t)type;
-	as_fingerprint(w->ctx ? w->ctx->salt : NULL, w->ctx ? w->ctx->salt_len : 0, secret.p, secret.len,
-		       c.fingerprint);
+	dissect_fingerprint(w->ctx, secret.p, secret.len, c.fingerprint);
 	for (unsigned i = 0; i < o->n_secrets; i++)
 		if (memcmp(&o->secrets[i], &c, sizeof c) == 0)
 			return;
@@ -1175,3 +1172,13 @@ bool oauth_analyze(const struct http_view *view, const struct dissect_ctx *ctx)
 		fix_view(all[i]);
 	return v.request ? analyze_request(&v, ctx) : analyze_response(&v, ctx);
 }
+
+static void oauth_observe(const struct http_view *v, const struct dissect_ctx *ctx)
+{
+	(void)oauth_analyze(v, ctx);
+}
+
+const struct analyzer analyzer_oauth = {
+	.name = "oauth",
+	.observe = oauth_observe,
+};

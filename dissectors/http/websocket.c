@@ -1,10 +1,14 @@
 /* websocket.c — WebSocket frame parser (RFC 6455 §5: base framing,
  * masking, fragmentation, control frames; RFC 7692 permessage-deflate is
- * recognised by RSV1 and skipped). See websocket.h for the contract. */
+ * recognised by RSV1 and skipped), and the layer http1 opens above itself
+ * after an Upgrade, handing text messages to the analyzers. See
+ * websocket.h for the contract. */
 #include "websocket.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "analyzer.h"
 #include "cursor.h"
 #include "limits.h"
 
@@ -229,3 +233,92 @@ void ws_end(struct ws_parser *p, const struct dissect_ctx *ctx)
 	p->in_msg = false;
 	sbuf_reset(&p->msg);
 }
+
+/* ---- the layer: WebSocket after an HTTP/1.1 Upgrade ---- */
+
+struct ws_layer {
+	struct ws_parser dir[2];
+	struct obs_http_origin origin; /* the upgrade request's exchange */
+};
+
+struct ws_user {
+	const struct ws_layer *l;
+	enum dissect_dir dir;
+	const struct dissect_ctx *ctx;
+};
+
+/* A complete text message: every analyzer's WebSocket hook, in the HTTP
+ * context of the upgrade request. */
+static void on_message(void *user, struct sv data)
+{
+	const struct ws_user *u = user;
+	const struct obs_http_origin *o = &u->l->origin;
+	struct http_view v;
+	memset(&v, 0, sizeof v);
+	v.request = u->dir == DIR_TO_SERVER;
+	v.carrier = RPC_WEBSOCKET;
+	v.origin = o;
+	v.method = sv_from_cstr(o->method);
+	v.path = sv_from_cstr(o->path);
+	v.host = sv_from_cstr(o->host);
+	v.query = sv_make("", 0);
+	v.mcp_session_id = sv_from_cstr(o->mcp_session_id);
+	v.mcp_protocol_version = sv_from_cstr(o->mcp_protocol_version);
+	v.body = data;
+	for (size_t i = 0; analyzer_registry[i]; i++)
+		if (analyzer_registry[i]->ws_message)
+			analyzer_registry[i]->ws_message(&v, u->ctx);
+}
+
+static void *wsl_new(const struct layer_open *o)
+{
+	struct ws_layer *l = calloc(1, sizeof *l);
+	if (!l)
+		return NULL;
+	ws_init(&l->dir[DIR_TO_SERVER], true);
+	ws_init(&l->dir[DIR_TO_CLIENT], false);
+	if (o->http)
+		l->origin = *o->http;
+	return l;
+}
+
+static void wsl_free(void *state)
+{
+	struct ws_layer *l = state;
+	if (!l)
+		return;
+	ws_free(&l->dir[0]);
+	ws_free(&l->dir[1]);
+	free(l);
+}
+
+static int wsl_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
+		     const struct dissect_ctx *ctx)
+{
+	struct ws_layer *l = state;
+	if (dir != DIR_TO_SERVER && dir != DIR_TO_CLIENT)
+		return AS_ERR_UNSUPPORTED;
+	if (len == 0) {
+		ws_end(&l->dir[dir], ctx);
+		return DISSECT_MORE;
+	}
+	struct ws_user u = {l, dir, ctx};
+	ws_feed(&l->dir[dir], data, len, on_message, &u, ctx);
+	return DISSECT_MORE;
+}
+
+static void wsl_gap(void *state, enum dissect_dir dir, size_t len, const struct dissect_ctx *ctx)
+{
+	struct ws_layer *l = state;
+	(void)ctx;
+	ws_gap(&l->dir[dir], len);
+}
+
+/* Opened by http1 above itself after a 101 to Upgrade: websocket; never probed. */
+const struct dissector dissector_websocket = {
+	.name = "websocket",
+	.state_new = wsl_new,
+	.state_free = wsl_free,
+	.parse = wsl_parse,
+	.gap = wsl_gap,
+};

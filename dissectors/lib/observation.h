@@ -4,7 +4,9 @@
  * threads (worker -> aggregator) by value. String fields are NUL-terminated,
  * control bytes replaced, cut at their size (counted as truncated). Secrets
  * never appear here: a credential is a type, a location and a keyed-hash
- * fingerprint computed inside the dissector. */
+ * fingerprint computed inside the dissector. Every observation says whether
+ * its bytes were protected on the wire (the layer stack sets it), and what
+ * HTTP carried (an exchange: request and response paired by the HTTP layer). */
 #ifndef AS_OBSERVATION_H
 #define AS_OBSERVATION_H
 
@@ -18,8 +20,8 @@ enum obs_type {
 	OBS_DNS = 1,
 	OBS_TLS_CLIENT_HELLO,
 	OBS_TLS_SERVER_HELLO,
-	OBS_HTTP_REQUEST,
-	OBS_HTTP_RESPONSE,
+	OBS_HTTP_REQUEST,  /* u.http without resp: a request is complete, its exchange goes on */
+	OBS_HTTP_EXCHANGE, /* u.http: a request and its response, paired; or what of them was seen */
 	OBS_ANOMALY,
 	OBS_RPC,	/* one JSON-RPC message (MCP, A2A or other) */
 	OBS_AGENT_CARD, /* an A2A agent card fetched over HTTP */
@@ -112,7 +114,7 @@ struct obs_header {
 };
 
 struct obs_http_request {
-	uint8_t version;	       /* 10, 11 or 20 */
+	uint8_t version;	       /* 10, 11, 20 or 30 */
 	char method[AS_STR_TINY];
 	char host[AS_STR];	       /* Host header without port, lower case */
 	uint16_t host_port;	       /* port in the Host header, 0 when absent */
@@ -142,6 +144,38 @@ struct obs_http_response {
 	uint64_t body_bytes;
 	uint8_t n_sdk_headers;	       /* provider response headers, e.g. openai-version */
 	struct obs_header sdk_headers[AS_OBS_MAX_SDK_HEADERS];
+};
+
+/* Which parts of an exchange were on the wire (a span port may miss some). */
+#define HTTP_SEEN_REQUEST 0x01
+#define HTTP_SEEN_RESPONSE 0x02
+
+/* One request/response exchange, paired where HTTP pairs them: HTTP/1 by
+ * order on the connection, HTTP/2 and HTTP/3 by stream. OBS_HTTP_REQUEST
+ * carries it up to `resp` (observation_size), OBS_HTTP_EXCHANGE whole. */
+struct obs_http_exchange {
+	uint32_t id;  /* on its connection: HTTP/1 exchange number from 1, HTTP/2/3 stream id */
+	uint8_t seen; /* HTTP_SEEN_*: a response whose request was not seen has only RESPONSE */
+	struct obs_http_request req;
+	struct obs_http_response resp; /* last: OBS_HTTP_REQUEST stops before it */
+};
+
+/* The HTTP message that carried an analyzer's observation (JSON-RPC,
+ * OAuth, an A2A card): its exchange and what the request said. */
+struct obs_http_origin {
+	uint32_t exchange; /* obs_http_exchange.id; 0 when not carried by HTTP */
+	uint8_t version;   /* 10, 11, 20, 30 */
+	bool response;	   /* carried by the response (else the request, or a WebSocket message) */
+	char method[AS_STR_TINY];
+	char host[AS_STR];
+	char path[AS_STR_LONG];
+	uint16_t status; /* of the response, when it carried the message */
+	bool authorization; /* the request carried an Authorization header */
+	char user_agent[AS_STR];
+	uint8_t n_credentials;
+	struct obs_credential credentials[2]; /* the request's */
+	char mcp_session_id[AS_STR_SHORT];     /* the request's Mcp-Session-Id */
+	char mcp_protocol_version[AS_STR_TINY]; /* the request's MCP-Protocol-Version */
 };
 
 /* ---- JSON-RPC 2.0: MCP (2024-11-05 .. 2025-11-25), A2A, others ---- */
@@ -199,12 +233,7 @@ struct obs_rpc {
 	 * target = the POST URL it names with credential query values dropped,
 	 * session_id = its sessionId / session_id query parameter. */
 	char method[AS_STR_SHORT];
-	/* The HTTP message that carried it (for a response: its request's path). */
-	char http_method[AS_STR_TINY];
-	char host[AS_STR];
-	char path[AS_STR_LONG];
-	uint16_t http_status;
-	bool authorization;		   /* the request carried an Authorization header */
+	struct obs_http_origin http;	   /* the HTTP message that carried it */
 	char session_id[AS_STR_SHORT];	   /* Mcp-Session-Id (legacy SSE: the sessionId query) */
 	char protocol_header[AS_STR_TINY]; /* MCP-Protocol-Version header */
 	/* initialize and its result */
@@ -228,8 +257,7 @@ struct obs_rpc {
 
 /* An A2A agent card (/.well-known/agent-card.json, /.well-known/agent.json). */
 struct obs_agent_card {
-	char host[AS_STR];
-	char path[AS_STR_LONG];
+	struct obs_http_origin http;
 	char name[AS_STR];
 	char version[AS_STR_SHORT];
 	char url[AS_STR_LONG];	       /* the endpoint the card announces */
@@ -259,9 +287,7 @@ enum oauth_kind {
 
 struct obs_oauth {
 	uint8_t kind; /* enum oauth_kind */
-	char host[AS_STR];
-	char path[AS_STR_LONG];
-	uint16_t http_status;
+	struct obs_http_origin http;
 	char client_id[AS_STR];
 	char client_name[AS_STR];
 	char redirect_uri[AS_STR_LONG];	     /* first redirect URI */
@@ -342,12 +368,15 @@ struct obs_anomaly {
 
 struct observation {
 	enum obs_type type;
+	/* The bytes were encrypted on the wire and read after decryption:
+	 * a credential in them was never sent in clear. */
+	bool protected_bytes;
 	union {
 		struct obs_dns dns;
 		struct obs_tls_client_hello tls_ch;
 		struct obs_tls_server_hello tls_sh;
 		struct obs_http_request http_req;
-		struct obs_http_response http_resp;
+		struct obs_http_exchange http;
 		struct obs_anomaly anomaly;
 		struct obs_rpc rpc;
 		struct obs_agent_card card;

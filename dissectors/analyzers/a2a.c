@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer.h"
 #include "json_util.h"
-#include "jsonrpc.h"
 #include "limits.h"
 
 #define A2A "a2a"
@@ -88,8 +88,7 @@ bool a2a_card_analyze(const struct http_view *v, const json_t *root, const struc
 	struct observation obs;
 	observation_init(&obs, OBS_AGENT_CARD);
 	struct obs_agent_card *c = &obs.u.card;
-	sv_copy_lower(c->host, sizeof c->host, v->host);
-	sv_copy(c->path, sizeof c->path, v->path);
+	http_view_origin(v, &c->http);
 	json_util_copy_string(c->name, sizeof c->name, get(root, "name"));
 	json_util_copy_string(c->version, sizeof c->version, get(root, "version"));
 	/* v1.0 lists its endpoints in supportedInterfaces[] */
@@ -125,3 +124,14 @@ bool a2a_card_analyze(const struct http_view *v, const json_t *root, const struc
 	dissect_emit(ctx, &obs);
 	return true;
 }
+
+static void a2a_observe(const struct http_view *v, const struct dissect_ctx *ctx)
+{
+	if (!v->request && v->body_json)
+		(void)a2a_card_analyze(v, v->body_json, ctx);
+}
+
+const struct analyzer analyzer_a2a_card = {
+	.name = "a2a-card",
+	.observe = a2a_observe,
+};

@@ -10,7 +10,7 @@
  * capability and argument NAMES (sorted, comma-joined), tool/prompt names,
  * resource URIs, tool annotations, error codes and messages. Argument values,
  * tool results and message contents are never copied. */
-#include "jsonrpc.h"
+#include "analyzer.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -490,36 +490,28 @@ static struct sv query_param(struct sv q, const char *const *names, size_t n)
 
 static const char *const session_params[] = {"sessionId", "session_id"};
 
-static void fill_http(struct obs_rpc *r, const struct http_view *v, const struct jsonrpc_origin *o)
+static void fill_http(struct obs_rpc *r, const struct http_view *v)
 {
-	r->transport = o->transport;
-	r->to_server = o->to_server;
-	r->authorization = o->authorization;
-	if (!v)
-		return;
-	sv_copy(r->http_method, sizeof r->http_method, v->method);
-	sv_copy_lower(r->host, sizeof r->host, v->host);
-	sv_copy(r->path, sizeof r->path, v->path);
-	r->http_status = v->status;
-	struct sv sid = v->mcp_session_id.len ? v->mcp_session_id : o->req_session_id;
+	r->transport = v->carrier ? v->carrier : RPC_HTTP_BODY;
+	r->to_server = v->request;
+	http_view_origin(v, &r->http);
+	struct sv sid = v->mcp_session_id;
 	if (!sid.len)
 		sid = query_param(v->query, session_params, N_ELEMS(session_params));
 	sv_copy(r->session_id, sizeof r->session_id, sid);
-	sv_copy(r->protocol_header, sizeof r->protocol_header,
-		v->mcp_protocol_version.len ? v->mcp_protocol_version : o->req_protocol_version);
+	sv_copy(r->protocol_header, sizeof r->protocol_header, v->mcp_protocol_version);
 }
 
-static bool mcp_headers(const struct http_view *v, const struct jsonrpc_origin *o)
+static bool mcp_headers(const struct http_view *v)
 {
-	return (v && (v->mcp_session_id.len || v->mcp_protocol_version.len)) || o->req_session_id.len ||
-	       o->req_protocol_version.len;
+	return v->mcp_session_id.len || v->mcp_protocol_version.len;
 }
 
 /* ---- messages ---- */
 
 /* Analyzes one element; returns true when it was a JSON-RPC 2.0 message. */
-static bool analyze_message(const struct http_view *v, const struct jsonrpc_origin *o, const json_t *m,
-			    bool batch, const struct dissect_ctx *ctx)
+static bool analyze_message(const struct http_view *v, const json_t *m, bool batch,
+			    const struct dissect_ctx *ctx)
 {
 	const json_t *version = get(m, "jsonrpc");
 	if (!str_is(version, "2.0"))
@@ -548,18 +540,17 @@ static bool analyze_message(const struct http_view *v, const struct jsonrpc_orig
 	}
 	render_id(r->id, sizeof r->id, id);
 	r->batch = batch;
-	fill_http(r, v, o);
-	if (r->protocol == RPC_PROTO_OTHER && mcp_headers(v, o))
+	fill_http(r, v);
+	if (r->protocol == RPC_PROTO_OTHER && mcp_headers(v))
 		r->protocol = RPC_PROTO_MCP; /* e.g. ping, an error, an empty result inside an MCP session */
 	dissect_emit(ctx, &obs);
 	return true;
 }
 
-bool jsonrpc_analyze_json(const struct http_view *v, const struct jsonrpc_origin *o, const json_t *root,
-			  const struct dissect_ctx *ctx)
+bool jsonrpc_analyze_json(const struct http_view *v, const json_t *root, const struct dissect_ctx *ctx)
 {
 	if (json_is_object(root))
-		return analyze_message(v, o, root, false, ctx);
+		return analyze_message(v, root, false, ctx);
 	if (!json_is_array(root))
 		return false;
 	bool any = false;
@@ -571,13 +562,12 @@ bool jsonrpc_analyze_json(const struct http_view *v, const struct jsonrpc_origin
 			dissect_anomaly(ctx, JR, "batch_over_cap");
 			break;
 		}
-		any |= analyze_message(v, o, el, true, ctx);
+		any |= analyze_message(v, el, true, ctx);
 	}
 	return any;
 }
 
-bool jsonrpc_analyze(const struct http_view *v, const struct jsonrpc_origin *o, struct sv text,
-		     const struct dissect_ctx *ctx)
+bool jsonrpc_analyze(const struct http_view *v, struct sv text, const struct dissect_ctx *ctx)
 {
 	json_t *root;
 	enum json_util_res res = json_util_load(text, &root);
@@ -587,7 +577,7 @@ bool jsonrpc_analyze(const struct http_view *v, const struct jsonrpc_origin *o, 
 			dissect_anomaly(ctx, JR, res == JSON_UTIL_TOO_DEEP ? "json_too_deep" : "bad_json");
 		return false;
 	}
-	bool any = jsonrpc_analyze_json(v, o, root, ctx);
+	bool any = jsonrpc_analyze_json(v, root, ctx);
 	json_decref(root);
 	return any;
 }
@@ -600,8 +590,11 @@ static const char *const url_secret_params[] = {
     "password", "client_secret", "code", "sig",	    "signature",
 };
 
-void jsonrpc_sse_endpoint(const struct http_view *v, const struct jsonrpc_origin *o, struct sv url,
-			  const struct dissect_ctx *ctx)
+/* Legacy MCP HTTP+SSE transport (2024-11-05): the `endpoint` event of the
+ * server's SSE stream names the URL the client POSTs its messages to: an
+ * OBS_RPC notification with method "endpoint" and the URL (credential
+ * values removed) as target. */
+static void sse_endpoint(const struct http_view *v, struct sv url, const struct dissect_ctx *ctx)
 {
 	struct observation obs;
 	observation_init(&obs, OBS_RPC);
@@ -609,7 +602,7 @@ void jsonrpc_sse_endpoint(const struct http_view *v, const struct jsonrpc_origin
 	r->kind = RPC_NOTIFICATION;
 	r->protocol = RPC_PROTO_MCP;
 	set_cstr(r->method, sizeof r->method, "endpoint");
-	fill_http(r, v, o);
+	fill_http(r, v);
 	url = sv_trim(url);
 	long hash = sv_find_char(url, '#');
 	if (hash >= 0)
@@ -640,3 +633,38 @@ void jsonrpc_sse_endpoint(const struct http_view *v, const struct jsonrpc_origin
 	}
 	dissect_emit(ctx, &obs);
 }
+
+/* ---- the analyzer ---- */
+
+static void jr_observe(const struct http_view *v, const struct dissect_ctx *ctx)
+{
+	if (v->body_json)
+		(void)jsonrpc_analyze_json(v, v->body_json, ctx);
+}
+
+/* Each SSE event as it arrives (MCP Streamable HTTP and legacy HTTP+SSE,
+ * A2A streaming): a legacy SSE stream never ends, so nothing waits for the
+ * end of the response. */
+static void jr_stream_observe(const struct http_view *v, struct sv event, const struct dissect_ctx *ctx)
+{
+	if (v->carrier != RPC_HTTP_SSE)
+		return;
+	if (sv_eq(event, SV_LIT("endpoint"))) {
+		sse_endpoint(v, v->body, ctx);
+		return;
+	}
+	if (v->body_json)
+		(void)jsonrpc_analyze_json(v, v->body_json, ctx);
+}
+
+static void jr_ws_message(const struct http_view *v, const struct dissect_ctx *ctx)
+{
+	(void)jsonrpc_analyze(v, v->body, ctx);
+}
+
+const struct analyzer analyzer_jsonrpc = {
+	.name = "jsonrpc",
+	.observe = jr_observe,
+	.stream_observe = jr_stream_observe,
+	.ws_message = jr_ws_message,
+};

@@ -1,0 +1,81 @@
+/* llm.c — what LLM API traffic says of itself in its JSON: the request's
+ * "model" and "stream", the response's model and token usage, from whole
+ * bodies and from each streamed item (SSE event, NDJSON line). Shapes:
+ * OpenAI Chat Completions and Responses, Anthropic Messages (message_start's
+ * "message"), Gemini (modelVersion, usageMetadata), Ollama (eval counts). */
+#include "analyzer.h"
+#include "json_util.h"
+
+static void set_count(uint64_t *dst, const json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		*dst = (uint64_t)json_integer_value(v);
+}
+
+static void apply_usage(struct obs_http_response *r, const json_t *u)
+{
+	if (!json_is_object(u))
+		return;
+	set_count(&r->input_tokens, json_object_get(u, "prompt_tokens")); /* OpenAI chat */
+	set_count(&r->output_tokens, json_object_get(u, "completion_tokens"));
+	set_count(&r->input_tokens, json_object_get(u, "input_tokens")); /* Anthropic, Responses */
+	set_count(&r->output_tokens, json_object_get(u, "output_tokens"));
+}
+
+/* Model and usage from one response document or stream item. The first
+ * model seen wins; usage seen later overwrites (stream totals come last). */
+static void response_json(struct obs_http_response *r, const json_t *root)
+{
+	if (!json_is_object(root))
+		return;
+	/* top level (OpenAI, Ollama), Anthropic message_start's "message",
+	 * OpenAI Responses stream events' "response" */
+	const json_t *where[3] = {root, json_object_get(root, "message"), json_object_get(root, "response")};
+	for (size_t i = 0; i < 3; i++) {
+		if (!json_is_object(where[i]))
+			continue;
+		if (!r->model[0])
+			json_util_copy_string(r->model, sizeof r->model, json_object_get(where[i], "model"));
+		apply_usage(r, json_object_get(where[i], "usage"));
+	}
+	if (!r->model[0]) /* Gemini */
+		json_util_copy_string(r->model, sizeof r->model, json_object_get(root, "modelVersion"));
+	set_count(&r->input_tokens, json_object_get(root, "prompt_eval_count")); /* Ollama */
+	set_count(&r->output_tokens, json_object_get(root, "eval_count"));
+	const json_t *um = json_object_get(root, "usageMetadata"); /* Gemini */
+	if (json_is_object(um)) {
+		set_count(&r->input_tokens, json_object_get(um, "promptTokenCount"));
+		set_count(&r->output_tokens, json_object_get(um, "candidatesTokenCount"));
+	}
+}
+
+static void llm_facts(const struct http_view *v, struct http_facts *f, const struct dissect_ctx *ctx)
+{
+	(void)ctx;
+	const json_t *root = v->body_json;
+	if (!json_is_object(root))
+		return;
+	if (f->req) {
+		json_util_copy_string(f->req->model, sizeof f->req->model, json_object_get(root, "model"));
+		const json_t *stream = json_object_get(root, "stream");
+		if (json_is_boolean(stream))
+			f->req->stream = json_is_true(stream) ? 1 : 0;
+	} else if (f->resp) {
+		response_json(f->resp, root);
+	}
+}
+
+static void llm_stream_facts(const struct http_view *v, struct sv event, struct http_facts *f,
+			     const struct dissect_ctx *ctx)
+{
+	(void)event;
+	(void)ctx;
+	if (f->resp) /* model and usage are found by shape, whatever the event name */
+		response_json(f->resp, v->body_json);
+}
+
+const struct analyzer analyzer_llm = {
+	.name = "llm",
+	.facts = llm_facts,
+	.stream_facts = llm_stream_facts,
+};

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# cut.sh — partial views of the project's own MCP recordings, as a span port
+# sees them when it misses part of a conversation: each capture here is
+# `tcpdump -r` of a recorded capture with a filter (no packet is altered).
+# Re-run after re-recording pcaps/mcp-*.pcap: pcaps/partial/cut.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+cut() { # OUT SOURCE FILTER
+	tcpdump -r "../$2" -w "$1" "$3" 2>/dev/null
+	echo "$1: $(tcpdump -r "$1" 2>/dev/null | wc -l) packets of $2 ($3)"
+}
+# Streamable HTTP, stateful: only what the server sent (a one-way span).
+cut mcp-server-to-client.pcap mcp-streamable-stateful.pcap 'src host 127.0.4.1 and tcp src port 3000'
+# Legacy HTTP+SSE: the GET /sse event stream alone, without the POST flows
+# that carried the client's requests (endpoint event, then every answer).
+cut mcp-legacy-sse-stream-only.pcap mcp-legacy-sse.pcap 'tcp port 39623'
+# Streamable HTTP, stateful: without the connection that carried
+# initialize, so the rest shows only Mcp-Session-Id, tools/list and tools/call.
+cut mcp-after-initialize.pcap mcp-streamable-stateful.pcap 'tcp and not tcp port 40701'
+# A response stream without its request: the server's half of the legacy
+# SSE stream (the GET /sse request is not seen).
+cut mcp-sse-response-only.pcap mcp-legacy-sse.pcap 'src host 127.0.4.3 and tcp src port 3001 and tcp dst port 39623'
