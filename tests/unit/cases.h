@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 /* The exit status of a run in which nothing failed but something was skipped. */
 #define CASES_SKIPPED 77
@@ -59,8 +60,14 @@ static inline void cases_add(struct cases *c, CMUnitTestFunction fn, const void 
 /* One row: named "<function>/<what fmt says>". */
 #define CASE_ROW(c, fn, row, fmt, ...) cases_add((c), (fn), (row), #fn "/" fmt, __VA_ARGS__)
 /* Every row of a static table, each named by its field `name_field`. */
-#define CASE_ROWS(c, fn, table, name_field)                                                                   \
-	for (size_t row_i_ = 0; row_i_ < sizeof(table) / sizeof((table)[0]); row_i_++)                      \
+#define CASE_ROWS(c, fn, table, name_field)                                                                  \
+	for (size_t row_i_ = 0; row_i_ < sizeof(table) / sizeof((table)[0]); row_i_++)                       \
+	CASE_ROW(c, fn, &(table)[row_i_], "%s", (table)[row_i_].name_field)
+
+/* The rows of a static table whose field `flag_field` is set. */
+#define CASE_ROWS_WHERE(c, fn, table, name_field, flag_field)                                                \
+	for (size_t row_i_ = 0; row_i_ < sizeof(table) / sizeof((table)[0]); row_i_++)                       \
+		if ((table)[row_i_].flag_field)                                                              \
 	CASE_ROW(c, fn, &(table)[row_i_], "%s", (table)[row_i_].name_field)
 
 /* Runs the cases as one group and frees them; returns how many failed. */
