@@ -145,23 +145,4 @@ static inline void probe_rows_add(struct cases *c, const struct probe_row *t, si
 	}
 }
 
-/* Reads a whole file (test data) into a malloc'd buffer. */
-static inline uint8_t *harness_read_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	long sz = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	uint8_t *buf = malloc(sz > 0 ? (size_t)sz : 1);
-	if (buf && sz > 0 && fread(buf, 1, (size_t)sz, fp) != (size_t)sz) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	*len = sz > 0 ? (size_t)sz : 0;
-	return buf;
-}
-
 #endif
