@@ -1,18 +1,11 @@
 /* dissect_harness.h — shared helpers for dissector unit tests: collect the
- * observations a dissector emits, and check that splitting a stream at every
- * byte offset yields exactly the observations of the unsplit stream. */
+ * observations a dissector emits, check that splitting a stream at every
+ * byte offset yields exactly the observations of the unsplit stream, and
+ * probe tables run one case per row. */
 #ifndef AS_DISSECT_HARNESS_H
 #define AS_DISSECT_HARNESS_H
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "cases.h"
 #include "dissector.h"
 
 struct obs_log {
@@ -20,7 +13,7 @@ struct obs_log {
 	size_t n, alloc;
 };
 
-static void obs_log_emit(void *user, const struct observation *o)
+static inline void obs_log_emit(void *user, const struct observation *o)
 {
 	struct obs_log *log = user;
 	if (log->n == log->alloc) {
@@ -33,7 +26,7 @@ static void obs_log_emit(void *user, const struct observation *o)
 	memcpy(&log->v[log->n++], o, observation_size(o->type));
 }
 
-static void obs_log_free(struct obs_log *log)
+static inline void obs_log_free(struct obs_log *log)
 {
 	free(log->v);
 	memset(log, 0, sizeof *log);
@@ -48,7 +41,7 @@ struct feed {
 
 static const uint8_t harness_salt[] = "aisensor-test-salt";
 
-static struct dissect_ctx harness_ctx(struct obs_log *log)
+static inline struct dissect_ctx harness_ctx(struct obs_log *log)
 {
 	struct dissect_ctx ctx = {.ts_us = 1700000000000000ULL,
 				  .salt = harness_salt,
@@ -60,7 +53,7 @@ static struct dissect_ctx harness_ctx(struct obs_log *log)
 
 /* Feeds the conversation; feed `split` (or none when split_at == SIZE_MAX)
  * is delivered in two calls cut at split_at. */
-static void harness_run(const struct dissector *d, const struct feed *f, size_t n, size_t split,
+static inline void harness_run(const struct dissector *d, const struct feed *f, size_t n, size_t split,
 			size_t split_at, struct obs_log *log)
 {
 	struct dissect_ctx ctx = harness_ctx(log);
@@ -82,7 +75,7 @@ static void harness_run(const struct dissector *d, const struct feed *f, size_t 
 
 /* Asserts that every split of every feed gives the unsplit observations;
  * returns the unsplit log for further assertions (caller frees). */
-static struct obs_log harness_split_invariant(const struct dissector *d, const struct feed *f, size_t n)
+static inline struct obs_log harness_split_invariant(const struct dissector *d, const struct feed *f, size_t n)
 {
 	struct obs_log whole = {0};
 	harness_run(d, f, n, SIZE_MAX, SIZE_MAX, &whole);
@@ -103,23 +96,53 @@ static struct obs_log harness_split_invariant(const struct dissector *d, const s
 	return whole;
 }
 
-/* Reads a whole file (test data) into a malloc'd buffer. */
-static uint8_t *harness_read_file(const char *path, size_t *len)
+/* ---- probes ---- */
+
+/* A probe's input and the answer it must give (the direction defaults to
+ * client to server). */
+struct probe_row {
+	const struct dissector *d;
+	unsigned transport; /* enum dissect_transport */
+	uint16_t cport, sport;
+	const uint8_t *p;
+	size_t n;
+	bool want;
+	enum dissect_dir dir;
+};
+
+/* A row of a probe from client to server. */
+#define PROBE(d, transport, cport, sport, p, n, want) {d, transport, cport, sport, p, n, want, DIR_TO_SERVER}
+
+static inline void test_probe_row(void **state)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	long sz = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	uint8_t *buf = malloc(sz > 0 ? (size_t)sz : 1);
-	if (buf && sz > 0 && fread(buf, 1, (size_t)sz, fp) != (size_t)sz) {
-		free(buf);
-		buf = NULL;
+	const struct probe_row *r = *state;
+	struct dissect_probe p = {.transport = r->transport,
+				  .dir = r->dir,
+				  .client_port = r->cport,
+				  .server_port = r->sport,
+				  .data = r->p,
+				  .len = r->n};
+	assert_int_equal(r->d->probe(&p), r->want);
+}
+
+#define PROBE_ROWS_MAX 64
+
+/* One case per row. The rows are copied; the bytes they point to must
+ * outlive the run (static). */
+static inline void probe_rows_add(struct cases *c, const struct probe_row *t, size_t n)
+{
+	static struct probe_row kept[PROBE_ROWS_MAX];
+	static size_t n_kept;
+	if (n_kept + n > PROBE_ROWS_MAX)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const struct probe_row *r = &kept[n_kept];
+		kept[n_kept++] = t[i];
+		CASE_ROW(c, test_probe_row, r, "%02zu %s %s %s %u>%u %zu bytes %s", i, r->d->name,
+			 r->transport == TRANSPORT_TCP ? "tcp" : "udp",
+			 r->dir == DIR_TO_SERVER ? "to-server" : "to-client", r->cport, r->sport, r->n,
+			 r->want ? "claimed" : "refused");
 	}
-	fclose(fp);
-	*len = sz > 0 ? (size_t)sz : 0;
-	return buf;
 }
 
 #endif

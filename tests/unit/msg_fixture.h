@@ -1,16 +1,12 @@
 /* msg_fixture.h — helpers shared by the tests that craft datagrams (DNS,
  * mDNS/LLMNR/NBNS, DHCP, Kerberos): a byte builder with big-endian puts, DNS
- * names, headers and questions (RFC 1035 §4.1), exact-size truncations, a
- * probe table, and a walk that hands each UDP datagram of a public capture
- * to a callback. */
+ * names, headers and questions (RFC 1035 §4.1) and exact-size truncations;
+ * public captures are read with pcap_walk.h. */
 #ifndef AS_MSG_FIXTURE_H
 #define AS_MSG_FIXTURE_H
 
 #include "dissect_harness.h"
-
-#include <pcap/pcap.h>
-
-#include "decode.h"
+#include "pcap_walk.h"
 
 /* ---- a tiny message builder ---- */
 
@@ -50,6 +46,20 @@ static inline uint8_t *mb_prefix(const struct mb *m, size_t cut)
 	return p;
 }
 
+/* Calls fn with every strict prefix of the message `make` builds, each in a
+ * heap block of exactly its size so that ASan sees a read past the cut. */
+static inline void each_prefix(void (*make)(struct mb *), const void *row,
+			       void (*fn)(const void *row, const uint8_t *p, size_t cut))
+{
+	struct mb m = {.n = 0};
+	make(&m);
+	for (size_t cut = 0; cut < m.n; cut++) {
+		uint8_t *p = mb_prefix(&m, cut);
+		fn(row, p, cut);
+		free(p);
+	}
+}
+
 /* ---- DNS wire (also mDNS, LLMNR, NBNS) ---- */
 
 /* Uncompressed name from dotted text; "" is the root. */
@@ -82,57 +92,6 @@ static inline void question(struct mb *m, const char *name, unsigned type)
 	putname(m, name);
 	put16(m, type);
 	put16(m, 1);
-}
-
-/* ---- probes ---- */
-
-struct probe_row {
-	const struct dissector *d;
-	unsigned transport; /* enum dissect_transport */
-	uint16_t cport, sport;
-	const uint8_t *p;
-	size_t n;
-	bool want;
-};
-
-/* Each row's probe, client to server, must answer `want`. */
-static inline void check_probe_rows(const struct probe_row *t, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct dissect_probe p = {.transport = t[i].transport,
-					  .dir = DIR_TO_SERVER,
-					  .client_port = t[i].cport,
-					  .server_port = t[i].sport,
-					  .data = t[i].p,
-					  .len = t[i].n};
-		if (t[i].d->probe(&p) != t[i].want)
-			fail_msg("probe row %zu: want %d", i, t[i].want);
-	}
-}
-
-/* ---- public captures ---- */
-
-typedef void (*udp_datagram_fn)(void *user, const struct decoded *d);
-
-/* Calls fn for every frame of pcaps-public/<rel> that decodes to UDP. False
- * when the capture is absent. */
-static inline bool capture_each_udp(const char *rel, udp_datagram_fn fn, void *user)
-{
-	char path[1024], err[PCAP_ERRBUF_SIZE];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	pcap_t *pc = pcap_open_offline(path, err);
-	if (!pc)
-		return false;
-	struct pcap_pkthdr *h;
-	const u_char *frame;
-	while (pcap_next_ex(pc, &h, &frame) == 1) {
-		struct decoded d;
-		if (decode_packet(pcap_datalink(pc), frame, h->caplen, &d) != DEC_OK || d.l4proto != 17)
-			continue;
-		fn(user, &d);
-	}
-	pcap_close(pc);
-	return true;
 }
 
 #endif

@@ -1,15 +1,12 @@
-/* rpc_fixture.h — helpers shared by the JSON-RPC and WebSocket tests: HTTP
- * conversations (with a Content-Length placeholder) run through the http1
- * dissector at every split point, observation lookups, and a small pcap
- * reader (Ethernet, Linux SLL/SLL2, null, raw IP; TCP in sequence order). */
+/* rpc_fixture.h — helpers shared by the HTTP/1, JSON-RPC and WebSocket
+ * tests: HTTP conversations (with a Content-Length placeholder) run through
+ * the http1 dissector at every split point, observation lookups, and the TCP
+ * flows of a public capture (read by pcap_walk.h) run through a dissector. */
 #ifndef AS_RPC_FIXTURE_H
 #define AS_RPC_FIXTURE_H
 
 #include "dissect_harness.h"
-
-#include <pcap/pcap.h>
-
-#include "cursor.h"
+#include "pcap_walk.h"
 
 extern const struct dissector dissector_http1;
 #define H1D (&dissector_http1)
@@ -137,195 +134,44 @@ static inline void assert_no_leak(const struct obs_log *log, const char *secret)
 			fail_msg("secret %s leaked into observation %zu", secret, i);
 }
 
-/* ---- pcap ---- */
+/* ---- public captures ---- */
 
-/* Called with the in-order payload of a flow that http1 does not claim. */
+/* Called with the in-order payload of a flow the dissector does not claim. */
 typedef void (*raw_flow_fn)(void *user, enum dissect_dir dir, const uint8_t *p, size_t len,
 			    const struct dissect_ctx *ctx);
 
-#define PFLOW_MAX 64
-
-struct pflow {
-	uint8_t key[36]; /* saddr, daddr (16 each), sport, dport */
-	bool used, probed, raw, done;
-	uint32_t next_seq[2];
-	bool seq_known[2];
-	void *st;
-};
-
-static inline bool pcap_decode_tcp(const uint8_t *p, size_t len, int linktype, uint8_t key[36], uint32_t *seq,
-				   bool *syn, const uint8_t **payload, size_t *plen)
-{
-	struct cur c = cur_make(p, len);
-	uint16_t etype = 0;
-	if (linktype == DLT_EN10MB) {
-		if (!cur_skip(&c, 12) || !cur_get_u16(&c, &etype))
-			return false;
-		while (etype == 0x8100 && cur_skip(&c, 2) && cur_get_u16(&c, &etype))
-			;
-	} else if (linktype == DLT_LINUX_SLL) {
-		if (!cur_skip(&c, 16))
-			return false;
-	} else if (linktype == 276 /* LINUX_SLL2 */) {
-		if (!cur_skip(&c, 20))
-			return false;
-	} else if (linktype == DLT_NULL || linktype == DLT_LOOP) {
-		if (!cur_skip(&c, 4))
-			return false;
-	} else if (linktype != DLT_RAW && linktype != 228 /* IPV4 */) {
-		return false;
-	}
-	uint8_t v;
-	if (!cur_peek_u8(&c, 0, &v))
-		return false;
-	memset(key, 0, 36);
-	uint8_t proto;
-	if (v >> 4 == 4) {
-		uint8_t ihl = (uint8_t)((v & 15) * 4);
-		uint16_t tot;
-		struct cur h = c;
-		if (!cur_skip(&h, 2) || !cur_get_u16(&h, &tot) || !cur_skip(&h, 5) ||
-		    !cur_get_u8(&h, &proto) || !cur_skip(&h, 2) || !cur_copy(&h, key, 4) ||
-		    !cur_copy(&h, key + 16, 4))
-			return false;
-		struct cur ip;
-		if (tot < ihl || !cur_get_bytes(&c, &ip, tot) || !cur_skip(&ip, ihl))
-			return false;
-		c = ip;
-	} else if (v >> 4 == 6) {
-		uint16_t plen6;
-		struct cur h = c;
-		if (!cur_skip(&h, 4) || !cur_get_u16(&h, &plen6) || !cur_get_u8(&h, &proto) ||
-		    !cur_skip(&h, 1) || !cur_copy(&h, key, 16) || !cur_copy(&h, key + 16, 16))
-			return false;
-		struct cur ip;
-		if (!cur_get_bytes(&h, &ip, plen6))
-			return false;
-		c = ip;
-	} else {
-		return false;
-	}
-	if (proto != 6)
-		return false;
-	uint8_t off, flags;
-	if (!cur_copy(&c, key + 32, 4) || !cur_get_u32(&c, seq) || !cur_skip(&c, 4) ||
-	    !cur_get_u8(&c, &off) || !cur_get_u8(&c, &flags))
-		return false;
-	*syn = flags & 0x02;
-	if ((size_t)(off >> 4) * 4 < 14 || !cur_skip(&c, (size_t)(off >> 4) * 4 - 14))
-		return false;
-	*payload = cur_data(&c);
-	*plen = cur_len(&c);
-	return true;
-}
-
-/* The flow of a segment among PFLOW_MAX and its direction (1: the reverse
- * of the segment that opened it). An unseen flow takes a free slot and sets
- * *fresh (may be NULL); NULL when every slot is in use. */
-static inline struct pflow *pflow_of(struct pflow *flows, const uint8_t key[36], int *dir, bool *fresh)
-{
-	uint8_t rkey[36];
-	memcpy(rkey, key + 16, 16);
-	memcpy(rkey + 16, key, 16);
-	memcpy(rkey + 32, key + 34, 2);
-	memcpy(rkey + 34, key + 32, 2);
-	*dir = 0;
-	if (fresh)
-		*fresh = false;
-	for (size_t i = 0; i < PFLOW_MAX; i++) {
-		if (flows[i].used && memcmp(flows[i].key, key, 36) == 0)
-			return &flows[i];
-		if (flows[i].used && memcmp(flows[i].key, rkey, 36) == 0) {
-			*dir = 1;
-			return &flows[i];
-		}
-	}
-	for (size_t i = 0; i < PFLOW_MAX; i++)
-		if (!flows[i].used) {
-			flows[i].used = true;
-			memcpy(flows[i].key, key, 36);
-			if (fresh)
-				*fresh = true;
-			return &flows[i];
-		}
-	return NULL;
-}
-
-/* Learns where a direction's sequence starts: after a SYN, else at its
- * first segment. True for a SYN, which carries nothing to feed. */
-static inline bool pflow_seq(struct pflow *f, int dir, uint32_t seq, bool syn)
-{
-	if (syn) {
-		f->next_seq[dir] = seq + 1;
-		f->seq_known[dir] = true;
-		return true;
-	}
-	if (!f->seq_known[dir]) {
-		f->next_seq[dir] = seq;
-		f->seq_known[dir] = true;
-	}
-	return false;
-}
-
-/* Ends both directions of every flow still open in dissector `d` (a flow
- * that stopped with DISSECT_DONE is not fed again), then frees each state. */
-static inline void pflows_end(struct pflow *flows, const struct dissector *d, const struct dissect_ctx *ctx)
-{
-	for (size_t i = 0; i < PFLOW_MAX; i++) {
-		if (!flows[i].st)
-			continue;
-		if (!flows[i].done) {
-			(void)d->parse(flows[i].st, DIR_TO_SERVER, conv_empty, 0, ctx);
-			(void)d->parse(flows[i].st, DIR_TO_CLIENT, conv_empty, 0, ctx);
-		}
-		d->state_free(flows[i].st);
-	}
-}
-
-/* pcaps-public/<rel>, open for reading; NULL when absent. */
-static inline pcap_t *pcap_open_public(const char *rel)
-{
-	char path[1024], err[PCAP_ERRBUF_SIZE];
-	snprintf(path, sizeof path, "%s/../shared/pcaps-public/%s", AS_SRC_DIR, rel);
-	return pcap_open_offline(path, err);
-}
-
-/* Runs every TCP flow of a public capture through dissector `d` (NULL:
- * http1); flows it does not claim go to raw_fn. False when the capture is
- * absent. */
-static inline bool pcap_run_with(const struct dissector *d, const char *rel, struct obs_log *log,
+/* Runs every TCP flow of pcaps-public/<rel> through dissector d: a flow whose
+ * first bytes d's probe claims is parsed, the bytes the capture lost are
+ * reported through d->gap (without one the flow stops), and both directions
+ * are ended after the capture; other flows go to raw_fn (may be NULL). The
+ * observations land in *log (caller frees). */
+static inline void pcap_run_with(const struct dissector *d, const char *rel, struct obs_log *log,
 				 raw_flow_fn raw_fn, void *user)
 {
-	pcap_t *pc = pcap_open_public(rel);
-	if (!pc)
-		return false;
+	struct pw_tcp t;
+	pw_tcp_read(rel, NULL, &t);
 	memset(log, 0, sizeof *log);
 	struct dissect_ctx ctx = harness_ctx(log);
-	static struct pflow flows[PFLOW_MAX];
-	memset(flows, 0, sizeof flows);
-	int lt = pcap_datalink(pc);
-	struct pcap_pkthdr *h;
-	const u_char *pkt;
-	while (pcap_next_ex(pc, &h, &pkt) == 1) {
-		uint8_t key[36];
-		uint32_t seq;
-		bool syn;
-		const uint8_t *pl;
-		size_t plen;
-		if (!pcap_decode_tcp(pkt, h->caplen, lt, key, &seq, &syn, &pl, &plen))
+	struct run_flow {
+		void *st;
+		bool probed, raw, done;
+	} *fs = calloc(t.n_flows + 1, sizeof *fs);
+	assert_non_null(fs);
+	for (size_t i = 0; i < t.n_ev; i++) {
+		const struct pw_ev *e = &t.ev[i];
+		struct run_flow *f = &fs[e->flow];
+		enum dissect_dir dir = (enum dissect_dir)e->dir;
+		if (f->done)
 			continue;
-		int dir;
-		struct pflow *f = pflow_of(flows, key, &dir, NULL);
-		if (!f || pflow_seq(f, dir, seq, syn))
+		if (!e->data) { /* bytes the capture lost */
+			if (f->st && d->gap)
+				d->gap(f->st, dir, e->len);
+			else if (f->st)
+				f->done = true;
 			continue;
-		if (plen == 0 || f->done || seq != f->next_seq[dir])
-			continue; /* retransmission (these captures lose nothing) */
-		f->next_seq[dir] += (uint32_t)plen;
+		}
 		if (!f->probed) {
-			struct dissect_probe p = {.transport = TRANSPORT_TCP,
-						  .dir = (enum dissect_dir)dir,
-						  .data = pl,
-						  .len = plen};
+			struct dissect_probe p = {.transport = TRANSPORT_TCP, .dir = dir, .data = e->data, .len = e->len};
 			f->probed = true;
 			f->raw = !d->probe(&p);
 			if (!f->raw)
@@ -333,19 +179,27 @@ static inline bool pcap_run_with(const struct dissector *d, const char *rel, str
 		}
 		if (f->raw) {
 			if (raw_fn)
-				raw_fn(user, (enum dissect_dir)dir, pl, plen, &ctx);
-		} else if (d->parse(f->st, (enum dissect_dir)dir, pl, plen, &ctx) != DISSECT_MORE) {
+				raw_fn(user, dir, e->data, e->len, &ctx);
+		} else if (d->parse(f->st, dir, e->data, e->len, &ctx) != DISSECT_MORE) {
 			f->done = true;
 		}
 	}
-	pflows_end(flows, d, &ctx);
-	pcap_close(pc);
-	return true;
+	for (size_t i = 0; i < t.n_flows; i++) {
+		if (!fs[i].st)
+			continue;
+		if (!fs[i].done) {
+			(void)d->parse(fs[i].st, DIR_TO_SERVER, conv_empty, 0, &ctx);
+			(void)d->parse(fs[i].st, DIR_TO_CLIENT, conv_empty, 0, &ctx);
+		}
+		d->state_free(fs[i].st);
+	}
+	free(fs);
+	pw_tcp_free(&t);
 }
 
-static inline bool pcap_run(const char *rel, struct obs_log *log, raw_flow_fn raw_fn, void *user)
+static inline void pcap_run(const char *rel, struct obs_log *log, raw_flow_fn raw_fn, void *user)
 {
-	return pcap_run_with(H1D, rel, log, raw_fn, user);
+	pcap_run_with(H1D, rel, log, raw_fn, user);
 }
 
 #endif

@@ -3,7 +3,6 @@
  * truth (suricata-verify test.yaml, Zeek dhcp.log baselines, JA4D types). */
 #include <arpa/inet.h>
 
-#include "decode.h"
 #include "dissector.h"
 #include "msg_fixture.h"
 
@@ -383,85 +382,78 @@ static void check_case(const struct dhcp_case *tc, const struct obs_log *log)
 		fail_msg("%s: %zu observations, want %zu", tc->name, log->n, k);
 }
 
-static void test_cases(void **unused)
+static void test_case(void **state)
 {
-	(void)unused;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const struct dhcp_case *tc = &cases[i];
-		struct mb m = {.n = 0};
-		struct obs_log log = {0};
-		tc->make(&m);
-		print_message("case %s (%zu bytes)\n", tc->name, m.n);
-		int r = run(tc->v6 ? &dissector_dhcp6 : &dissector_dhcp, m.b, m.n, &log);
-		assert_int_equal(r, DISSECT_MORE);
-		check_case(tc, &log);
-		obs_log_free(&log);
-	}
+	const struct dhcp_case *tc = *state;
+	struct mb m = {.n = 0};
+	struct obs_log log = {0};
+	tc->make(&m);
+	int r = run(tc->v6 ? &dissector_dhcp6 : &dissector_dhcp, m.b, m.n, &log);
+	assert_int_equal(r, DISSECT_MORE);
+	check_case(tc, &log);
+	obs_log_free(&log);
 }
 
-/* Every cut of every case, in a buffer of exactly that size: no over-read
- * (ASan), strings terminated, and an observation or an anomaly per cut. */
-static void test_truncated_every_offset(void **unused)
+/* Every cut of a case: no over-read (ASan), strings terminated, and an
+ * observation or an anomaly per cut. */
+static void truncated_one(const void *row, const uint8_t *p, size_t cut)
 {
-	(void)unused;
-	unsigned cuts = 0;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct mb m = {.n = 0};
-		cases[i].make(&m);
-		for (size_t cut = 0; cut < m.n; cut++) {
-			uint8_t *p = mb_prefix(&m, cut);
-			struct obs_log log = {0};
-			int r = run(cases[i].v6 ? &dissector_dhcp6 : &dissector_dhcp, p, cut, &log);
-			assert_int_equal(r, DISSECT_MORE);
-			if (log.n == 0)
-				fail_msg("%s cut at %zu: nothing reported", cases[i].name, cut);
-			for (size_t k = 0; k < log.n; k++) {
-				if (log.v[k].type == OBS_DHCP) {
-					const struct obs_dhcp *d = &log.v[k].u.dhcp;
-					assert_non_null(memchr(d->hostname, 0, sizeof d->hostname));
-					assert_non_null(memchr(d->client_id, 0, sizeof d->client_id));
-					assert_non_null(memchr(d->vendor_class, 0, sizeof d->vendor_class));
-				} else {
-					assert_int_equal(log.v[k].type, OBS_ANOMALY);
-				}
-			}
-			obs_log_free(&log);
-			free(p);
-			cuts++;
+	const struct dhcp_case *tc = row;
+	struct obs_log log = {0};
+	int r = run(tc->v6 ? &dissector_dhcp6 : &dissector_dhcp, p, cut, &log);
+	assert_int_equal(r, DISSECT_MORE);
+	if (log.n == 0)
+		fail_msg("cut at %zu: nothing reported", cut);
+	for (size_t k = 0; k < log.n; k++) {
+		if (log.v[k].type == OBS_DHCP) {
+			const struct obs_dhcp *d = &log.v[k].u.dhcp;
+			assert_non_null(memchr(d->hostname, 0, sizeof d->hostname));
+			assert_non_null(memchr(d->client_id, 0, sizeof d->client_id));
+			assert_non_null(memchr(d->vendor_class, 0, sizeof d->vendor_class));
+		} else {
+			assert_int_equal(log.v[k].type, OBS_ANOMALY);
 		}
 	}
-	print_message("%u truncations\n", cuts);
+	obs_log_free(&log);
 }
 
-static void test_probe(void **unused)
+static void test_truncated(void **state)
 {
-	(void)unused;
-	struct mb v4 = {.n = 0}, v6 = {.n = 0}, relay = {.n = 0}, bad = {.n = 0};
+	const struct dhcp_case *tc = *state;
+	each_prefix(tc->make, tc, truncated_one);
+}
+
+static void add_probes(struct cases *c)
+{
+	static struct mb v4, v6, relay, bad;
 	mk_v4_request(&v4);
 	mk_v6_reply(&v6);
 	mk_v6_relay(&relay);
 	mk_v4_bad_cookie(&bad);
-	const uint8_t dns[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00";
+	static const uint8_t dns[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00";
 	const struct probe_row t[] = {
-		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, v4.b, v4.n, true},
-		{&dissector_dhcp, TRANSPORT_UDP, 67, 68, v4.b, v4.n, true},
-		{&dissector_dhcp, TRANSPORT_UDP, 67, 67, v4.b, v4.n, true}, /* relay agent to server */
-		{&dissector_dhcp, TRANSPORT_TCP, 68, 67, v4.b, v4.n, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 40000, 67, v4.b, v4.n, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 68, 67, bad.b, bad.n, false},
-		{&dissector_dhcp, TRANSPORT_UDP, 546, 547, v6.b, v6.n, false},
-		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, v6.b, v6.n, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 547, 546, v6.b, v6.n, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 547, 547, relay.b, relay.n, true},
-		{&dissector_dhcp6, TRANSPORT_UDP, 546, 547, bad.b, bad.n, false},
-		{&dissector_dhcp6, TRANSPORT_UDP, 53, 547, v6.b, v6.n, false},
-		{&dissector_dhcp6, TRANSPORT_TCP, 546, 547, v6.b, v6.n, false},
+		PROBE(&dissector_dhcp, TRANSPORT_UDP, 68, 67, v4.b, v4.n, true),
+		PROBE(&dissector_dhcp, TRANSPORT_UDP, 67, 68, v4.b, v4.n, true),
+		PROBE(&dissector_dhcp, TRANSPORT_UDP, 67, 67, v4.b, v4.n, true), /* relay agent to server */
+		PROBE(&dissector_dhcp, TRANSPORT_TCP, 68, 67, v4.b, v4.n, false),
+		PROBE(&dissector_dhcp, TRANSPORT_UDP, 40000, 67, v4.b, v4.n, false),
+		PROBE(&dissector_dhcp, TRANSPORT_UDP, 68, 67, bad.b, bad.n, false),
+		PROBE(&dissector_dhcp, TRANSPORT_UDP, 546, 547, v6.b, v6.n, false),
+		PROBE(&dissector_dhcp, TRANSPORT_UDP, 68, 67, dns, sizeof dns - 1, false),
+		PROBE(&dissector_dhcp6, TRANSPORT_UDP, 546, 547, v6.b, v6.n, true),
+		PROBE(&dissector_dhcp6, TRANSPORT_UDP, 547, 546, v6.b, v6.n, true),
+		PROBE(&dissector_dhcp6, TRANSPORT_UDP, 547, 547, relay.b, relay.n, true),
+		PROBE(&dissector_dhcp6, TRANSPORT_UDP, 546, 547, bad.b, bad.n, false),
+		PROBE(&dissector_dhcp6, TRANSPORT_UDP, 53, 547, v6.b, v6.n, false),
+		PROBE(&dissector_dhcp6, TRANSPORT_TCP, 546, 547, v6.b, v6.n, false),
+		PROBE(&dissector_dhcp6, TRANSPORT_UDP, 68, 67, dns, sizeof dns - 1, false),
 	};
-	check_probe_rows(t, sizeof t / sizeof t[0]);
-	struct dissect_probe p = {.transport = TRANSPORT_UDP, .client_port = 68, .server_port = 67,
-				  .data = dns, .len = sizeof dns - 1};
-	assert_false(dissector_dhcp.probe(&p));
-	assert_false(dissector_dhcp6.probe(&p));
+	probe_rows_add(c, t, sizeof t / sizeof t[0]);
+}
+
+static void test_registry(void **unused)
+{
+	(void)unused;
 	assert_ptr_equal(dissector_find("dhcp"), &dissector_dhcp);
 	assert_ptr_equal(dissector_find("dhcp6"), &dissector_dhcp6);
 }
@@ -474,28 +466,28 @@ struct pcap_run {
 	const struct obs_dhcp *msg[32];
 };
 
-static void feed_dhcp_port(void *user, const struct decoded *d)
+static void feed_dhcp_port(void *user, const struct pw_pkt *k)
 {
 	const struct dissect_ctx *ctx = user;
 	const struct dissector *dis = NULL;
-	if ((d->src_port == 67 || d->src_port == 68) && (d->dst_port == 67 || d->dst_port == 68))
+	if ((k->sport == 67 || k->sport == 68) && (k->dport == 67 || k->dport == 68))
 		dis = &dissector_dhcp;
-	else if ((d->src_port == 546 || d->src_port == 547) && (d->dst_port == 546 || d->dst_port == 547))
+	else if ((k->sport == 546 || k->sport == 547) && (k->dport == 546 || k->dport == 547))
 		dis = &dissector_dhcp6;
 	if (!dis)
 		return;
 	void *st = dis->state_new();
-	assert_int_equal(dis->parse(st, DIR_TO_SERVER, d->payload, d->payload_len, ctx), DISSECT_MORE);
+	assert_int_equal(dis->parse(st, DIR_TO_SERVER, k->payload, k->len, ctx), DISSECT_MORE);
 	dis->state_free(st);
 }
 
 /* Feeds each UDP datagram on 67/68 or 546/547 to the matching dissector. */
-static bool run_pcap(const char *rel, struct pcap_run *out)
+static void run_pcap(const char *rel, struct pcap_run *out)
 {
+	pcap_t *pc = pw_open(rel);
 	memset(out, 0, sizeof *out);
 	struct dissect_ctx ctx = harness_ctx(&out->log);
-	if (!capture_each_udp(rel, feed_dhcp_port, &ctx))
-		return false;
+	pw_each_udp(pc, feed_dhcp_port, &ctx);
 	for (size_t i = 0; i < out->log.n; i++) {
 		if (out->log.v[i].type == OBS_ANOMALY) {
 			out->anomalies++;
@@ -506,7 +498,6 @@ static bool run_pcap(const char *rel, struct pcap_run *out)
 			out->dhcp++;
 		}
 	}
-	return true;
 }
 
 static void want_mac(const struct obs_dhcp *d, const char *mac)
@@ -526,8 +517,7 @@ static void test_pcap_suricata(void **unused)
 {
 	(void)unused;
 	struct pcap_run r;
-	if (!run_pcap("suricata-verify/tests/dhcp-eve-extended/input.pcap", &r))
-		skip();
+	run_pcap("suricata-verify/tests/dhcp-eve-extended/input.pcap", &r);
 	assert_int_equal(r.anomalies, 0);
 	assert_int_equal(r.dhcp, 2);
 	const struct obs_dhcp *q = r.msg[0], *a = r.msg[1];
@@ -556,8 +546,7 @@ static void test_pcap_zeek_all(void **unused)
 {
 	(void)unused;
 	struct pcap_run r;
-	if (!run_pcap("zeek/Traces/dhcp/dhcp.pcap", &r))
-		skip();
+	run_pcap("zeek/Traces/dhcp/dhcp.pcap", &r);
 	static const uint8_t types[] = {DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DHCP_NAK, DHCP_REQUEST,
 					DHCP_ACK,      DHCP_DECLINE, DHCP_RELEASE, DHCP_INFORM};
 	assert_int_equal(r.anomalies, 0);
@@ -578,11 +567,15 @@ static void test_pcap_zeek_all(void **unused)
 	check_ip(inform->requested, inform->has_requested, "128.2.6.189", false);
 	assert_string_equal(inform->hostname, "btest.is.cool");
 	obs_log_free(&r.log);
+}
 
-	/* dhcp-discover-msg-types: DISCOVER, mac 00:0b:82:01:fc:42, host_name
-	 * test0000, requested_addr 208.67.222.222. */
-	if (!run_pcap("zeek/Traces/dhcp/dhcp_discover_param_req_and_client_id.pcap", &r))
-		skip();
+/* Zeek dhcp-discover-msg-types: DISCOVER, mac 00:0b:82:01:fc:42, host_name
+ * test0000, requested_addr 208.67.222.222. */
+static void test_pcap_zeek_discover(void **unused)
+{
+	(void)unused;
+	struct pcap_run r;
+	run_pcap("zeek/Traces/dhcp/dhcp_discover_param_req_and_client_id.pcap", &r);
 	assert_int_equal(r.dhcp, 1);
 	assert_int_equal(r.msg[0]->msg_type, DHCP_DISCOVER);
 	want_mac(r.msg[0], "00:0b:82:01:fc:42");
@@ -590,11 +583,15 @@ static void test_pcap_zeek_all(void **unused)
 	check_ip(r.msg[0]->requested, r.msg[0]->has_requested, "208.67.222.222", false);
 	assert_string_equal(r.msg[0]->client_id, "01000b8201fc42");
 	obs_log_free(&r.log);
+}
 
-	/* inform: INFORM,ACK, client_addr 128.2.6.122, mac 90:b1:1c:99:49:29,
-	 * no assigned_addr (the ACK of an INFORM has yiaddr 0). */
-	if (!run_pcap("zeek/Traces/dhcp/dhcp_inform.pcap", &r))
-		skip();
+/* Zeek dhcp inform: INFORM,ACK, client_addr 128.2.6.122, mac
+ * 90:b1:1c:99:49:29, no assigned_addr (the ACK of an INFORM has yiaddr 0). */
+static void test_pcap_zeek_inform(void **unused)
+{
+	(void)unused;
+	struct pcap_run r;
+	run_pcap("zeek/Traces/dhcp/dhcp_inform.pcap", &r);
 	assert_int_equal(r.dhcp, 2);
 	assert_int_equal(r.msg[0]->msg_type, DHCP_INFORM);
 	assert_int_equal(r.msg[1]->msg_type, DHCP_ACK);
@@ -613,8 +610,7 @@ static void test_pcap_ja4_v4(void **unused)
 {
 	(void)unused;
 	struct pcap_run r;
-	if (!run_pcap("ja4/pcap/dhcp.pcapng", &r))
-		skip();
+	run_pcap("ja4/pcap/dhcp.pcapng", &r);
 	static const uint8_t types[] = {DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DHCP_ACK};
 	static const uint32_t xids[] = {0x3d1d, 0x3d1d, 0x3d1e, 0x3d1e};
 	assert_int_equal(r.anomalies, 0);
@@ -638,8 +634,7 @@ static void test_pcap_ja4_v6(void **unused)
 {
 	(void)unused;
 	struct pcap_run r;
-	if (!run_pcap("ja4/pcap/dhcpv6.pcap", &r))
-		skip();
+	run_pcap("ja4/pcap/dhcpv6.pcap", &r);
 	static const uint8_t types[] = {DHCP6_SOLICIT, DHCP6_ADVERTISE, DHCP6_REQUEST,
 					DHCP6_REPLY,   DHCP6_RELEASE,   DHCP6_REPLY};
 	static const uint32_t xids[] = {0x100874, 0x100874, 0x49174e, 0x49174e, 0xc789b0, 0xc789b0};
@@ -662,8 +657,7 @@ static void test_pcap_ndpi_fuzz(void **unused)
 {
 	(void)unused;
 	struct pcap_run r;
-	if (!run_pcap("ndpi/pcap/dhcp-fuzz.pcapng", &r))
-		skip();
+	run_pcap("ndpi/pcap/dhcp-fuzz.pcapng", &r);
 	print_message("dhcp-fuzz: %u messages, %u anomalies\n", r.dhcp, r.anomalies);
 	for (size_t i = 0; i < r.log.n; i++)
 		if (r.log.v[i].type == OBS_ANOMALY)
@@ -674,17 +668,17 @@ static void test_pcap_ndpi_fuzz(void **unused)
 
 int main(void)
 {
-	(void)harness_read_file;
-	(void)harness_split_invariant; /* datagrams only */
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_truncated_every_offset),
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_pcap_suricata),
-		cmocka_unit_test(test_pcap_zeek_all),
-		cmocka_unit_test(test_pcap_ja4_v4),
-		cmocka_unit_test(test_pcap_ja4_v6),
-		cmocka_unit_test(test_pcap_ndpi_fuzz),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct cases t = {0};
+	CASE_ROWS(&t, test_case, cases, name);
+	CASE_ROWS(&t, test_truncated, cases, name);
+	add_probes(&t);
+	CASE(&t, test_registry);
+	CASE(&t, test_pcap_suricata);
+	CASE(&t, test_pcap_zeek_all);
+	CASE(&t, test_pcap_zeek_discover);
+	CASE(&t, test_pcap_zeek_inform);
+	CASE(&t, test_pcap_ja4_v4);
+	CASE(&t, test_pcap_ja4_v6);
+	CASE(&t, test_pcap_ndpi_fuzz);
+	return cases_main(&t, "dhcp");
 }

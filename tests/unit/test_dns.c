@@ -1,7 +1,6 @@
 /* test_dns.c — DNS dissector: crafted messages (table), truncation at every
  * offset, TCP framing split at every byte, probes, and public captures. */
 #include <arpa/inet.h>
-#include "decode.h"
 #include "dissector.h"
 #include "msg_fixture.h"
 
@@ -367,69 +366,59 @@ static void check_answer(const struct obs_dns_answer *got, const struct want_ans
 	assert_int_equal(got->ttl, w->ttl);
 }
 
-static void test_cases(void **unused)
+static void test_case(void **state)
 {
-	(void)unused;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const struct dns_case *tc = &cases[i];
-		struct mb m = {.n = 0};
-		struct obs_log log = {0};
-		tc->make(&m);
-		print_message("case %s (%zu bytes)\n", tc->name, m.n);
-		int r = run_udp(m.b, m.n, &log);
-		if (tc->anomaly) {
-			assert_true(r < 0);
-			assert_int_equal(log.n, 1);
-			assert_int_equal(log.v[0].type, OBS_ANOMALY);
-			assert_string_equal(log.v[0].u.anomaly.dissector, "dns");
-			assert_string_equal(log.v[0].u.anomaly.reason, tc->anomaly);
-			obs_log_free(&log);
-			continue;
-		}
-		assert_int_equal(r, DISSECT_MORE);
-		assert_int_equal(log.n, tc->note ? 2 : 1);
-		const struct obs_dns *d = &log.v[0].u.dns;
-		assert_int_equal(log.v[0].type, OBS_DNS);
-		assert_int_equal(d->response, tc->response);
-		assert_int_equal(d->id, tc->id);
-		assert_int_equal(d->qtype, tc->qtype);
-		assert_int_equal(d->rcode, tc->rcode);
-		if (tc->qname)
-			assert_string_equal(d->qname, tc->qname);
-		else
-			assert_int_equal(strlen(d->qname), 253);
-		assert_int_equal(d->n_answers, tc->n_answers);
-		for (unsigned k = 0; k < tc->n_answers && k < 4 && tc->answers[k].family; k++)
-			check_answer(&d->answers[k], &tc->answers[k]);
-		if (tc->note) {
-			assert_int_equal(log.v[1].type, OBS_ANOMALY);
-			assert_string_equal(log.v[1].u.anomaly.reason, tc->note);
-		}
+	const struct dns_case *tc = *state;
+	struct mb m = {.n = 0};
+	struct obs_log log = {0};
+	tc->make(&m);
+	int r = run_udp(m.b, m.n, &log);
+	if (tc->anomaly) {
+		assert_true(r < 0);
+		assert_int_equal(log.n, 1);
+		assert_int_equal(log.v[0].type, OBS_ANOMALY);
+		assert_string_equal(log.v[0].u.anomaly.dissector, "dns");
+		assert_string_equal(log.v[0].u.anomaly.reason, tc->anomaly);
 		obs_log_free(&log);
+		return;
 	}
+	assert_int_equal(r, DISSECT_MORE);
+	assert_int_equal(log.n, tc->note ? 2 : 1);
+	const struct obs_dns *d = &log.v[0].u.dns;
+	assert_int_equal(log.v[0].type, OBS_DNS);
+	assert_int_equal(d->response, tc->response);
+	assert_int_equal(d->id, tc->id);
+	assert_int_equal(d->qtype, tc->qtype);
+	assert_int_equal(d->rcode, tc->rcode);
+	if (tc->qname)
+		assert_string_equal(d->qname, tc->qname);
+	else
+		assert_int_equal(strlen(d->qname), 253);
+	assert_int_equal(d->n_answers, tc->n_answers);
+	for (unsigned k = 0; k < tc->n_answers && k < 4 && tc->answers[k].family; k++)
+		check_answer(&d->answers[k], &tc->answers[k]);
+	if (tc->note) {
+		assert_int_equal(log.v[1].type, OBS_ANOMALY);
+		assert_string_equal(log.v[1].u.anomaly.reason, tc->note);
+	}
+	obs_log_free(&log);
 }
 
-/* Every strict prefix of a valid message is one anomaly and nothing else. The
- * prefix sits in an exactly sized heap block so ASan sees any over-read. */
-static void test_truncated_every_offset(void **unused)
+/* Every strict prefix of a valid message is one anomaly and nothing else. */
+static void truncated_one(const void *row, const uint8_t *p, size_t cut)
 {
-	(void)unused;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const struct dns_case *tc = &cases[i];
-		struct mb m = {.n = 0};
-		tc->make(&m);
-		for (size_t cut = 0; cut < m.n; cut++) {
-			struct obs_log log = {0};
-			uint8_t *p = mb_prefix(&m, cut);
-			int r = run_udp(p, cut, &log);
-			free(p);
-			if (!tc->anomaly || cut < m.n) {
-				if (log.n != 1 || log.v[0].type != OBS_ANOMALY || r >= 0)
-					fail_msg("%s cut at %zu: %zu observations, r=%d", tc->name, cut, log.n, r);
-			}
-			obs_log_free(&log);
-		}
-	}
+	(void)row;
+	struct obs_log log = {0};
+	int r = run_udp(p, cut, &log);
+	if (log.n != 1 || log.v[0].type != OBS_ANOMALY || r >= 0)
+		fail_msg("cut at %zu: %zu observations, r=%d", cut, log.n, r);
+	obs_log_free(&log);
+}
+
+static void test_truncated(void **state)
+{
+	const struct dns_case *tc = *state;
+	each_prefix(tc->make, tc, truncated_one);
 }
 
 /* ---- TCP ---- */
@@ -514,34 +503,38 @@ static void test_tcp_bytewise_and_gap(void **unused)
 
 /* ---- probes ---- */
 
-static void test_probe(void **unused)
+static void add_probes(struct cases *c)
 {
-	(void)unused;
-	struct mb q = {.n = 0}, r = {.n = 0};
-	uint8_t framed[600];
+	static struct mb q, r;
+	static uint8_t framed[600];
+	static const uint8_t tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00\x00\x00\x00\x00";
+	static const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 	mk_query(&q);
 	mk_cname_chain(&r);
 	size_t fl = tcp_frame(framed, &q);
-	const uint8_t tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00\x00\x00\x00\x00";
-	const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 	const struct probe_row t[] = {
-		{&dissector_dns, TRANSPORT_UDP, 40000, 53, q.b, q.n, true},
-		{&dissector_dns, TRANSPORT_UDP, 53, 40000, r.b, r.n, true},
-		{&dissector_dns, TRANSPORT_UDP, 5353, 5353, r.b, r.n, true},
-		{&dissector_dns, TRANSPORT_UDP, 40000, 5355, q.b, q.n, true},
-		{&dissector_dns, TRANSPORT_UDP, 40000, 443, q.b, q.n, false},
-		{&dissector_dns, TRANSPORT_TCP, 40000, 53, q.b, q.n, false},
-		{&dissector_dns, TRANSPORT_UDP, 40000, 53, q.b, 11, false},
-		{&dissector_dns, TRANSPORT_UDP, 40000, 53, tls, sizeof tls - 1, false},
-		{&dissector_dns, TRANSPORT_UDP, 40000, 53, http, sizeof http - 1, false},
-		{&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, framed, fl, true},
-		{&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, framed, 14, true},
-		{&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, framed, 13, false},
-		{&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, q.b, q.n, false},
-		{&dissector_dns_tcp, TRANSPORT_UDP, 40000, 53, framed, fl, false},
-		{&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, http, sizeof http - 1, false},
+		PROBE(&dissector_dns, TRANSPORT_UDP, 40000, 53, q.b, q.n, true),
+		PROBE(&dissector_dns, TRANSPORT_UDP, 53, 40000, r.b, r.n, true),
+		PROBE(&dissector_dns, TRANSPORT_UDP, 5353, 5353, r.b, r.n, true),
+		PROBE(&dissector_dns, TRANSPORT_UDP, 40000, 5355, q.b, q.n, true),
+		PROBE(&dissector_dns, TRANSPORT_UDP, 40000, 443, q.b, q.n, false),
+		PROBE(&dissector_dns, TRANSPORT_TCP, 40000, 53, q.b, q.n, false),
+		PROBE(&dissector_dns, TRANSPORT_UDP, 40000, 53, q.b, 11, false),
+		PROBE(&dissector_dns, TRANSPORT_UDP, 40000, 53, tls, sizeof tls - 1, false),
+		PROBE(&dissector_dns, TRANSPORT_UDP, 40000, 53, http, sizeof http - 1, false),
+		PROBE(&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, framed, fl, true),
+		PROBE(&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, framed, 14, true),
+		PROBE(&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, framed, 13, false),
+		PROBE(&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, q.b, q.n, false),
+		PROBE(&dissector_dns_tcp, TRANSPORT_UDP, 40000, 53, framed, fl, false),
+		PROBE(&dissector_dns_tcp, TRANSPORT_TCP, 40000, 53, http, sizeof http - 1, false),
 	};
-	check_probe_rows(t, sizeof t / sizeof t[0]);
+	probe_rows_add(c, t, sizeof t / sizeof t[0]);
+}
+
+static void test_registry(void **unused)
+{
+	(void)unused;
 	assert_ptr_equal(dissector_find("dns"), &dissector_dns);
 	assert_ptr_equal(dissector_find("dns_tcp"), &dissector_dns_tcp);
 }
@@ -558,24 +551,23 @@ struct dns_feed {
 	void *st;
 };
 
-static void feed_dns_port(void *user, const struct decoded *d)
+static void feed_dns_port(void *user, const struct pw_pkt *k)
 {
 	struct dns_feed *f = user;
-	if (d->src_port != 53 && d->dst_port != 53 && d->src_port != 5353 && d->dst_port != 5353 &&
-	    d->src_port != 5355 && d->dst_port != 5355)
+	if (k->sport != 53 && k->dport != 53 && k->sport != 5353 && k->dport != 5353 && k->sport != 5355 &&
+	    k->dport != 5355)
 		return;
-	(void)dissector_dns.parse(f->st, DIR_TO_SERVER, d->payload, d->payload_len, &f->ctx);
+	(void)dissector_dns.parse(f->st, DIR_TO_SERVER, k->payload, k->len, &f->ctx);
 }
 
 /* Feeds every UDP datagram to or from a DNS port to the UDP dissector. */
-static bool run_pcap(const char *rel, struct pcap_dns *out)
+static void run_pcap(const char *rel, struct pcap_dns *out)
 {
+	pcap_t *pc = pw_open(rel);
 	memset(out, 0, sizeof *out);
 	struct dns_feed f = {harness_ctx(&out->log), dissector_dns.state_new()};
-	bool found = capture_each_udp(rel, feed_dns_port, &f);
+	pw_each_udp(pc, feed_dns_port, &f);
 	dissector_dns.state_free(f.st);
-	if (!found)
-		return false;
 	for (size_t i = 0; i < out->log.n; i++) {
 		if (out->log.v[i].type == OBS_ANOMALY) {
 			out->anomalies++;
@@ -587,7 +579,6 @@ static bool run_pcap(const char *rel, struct pcap_dns *out)
 		else
 			out->queries++;
 	}
-	return true;
 }
 
 static const struct obs_dns *find_dns(const struct pcap_dns *r, bool response, uint16_t id)
@@ -610,8 +601,7 @@ static void test_pcap_suricata_dns_eve(void **unused)
 {
 	(void)unused;
 	struct pcap_dns r;
-	if (!run_pcap("suricata-verify/tests/dns/dns-eve/input.pcap", &r))
-		skip();
+	run_pcap("suricata-verify/tests/dns/dns-eve/input.pcap", &r);
 	assert_int_equal(r.anomalies, 0);
 	assert_int_equal(r.queries, 4);
 	assert_int_equal(r.responses, 4);
@@ -645,8 +635,7 @@ static void test_pcap_ndpi_dns(void **unused)
 {
 	(void)unused;
 	struct pcap_dns r;
-	if (!run_pcap("ndpi/pcap/dns.pcap", &r))
-		skip();
+	run_pcap("ndpi/pcap/dns.pcap", &r);
 	assert_int_equal(r.anomalies, 0);
 	assert_int_equal(r.messages, 5);
 	const struct obs_dns *d = find_dns(&r, true, 30787);
@@ -666,12 +655,11 @@ static void test_pcap_ndpi_dns(void **unused)
 
 /* Zeek dns/ech.pcap (raw IPv6) and dns-svcb.pcap (BSD loopback): HTTPS/SVCB
  * queries (types 65, 64) for the names the Zeek baselines cover; no A/AAAA. */
-static void test_pcap_zeek(void **unused)
+static void test_pcap_zeek_ech(void **unused)
 {
 	(void)unused;
 	struct pcap_dns r;
-	if (!run_pcap("zeek/Traces/dns/ech.pcap", &r))
-		skip();
+	run_pcap("zeek/Traces/dns/ech.pcap", &r);
 	assert_int_equal(r.anomalies, 0);
 	assert_int_equal(r.queries, 2);
 	assert_int_equal(r.responses, 2);
@@ -682,9 +670,14 @@ static void test_pcap_zeek(void **unused)
 	d = find_dns(&r, true, 6096);
 	assert_string_equal(d->qname, "cloudflare-ech.com");
 	obs_log_free(&r.log);
+}
 
-	if (!run_pcap("zeek/Traces/dns-svcb.pcap", &r))
-		skip();
+static void test_pcap_zeek_svcb(void **unused)
+{
+	(void)unused;
+	struct pcap_dns r;
+	run_pcap("zeek/Traces/dns-svcb.pcap", &r);
+	const struct obs_dns *d;
 	assert_int_equal(r.anomalies, 0);
 	assert_int_equal(r.messages, 2);
 	d = find_dns(&r, true, 51556);
@@ -695,16 +688,16 @@ static void test_pcap_zeek(void **unused)
 
 int main(void)
 {
-	(void)harness_read_file; /* shared helper this test does not need */
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_truncated_every_offset),
-		cmocka_unit_test(test_tcp_split),
-		cmocka_unit_test(test_tcp_bytewise_and_gap),
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_pcap_suricata_dns_eve),
-		cmocka_unit_test(test_pcap_ndpi_dns),
-		cmocka_unit_test(test_pcap_zeek),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct cases t = {0};
+	CASE_ROWS(&t, test_case, cases, name);
+	CASE_ROWS(&t, test_truncated, cases, name);
+	CASE(&t, test_tcp_split);
+	CASE(&t, test_tcp_bytewise_and_gap);
+	add_probes(&t);
+	CASE(&t, test_registry);
+	CASE(&t, test_pcap_suricata_dns_eve);
+	CASE(&t, test_pcap_ndpi_dns);
+	CASE(&t, test_pcap_zeek_ech);
+	CASE(&t, test_pcap_zeek_svcb);
+	return cases_main(&t, "dns");
 }

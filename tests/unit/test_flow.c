@@ -1,16 +1,7 @@
 /* test_flow.c — the per-worker flow table: symmetric hashing, TCP
  * reassembly (out of order, retransmitted, overlapping, lost segments),
  * idle expiry on packet time, eviction at the flow cap. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
+#include "cases.h"
 #include "flow.h"
 
 struct sink {
@@ -124,21 +115,28 @@ static void send_order(const int order[4], int retransmit, struct sink *s)
 	flow_table_free(ft);
 }
 
-static void test_reassembly_orders(void **state)
+/* The request's four segments in one order, each sent once or twice. */
+struct order_case {
+	int order[4];
+	int retransmit;
+};
+
+static const struct order_case orders[] = {
+	{{0, 1, 2, 3}, 0}, {{1, 0, 2, 3}, 0}, {{3, 2, 1, 0}, 0}, {{0, 2, 1, 3}, 0}, {{2, 3, 0, 1}, 0},
+	{{0, 1, 2, 3}, 1}, {{1, 0, 2, 3}, 1}, {{3, 2, 1, 0}, 1}, {{0, 2, 1, 3}, 1}, {{2, 3, 0, 1}, 1},
+};
+
+static void test_reassembly_order(void **state)
 {
-	(void)state;
-	static const int orders[][4] = {{0, 1, 2, 3}, {1, 0, 2, 3}, {3, 2, 1, 0}, {0, 2, 1, 3}, {2, 3, 0, 1}};
-	for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++)
-		for (int rt = 0; rt < 2; rt++) {
-			struct sink s;
-			memset(&s, 0, sizeof s);
-			send_order(orders[i], rt, &s);
-			assert_int_equal(s.requests, 1);
-			assert_string_equal(s.path, "/v1/chat/completions");
-			assert_string_equal(s.model, "m1");
-			assert_int_equal(s.starts, 1);
-			assert_int_equal(s.ends, 1);
-		}
+	const struct order_case *c = *state;
+	struct sink s;
+	memset(&s, 0, sizeof s);
+	send_order(c->order, c->retransmit, &s);
+	assert_int_equal(s.requests, 1);
+	assert_string_equal(s.path, "/v1/chat/completions");
+	assert_string_equal(s.model, "m1");
+	assert_int_equal(s.starts, 1);
+	assert_int_equal(s.ends, 1);
 }
 
 static void test_overlap_and_loss(void **state)
@@ -216,12 +214,13 @@ static void test_time_going_backwards(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_symmetric_hash),
-	    cmocka_unit_test(test_reassembly_orders),
-	    cmocka_unit_test(test_overlap_and_loss),
-	    cmocka_unit_test(test_idle_expiry_and_eviction),
-	    cmocka_unit_test(test_time_going_backwards),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct cases t = {0};
+	CASE(&t, test_symmetric_hash);
+	for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++)
+		CASE_ROW(&t, test_reassembly_order, &orders[i], "%d%d%d%d%s", orders[i].order[0], orders[i].order[1],
+			 orders[i].order[2], orders[i].order[3], orders[i].retransmit ? " retransmitted" : "");
+	CASE(&t, test_overlap_and_loss);
+	CASE(&t, test_idle_expiry_and_eviction);
+	CASE(&t, test_time_going_backwards);
+	return cases_main(&t, "flow");
 }

@@ -4,7 +4,6 @@
  * over TCP split at every byte, probes, and public captures whose name
  * traffic is queries only (no names may come out of them). */
 #include <arpa/inet.h>
-#include "decode.h"
 #include "dissector.h"
 #include "msg_fixture.h"
 
@@ -351,69 +350,60 @@ static void check_name(const struct obs_host_name *h, const struct want_name *w)
 	assert_int_equal(h->ttl, w->ttl);
 }
 
-static void test_cases(void **unused)
+static void test_case(void **state)
 {
-	(void)unused;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const struct hn_case *tc = &cases[i];
-		struct mb m = {.n = 0};
-		struct obs_log log = {0};
-		tc->make(&m);
-		print_message("case %s (%zu bytes)\n", tc->name, m.n);
-		run(tc->d, m.b, m.n, &log);
-		unsigned names = 0, dns = 0;
-		const struct observation *last_anomaly = NULL;
-		for (size_t k = 0; k < log.n; k++) {
-			const struct observation *o = &log.v[k];
-			if (o->type == OBS_HOST_NAME) {
-				if (names < MAXW && tc->names[names].name) {
-					check_name(&o->u.host_name, &tc->names[names]);
-				} else { /* "many": the same name, addresses 10.0.0.N */
-					assert_string_equal(o->u.host_name.name, tc->names[0].name);
-					assert_int_equal(o->u.host_name.addr[3], names + 1);
-				}
-				names++;
-			} else if (o->type == OBS_DNS) {
-				dns++;
-			} else {
-				assert_int_equal(o->type, OBS_ANOMALY);
-				last_anomaly = o;
+	const struct hn_case *tc = *state;
+	struct mb m = {.n = 0};
+	struct obs_log log = {0};
+	tc->make(&m);
+	run(tc->d, m.b, m.n, &log);
+	unsigned names = 0, dns = 0;
+	const struct observation *last_anomaly = NULL;
+	for (size_t k = 0; k < log.n; k++) {
+		const struct observation *o = &log.v[k];
+		if (o->type == OBS_HOST_NAME) {
+			if (names < MAXW && tc->names[names].name) {
+				check_name(&o->u.host_name, &tc->names[names]);
+			} else { /* "many": the same name, addresses 10.0.0.N */
+				assert_string_equal(o->u.host_name.name, tc->names[0].name);
+				assert_int_equal(o->u.host_name.addr[3], names + 1);
 			}
-		}
-		assert_int_equal(names, tc->n_names);
-		assert_int_equal(dns, tc->d == &dissector_nbns ? 0 : 1);
-		if (tc->anomaly) {
-			assert_non_null(last_anomaly);
-			assert_string_equal(last_anomaly->u.anomaly.reason, tc->anomaly);
-			assert_ptr_equal(last_anomaly, &log.v[log.n - 1]);
+			names++;
+		} else if (o->type == OBS_DNS) {
+			dns++;
 		} else {
-			assert_null(last_anomaly);
+			assert_int_equal(o->type, OBS_ANOMALY);
+			last_anomaly = o;
 		}
-		obs_log_free(&log);
 	}
+	assert_int_equal(names, tc->n_names);
+	assert_int_equal(dns, tc->d == &dissector_nbns ? 0 : 1);
+	if (tc->anomaly) {
+		assert_non_null(last_anomaly);
+		assert_string_equal(last_anomaly->u.anomaly.reason, tc->anomaly);
+		assert_ptr_equal(last_anomaly, &log.v[log.n - 1]);
+	} else {
+		assert_null(last_anomaly);
+	}
+	obs_log_free(&log);
 }
 
-/* Every cut of every message: the counts in the header promise more than
- * is there, so nothing but an anomaly may come out. */
-static void test_truncated_every_offset(void **unused)
+/* Every cut of a message: the counts in the header promise more than is
+ * there, so nothing but an anomaly may come out. */
+static void truncated_one(const void *row, const uint8_t *p, size_t cut)
 {
-	(void)unused;
-	unsigned cuts = 0;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct mb m = {.n = 0};
-		cases[i].make(&m);
-		for (size_t cut = 0; cut < m.n; cut++) {
-			uint8_t *p = mb_prefix(&m, cut);
-			struct obs_log log = {0};
-			run(cases[i].d, p, cut, &log);
-			if (log.n != 1 || log.v[0].type != OBS_ANOMALY)
-				fail_msg("%s cut at %zu: %zu observations", cases[i].name, cut, log.n);
-			obs_log_free(&log);
-			free(p);
-			cuts++;
-		}
-	}
-	print_message("%u truncations\n", cuts);
+	const struct hn_case *tc = row;
+	struct obs_log log = {0};
+	run(tc->d, p, cut, &log);
+	if (log.n != 1 || log.v[0].type != OBS_ANOMALY)
+		fail_msg("cut at %zu: %zu observations", cut, log.n);
+	obs_log_free(&log);
+}
+
+static void test_truncated(void **state)
+{
+	const struct hn_case *tc = *state;
+	each_prefix(tc->make, tc, truncated_one);
 }
 
 /* PTR answers over TCP, two messages in one stream, split at every byte. */
@@ -444,18 +434,18 @@ static void test_ptr_tcp_split(void **unused)
 	obs_log_free(&log);
 }
 
-static void test_probe(void **unused)
+/* Each UDP row, and the same bytes over TCP, which no name service claims. */
+static void add_probes(struct cases *c)
 {
-	(void)unused;
-	struct mb md = {.n = 0}, ll = {.n = 0}, nb = {.n = 0}, nq = {.n = 0};
+	static struct mb md, ll, nb, nq, j;
 	mk_mdns_announce(&md);
 	mk_llmnr_response(&ll);
 	mk_nb_register(&nb);
 	mk_nb_query(&nq);
-	const uint8_t junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	struct mb j = {.n = 0};
+	static const uint8_t junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	j.n = 0;
 	putbytes(&j, junk, sizeof junk - 1);
-	struct {
+	const struct {
 		const struct dissector *d;
 		uint16_t cport, sport;
 		const struct mb *m;
@@ -473,19 +463,20 @@ static void test_probe(void **unused)
 		{&dissector_nbns, 40000, 138, &nb, false},
 		{&dissector_nbns, 137, 137, &j, false},
 	};
+	struct probe_row rows[2 * sizeof t / sizeof t[0]];
+	size_t n = 0;
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		struct dissect_probe p = {.transport = TRANSPORT_UDP,
-					  .dir = DIR_TO_SERVER,
-					  .client_port = t[i].cport,
-					  .server_port = t[i].sport,
-					  .data = t[i].m->b,
-					  .len = t[i].m->n};
-		if (t[i].d->probe(&p) != t[i].want)
-			fail_msg("probe row %zu: want %d", i, t[i].want);
-		p.transport = TRANSPORT_TCP;
-		if (t[i].d->probe(&p))
-			fail_msg("probe row %zu: TCP claimed", i);
+		rows[n++] = (struct probe_row)PROBE(t[i].d, TRANSPORT_UDP, t[i].cport, t[i].sport, t[i].m->b,
+						    t[i].m->n, t[i].want);
+		rows[n++] = (struct probe_row)PROBE(t[i].d, TRANSPORT_TCP, t[i].cport, t[i].sport, t[i].m->b,
+						    t[i].m->n, false);
 	}
+	probe_rows_add(c, rows, n);
+}
+
+static void test_registry(void **unused)
+{
+	(void)unused;
 	/* mdns and llmnr come before dns in the registry. */
 	size_t at_mdns = 99, at_llmnr = 99, at_dns = 99;
 	for (size_t i = 0; dissector_registry[i]; i++) {
@@ -511,11 +502,11 @@ struct names_feed {
 	struct obs_log log;
 };
 
-static void feed_name_port(void *user, const struct decoded *d)
+static void feed_name_port(void *user, const struct pw_pkt *k)
 {
 	struct names_feed *f = user;
 	const struct dissector *dis = NULL;
-	uint16_t ports[2] = {d->src_port, d->dst_port};
+	uint16_t ports[2] = {k->sport, k->dport};
 	for (int i = 0; i < 2 && !dis; i++)
 		dis = ports[i] == 137 ? &dissector_nbns
 		      : ports[i] == 5353 ? &dissector_mdns
@@ -524,18 +515,16 @@ static void feed_name_port(void *user, const struct decoded *d)
 	if (!dis)
 		return;
 	f->out->datagrams++;
-	run(dis, d->payload, d->payload_len, &f->log);
+	run(dis, k->payload, k->len, &f->log);
 }
 
 /* Each UDP datagram on 137/5353/5355 goes to the dissector of its port. */
-static bool run_pcap(const char *rel, struct pcap_names *out)
+static void run_pcap(const char *rel, struct pcap_names *out)
 {
+	pcap_t *pc = pw_open(rel);
 	memset(out, 0, sizeof *out);
 	struct names_feed f = {out, {0}};
-	if (!capture_each_udp(rel, feed_name_port, &f)) {
-		obs_log_free(&f.log);
-		return false;
-	}
+	pw_each_udp(pc, feed_name_port, &f);
 	struct obs_log log = f.log;
 	for (size_t i = 0; i < log.n; i++) {
 		out->names += log.v[i].type == OBS_HOST_NAME;
@@ -543,42 +532,45 @@ static bool run_pcap(const char *rel, struct pcap_names *out)
 		out->dns += log.v[i].type == OBS_DNS;
 	}
 	obs_log_free(&log);
-	return true;
 }
 
 /* nDPI 1kxun.pcap: SOURCES.md counts LLMNR x91, NBNS x26, MDNS x1 — all
  * queries (tshark: "Standard query" / "Name query"), so no names. */
-static void test_pcap_queries_only(void **unused)
+static void test_pcap_1kxun(void **unused)
 {
 	(void)unused;
 	struct pcap_names r;
-	if (!run_pcap("ndpi/pcap/1kxun.pcap", &r))
-		skip();
+	run_pcap("ndpi/pcap/1kxun.pcap", &r);
 	print_message("1kxun: %u datagrams, %u dns, %u names, %u anomalies\n", r.datagrams, r.dns, r.names,
 		      r.anomalies);
 	assert_int_equal(r.names, 0);
 	assert_int_equal(r.anomalies, 0);
 	assert_int_equal(r.dns, 92); /* 91 LLMNR + 1 mDNS; NBNS yields no OBS_DNS */
 	assert_int_equal(r.datagrams, 118);
-	if (!run_pcap("ja4/pcap/latest.pcapng", &r))
-		skip();
-	assert_int_equal(r.names, 0);
-	assert_int_equal(r.anomalies, 0);
-	if (!run_pcap("ndpi/pcap/android.pcap", &r))
-		skip();
+}
+
+/* Other captures whose name-service traffic is queries only. */
+static const char *const queries_only[] = {"ja4/pcap/latest.pcapng", "ndpi/pcap/android.pcap"};
+
+static void test_pcap_queries_only(void **state)
+{
+	const char *const *rel = *state;
+	struct pcap_names r;
+	run_pcap(*rel, &r);
 	assert_int_equal(r.names, 0);
 	assert_int_equal(r.anomalies, 0);
 }
 
 int main(void)
 {
-	(void)harness_read_file;
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_truncated_every_offset),
-		cmocka_unit_test(test_ptr_tcp_split),
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_pcap_queries_only),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct cases t = {0};
+	CASE_ROWS(&t, test_case, cases, name);
+	CASE_ROWS(&t, test_truncated, cases, name);
+	CASE(&t, test_ptr_tcp_split);
+	add_probes(&t);
+	CASE(&t, test_registry);
+	CASE(&t, test_pcap_1kxun);
+	for (size_t i = 0; i < sizeof queries_only / sizeof queries_only[0]; i++)
+		CASE_ROW(&t, test_pcap_queries_only, &queries_only[i], "%s", queries_only[i]);
+	return cases_main(&t, "hostname");
 }

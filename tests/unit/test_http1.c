@@ -528,12 +528,9 @@ static void fill_big_convs(void)
 	       "\"}POST /s HTTP/1.1\r\nContent-Length: 17\r\n\r\n{\"model\":\"small\"}");
 }
 
-static void run_conv(const struct conv *c)
+static void test_conversation(void **state)
 {
-	size_t n = 0;
-	while (n < CONV_MAX_FEEDS && (c->feeds[n].text || c->feeds[n].end))
-		n++;
-	print_message("  %s (%zu feeds)\n", c->name, n);
+	const struct conv *c = *state;
 	struct obs_log log = conv_run(c->feeds, c->no_split);
 	for (size_t s = 0; s < 4 && c->secrets[s]; s++)
 		assert_no_leak(&log, c->secrets[s]);
@@ -542,43 +539,25 @@ static void run_conv(const struct conv *c)
 	obs_log_free(&log);
 }
 
-static void test_conversations(void **state)
-{
-	(void)state;
-	fill_big_convs();
-	for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++)
-		run_conv(&convs[i]);
-}
-
 /* ---- probe ---- */
 
-static void test_probe(void **state)
-{
-	(void)state;
-	static const struct {
-		enum dissect_dir dir;
-		const char *data;
-		bool want;
-	} cases[] = {
-		{DIR_TO_SERVER, "GET / HTTP/1.1\r\n", true},  {DIR_TO_SERVER, "POST /v1", true},
-		{DIR_TO_SERVER, "OPTIONS * HTTP/1.1", true},  {DIR_TO_SERVER, "CONNECT a:443 HTTP/1.1", true},
-		{DIR_TO_SERVER, "GETX / HTTP/1.1", false},    {DIR_TO_SERVER, "get / HTTP/1.1", false},
-		{DIR_TO_SERVER, "\x16\x03\x01", false},	      {DIR_TO_SERVER, "HTTP/1.1 200 OK", false},
-		{DIR_TO_CLIENT, "HTTP/1.1 200 OK\r\n", true}, {DIR_TO_CLIENT, "HTTP/1.0 404", true},
-		{DIR_TO_CLIENT, "HTTP/2 200", false},	      {DIR_TO_CLIENT, "GET / HTTP/1.1", false},
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct dissect_probe p = {.transport = TRANSPORT_TCP,
-					  .dir = cases[i].dir,
-					  .data = (const uint8_t *)cases[i].data,
-					  .len = strlen(cases[i].data)};
-		if (H1D->probe(&p) != cases[i].want)
-			fail_msg("probe case %zu", i);
-	}
-	struct dissect_probe udp = {.transport = TRANSPORT_UDP, .dir = DIR_TO_SERVER,
-				    .data = (const uint8_t *)"GET / ", .len = 6};
-	assert_false(H1D->probe(&udp));
-}
+#define PROBE_TEXT(dir_, text, want_) {H1D, TRANSPORT_TCP, 0, 0, (const uint8_t *)(text), sizeof(text) - 1, want_, dir_}
+
+static const struct probe_row probes[] = {
+	PROBE_TEXT(DIR_TO_SERVER, "GET / HTTP/1.1\r\n", true),
+	PROBE_TEXT(DIR_TO_SERVER, "POST /v1", true),
+	PROBE_TEXT(DIR_TO_SERVER, "OPTIONS * HTTP/1.1", true),
+	PROBE_TEXT(DIR_TO_SERVER, "CONNECT a:443 HTTP/1.1", true),
+	PROBE_TEXT(DIR_TO_SERVER, "GETX / HTTP/1.1", false),
+	PROBE_TEXT(DIR_TO_SERVER, "get / HTTP/1.1", false),
+	PROBE_TEXT(DIR_TO_SERVER, "\x16\x03\x01", false),
+	PROBE_TEXT(DIR_TO_SERVER, "HTTP/1.1 200 OK", false),
+	PROBE_TEXT(DIR_TO_CLIENT, "HTTP/1.1 200 OK\r\n", true),
+	PROBE_TEXT(DIR_TO_CLIENT, "HTTP/1.0 404", true),
+	PROBE_TEXT(DIR_TO_CLIENT, "HTTP/2 200", false),
+	PROBE_TEXT(DIR_TO_CLIENT, "GET / HTTP/1.1", false),
+	{H1D, TRANSPORT_UDP, 0, 0, (const uint8_t *)"GET / ", 6, false, DIR_TO_SERVER},
+};
 
 /* ---- gap handling ---- */
 
@@ -609,75 +588,17 @@ static void test_gap(void **state)
 	obs_log_free(&log);
 }
 
-/* ---- public captures ---- */
-
-/* The payload of each flow direction is fed in sequence order (rpc_fixture.h
- * decodes the frames), retransmissions dropped, and bytes missing from the
- * capture reported through gap(). */
-struct pcap_result {
-	struct obs_log log;
-	size_t flows;
-};
-
-/* Runs every TCP flow of a capture through the dissector (the client is the
- * side that sent the first SYN, else the first packet). */
-static bool run_pcap(const char *rel, struct pcap_result *res)
-{
-	pcap_t *pc = pcap_open_public(rel);
-	if (!pc)
-		return false;
-	memset(res, 0, sizeof *res);
-	struct dissect_ctx ctx = harness_ctx(&res->log);
-	struct pflow flows[PFLOW_MAX];
-	memset(flows, 0, sizeof flows);
-	int lt = pcap_datalink(pc);
-	struct pcap_pkthdr *h;
-	const u_char *pkt;
-	while (pcap_next_ex(pc, &h, &pkt) == 1) {
-		uint8_t key[36];
-		uint32_t seq;
-		bool syn;
-		const uint8_t *pl;
-		size_t plen;
-		if (!pcap_decode_tcp(pkt, h->caplen, lt, key, &seq, &syn, &pl, &plen))
-			continue;
-		int dir;
-		bool fresh;
-		struct pflow *f = pflow_of(flows, key, &dir, &fresh);
-		if (!f)
-			continue;
-		if (fresh) {
-			f->st = H1D->state_new();
-			res->flows++;
-		}
-		if (pflow_seq(f, dir, seq, syn))
-			continue;
-		if (plen == 0 || f->done)
-			continue;
-		uint32_t ahead = seq - f->next_seq[dir];
-		if (ahead != 0 && ahead < 0x80000000u) {
-			H1D->gap(f->st, (enum dissect_dir)dir, ahead); /* bytes the capture lost */
-			f->next_seq[dir] = seq;
-		} else if (ahead != 0) {
-			continue; /* retransmission */
-		}
-		f->next_seq[dir] += (uint32_t)plen;
-		if (H1D->parse(f->st, (enum dissect_dir)dir, pl, plen, &ctx) != DISSECT_MORE)
-			f->done = true;
-	}
-	pflows_end(flows, H1D, &ctx);
-	pcap_close(pc);
-	return true;
-}
+/* ---- public captures ----
+ * Every TCP flow through http1, each direction in sequence order
+ * (pcap_walk.h); bytes the capture lost reach the dissector as gaps. */
 
 static void test_pcap_bearer(void **state)
 {
 	(void)state;
-	struct pcap_result r;
-	if (!run_pcap("suricata-verify/tests/http-auth-bearer/input.pcap", &r))
-		skip();
-	assert_int_equal(count_type(&r.log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&r.log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	struct obs_log log;
+	pcap_run("suricata-verify/tests/http-auth-bearer/input.pcap", &log, NULL, NULL);
+	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http_req;
 	assert_string_equal(q->host, "www.example.com");
 	assert_int_equal(q->n_credentials, 1);
 	assert_int_equal(q->credentials[0].where, CRED_AUTH_BEARER);
@@ -685,63 +606,60 @@ static void test_pcap_bearer(void **state)
 	char fp[AS_FP_HEX + 1];
 	fp_of("mF_9.B5f-4.1JqM", fp);
 	assert_string_equal(q->credentials[0].fingerprint, fp);
-	assert_no_leak(&r.log, "mF_9.B5f-4.1JqM");
-	assert_int_equal(nth(&r.log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 200);
-	obs_log_free(&r.log);
+	assert_no_leak(&log, "mF_9.B5f-4.1JqM");
+	assert_int_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 200);
+	obs_log_free(&log);
 }
 
 static void test_pcap_zeek_get(void **state)
 {
 	(void)state;
-	struct pcap_result r;
-	if (!run_pcap("zeek/Traces/http/get.pcap", &r))
-		skip();
+	struct obs_log log;
+	pcap_run("zeek/Traces/http/get.pcap", &log, NULL, NULL);
 	/* Zeek baseline core.tcp.reassembly-known-ports/http.log */
-	assert_int_equal(count_type(&r.log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&r.log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http_req;
 	assert_string_equal(q->method, "GET");
 	assert_string_equal(q->host, "bro.org");
 	assert_string_equal(q->path, "/download/CHANGES.bro-aux.txt");
 	assert_string_equal(q->user_agent, "Wget/1.14 (darwin12.2.0)");
 	assert_int_equal(q->version, 11);
-	const struct obs_http_response *s = &nth(&r.log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
 	assert_int_equal(s->status, 200);
 	assert_int_equal(s->body_bytes, 4705);
 	assert_string_equal(s->content_type, "text/plain; charset=UTF-8");
-	assert_int_equal(count_type(&r.log, OBS_ANOMALY), 0);
-	obs_log_free(&r.log);
+	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
+	obs_log_free(&log);
 }
 
 static void test_pcap_zeek_websocket(void **state)
 {
 	(void)state;
-	struct pcap_result r;
-	if (!run_pcap("zeek/Traces/http/websocket.pcap", &r))
-		skip();
+	struct obs_log log;
+	pcap_run("zeek/Traces/http/websocket.pcap", &log, NULL, NULL);
 	/* Zeek baseline scripts.base.protocols.http.101-switching-protocols/http.log */
-	assert_int_equal(count_type(&r.log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&r.log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http_req;
 	assert_string_equal(q->host, "sandbox.kaazing.net");
 	assert_string_equal(q->path, "/echo");
 	assert_string_equal(q->query, ".kl=Y");
 	assert_string_equal(q->user_agent,
 			    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:54.0) Gecko/20100101 Firefox/54.0");
 	assert_true(q->upgrade_websocket);
-	assert_int_equal(count_type(&r.log, OBS_HTTP_RESPONSE), 1);
-	assert_int_equal(nth(&r.log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 101);
-	assert_int_equal(count_type(&r.log, OBS_ANOMALY), 0);
-	obs_log_free(&r.log);
+	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 1);
+	assert_int_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 101);
+	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
+	obs_log_free(&log);
 }
 
 static void test_pcap_zeek_basic_auth(void **state)
 {
 	(void)state;
-	struct pcap_result r;
-	if (!run_pcap("zeek/Traces/http/basic-auth-with-colon.pcap", &r))
-		skip();
+	struct obs_log log;
+	pcap_run("zeek/Traces/http/basic-auth-with-colon.pcap", &log, NULL, NULL);
 	/* raw IPv4 link type; "Authorization: Basic  dGVzdDoxOjM0" (two spaces, test:1:34) */
-	assert_int_equal(count_type(&r.log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&r.log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http_req;
 	assert_string_equal(q->host, "172.24.133.205");
 	assert_int_equal(q->host_port, 8000);
 	assert_string_equal(q->user_agent, "python-requests/2.31.0");
@@ -751,58 +669,56 @@ static void test_pcap_zeek_basic_auth(void **state)
 	char fp[AS_FP_HEX + 1];
 	fp_of("dGVzdDoxOjM0", fp);
 	assert_string_equal(q->credentials[0].fingerprint, fp);
-	assert_no_leak(&r.log, "dGVzdDoxOjM0");
-	assert_int_equal(count_type(&r.log, OBS_HTTP_RESPONSE), 1);
-	obs_log_free(&r.log);
+	assert_no_leak(&log, "dGVzdDoxOjM0");
+	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 1);
+	obs_log_free(&log);
 }
 
 static void test_pcap_zeek_bro_org(void **state)
 {
 	(void)state;
-	struct pcap_result r;
-	if (!run_pcap("zeek/Traces/http/bro.org.pcap", &r))
-		skip();
+	struct obs_log log;
+	pcap_run("zeek/Traces/http/bro.org.pcap", &log, NULL, NULL);
 	/* SOURCES.md (tshark): 31 requests, Host bro.org ×29, www.bro.org ×2 */
 	size_t bro = 0, www = 0;
-	for (size_t i = 0; i < count_type(&r.log, OBS_HTTP_REQUEST); i++) {
-		const char *h = nth(&r.log, OBS_HTTP_REQUEST, i)->u.http_req.host;
+	for (size_t i = 0; i < count_type(&log, OBS_HTTP_REQUEST); i++) {
+		const char *h = nth(&log, OBS_HTTP_REQUEST, i)->u.http_req.host;
 		bro += strcmp(h, "bro.org") == 0;
 		www += strcmp(h, "www.bro.org") == 0;
 	}
-	print_anomalies(&r.log);
+	print_anomalies(&log);
 	if (getenv("H1_DEBUG"))
-		for (size_t i = 0; i < r.log.n; i++) {
-			const struct observation *o = &r.log.v[i];
+		for (size_t i = 0; i < log.n; i++) {
+			const struct observation *o = &log.v[i];
 			if (o->type == OBS_HTTP_REQUEST)
 				print_message("    > %s %s\n", o->u.http_req.method, o->u.http_req.path);
 			else if (o->type == OBS_HTTP_RESPONSE)
 				print_message("    < %u %s %llu\n", o->u.http_resp.status, o->u.http_resp.content_type,
 					      (unsigned long long)o->u.http_resp.body_bytes);
 		}
-	print_message("  bro.org.pcap: %zu flows, %zu requests, %zu responses, %zu anomalies\n", r.flows,
-		      count_type(&r.log, OBS_HTTP_REQUEST), count_type(&r.log, OBS_HTTP_RESPONSE),
-		      count_type(&r.log, OBS_ANOMALY));
+	print_message("  bro.org.pcap: %zu requests, %zu responses, %zu anomalies\n",
+		      count_type(&log, OBS_HTTP_REQUEST), count_type(&log, OBS_HTTP_RESPONSE),
+		      count_type(&log, OBS_ANOMALY));
 	assert_int_equal(bro, 29);
 	assert_int_equal(www, 2);
 	/* one flow lost 7240 bytes inside a Content-Length body: the dissector
 	 * keeps the framing and still sees every response */
-	assert_int_equal(count_type(&r.log, OBS_HTTP_RESPONSE), 31);
-	assert_true(has_anomaly(&r.log, "gap_in_body"));
-	obs_log_free(&r.log);
+	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 31);
+	assert_true(has_anomaly(&log, "gap_in_body"));
+	obs_log_free(&log);
 }
 
 int main(void)
 {
-	(void)harness_read_file;
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conversations),
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_gap),
-		cmocka_unit_test(test_pcap_bearer),
-		cmocka_unit_test(test_pcap_zeek_get),
-		cmocka_unit_test(test_pcap_zeek_websocket),
-		cmocka_unit_test(test_pcap_zeek_basic_auth),
-		cmocka_unit_test(test_pcap_zeek_bro_org),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	fill_big_convs();
+	struct cases t = {0};
+	CASE_ROWS(&t, test_conversation, convs, name);
+	probe_rows_add(&t, probes, sizeof probes / sizeof probes[0]);
+	CASE(&t, test_gap);
+	CASE(&t, test_pcap_bearer);
+	CASE(&t, test_pcap_zeek_get);
+	CASE(&t, test_pcap_zeek_websocket);
+	CASE(&t, test_pcap_zeek_basic_auth);
+	CASE(&t, test_pcap_zeek_bro_org);
+	return cases_main(&t, "http1");
 }

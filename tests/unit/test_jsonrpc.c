@@ -547,8 +547,9 @@ static void items_joined(const struct obs_rpc *r, char *out, size_t n)
 			fail_msg("%s: " #field " = \"%s\", want \"%s\"", c->name, r->field, (want));         \
 	} while (0)
 
-static void run_case(const struct rpc_case *c)
+static void test_message(void **state)
 {
+	const struct rpc_case *c = *state;
 	char *req = malloc(strlen(c->body) + 1024), *resp = NULL;
 	assert_non_null(req);
 	if (c->response) {
@@ -569,7 +570,6 @@ static void run_case(const struct rpc_case *c)
 	struct conv_feed feeds[] = {{DIR_TO_SERVER, req}, {DIR_TO_CLIENT, resp}, {0}};
 	bool big = strlen(c->body) > 2000;
 	struct obs_log log = conv_run(feeds, big);
-	print_message("  %s\n", c->name);
 	print_anomalies(&log);
 	if (count_type(&log, OBS_RPC) != c->n_rpc)
 		fail_msg("%s: %zu RPC observations, want %zu", c->name, count_type(&log, OBS_RPC), c->n_rpc);
@@ -612,14 +612,6 @@ static void run_case(const struct rpc_case *c)
 	free(resp);
 }
 
-static void test_messages(void **state)
-{
-	(void)state;
-	fill_big();
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		run_case(&cases[i]);
-}
-
 /* ---- A2A agent cards ---- */
 
 struct card_case {
@@ -657,46 +649,42 @@ static const struct card_case card_cases[] = {
     {"name only", "GET", "/.well-known/agent.json", "{\"name\":\"X\"}", false},
 };
 
-static void test_agent_cards(void **state)
+static void test_agent_card(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof card_cases / sizeof card_cases[0]; i++) {
-		const struct card_case *c = &card_cases[i];
-		char req[512], resp[4096];
-		snprintf(req, sizeof req,
-			 "%s %s HTTP/1.1\r\nHost: Agents.Example.com\r\nContent-Length: 0\r\n\r\n", c->method,
-			 c->path);
-		snprintf(
-		    resp, sizeof resp,
-		    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: #\r\n\r\n%s\x01",
-		    c->body);
-		struct conv_feed feeds[] = {{DIR_TO_SERVER, req}, {DIR_TO_CLIENT, resp}, {0}};
-		struct obs_log log = conv_run(feeds, false);
-		print_message("  card: %s\n", c->name);
-		assert_int_equal(count_type(&log, OBS_AGENT_CARD), c->card ? 1 : 0);
-		assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
-		if (c->card) {
-			const struct obs_agent_card *k = &nth(&log, OBS_AGENT_CARD, 0)->u.card;
-			assert_string_equal(k->host, "agents.example.com");
-			assert_string_equal(k->path, c->path);
-			assert_string_equal(k->name, c->card_name);
-			assert_string_equal(k->version, c->version);
-			assert_string_equal(k->url, c->url);
-			assert_string_equal(k->protocol_version, c->protocol_version);
-			assert_string_equal(k->security, c->security);
-			assert_int_equal(k->streaming, c->streaming);
-			assert_int_equal(k->push_notifications, c->push);
-			char joined[1024];
-			size_t o = 0;
-			joined[0] = '\0';
-			for (unsigned j = 0; j < k->n_items; j++)
-				o += (size_t)snprintf(joined + o, sizeof joined - o, "%s%s", j ? "," : "",
-						      k->items[j].name);
-			assert_string_equal(joined, c->skills);
-			assert_int_equal(k->n_items_total, k->n_items);
-		}
-		obs_log_free(&log);
+	const struct card_case *c = *state;
+	char req[512], resp[4096];
+	snprintf(req, sizeof req,
+		 "%s %s HTTP/1.1\r\nHost: Agents.Example.com\r\nContent-Length: 0\r\n\r\n", c->method,
+		 c->path);
+	snprintf(
+	    resp, sizeof resp,
+	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: #\r\n\r\n%s\x01",
+	    c->body);
+	struct conv_feed feeds[] = {{DIR_TO_SERVER, req}, {DIR_TO_CLIENT, resp}, {0}};
+	struct obs_log log = conv_run(feeds, false);
+	assert_int_equal(count_type(&log, OBS_AGENT_CARD), c->card ? 1 : 0);
+	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
+	if (c->card) {
+		const struct obs_agent_card *k = &nth(&log, OBS_AGENT_CARD, 0)->u.card;
+		assert_string_equal(k->host, "agents.example.com");
+		assert_string_equal(k->path, c->path);
+		assert_string_equal(k->name, c->card_name);
+		assert_string_equal(k->version, c->version);
+		assert_string_equal(k->url, c->url);
+		assert_string_equal(k->protocol_version, c->protocol_version);
+		assert_string_equal(k->security, c->security);
+		assert_int_equal(k->streaming, c->streaming);
+		assert_int_equal(k->push_notifications, c->push);
+		char joined[1024];
+		size_t o = 0;
+		joined[0] = '\0';
+		for (unsigned j = 0; j < k->n_items; j++)
+			o += (size_t)snprintf(joined + o, sizeof joined - o, "%s%s", j ? "," : "",
+					      k->items[j].name);
+		assert_string_equal(joined, c->skills);
+		assert_int_equal(k->n_items_total, k->n_items);
 	}
+	obs_log_free(&log);
 }
 
 /* ---- MCP conversations over HTTP ---- */
@@ -907,8 +895,7 @@ static void test_pcap_mcp(void **state)
 {
 	(void)state;
 	struct obs_log log;
-	if (!pcap_run("zeek_poc/mcp_detect/mcp-traffic.pcap", &log, NULL, NULL))
-		skip();
+	pcap_run("zeek_poc/mcp_detect/mcp-traffic.pcap", &log, NULL, NULL);
 	print_anomalies(&log);
 	/* ground truth: pcaps-public/SOURCES.md (tshark) */
 	const char *clients[8], *tools[16];
@@ -988,8 +975,7 @@ static void test_pcap_not_mcp(void **state)
 {
 	(void)state;
 	struct obs_log log;
-	if (!pcap_run("ndpi/pcap/jsonrpc.pcap", &log, raw_jsonrpc, NULL))
-		skip();
+	pcap_run("ndpi/pcap/jsonrpc.pcap", &log, raw_jsonrpc, NULL);
 	print_anomalies(&log);
 	/* echo over raw TCP, zabbix.status request and result over HTTP */
 	assert_int_equal(count_type(&log, OBS_RPC), 3);
@@ -1002,12 +988,14 @@ static void test_pcap_not_mcp(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_messages),	    cmocka_unit_test(test_agent_cards),
-	    cmocka_unit_test(test_streamable_http), cmocka_unit_test(test_legacy_sse),
-	    cmocka_unit_test(test_direct),	    cmocka_unit_test(test_pcap_mcp),
-	    cmocka_unit_test(test_pcap_not_mcp),
-	};
-	(void)harness_read_file;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	fill_big();
+	struct cases t = {0};
+	CASE_ROWS(&t, test_message, cases, name);
+	CASE_ROWS(&t, test_agent_card, card_cases, name);
+	CASE(&t, test_streamable_http);
+	CASE(&t, test_legacy_sse);
+	CASE(&t, test_direct);
+	CASE(&t, test_pcap_mcp);
+	CASE(&t, test_pcap_not_mcp);
+	return cases_main(&t, "jsonrpc");
 }

@@ -288,40 +288,32 @@ static void check_case(const struct krb_case *tc, const struct obs_log *log)
 	assert_int_equal(log->n, k);
 }
 
-static void test_cases(void **unused)
+static void test_case(void **state)
 {
-	(void)unused;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct mb m = {.n = 0};
-		struct obs_log log = {0};
-		cases[i].make(&m);
-		print_message("case %s (%zu bytes)\n", cases[i].name, m.n);
-		run_udp(m.b, m.n, &log);
-		check_case(&cases[i], &log);
-		obs_log_free(&log);
-	}
+	const struct krb_case *tc = *state;
+	struct mb m = {.n = 0};
+	struct obs_log log = {0};
+	tc->make(&m);
+	run_udp(m.b, m.n, &log);
+	check_case(tc, &log);
+	obs_log_free(&log);
 }
 
-/* Every cut, in a buffer of exactly that size: one anomaly, nothing else. */
-static void test_truncated_every_offset(void **unused)
+/* Every cut: one anomaly, nothing else. */
+static void truncated_one(const void *row, const uint8_t *p, size_t cut)
 {
-	(void)unused;
-	unsigned cuts = 0;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct mb m = {.n = 0};
-		cases[i].make(&m);
-		for (size_t cut = 0; cut < m.n; cut++) {
-			uint8_t *p = mb_prefix(&m, cut);
-			struct obs_log log = {0};
-			run_udp(p, cut, &log);
-			if (log.n != 1 || log.v[0].type != OBS_ANOMALY)
-				fail_msg("%s cut at %zu: %zu observations", cases[i].name, cut, log.n);
-			obs_log_free(&log);
-			free(p);
-			cuts++;
-		}
-	}
-	print_message("%u truncations\n", cuts);
+	(void)row;
+	struct obs_log log = {0};
+	run_udp(p, cut, &log);
+	if (log.n != 1 || log.v[0].type != OBS_ANOMALY)
+		fail_msg("cut at %zu: %zu observations", cut, log.n);
+	obs_log_free(&log);
+}
+
+static void test_truncated(void **state)
+{
+	const struct krb_case *tc = *state;
+	each_prefix(tc->make, tc, truncated_one);
 }
 
 /* Each byte of a valid AS-REQ set to every value: never a crash, never an
@@ -445,74 +437,84 @@ static void test_tcp_framing(void **unused)
 	dissector_kerberos_tcp.state_free(st);
 }
 
-static void test_probe(void **unused)
+static void add_probes(struct cases *c)
 {
-	(void)unused;
-	struct mb a = {.n = 0}, e = {.n = 0}, nk = {.n = 0};
+	static struct mb a, e, nk;
 	mk_padata(&a);
 	mk_krb_error(&e);
 	mk_not_krb(&nk);
 	static uint8_t rec[4096], erec[256];
 	size_t rn = record(rec, &a), en = record(erec, &e);
 	const struct probe_row t[] = {
-		{&dissector_kerberos, TRANSPORT_UDP, 50000, 88, a.b, a.n, true},
-		{&dissector_kerberos, TRANSPORT_UDP, 88, 50000, e.b, e.n, true},
-		{&dissector_kerberos, TRANSPORT_UDP, 50000, 89, a.b, a.n, false},
-		{&dissector_kerberos, TRANSPORT_UDP, 50000, 88, a.b, a.n - 1, false},
-		{&dissector_kerberos, TRANSPORT_UDP, 50000, 88, nk.b, nk.n, false},
-		{&dissector_kerberos, TRANSPORT_TCP, 50000, 88, a.b, a.n, false},
-		{&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, rec, rn, true},
-		{&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, rec, 8, true}, /* first segment only */
-		{&dissector_kerberos_tcp, TRANSPORT_TCP, 88, 50000, erec, en, true},
-		{&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, rec, 4, false},
-		{&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, a.b, a.n, false},
-		{&dissector_kerberos_tcp, TRANSPORT_UDP, 50000, 88, rec, rn, false},
+		PROBE(&dissector_kerberos, TRANSPORT_UDP, 50000, 88, a.b, a.n, true),
+		PROBE(&dissector_kerberos, TRANSPORT_UDP, 88, 50000, e.b, e.n, true),
+		PROBE(&dissector_kerberos, TRANSPORT_UDP, 50000, 89, a.b, a.n, false),
+		PROBE(&dissector_kerberos, TRANSPORT_UDP, 50000, 88, a.b, a.n - 1, false),
+		PROBE(&dissector_kerberos, TRANSPORT_UDP, 50000, 88, nk.b, nk.n, false),
+		PROBE(&dissector_kerberos, TRANSPORT_TCP, 50000, 88, a.b, a.n, false),
+		PROBE(&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, rec, rn, true),
+		PROBE(&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, rec, 8, true), /* first segment only */
+		PROBE(&dissector_kerberos_tcp, TRANSPORT_TCP, 88, 50000, erec, en, true),
+		PROBE(&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, rec, 4, false),
+		PROBE(&dissector_kerberos_tcp, TRANSPORT_TCP, 50000, 88, a.b, a.n, false),
+		PROBE(&dissector_kerberos_tcp, TRANSPORT_UDP, 50000, 88, rec, rn, false),
 	};
-	check_probe_rows(t, sizeof t / sizeof t[0]);
+	probe_rows_add(c, t, sizeof t / sizeof t[0]);
+}
+
+static void test_registry(void **unused)
+{
+	(void)unused;
 	assert_ptr_equal(dissector_find("kerberos"), &dissector_kerberos);
 	assert_ptr_equal(dissector_find("kerberos_tcp"), &dissector_kerberos_tcp);
 }
 
 /* ---- der.h ---- */
 
+struct der_row {
+	const char *name;
+	const char *bytes;
+	size_t n;
+	bool ok;
+	uint8_t tag;
+	size_t len;
+};
+
+static const struct der_row der_rows[] = {
+	{"integer", "\x02\x01\x05", 3, true, 0x02, 1},
+	{"empty sequence", "\x30\x00", 2, true, 0x30, 0},
+	{"long form 1 byte", "\x04\x81\x02xy", 5, true, 0x04, 2},
+	{"long form 2 bytes", "\x04\x82\x00\x02xy", 6, true, 0x04, 2},
+	{"long form 4 bytes", "\x04\x84\x00\x00\x00\x02xy", 8, true, 0x04, 2},
+	{"5 length bytes", "\x04\x85\x00\x00\x00\x00\x02xy", 9, false, 0, 0},
+	{"indefinite", "\x04\x80xy\x00\x00", 6, false, 0, 0},
+	{"reserved", "\x04\xffxy", 4, false, 0, 0},
+	{"past the input", "\x04\x03xy", 4, false, 0, 0},
+	{"absurd", "\x04\x84\xff\xff\xff\xffxy", 8, false, 0, 0},
+	{"high tag number", "\x1f\x81\x01\x00", 4, false, 0, 0},
+	{"tag only", "\x04", 1, false, 0, 0},
+	{"nothing", "", 0, false, 0, 0},
+};
+
+static void test_der_read(void **state)
+{
+	const struct der_row *r = *state;
+	struct cur c = cur_make(r->bytes, r->n);
+	struct der_tlv v;
+	bool ok = der_read(&c, &v);
+	assert_int_equal(ok, r->ok);
+	if (ok) {
+		assert_int_equal(v.tag, r->tag);
+		assert_int_equal(cur_len(&v.val), r->len);
+		assert_int_equal(cur_len(&c), 0);
+	} else {
+		assert_int_equal(cur_len(&c), r->n); /* unchanged */
+	}
+}
+
 static void test_der(void **unused)
 {
 	(void)unused;
-	struct {
-		const char *bytes;
-		size_t n;
-		bool ok;
-		uint8_t tag;
-		size_t len;
-	} t[] = {
-		{"\x02\x01\x05", 3, true, 0x02, 1},
-		{"\x30\x00", 2, true, 0x30, 0},
-		{"\x04\x81\x02xy", 5, true, 0x04, 2},
-		{"\x04\x82\x00\x02xy", 6, true, 0x04, 2},
-		{"\x04\x84\x00\x00\x00\x02xy", 8, true, 0x04, 2},
-		{"\x04\x85\x00\x00\x00\x00\x02xy", 9, false, 0, 0}, /* 5 length bytes */
-		{"\x04\x80xy\x00\x00", 6, false, 0, 0},		    /* indefinite */
-		{"\x04\xffxy", 4, false, 0, 0},			    /* reserved */
-		{"\x04\x03xy", 4, false, 0, 0},			    /* past the input */
-		{"\x04\x84\xff\xff\xff\xffxy", 8, false, 0, 0},	    /* absurd */
-		{"\x1f\x81\x01\x00", 4, false, 0, 0},		    /* high tag number */
-		{"\x04", 1, false, 0, 0},
-		{"", 0, false, 0, 0},
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		struct cur c = cur_make(t[i].bytes, t[i].n);
-		struct der_tlv v;
-		bool ok = der_read(&c, &v);
-		if (ok != t[i].ok)
-			fail_msg("der row %zu: want %d", i, t[i].ok);
-		if (ok) {
-			assert_int_equal(v.tag, t[i].tag);
-			assert_int_equal(cur_len(&v.val), t[i].len);
-			assert_int_equal(cur_len(&c), 0);
-		} else {
-			assert_int_equal(cur_len(&c), t[i].n); /* unchanged */
-		}
-	}
 	int64_t v;
 	assert_true(der_int(cur_make("\xff", 1), &v));
 	assert_int_equal(v, -1);
@@ -542,15 +544,15 @@ static void test_der(void **unused)
 
 int main(void)
 {
-	(void)harness_read_file;
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_truncated_every_offset),
-		cmocka_unit_test(test_mutations),
-		cmocka_unit_test(test_tcp_split),
-		cmocka_unit_test(test_tcp_framing),
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_der),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct cases t = {0};
+	CASE_ROWS(&t, test_case, cases, name);
+	CASE_ROWS(&t, test_truncated, cases, name);
+	CASE(&t, test_mutations);
+	CASE(&t, test_tcp_split);
+	CASE(&t, test_tcp_framing);
+	add_probes(&t);
+	CASE(&t, test_registry);
+	CASE_ROWS(&t, test_der_read, der_rows, name);
+	CASE(&t, test_der);
+	return cases_main(&t, "kerberos");
 }

@@ -1,92 +1,11 @@
 /* test_redis.c — the Redis exporter against a real redis-server: URL
  * parsing, the upsert script's idempotence and commutativity, the events
- * stream, the heartbeat, open failures, an outage mid-run, a full spool,
- * a spool handed from one process to the next, and `aisensor agents`. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
+ * stream, the heartbeat, open failures, an outage mid-run, a full spool and
+ * a spool handed from one process to the next (`aisensor agents` on the
+ * same registry: test_cmd_agents.c). */
 #include <jansson.h>
 
-#include "cmd_agents.h"
-#include "redis.h"
-#include "redis_harness.h"
-
-static struct redis_harness srv; /* shared by most tests */
-static bool have_server;
-
-#define NEED_SERVER()                                                                                        \
-	do {                                                                                                 \
-		if (!have_server) {                                                                          \
-			print_message("redis-server not available: skipped\n");                            \
-			skip();                                                                              \
-		}                                                                                            \
-	} while (0)
-
-static int group_setup(void **state)
-{
-	(void)state;
-	if (!rh_available()) {
-		print_message("redis-server not found in PATH: the Redis tests are skipped\n");
-		return 0;
-	}
-	have_server = rh_start(&srv, false, NULL);
-	if (!have_server)
-		print_message("redis-server did not start: the Redis tests are skipped\n");
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	rh_stop(&srv);
-	return 0;
-}
-
-/* ---- helpers ---- */
-
-static struct sink open_exporter(const char *url, const char *prefix, const char *spool_dir, uint32_t drain_ms)
-{
-	struct redis_config c = {.url = url,
-				 .prefix = prefix,
-				 .sensor_name = "test",
-				 .spool_dir = spool_dir,
-				 .spool_fsync = SPOOL_FSYNC_BATCH,
-				 .drain_timeout_ms = drain_ms,
-				 .connect_timeout_ms = 500,
-				 .command_timeout_ms = 1000};
-	struct sink s;
-	char err[1024] = "";
-	int r = redis_open(&c, &s, err, sizeof err);
-	if (r != AS_OK)
-		print_message("redis_open: %s\n", err);
-	assert_int_equal(r, AS_OK);
-	return s;
-}
-
-static void send_agent(struct sink *s, const char *json)
-{
-	assert_int_equal(s->ops->agent(s->self, json, strlen(json)), AS_OK);
-}
-
-static void send_event(struct sink *s, const char *json)
-{
-	assert_int_equal(s->ops->event(s->self, json, strlen(json)), AS_OK);
-}
-
-static void finish(struct sink *s)
-{
-	assert_int_equal(s->ops->flush(s->self), AS_OK);
-	struct redis_stats st;
-	assert_int_equal(redis_shutdown(s, &st), AS_OK);
-	s->ops->close(s->self);
-}
+#include "redis_fixture.h"
 
 static char *snapshot(const char *prefix)
 {
@@ -128,144 +47,69 @@ static void expect_field(const char *key, const char *field, const char *want)
 	free(v);
 }
 
-/* ---- the contributions used by the order tests ---- */
-
-static const char *contribs[8];
-static char ja4_a[8192], ja4_b[8192];
-
-static void make_contribs(void)
-{
-	contribs[0] =
-	    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5000>1.2.3.4:443|1|b:100\","
-	    "\"min\":{\"first_seen\":\"2026-11-28T09:00:01.000Z\"},"
-	    "\"max\":{\"last_seen\":\"2026-11-28T09:00:02.000Z\"},"
-	    "\"set\":{\"kind\":\"llm-api-client\",\"software.name\":\"openai-node\",\"host.ip\":\"10.0.0.1\","
-	    "\"destinations[openai-api|api.openai.com:443|tls].service\":\"openai-api\","
-	    "\"destinations[openai-api|api.openai.com:443|tls].endpoint\":\"api.openai.com:443\","
-	    "\"destinations[openai-api|api.openai.com:443|tls].tls\":true,"
-	    "\"destinations[openai-api|api.openai.com:443|tls].port\":443},"
-	    "\"add\":{\"evidence.flows\":1,\"destinations[openai-api|api.openai.com:443|tls].flows\":1,"
-	    "\"destinations[openai-api|api.openai.com:443|tls].bytes\":100},"
-	    "\"union\":{\"risks\":[\"static-api-key\"],"
-	    "\"destinations[openai-api|api.openai.com:443|tls].models\":[\"gpt-4o\"]},"
-	    "\"host_key\":\"52:54:00:12:34:56\"}";
-	contribs[1] =
-	    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5001>1.2.3.4:443|2|b:50\","
-	    "\"min\":{\"first_seen\":\"2026-11-28T08:59:59.500Z\"},"
-	    "\"max\":{\"last_seen\":\"2026-11-28T09:05:00.000Z\",\"software.version\":\"6.9.1\"},"
-	    "\"set\":{\"kind\":\"llm-api-client\",\"host.ip\":\"10.0.0.1\"},"
-	    "\"add\":{\"evidence.flows\":1,\"destinations[openai-api|api.openai.com:443|tls].bytes\":50},"
-	    "\"union\":{\"destinations[openai-api|api.openai.com:443|tls].models\":[\"gpt-4o-mini\",\"gpt-4o\"]},"
-	    "\"host_key\":\"52:54:00:12:34:56\"}";
-	contribs[2] = "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5002>1.2.3.4:443|3|b:7\","
-		      "\"max\":{\"software.version\":\"6.10.0\"},"
-		      "\"set\":{\"kind\":\"llm-api-client\",\"software.name\":\"openai-node\",\"host.ip\":\"10.0.0.9\"},"
-		      "\"add\":{\"evidence.flows\":2},"
-		      "\"union\":{\"risks\":[\"cleartext-credential\",\"static-api-key\"]},"
-		      "\"owner\":\"alice@example.com\"}";
-	contribs[3] = "{\"id\":\"bbbb000000000002\",\"dedupe\":\"mcp|s1|1\","
-		      "\"min\":{\"first_seen\":\"2026-11-28T10:00:00.000Z\"},"
-		      "\"max\":{\"last_seen\":\"2026-11-28T10:00:00.000Z\"},"
-		      "\"set\":{\"kind\":\"mcp-client\",\"software.name\":\"claude-code\",\"host.ip\":\"10.0.0.2\","
-		      "\"mcp.role\":\"client\",\"host.owner\":\"bob@example.com\",\"mcp.tools_listed[delete_record].destructive\":true,\"mcp.tools_listed[delete_record].name\":\"delete_record\",\"mcp.tools_called[delete_record].name\":\"delete_record\",\"mcp.tools_called[files.read].name\":\"files.read\"},"
-		      "\"add\":{\"mcp.tools_called[delete_record].calls\":1,\"mcp.tools_called[files.read].calls\":3},"
-		      "\"union\":{\"mcp.servers\":[\"corp-ops-mcp 2.3.1 @ 10.1.9.20:8931/mcp\"]},"
-		      "\"owner\":\"bob@example.com\",\"host_key\":\"build-07\"}";
-	contribs[4] = "{\"id\":\"bbbb000000000002\",\"dedupe\":\"mcp|s1|2\","
-		      "\"max\":{\"last_seen\":\"2026-11-28T10:30:00.250Z\"},"
-		      "\"set\":{\"kind\":\"mcp-client\"},"
-		      "\"add\":{\"mcp.tools_called[delete_record].calls\":2},"
-		      "\"owner\":\"bob@example.com\",\"host_key\":\"build-07\"}";
-	/* unions past the cap: 0..199 and 100..299 -> the 256 smallest */
-	size_t n = (size_t)snprintf(ja4_a, sizeof ja4_a,
-				    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"ja4|a\",\"set\":{\"kind\":\"llm-api-"
-				    "client\"},\"union\":{\"fingerprints.ja4\":[");
-	for (int i = 199; i >= 0; i--)
-		n += (size_t)snprintf(ja4_a + n, sizeof ja4_a - n, "\"t13d%03d\"%s", i, i ? "," : "");
-	snprintf(ja4_a + n, sizeof ja4_a - n, "]}}");
-	n = (size_t)snprintf(ja4_b, sizeof ja4_b,
-			     "{\"id\":\"aaaa000000000001\",\"dedupe\":\"ja4|b\",\"union\":{\"fingerprints.ja4\":[");
-	for (int i = 100; i < 300; i++)
-		n += (size_t)snprintf(ja4_b + n, sizeof ja4_b - n, "\"t13d%03d\"%s", i, i < 299 ? "," : "");
-	snprintf(ja4_b + n, sizeof ja4_b - n, "]}}");
-	contribs[5] = ja4_a;
-	contribs[6] = ja4_b;
-	contribs[7] = "{\"id\":\"cccc000000000003\",\"dedupe\":\"x\",\"set\":{\"kind\":\"llm-server\","
-		      "\"host.ip\":\"10.0.0.3\",\"server.endpoint\":\"10.0.0.3:11434\"},"
-		      "\"max\":{\"last_seen\":\"2026-11-29T00:00:00.000Z\"},\"add\":{\"server.requests\":5}}";
-}
-#define N_CONTRIBS 8
-
-static void send_all(const char *prefix, const int *order, size_t n)
-{
-	struct sink s = open_exporter(srv.url, prefix, NULL, 5000);
-	for (size_t i = 0; i < n; i++)
-		send_agent(&s, contribs[order[i]]);
-	finish(&s);
-}
-
 /* ---- tests ---- */
 
-static void test_url_table(void **state)
+struct url_case {
+	const char *url;
+	int ok;
+	const char *host, *path, *user, *pass;
+	int port, db;
+	const char *redacted;
+};
+
+static const struct url_case url_cases[] = {
+    {"redis://localhost", 1, "localhost", "", "", "", 6379, -1, "redis://localhost:6379"},
+    {"redis://10.0.0.5:6380/2", 1, "10.0.0.5", "", "", "", 6380, 2, "redis://10.0.0.5:6380/2"},
+    {"redis://:pw@h", 1, "h", "", "", "pw", 6379, -1, "redis://:***@h:6379"},
+    {"redis://alice:s3cret@h:1/0", 1, "h", "", "alice", "s3cret", 1, 0, "redis://alice:***@h:1/0"},
+    {"redis://u:p%40ss%3Aw@h", 1, "h", "", "u", "p@ss:w", 6379, -1, "redis://u:***@h:6379"},
+    {"redis://a:b@c@h", 1, "h", "", "a", "b@c", 6379, -1, "redis://a:***@h:6379"},
+    {"redis://[::1]:7000/3", 1, "::1", "", "", "", 7000, 3, "redis://[::1]:7000/3"},
+    {"redis://h/?db=4", 1, "h", "", "", "", 6379, 4, "redis://h:6379/4"},
+    {"unix:///tmp/r.sock", 1, "", "/tmp/r.sock", "", "", 6379, -1, "unix:///tmp/r.sock"},
+    {"unix:///tmp/r.sock?db=5", 1, "", "/tmp/r.sock", "", "", 6379, 5, "unix:///tmp/r.sock?db=5"},
+    {"unix://:s3cret@/tmp/r.sock", 1, "", "/tmp/r.sock", "", "s3cret", 6379, -1, "unix://:***@/tmp/r.sock"},
+    {"rediss://:s3cret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"http://h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://:s3cret@", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://s3cret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://:s3cret@h:0", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://:s3cret@h:65536", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://:s3cret@h:x", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://:s3cret@h/db", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://:s3cret@h?foo=1", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://:s3c%2ret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"redis://:s3cret@[::1", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"unix://s3cret", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"unix://:s3cret@/tmp/r.sock?db=x", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+    {"unix:///", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+static void test_url(void **state)
 {
-	(void)state;
-	static const struct {
-		const char *url;
-		int ok;
-		const char *host, *path, *user, *pass;
-		int port, db;
-		const char *redacted;
-	} cases[] = {
-	    {"redis://localhost", 1, "localhost", "", "", "", 6379, -1, "redis://localhost:6379"},
-	    {"redis://10.0.0.5:6380/2", 1, "10.0.0.5", "", "", "", 6380, 2, "redis://10.0.0.5:6380/2"},
-	    {"redis://:pw@h", 1, "h", "", "", "pw", 6379, -1, "redis://:***@h:6379"},
-	    {"redis://alice:s3cret@h:1/0", 1, "h", "", "alice", "s3cret", 1, 0, "redis://alice:***@h:1/0"},
-	    {"redis://u:p%40ss%3Aw@h", 1, "h", "", "u", "p@ss:w", 6379, -1, "redis://u:***@h:6379"},
-	    {"redis://a:b@c@h", 1, "h", "", "a", "b@c", 6379, -1, "redis://a:***@h:6379"},
-	    {"redis://[::1]:7000/3", 1, "::1", "", "", "", 7000, 3, "redis://[::1]:7000/3"},
-	    {"redis://h/?db=4", 1, "h", "", "", "", 6379, 4, "redis://h:6379/4"},
-	    {"unix:///tmp/r.sock", 1, "", "/tmp/r.sock", "", "", 6379, -1, "unix:///tmp/r.sock"},
-	    {"unix:///tmp/r.sock?db=5", 1, "", "/tmp/r.sock", "", "", 6379, 5, "unix:///tmp/r.sock?db=5"},
-	    {"unix://:s3cret@/tmp/r.sock", 1, "", "/tmp/r.sock", "", "s3cret", 6379, -1, "unix://:***@/tmp/r.sock"},
-	    {"rediss://:s3cret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"http://h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://:s3cret@", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://s3cret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://:s3cret@h:0", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://:s3cret@h:65536", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://:s3cret@h:x", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://:s3cret@h/db", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://:s3cret@h?foo=1", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://:s3c%2ret@h", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"redis://:s3cret@[::1", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"unix://s3cret", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"unix://:s3cret@/tmp/r.sock?db=x", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	    {"unix:///", 0, NULL, NULL, NULL, NULL, 0, 0, NULL},
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct redis_url u;
-		char err[512] = "";
-		int r = redis_url_parse(cases[i].url, &u, err, sizeof err);
-		if ((r == AS_OK) != cases[i].ok)
-			print_message("case %zu %s: %d %s\n", i, cases[i].url, r, err);
-		assert_int_equal(r == AS_OK, cases[i].ok);
-		if (r != AS_OK) {
-			assert_true(err[0] != '\0');
-			assert_null(strstr(err, "s3cret"));
-			if (!strncmp(cases[i].url, "rediss", 6))
-				assert_non_null(strstr(err, "TLS to Redis not supported in this build"));
-			continue;
-		}
-		assert_string_equal(u.host, cases[i].host);
-		assert_string_equal(u.path, cases[i].path);
-		assert_string_equal(u.user, cases[i].user);
-		assert_string_equal(u.pass, cases[i].pass);
-		assert_int_equal(u.port, cases[i].port);
-		assert_int_equal(u.db, cases[i].db);
-		assert_string_equal(u.redacted, cases[i].redacted);
+	const struct url_case *c = *state;
+	struct redis_url u;
+	char err[512] = "";
+	int r = redis_url_parse(c->url, &u, err, sizeof err);
+	if ((r == AS_OK) != c->ok)
+		print_message("%d %s\n", r, err);
+	assert_int_equal(r == AS_OK, c->ok);
+	if (r != AS_OK) {
+		assert_true(err[0] != '\0');
+		assert_null(strstr(err, "s3cret"));
+		if (!strncmp(c->url, "rediss", 6))
+			assert_non_null(strstr(err, "TLS to Redis not supported in this build"));
+		return;
 	}
+	assert_string_equal(u.host, c->host);
+	assert_string_equal(u.path, c->path);
+	assert_string_equal(u.user, c->user);
+	assert_string_equal(u.pass, c->pass);
+	assert_int_equal(u.port, c->port);
+	assert_int_equal(u.db, c->db);
+	assert_string_equal(u.redacted, c->redacted);
 }
 
 static void test_upsert_one(void **state)
@@ -689,130 +533,21 @@ static void test_spool_across_processes(void **state)
 	rh_stop(&p);
 }
 
-/* `aisensor agents` rebuilds inventory records from the registry. */
-static char *run_agents(const char *args)
-{
-	char *argv[32];
-	int argc = 0;
-	char buf[1024];
-	snprintf(buf, sizeof buf, "agents %s", args);
-	for (char *t = strtok(buf, " "); t && argc < 31; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc] = NULL;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	int rc = cmd_agents(argc, argv, f, stderr);
-	fclose(f);
-	assert_int_equal(rc, 0);
-	return out;
-}
-
-static void test_cmd_agents(void **state)
-{
-	(void)state;
-	NEED_SERVER();
-	int all[N_CONTRIBS];
-	for (int i = 0; i < N_CONTRIBS; i++)
-		all[i] = i;
-	send_all("q:", all, N_CONTRIBS);
-	char args[512];
-	snprintf(args, sizeof args, "--redis %s --prefix q: --json", srv.url);
-	char *out = run_agents(args);
-	json_error_t je;
-	json_t *doc = json_loads(out, 0, &je);
-	if (!doc)
-		print_message("%s\n%s\n", je.text, out);
-	assert_non_null(doc);
-	json_t *agents = json_object_get(doc, "agents");
-	assert_int_equal(json_array_size(agents), 3);
-	json_t *a = NULL;
-	for (size_t i = 0; i < 3; i++)
-		if (!strcmp(json_string_value(json_object_get(json_array_get(agents, i), "agent_id")),
-			    "aaaa000000000001"))
-			a = json_array_get(agents, i);
-	assert_non_null(a);
-	assert_string_equal(json_string_value(json_object_get(a, "kind")), "llm-api-client");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "software"), "version")), "6.9.1");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "host"), "ip")), "10.0.0.9");
-	json_t *dests = json_object_get(a, "destinations");
-	assert_int_equal(json_array_size(dests), 1);
-	json_t *d = json_array_get(dests, 0);
-	assert_string_equal(json_string_value(json_object_get(d, "endpoint")), "api.openai.com:443");
-	assert_int_equal(json_integer_value(json_object_get(d, "bytes")), 150);
-	assert_true(json_is_true(json_object_get(d, "tls")));
-	assert_int_equal(json_integer_value(json_object_get(d, "port")), 443);
-	assert_int_equal(json_array_size(json_object_get(d, "models")), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "evidence"), "flows")), 4);
-	/* MCP tools: keyed collections become arrays of {name, ...} */
-	json_t *b = NULL;
-	for (size_t i = 0; i < 3; i++)
-		if (!strcmp(json_string_value(json_object_get(json_array_get(agents, i), "agent_id")),
-			    "bbbb000000000002"))
-			b = json_array_get(agents, i);
-	assert_non_null(b);
-	json_t *called = json_object_get(json_object_get(b, "mcp"), "tools_called");
-	assert_int_equal(json_array_size(called), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(called, 0), "name")), "delete_record");
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(called, 0), "calls")), 3);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(called, 1), "name")), "files.read");
-	json_t *listed = json_object_get(json_object_get(b, "mcp"), "tools_listed");
-	assert_true(json_is_true(json_object_get(json_array_get(listed, 0), "destructive")));
-	json_decref(doc);
-	free(out);
-
-	/* filters */
-	snprintf(args, sizeof args, "--redis %s --prefix q: --json --owner bob@example.com", srv.url);
-	out = run_agents(args);
-	doc = json_loads(out, 0, NULL);
-	assert_int_equal(json_array_size(json_object_get(doc, "agents")), 1);
-	json_decref(doc);
-	free(out);
-	snprintf(args, sizeof args, "--redis %s --prefix q: --json --kind llm-api-client --host 52:54:00:12:34:56",
-		 srv.url);
-	out = run_agents(args);
-	doc = json_loads(out, 0, NULL);
-	assert_int_equal(json_array_size(json_object_get(doc, "agents")), 1);
-	json_decref(doc);
-	free(out);
-	snprintf(args, sizeof args, "--redis %s --prefix q: --json --since 2026-11-28T10:00:00Z", srv.url);
-	out = run_agents(args);
-	doc = json_loads(out, 0, NULL);
-	assert_int_equal(json_array_size(json_object_get(doc, "agents")), 2);
-	json_decref(doc);
-	free(out);
-	/* the table */
-	snprintf(args, sizeof args, "--redis %s --prefix q:", srv.url);
-	out = run_agents(args);
-	print_message("%s", out);
-	assert_non_null(strstr(out, "3 agents"));
-	assert_non_null(strstr(out, "api.openai.com:443"));
-	assert_non_null(strstr(out, "delete_record"));
-	assert_non_null(strstr(out, "bob@example.com"));
-	free(out);
-	/* unreachable */
-	char *argv[] = {"agents", "--redis", "redis://127.0.0.1:1", NULL};
-	FILE *devnull = fopen("/dev/null", "w");
-	assert_int_equal(cmd_agents(3, argv, devnull, devnull), 1);
-	fclose(devnull);
-}
-
 int main(void)
 {
 	make_contribs();
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_url_table),
-	    cmocka_unit_test(test_upsert_one),
-	    cmocka_unit_test(test_upsert_twice_and_noscript),
-	    cmocka_unit_test(test_upsert_commutative),
-	    cmocka_unit_test(test_invalid_contributions),
-	    cmocka_unit_test(test_events_stream),
-	    cmocka_unit_test(test_heartbeat),
-	    cmocka_unit_test(test_open_failures),
-	    cmocka_unit_test(test_outage_mid_run),
-	    cmocka_unit_test(test_spool_full),
-	    cmocka_unit_test(test_spool_across_processes),
-	    cmocka_unit_test(test_cmd_agents),
-	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	struct cases t = {0};
+	for (size_t i = 0; i < sizeof url_cases / sizeof url_cases[0]; i++)
+		CASE_ROW(&t, test_url, &url_cases[i], "%02zu %s", i, url_cases[i].url);
+	CASE(&t, test_upsert_one);
+	CASE(&t, test_upsert_twice_and_noscript);
+	CASE(&t, test_upsert_commutative);
+	CASE(&t, test_invalid_contributions);
+	CASE(&t, test_events_stream);
+	CASE(&t, test_heartbeat);
+	CASE(&t, test_open_failures);
+	CASE(&t, test_outage_mid_run);
+	CASE(&t, test_spool_full);
+	CASE(&t, test_spool_across_processes);
+	return cases_status(cases_run(&t, "redis exporter", group_setup, group_teardown));
 }

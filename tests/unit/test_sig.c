@@ -1,17 +1,7 @@
 /* test_sig.c — signature loader and matcher: the shipped rule files
  * (services, clients, JA4, endpoints), negatives from a public non-AI capture
  * set, and the exact "file:line: problem" message of each broken file. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
+#include "cases.h"
 #include "sig.h"
 
 #define SIG_DIR AS_SRC_DIR "/signatures"
@@ -142,30 +132,32 @@ static const struct dom_case dom_cases[] = {
     {"[::1]:443", NULL, NULL, NULL},
 };
 
-static void test_domains(void **state)
+static void test_domain(void **state)
+{
+	const struct dom_case *c = *state;
+	const struct sig_service *s = sig_match_domain(db, c->domain);
+	if (!c->id) {
+		if (s)
+			fail_msg("matched %s, expected no match", s->id);
+		return;
+	}
+	if (!s)
+		fail_msg("no match, expected %s", c->id);
+	if (strcmp(s->id, c->id) != 0)
+		fail_msg("matched %s, expected %s", s->id, c->id);
+	if (c->category)
+		assert_string_equal(s->category, c->category);
+	if (c->provider) {
+		assert_non_null(s->provider);
+		assert_string_equal(s->provider, c->provider);
+	}
+	assert_non_null(s->name);
+	assert_non_null(s->vendor);
+}
+
+static void test_domain_null(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof dom_cases / sizeof dom_cases[0]; i++) {
-		const struct dom_case *c = &dom_cases[i];
-		const struct sig_service *s = sig_match_domain(db, c->domain);
-		if (!c->id) {
-			if (s)
-				fail_msg("%s matched %s, expected no match", c->domain, s->id);
-			continue;
-		}
-		if (!s)
-			fail_msg("%s: no match, expected %s", c->domain, c->id);
-		if (strcmp(s->id, c->id) != 0)
-			fail_msg("%s: matched %s, expected %s", c->domain, s->id, c->id);
-		if (c->category)
-			assert_string_equal(s->category, c->category);
-		if (c->provider) {
-			assert_non_null(s->provider);
-			assert_string_equal(s->provider, c->provider);
-		}
-		assert_non_null(s->name);
-		assert_non_null(s->vendor);
-	}
 	assert_null(sig_match_domain(db, NULL));
 	assert_null(sig_match_domain(NULL, "api.openai.com"));
 }
@@ -257,39 +249,42 @@ static void test_broad_scopes(void **state)
 	assert_false(sig_broad_scope(db, ""));
 }
 
-static void test_non_ai_negatives(void **state)
+/* Identity providers are known, but as identity, never as AI. */
+static void test_non_ai(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof sites_snis / sizeof sites_snis[0]; i++) {
-		const struct sig_service *s = sig_match_domain(db, sites_snis[i]);
-		/* Identity providers are known, but as identity, never as AI. */
-		if (s && strcmp(s->category, "identity") != 0)
-			fail_msg("non-AI %s matched %s", sites_snis[i], s->id);
-	}
-	static const char *const idps[][2] = {
-		{"login.microsoftonline.com", "microsoft-entra-id"},
-		{"accounts.google.com", "google-identity"},
-		{"acme.okta.com", "okta"},
-		{"cognito-idp.eu-west-1.amazonaws.com", "aws-cognito"},
-	};
-	for (size_t i = 0; i < sizeof idps / sizeof idps[0]; i++) {
-		const struct sig_service *s = sig_match_domain(db, idps[i][0]);
-		assert_non_null(s);
-		assert_string_equal(s->id, idps[i][1]);
-		assert_string_equal(s->category, "identity");
-	}
+	const char *const *sni = *state;
+	const struct sig_service *s = sig_match_domain(db, *sni);
+	if (s && strcmp(s->category, "identity") != 0)
+		fail_msg("non-AI %s matched %s", *sni, s->id);
 }
 
-/* The nDPI sites result file itself, when the public capture set is present. */
+struct idp_case {
+	const char *domain, *id;
+};
+
+static const struct idp_case idps[] = {
+	{"login.microsoftonline.com", "microsoft-entra-id"},
+	{"accounts.google.com", "google-identity"},
+	{"acme.okta.com", "okta"},
+	{"cognito-idp.eu-west-1.amazonaws.com", "aws-cognito"},
+};
+
+static void test_identity_provider(void **state)
+{
+	const struct idp_case *c = *state;
+	const struct sig_service *s = sig_match_domain(db, c->domain);
+	assert_non_null(s);
+	assert_string_equal(s->id, c->id);
+	assert_string_equal(s->category, "identity");
+}
+
+/* The nDPI sites result file itself (public captures). */
 static void test_ndpi_sites_result(void **state)
 {
 	(void)state;
-	const char *path = AS_SRC_DIR "/../shared/pcaps-public/ndpi/result/sites.pcapng.out";
+	const char *path = public_file("ndpi/result/sites.pcapng.out");
 	FILE *f = fopen(path, "r");
-	if (!f) {
-		printf("# %s absent\n", path);
-		skip();
-	}
+	assert_non_null(f);
 	char line[4096];
 	size_t n = 0;
 	while (fgets(line, sizeof line, f)) {
@@ -419,32 +414,28 @@ static const struct client_case client_cases[] = {
     {"", {"x-stainless-lang", "rust"}, NULL, NULL, NULL},
 };
 
-static void test_clients(void **state)
+static void test_client(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof client_cases / sizeof client_cases[0]; i++) {
-		const struct client_case *c = &client_cases[i];
-		const char *names[3], *values[3];
-		size_t n = 0;
-		for (; n < 3 && c->hdr[2 * n]; n++) {
-			names[n] = c->hdr[2 * n];
-			values[n] = c->hdr[2 * n + 1];
-		}
-		struct sig_client_match m;
-		bool ok = sig_match_client(db, c->ua, names, values, n, &m);
-		if (!c->name) {
-			if (ok)
-				fail_msg("case %zu (%s) matched %s", i, c->ua ? c->ua : "-", m.name);
-			continue;
-		}
-		if (!ok)
-			fail_msg("case %zu (%s): no match, expected %s", i, c->ua ? c->ua : "-", c->name);
-		if (strcmp(m.name, c->name) != 0 || strcmp(m.version, c->version) != 0)
-			fail_msg("case %zu (%s): got %s %s, expected %s %s", i, c->ua ? c->ua : "-", m.name,
-				 m.version, c->name, c->version);
-		if (c->kind)
-			assert_string_equal(m.kind, c->kind);
+	const struct client_case *c = *state;
+	const char *names[3], *values[3];
+	size_t n = 0;
+	for (; n < 3 && c->hdr[2 * n]; n++) {
+		names[n] = c->hdr[2 * n];
+		values[n] = c->hdr[2 * n + 1];
 	}
+	struct sig_client_match m;
+	bool ok = sig_match_client(db, c->ua, names, values, n, &m);
+	if (!c->name) {
+		if (ok)
+			fail_msg("matched %s", m.name);
+		return;
+	}
+	if (!ok)
+		fail_msg("no match, expected %s", c->name);
+	if (strcmp(m.name, c->name) != 0 || strcmp(m.version, c->version) != 0)
+		fail_msg("got %s %s, expected %s %s", m.name, m.version, c->name, c->version);
+	if (c->kind)
+		assert_string_equal(m.kind, c->kind);
 }
 
 static void test_ja4(void **state)
@@ -540,32 +531,28 @@ static const struct ep_case ep_cases[] = {
      NULL, false, NULL},
 };
 
-static void test_endpoints(void **state)
+static void test_endpoint(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof ep_cases / sizeof ep_cases[0]; i++) {
-		const struct ep_case *c = &ep_cases[i];
-		struct sig_endpoint e;
-		bool ok = sig_match_endpoint(db, c->method, c->path, &e);
-		if (!c->api) {
-			if (ok)
-				fail_msg("%s %s matched %s", c->method ? c->method : "-", c->path, e.api);
-			continue;
-		}
-		if (!ok)
-			fail_msg("%s %s: no match", c->method, c->path);
-		if (strcmp(e.api, c->api) != 0)
-			fail_msg("%s %s: api %s, expected %s", c->method, c->path, e.api, c->api);
-		if (c->operation) {
-			if (!e.operation || strcmp(e.operation, c->operation) != 0)
-				fail_msg("%s %s: operation %s, expected %s", c->method, c->path,
-					 e.operation ? e.operation : "(none)", c->operation);
-		} else {
-			assert_null(e.operation);
-		}
-		assert_int_equal(e.model_listing, c->listing);
-		assert_string_equal(e.model, c->model);
+	const struct ep_case *c = *state;
+	struct sig_endpoint e;
+	bool ok = sig_match_endpoint(db, c->method, c->path, &e);
+	if (!c->api) {
+		if (ok)
+			fail_msg("matched %s", e.api);
+		return;
 	}
+	if (!ok)
+		fail_msg("no match");
+	if (strcmp(e.api, c->api) != 0)
+		fail_msg("api %s, expected %s", e.api, c->api);
+	if (c->operation) {
+		if (!e.operation || strcmp(e.operation, c->operation) != 0)
+			fail_msg("operation %s, expected %s", e.operation ? e.operation : "(none)", c->operation);
+	} else {
+		assert_null(e.operation);
+	}
+	assert_int_equal(e.model_listing, c->listing);
+	assert_string_equal(e.model, c->model);
 }
 
 /* ---- loader errors ---- */
@@ -647,33 +634,31 @@ static const struct err_case err_cases[] = {
      "2: 'model_listing' must be true or false"},
 };
 
-static void test_load_errors(void **state)
+/* One broken file: the exact message, from the file and from a buffer. */
+static void test_load_error(void **state)
 {
-	(void)state;
+	const struct err_case *c = *state;
 	char dir[] = "/tmp/test_sig_XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	for (size_t i = 0; i < sizeof err_cases / sizeof err_cases[0]; i++) {
-		char path[512], err[512] = "", want[1024];
-		snprintf(path, sizeof path, "%s/case%02zu.yaml", dir, i);
-		FILE *f = fopen(path, "w");
-		assert_non_null(f);
-		fputs(err_cases[i].yaml, f);
-		fclose(f);
-		const char *paths[] = {path};
-		struct sig_db *bad = (struct sig_db *)1;
-		int rc = sig_load_files(paths, 1, &bad, err, sizeof err);
-		snprintf(want, sizeof want, "%s:%s", path, err_cases[i].msg);
-		if (rc != AS_ERR_CONFIG || strcmp(err, want) != 0)
-			fail_msg("case %zu: rc %d, got \"%s\", want \"%s\"", i, rc, err, want);
-		assert_null(bad);
-		/* the same bytes through the buffer entry point give the same message */
-		rc = sig_load_buffer(path, err_cases[i].yaml, strlen(err_cases[i].yaml), &bad, err,
-				     sizeof err);
-		assert_int_equal(rc, AS_ERR_CONFIG);
-		assert_string_equal(err, want);
-		unlink(path);
-	}
+	char path[512], err[512] = "", want[1024];
+	snprintf(path, sizeof path, "%s/case.yaml", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(c->yaml, f);
+	fclose(f);
+	const char *paths[] = {path};
+	struct sig_db *bad = (struct sig_db *)1;
+	int rc = sig_load_files(paths, 1, &bad, err, sizeof err);
+	unlink(path);
 	rmdir(dir);
+	snprintf(want, sizeof want, "%s:%s", path, c->msg);
+	if (rc != AS_ERR_CONFIG || strcmp(err, want) != 0)
+		fail_msg("rc %d, got \"%s\", want \"%s\"", rc, err, want);
+	assert_null(bad);
+	/* the same bytes through the buffer entry point give the same message */
+	rc = sig_load_buffer(path, c->yaml, strlen(c->yaml), &bad, err, sizeof err);
+	assert_int_equal(rc, AS_ERR_CONFIG);
+	assert_string_equal(err, want);
 }
 
 static void test_load_misc(void **state)
@@ -740,17 +725,27 @@ static void test_load_misc(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest real[] = {
-	    cmocka_unit_test(test_counts),	     cmocka_unit_test(test_domains),
-	    cmocka_unit_test(test_broad_scopes), cmocka_unit_test(test_non_ai_negatives), cmocka_unit_test(test_ndpi_sites_result),
-	    cmocka_unit_test(test_clients),	     cmocka_unit_test(test_ja4),
-	    cmocka_unit_test(test_endpoints),
-	};
-	const struct CMUnitTest loader[] = {
-	    cmocka_unit_test(test_load_errors),
-	    cmocka_unit_test(test_load_misc),
-	};
-	int failed = cmocka_run_group_tests_name("shipped signatures", real, load_real, free_real);
-	failed += cmocka_run_group_tests_name("loader errors", loader, NULL, NULL);
-	return failed;
+	struct cases real = {0}, loader = {0};
+	CASE(&real, test_counts);
+	for (size_t i = 0; i < sizeof dom_cases / sizeof dom_cases[0]; i++)
+		CASE_ROW(&real, test_domain, &dom_cases[i], "%02zu %s", i, dom_cases[i].domain);
+	CASE(&real, test_domain_null);
+	CASE(&real, test_broad_scopes);
+	for (size_t i = 0; i < sizeof sites_snis / sizeof sites_snis[0]; i++)
+		CASE_ROW(&real, test_non_ai, &sites_snis[i], "%s", sites_snis[i]);
+	CASE_ROWS(&real, test_identity_provider, idps, domain);
+	CASE(&real, test_ndpi_sites_result);
+	for (size_t i = 0; i < sizeof client_cases / sizeof client_cases[0]; i++)
+		CASE_ROW(&real, test_client, &client_cases[i], "%02zu %s", i,
+			 client_cases[i].ua ? client_cases[i].ua : "(no user agent)");
+	CASE(&real, test_ja4);
+	for (size_t i = 0; i < sizeof ep_cases / sizeof ep_cases[0]; i++)
+		CASE_ROW(&real, test_endpoint, &ep_cases[i], "%02zu %s %s", i,
+			 ep_cases[i].method ? ep_cases[i].method : "-", ep_cases[i].path);
+	for (size_t i = 0; i < sizeof err_cases / sizeof err_cases[0]; i++)
+		CASE_ROW(&loader, test_load_error, &err_cases[i], "%02zu %s", i, err_cases[i].msg);
+	CASE(&loader, test_load_misc);
+	int failed = cases_run(&real, "shipped signatures", load_real, free_real);
+	failed += cases_run(&loader, "loader errors", NULL, NULL);
+	return cases_status(failed);
 }

@@ -1,18 +1,9 @@
 /* test_sse.c — text/event-stream parser: table of streams and the events
  * they must yield, each checked when fed whole, at every split point, and
  * one byte at a time. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "cases.h"
 #include "dissector.h"
 #include "sse.h"
-
 
 /* Events rendered as "event|data" lines joined by '\n' for comparison. */
 struct got {
@@ -71,24 +62,22 @@ static void run_split(const struct sse_case *c, const uint8_t *in, size_t len, s
 		(void)!sse_feed(&p, in + at, len - at, on_event, &g);
 	}
 	if (strcmp(g.text, c->want) != 0)
-		fail_msg("%s (split %zu, step %zu): got \"%s\" want \"%s\"", c->name, at, step, g.text, c->want);
+		fail_msg("split %zu, step %zu: got \"%s\" want \"%s\"", at, step, g.text, c->want);
 	if (p.dropped != c->dropped)
-		fail_msg("%s (split %zu, step %zu): dropped %llu want %llu", c->name, at, step,
+		fail_msg("split %zu, step %zu: dropped %llu want %llu", at, step,
 			 (unsigned long long)p.dropped, (unsigned long long)c->dropped);
 	sse_free(&p);
 }
 
-static void test_cases(void **state)
+/* A case split at every offset, then fed a byte at a time. */
+static void test_case(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const struct sse_case *c = &cases[i];
-		const uint8_t *in = (const uint8_t *)c->in;
-		size_t len = strlen(c->in);
-		for (size_t at = 0; at <= len; at++)
-			run_split(c, in, len, at, 0);
-		run_split(c, in, len, 0, 1);
-	}
+	const struct sse_case *c = *state;
+	const uint8_t *in = (const uint8_t *)c->in;
+	size_t len = strlen(c->in);
+	for (size_t at = 0; at <= len; at++)
+		run_split(c, in, len, at, 0);
+	run_split(c, in, len, 0, 1);
 }
 
 static void test_reset(void **state)
@@ -111,9 +100,8 @@ static void test_reset(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_reset),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct cases t = {0};
+	CASE_ROWS(&t, test_case, cases, name);
+	CASE(&t, test_reset);
+	return cases_main(&t, "sse");
 }

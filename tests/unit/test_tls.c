@@ -2,15 +2,6 @@
  * split at every byte, JA3/JA4 on synthetic hellos (the JA4.md example,
  * GREASE, ALPN edge cases, empty lists, versions), record/handshake
  * fragmentation, flow ends, the probe, and malformed inputs. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 #include <openssl/evp.h>
 
 #include "dissect_harness.h"
@@ -301,38 +292,36 @@ struct alpn_case {
 	const char *want;
 };
 
-static void test_ja4_alpn_cases(void **state)
+static const struct alpn_case alpn_cases[] = {
+    {"absent", {0}, 0, true, "00"},
+    {"empty list", {0}, 0, false, "00"},
+    {"empty first value", {0, 2, 'h', '2'}, 4, false, "00"},
+    {"h2", {2, 'h', '2'}, 3, false, "h2"},
+    {"http/1.1", {8, 'h', 't', 't', 'p', '/', '1', '.', '1'}, 9, false, "h1"},
+    {"single char", {1, 'x'}, 2, false, "xx"},
+    {"0xAB", {1, 0xab}, 2, false, "ab"},
+    {"0xAB 0xCD", {2, 0xab, 0xcd}, 3, false, "ad"},
+    {"0x30 0xAB", {2, 0x30, 0xab}, 3, false, "3b"},
+    {"0x30 0x31 0xAB 0xCD", {4, 0x30, 0x31, 0xab, 0xcd}, 5, false, "3d"},
+    {"0x30 0xAB 0xCD 0x31", {4, 0x30, 0xab, 0xcd, 0x31}, 5, false, "01"},
+    {"dash end", {3, 'h', '3', '-'}, 4, false, "6d"},
+};
+
+static void test_ja4_alpn(void **state)
 {
-	(void)state;
-	static const struct alpn_case cases[] = {
-	    {"absent", {0}, 0, true, "00"},
-	    {"empty list", {0}, 0, false, "00"},
-	    {"empty first value", {0, 2, 'h', '2'}, 4, false, "00"},
-	    {"h2", {2, 'h', '2'}, 3, false, "h2"},
-	    {"http/1.1", {8, 'h', 't', 't', 'p', '/', '1', '.', '1'}, 9, false, "h1"},
-	    {"single char", {1, 'x'}, 2, false, "xx"},
-	    {"0xAB", {1, 0xab}, 2, false, "ab"},
-	    {"0xAB 0xCD", {2, 0xab, 0xcd}, 3, false, "ad"},
-	    {"0x30 0xAB", {2, 0x30, 0xab}, 3, false, "3b"},
-	    {"0x30 0x31 0xAB 0xCD", {4, 0x30, 0x31, 0xab, 0xcd}, 5, false, "3d"},
-	    {"0x30 0xAB 0xCD 0x31", {4, 0x30, 0xab, 0xcd, 0x31}, 5, false, "01"},
-	    {"dash end", {3, 'h', '3', '-'}, 4, false, "6d"},
-	};
+	const struct alpn_case *c = *state;
 	static const uint16_t types_alpn[] = {0x0010, 0x000d};
 	static const uint16_t types_none[] = {0x000d};
-	for (size_t i = 0; i < N(cases); i++) {
-		const struct alpn_case *c = &cases[i];
-		struct hello_spec h = example_spec();
-		h.ext_types = c->absent ? types_none : types_alpn;
-		h.n_exts = c->absent ? 1 : 2;
-		h.alpn = c->list;
-		h.alpn_len = c->len;
-		struct obs_tls_client_hello o = parse_ch(&h);
-		if (strncmp(o.ja4 + 8, c->want, 2) != 0)
-			fail_msg("alpn %s: ja4 %s, want ALPN part %s", c->name, o.ja4, c->want);
-		/* No SNI, no supported_versions: 'i' and the legacy version. */
-		assert_memory_equal(o.ja4, "t12i15", 6);
-	}
+	struct hello_spec h = example_spec();
+	h.ext_types = c->absent ? types_none : types_alpn;
+	h.n_exts = c->absent ? 1 : 2;
+	h.alpn = c->list;
+	h.alpn_len = c->len;
+	struct obs_tls_client_hello o = parse_ch(&h);
+	if (strncmp(o.ja4 + 8, c->want, 2) != 0)
+		fail_msg("ja4 %s, want ALPN part %s", o.ja4, c->want);
+	/* No SNI, no supported_versions: 'i' and the legacy version. */
+	assert_memory_equal(o.ja4, "t12i15", 6);
 }
 
 /* ---- lists, counts and versions ---- */
@@ -377,35 +366,36 @@ static void test_ja4_edge_lists(void **state)
 	assert_memory_equal(o.ja4, "t12i9900", 8);
 }
 
-static void test_ja4_versions(void **state)
+struct version_case {
+	uint16_t legacy;
+	uint16_t sv; /* 0: no supported_versions extension */
+	const char *want;
+	uint16_t max;
+};
+
+static const struct version_case version_cases[] = {
+    {0x0300, 0, "s3", 0x0300}, {0x0301, 0, "10", 0x0301},      {0x0302, 0, "11", 0x0302},
+    {0x0303, 0, "12", 0x0303}, {0x0303, 0x0304, "13", 0x0304}, {0x0303, 0x7f1c, "00", 0x7f1c},
+    {0x0002, 0, "s2", 0x0002}, {0xfefd, 0, "d2", 0xfefd},      {0x0305, 0, "00", 0x0305},
+};
+
+static void test_ja4_version(void **state)
 {
-	(void)state;
-	static const struct {
-		uint16_t legacy;
-		uint16_t sv; /* 0: no supported_versions extension */
-		const char *want;
-		uint16_t max;
-	} cases[] = {
-	    {0x0300, 0, "s3", 0x0300}, {0x0301, 0, "10", 0x0301},      {0x0302, 0, "11", 0x0302},
-	    {0x0303, 0, "12", 0x0303}, {0x0303, 0x0304, "13", 0x0304}, {0x0303, 0x7f1c, "00", 0x7f1c},
-	    {0x0002, 0, "s2", 0x0002}, {0xfefd, 0, "d2", 0xfefd},      {0x0305, 0, "00", 0x0305},
-	};
+	const struct version_case *c = *state;
 	static const uint16_t sv_types[] = {0x002b};
-	for (size_t i = 0; i < N(cases); i++) {
-		uint16_t v[2] = {0x8a8a, cases[i].sv};
-		struct hello_spec h = {.legacy = cases[i].legacy,
-				       .ciphers = ex_ciphers,
-				       .n_ciphers = 1,
-				       .ext_types = sv_types,
-				       .n_exts = cases[i].sv ? 1 : 0,
-				       .versions = v,
-				       .n_versions = 2};
-		struct obs_tls_client_hello o = parse_ch(&h);
-		if (strncmp(o.ja4 + 1, cases[i].want, 2) != 0)
-			fail_msg("version case %zu: ja4 %s, want %s", i, o.ja4, cases[i].want);
-		assert_int_equal(o.max_version, cases[i].max);
-		assert_int_equal(o.legacy_version, cases[i].legacy);
-	}
+	uint16_t v[2] = {0x8a8a, c->sv};
+	struct hello_spec h = {.legacy = c->legacy,
+			       .ciphers = ex_ciphers,
+			       .n_ciphers = 1,
+			       .ext_types = sv_types,
+			       .n_exts = c->sv ? 1 : 0,
+			       .versions = v,
+			       .n_versions = 2};
+	struct obs_tls_client_hello o = parse_ch(&h);
+	if (strncmp(o.ja4 + 1, c->want, 2) != 0)
+		fail_msg("ja4 %s, want %s", o.ja4, c->want);
+	assert_int_equal(o.max_version, c->max);
+	assert_int_equal(o.legacy_version, c->legacy);
 }
 
 /* ---- the real conversation ---- */
@@ -578,43 +568,26 @@ static void test_gap(void **state)
 
 /* ---- probe ---- */
 
-static void test_probe(void **state)
-{
-	(void)state;
-	static const uint8_t get[] = "GET / HTTP/1.1\r\n";
-	static const uint8_t short_hdr[] = {22, 3, 1};
-	static const uint8_t bad_ver[] = {22, 2, 0, 0, 40, 1};
-	static const uint8_t huge[] = {22, 3, 3, 0xff, 0xff, 1};
-	static const uint8_t hdr_only[] = {22, 3, 1, 2, 0};
-	static const struct {
-		unsigned transport;
-		enum dissect_dir dir;
-		const uint8_t *p;
-		size_t n;
-		bool want;
-	} cases[] = {
-	    {TRANSPORT_TCP, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, true},
-	    {TRANSPORT_TCP, DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server, true},
-	    {TRANSPORT_TCP, DIR_TO_CLIENT, fixture_chrome_client, sizeof fixture_chrome_client, false},
-	    {TRANSPORT_TCP, DIR_TO_SERVER, fixture_chrome_server, sizeof fixture_chrome_server, false},
-	    {TRANSPORT_UDP, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, false},
-	    {TRANSPORT_TCP, DIR_TO_SERVER, get, sizeof get - 1, false},
-	    {TRANSPORT_TCP, DIR_TO_SERVER, short_hdr, sizeof short_hdr, false},
-	    {TRANSPORT_TCP, DIR_TO_SERVER, bad_ver, sizeof bad_ver, false},
-	    {TRANSPORT_TCP, DIR_TO_SERVER, huge, sizeof huge, false},
-	    {TRANSPORT_TCP, DIR_TO_SERVER, hdr_only, sizeof hdr_only, true},
-	};
-	for (size_t i = 0; i < N(cases); i++) {
-		struct dissect_probe p = {.transport = cases[i].transport,
-					  .dir = cases[i].dir,
-					  .client_port = 50000,
-					  .server_port = 443,
-					  .data = cases[i].p,
-					  .len = cases[i].n};
-		if (dissector_tls.probe(&p) != cases[i].want)
-			fail_msg("probe case %zu: want %d", i, cases[i].want);
-	}
-}
+static const uint8_t probe_get[] = "GET / HTTP/1.1\r\n";
+static const uint8_t probe_short_hdr[] = {22, 3, 1};
+static const uint8_t probe_bad_ver[] = {22, 2, 0, 0, 40, 1};
+static const uint8_t probe_huge[] = {22, 3, 3, 0xff, 0xff, 1};
+static const uint8_t probe_hdr_only[] = {22, 3, 1, 2, 0};
+
+#define TLS_PROBE(transport, dir, bytes, len, want) {&dissector_tls, transport, 50000, 443, bytes, len, want, dir}
+
+static const struct probe_row probes[] = {
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, true),
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server, true),
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_CLIENT, fixture_chrome_client, sizeof fixture_chrome_client, false),
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_SERVER, fixture_chrome_server, sizeof fixture_chrome_server, false),
+    TLS_PROBE(TRANSPORT_UDP, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, false),
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_SERVER, probe_get, sizeof probe_get - 1, false),
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_SERVER, probe_short_hdr, sizeof probe_short_hdr, false),
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_SERVER, probe_bad_ver, sizeof probe_bad_ver, false),
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_SERVER, probe_huge, sizeof probe_huge, false),
+    TLS_PROBE(TRANSPORT_TCP, DIR_TO_SERVER, probe_hdr_only, sizeof probe_hdr_only, true),
+};
 
 /* ---- malformed input: an anomaly with a stable reason, a negative return ---- */
 
@@ -627,116 +600,80 @@ struct bad_case {
 	int err;
 };
 
+static const struct bad_case bad_cases[] = {
+    {"content type", DIR_TO_SERVER, {99, 3, 1, 0, 4, 1, 0, 0, 0}, 9, "bad_record_header", AS_ERR_MALFORMED},
+    {"major version", DIR_TO_SERVER, {22, 2, 0, 0, 4, 1, 0, 0, 0}, 9, "bad_record_header", AS_ERR_MALFORMED},
+    {"record too long", DIR_TO_SERVER, {22, 3, 3, 0x48, 0x01}, 5, "bad_record_header", AS_ERR_MALFORMED},
+    {"server hello to server", DIR_TO_SERVER, {22, 3, 3, 0, 4, 2, 0, 0, 0}, 9, "unexpected_handshake_type", AS_ERR_MALFORMED},
+    {"client hello to client", DIR_TO_CLIENT, {22, 3, 3, 0, 4, 1, 0, 0, 0}, 9, "unexpected_handshake_type", AS_ERR_MALFORMED},
+    {"empty client hello", DIR_TO_SERVER, {22, 3, 1, 0, 4, 1, 0, 0, 0}, 9, "truncated_client_hello", AS_ERR_TRUNCATED},
+    {"empty server hello", DIR_TO_CLIENT, {22, 3, 3, 0, 4, 2, 0, 0, 0}, 9, "truncated_server_hello", AS_ERR_TRUNCATED},
+    {"handshake too large", DIR_TO_SERVER, {22, 3, 1, 0, 4, 1, 0x10, 0, 0}, 9, "handshake_too_large", AS_ERR_LIMIT},
+};
+
 static void test_malformed(void **state)
 {
-	(void)state;
-	static const struct bad_case cases[] = {
-	    {"content type",
-	     DIR_TO_SERVER,
-	     {99, 3, 1, 0, 4, 1, 0, 0, 0},
-	     9,
-	     "bad_record_header",
-	     AS_ERR_MALFORMED},
-	    {"major version",
-	     DIR_TO_SERVER,
-	     {22, 2, 0, 0, 4, 1, 0, 0, 0},
-	     9,
-	     "bad_record_header",
-	     AS_ERR_MALFORMED},
-	    {"record too long",
-	     DIR_TO_SERVER,
-	     {22, 3, 3, 0x48, 0x01},
-	     5,
-	     "bad_record_header",
-	     AS_ERR_MALFORMED},
-	    {"server hello to server",
-	     DIR_TO_SERVER,
-	     {22, 3, 3, 0, 4, 2, 0, 0, 0},
-	     9,
-	     "unexpected_handshake_type",
-	     AS_ERR_MALFORMED},
-	    {"client hello to client",
-	     DIR_TO_CLIENT,
-	     {22, 3, 3, 0, 4, 1, 0, 0, 0},
-	     9,
-	     "unexpected_handshake_type",
-	     AS_ERR_MALFORMED},
-	    {"empty client hello",
-	     DIR_TO_SERVER,
-	     {22, 3, 1, 0, 4, 1, 0, 0, 0},
-	     9,
-	     "truncated_client_hello",
-	     AS_ERR_TRUNCATED},
-	    {"empty server hello",
-	     DIR_TO_CLIENT,
-	     {22, 3, 3, 0, 4, 2, 0, 0, 0},
-	     9,
-	     "truncated_server_hello",
-	     AS_ERR_TRUNCATED},
-	    {"handshake too large",
-	     DIR_TO_SERVER,
-	     {22, 3, 1, 0, 4, 1, 0x10, 0, 0},
-	     9,
-	     "handshake_too_large",
-	     AS_ERR_LIMIT},
-	};
-	for (size_t i = 0; i < N(cases); i++) {
-		const struct bad_case *c = &cases[i];
-		struct feed f = {c->dir, c->bytes, c->len};
-		struct run r = run_feeds(&f, 1);
-		if (r.last != c->err)
-			fail_msg("%s: returned %d, want %d", c->name, r.last, c->err);
-		if (r.log.n != 1 || r.log.v[0].type != OBS_ANOMALY)
-			fail_msg("%s: %zu observations, want one anomaly", c->name, r.log.n);
-		assert_string_equal(r.log.v[0].u.anomaly.dissector, "tls");
-		if (strcmp(r.log.v[0].u.anomaly.reason, c->reason) != 0)
-			fail_msg("%s: reason %s, want %s", c->name, r.log.v[0].u.anomaly.reason, c->reason);
-		obs_log_free(&r.log);
-	}
+	const struct bad_case *c = *state;
+	struct feed f = {c->dir, c->bytes, c->len};
+	struct run r = run_feeds(&f, 1);
+	if (r.last != c->err)
+		fail_msg("returned %d, want %d", r.last, c->err);
+	if (r.log.n != 1 || r.log.v[0].type != OBS_ANOMALY)
+		fail_msg("%zu observations, want one anomaly", r.log.n);
+	assert_string_equal(r.log.v[0].u.anomaly.dissector, "tls");
+	if (strcmp(r.log.v[0].u.anomaly.reason, c->reason) != 0)
+		fail_msg("reason %s, want %s", r.log.v[0].u.anomaly.reason, c->reason);
+	obs_log_free(&r.log);
 }
 
-/* Structural damage inside a ClientHello body, found by the hello parser. */
-static void test_malformed_hello_bodies(void **state)
+/* Structural damage inside a ClientHello body, found by the hello parser:
+ * a byte of the example body set to a value, or the body cut. */
+struct body_case {
+	const char *name;
+	size_t off;
+	uint8_t val;
+	size_t cut_from_end; /* 0: keep the length */
+	size_t cut;	     /* 0: keep the length */
+	const char *reason;  /* NULL: any */
+};
+
+/* Offsets in the example body: 2+32 = session id length, then the ciphers'. */
+#define BODY_SID 34
+#define BODY_CIPHERS 35
+
+static const struct body_case body_cases[] = {
+    {"session id > 32", BODY_SID, 33, 0, 0, NULL},
+    {"odd cipher length", BODY_CIPHERS + 1, (uint8_t)(2 * N(ex_ciphers) - 1), 0, 0, "bad_client_hello"},
+    {"extensions overrun", 0, 0, 3, 0, NULL},
+    {"truncated random", 0, 0, 0, 20, "truncated_client_hello"},
+};
+
+static void test_malformed_hello_body(void **state)
 {
-	(void)state;
+	const struct body_case *c = *state;
 	static struct bld b;
 	struct hello_spec h = example_spec();
 	memset(&b, 0, sizeof b);
 	build_ch_body(&b, &h);
-	/* Offsets in the example body: 2+32 = session id length. */
-	const size_t sid = 34, ciph = 35;
-	struct {
-		const char *name;
-		size_t off;
-		uint8_t val;
-		size_t cut; /* 0: keep the length */
-		const char *reason;
-	} cases[] = {
-	    {"session id > 32", sid, 33, 0, NULL},
-	    {"odd cipher length", ciph + 1, (uint8_t)(2 * N(ex_ciphers) - 1), 0, "bad_client_hello"},
-	    {"extensions overrun", 0, 0, b.len - 3, NULL},
-	    {"truncated random", 0, 0, 20, "truncated_client_hello"},
-	};
-	for (size_t i = 0; i < N(cases); i++) {
-		static uint8_t copy[sizeof b.b];
-		memcpy(copy, b.b, b.len);
-		size_t len = cases[i].cut ? cases[i].cut : b.len;
-		if (!cases[i].cut)
-			copy[cases[i].off] = cases[i].val;
-		struct obs_tls_client_hello o;
-		const char *reason = NULL;
-		int r = tls_parse_client_hello(copy, len, false, &o, &reason);
-		if (r >= 0)
-			fail_msg("%s: accepted", cases[i].name);
-		assert_non_null(reason);
-		if (cases[i].reason && strcmp(reason, cases[i].reason) != 0)
-			fail_msg("%s: reason %s, want %s", cases[i].name, reason, cases[i].reason);
-	}
+	size_t len = c->cut ? c->cut : b.len - c->cut_from_end;
+	if (!c->cut && !c->cut_from_end)
+		b.b[c->off] = c->val;
+	struct obs_tls_client_hello o;
+	const char *reason = NULL;
+	int r = tls_parse_client_hello(b.b, len, false, &o, &reason);
+	if (r >= 0)
+		fail_msg("accepted");
+	assert_non_null(reason);
+	if (c->reason && strcmp(reason, c->reason) != 0)
+		fail_msg("reason %s, want %s", reason, c->reason);
+}
 
-	/* Every truncation of the real hello fails cleanly and never over-reads
-	 * (each prefix sits in an exact-size heap block for ASan); only the prefix
-	 * ending right after the compression methods parses (extensions are
-	 * optional). */
+/* Every truncation of the real hello fails cleanly and never over-reads (each
+ * prefix sits in an exact-size heap block for ASan); only the prefix ending
+ * right after the compression methods parses (extensions are optional). */
+static void test_hello_every_truncation(void **state)
+{
+	(void)state;
 	const uint8_t *body = fixture_chrome_client + 9;
 	size_t body_len = sizeof fixture_chrome_client - 9, parsed = 0;
 	for (size_t n = 0; n < body_len; n++) {
@@ -749,34 +686,40 @@ static void test_malformed_hello_bodies(void **state)
 		free(p);
 	}
 	assert_int_equal(parsed, 1);
-	/* Damaged extension bodies of the example: each must be rejected with its reason. */
-	struct {
-		uint16_t type;
-		const char *reason;
-	} exts[] = {
-	    {0x0000, "bad_server_name"},	{0x0010, "bad_alpn"},
-	    {0x002b, "bad_supported_versions"}, {0x000a, "bad_supported_groups"},
-	    {0x000b, "bad_ec_point_formats"},	{0x000d, "bad_signature_algorithms"},
-	};
-	for (size_t i = 0; i < N(exts); i++) {
-		static struct bld e;
-		memset(&e, 0, sizeof e);
-		struct hello_spec hs = example_spec();
-		uint16_t types[2] = {exts[i].type, 0x0005};
-		hs.ext_types = types;
-		hs.n_exts = 2;
-		build_ch_body(&e, &hs);
-		/* Corrupt the inner list length: first byte after the extension's own length. */
-		size_t ext_at = 2 + 32 + 1 + 2 + 2 * N(ex_ciphers) + 2 + 2; /* first extension type */
-		e.b[ext_at + 4] ^= 0x40;
-		const char *reason = NULL;
-		struct obs_tls_client_hello o;
-		int r = tls_parse_client_hello(e.b, e.len, false, &o, &reason);
-		if (r >= 0)
-			fail_msg("extension %04x: accepted", exts[i].type);
-		if (strcmp(reason, exts[i].reason) != 0)
-			fail_msg("extension %04x: reason %s, want %s", exts[i].type, reason, exts[i].reason);
-	}
+}
+
+/* Damaged extension bodies of the example: each rejected with its reason. */
+struct ext_case {
+	const char *reason;
+	uint16_t type;
+};
+
+static const struct ext_case ext_cases[] = {
+    {"bad_server_name", 0x0000},	{"bad_alpn", 0x0010},
+    {"bad_supported_versions", 0x002b}, {"bad_supported_groups", 0x000a},
+    {"bad_ec_point_formats", 0x000b},	{"bad_signature_algorithms", 0x000d},
+};
+
+static void test_bad_extension(void **state)
+{
+	const struct ext_case *c = *state;
+	static struct bld e;
+	memset(&e, 0, sizeof e);
+	struct hello_spec hs = example_spec();
+	uint16_t types[2] = {c->type, 0x0005};
+	hs.ext_types = types;
+	hs.n_exts = 2;
+	build_ch_body(&e, &hs);
+	/* Corrupt the inner list length: first byte after the extension's own length. */
+	size_t ext_at = 2 + 32 + 1 + 2 + 2 * N(ex_ciphers) + 2 + 2; /* first extension type */
+	e.b[ext_at + 4] ^= 0x40;
+	const char *reason = NULL;
+	struct obs_tls_client_hello o;
+	int r = tls_parse_client_hello(e.b, e.len, false, &o, &reason);
+	if (r >= 0)
+		fail_msg("extension %04x: accepted", c->type);
+	if (strcmp(reason, c->reason) != 0)
+		fail_msg("extension %04x: reason %s, want %s", c->type, reason, c->reason);
 }
 
 /* A ServerHello of TLS 1.2 with ALPN, built by hand, and a draft-18 one. */
@@ -890,22 +833,24 @@ static void test_hello_retry_request(void **state)
 
 int main(void)
 {
-	(void)harness_read_file; /* a harness helper this test does not need */
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ja4_spec_example),
-	    cmocka_unit_test(test_grease_ignored),
-	    cmocka_unit_test(test_ja4_alpn_cases),
-	    cmocka_unit_test(test_ja4_edge_lists),
-	    cmocka_unit_test(test_ja4_versions),
-	    cmocka_unit_test(test_chrome_split_invariant),
-	    cmocka_unit_test(test_record_fragmentation),
-	    cmocka_unit_test(test_flow_ends),
-	    cmocka_unit_test(test_gap),
-	    cmocka_unit_test(test_probe),
-	    cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_malformed_hello_bodies),
-	    cmocka_unit_test(test_server_hello),
-	    cmocka_unit_test(test_hello_retry_request),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct cases t = {0};
+	CASE(&t, test_ja4_spec_example);
+	CASE(&t, test_grease_ignored);
+	CASE_ROWS(&t, test_ja4_alpn, alpn_cases, name);
+	CASE(&t, test_ja4_edge_lists);
+	for (size_t i = 0; i < N(version_cases); i++)
+		CASE_ROW(&t, test_ja4_version, &version_cases[i], "%04x supported %04x", version_cases[i].legacy,
+			 version_cases[i].sv);
+	CASE(&t, test_chrome_split_invariant);
+	CASE(&t, test_record_fragmentation);
+	CASE(&t, test_flow_ends);
+	CASE(&t, test_gap);
+	probe_rows_add(&t, probes, N(probes));
+	CASE_ROWS(&t, test_malformed, bad_cases, name);
+	CASE_ROWS(&t, test_malformed_hello_body, body_cases, name);
+	CASE(&t, test_hello_every_truncation);
+	CASE_ROWS(&t, test_bad_extension, ext_cases, reason);
+	CASE(&t, test_server_hello);
+	CASE(&t, test_hello_retry_request);
+	return cases_main(&t, "tls");
 }

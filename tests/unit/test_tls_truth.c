@@ -2,29 +2,14 @@
  * ECH and selected version/cipher must equal the values published by other
  * tools for public captures in ../shared/pcaps-public (see its SOURCES.md):
  * FoxIO ja4 reference snapshots, Arkime .test session JSON, nDPI .out
- * files, suricata-verify test.yaml and Zeek baselines. The test walks each
- * capture with libpcap, decodes Ethernet/SLL/SLL2/null/raw + IPv4/IPv6 +
- * TCP itself, groups segments by 4-tuple, reorders them by sequence number
- * and feeds each direction's payload in order to dissector_tls. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-
-#include <cmocka.h>
-#include <pcap/pcap.h>
-
-#include "cursor.h"
+ * files, suricata-verify test.yaml and Zeek baselines. Each row is a case:
+ * its capture's TCP flows (pcap_walk.h: each direction in sequence order)
+ * go through dissector_tls, and the flow of the row's client port must show
+ * the published values. */
 #include "dissector.h"
-
+#include "pcap_walk.h"
 
 extern const struct dissector dissector_tls;
-
-#define PCAPS AS_SRC_DIR "/../shared/pcaps-public/"
 
 /* ---- one expected result: a TCP flow of a capture, by client port ---- */
 
@@ -167,32 +152,11 @@ static const struct truth truths[] = {
      0x0304, 0x1301},
 };
 
-/* ---- flows ---- */
+/* ---- a capture's flows through dissector_tls ---- */
 
-struct seg {
-	uint32_t seq;
-	uint8_t *data;
-	size_t len;
-};
-
-#define MAX_PENDING 256
-
-struct half {
-	bool started;
-	uint32_t next; /* next expected sequence number */
-	struct seg pending[MAX_PENDING];
-	size_t n_pending;
-};
-
-struct flow {
-	uint8_t addr[2][16]; /* [0] client, [1] server */
-	uint16_t port[2];
-	uint8_t family;
-	bool client_known;
-	struct half half[2]; /* by sender: 0 client, 1 server */
+struct tls_flow {
 	void *st;
 	bool stopped;
-	int rc;
 	bool have_ch, have_sh;
 	struct obs_tls_client_hello ch;
 	struct obs_tls_server_hello sh;
@@ -200,14 +164,9 @@ struct flow {
 	char last_anomaly[AS_STR_SHORT];
 };
 
-struct flows {
-	struct flow *v;
-	size_t n, alloc;
-};
-
 static void on_obs(void *user, const struct observation *o)
 {
-	struct flow *f = user;
+	struct tls_flow *f = user;
 	if (o->type == OBS_TLS_CLIENT_HELLO && !f->have_ch) {
 		f->ch = o->u.tls_ch;
 		f->have_ch = true;
@@ -220,373 +179,127 @@ static void on_obs(void *user, const struct observation *o)
 	}
 }
 
-static void feed(struct flow *f, int sender, const uint8_t *p, size_t n)
-{
-	if (f->stopped || n == 0)
-		return;
-	if (!f->st) {
-		f->st = dissector_tls.state_new();
-		assert_non_null(f->st);
-	}
-	struct dissect_ctx ctx = {.emit = on_obs, .user = f};
-	int r = dissector_tls.parse(f->st, sender == 0 ? DIR_TO_SERVER : DIR_TO_CLIENT, p, n, &ctx);
-	if (r != DISSECT_MORE) {
-		f->stopped = true;
-		f->rc = r;
-	}
-}
-
-static int32_t seq_diff(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b);
-}
-
-/* Delivers in-order bytes of one direction, holding out-of-order segments. */
-static void deliver(struct flow *f, int sender, uint32_t seq, const uint8_t *p, size_t n)
-{
-	struct half *h = &f->half[sender];
-	if (!h->started) {
-		h->started = true;
-		h->next = seq;
-	}
-	int32_t d = seq_diff(seq, h->next);
-	if (d > 0) {
-		if (h->n_pending < MAX_PENDING) {
-			struct seg *s = &h->pending[h->n_pending++];
-			s->seq = seq;
-			s->len = n;
-			s->data = malloc(n);
-			assert_non_null(s->data);
-			memcpy(s->data, p, n);
-		}
-		return;
-	}
-	if ((size_t)(-(int64_t)d) >= n)
-		return; /* retransmission */
-	size_t skip = (size_t)(-(int64_t)d);
-	feed(f, sender, p + skip, n - skip);
-	h->next = seq + (uint32_t)n;
-	for (bool progress = true; progress;) {
-		progress = false;
-		for (size_t i = 0; i < h->n_pending; i++) {
-			struct seg s = h->pending[i];
-			if (seq_diff(s.seq, h->next) > 0)
-				continue;
-			h->pending[i] = h->pending[--h->n_pending];
-			int32_t dd = seq_diff(s.seq, h->next);
-			size_t sk = (size_t)(-(int64_t)dd);
-			if (sk < s.len) {
-				feed(f, sender, s.data + sk, s.len - sk);
-				h->next = s.seq + (uint32_t)s.len;
-			}
-			free(s.data);
-			progress = true;
-			break;
-		}
-	}
-}
-
-static struct flow *flow_get(struct flows *fs, uint8_t family, const uint8_t *src, uint16_t sport,
-			     const uint8_t *dst, uint16_t dport, int *sender)
-{
-	size_t alen = family == 4 ? 4 : 16;
-	for (size_t i = 0; i < fs->n; i++) {
-		struct flow *f = &fs->v[i];
-		if (f->family != family)
-			continue;
-		for (int s = 0; s < 2; s++)
-			if (f->port[s] == sport && f->port[1 - s] == dport &&
-			    !memcmp(f->addr[s], src, alen) && !memcmp(f->addr[1 - s], dst, alen)) {
-				*sender = s;
-				return f;
-			}
-	}
-	if (fs->n == fs->alloc) {
-		fs->alloc = fs->alloc ? 2 * fs->alloc : 16;
-		fs->v = realloc(fs->v, fs->alloc * sizeof *fs->v);
-		assert_non_null(fs->v);
-	}
-	struct flow *f = &fs->v[fs->n++];
-	memset(f, 0, sizeof *f);
-	f->family = family;
-	memcpy(f->addr[0], src, alen);
-	memcpy(f->addr[1], dst, alen);
-	f->port[0] = sport;
-	f->port[1] = dport;
-	*sender = 0;
-	return f;
-}
-
-static void flows_free(struct flows *fs)
-{
-	for (size_t i = 0; i < fs->n; i++) {
-		struct flow *f = &fs->v[i];
-		if (f->st)
-			dissector_tls.state_free(f->st);
-		for (int s = 0; s < 2; s++)
-			for (size_t k = 0; k < f->half[s].n_pending; k++)
-				free(f->half[s].pending[k].data);
-	}
-	free(fs->v);
-	memset(fs, 0, sizeof *fs);
-}
-
-/* Swaps the roles when the first packet seen came from the server. */
-static void flow_swap(struct flow *f)
-{
-	uint8_t a[16];
-	memcpy(a, f->addr[0], 16);
-	memcpy(f->addr[0], f->addr[1], 16);
-	memcpy(f->addr[1], a, 16);
-	uint16_t p = f->port[0];
-	f->port[0] = f->port[1];
-	f->port[1] = p;
-	struct half h = f->half[0];
-	f->half[0] = f->half[1];
-	f->half[1] = h;
-}
-
-/* ---- packet decode (test-local, minimal) ---- */
-
-static void on_tcp(struct flows *fs, uint8_t family, const uint8_t *src, const uint8_t *dst, struct cur tcp)
-{
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t off, flags;
-	if (!cur_get_u16(&tcp, &sport) || !cur_get_u16(&tcp, &dport) || !cur_get_u32(&tcp, &seq) ||
-	    !cur_get_u32(&tcp, &ack) || !cur_get_u8(&tcp, &off) || !cur_get_u8(&tcp, &flags))
-		return;
-	size_t hl = (size_t)(off >> 4) * 4;
-	if (hl < 20 || !cur_skip(&tcp, hl - 14))
-		return;
-	int sender;
-	struct flow *f = flow_get(fs, family, src, sport, dst, dport, &sender);
-	bool syn = flags & 0x02, has_ack = flags & 0x10;
-	if (!f->client_known && (syn || cur_len(&tcp))) {
-		/* SYN from the client, SYN-ACK from the server; without a handshake,
-		 * a first payload that is a ServerHello comes from the server. */
-		bool from_server = syn ? has_ack : false;
-		uint8_t b0 = 0, b5 = 0;
-		if (!syn && cur_peek_u8(&tcp, 0, &b0) && cur_peek_u8(&tcp, 5, &b5) && b0 == 22 && b5 == 2)
-			from_server = true;
-		if (from_server) {
-			flow_swap(f);
-			sender = 1 - sender;
-		}
-		f->client_known = true;
-	}
-	if (syn) {
-		f->half[sender].started = true;
-		f->half[sender].next = seq + 1;
-		return;
-	}
-	if (cur_len(&tcp))
-		deliver(f, sender, seq, cur_data(&tcp), cur_len(&tcp));
-}
-
-static void on_ip(struct flows *fs, struct cur ip)
-{
-	uint8_t v;
-	if (!cur_peek_u8(&ip, 0, &v))
-		return;
-	if (v >> 4 == 4) {
-		uint8_t vihl, tos, ttl, proto;
-		uint16_t total, id, frag, csum;
-		uint8_t src[16] = {0}, dst[16] = {0};
-		if (!cur_get_u8(&ip, &vihl) || !cur_get_u8(&ip, &tos) || !cur_get_u16(&ip, &total) ||
-		    !cur_get_u16(&ip, &id) || !cur_get_u16(&ip, &frag) || !cur_get_u8(&ip, &ttl) ||
-		    !cur_get_u8(&ip, &proto) || !cur_get_u16(&ip, &csum) || !cur_copy(&ip, src, 4) ||
-		    !cur_copy(&ip, dst, 4))
-			return;
-		size_t hl = (size_t)(vihl & 15) * 4;
-		if (hl < 20 || total < hl || !cur_skip(&ip, hl - 20) || proto != 6 || (frag & 0x3fff))
-			return;
-		struct cur tcp;
-		size_t plen = total - hl;
-		if (!cur_get_bytes(&ip, &tcp, plen < cur_len(&ip) ? plen : cur_len(&ip)))
-			return;
-		on_tcp(fs, 4, src, dst, tcp);
-	} else if (v >> 4 == 6) {
-		uint32_t vtc;
-		uint16_t plen;
-		uint8_t nh, hop;
-		uint8_t src[16], dst[16];
-		if (!cur_get_u32(&ip, &vtc) || !cur_get_u16(&ip, &plen) || !cur_get_u8(&ip, &nh) ||
-		    !cur_get_u8(&ip, &hop) || !cur_copy(&ip, src, 16) || !cur_copy(&ip, dst, 16))
-			return;
-		struct cur body;
-		if (!cur_get_bytes(&ip, &body, plen < cur_len(&ip) ? plen : cur_len(&ip)))
-			return;
-		while (nh == 0 || nh == 43 || nh == 60) {
-			uint8_t next, elen;
-			if (!cur_get_u8(&body, &next) || !cur_get_u8(&body, &elen) ||
-			    !cur_skip(&body, (size_t)elen * 8 + 6))
-				return;
-			nh = next;
-		}
-		if (nh == 6)
-			on_tcp(fs, 6, src, dst, body);
-	}
-}
-
-static void on_packet(struct flows *fs, int dlt, const uint8_t *p, size_t n)
+/* Without a handshake in the capture, a first payload that is a ServerHello
+ * record comes from the server. */
+static bool server_hello_first(const uint8_t *p, size_t n)
 {
 	struct cur c = cur_make(p, n);
-	uint16_t etype = 0;
-	switch (dlt) {
-	case DLT_EN10MB:
-		if (!cur_skip(&c, 12) || !cur_get_u16(&c, &etype))
-			return;
-		while (etype == 0x8100 || etype == 0x88a8)
-			if (!cur_skip(&c, 2) || !cur_get_u16(&c, &etype))
-				return;
-		break;
-	case DLT_LINUX_SLL:
-		if (!cur_skip(&c, 14) || !cur_get_u16(&c, &etype))
-			return;
-		break;
-	case DLT_LINUX_SLL2:
-		if (!cur_get_u16(&c, &etype) || !cur_skip(&c, 18))
-			return;
-		break;
-	case DLT_NULL:
-	case DLT_LOOP:
-		if (!cur_skip(&c, 4))
-			return;
-		etype = 0; /* version nibble decides */
-		break;
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
-		break;
-	default:
-		return;
-	}
-	if (etype && etype != 0x0800 && etype != 0x86dd)
-		return;
-	on_ip(fs, c);
+	uint8_t type, hs;
+	return cur_peek_u8(&c, 0, &type) && cur_peek_u8(&c, 5, &hs) && type == 22 && hs == 2;
 }
 
-static int run_capture(const char *path, struct flows *fs)
+/* The capture the last case read (rows sharing one read it once). */
+static struct {
+	char rel[256];
+	struct pw_tcp tcp;
+	struct tls_flow *flows;
+} cap;
+
+static void cap_free(void)
 {
-	char err[PCAP_ERRBUF_SIZE];
-	pcap_t *pc = pcap_open_offline(path, err);
-	if (!pc)
-		return -1;
-	int dlt = pcap_datalink(pc);
-	struct pcap_pkthdr *hdr;
-	const u_char *data;
-	while (pcap_next_ex(pc, &hdr, &data) == 1)
-		on_packet(fs, dlt, data, hdr->caplen);
-	pcap_close(pc);
+	for (size_t i = 0; cap.flows && i < cap.tcp.n_flows; i++)
+		if (cap.flows[i].st)
+			dissector_tls.state_free(cap.flows[i].st);
+	free(cap.flows);
+	pw_tcp_free(&cap.tcp);
+	memset(&cap, 0, sizeof cap);
+}
+
+static int cap_teardown(void **state)
+{
+	(void)state;
+	cap_free();
 	return 0;
+}
+
+static void cap_load(const char *rel)
+{
+	if (strcmp(cap.rel, rel) == 0)
+		return;
+	cap_free();
+	pw_tcp_read(rel, server_hello_first, &cap.tcp);
+	cap.flows = calloc(cap.tcp.n_flows + 1, sizeof *cap.flows);
+	assert_non_null(cap.flows);
+	for (size_t i = 0; i < cap.tcp.n_ev; i++) {
+		const struct pw_ev *e = &cap.tcp.ev[i];
+		struct tls_flow *f = &cap.flows[e->flow];
+		enum dissect_dir dir = e->dir == 0 ? DIR_TO_SERVER : DIR_TO_CLIENT;
+		if (f->stopped)
+			continue;
+		if (!f->st) {
+			if (!e->data)
+				continue; /* nothing to lose yet */
+			f->st = dissector_tls.state_new();
+			assert_non_null(f->st);
+		}
+		if (!e->data) {
+			dissector_tls.gap(f->st, dir, e->len);
+			continue;
+		}
+		struct dissect_ctx ctx = {.emit = on_obs, .user = f};
+		if (dissector_tls.parse(f->st, dir, e->data, e->len, &ctx) != DISSECT_MORE)
+			f->stopped = true;
+	}
+	snprintf(cap.rel, sizeof cap.rel, "%s", rel);
 }
 
 /* ---- checks ---- */
 
-static bool str_check(const char *what, const char *want, const char *got, const struct truth *t)
+static bool str_check(const char *what, const char *want, const char *got)
 {
 	if (!want || strcmp(want, got) == 0)
 		return true;
-	printf("  MISMATCH %s %s:%u %s: got \"%s\" want \"%s\"\n", t->source, t->pcap, t->client_port, what,
-	       got, want);
+	print_message("  MISMATCH %s: got \"%s\" want \"%s\"\n", what, got, want);
 	return false;
 }
 
-static bool check_one(const struct truth *t, const struct flows *fs)
+static void test_truth(void **state)
 {
-	const struct flow *f = NULL;
-	for (size_t i = 0; i < fs->n; i++) {
-		const struct flow *g = &fs->v[i];
-		bool port_ok = t->client_port ? g->port[0] == t->client_port : true;
-		bool wants_ch = t->ja3 || t->ja4 || t->sni || t->ech >= 0;
-		if (port_ok && (wants_ch ? g->have_ch : g->have_sh)) {
+	const struct truth *t = *state;
+	cap_load(t->pcap);
+	const struct tls_flow *f = NULL;
+	bool wants_ch = t->ja3 || t->ja4 || t->sni || t->ech >= 0;
+	for (size_t i = 0; i < cap.tcp.n_flows && !f; i++) {
+		const struct tls_flow *g = &cap.flows[i];
+		bool port_ok = t->client_port ? cap.tcp.flows[i].port[0] == t->client_port : true;
+		if (port_ok && (wants_ch ? g->have_ch : g->have_sh))
 			f = g;
-			break;
-		}
 	}
 	if (!f) {
-		printf("  MISSING %s %s:%u: no flow with the expected hello\n", t->source, t->pcap,
-		       t->client_port);
-		for (size_t i = 0; i < fs->n; i++)
-			if (fs->v[i].anomalies)
-				printf("    flow %u->%u anomaly %s\n", fs->v[i].port[0], fs->v[i].port[1],
-				       fs->v[i].last_anomaly);
-		return false;
+		for (size_t i = 0; i < cap.tcp.n_flows; i++)
+			if (cap.flows[i].anomalies)
+				print_message("    flow %u->%u anomaly %s\n", cap.tcp.flows[i].port[0],
+					      cap.tcp.flows[i].port[1], cap.flows[i].last_anomaly);
+		fail_msg("no flow with the expected hello");
 	}
+	if ((t->ja3s || t->sh_version || t->sh_cipher) && !f->have_sh)
+		fail_msg("no ServerHello");
 	bool ok = true;
-	bool need_sh = t->ja3s || t->sh_version || t->sh_cipher;
-	if (need_sh && !f->have_sh) {
-		printf("  MISSING %s %s:%u: no ServerHello\n", t->source, t->pcap, t->client_port);
-		return false;
-	}
-	ok &= str_check("sni", t->sni, f->ch.sni, t);
-	ok &= str_check("ja3", t->ja3, f->ch.ja3, t);
-	ok &= str_check("ja4", t->ja4, f->ch.ja4, t);
-	ok &= str_check("ja3s", t->ja3s, f->sh.ja3s, t);
+	ok &= str_check("sni", t->sni, f->ch.sni);
+	ok &= str_check("ja3", t->ja3, f->ch.ja3);
+	ok &= str_check("ja4", t->ja4, f->ch.ja4);
+	ok &= str_check("ja3s", t->ja3s, f->sh.ja3s);
 	if (t->ech >= 0 && f->ch.ech != (t->ech == 1)) {
-		printf("  MISMATCH %s %s ech\n", t->source, t->pcap);
+		print_message("  MISMATCH ech\n");
 		ok = false;
 	}
 	if (t->sh_version && f->sh.version != t->sh_version) {
-		printf("  MISMATCH %s %s version %04x\n", t->source, t->pcap, f->sh.version);
+		print_message("  MISMATCH version %04x\n", f->sh.version);
 		ok = false;
 	}
 	if (t->sh_cipher && f->sh.cipher != t->sh_cipher) {
-		printf("  MISMATCH %s %s cipher %04x\n", t->source, t->pcap, f->sh.cipher);
+		print_message("  MISMATCH cipher %04x\n", f->sh.cipher);
 		ok = false;
 	}
-	return ok;
-}
-
-static void test_ground_truth(void **state)
-{
-	(void)state;
-	struct stat sb;
-	if (stat(PCAPS "SOURCES.md", &sb) != 0) {
-		printf("pcaps-public not found at %s: skipping\n", PCAPS);
-		skip();
-	}
-	size_t n = sizeof truths / sizeof truths[0], pass = 0, absent = 0;
-	const char *sources[8] = {0};
-	size_t n_sources = 0;
-	struct flows fs = {0};
-	const char *loaded = NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct truth *t = &truths[i];
-		if (!loaded || strcmp(loaded, t->pcap) != 0) {
-			flows_free(&fs);
-			loaded = t->pcap;
-			char path[1024];
-			snprintf(path, sizeof path, "%s%s", PCAPS, t->pcap);
-			if (run_capture(path, &fs) < 0) {
-				printf("  ABSENT %s\n", path);
-				loaded = NULL;
-				absent++;
-				continue;
-			}
-		}
-		bool ok = check_one(t, &fs);
-		printf("%s %-16s %s:%u\n", ok ? "PASS" : "FAIL", t->source, t->pcap, t->client_port);
-		if (ok) {
-			pass++;
-			size_t k = 0;
-			while (k < n_sources && strcmp(sources[k], t->source) != 0)
-				k++;
-			if (k == n_sources && n_sources < 8)
-				sources[n_sources++] = t->source;
-		}
-	}
-	flows_free(&fs);
-	printf("ground truth: %zu/%zu checks passed (%zu captures absent), %zu sources\n", pass, n, absent,
-	       n_sources);
-	assert_int_equal(pass + absent, n);
+	if (!ok)
+		fail_msg("%s's values differ", t->source);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ground_truth),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct cases c = {0};
+	for (size_t i = 0; i < sizeof truths / sizeof truths[0]; i++)
+		CASE_ROW(&c, test_truth, &truths[i], "%s %s:%u", truths[i].source, truths[i].pcap,
+			 truths[i].client_port);
+	return cases_status(cases_run(&c, "tls ground truth", NULL, cap_teardown));
 }

@@ -280,48 +280,42 @@ static const struct ws_case ws_cases[] = {
     {"binary skipped, empty text delivered", DIR_TO_CLIENT, b_binary, false, {""}},
 };
 
-static void test_frames(void **state)
+static void test_frame(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof long_text; i++)
-		long_text[i] = (char)('a' + i % 26);
 	static uint8_t buf[AS_WS_MAX_MESSAGE + 4096];
-	for (size_t i = 0; i < sizeof ws_cases / sizeof ws_cases[0]; i++) {
-		const struct ws_case *c = &ws_cases[i];
-		size_t o = 0;
-		c->build(buf, &o);
-		struct feed feeds[2] = {{c->dir, buf, o}, {c->dir, conv_empty, 0}};
-		struct obs_log log = {0};
-		print_message("  %s (%zu bytes)\n", c->name, o);
-		if (c->no_split)
-			harness_run(&wsx_frames, feeds, c->end ? 2 : 1, SIZE_MAX, SIZE_MAX, &log);
-		else
-			log = harness_split_invariant(&wsx_frames, feeds, c->end ? 2 : 1);
-		print_anomalies(&log);
-		size_t n = 0;
-		while (n < 4 && c->msgs[n])
-			n++;
-		if (count_type(&log, OBS_RPC) != n)
-			fail_msg("%s: %zu messages, want %zu", c->name, count_type(&log, OBS_RPC), n);
-		for (size_t k = 0; k < n; k++) {
-			const struct obs_rpc *m = rpc(&log, k);
-			assert_int_equal(m->to_server, c->dir == DIR_TO_SERVER);
-			if (c->msgs[k][0] == 'L' && c->msgs[k][1] >= '0' && c->msgs[k][1] <= '9') {
-				assert_int_equal(m->n_items_total, atoi(c->msgs[k] + 1));
-				assert_memory_equal(m->target, long_text, sizeof m->target - 1);
-			} else {
-				assert_string_equal(m->target, c->msgs[k]);
-			}
+	const struct ws_case *c = *state;
+	size_t o = 0;
+	c->build(buf, &o);
+	struct feed feeds[2] = {{c->dir, buf, o}, {c->dir, conv_empty, 0}};
+	struct obs_log log = {0};
+	if (c->no_split)
+		harness_run(&wsx_frames, feeds, c->end ? 2 : 1, SIZE_MAX, SIZE_MAX, &log);
+	else
+		log = harness_split_invariant(&wsx_frames, feeds, c->end ? 2 : 1);
+	print_anomalies(&log);
+	size_t n = 0;
+	while (n < 4 && c->msgs[n])
+		n++;
+	if (count_type(&log, OBS_RPC) != n)
+		fail_msg("%zu messages, want %zu", count_type(&log, OBS_RPC), n);
+	for (size_t k = 0; k < n; k++) {
+		const struct obs_rpc *m = rpc(&log, k);
+		assert_int_equal(m->to_server, c->dir == DIR_TO_SERVER);
+		if (c->msgs[k][0] == 'L' && c->msgs[k][1] >= '0' && c->msgs[k][1] <= '9') {
+			assert_int_equal(m->n_items_total, atoi(c->msgs[k] + 1));
+			assert_memory_equal(m->target, long_text, sizeof m->target - 1);
+		} else {
+			assert_string_equal(m->target, c->msgs[k]);
 		}
-		size_t anomalies = count_type(&log, OBS_ANOMALY);
-		if (c->anomaly) {
-			if (!has_anomaly(&log, c->anomaly))
-				fail_msg("%s: anomaly %s missing", c->name, c->anomaly);
-		} else if (anomalies) {
-			fail_msg("%s: %zu unexpected anomalies", c->name, anomalies);
-		}
-		obs_log_free(&log);
 	}
+	size_t anomalies = count_type(&log, OBS_ANOMALY);
+	if (c->anomaly) {
+		if (!has_anomaly(&log, c->anomaly))
+			fail_msg("anomaly %s missing", c->anomaly);
+	} else if (anomalies) {
+		fail_msg("%zu unexpected anomalies", anomalies);
+	}
+	obs_log_free(&log);
 }
 
 /* A gap inside a payload skips that message; one in a header stops the direction. */
@@ -450,8 +444,7 @@ static void test_pcap_websocket(void **state)
 	struct obs_log log;
 	/* Zeek baseline 101-switching-protocols: kaazing echo; tshark: client
 	 * text 140 (16-bit length) and 17 bytes, server binary 4/593/0/4 and text 17, close both */
-	if (!pcap_run_with(&wsx_http, "zeek/Traces/http/websocket.pcap", &log, NULL, NULL))
-		skip();
+	pcap_run_with(&wsx_http, "zeek/Traces/http/websocket.pcap", &log, NULL, NULL);
 	print_anomalies(&log);
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
 	assert_int_equal(count_type(&log, OBS_RPC), 3);
@@ -473,10 +466,14 @@ static void test_pcap_websocket(void **state)
 	assert_int_equal(client, 2);
 	assert_int_equal(server, 1);
 	obs_log_free(&log);
+}
 
-	/* through http1: the echo is no JSON-RPC, and nothing is anomalous */
-	if (!pcap_run("zeek/Traces/http/websocket.pcap", &log, NULL, NULL))
-		skip();
+/* Through http1: the echo is no JSON-RPC, and nothing is anomalous. */
+static void test_pcap_http1(void **state)
+{
+	(void)state;
+	struct obs_log log;
+	pcap_run("zeek/Traces/http/websocket.pcap", &log, NULL, NULL);
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
 	assert_int_equal(count_type(&log, OBS_RPC), 0);
 	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 1);
@@ -485,13 +482,13 @@ static void test_pcap_websocket(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_frames),
-	    cmocka_unit_test(test_gap),
-	    cmocka_unit_test(test_mcp_over_websocket),
-	    cmocka_unit_test(test_pcap_websocket),
-	};
-	(void)harness_read_file;
-	(void)assert_no_leak;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (size_t i = 0; i < sizeof long_text; i++)
+		long_text[i] = (char)('a' + i % 26);
+	struct cases t = {0};
+	CASE_ROWS(&t, test_frame, ws_cases, name);
+	CASE(&t, test_gap);
+	CASE(&t, test_mcp_over_websocket);
+	CASE(&t, test_pcap_websocket);
+	CASE(&t, test_pcap_http1);
+	return cases_main(&t, "websocket");
 }
