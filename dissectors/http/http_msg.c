@@ -903,6 +903,8 @@ void http_message_end(struct http_msg *m, bool truncated, const struct dissect_c
 	for (size_t i = 0; analyzer_registry[i]; i++)
 		if (analyzer_registry[i]->facts)
 			analyzer_registry[i]->facts(&v, &f, ctx);
+	if (m->request)
+		x->obs.u.http.request_us = ctx->ts_us;
 	if (m->request && !x->answered)
 		exch_emit(x, OBS_HTTP_REQUEST, ctx);
 	else if (!m->request)

@@ -156,6 +156,7 @@ struct obs_http_response {
 struct obs_http_exchange {
 	uint32_t id;  /* on its connection: HTTP/1 exchange number from 1, HTTP/2/3 stream id */
 	uint8_t seen; /* HTTP_SEEN_*: a response whose request was not seen has only RESPONSE */
+	uint64_t request_us; /* packet time the request was complete (0: not seen) */
 	struct obs_http_request req;
 	struct obs_http_response resp; /* last: OBS_HTTP_REQUEST stops before it */
 };
@@ -375,7 +376,6 @@ struct observation {
 		struct obs_dns dns;
 		struct obs_tls_client_hello tls_ch;
 		struct obs_tls_server_hello tls_sh;
-		struct obs_http_request http_req;
 		struct obs_http_exchange http;
 		struct obs_anomaly anomaly;
 		struct obs_rpc rpc;

@@ -495,8 +495,6 @@ struct aflow *ag_aflow_get(struct agents *a, const struct flow_ref *r, bool crea
 
 static void aflow_free(struct aflow *f)
 {
-	for (size_t j = 0; j < f->nq; j++)
-		free(f->q[j]);
 	free(f);
 }
 
@@ -618,17 +616,29 @@ static void on_tls_client(struct agents *a, const struct msg_obs *m)
 	ag_ev_end(a);
 }
 
+/* An exchange's request, read against the signatures. */
+struct llm_req {
+	const struct obs_http_request *req;
+	uint64_t ts_us;
+	struct sig_endpoint ep;
+	bool has_ep;
+	const struct sig_service *svc;
+	char domain[AS_STR];
+	struct sig_client_match client;
+	bool has_client;
+};
+
 /* The request's path names an AI API and the traffic confirms it. */
-static bool llm_confirmed(const struct pending *p, const struct obs_http_response *resp)
+static bool llm_confirmed(const struct llm_req *p, const struct obs_http_response *resp)
 {
-	if (p->req.model[0] || (p->has_client && p->client.kind && !strcmp(p->client.kind, "llm-api-client")))
+	if (p->req->model[0] || (p->has_client && p->client.kind && !strcmp(p->client.kind, "llm-api-client")))
 		return true;
 	if (!resp || resp->status < 200 || resp->status >= 300)
 		return false;
 	return resp->model[0] || resp->sse || strstr(resp->content_type, "json") != NULL;
 }
 
-static void http_client_identity(const struct pending *p, char *identity, size_t n, const char **name,
+static void http_client_identity(const struct llm_req *p, char *identity, size_t n, const char **name,
 				 const char **version)
 {
 	*name = NULL;
@@ -637,16 +647,18 @@ static void http_client_identity(const struct pending *p, char *identity, size_t
 		text_copy(identity, n, p->client.name);
 		*name = p->client.name;
 		*version = p->client.version;
-	} else if (p->req.user_agent[0]) {
-		snprintf(identity, n, "ua:%s", p->req.user_agent);
+	} else if (p->req->user_agent[0]) {
+		snprintf(identity, n, "ua:%s", p->req->user_agent);
 	} else {
 		text_copy(identity, n, "unknown");
 	}
 }
 
-/* A request/response pair (response may be NULL) becomes agent facts and an event. */
-static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
-			 const struct obs_http_response *resp, uint64_t ts)
+/* A request/response pair (response may be NULL) becomes agent facts and
+ * an event; ts is when the exchange was settled. Bytes protected on the
+ * wire (decrypted) were sent over TLS: their credentials are not cleartext. */
+static void llm_exchange(struct agents *a, struct aflow *f, struct llm_req *p,
+			 const struct obs_http_response *resp, uint64_t ts, bool protected_bytes)
 {
 	const struct sig_service *svc = p->svc;
 	bool self_hosted = !svc && p->has_ep;
@@ -661,6 +673,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 		kind = "ai-app";
 	if (p->domain[0] && !f->domain[0])
 		text_copy(f->domain, sizeof f->domain, p->domain);
+	f->tls |= protected_bytes;
 	const char *svc_label = svc ? NULL : (p->has_ep ? p->ep.api : "http");
 	char self_id[48];
 	if (self_hosted) {
@@ -670,9 +683,9 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 	struct agent *ag = ag_link_client(a, f, svc, api, kind, identity, sw_name, sw_version, ts);
 	if (!ag)
 		return;
-	strset_add(&ag->user_agents, p->req.user_agent, AS_AGENT_MAX_SET);
-	for (size_t i = 0; i < p->req.n_credentials && i < 2; i++)
-		ag_agent_cred(ag, &p->req.credentials[i], !f->tls);
+	strset_add(&ag->user_agents, p->req->user_agent, AS_AGENT_MAX_SET);
+	for (size_t i = 0; i < p->req->n_credentials && i < 2; i++)
+		ag_agent_cred(ag, &p->req->credentials[i], !protected_bytes);
 	struct dest *d = f->client_dest;
 	const char *op = p->has_ep ? p->ep.operation : NULL;
 	struct flow_touch *tc = ag_touch(f, ag);
@@ -684,7 +697,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 	}
 	if (d) {
 		d->requests++;
-		strset_add(&d->models, p->req.model, AS_AGENT_MAX_SET);
+		strset_add(&d->models, p->req->model, AS_AGENT_MAX_SET);
 		if (p->has_ep && p->ep.model[0])
 			strset_add(&d->models, p->ep.model, AS_AGENT_MAX_SET);
 		if (resp)
@@ -724,7 +737,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 				st->input_tokens += resp ? resp->input_tokens : 0;
 				st->output_tokens += resp ? resp->output_tokens : 0;
 			}
-			strset_add(&srv->served_models, p->req.model, AS_AGENT_MAX_SET);
+			strset_add(&srv->served_models, p->req->model, AS_AGENT_MAX_SET);
 			if (p->ep.model[0])
 				strset_add(&srv->served_models, p->ep.model, AS_AGENT_MAX_SET);
 			if (resp) {
@@ -738,7 +751,7 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 			char cip[48];
 			ag_ip_str(f->ref.family, f->ref.cli_ip, cip, sizeof cip);
 			strset_add(&srv->clients, cip, AS_AGENT_MAX_SET);
-			if (p->req.n_credentials == 0)
+			if (p->req->n_credentials == 0)
 				strset_add(&srv->risks, "llm-server-without-auth", AS_AGENT_MAX_SET);
 		}
 	}
@@ -747,15 +760,15 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 	struct jw *w = &a->ev;
 	ag_ev_flow(a, &f->ref, f->domain, "http");
 	jw_obj_begin(w, "url");
-	jw_str_opt(w, "domain", p->req.host);
-	jw_str(w, "path", p->req.path);
-	jw_str_opt(w, "query", p->req.query);
+	jw_str_opt(w, "domain", p->req->host);
+	jw_str(w, "path", p->req->path);
+	jw_str_opt(w, "query", p->req->query);
 	jw_obj_end(w);
 	jw_obj_begin(w, "http");
-	jw_str(w, "version", p->req.version == 20 ? "2" : p->req.version == 10 ? "1.0" : "1.1");
+	jw_str(w, "version", p->req->version == 20 ? "2" : p->req->version == 10 ? "1.0" : "1.1");
 	jw_obj_begin(w, "request");
-	jw_str(w, "method", p->req.method);
-	jw_str_opt(w, "mime_type", p->req.content_type);
+	jw_str(w, "method", p->req->method);
+	jw_str_opt(w, "mime_type", p->req->content_type);
 	jw_obj_end(w);
 	if (resp) {
 		jw_obj_begin(w, "response");
@@ -764,12 +777,12 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 		jw_obj_end(w);
 	}
 	jw_obj_end(w);
-	if (p->req.user_agent[0]) {
+	if (p->req->user_agent[0]) {
 		jw_obj_begin(w, "user_agent");
-		jw_str(w, "original", p->req.user_agent);
+		jw_str(w, "original", p->req->user_agent);
 		jw_obj_end(w);
 	}
-	const char *req_model = p->req.model[0] ? p->req.model : (p->has_ep ? p->ep.model : "");
+	const char *req_model = p->req->model[0] ? p->req->model : (p->has_ep ? p->ep.model : "");
 	bool any_gen_ai = (d && d->provider[0]) || (op && *op) || req_model[0] ||
 			  (resp && (resp->model[0] || resp->input_tokens || resp->output_tokens));
 	if (any_gen_ai)
@@ -812,17 +825,17 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 		jw_str(w, "api", p->ep.api);
 		jw_obj_end(w);
 	}
-	if (p->req.stream >= 0)
-		jw_bool(w, "stream", p->req.stream == 1);
-	if (p->req.n_credentials) {
+	if (p->req->stream >= 0)
+		jw_bool(w, "stream", p->req->stream == 1);
+	if (p->req->n_credentials) {
 		jw_arr_begin(w, "credentials");
-		for (size_t i = 0; i < p->req.n_credentials && i < 2; i++) {
+		for (size_t i = 0; i < p->req->n_credentials && i < 2; i++) {
 			jw_obj_begin(w, NULL);
-			jw_str(w, "type", ag_cred_type_name(p->req.credentials[i].type));
-			jw_str(w, "where", ag_cred_where_name(p->req.credentials[i].where));
-			jw_bool(w, "cleartext", !f->tls);
+			jw_str(w, "type", ag_cred_type_name(p->req->credentials[i].type));
+			jw_str(w, "where", ag_cred_where_name(p->req->credentials[i].where));
+			jw_bool(w, "cleartext", !protected_bytes);
 			char fp[32];
-			snprintf(fp, sizeof fp, "hmac-sha256:%s", p->req.credentials[i].fingerprint);
+			snprintf(fp, sizeof fp, "hmac-sha256:%s", p->req->credentials[i].fingerprint);
 			jw_str(w, "fingerprint", fp);
 			jw_obj_end(w);
 		}
@@ -833,9 +846,9 @@ static void llm_exchange(struct agents *a, struct aflow *f, struct pending *p,
 }
 
 /* The client software a pending request's headers name. */
-static void match_client(const struct sig_db *db, struct pending *p)
+static void match_client(const struct sig_db *db, struct llm_req *p)
 {
-	const struct obs_http_request *rq = &p->req;
+	const struct obs_http_request *rq = p->req;
 	const char *names[AS_OBS_MAX_SDK_HEADERS], *values[AS_OBS_MAX_SDK_HEADERS];
 	size_t nh = rq->n_sdk_headers < AS_OBS_MAX_SDK_HEADERS ? rq->n_sdk_headers : AS_OBS_MAX_SDK_HEADERS;
 	for (size_t i = 0; i < nh; i++) {
@@ -845,70 +858,58 @@ static void match_client(const struct sig_db *db, struct pending *p)
 	p->has_client = sig_match_client(db, rq->user_agent, names, values, nh, &p->client);
 }
 
+/* A request is complete: on a flow known to carry MCP, its credentials
+ * are the client's (a GET opening an event stream carries no JSON-RPC). */
 static void on_http_request(struct agents *a, const struct msg_obs *m)
 {
-	const struct obs_http_request *rq = &m->obs.u.http_req;
+	struct aflow *f = ag_aflow_get(a, &m->flow, false);
+	if (f)
+		ag_mcp_http_request(a, f, m);
+}
+
+/* An exchange is over: the request read against the signatures, with its
+ * response when one came. */
+static void on_http_exchange(struct agents *a, const struct msg_obs *m)
+{
+	const struct obs_http_exchange *x = &m->obs.u.http;
+	if (!(x->seen & HTTP_SEEN_REQUEST))
+		return; /* a response whose request was not seen names no API */
+	const struct obs_http_request *rq = &x->req;
+	uint64_t ts = x->request_us ? x->request_us : m->h.ts_us;
 	bool host_is_ip = false;
 	{
 		uint8_t tmp[16];
 		host_is_ip = rq->host[0] && (inet_pton(AF_INET, rq->host, tmp) == 1 ||
 					     inet_pton(AF_INET6, rq->host, tmp) == 1);
 	}
-	const char *domain = (rq->host[0] && !host_is_ip)
-				 ? rq->host
-				 : ag_dns_name(a, m->flow.family, m->flow.srv_ip, m->h.ts_us);
-	const struct sig_service *svc = domain ? sig_match_domain(a->cfg.sigs, domain) : NULL;
-	if (ag_is_identity(svc))
-		svc = NULL; /* plaintext OAuth there is the OAuth analyzer's */
-	struct sig_endpoint ep;
-	memset(&ep, 0, sizeof ep);
-	bool has_ep = sig_match_endpoint(a->cfg.sigs, rq->method, rq->path, &ep);
-	/* Every HTTP flow keeps its last request's client facts: MCP and A2A
-	 * messages on it may arrive before or after this observation. */
-	struct aflow *f = ag_aflow_get(a, &m->flow, true);
+	const char *domain =
+	    (rq->host[0] && !host_is_ip) ? rq->host : ag_dns_name(a, m->flow.family, m->flow.srv_ip, ts);
+	struct llm_req p;
+	memset(&p, 0, sizeof p);
+	p.req = rq;
+	p.ts_us = ts;
+	p.svc = domain ? sig_match_domain(a->cfg.sigs, domain) : NULL;
+	if (ag_is_identity(p.svc))
+		p.svc = NULL; /* plaintext OAuth there is the OAuth analyzer's */
+	p.has_ep = sig_match_endpoint(a->cfg.sigs, rq->method, rq->path, &p.ep);
+	struct aflow *f = ag_aflow_get(a, &m->flow, p.svc || p.has_ep);
 	if (!f)
 		return;
-	f->n_creds = rq->n_credentials < 2 ? rq->n_credentials : 2;
-	memcpy(f->creds, rq->credentials, sizeof f->creds);
-	text_copy(f->user_agent, sizeof f->user_agent, rq->user_agent);
-	ag_mcp_http_request(a, f, rq);
-	if (!svc)
-		svc = f->svc;
-	if (!svc && !has_ep)
+	if (!p.svc)
+		p.svc = f->svc;
+	if (!p.svc && !p.has_ep)
 		return;
-	if (f->nq >= MAX_PENDING) {
-		/* No response for a while: settle the oldest without one. */
-		struct pending *old = f->q[0];
-		memmove(f->q, f->q + 1, (MAX_PENDING - 1) * sizeof *f->q);
-		f->nq--;
-		llm_exchange(a, f, old, NULL, old->ts_us);
-		free(old);
-	}
-	struct pending *p = calloc(1, sizeof *p);
-	if (!p)
-		return;
-	p->req = *rq;
-	p->ts_us = m->h.ts_us;
-	p->ep = ep;
-	p->has_ep = has_ep;
-	p->svc = svc;
-	text_copy(p->domain, sizeof p->domain, domain);
-	match_client(a->cfg.sigs, p);
-	f->q[f->nq++] = p;
+	text_copy(p.domain, sizeof p.domain, domain);
+	match_client(a->cfg.sigs, &p);
+	bool answered = x->seen & HTTP_SEEN_RESPONSE;
+	llm_exchange(a, f, &p, answered ? &x->resp : NULL, answered ? m->h.ts_us : ts, m->obs.protected_bytes);
 }
 
-/* A flow's pointers into the signatures, taken again from a new set. */
+/* A flow's pointer into the signatures, taken again from a new set. */
 static void rematch_flow(const struct sig_db *db, struct aflow *f)
 {
 	if (f->svc)
 		f->svc = sig_service_by_id(db, f->svc->id);
-	for (size_t i = 0; i < f->nq; i++) {
-		struct pending *p = f->q[i];
-		if (p->svc)
-			p->svc = sig_service_by_id(db, p->svc->id);
-		p->has_ep = sig_match_endpoint(db, p->req.method, p->req.path, &p->ep);
-		match_client(db, p);
-	}
 }
 
 void agents_set_signatures(struct agents *a, struct sig_db *db)
@@ -918,18 +919,6 @@ void agents_set_signatures(struct agents *a, struct sig_db *db)
 			rematch_flow(db, a->flows.slots[i].val);
 	sig_free(a->cfg.sigs);
 	a->cfg.sigs = db;
-}
-
-static void on_http_response(struct agents *a, const struct msg_obs *m)
-{
-	struct aflow *f = ag_aflow_get(a, &m->flow, false);
-	if (!f || f->nq == 0)
-		return;
-	struct pending *p = f->q[0];
-	memmove(f->q, f->q + 1, (f->nq - 1) * sizeof *f->q);
-	f->nq--;
-	llm_exchange(a, f, p, &m->obs.u.http_resp, m->h.ts_us);
-	free(p);
 }
 
 static void on_dns(struct agents *a, const struct msg_obs *m)
@@ -986,13 +975,6 @@ static void count_anomaly(struct agents *a, const char *dissector, const char *r
 
 static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *m)
 {
-	while (f->nq) {
-		struct pending *p = f->q[0];
-		memmove(f->q, f->q + 1, (f->nq - 1) * sizeof *f->q);
-		f->nq--;
-		llm_exchange(a, f, p, NULL, p->ts_us);
-		free(p);
-	}
 	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
 	if (!f->client && f->svc) {
 		const char *kind = ag_kind_for(f->svc);
@@ -1084,8 +1066,8 @@ void agents_handle(struct agents *a, const struct msg_hdr *h)
 		case OBS_HTTP_REQUEST:
 			on_http_request(a, m);
 			break;
-		case OBS_HTTP_RESPONSE:
-			on_http_response(a, m);
+		case OBS_HTTP_EXCHANGE:
+			on_http_exchange(a, m);
 			break;
 		case OBS_ANOMALY:
 			count_anomaly(a, m->obs.u.anomaly.dissector, m->obs.u.anomaly.reason);

@@ -130,20 +130,6 @@ struct agent {
 	struct agent *oauth_agent;	  /* mcp-client: the oauth-client record of its grants */
 };
 
-#define MAX_PENDING 8
-
-/* A request waiting for its response. */
-struct pending {
-	struct obs_http_request req;
-	uint64_t ts_us;
-	struct sig_endpoint ep;
-	bool has_ep;
-	const struct sig_service *svc;
-	char domain[AS_STR];
-	struct sig_client_match client;
-	bool has_client;
-};
-
 #define MAX_TOUCH 6
 #define MAX_TOUCH_CALLS 8
 
@@ -174,12 +160,6 @@ struct aflow {
 	struct agent *server;
 	struct flow_touch touch[MAX_TOUCH];
 	uint8_t n_touch;
-	struct pending *q[MAX_PENDING];
-	size_t nq;
-	/* Credentials of the flow's last HTTP request, for the MCP/A2A client. */
-	struct obs_credential creds[2];
-	uint8_t n_creds;
-	char user_agent[AS_STR];
 	struct mcp_link *mcp;	      /* the MCP conversation this flow carries */
 	char oauth_client_id[AS_STR]; /* client of the last token/registration request */
 	bool oauth_consent;	      /* an authorization code was issued on this flow */
@@ -276,7 +256,7 @@ void ag_contrib_flow(struct agents *a, const struct aflow *f, const struct flow_
 void ag_mcp_rpc(struct agents *a, const struct msg_obs *m);
 void ag_a2a_card(struct agents *a, const struct msg_obs *m);
 void ag_a2a_rpc(struct agents *a, const struct msg_obs *m);
-void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct obs_http_request *rq);
+void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct msg_obs *m);
 void ag_mcp_finish(struct agent *ag);
 void ag_mcp_json(const struct agent *ag, struct jw *w);
 void ag_a2a_json(const struct agent *ag, struct jw *w);

@@ -96,8 +96,8 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 			char ip[48];
 			ag_ip_str(r->family, r->srv_ip, ip, sizeof ip);
 			snprintf(l->server->mcp.endpoint, sizeof l->server->mcp.endpoint,
-				 r->family == 6 ? "[%s]:%u%s" : "%s:%u%s", ip, r->srv_port, rpc->path);
-			ag_emit_discovered(a, l->server, r, rpc->host, NULL, ts);
+				 r->family == 6 ? "[%s]:%u%s" : "%s:%u%s", ip, r->srv_port, rpc->http.path);
+			ag_emit_discovered(a, l->server, r, rpc->http.host, NULL, ts);
 		}
 	}
 	/* The client appears when it speaks or is named; the legacy transport's
@@ -108,7 +108,7 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 		const char *identity = l->client_name[0] ? l->client_name : "unknown";
 		l->client = ag_agent_get(a, r, true, "mcp-client", identity, ts, &created);
 		if (l->client && created)
-			ag_emit_discovered(a, l->client, r, m->obs.u.rpc.host, NULL, ts);
+			ag_emit_discovered(a, l->client, r, m->obs.u.rpc.http.host, NULL, ts);
 	}
 	if (l->client && l->client_name[0] && !l->client->sw_name[0]) {
 		text_copy(l->client->sw_name, sizeof l->client->sw_name, l->client_name);
@@ -144,10 +144,10 @@ static void emit_mcp_event(struct agents *a, const struct msg_obs *m, const stru
 	const struct obs_rpc *r = &m->obs.u.rpc;
 	ag_ev_begin(a, action, "aisensor.mcp", m->h.ts_us);
 	struct jw *w = &a->ev;
-	ag_ev_flow(a, &m->flow, r->host, "http");
-	if (r->path[0]) {
+	ag_ev_flow(a, &m->flow, r->http.host, "http");
+	if (r->http.path[0]) {
 		jw_obj_begin(w, "url");
-		jw_str(w, "path", r->path);
+		jw_str(w, "path", r->http.path);
 		jw_obj_end(w);
 	}
 	jw_obj_begin(w, "mcp");
@@ -322,13 +322,13 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 		ag_count_flow(f, srv);
 	/* The request's credentials belong to the client. */
 	if (r->to_server && cli)
-		for (size_t i = 0; i < f->n_creds && i < 2; i++)
-			ag_agent_cred(cli, &f->creds[i], !f->tls);
-	if (r->to_server && r->http_method[0] && srv) {
+		for (size_t i = 0; i < r->http.n_credentials && i < 2; i++)
+			ag_agent_cred(cli, &r->http.credentials[i], !m->obs.protected_bytes);
+	if (r->to_server && r->http.method[0] && srv) {
 		/* A token in the URL authenticates too (and is flagged on the client). */
-		if (r->authorization || f->n_creds)
+		if (r->http.authorization || r->http.n_credentials)
 			srv->mcp.requests_authenticated++;
-		else if (r->http_status != 401)
+		else if (r->http.status != 401)
 			srv->mcp.requests_unauthenticated++;
 	}
 
@@ -369,13 +369,14 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 }
 
 /* An HTTP request on a flow already known to carry MCP: its credentials. */
-void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct obs_http_request *rq)
+void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct msg_obs *m)
 {
 	(void)a;
+	const struct obs_http_request *rq = &m->obs.u.http.req;
 	if (!f->mcp || !f->mcp->client)
 		return;
 	for (size_t i = 0; i < rq->n_credentials && i < 2; i++)
-		ag_agent_cred(f->mcp->client, &rq->credentials[i], !f->tls);
+		ag_agent_cred(f->mcp->client, &rq->credentials[i], !m->obs.protected_bytes);
 }
 
 /* ---- A2A ---- */
@@ -393,10 +394,10 @@ static struct agent *a2a_server(struct agents *a, const struct flow_ref *r, cons
 	return ag;
 }
 
-static struct agent *a2a_client(struct agents *a, const struct msg_obs *m, const char *host)
+/* The caller: named by the User-Agent of the request (origin) it sent. */
+static struct agent *a2a_client(struct agents *a, const struct msg_obs *m, const struct obs_http_origin *o)
 {
-	struct aflow *f = ag_aflow_get(a, &m->flow, false);
-	const char *ua = f ? f->user_agent : "";
+	const char *host = o->host, *ua = o->user_agent;
 	char identity[AS_STR + 8];
 	struct sig_client_match cm;
 	bool known = ua[0] && sig_match_client(a->cfg.sigs, ua, NULL, NULL, 0, &cm);
@@ -424,8 +425,8 @@ static struct agent *a2a_client(struct agents *a, const struct msg_obs *m, const
 void ag_a2a_card(struct agents *a, const struct msg_obs *m)
 {
 	const struct obs_agent_card *c = &m->obs.u.card;
-	struct agent *srv = a2a_server(a, &m->flow, c->host, m->h.ts_us);
-	struct agent *cli = a2a_client(a, m, c->host);
+	struct agent *srv = a2a_server(a, &m->flow, c->http.host, m->h.ts_us);
+	struct agent *cli = a2a_client(a, m, &c->http);
 	if (!srv)
 		return;
 	if (!srv->sw_name[0]) {
@@ -445,9 +446,9 @@ void ag_a2a_card(struct agents *a, const struct msg_obs *m)
 	}
 	ag_ev_begin(a, "a2a-agent-card", "aisensor.a2a", m->h.ts_us);
 	struct jw *w = &a->ev;
-	ag_ev_flow(a, &m->flow, c->host, "http");
+	ag_ev_flow(a, &m->flow, c->http.host, "http");
 	jw_obj_begin(w, "url");
-	jw_str(w, "path", c->path);
+	jw_str(w, "path", c->http.path);
 	jw_obj_end(w);
 	jw_obj_begin(w, "aisensor");
 	jw_obj_begin(w, "server");
@@ -468,8 +469,8 @@ void ag_a2a_card(struct agents *a, const struct msg_obs *m)
 void ag_a2a_rpc(struct agents *a, const struct msg_obs *m)
 {
 	const struct obs_rpc *r = &m->obs.u.rpc;
-	struct agent *srv = a2a_server(a, &m->flow, r->host, m->h.ts_us);
-	struct agent *cli = a2a_client(a, m, r->host);
+	struct agent *srv = a2a_server(a, &m->flow, r->http.host, m->h.ts_us);
+	struct agent *cli = a2a_client(a, m, &r->http);
 	struct aflow *f = ag_aflow_get(a, &m->flow, true);
 	if (!srv || !cli)
 		return;
@@ -481,16 +482,16 @@ void ag_a2a_rpc(struct agents *a, const struct msg_obs *m)
 		ag_count_flow(f, cli);
 		ag_count_flow(f, srv);
 	}
-	if (f && r->to_server)
-		for (size_t i = 0; i < f->n_creds && i < 2; i++)
-			ag_agent_cred(cli, &f->creds[i], !f->tls);
+	if (r->to_server)
+		for (size_t i = 0; i < r->http.n_credentials && i < 2; i++)
+			ag_agent_cred(cli, &r->http.credentials[i], !m->obs.protected_bytes);
 	if (r->kind != RPC_REQUEST || !r->method[0])
 		return;
 	strset_add(&cli->a2a.methods, r->method, AS_AGENT_MAX_SET);
 	strset_add(&srv->a2a.methods, r->method, AS_AGENT_MAX_SET);
 	ag_ev_begin(a, "a2a-call", "aisensor.a2a", m->h.ts_us);
 	struct jw *w = &a->ev;
-	ag_ev_flow(a, &m->flow, r->host, "http");
+	ag_ev_flow(a, &m->flow, r->http.host, "http");
 	jw_obj_begin(w, "jsonrpc");
 	jw_obj_begin(w, "request");
 	jw_str(w, "id", r->id);

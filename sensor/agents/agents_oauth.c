@@ -48,7 +48,7 @@ static void issuer_of(struct agents *a, const struct msg_obs *m, const struct oa
 	}
 	char ip[48];
 	ag_ip_str(m->flow.family, m->flow.srv_ip, ip, sizeof ip);
-	const char *host = m->obs.u.oauth.host[0] ? m->obs.u.oauth.host : ip;
+	const char *host = m->obs.u.oauth.http.host[0] ? m->obs.u.oauth.http.host : ip;
 	snprintf(out, n, "http%s://%.200s:%u", m->flow.srv_port == 443 ? "s" : "", host, m->flow.srv_port);
 }
 
@@ -106,7 +106,7 @@ static struct agent_oauth *grant_for(struct agents *a, const struct msg_obs *m, 
 	if (f)
 		ag_count_flow(f, ag);
 	if (created)
-		ag_emit_discovered(a, ag, &m->flow, m->obs.u.oauth.host, NULL, m->h.ts_us);
+		ag_emit_discovered(a, ag, &m->flow, m->obs.u.oauth.http.host, NULL, m->h.ts_us);
 	if (g && c && c->challenger && !g->mcp_server)
 		g->mcp_server = c->challenger;
 	if (c && c->mcp_client)
@@ -150,9 +150,9 @@ static void emit_oauth_event(struct agents *a, const struct msg_obs *m, const ch
 	const struct obs_oauth *o = &m->obs.u.oauth;
 	ag_ev_begin(a, action, "aisensor.oauth", m->h.ts_us);
 	struct jw *w = &a->ev;
-	ag_ev_flow(a, &m->flow, o->host, "http");
+	ag_ev_flow(a, &m->flow, o->http.host, "http");
 	jw_obj_begin(w, "url");
-	jw_str(w, "path", o->path);
+	jw_str(w, "path", o->http.path);
 	jw_obj_end(w);
 	jw_obj_begin(w, "aisensor");
 	if (ag)
@@ -188,7 +188,7 @@ void ag_oauth(struct agents *a, const struct msg_obs *m)
 	struct aflow *f = ag_aflow_get(a, &m->flow, true);
 	if (!c || !f)
 		return;
-	bool cleartext = !f->tls;
+	bool cleartext = !m->obs.protected_bytes;
 	struct agent *ag = NULL;
 	struct agent_oauth *g = NULL;
 	switch (o->kind) {

@@ -7,6 +7,9 @@
 extern const struct dissector dissector_dhcp;
 extern const struct dissector dissector_dhcp6;
 
+/* What the flow would tell the dissector (its ports play no part here). */
+static const struct layer_open fuzz_open = {.transport = TRANSPORT_UDP};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(void *user, const struct observation *o)
@@ -29,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   .len = cur_len(&in)};
 	(void)d->probe(&pr);
 	struct dissect_ctx ctx = {.ts_us = 1, .emit = check};
-	void *st = d->state_new();
+	void *st = d->state_new(&fuzz_open);
 	if (d->parse(st, (mode & 2) ? DIR_TO_CLIENT : DIR_TO_SERVER, cur_data(&in), cur_len(&in), &ctx) !=
 	    DISSECT_MORE)
 		abort();

@@ -16,6 +16,9 @@ extern const struct dissector dissector_dns_tcp;
 extern const struct dissector dissector_mdns;
 extern const struct dissector dissector_llmnr;
 
+/* What the flow would tell the dissector (its ports play no part here). */
+static const struct layer_open fuzz_open = {.transport = TRANSPORT_UDP};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_str(const char *s, size_t sz)
@@ -73,18 +76,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!(mode & 1)) {
 		static const struct dissector *const flavors[] = {&dissector_dns, &dissector_mdns, &dissector_llmnr};
 		const struct dissector *d = flavors[(mode >> 3) % 3];
-		void *st = d->state_new();
+		void *st = d->state_new(&fuzz_open);
 		int r = d->parse(st, dir, p, n, &ctx);
 		if (r == DISSECT_DONE)
 			abort(); /* a DNS flow carries many messages */
 		d->state_free(st);
 		return 0;
 	}
-	void *st = dissector_dns_tcp.state_new();
+	void *st = dissector_dns_tcp.state_new(&fuzz_open);
 	size_t at = n * split / 256;
 	(void)dissector_dns_tcp.parse(st, dir, p, at, &ctx);
 	if (mode & 4)
-		dissector_dns_tcp.gap(st, dir, (size_t)(mode >> 3));
+		dissector_dns_tcp.gap(st, dir, (size_t)(mode >> 3), &ctx);
 	(void)dissector_dns_tcp.parse(st, dir, p + at, n - at, &ctx);
 	dissector_dns_tcp.state_free(st);
 	return 0;

@@ -1,14 +1,17 @@
-/* fuzz_http1.c — libFuzzer target for the HTTP/1 dissector. The input is a
- * conversation: records of [1 byte: bit0 = direction, bit1 = end that
- * direction][2 bytes big-endian length][bytes]; a trailing remainder goes to
- * the server. Observations are checked for NUL-terminated strings. */
+/* fuzz_http1.c — libFuzzer target for the HTTP/1 dissector, the message
+ * builder and analyzers behind it, and the layers it opens above itself
+ * (websocket), driven through a layer stack as a flow drives it. The input
+ * is a conversation: records of [1 byte: bit0 = direction, bit1 = end that
+ * direction, bit2 = a gap of that length][2 bytes big-endian length][bytes];
+ * a trailing remainder goes to the server. Observations are checked for
+ * NUL-terminated strings. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "cursor.h"
 #include "dissector.h"
-
+#include "layers.h"
 
 extern const struct dissector dissector_http1;
 
@@ -22,7 +25,7 @@ static void on_obs(void *user, const struct observation *o)
 {
 	(void)user;
 	if (o->type == OBS_HTTP_REQUEST) {
-		const struct obs_http_request *r = &o->u.http_req;
+		const struct obs_http_request *r = &o->u.http.req;
 		check_str(r->method, sizeof r->method);
 		check_str(r->host, sizeof r->host);
 		check_str(r->path, sizeof r->path);
@@ -30,8 +33,8 @@ static void on_obs(void *user, const struct observation *o)
 		check_str(r->model, sizeof r->model);
 		if (r->n_sdk_headers > AS_OBS_MAX_SDK_HEADERS || r->n_credentials > 2)
 			__builtin_trap();
-	} else if (o->type == OBS_HTTP_RESPONSE) {
-		const struct obs_http_response *r = &o->u.http_resp;
+	} else if (o->type == OBS_HTTP_EXCHANGE) {
+		const struct obs_http_response *r = &o->u.http.resp;
 		check_str(r->model, sizeof r->model);
 		check_str(r->content_type, sizeof r->content_type);
 		if (r->n_sdk_headers > AS_OBS_MAX_SDK_HEADERS)
@@ -44,14 +47,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t salt[] = "fuzz";
-	struct dissect_ctx ctx = {.salt = salt, .salt_len = 4, .emit = on_obs};
-	const struct dissector *d = &dissector_http1;
-	void *st = d->state_new();
+	static const struct dissect_env env = {salt, 4, NULL};
+	static const struct layer_open open = {.transport = TRANSPORT_TCP, .env = &env};
+	struct layer_host host = {&env, on_obs, NULL, 1};
+	struct layer_stack *st = layers_new(&host, &dissector_http1, &open);
 	if (!st)
 		return 0;
 	struct cur c = cur_make(data, size);
-	int r = DISSECT_MORE;
-	while (r == DISSECT_MORE && cur_len(&c)) {
+	bool more = true;
+	while (more && cur_len(&c)) {
 		uint8_t hdr;
 		uint16_t n;
 		struct cur rec;
@@ -63,12 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		enum dissect_dir dir = (hdr & 1) ? DIR_TO_CLIENT : DIR_TO_SERVER;
 		if (hdr & 4)
-			d->gap(st, dir, cur_len(&rec));
+			more = layers_gap(st, dir, cur_len(&rec));
 		else
-			r = d->parse(st, dir, cur_data(&rec), cur_len(&rec), &ctx);
-		if (r == DISSECT_MORE && (hdr & 2))
-			r = d->parse(st, dir, cur_data(&rec), 0, &ctx);
+			more = layers_feed(st, dir, cur_data(&rec), cur_len(&rec));
+		if (more && (hdr & 2))
+			more = layers_feed(st, dir, cur_data(&rec), 0);
 	}
-	d->state_free(st);
+	layers_free(st);
 	return 0;
 }

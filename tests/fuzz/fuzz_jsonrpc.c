@@ -9,7 +9,7 @@
 
 #include "cursor.h"
 #include "json_util.h"
-#include "jsonrpc.h"
+#include "analyzer.h"
 
 static void check_str(const char *s, size_t n)
 {
@@ -24,8 +24,8 @@ static void on_obs(void *user, const struct observation *o)
 		const struct obs_rpc *r = &o->u.rpc;
 		check_str(r->id, sizeof r->id);
 		check_str(r->method, sizeof r->method);
-		check_str(r->host, sizeof r->host);
-		check_str(r->path, sizeof r->path);
+		check_str(r->http.host, sizeof r->http.host);
+		check_str(r->http.path, sizeof r->http.path);
 		check_str(r->session_id, sizeof r->session_id);
 		check_str(r->peer_name, sizeof r->peer_name);
 		check_str(r->capabilities, sizeof r->capabilities);
@@ -65,10 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v.status = v.request ? 0 : 200;
 	if (sel & 8)
 		v.mcp_session_id = SV_LIT("sess");
-	struct jsonrpc_origin o = {.transport = (uint8_t)(1 + ((sel >> 1) & 3) % 3), .to_server = sel & 1};
-	(void)jsonrpc_analyze(&v, &o, text, &ctx);
-	if (sel & 32)
-		jsonrpc_sse_endpoint(&v, &o, text, &ctx);
+	v.carrier = (uint8_t)(1 + ((sel >> 1) & 3) % 3);
+	(void)jsonrpc_analyze(&v, text, &ctx);
+	if (sel & 32) { /* the legacy transport's endpoint event */
+		v.carrier = RPC_HTTP_SSE;
+		v.body = text;
+		analyzer_jsonrpc.stream_observe(&v, SV_LIT("endpoint"), &ctx);
+	}
 	json_t *root;
 	if (json_util_load(text, &root) == JSON_UTIL_OK) {
 		(void)a2a_card_analyze(&v, root, &ctx);

@@ -11,6 +11,9 @@
 extern const struct dissector dissector_kerberos;
 extern const struct dissector dissector_kerberos_tcp;
 
+/* What the flow would tell the dissector (its ports play no part here). */
+static const struct layer_open fuzz_open = {.transport = TRANSPORT_TCP};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(void *user, const struct observation *o)
@@ -46,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dissect_ctx ctx = {.ts_us = 1, .emit = check};
 	enum dissect_dir dir = (mode & 2) ? DIR_TO_CLIENT : DIR_TO_SERVER;
 	const struct dissector *d = (mode & 1) ? &dissector_kerberos_tcp : &dissector_kerberos;
-	void *st = d->state_new();
+	void *st = d->state_new(&fuzz_open);
 	if (!(mode & 1)) {
 		if (d->parse(st, dir, p, n, &ctx) != DISSECT_MORE)
 			abort();
@@ -54,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t at = n * split / 256;
 		(void)d->parse(st, dir, p, at, &ctx);
 		if (mode & 4)
-			d->gap(st, dir, (size_t)(mode >> 3));
+			d->gap(st, dir, (size_t)(mode >> 3), &ctx);
 		(void)d->parse(st, dir, p + at, n - at, &ctx);
 		(void)d->parse(st, dir, NULL, 0, &ctx);
 	}

@@ -5,6 +5,9 @@
 
 extern const struct dissector dissector_nbns;
 
+/* What the flow would tell the dissector (its ports play no part here). */
+static const struct layer_open fuzz_open = {.transport = TRANSPORT_UDP};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(void *user, const struct observation *o)
@@ -22,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .transport = TRANSPORT_UDP, .client_port = 137, .server_port = 137, .data = data, .len = size};
 	(void)dissector_nbns.probe(&pr);
 	struct dissect_ctx ctx = {.ts_us = 1, .emit = check};
-	void *st = dissector_nbns.state_new();
+	void *st = dissector_nbns.state_new(&fuzz_open);
 	if (dissector_nbns.parse(st, DIR_TO_SERVER, data, size, &ctx) != DISSECT_MORE)
 		abort();
 	dissector_nbns.state_free(st);

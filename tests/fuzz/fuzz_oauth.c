@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dissector.h"
-#include "http_view.h"
+#include "analyzer.h"
 #include "strview.h"
 
 #define N_FIELDS 11
@@ -34,8 +34,8 @@ static void on_obs(void *user, const struct observation *obs)
 	const struct obs_oauth *o = &obs->u.oauth;
 	if (o->kind < OAUTH_AUTHORIZE || o->kind > OAUTH_ERROR || o->n_secrets > 4)
 		__builtin_trap();
-	CHECK(host);
-	CHECK(path);
+	CHECK(http.host);
+	CHECK(http.path);
 	CHECK(client_id);
 	CHECK(client_name);
 	CHECK(redirect_uri);
@@ -64,8 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t salt[] = "fuzz";
+	static const struct dissect_env env = {salt, 4, NULL};
 	int emitted = 0;
-	struct dissect_ctx ctx = {.salt = salt, .salt_len = 4, .emit = on_obs, .user = &emitted};
+	struct dissect_ctx ctx = {.env = &env, .emit = on_obs, .user = &emitted};
 	struct sv rest = sv_make(data, size);
 	struct sv field[N_FIELDS];
 	char *copy[N_FIELDS];

@@ -27,6 +27,9 @@ static void sink(void *user, const struct observation *o)
 	(void)user;
 }
 
+/* What the flow would tell the dissector (its ports play no part here). */
+static const struct layer_open fuzz_open = {.transport = TRANSPORT_TCP};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tls_parse_server_hello(data, size, &o.u.tls_sh, NULL) == AS_OK)
 		sink(NULL, &o);
 
-	void *st = dissector_tls.state_new();
+	void *st = dissector_tls.state_new(&fuzz_open);
 	if (!st)
 		return 0;
 	struct cur in = cur_make(data, size);
@@ -54,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (cur_get_u8(&in, &h)) {
 		enum dissect_dir dir = (h & 0x80) ? DIR_TO_CLIENT : DIR_TO_SERVER;
 		if ((h & 0x7f) == 0x7f) { /* this header value stands for a gap */
-			dissector_tls.gap(st, dir, 1);
+			dissector_tls.gap(st, dir, 1, &ctx);
 			continue;
 		}
 		size_t n = h & 0x7f;

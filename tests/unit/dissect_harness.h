@@ -7,6 +7,7 @@
 
 #include "cases.h"
 #include "dissector.h"
+#include "layers.h"
 
 struct obs_log {
 	struct observation *v;
@@ -40,37 +41,55 @@ struct feed {
 };
 
 static const uint8_t harness_salt[] = "aisensor-test-salt";
+static const struct dissect_env harness_env = {harness_salt, sizeof harness_salt - 1, NULL};
+#define HARNESS_TS 1700000000000000ULL
 
+/* What a dissector is opened with: a TCP flow 40000 -> 80 (the flow fills
+ * in its own; dissectors that care about ports are tested on captures). */
+static inline const struct layer_open *harness_open(void)
+{
+	static const struct layer_open o = {.transport = TRANSPORT_TCP,
+					    .client_port = 40000,
+					    .server_port = 80,
+					    .env = &harness_env};
+	return &o;
+}
+
+/* A context for calling one dissector alone (no layer above). */
 static inline struct dissect_ctx harness_ctx(struct obs_log *log)
 {
-	struct dissect_ctx ctx = {.ts_us = 1700000000000000ULL,
-				  .salt = harness_salt,
-				  .salt_len = sizeof harness_salt - 1,
-				  .emit = obs_log_emit,
-				  .user = log};
+	struct dissect_ctx ctx = {.ts_us = HARNESS_TS, .env = &harness_env, .emit = obs_log_emit, .user = log};
 	return ctx;
 }
 
-/* Feeds the conversation; feed `split` (or none when split_at == SIZE_MAX)
- * is delivered in two calls cut at split_at. */
+/* A layer stack with d at the bottom, as a flow holds one (layers it
+ * opens above itself, such as websocket after an Upgrade, included). */
+static inline struct layer_stack *harness_stack(const struct dissector *d, struct layer_host *host,
+						struct obs_log *log)
+{
+	*host = (struct layer_host){&harness_env, obs_log_emit, log, HARNESS_TS};
+	struct layer_stack *s = layers_new(host, d, harness_open());
+	assert_non_null(s);
+	return s;
+}
+
+/* Feeds the conversation through a stack; feed `split` (or none when
+ * split_at == SIZE_MAX) is delivered in two calls cut at split_at. */
 static inline void harness_run(const struct dissector *d, const struct feed *f, size_t n, size_t split,
 			size_t split_at, struct obs_log *log)
 {
-	struct dissect_ctx ctx = harness_ctx(log);
-	void *st = d->state_new();
-	assert_non_null(st);
-	int done = 0;
-	for (size_t i = 0; i < n && !done; i++) {
+	struct layer_host host;
+	struct layer_stack *s = harness_stack(d, &host, log);
+	bool open = true;
+	for (size_t i = 0; i < n && open; i++) {
 		if (i == split && split_at != SIZE_MAX) {
-			int r = d->parse(st, f[i].dir, f[i].data, split_at, &ctx);
-			if (r == DISSECT_MORE)
-				r = d->parse(st, f[i].dir, f[i].data + split_at, f[i].len - split_at, &ctx);
-			done = r != DISSECT_MORE;
+			open = layers_feed(s, f[i].dir, f[i].data, split_at) &&
+			       layers_feed(s, f[i].dir, f[i].data + split_at, f[i].len - split_at);
 		} else {
-			done = d->parse(st, f[i].dir, f[i].data, f[i].len, &ctx) != DISSECT_MORE;
+			open = layers_feed(s, f[i].dir, f[i].data, f[i].len);
 		}
 	}
-	d->state_free(st);
+	layers_free(s);
 }
 
 /* Asserts that every split of every feed gives the unsplit observations;

@@ -152,8 +152,9 @@ static inline void pcap_run_with(const struct dissector *d, const char *rel, str
 	pw_tcp_read(rel, NULL, &t);
 	memset(log, 0, sizeof *log);
 	struct dissect_ctx ctx = harness_ctx(log);
+	struct layer_host host;
 	struct run_flow {
-		void *st;
+		struct layer_stack *s;
 		bool probed, raw, done;
 	} *fs = calloc(t.n_flows + 1, sizeof *fs);
 	assert_non_null(fs);
@@ -164,9 +165,7 @@ static inline void pcap_run_with(const struct dissector *d, const char *rel, str
 		if (f->done)
 			continue;
 		if (!e->data) { /* bytes the capture lost */
-			if (f->st && d->gap)
-				d->gap(f->st, dir, e->len);
-			else if (f->st)
+			if (f->s && !layers_gap(f->s, dir, e->len))
 				f->done = true;
 			continue;
 		}
@@ -175,23 +174,21 @@ static inline void pcap_run_with(const struct dissector *d, const char *rel, str
 			f->probed = true;
 			f->raw = !d->probe(&p);
 			if (!f->raw)
-				f->st = d->state_new();
+				f->s = harness_stack(d, &host, log);
 		}
 		if (f->raw) {
 			if (raw_fn)
 				raw_fn(user, dir, e->data, e->len, &ctx);
-		} else if (d->parse(f->st, dir, e->data, e->len, &ctx) != DISSECT_MORE) {
+		} else if (!layers_feed(f->s, dir, e->data, e->len)) {
 			f->done = true;
 		}
 	}
 	for (size_t i = 0; i < t.n_flows; i++) {
-		if (!fs[i].st)
+		if (!fs[i].s)
 			continue;
-		if (!fs[i].done) {
-			(void)d->parse(fs[i].st, DIR_TO_SERVER, conv_empty, 0, &ctx);
-			(void)d->parse(fs[i].st, DIR_TO_CLIENT, conv_empty, 0, &ctx);
-		}
-		d->state_free(fs[i].st);
+		if (!fs[i].done && layers_feed(fs[i].s, DIR_TO_SERVER, conv_empty, 0))
+			(void)layers_feed(fs[i].s, DIR_TO_CLIENT, conv_empty, 0);
+		layers_free(fs[i].s);
 	}
 	free(fs);
 	pw_tcp_free(&t);

@@ -133,7 +133,7 @@ static void oauth(struct agents *a, const struct flow_ref *r, enum oauth_kind ki
 	memset(&o, 0, sizeof o);
 	o.type = OBS_OAUTH;
 	o.u.oauth.kind = (uint8_t)kind;
-	snprintf(o.u.oauth.host, sizeof o.u.oauth.host, "idp.example.com");
+	snprintf(o.u.oauth.http.host, sizeof o.u.oauth.http.host, "idp.example.com");
 	snprintf(o.u.oauth.client_id, sizeof o.u.oauth.client_id, "%s", client_id);
 	snprintf(o.u.oauth.scope, sizeof o.u.oauth.scope, "%s", scope);
 	snprintf(o.u.oauth.response_type, sizeof o.u.oauth.response_type, "%s", response_type);

@@ -322,7 +322,7 @@ static const struct dhcp_case cases[] = {
 static int run(const struct dissector *d, const uint8_t *p, size_t n, struct obs_log *log)
 {
 	struct dissect_ctx ctx = harness_ctx(log);
-	void *st = d->state_new();
+	void *st = d->state_new(harness_open());
 	assert_non_null(st);
 	int r = d->parse(st, DIR_TO_SERVER, p, n, &ctx);
 	d->state_free(st);
@@ -476,7 +476,7 @@ static void feed_dhcp_port(void *user, const struct pw_pkt *k)
 		dis = &dissector_dhcp6;
 	if (!dis)
 		return;
-	void *st = dis->state_new();
+	void *st = dis->state_new(harness_open());
 	assert_int_equal(dis->parse(st, DIR_TO_SERVER, k->payload, k->len, ctx), DISSECT_MORE);
 	dis->state_free(st);
 }

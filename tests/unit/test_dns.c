@@ -350,7 +350,7 @@ static const struct dns_case cases[] = {
 static int run_udp(const uint8_t *p, size_t n, struct obs_log *log)
 {
 	struct dissect_ctx ctx = harness_ctx(log);
-	void *st = dissector_dns.state_new();
+	void *st = dissector_dns.state_new(harness_open());
 	assert_non_null(st);
 	int r = dissector_dns.parse(st, DIR_TO_SERVER, p, n, &ctx);
 	dissector_dns.state_free(st);
@@ -476,7 +476,7 @@ static void test_tcp_bytewise_and_gap(void **unused)
 
 	struct obs_log log = {0};
 	struct dissect_ctx ctx = harness_ctx(&log);
-	void *st = dissector_dns_tcp.state_new();
+	void *st = dissector_dns_tcp.state_new(harness_open());
 	for (size_t i = 0; i < n; i++)
 		(void)dissector_dns_tcp.parse(st, DIR_TO_SERVER, s + i, 1, &ctx);
 	assert_int_equal(log.n, 3);
@@ -487,14 +487,14 @@ static void test_tcp_bytewise_and_gap(void **unused)
 	/* gap of 5 bytes inside the next message: the one after it parses */
 	size_t one = tcp_frame(s, &m);
 	(void)dissector_dns_tcp.parse(st, DIR_TO_SERVER, s, 7, &ctx);
-	dissector_dns_tcp.gap(st, DIR_TO_SERVER, 5);
+	dissector_dns_tcp.gap(st, DIR_TO_SERVER, 5, &ctx);
 	assert_int_equal(dissector_dns_tcp.parse(st, DIR_TO_SERVER, s + 12, one - 12, &ctx), DISSECT_MORE);
 	assert_int_equal(dissector_dns_tcp.parse(st, DIR_TO_SERVER, s, one, &ctx), DISSECT_MORE);
 	assert_int_equal(log.n, 4);
 	assert_int_equal(log.v[3].type, OBS_DNS);
 
 	/* gap across a boundary: framing lost, direction ignored, no crash */
-	dissector_dns_tcp.gap(st, DIR_TO_SERVER, one + 3);
+	dissector_dns_tcp.gap(st, DIR_TO_SERVER, one + 3, &ctx);
 	assert_int_equal(dissector_dns_tcp.parse(st, DIR_TO_SERVER, s, one, &ctx), DISSECT_MORE);
 	assert_int_equal(log.n, 4);
 	dissector_dns_tcp.state_free(st);
@@ -565,7 +565,7 @@ static void run_pcap(const char *rel, struct pcap_dns *out)
 {
 	pcap_t *pc = pw_open(rel);
 	memset(out, 0, sizeof *out);
-	struct dns_feed f = {harness_ctx(&out->log), dissector_dns.state_new()};
+	struct dns_feed f = {harness_ctx(&out->log), dissector_dns.state_new(harness_open())};
 	pw_each_udp(pc, feed_dns_port, &f);
 	dissector_dns.state_free(f.st);
 	for (size_t i = 0; i < out->log.n; i++) {

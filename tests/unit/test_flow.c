@@ -28,10 +28,10 @@ static void emit(void *user, const struct msg_hdr *m, size_t len)
 		const struct msg_obs *o = (const struct msg_obs *)m;
 		if (o->obs.type == OBS_HTTP_REQUEST) {
 			s->requests++;
-			snprintf(s->path, sizeof s->path, "%s", o->obs.u.http_req.path);
-			snprintf(s->model, sizeof s->model, "%s", o->obs.u.http_req.model);
+			snprintf(s->path, sizeof s->path, "%s", o->obs.u.http.req.path);
+			snprintf(s->model, sizeof s->model, "%s", o->obs.u.http.req.model);
 		}
-		if (o->obs.type == OBS_HTTP_RESPONSE)
+		if (o->obs.type == OBS_HTTP_EXCHANGE)
 			s->responses++;
 	}
 }

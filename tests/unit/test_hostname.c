@@ -332,7 +332,7 @@ static const struct hn_case cases[] = {
 static void run(const struct dissector *d, const uint8_t *p, size_t n, struct obs_log *log)
 {
 	struct dissect_ctx ctx = harness_ctx(log);
-	void *st = d->state_new();
+	void *st = d->state_new(harness_open());
 	assert_non_null(st);
 	(void)d->parse(st, DIR_TO_CLIENT, p, n, &ctx);
 	d->state_free(st);

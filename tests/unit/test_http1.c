@@ -40,8 +40,8 @@ static const char *sdk_header(const struct obs_header *h, unsigned n, const char
 static void check_openai(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_HTTP_REQUEST), 1);
-	assert_int_equal(count_type(log, OBS_HTTP_RESPONSE), 1);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	assert_int_equal(count_type(log, OBS_HTTP_EXCHANGE), 1);
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(r->method, "POST");
 	assert_string_equal(r->host, "api.openai.com");
 	assert_int_equal(r->host_port, 0);
@@ -63,7 +63,7 @@ static void check_openai(const struct obs_log *log)
 	char fp[AS_FP_HEX + 1];
 	fp_of(OPENAI_KEY, fp);
 	assert_string_equal(r->credentials[0].fingerprint, fp);
-	const struct obs_http_response *s = &nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_int_equal(s->status, 200);
 	assert_string_equal(s->model, "gpt-4o-mini-2024-07-18");
 	assert_int_equal(s->input_tokens, 9);
@@ -79,49 +79,49 @@ static void check_openai(const struct obs_log *log)
 static void check_chunked(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(r->host, "localhost");
 	assert_int_equal(r->host_port, 8000);
 	assert_string_equal(r->model, "llama3.2");
 	assert_int_equal(r->stream, 1);
 	assert_int_equal(r->content_length, 78);
 	assert_int_equal(r->n_credentials, 0);
-	const struct obs_http_response *s = &nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_string_equal(s->model, "llama3.2");
 	assert_int_equal(s->input_tokens, 11);
 	assert_int_equal(s->output_tokens, 22);
 	assert_int_equal(s->body_bytes, 135);
 	/* the second request after the chunked one is seen too */
-	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http_req.path, "/v1/models");
-	assert_int_equal(nth(log, OBS_HTTP_RESPONSE, 1)->u.http_resp.status, 404);
+	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http.req.path, "/v1/models");
+	assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, 1)->u.http.resp.status, 404);
 }
 
 static void check_pipelined(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
 	assert_int_equal(count_type(log, OBS_HTTP_REQUEST), 5);
-	assert_int_equal(count_type(log, OBS_HTTP_RESPONSE), 5);
+	assert_int_equal(count_type(log, OBS_HTTP_EXCHANGE), 5);
 	static const char *paths[] = {"/a", "/b", "/c", "/d", "/e"};
 	static const uint16_t status[] = {200, 200, 204, 304, 200};
 	static const uint64_t body[] = {5, 0, 0, 0, 3};
 	for (size_t i = 0; i < 5; i++) {
-		assert_string_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http_req.path, paths[i]);
-		assert_int_equal(nth(log, OBS_HTTP_RESPONSE, i)->u.http_resp.status, status[i]);
-		assert_int_equal(nth(log, OBS_HTTP_RESPONSE, i)->u.http_resp.body_bytes, body[i]);
+		assert_string_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http.req.path, paths[i]);
+		assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, i)->u.http.resp.status, status[i]);
+		assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, i)->u.http.resp.body_bytes, body[i]);
 	}
-	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http_req.method, "HEAD");
-	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 0)->u.http_req.query, "x=1&y=2");
-	assert_int_equal(nth(log, OBS_HTTP_REQUEST, 0)->u.http_req.version, 10);
+	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http.req.method, "HEAD");
+	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 0)->u.http.req.query, "x=1&y=2");
+	assert_int_equal(nth(log, OBS_HTTP_REQUEST, 0)->u.http.req.version, 10);
 }
 
 static void check_openai_sse(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_int_equal(r->stream, 1);
 	assert_string_equal(r->model, "gpt-4o");
 	assert_int_equal(r->credentials[0].type, CRED_T_API_KEY);
-	const struct obs_http_response *s = &nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_true(s->sse);
 	assert_string_equal(s->content_type, "text/event-stream; charset=utf-8");
 	assert_string_equal(s->model, "gpt-4o-2024-08-06");
@@ -134,7 +134,7 @@ static void check_openai_sse(const struct obs_log *log)
 static void check_anthropic(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(r->path, "/v1/messages");
 	assert_string_equal(r->model, "claude-sonnet-4-5");
 	assert_int_equal(r->n_credentials, 1);
@@ -142,7 +142,7 @@ static void check_anthropic(const struct obs_log *log)
 	assert_int_equal(r->credentials[0].type, CRED_T_API_KEY);
 	assert_string_equal(sdk_header(r->sdk_headers, r->n_sdk_headers, "anthropic-version"), "2023-06-01");
 	assert_string_equal(sdk_header(r->sdk_headers, r->n_sdk_headers, "x-app"), "cli");
-	const struct obs_http_response *s = &nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_true(s->sse);
 	assert_string_equal(s->model, "claude-sonnet-4-5-20250929");
 	assert_int_equal(s->input_tokens, 472);
@@ -154,11 +154,11 @@ static void check_anthropic(const struct obs_log *log)
 static void check_ollama(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_int_equal(r->host_port, 11434);
 	assert_string_equal(r->model, "llama3.2");
 	assert_int_equal(r->stream, -1);
-	const struct obs_http_response *s = &nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_false(s->sse);
 	assert_string_equal(s->content_type, "application/x-ndjson");
 	assert_string_equal(s->model, "llama3.2");
@@ -171,7 +171,7 @@ static void check_ollama(const struct obs_log *log)
 static void check_gemini(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(r->host, "generativelanguage.googleapis.com");
 	assert_string_equal(r->path, "/v1beta/models/gemini-2.0-flash:generateContent");
 	char fp[AS_FP_HEX + 1], want[AS_STR_LONG];
@@ -183,7 +183,7 @@ static void check_gemini(const struct obs_log *log)
 	assert_int_equal(r->credentials[0].type, CRED_T_API_KEY);
 	assert_string_equal(r->credentials[0].fingerprint, fp);
 	assert_string_equal(sdk_header(r->sdk_headers, r->n_sdk_headers, "x-goog-api-client"), "genai-js/1.0.0");
-	const struct obs_http_response *s = &nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_string_equal(s->model, "gemini-2.0-flash-001");
 	assert_int_equal(s->input_tokens, 8);
 	assert_int_equal(s->output_tokens, 40);
@@ -191,7 +191,7 @@ static void check_gemini(const struct obs_log *log)
 
 static void check_basic(const struct obs_log *log)
 {
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_int_equal(r->n_credentials, 2);
 	assert_int_equal(r->credentials[0].where, CRED_AUTH_BASIC);
 	assert_int_equal(r->credentials[0].type, CRED_T_PASSWORD);
@@ -207,7 +207,7 @@ static void check_basic(const struct obs_log *log)
 
 static void check_jwt(const struct obs_log *log)
 {
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_int_equal(r->n_credentials, 2);
 	assert_int_equal(r->credentials[0].where, CRED_AUTH_BEARER);
 	assert_int_equal(r->credentials[0].type, CRED_T_JWT);
@@ -215,8 +215,8 @@ static void check_jwt(const struct obs_log *log)
 	assert_int_equal(r->credentials[1].type, CRED_T_API_KEY); /* named as a key: a key, whatever its shape */
 	assert_true(has_anomaly(log, "credentials_over_cap"));
 	/* 100 Continue is interim: one final response */
-	assert_int_equal(count_type(log, OBS_HTTP_RESPONSE), 1);
-	assert_int_equal(nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 201);
+	assert_int_equal(count_type(log, OBS_HTTP_EXCHANGE), 1);
+	assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp.status, 201);
 }
 
 static void check_header_cap(const struct obs_log *log)
@@ -228,7 +228,7 @@ static void check_header_cap(const struct obs_log *log)
 static void check_garbage(const struct obs_log *log)
 {
 	assert_true(has_anomaly(log, "bad_request_line"));
-	assert_int_equal(count_type(log, OBS_HTTP_RESPONSE), 0);
+	assert_int_equal(count_type(log, OBS_HTTP_EXCHANGE), 0);
 }
 
 static void check_bad_status(const struct obs_log *log)
@@ -240,12 +240,12 @@ static void check_bad_status(const struct obs_log *log)
 static void check_bad_chunk(const struct obs_log *log)
 {
 	assert_true(has_anomaly(log, "bad_chunk"));
-	assert_int_equal(count_type(log, OBS_HTTP_RESPONSE), 1);
+	assert_int_equal(count_type(log, OBS_HTTP_EXCHANGE), 1);
 }
 
 static void check_until_close(const struct obs_log *log)
 {
-	const struct obs_http_response *s = &nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_int_equal(s->version, 10);
 	assert_int_equal(s->body_bytes, 29);
 	assert_string_equal(s->model, "m1");
@@ -254,8 +254,8 @@ static void check_until_close(const struct obs_log *log)
 
 static void check_unfinished_sse(const struct obs_log *log)
 {
-	assert_int_equal(count_type(log, OBS_HTTP_RESPONSE), 1);
-	const struct obs_http_response *s = &nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	assert_int_equal(count_type(log, OBS_HTTP_EXCHANGE), 1);
+	const struct obs_http_response *s = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_string_equal(s->model, "gpt-4o-mini");
 	assert_int_equal(s->output_tokens, 0);
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0); /* until close: a normal end */
@@ -263,18 +263,18 @@ static void check_unfinished_sse(const struct obs_log *log)
 
 static void check_websocket(const struct obs_log *log)
 {
-	assert_true(nth(log, OBS_HTTP_REQUEST, 0)->u.http_req.upgrade_websocket);
-	assert_int_equal(nth(log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 101);
+	assert_true(nth(log, OBS_HTTP_REQUEST, 0)->u.http.req.upgrade_websocket);
+	assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp.status, 101);
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
 }
 
 static void check_over_peek(const struct obs_log *log)
 {
 	assert_true(has_anomaly(log, "body_over_peek_cap"));
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(r->model, "");
 	assert_int_equal(r->content_length, AS_HTTP_BODY_PEEK + 100);
-	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http_req.model, "small");
+	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http.req.model, "small");
 }
 
 /* ---- the conversations ---- */
@@ -566,23 +566,23 @@ static void test_gap(void **state)
 	(void)state;
 	struct obs_log log = {0};
 	struct dissect_ctx ctx = harness_ctx(&log);
-	void *st = H1D->state_new();
+	void *st = H1D->state_new(harness_open());
 	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
 	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"model\":";
 	assert_int_equal(H1D->parse(st, DIR_TO_SERVER, (const uint8_t *)req, strlen(req), &ctx), DISSECT_MORE);
 	assert_int_equal(H1D->parse(st, DIR_TO_CLIENT, (const uint8_t *)head, strlen(head), &ctx), DISSECT_MORE);
-	H1D->gap(st, DIR_TO_CLIENT, 5); /* 11 of 20 body bytes remain after the gap */
+	H1D->gap(st, DIR_TO_CLIENT, 5, &ctx); /* 11 of 20 body bytes remain after the gap */
 	assert_int_equal(H1D->parse(st, DIR_TO_CLIENT, (const uint8_t *)"\"x\"}\n\nHTTP/1.1 204 OK\r\n\r\n", 26, &ctx),
 			 DISSECT_MORE);
 	/* lost framing in the request head: the direction stops */
-	H1D->gap(st, DIR_TO_SERVER, 3);
+	H1D->gap(st, DIR_TO_SERVER, 3, &ctx);
 	assert_int_equal(H1D->parse(st, DIR_TO_SERVER, (const uint8_t *)"xx", 2, &ctx), DISSECT_MORE);
 	assert_int_equal(H1D->parse(st, DIR_TO_SERVER, conv_empty, 0, &ctx), DISSECT_MORE);
 	assert_int_equal(H1D->parse(st, DIR_TO_CLIENT, conv_empty, 0, &ctx), DISSECT_DONE);
 	H1D->state_free(st);
-	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 2);
-	assert_int_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.body_bytes, 20);
-	assert_string_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.model, "");
+	assert_int_equal(count_type(&log, OBS_HTTP_EXCHANGE), 2);
+	assert_int_equal(nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.resp.body_bytes, 20);
+	assert_string_equal(nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.resp.model, "");
 	assert_true(has_anomaly(&log, "gap_in_body"));
 	assert_true(has_anomaly(&log, "gap_lost_sync"));
 	obs_log_free(&log);
@@ -598,7 +598,7 @@ static void test_pcap_bearer(void **state)
 	struct obs_log log;
 	pcap_run("suricata-verify/tests/http-auth-bearer/input.pcap", &log, NULL, NULL);
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(q->host, "www.example.com");
 	assert_int_equal(q->n_credentials, 1);
 	assert_int_equal(q->credentials[0].where, CRED_AUTH_BEARER);
@@ -607,7 +607,7 @@ static void test_pcap_bearer(void **state)
 	fp_of("mF_9.B5f-4.1JqM", fp);
 	assert_string_equal(q->credentials[0].fingerprint, fp);
 	assert_no_leak(&log, "mF_9.B5f-4.1JqM");
-	assert_int_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 200);
+	assert_int_equal(nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.resp.status, 200);
 	obs_log_free(&log);
 }
 
@@ -618,13 +618,13 @@ static void test_pcap_zeek_get(void **state)
 	pcap_run("zeek/Traces/http/get.pcap", &log, NULL, NULL);
 	/* Zeek baseline core.tcp.reassembly-known-ports/http.log */
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(q->method, "GET");
 	assert_string_equal(q->host, "bro.org");
 	assert_string_equal(q->path, "/download/CHANGES.bro-aux.txt");
 	assert_string_equal(q->user_agent, "Wget/1.14 (darwin12.2.0)");
 	assert_int_equal(q->version, 11);
-	const struct obs_http_response *s = &nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp;
+	const struct obs_http_response *s = &nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.resp;
 	assert_int_equal(s->status, 200);
 	assert_int_equal(s->body_bytes, 4705);
 	assert_string_equal(s->content_type, "text/plain; charset=UTF-8");
@@ -639,15 +639,15 @@ static void test_pcap_zeek_websocket(void **state)
 	pcap_run("zeek/Traces/http/websocket.pcap", &log, NULL, NULL);
 	/* Zeek baseline scripts.base.protocols.http.101-switching-protocols/http.log */
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(q->host, "sandbox.kaazing.net");
 	assert_string_equal(q->path, "/echo");
 	assert_string_equal(q->query, ".kl=Y");
 	assert_string_equal(q->user_agent,
 			    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.12; rv:54.0) Gecko/20100101 Firefox/54.0");
 	assert_true(q->upgrade_websocket);
-	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 1);
-	assert_int_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 101);
+	assert_int_equal(count_type(&log, OBS_HTTP_EXCHANGE), 1);
+	assert_int_equal(nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.resp.status, 101);
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
 	obs_log_free(&log);
 }
@@ -659,7 +659,7 @@ static void test_pcap_zeek_basic_auth(void **state)
 	pcap_run("zeek/Traces/http/basic-auth-with-colon.pcap", &log, NULL, NULL);
 	/* raw IPv4 link type; "Authorization: Basic  dGVzdDoxOjM0" (two spaces, test:1:34) */
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http_req;
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http.req;
 	assert_string_equal(q->host, "172.24.133.205");
 	assert_int_equal(q->host_port, 8000);
 	assert_string_equal(q->user_agent, "python-requests/2.31.0");
@@ -670,7 +670,7 @@ static void test_pcap_zeek_basic_auth(void **state)
 	fp_of("dGVzdDoxOjM0", fp);
 	assert_string_equal(q->credentials[0].fingerprint, fp);
 	assert_no_leak(&log, "dGVzdDoxOjM0");
-	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 1);
+	assert_int_equal(count_type(&log, OBS_HTTP_EXCHANGE), 1);
 	obs_log_free(&log);
 }
 
@@ -682,7 +682,7 @@ static void test_pcap_zeek_bro_org(void **state)
 	/* SOURCES.md (tshark): 31 requests, Host bro.org ×29, www.bro.org ×2 */
 	size_t bro = 0, www = 0;
 	for (size_t i = 0; i < count_type(&log, OBS_HTTP_REQUEST); i++) {
-		const char *h = nth(&log, OBS_HTTP_REQUEST, i)->u.http_req.host;
+		const char *h = nth(&log, OBS_HTTP_REQUEST, i)->u.http.req.host;
 		bro += strcmp(h, "bro.org") == 0;
 		www += strcmp(h, "www.bro.org") == 0;
 	}
@@ -691,19 +691,19 @@ static void test_pcap_zeek_bro_org(void **state)
 		for (size_t i = 0; i < log.n; i++) {
 			const struct observation *o = &log.v[i];
 			if (o->type == OBS_HTTP_REQUEST)
-				print_message("    > %s %s\n", o->u.http_req.method, o->u.http_req.path);
-			else if (o->type == OBS_HTTP_RESPONSE)
-				print_message("    < %u %s %llu\n", o->u.http_resp.status, o->u.http_resp.content_type,
-					      (unsigned long long)o->u.http_resp.body_bytes);
+				print_message("    > %s %s\n", o->u.http.req.method, o->u.http.req.path);
+			else if (o->type == OBS_HTTP_EXCHANGE)
+				print_message("    < %u %s %llu\n", o->u.http.resp.status, o->u.http.resp.content_type,
+					      (unsigned long long)o->u.http.resp.body_bytes);
 		}
 	print_message("  bro.org.pcap: %zu requests, %zu responses, %zu anomalies\n",
-		      count_type(&log, OBS_HTTP_REQUEST), count_type(&log, OBS_HTTP_RESPONSE),
+		      count_type(&log, OBS_HTTP_REQUEST), count_type(&log, OBS_HTTP_EXCHANGE),
 		      count_type(&log, OBS_ANOMALY));
 	assert_int_equal(bro, 29);
 	assert_int_equal(www, 2);
 	/* one flow lost 7240 bytes inside a Content-Length body: the dissector
 	 * keeps the framing and still sees every response */
-	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 31);
+	assert_int_equal(count_type(&log, OBS_HTTP_EXCHANGE), 31);
 	assert_true(has_anomaly(&log, "gap_in_body"));
 	obs_log_free(&log);
 }

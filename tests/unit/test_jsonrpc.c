@@ -4,7 +4,7 @@
  * (every input split at every byte offset), and public captures. */
 #include "rpc_fixture.h"
 
-#include "jsonrpc.h"
+#include "analyzer.h"
 
 /* The tables leave trailing fields implicit. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -75,7 +75,7 @@ static void check_ping_session(const struct obs_log *log)
 {
 	assert_string_equal(rpc(log, 0)->session_id, "sess-1");
 	assert_string_equal(rpc(log, 0)->protocol_header, "2025-06-18");
-	assert_true(rpc(log, 0)->authorization);
+	assert_true(rpc(log, 0)->http.authorization);
 }
 
 static void check_controls(const struct obs_log *log)
@@ -586,10 +586,10 @@ static void test_message(void **state)
 				 c->kind, c->protocol);
 		assert_int_equal(r->transport, RPC_HTTP_BODY);
 		assert_int_equal(r->to_server, !c->response);
-		assert_string_equal(r->host, "mcp.example");
-		assert_string_equal(r->path, "/mcp");
-		assert_string_equal(r->http_method, c->response ? "GET" : "POST");
-		assert_int_equal(r->http_status, c->response ? 200 : 0);
+		assert_string_equal(r->http.host, "mcp.example");
+		assert_string_equal(r->http.path, "/mcp");
+		assert_string_equal(r->http.method, c->response ? "GET" : "POST");
+		assert_int_equal(r->http.status, c->response ? 200 : 0);
 		EXPECT_STR(method, c->method);
 		EXPECT_STR(id, c->id);
 		EXPECT_STR(target, c->target);
@@ -666,8 +666,8 @@ static void test_agent_card(void **state)
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
 	if (c->card) {
 		const struct obs_agent_card *k = &nth(&log, OBS_AGENT_CARD, 0)->u.card;
-		assert_string_equal(k->host, "agents.example.com");
-		assert_string_equal(k->path, c->path);
+		assert_string_equal(k->http.host, "agents.example.com");
+		assert_string_equal(k->http.path, c->path);
 		assert_string_equal(k->name, c->card_name);
 		assert_string_equal(k->version, c->version);
 		assert_string_equal(k->url, c->url);
@@ -742,12 +742,12 @@ static void test_streamable_http(void **state)
 	if (getenv("RPC_DEBUG"))
 		for (size_t i = 0; i < log.n; i++)
 			print_message("    obs %d %s %s\n", log.v[i].type,
-				      log.v[i].type == OBS_HTTP_REQUEST ? log.v[i].u.http_req.method : "",
+				      log.v[i].type == OBS_HTTP_REQUEST ? log.v[i].u.http.req.method : "",
 				      log.v[i].type == OBS_RPC ? log.v[i].u.rpc.method : "");
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
 	assert_no_leak(&log, "eyJ-TOKEN-VALUE");
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 5);
-	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 5);
+	assert_int_equal(count_type(&log, OBS_HTTP_EXCHANGE), 5);
 	assert_int_equal(count_type(&log, OBS_RPC), 8);
 	static const struct {
 		uint8_t kind;
@@ -778,11 +778,11 @@ static void test_streamable_http(void **state)
 			found = true;
 			assert_int_equal(r->protocol, RPC_PROTO_MCP);
 			assert_int_equal(r->transport, want[k].transport);
-			assert_string_equal(r->http_method, want[k].http_method);
-			assert_int_equal(r->http_status, want[k].status);
+			assert_string_equal(r->http.method, want[k].http_method);
+			assert_int_equal(r->http.status, want[k].status);
 			assert_string_equal(r->session_id, want[k].session);
-			assert_string_equal(r->host, "tools.example.com");
-			assert_true(r->authorization == (k <= 4));
+			assert_string_equal(r->http.host, "tools.example.com");
+			assert_true(r->http.authorization == (k <= 4));
 			if (k == 2) {
 				assert_string_equal(r->target, "delete_record");
 				assert_string_equal(r->arg_names, "id");
@@ -817,7 +817,7 @@ static void test_legacy_sse(void **state)
 	struct obs_log log = conv_run(feeds, false);
 	print_anomalies(&log);
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
-	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 0); /* still streaming */
+	assert_int_equal(count_type(&log, OBS_HTTP_EXCHANGE), 0); /* still streaming */
 	assert_int_equal(count_type(&log, OBS_RPC), 2);
 	assert_no_leak(&log, "URL-SECRET");
 	const struct obs_rpc *e = rpc(&log, 0);
@@ -827,8 +827,8 @@ static void test_legacy_sse(void **state)
 	assert_string_equal(e->method, "endpoint");
 	assert_string_equal(e->target, "/messages?sessionId=abc-123&token=");
 	assert_string_equal(e->session_id, "abc-123");
-	assert_string_equal(e->path, "/sse");
-	assert_string_equal(e->host, "legacy.example");
+	assert_string_equal(e->http.path, "/sse");
+	assert_string_equal(e->http.host, "legacy.example");
 	const struct obs_rpc *t = rpc(&log, 1);
 	assert_string_equal(t->method, "tools/list");
 	assert_int_equal(t->protocol, RPC_PROTO_MCP);
@@ -850,7 +850,7 @@ static void test_legacy_sse(void **state)
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
 	assert_int_equal(count_type(&log, OBS_RPC), 1);
 	assert_string_equal(rpc(&log, 0)->session_id, "abc-123");
-	assert_string_equal(rpc(&log, 0)->path, "/messages");
+	assert_string_equal(rpc(&log, 0)->http.path, "/messages");
 	assert_string_equal(rpc(&log, 0)->target, "summarize");
 	assert_string_equal(rpc(&log, 0)->arg_names, "");
 	obs_log_free(&log);
@@ -863,20 +863,20 @@ static void test_direct(void **state)
 	(void)state;
 	struct obs_log log = {0};
 	struct dissect_ctx ctx = harness_ctx(&log);
-	struct jsonrpc_origin o = {.transport = RPC_WEBSOCKET, .to_server = true};
-	assert_true(jsonrpc_analyze(NULL, &o,
+	struct http_view v = {.request = true, .carrier = RPC_WEBSOCKET};
+	assert_true(jsonrpc_analyze(&v,
 				    SV_LIT(" {\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
 					   "\"message\":\"Parse error\"}} "),
 				    &ctx));
-	assert_false(jsonrpc_analyze(NULL, &o, SV_LIT("hello"), &ctx));
-	assert_false(jsonrpc_analyze(NULL, &o, SV_LIT("[]"), &ctx));
-	assert_false(jsonrpc_analyze(NULL, &o, SV_LIT("[1,\"x\"]"), &ctx));
-	assert_false(jsonrpc_analyze(NULL, &o, SV_LIT("{\"jsonrpc\":\"2.0\",\"method\":7}"), &ctx));
+	assert_false(jsonrpc_analyze(&v, SV_LIT("hello"), &ctx));
+	assert_false(jsonrpc_analyze(&v, SV_LIT("[]"), &ctx));
+	assert_false(jsonrpc_analyze(&v, SV_LIT("[1,\"x\"]"), &ctx));
+	assert_false(jsonrpc_analyze(&v, SV_LIT("{\"jsonrpc\":\"2.0\",\"method\":7}"), &ctx));
 	assert_int_equal(count_type(&log, OBS_RPC), 1);
 	assert_string_equal(rpc(&log, 0)->id, "null");
 	assert_int_equal(rpc(&log, 0)->error_code, -32700);
 	assert_int_equal(rpc(&log, 0)->transport, RPC_WEBSOCKET);
-	assert_string_equal(rpc(&log, 0)->host, "");
+	assert_string_equal(rpc(&log, 0)->http.host, "");
 	assert_true(has_anomaly(&log, "bad_jsonrpc"));
 	obs_log_free(&log);
 }
@@ -933,7 +933,7 @@ static void test_pcap_mcp(void **state)
 			assert_string_equal(r->target,
 					    "/messages?session_id=fd4fa8ef-0fb0-4f7f-bd80-96b7083378a0");
 		}
-		assert_false(r->authorization);
+		assert_false(r->http.authorization);
 	}
 	print_message("  mcp-traffic.pcap: %zu RPC (MCP %zu, A2A %zu, other %zu), clients %zu, tools %zu, "
 		      "tools/call %zu, anomalies %zu\n",
@@ -967,8 +967,8 @@ static void raw_jsonrpc(void *user, enum dissect_dir dir, const uint8_t *p, size
 			const struct dissect_ctx *ctx)
 {
 	(void)user;
-	struct jsonrpc_origin o = {.transport = RPC_HTTP_BODY, .to_server = dir == DIR_TO_SERVER};
-	(void)jsonrpc_analyze(NULL, &o, sv_make(p, len), ctx);
+	struct http_view v = {.request = dir == DIR_TO_SERVER, .carrier = RPC_HTTP_BODY};
+	(void)jsonrpc_analyze(&v, sv_make(p, len), ctx);
 }
 
 static void test_pcap_not_mcp(void **state)

@@ -261,7 +261,7 @@ static const struct krb_case cases[] = {
 static void run_udp(const uint8_t *p, size_t n, struct obs_log *log)
 {
 	struct dissect_ctx ctx = harness_ctx(log);
-	void *st = dissector_kerberos.state_new();
+	void *st = dissector_kerberos.state_new(harness_open());
 	assert_non_null(st);
 	assert_int_equal(dissector_kerberos.parse(st, DIR_TO_SERVER, p, n, &ctx), DISSECT_MORE);
 	dissector_kerberos.state_free(st);
@@ -396,7 +396,7 @@ static void test_tcp_framing(void **unused)
 	struct obs_log log = {0};
 
 	/* A record longer than AS_KRB_MAX_MSG: skipped, the next one parsed. */
-	void *st = dissector_kerberos_tcp.state_new();
+	void *st = dissector_kerberos_tcp.state_new(harness_open());
 	const uint8_t big[4] = {0x00, 0x01, 0x20, 0x00}; /* 73728 */
 	feed_tcp(st, DIR_TO_SERVER, big, 4, &log);
 	static uint8_t zeros[73728];
@@ -410,9 +410,9 @@ static void test_tcp_framing(void **unused)
 	dissector_kerberos_tcp.state_free(st);
 
 	/* A gap inside a record costs that record only. */
-	st = dissector_kerberos_tcp.state_new();
+	st = dissector_kerberos_tcp.state_new(harness_open());
 	feed_tcp(st, DIR_TO_SERVER, buf, 10, &log);
-	dissector_kerberos_tcp.gap(st, DIR_TO_SERVER, 20);
+	dissector_kerberos_tcp.gap(st, DIR_TO_SERVER, 20, NULL);
 	feed_tcp(st, DIR_TO_SERVER, buf + 30, n - 30, &log);
 	feed_tcp(st, DIR_TO_SERVER, buf, n, &log);
 	feed_tcp(st, DIR_TO_SERVER, NULL, 0, &log);
@@ -420,13 +420,13 @@ static void test_tcp_framing(void **unused)
 	assert_int_equal(log.v[0].type, OBS_KERBEROS);
 	obs_log_free(&log);
 	/* A gap across a record boundary loses the direction. */
-	dissector_kerberos_tcp.gap(st, DIR_TO_SERVER, 10000);
+	dissector_kerberos_tcp.gap(st, DIR_TO_SERVER, 10000, NULL);
 	feed_tcp(st, DIR_TO_SERVER, buf, n, &log);
 	assert_int_equal(log.n, 0);
 	dissector_kerberos_tcp.state_free(st);
 
 	/* The reserved high bit of the length. */
-	st = dissector_kerberos_tcp.state_new();
+	st = dissector_kerberos_tcp.state_new(harness_open());
 	buf[0] |= 0x80;
 	feed_tcp(st, DIR_TO_SERVER, buf, n, &log);
 	buf[0] &= 0x7f;

@@ -475,7 +475,7 @@ static struct run run_feeds(const struct feed *f, size_t n)
 {
 	struct run r = {{0}, 0};
 	struct dissect_ctx ctx = harness_ctx(&r.log);
-	void *st = dissector_tls.state_new();
+	void *st = dissector_tls.state_new(harness_open());
 	assert_non_null(st);
 	for (size_t i = 0; i < n; i++) {
 		r.last = dissector_tls.parse(st, f[i].dir, f[i].data, f[i].len, &ctx);
@@ -541,13 +541,13 @@ static void test_gap(void **state)
 	(void)state;
 	struct obs_log log = {0};
 	struct dissect_ctx ctx = harness_ctx(&log);
-	void *st = dissector_tls.state_new();
+	void *st = dissector_tls.state_new(harness_open());
 	assert_non_null(st);
 	assert_non_null(dissector_tls.gap);
 	assert_int_equal(
 	    dissector_tls.parse(st, DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client, &ctx),
 	    DISSECT_MORE);
-	dissector_tls.gap(st, DIR_TO_CLIENT, 1000);
+	dissector_tls.gap(st, DIR_TO_CLIENT, 1000, &ctx);
 	assert_int_equal(dissector_tls.parse(st, DIR_TO_CLIENT, fixture_chrome_server, 10, &ctx),
 			 DISSECT_DONE);
 	assert_int_equal(log.n, 1);
@@ -555,10 +555,10 @@ static void test_gap(void **state)
 	obs_log_free(&log);
 
 	/* A gap inside the ClientHello: the client side gives up. */
-	st = dissector_tls.state_new();
+	st = dissector_tls.state_new(harness_open());
 	assert_int_equal(dissector_tls.parse(st, DIR_TO_SERVER, fixture_chrome_client, 100, &ctx),
 			 DISSECT_MORE);
-	dissector_tls.gap(st, DIR_TO_SERVER, 50);
+	dissector_tls.gap(st, DIR_TO_SERVER, 50, &ctx);
 	assert_int_equal(dissector_tls.parse(st, DIR_TO_SERVER, fixture_chrome_client + 150, 100, &ctx),
 			 DISSECT_DONE);
 	assert_int_equal(log.n, 0);

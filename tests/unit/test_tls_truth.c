@@ -229,14 +229,15 @@ static void cap_load(const char *rel)
 		if (!f->st) {
 			if (!e->data)
 				continue; /* nothing to lose yet */
-			f->st = dissector_tls.state_new();
+			static const struct layer_open tcp = {.transport = TRANSPORT_TCP};
+			f->st = dissector_tls.state_new(&tcp);
 			assert_non_null(f->st);
 		}
+		struct dissect_ctx ctx = {.emit = on_obs, .user = f};
 		if (!e->data) {
-			dissector_tls.gap(f->st, dir, e->len);
+			dissector_tls.gap(f->st, dir, e->len, &ctx);
 			continue;
 		}
-		struct dissect_ctx ctx = {.emit = on_obs, .user = f};
 		if (dissector_tls.parse(f->st, dir, e->data, e->len, &ctx) != DISSECT_MORE)
 			f->stopped = true;
 	}

@@ -3,7 +3,7 @@
  * HTTP/1 dissector, and Zeek's websocket.pcap. */
 #include "rpc_fixture.h"
 
-#include "jsonrpc.h"
+#include "analyzer.h"
 #include "websocket.h"
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -37,8 +37,9 @@ static void wsx_msg(void *user, struct sv data)
 	dissect_emit(u->ctx, &o);
 }
 
-static void *wsx_new_frames(void)
+static void *wsx_new_frames(const struct layer_open *o)
 {
+	(void)o;
 	struct wsx *x = calloc(1, sizeof *x);
 	ws_init(&x->p[0], true);
 	ws_init(&x->p[1], false);
@@ -46,9 +47,9 @@ static void *wsx_new_frames(void)
 	return x;
 }
 
-static void *wsx_new_http(void)
+static void *wsx_new_http(const struct layer_open *o)
 {
-	struct wsx *x = wsx_new_frames();
+	struct wsx *x = wsx_new_frames(o);
 	x->skip_head = true;
 	x->head_state[0] = x->head_state[1] = 0;
 	return x;
@@ -82,8 +83,9 @@ static int wsx_parse(void *st, enum dissect_dir dir, const uint8_t *data, size_t
 	return DISSECT_MORE;
 }
 
-static void wsx_gap(void *st, enum dissect_dir dir, size_t len)
+static void wsx_gap(void *st, enum dissect_dir dir, size_t len, const struct dissect_ctx *ctx)
 {
+	(void)ctx;
 	ws_gap(&((struct wsx *)st)->p[dir], len);
 }
 
@@ -329,13 +331,13 @@ static void test_gap(void **state)
 	frame(buf, &o, true, 0, WS_OP_TEXT, false, TXT("0123456789"), LEN_MIN);
 	size_t first = o;
 	frame(buf, &o, true, 0, WS_OP_TEXT, false, TXT("intact"), LEN_MIN);
-	void *st = wsx_frames.state_new();
+	void *st = wsx_frames.state_new(harness_open());
 	wsx_parse(st, DIR_TO_CLIENT, buf, 5, &ctx);
-	wsx_gap(st, DIR_TO_CLIENT, 3);
+	wsx_gap(st, DIR_TO_CLIENT, 3, &ctx);
 	wsx_parse(st, DIR_TO_CLIENT, buf + 8, o - 8, &ctx);
 	assert_int_equal(count_type(&log, OBS_RPC), 1);
 	assert_string_equal(rpc(&log, 0)->target, "intact");
-	wsx_gap(st, DIR_TO_CLIENT, 1); /* in a header: lost */
+	wsx_gap(st, DIR_TO_CLIENT, 1, &ctx); /* in a header: lost */
 	wsx_parse(st, DIR_TO_CLIENT, buf + first, o - first, &ctx);
 	assert_int_equal(count_type(&log, OBS_RPC), 1);
 	wsx_free(st);
@@ -386,16 +388,16 @@ static void test_mcp_over_websocket(void **state)
 	assert_no_leak(&log, "WS-SECRET-TOKEN");
 	assert_no_leak(&log, "SQL-VALUE");
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	assert_int_equal(nth(&log, OBS_HTTP_RESPONSE, 0)->u.http_resp.status, 101);
+	assert_int_equal(nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.resp.status, 101);
 	assert_int_equal(count_type(&log, OBS_RPC), 3);
 	for (size_t i = 0; i < 3; i++) {
 		const struct obs_rpc *r = rpc(&log, i);
 		assert_int_equal(r->transport, RPC_WEBSOCKET);
 		assert_int_equal(r->protocol, RPC_PROTO_MCP);
-		assert_string_equal(r->host, "tools.example");
-		assert_string_equal(r->path, "/mcp/ws");
-		assert_string_equal(r->http_method, "GET");
-		assert_true(r->authorization);
+		assert_string_equal(r->http.host, "tools.example");
+		assert_string_equal(r->http.path, "/mcp/ws");
+		assert_string_equal(r->http.method, "GET");
+		assert_true(r->http.authorization);
 	}
 	/* the client's frames, held until the 101, are parsed before the server's */
 	assert_string_equal(rpc(&log, 0)->method, "tools/call");
@@ -476,7 +478,7 @@ static void test_pcap_http1(void **state)
 	pcap_run("zeek/Traces/http/websocket.pcap", &log, NULL, NULL);
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
 	assert_int_equal(count_type(&log, OBS_RPC), 0);
-	assert_int_equal(count_type(&log, OBS_HTTP_RESPONSE), 1);
+	assert_int_equal(count_type(&log, OBS_HTTP_EXCHANGE), 1);
 	obs_log_free(&log);
 }
 

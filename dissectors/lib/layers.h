@@ -1,8 +1,8 @@
-/* layers.h — a flow's layer stack: the dissector a probe chose at the
- * bottom, and the layers each one opens above itself (tls -> http1 ->
- * websocket; later tls -> http2, udp -> quic -> http3), at most
- * AS_MAX_LAYERS. Allocated only when a probe claims the flow; the flow owns
- * it and every layer's state. */
+/* layers.h — a layer stack: the dissector a probe chose at the bottom,
+ * and the layers each one opens above itself (tls -> http1 -> websocket;
+ * later tls -> http2, udp -> quic -> http3), at most AS_MAX_LAYERS. The
+ * flow table allocates one when a probe claims a flow and owns it with
+ * every layer's state; tests drive dissectors through the same stack. */
 #ifndef AS_LAYERS_H
 #define AS_LAYERS_H
 
