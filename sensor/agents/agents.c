@@ -975,6 +975,8 @@ static void count_anomaly(struct agents *a, const char *dissector, const char *r
 
 static void flow_done(struct agents *a, struct aflow *f, const struct msg_flow *m)
 {
+	if (f->mcp)
+		ag_mcp_flow_end(a, f);
 	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
 	if (!f->client && f->svc) {
 		const char *kind = ag_kind_for(f->svc);

@@ -60,6 +60,11 @@ struct agent_mcp {
 	struct mcp_tool *tools;
 	size_t n_tools;
 	uint64_t messages, errors;
+	/* What of its conversations was seen (evidence.partial): messages each
+	 * way, and its own side of initialize (a client's request with
+	 * clientInfo, a server's result with serverInfo). */
+	uint64_t from_client, from_server;
+	bool initialize_seen;
 	/* server role */
 	char endpoint[AS_STR + 80]; /* host:port/path */
 	uint64_t requests_unauthenticated, requests_authenticated;
@@ -179,6 +184,14 @@ struct mcp_link {
 	char server_version[AS_STR_SHORT];
 	bool legacy_sse;
 	struct agent *client, *server;
+	/* A client seen only through its server's messages (a span port that
+	 * missed the other direction, or the requests' flows): made when the
+	 * flow that showed it ends, unless its initialize named it by then. */
+	bool client_pending;
+	struct flow_ref client_ref;
+	uint64_t client_ts;
+	char client_ua[AS_STR];
+	uint64_t from_client, from_server;
 };
 
 struct agents {
@@ -257,6 +270,10 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m);
 void ag_a2a_card(struct agents *a, const struct msg_obs *m);
 void ag_a2a_rpc(struct agents *a, const struct msg_obs *m);
 void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct msg_obs *m);
+/* The flow ends: a client only its server's messages showed is made now. */
+void ag_mcp_flow_end(struct agents *a, struct aflow *f);
+/* evidence.partial of an MCP agent. */
+void ag_mcp_partial_json(const struct agent *ag, struct jw *w);
 void ag_mcp_finish(struct agent *ag);
 void ag_mcp_json(const struct agent *ag, struct jw *w);
 void ag_a2a_json(const struct agent *ag, struct jw *w);

@@ -199,6 +199,7 @@ void agent_json(const struct agent *ag, struct jw *w)
 	jw_u64(w, "flows", ag->flows);
 	jw_str_opt(w, "first_flow", ag->first_flow);
 	jw_str(w, "identity", ag->identity);
+	ag_mcp_partial_json(ag, w);
 	jw_obj_end(w);
 	jw_obj_end(w);
 }

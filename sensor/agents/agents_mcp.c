@@ -100,8 +100,10 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 			ag_emit_discovered(a, l->server, r, rpc->http.host, NULL, ts);
 		}
 	}
-	/* The client appears when it speaks or is named; the legacy transport's
-	 * endpoint event alone shows only the server. */
+	/* The client appears at once when it speaks or is named. One that only
+	 * the server's messages show (one direction of a span, the legacy SSE
+	 * stream without the requests' flows) is made when that flow ends: the
+	 * client's initialize on another flow may name it before then. */
 	bool speaks = m->obs.u.rpc.to_server || l->client_name[0];
 	if (speaks &&
 	    (!l->client || (l->client_name[0] && strcmp(l->client->identity, l->client_name) != 0))) {
@@ -109,7 +111,14 @@ static void link_agents(struct agents *a, struct mcp_link *l, const struct msg_o
 		l->client = ag_agent_get(a, r, true, "mcp-client", identity, ts, &created);
 		if (l->client && created)
 			ag_emit_discovered(a, l->client, r, m->obs.u.rpc.http.host, NULL, ts);
+		l->client_pending = false;
+	} else if (!l->client && !l->client_pending) {
+		l->client_pending = true;
+		l->client_ref = *r;
+		l->client_ts = ts;
 	}
+	if (!l->client_ua[0])
+		text_copy(l->client_ua, sizeof l->client_ua, m->obs.u.rpc.http.user_agent);
 	if (l->client && l->client_name[0] && !l->client->sw_name[0]) {
 		text_copy(l->client->sw_name, sizeof l->client->sw_name, l->client_name);
 		text_copy(l->client->sw_version, sizeof l->client->sw_version, l->client_version);
@@ -128,6 +137,10 @@ static void touch(struct agent *ag, const struct msg_obs *m, const char *transpo
 {
 	ag->mcp.present = true;
 	ag->mcp.messages++;
+	if (r->to_server)
+		ag->mcp.from_client++;
+	else
+		ag->mcp.from_server++;
 	strset_add(&ag->mcp.transports, transport, AS_AGENT_MAX_SET);
 	strset_add(&ag->mcp.sessions, r->session_id, AS_AGENT_MAX_SET);
 	if (m->h.ts_us > ag->last_us)
@@ -310,6 +323,10 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 		text_copy(l->server_version, sizeof l->server_version, r->peer_version);
 	}
 	link_agents(a, l, m);
+	if (r->to_server)
+		l->from_client++;
+	else
+		l->from_server++;
 	const char *transport = transport_name(l, r);
 	struct agent *cli = l->client, *srv = l->server;
 	if (cli)
@@ -335,6 +352,7 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 	if (!strcmp(r->method, "initialize")) {
 		struct agent *ag = r->kind == RPC_REQUEST ? cli : srv;
 		if (ag) {
+			ag->mcp.initialize_seen |= r->peer_name[0] != '\0';
 			strset_add(&ag->mcp.versions, r->protocol_version, AS_AGENT_MAX_SET);
 			ag_split_add(&ag->mcp.capabilities, r->capabilities, ",");
 		}
@@ -377,6 +395,72 @@ void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct msg_obs
 		return;
 	for (size_t i = 0; i < rq->n_credentials && i < 2; i++)
 		ag_agent_cred(f->mcp->client, &rq->credentials[i], !m->obs.protected_bytes);
+}
+
+/* A client the server's messages showed and nothing named: its record is
+ * made from what the conversation shows of it (the server's catalogue,
+ * transports, sessions, requests to the client). */
+void ag_mcp_flow_end(struct agents *a, struct aflow *f)
+{
+	struct mcp_link *l = f->mcp;
+	if (!l || !l->client_pending || l->client)
+		return;
+	l->client_pending = false;
+	bool created;
+	struct agent *c = ag_agent_get(a, &l->client_ref, true, "mcp-client", "unknown", l->client_ts, &created);
+	if (!c)
+		return;
+	l->client = c;
+	if (created)
+		ag_emit_discovered(a, c, &l->client_ref, l->server ? l->server->mcp.endpoint : "", NULL,
+				   l->client_ts);
+	strset_add(&c->user_agents, l->client_ua, AS_AGENT_MAX_SET);
+	struct agent_mcp *cm = &c->mcp;
+	cm->present = true;
+	cm->from_client += l->from_client;
+	cm->from_server += l->from_server;
+	cm->messages += l->from_client + l->from_server;
+	ag_count_flow(f, c);
+	const struct agent *s = l->server;
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->mcp.transports.n; i++)
+		strset_add(&cm->transports, s->mcp.transports.v[i], AS_AGENT_MAX_SET);
+	for (size_t i = 0; i < s->mcp.sessions.n; i++)
+		strset_add(&cm->sessions, s->mcp.sessions.v[i], AS_AGENT_MAX_SET);
+	for (size_t i = 0; i < s->mcp.server_requests.n; i++)
+		strset_add(&cm->server_requests, s->mcp.server_requests.v[i], AS_AGENT_MAX_SET);
+	for (size_t i = 0; i < s->mcp.n_tools; i++) {
+		const struct mcp_tool *t = &s->mcp.tools[i];
+		struct mcp_tool *ct = t->listed ? tool_get(cm, t->name) : NULL;
+		if (ct) {
+			ct->listed = true;
+			ct->hints_set = t->hints_set;
+			ct->hints = t->hints;
+		}
+	}
+	ag_add_peer(&cm->peers, &cm->n_peers, l->server);
+	ag_add_peer(&l->server->mcp.peers, &l->server->mcp.n_peers, c);
+	if (c->first_us > l->client_ts)
+		c->first_us = l->client_ts;
+}
+
+/* What of its conversations a span did not show: `client-to-server` (no
+ * message the client sent), `server-to-client` (none the server sent),
+ * `initialize` (not its own side of it). Only when something is missing. */
+void ag_mcp_partial_json(const struct agent *ag, struct jw *w)
+{
+	const struct agent_mcp *m = &ag->mcp;
+	if (!m->present || (m->from_client && m->from_server && m->initialize_seen))
+		return;
+	jw_arr_begin(w, "partial");
+	if (!m->from_client)
+		jw_str(w, NULL, "client-to-server");
+	if (!m->initialize_seen)
+		jw_str(w, NULL, "initialize");
+	if (!m->from_server)
+		jw_str(w, NULL, "server-to-client");
+	jw_arr_end(w);
 }
 
 /* ---- A2A ---- */

@@ -16,13 +16,26 @@
 #include "agents.h"
 #include "sig.h"
 
+/* The events an aggregator wrote, parsed (the last test's). */
+static json_t *events;
+
+static void on_event(void *user, const char *json, size_t len)
+{
+	(void)user;
+	json_t *e = json_loadb(json, len, 0, NULL);
+	assert_non_null(e);
+	json_array_append_new(events, e);
+}
+
 /* An aggregator with the project's signatures (it owns them). */
 static struct agents *new_agents(void)
 {
 	char err[512];
 	struct sig_db *db = NULL;
 	assert_int_equal(sig_load_dir(AS_SRC_DIR "/signatures", &db, err, sizeof err), AS_OK);
-	struct agents_config cfg = {.sigs = db, .sensor_name = "t"};
+	json_decref(events);
+	events = json_array();
+	struct agents_config cfg = {.sigs = db, .sensor_name = "t", .event = on_event};
 	struct agents *a = agents_new(&cfg);
 	assert_non_null(a);
 	return a;
@@ -126,6 +139,115 @@ static void test_identity_provider_evidence(void **state)
 	agents_free(a);
 }
 
+/* One HTTP exchange as the HTTP layer reports it: a chat completion with
+ * a bearer key (its fingerprint `fp`) and a model, answered with `answer`. */
+static void exchange(struct agents *a, const struct flow_ref *r, uint32_t id, const char *fp, const char *model,
+		     const char *answer, bool protected_bytes)
+{
+	struct observation o;
+	observation_init(&o, OBS_HTTP_EXCHANGE);
+	o.protected_bytes = protected_bytes;
+	struct obs_http_exchange *x = &o.u.http;
+	x->id = id;
+	x->seen = HTTP_SEEN_REQUEST | HTTP_SEEN_RESPONSE;
+	x->request_us = r->start_us + 500;
+	x->req.version = 11;
+	x->req.stream = -1;
+	snprintf(x->req.method, sizeof x->req.method, "POST");
+	snprintf(x->req.path, sizeof x->req.path, "/v1/chat/completions");
+	snprintf(x->req.model, sizeof x->req.model, "%s", model);
+	x->req.n_credentials = 1;
+	x->req.credentials[0] = (struct obs_credential){CRED_AUTH_BEARER, CRED_T_API_KEY, ""};
+	snprintf(x->req.credentials[0].fingerprint, sizeof x->req.credentials[0].fingerprint, "%s", fp);
+	x->resp.version = 11;
+	x->resp.status = 200;
+	snprintf(x->resp.content_type, sizeof x->resp.content_type, "application/json");
+	snprintf(x->resp.model, sizeof x->resp.model, "%s", answer);
+	feed(a, r, &o);
+}
+
+/* The llm-request events, in order. */
+static json_t *llm_events(void)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach(events, i, e)
+	{
+		const char *action = json_string_value(json_object_get(json_object_get(e, "event"), "action"));
+		if (action && !strcmp(action, "llm-request"))
+			json_array_append(out, e);
+	}
+	return out;
+}
+
+static json_t *path(json_t *o, const char *a, const char *b, const char *c)
+{
+	o = json_object_get(o, a);
+	if (b)
+		o = json_object_get(o, b);
+	if (c)
+		o = json_object_get(o, c);
+	return o;
+}
+
+/* Pipelined requests on one connection: each event carries its own
+ * request's credential and model, and its own response's model. */
+static void test_exchanges_keep_their_request(void **state)
+{
+	(void)state;
+	struct agents *a = new_agents();
+	struct flow_ref f = flow(5, 7, 41000, 8000);
+	exchange(a, &f, 1, "aaaaaaaaaaaaaaaa", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", false);
+	exchange(a, &f, 2, "bbbbbbbbbbbbbbbb", "gpt-4.1", "gpt-4.1-2025-04-14", false);
+	end(a, &f);
+	json_t *llm = llm_events();
+	assert_int_equal(json_array_size(llm), 2);
+	static const char *const fps[] = {"hmac-sha256:aaaaaaaaaaaaaaaa", "hmac-sha256:bbbbbbbbbbbbbbbb"};
+	static const char *const models[] = {"gpt-4o-mini", "gpt-4.1"};
+	static const char *const answers[] = {"gpt-4o-mini-2024-07-18", "gpt-4.1-2025-04-14"};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *e = json_array_get(llm, i);
+		json_t *cred = json_array_get(path(e, "aisensor", "credentials", NULL), 0);
+		assert_string_equal(json_string_value(json_object_get(cred, "fingerprint")), fps[i]);
+		assert_true(json_is_true(json_object_get(cred, "cleartext")));
+		assert_string_equal(json_string_value(path(e, "gen_ai", "request", "model")), models[i]);
+		assert_string_equal(json_string_value(path(e, "gen_ai", "response", "model")), answers[i]);
+	}
+	json_decref(llm);
+	agents_free(a);
+}
+
+/* A credential read from bytes that were encrypted on the wire (a TLS
+ * server the signatures do not know, decrypted) was never in clear. */
+static void test_protected_credential_not_cleartext(void **state)
+{
+	(void)state;
+	struct agents *a = new_agents();
+	struct flow_ref f = flow(6, 8, 41001, 443);
+	hello(a, &f, "llm.internal.example");
+	exchange(a, &f, 1, "cccccccccccccccc", "gpt-4o-mini", "gpt-4o-mini", true);
+	end(a, &f);
+	json_t *inv = inventory(a);
+	json_t *ag = NULL, *it;
+	size_t i;
+	json_array_foreach(inv, i, it) if (!strcmp(json_string_value(json_object_get(it, "kind")), "llm-api-client")) ag =
+	    it;
+	assert_non_null(ag);
+	json_t *cred = json_array_get(json_object_get(ag, "credentials"), 0);
+	assert_non_null(cred);
+	assert_false(json_is_true(json_object_get(cred, "cleartext")));
+	assert_false(has_string(json_object_get(ag, "risks"), "cleartext-credential"));
+	json_t *dest = json_array_get(json_object_get(ag, "destinations"), 0);
+	assert_true(json_is_true(json_object_get(dest, "tls")));
+	json_t *llm = llm_events();
+	json_t *ecred = json_array_get(path(json_array_get(llm, 0), "aisensor", "credentials", NULL), 0);
+	assert_false(json_is_true(json_object_get(ecred, "cleartext")));
+	json_decref(llm);
+	json_decref(inv);
+	agents_free(a);
+}
+
 static void oauth(struct agents *a, const struct flow_ref *r, enum oauth_kind kind, const char *client_id,
 		  const char *scope, const char *response_type, const char *pkce, const char *grant)
 {
@@ -221,6 +343,10 @@ int main(void)
 	    cmocka_unit_test(test_identity_provider_evidence),
 	    cmocka_unit_test(test_oauth_risks),
 	    cmocka_unit_test(test_oauth_verifier_without_challenge),
+	    cmocka_unit_test(test_exchanges_keep_their_request),
+	    cmocka_unit_test(test_protected_credential_not_cleartext),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	json_decref(events);
+	return r;
 }

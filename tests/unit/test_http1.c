@@ -114,6 +114,36 @@ static void check_pipelined(const struct obs_log *log)
 	assert_int_equal(nth(log, OBS_HTTP_REQUEST, 0)->u.http.req.version, 10);
 }
 
+#define PIPE_KEY_A "sk-proj-PipelineAaaaaaaaaaaaaaaaaaaa"
+#define PIPE_KEY_B "sk-proj-PipelineBbbbbbbbbbbbbbbbbbbb"
+
+/* Two pipelined requests with their own keys and models, answered in
+ * order: each exchange pairs a request with its own response, carrying
+ * that request's credential and model (a FIFO elsewhere, or "the flow's
+ * last request", would give the second request's key to both). */
+static void check_pipelined_exchanges(const struct obs_log *log)
+{
+	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
+	assert_int_equal(count_type(log, OBS_HTTP_REQUEST), 2);
+	assert_int_equal(count_type(log, OBS_HTTP_EXCHANGE), 2);
+	static const char *const keys[] = {PIPE_KEY_A, PIPE_KEY_B};
+	static const char *const models[] = {"gpt-4o-mini", "gpt-4.1"};
+	static const char *const answered[] = {"gpt-4o-mini-2024-07-18", "gpt-4.1-2025-04-14"};
+	for (size_t i = 0; i < 2; i++) {
+		const struct obs_http_exchange *x = &nth(log, OBS_HTTP_EXCHANGE, i)->u.http;
+		char fp[AS_FP_HEX + 1];
+		fp_of(keys[i], fp);
+		assert_int_equal(x->id, i + 1);
+		assert_int_equal(x->seen, HTTP_SEEN_REQUEST | HTTP_SEEN_RESPONSE);
+		assert_int_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http.id, i + 1);
+		assert_int_equal(x->req.n_credentials, 1);
+		assert_string_equal(x->req.credentials[0].fingerprint, fp);
+		assert_string_equal(x->req.model, models[i]);
+		assert_string_equal(x->resp.model, answered[i]);
+		assert_int_equal(x->resp.output_tokens, i + 1);
+	}
+}
+
 static void check_openai_sse(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
@@ -350,6 +380,21 @@ static const struct conv convs[] = {
 			  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n"}},
 	 {NULL},
 	 check_pipelined},
+	{"pipelined requests with their own keys and models",
+	 {{DIR_TO_SERVER, "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
+			  "Authorization: Bearer " PIPE_KEY_A "\r\nContent-Type: application/json\r\n"
+			  "Content-Length: #\r\n\r\n{\"model\":\"gpt-4o-mini\",\"messages\":[]}\x01"
+			  "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
+			  "Authorization: Bearer " PIPE_KEY_B "\r\nContent-Type: application/json\r\n"
+			  "Content-Length: #\r\n\r\n{\"model\":\"gpt-4.1\",\"messages\":[]}\x01"},
+	  {DIR_TO_CLIENT, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: #\r\n\r\n"
+			  "{\"model\":\"gpt-4o-mini-2024-07-18\",\"usage\":{\"prompt_tokens\":5,"
+			  "\"completion_tokens\":1}}\x01"
+			  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: #\r\n\r\n"
+			  "{\"model\":\"gpt-4.1-2025-04-14\",\"usage\":{\"prompt_tokens\":5,"
+			  "\"completion_tokens\":2}}\x01"}},
+	 {PIPE_KEY_A, PIPE_KEY_B},
+	 check_pipelined_exchanges},
 	{"openai SSE stream with usage in the last chunk",
 	 {{DIR_TO_SERVER, "POST /v1/chat/completions HTTP/1.1\r\n"
 			  "Host: api.openai.com\r\n"
