@@ -361,21 +361,9 @@ static enum cred_type token_type_of(struct sv s)
 static void add_secret(struct out *w, enum cred_where where, enum cred_type type, struct sv secret)
 {
 	struct obs_oauth *o = w->o;
-	struct obs_credential c;
-	if (secret.len == 0)
-		return;
-	memset(&c, 0, sizeof c);
-	c.where = (uint8_t)where;
-	c.type = (uint8_t)type;
-	dissect_fingerprint(w->ctx, secret.p, secret.len, c.fingerprint);
-	for (unsigned i = 0; i < o->n_secrets; i++)
-		if (memcmp(&o->secrets[i], &c, sizeof c) == 0)
-			return;
-	if (o->n_secrets >= N_ELEMS(o->secrets)) {
+	if (dissect_credential_add(w->ctx, o->secrets, &o->n_secrets, N_ELEMS(o->secrets), where, type, secret.p,
+				   secret.len) < 0)
 		w->over_cap = true;
-		return;
-	}
-	o->secrets[o->n_secrets++] = c;
 }
 
 static void add_param_secret(struct out *w, const struct params *p, enum param k, enum cred_where where,

@@ -363,21 +363,9 @@ static void add_credential(struct http_msg *m, const struct dissect_ctx *ctx, en
 			   enum cred_type type, struct sv secret)
 {
 	struct obs_http_request *r = &m->x->obs.u.http.req;
-	struct obs_credential c;
-	if (secret.len == 0)
-		return;
-	memset(&c, 0, sizeof c);
-	c.where = (uint8_t)where;
-	c.type = (uint8_t)type;
-	dissect_fingerprint(ctx, secret.p, secret.len, c.fingerprint);
-	for (unsigned i = 0; i < r->n_credentials; i++)
-		if (memcmp(&r->credentials[i], &c, sizeof c) == 0)
-			return;
-	if (r->n_credentials >= N_ELEMS(r->credentials)) {
+	if (dissect_credential_add(ctx, r->credentials, &r->n_credentials, N_ELEMS(r->credentials), where, type,
+				   secret.p, secret.len) < 0)
 		dissect_anomaly(ctx, HTTP, "credentials_over_cap");
-		return;
-	}
-	r->credentials[r->n_credentials++] = c;
 }
 
 static void on_authorization(struct http_msg *m, const struct dissect_ctx *ctx, struct sv value)

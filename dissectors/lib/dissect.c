@@ -64,6 +64,25 @@ void dissect_fingerprint(const struct dissect_ctx *ctx, const void *secret, size
 	as_fingerprint(env ? env->salt : NULL, env ? env->salt_len : 0, secret, len, out);
 }
 
+int dissect_credential_add(const struct dissect_ctx *ctx, struct obs_credential *list, uint8_t *n, size_t cap,
+			   enum cred_where where, enum cred_type type, const void *secret, size_t len)
+{
+	struct obs_credential c;
+	if (len == 0)
+		return AS_OK;
+	memset(&c, 0, sizeof c);
+	c.where = (uint8_t)where;
+	c.type = (uint8_t)type;
+	dissect_fingerprint(ctx, secret, len, c.fingerprint);
+	for (unsigned i = 0; i < *n; i++)
+		if (memcmp(&list[i], &c, sizeof c) == 0)
+			return AS_OK;
+	if (*n >= cap)
+		return AS_ERR_LIMIT;
+	list[(*n)++] = c;
+	return AS_OK;
+}
+
 /* ---- the layer above ---- */
 
 int dissect_open_above(const struct dissect_ctx *ctx, const struct dissector *d, const struct layer_open *o)

@@ -128,6 +128,11 @@ void dissect_anomaly(const struct dissect_ctx *ctx, const char *dissector, const
 /* The keyed-hash fingerprint of a secret (the run's salt). */
 void dissect_fingerprint(const struct dissect_ctx *ctx, const void *secret, size_t len,
 			 char out[AS_FP_HEX + 1]);
+/* Adds a secret to a list of at most cap credentials, as its fingerprint,
+ * once. An empty secret adds nothing. AS_ERR_LIMIT when the list is full
+ * (the caller counts it). */
+int dissect_credential_add(const struct dissect_ctx *ctx, struct obs_credential *list, uint8_t *n, size_t cap,
+			   enum cred_where where, enum cred_type type, const void *secret, size_t len);
 
 /* The layer above this one: opened with `o` (start from
  * layer_open_above(this layer's own open)), then fed in-order bytes (len 0:
