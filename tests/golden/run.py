@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Golden tests: the real aisensor binary on the real captures in pcaps/.
 
-For every capture: the inventory and events must equal the golden files
-byte for byte; a second run must give identical events; -w 4 must give the
-identical inventory; no recorded test key may appear in any output; and the
-facts in facts.json (agents, software, services, models, credentials) must
-hold. Also: directory and stdin input, BPF filter, unreadable and truncated
+For every capture: the inventory must equal NAME.inventory.json byte for
+byte and the events must equal NAME.events.json (a JSON array, one pretty-
+printed object per event, keys sorted, so that a diff reads) event for
+event; a second run must give byte-identical events and inventory; -w 4 must
+give the identical inventory; no recorded test key may appear in any output;
+and the facts in facts.json (agents, software, services, models,
+credentials) must hold.
+Also: directory and stdin input, BPF filter, unreadable and truncated
 captures. `--update` rewrites the golden files (review the diff!)."""
 import argparse
+import difflib
 import glob
 import json
 import os
@@ -22,8 +26,105 @@ results = []
 
 
 def check(name, ok, detail=""):
-    results.append(ok)
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else "\n     " + detail))
+    results.append(bool(ok))
+    detail = str(detail) if detail not in ("", None) else ""
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else "\n     " + detail.replace("\n", "\n     ")))
+
+
+# ---- events: JSON lines from the binary, a pretty JSON array in the golden file ----
+
+def _unique_keys(pairs):
+    keys = [k for k, _ in pairs]
+    dups = sorted({k for k in keys if keys.count(k) > 1})
+    if dups:
+        raise ValueError("duplicate key(s) %s" % dups)
+    return dict(pairs)
+
+
+def parse_events(raw):
+    """The binary's events (JSON lines) as a list of objects. A line that is
+    not one JSON object, a duplicate key or a missing final newline raises
+    ValueError naming the line: json.loads alone would keep the last of two
+    duplicate keys and hide the bug."""
+    if not raw:
+        return []
+    if not raw.endswith(b"\n"):
+        raise ValueError("the last line has no newline")
+    out = []
+    for n, line in enumerate(raw[:-1].split(b"\n"), 1):
+        try:
+            obj = json.loads(line, object_pairs_hook=_unique_keys)
+        except ValueError as e:
+            raise ValueError("line %d: %s: %r" % (n, e, line[:200]))
+        if not isinstance(obj, dict):
+            raise ValueError("line %d is not a JSON object: %r" % (n, line[:200]))
+        out.append(obj)
+    return out
+
+
+def pretty(obj):
+    """The one printed form of an event: golden files, diffs."""
+    return json.dumps(obj, indent=2, sort_keys=True)
+
+
+def golden_events_text(events):
+    return pretty(events) + "\n"
+
+
+def load_golden_events(path):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f, object_pairs_hook=_unique_keys)
+    if not isinstance(doc, list) or not all(isinstance(e, dict) for e in doc):
+        raise ValueError("%s: not a JSON array of objects" % path)
+    return doc
+
+
+def events_diff(want, got, want_name, got_name, limit=80):
+    """'' when the two event lists are equal; else which event differs first
+    (its index) and a unified diff of the pretty forms of that event."""
+    if want == got:
+        return ""
+    n = min(len(want), len(got))
+    i = next((k for k in range(n) if want[k] != got[k]), n)
+    differing = sum(1 for k in range(n) if want[k] != got[k]) + abs(len(want) - len(got))
+    a = pretty(want[i]).splitlines() if i < len(want) else []
+    b = pretty(got[i]).splitlines() if i < len(got) else []
+    head = "%d vs %d events, %d position(s) differ; first: event #%d (0-based)" % (len(want), len(got), differing, i)
+    if i >= len(want) or i >= len(got):
+        head += " (present in %s only)" % (got_name if i >= len(want) else want_name)
+    diff = list(difflib.unified_diff(a, b, "%s #%d" % (want_name, i), "%s #%d" % (got_name, i), lineterm=""))
+    if len(diff) > limit:
+        diff = diff[:limit] + ["... (%d more diff lines)" % (len(diff) - limit)]
+    return "\n".join([head] + diff)
+
+
+def raw_events_diff(want_raw, got_raw, want_name, got_name):
+    """'' when two event outputs are byte-identical; else where they differ."""
+    if want_raw == got_raw:
+        return ""
+    try:
+        d = events_diff(parse_events(want_raw), parse_events(got_raw), want_name, got_name)
+    except ValueError as e:
+        d = "unparsable events: %s" % e
+    if d:
+        return d
+    wl, gl = want_raw.split(b"\n"), got_raw.split(b"\n")
+    i = next((k for k in range(min(len(wl), len(gl))) if wl[k] != gl[k]), min(len(wl), len(gl)))
+    return "same events, different bytes (key order or spacing) at line %d:\n-%r\n+%r" % (
+        i + 1, wl[i][:300] if i < len(wl) else b"", gl[i][:300] if i < len(gl) else b"")
+
+
+def text_diff(want, got, want_name, got_name, limit=60):
+    """A unified diff of two outputs (bytes), cut to limit lines."""
+    if want == got:
+        return ""
+    diff = list(difflib.unified_diff(want.decode(errors="replace").splitlines(), got.decode(errors="replace").splitlines(),
+                                     want_name, got_name, lineterm=""))
+    if not diff:
+        return "same lines, different bytes (line endings or final newline)"
+    if len(diff) > limit:
+        diff = diff[:limit] + ["... (%d more diff lines)" % (len(diff) - limit)]
+    return "\n".join(diff)
 
 
 def run(binary, args, src, stdin=None):
@@ -212,18 +313,42 @@ def main():
             rc, log, events, inventory = replay(binary, src, cap, tmp, "w1", 1)
             check(name + ": exit 0", rc == 0, log.decode(errors="replace")[-400:])
             gi = os.path.join(HERE, name + ".inventory.json")
-            ge = os.path.join(HERE, name + ".events.jsonl")
+            ge = os.path.join(HERE, name + ".events.json")
+            try:
+                got_events, parse_error = parse_events(events), ""
+            except ValueError as e:
+                got_events, parse_error = None, str(e)
+            check(name + ": events are JSON lines, one object each, no duplicate key", got_events is not None, parse_error)
             if a.update:
-                open(gi, "wb").write(inventory)
-                open(ge, "wb").write(events)
-            check(name + ": inventory equals golden", os.path.exists(gi) and open(gi, "rb").read() == inventory,
-                  "diff %s against a fresh run" % gi)
-            check(name + ": events equal golden", os.path.exists(ge) and open(ge, "rb").read() == events,
-                  "diff %s against a fresh run" % ge)
-            _, _, events2, inventory2 = replay(binary, src, cap, tmp, "w1b", 1)
-            check(name + ": second run identical", events2 == events and inventory2 == inventory)
+                with open(gi, "wb") as f:
+                    f.write(inventory)
+                if got_events is not None:
+                    with open(ge, "w", encoding="utf-8") as f:
+                        f.write(golden_events_text(got_events))
+            if os.path.exists(gi):
+                with open(gi, "rb") as f:
+                    want_inv = f.read()
+                check(name + ": inventory equals golden", want_inv == inventory,
+                      text_diff(want_inv, inventory, "golden/" + os.path.basename(gi), "this run"))
+            else:
+                check(name + ": inventory equals golden", False, "%s is missing (run with --update)" % gi)
+            if not os.path.exists(ge):
+                check(name + ": events equal golden", False, "%s is missing (run with --update)" % ge)
+            elif got_events is not None:
+                try:
+                    want_events, detail = load_golden_events(ge), ""
+                except ValueError as e:
+                    want_events, detail = None, "unreadable golden file: %s" % e
+                if want_events is not None:
+                    detail = events_diff(want_events, got_events, "golden/" + os.path.basename(ge), "this run")
+                check(name + ": events equal golden", not detail, detail)
+            rc2, _, events2, inventory2 = replay(binary, src, cap, tmp, "w1b", 1)
+            check(name + ": second run identical", rc2 == rc and events2 == events and inventory2 == inventory,
+                  "exit %d vs %d\n" % (rc2, rc) + raw_events_diff(events, events2, "first run", "second run")
+                  + "\n" + text_diff(inventory, inventory2, "first run inventory", "second run inventory"))
             _, _, _, inventory4 = replay(binary, src, cap, tmp, "w4", 4)
-            check(name + ": -w 4 inventory identical to -w 1", inventory4 == inventory)
+            check(name + ": -w 4 inventory identical to -w 1", inventory4 == inventory,
+                  text_diff(inventory, inventory4, "-w 1 inventory", "-w 4 inventory"))
             leaked = [k.decode() for k in keys if k in events or k in inventory or k in log]
             check(name + ": no test key in any output", not leaked, "leaked: %s" % leaked)
             doc = json.loads(inventory)
@@ -328,7 +453,8 @@ def main():
         rc, log, _, inv_dir = replay(binary, src, "pcaps", tmp, "dir1", 1)
         _, _, _, inv_dir2 = replay(binary, src, "pcaps", tmp, "dir2", 2)
         check("directory input: exit 0", rc == 0, log.decode(errors="replace")[-400:])
-        check("directory input: -w 2 inventory identical", inv_dir == inv_dir2)
+        check("directory input: -w 2 inventory identical", inv_dir == inv_dir2,
+              text_diff(inv_dir, inv_dir2, "-w 1 inventory", "-w 2 inventory"))
         n_dir = len(json.loads(inv_dir)["agents"])
         check("directory input: agents found", n_dir >= sum(f["agents"] > 0 for f in facts.values()), "got %d" % n_dir)
 
