@@ -8,7 +8,10 @@ event; a second run and a run with -w 4 must give byte-identical events and
 inventory; no recorded test key may appear in any output; and the facts in
 facts.json (agents, software, services, models, credentials) must hold.
 Also: directory and stdin input, BPF filter, unreadable and truncated
-captures. `--update` rewrites the golden files (review the diff!)."""
+captures. `--update` rewrites the golden files (review the diff!).
+
+A missing input (a capture, ../shared/pcaps-public) fails under CI (env CI
+set and not "false"/"0"); elsewhere it is reported as SKIP with the reason."""
 import argparse
 import difflib
 import glob
@@ -21,6 +24,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 results = []
 
 
@@ -28,6 +32,14 @@ def check(name, ok, detail=""):
     results.append(bool(ok))
     detail = str(detail) if detail not in ("", None) else ""
     print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else "\n     " + detail.replace("\n", "\n     ")))
+
+
+def missing_input(name, why):
+    """An input the test needs is absent: a failure under CI, a visible SKIP elsewhere."""
+    if IN_CI:
+        check(name, False, why + " (CI is set: a missing input is a failure)")
+    else:
+        print("SKIP %s: %s" % (name, why))
 
 
 # ---- events: JSON lines from the binary, a pretty JSON array in the golden file ----
@@ -134,6 +146,9 @@ def run(binary, args, src, stdin=None):
 def replay(binary, src, capture, tmp, tag, workers):
     ev = os.path.join(tmp, tag + ".events.jsonl")
     inv = os.path.join(tmp, tag + ".inventory.json")
+    for f in (ev, inv):  # never compare a previous capture's output
+        if os.path.exists(f):
+            os.unlink(f)
     rc, out, err = run(binary, ["-q", "-w", str(workers), "-r", capture, "--events", ev, "--inventory", inv], src)
     if not (os.path.exists(ev) and os.path.exists(inv)):
         sys.exit("FAIL %s -w %d wrote no output (exit %d): %s" % (capture, workers, rc, err.decode(errors="replace")))
@@ -306,6 +321,18 @@ def main():
     check("test keys loaded", len(keys) >= 20, "found %d" % len(keys))
     captures = sorted(glob.glob("pcaps/*.pcap", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src))
     check("captures present", len(captures) >= 10, "found %d" % len(captures))
+    names = {os.path.basename(c) for c in captures}
+    # A golden file or a fact without its capture is never compared: a capture
+    # renamed or lost must not leave its golden test passing by absence.
+    orphans = []
+    for f in sorted(os.listdir(HERE)):
+        if f.endswith(".events.jsonl"):
+            orphans.append(f + " (old format: now NAME.events.json)")
+        for suffix in (".inventory.json", ".events.json"):
+            if f.endswith(suffix) and f[: -len(suffix)] not in names:
+                orphans.append(f)
+    orphans += ["facts.json: " + k for k in sorted(facts) if k not in names]
+    check("every golden file and fact belongs to a capture", not orphans, orphans)
     with tempfile.TemporaryDirectory() as tmp:
         for cap in captures:
             name = os.path.basename(cap)
@@ -371,8 +398,18 @@ def main():
             name = os.path.basename(cap)
             feed = os.path.join(tmp, "feed.jsonl")
             inv = os.path.join(tmp, "feed-inv.json")
-            run(binary, ["-q", "-r", cap, "--contributions", feed, "--inventory", inv], src)
-            lines = [json.loads(l) for l in open(feed)]
+            for f in (feed, inv):  # never merge a previous capture's feed
+                if os.path.exists(f):
+                    os.unlink(f)
+            rc, _, err = run(binary, ["-q", "-r", cap, "--contributions", feed, "--inventory", inv], src)
+            if not (rc == 0 and os.path.exists(feed) and os.path.exists(inv)):
+                check(name + ": contributions run", False, "exit %d: %s" % (rc, err.decode(errors="replace")[-400:]))
+                continue
+            with open(feed, "rb") as f:
+                raw = f.read()
+            leaked = [k.decode() for k in keys if k in raw]
+            check(name + ": no test key in the contributions", not leaked, "leaked: %s" % leaked)
+            lines = [json.loads(l) for l in raw.splitlines()]
             want = {g["agent_id"]: flatten(g) for g in json.load(open(inv))["agents"]}
             got = merge_contributions(lines)
             again = merge_contributions(list(reversed(lines)) + lines)
@@ -390,7 +427,7 @@ def main():
         # The public MCP lab capture (no licence: read from ../shared, never copied).
         poc = os.path.join(src, "..", "shared", "pcaps-public", "zeek_poc", "mcp_detect", "mcp-traffic.pcap")
         if not os.path.exists(poc):
-            print("skip public MCP capture: %s is absent" % poc)
+            missing_input("public MCP capture", "%s is absent" % os.path.normpath(poc))
         else:
             rc, out, err = run(binary, ["-q", "-r", poc, "--inventory", "-"], src)
             ags = json.loads(out)["agents"] if rc == 0 else []
