@@ -14,13 +14,16 @@ A missing input (a capture, ../shared/pcaps-public) fails under CI (env CI
 set and not "false"/"0"); elsewhere it is reported as SKIP with the reason."""
 import argparse
 import difflib
+import fcntl
 import glob
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,6 +43,16 @@ def missing_input(name, why):
         check(name, False, why + " (CI is set: a missing input is a failure)")
     else:
         print("SKIP %s: %s" % (name, why))
+
+
+def wait_for(cond, timeout, step=0.02):
+    """Polls cond() until it is true or timeout seconds passed; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(step)
 
 
 # ---- events: JSON lines from the binary, a pretty JSON array in the golden file ----
@@ -157,6 +170,28 @@ def replay(binary, src, capture, tmp, tag, workers):
     with open(inv, "rb") as f:
         inventory = f.read()
     return rc, out + err, events, inventory
+
+
+def pipe_unread(f):
+    """Bytes written to a pipe that its reader has not read yet."""
+    return int.from_bytes(fcntl.ioctl(f.fileno(), termios.FIONREAD, b"\0\0\0\0"), sys.byteorder)
+
+
+def catches(pid, sig):
+    """Whether process pid has a handler installed for sig (/proc: SigCgt)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            cgt = next(l.split()[1] for l in f if l.startswith("SigCgt:"))
+    except (OSError, StopIteration):
+        return False
+    return bool(int(cgt, 16) >> (int(sig) - 1) & 1)
+
+
+def read_line(f, timeout):
+    """One line from a pipe, or b"" when none came within timeout seconds."""
+    if not select.select([f], [], [], timeout)[0]:
+        return b""
+    return f.readline()
 
 
 def matches(agent, want):
@@ -476,10 +511,14 @@ def main():
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         proc.stdin.write(data[:cut])
         proc.stdin.flush()
-        time.sleep(0.3)
+        # SIGHUP mid-replay: once the sensor has read the first packets (the
+        # pipe is empty) and catches SIGHUP (before, it would kill it).
+        mid = wait_for(lambda: proc.poll() is not None or (pipe_unread(proc.stdin) == 0 and catches(proc.pid, signal.SIGHUP)), 60)
+        check("SIGHUP test: sensor read the first packets and handles SIGHUP", mid and proc.poll() is None,
+              "exit %s, %s bytes unread" % (proc.poll(), pipe_unread(proc.stdin)))
         open(cfg, "w").write("inventory:\n  hosts:\n    - {ip: 127.0.1.11, owner: after@example.com}\n")
         proc.send_signal(signal.SIGHUP)
-        line = proc.stderr.readline()
+        line = read_line(proc.stderr, 60)
         proc.stdin.write(data[cut:])
         out, err = proc.communicate(timeout=60)
         doc = json.loads(out) if proc.returncode == 0 else {"agents": []}
