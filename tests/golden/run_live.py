@@ -14,7 +14,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import IN_CI  # noqa: E402
+
 results = []
+SKIP = 77  # ctest: SKIP_RETURN_CODE (tests/CMakeLists.txt)
 CAPTURES = ["pcaps/openai-node-gateway-http.pcap", "pcaps/curl-h1-h2.pcap", "pcaps/ollama-http.pcap",
             "pcaps/mcp-streamable-stateful.pcap", "pcaps/anthropic-node-tls.pcap", "pcaps/noise-web.pcap",
             "pcaps/tunnel-vxlan.pcap", "pcaps/tunnel-gretap.pcap", "pcaps/tunnel-erspan.pcap"]
@@ -48,10 +52,14 @@ def summary(doc):
 
 def main():
     binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tcpreplay"):
+    why = (["not root"] if os.geteuid() != 0 else []) + ["%s not installed" % t for t in ("ip", "tcpreplay") if not shutil.which(t)]
+    if why:
         # CI must run it; elsewhere ctest reports it as skipped, never as passed
-        print("skip live capture test: needs root, iproute2 and tcpreplay")
-        return 1 if os.environ.get("CI") else 77
+        if IN_CI:
+            print("FAIL live capture test: %s (needs root, iproute2 and tcpreplay)" % ", ".join(why))
+            return 1
+        print("SKIP live capture test: %s (needs root, iproute2 and tcpreplay)" % ", ".join(why))
+        return SKIP
     # a test run stopped with SIGTERM still removes its namespaces (finally below)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     tag = "as%d" % os.getpid()
