@@ -1,29 +1,154 @@
 #!/usr/bin/env python3
 """Golden tests: the real aisensor binary on the real captures in pcaps/.
 
-For every capture: the inventory and events must equal the golden files
-byte for byte; a second run must give identical events; -w 4 must give the
-identical inventory; no recorded test key may appear in any output; and the
-facts in facts.json (agents, software, services, models, credentials) must
-hold. Also: directory and stdin input, BPF filter, unreadable and truncated
-captures. `--update` rewrites the golden files (review the diff!)."""
+For every capture: the inventory must equal NAME.inventory.json byte for
+byte and the events must equal NAME.events.json (a JSON array, one pretty-
+printed object per event, keys sorted, so that a diff reads) event for
+event; a second run and a run with -w 4 must give byte-identical events and
+inventory; no recorded test key may appear in any output; and the facts in
+facts.json (agents, software, services, models, credentials) must hold.
+Also: directory and stdin input, BPF filter, unreadable and truncated
+captures. `--update` rewrites the golden files (review the diff!).
+
+A missing input (a capture, ../shared/pcaps-public) fails under CI (env CI
+set and not "false"/"0"); elsewhere it is reported as SKIP with the reason."""
 import argparse
+import difflib
+import fcntl
 import glob
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 results = []
 
 
 def check(name, ok, detail=""):
-    results.append(ok)
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else "\n     " + detail))
+    results.append(bool(ok))
+    detail = str(detail) if detail not in ("", None) else ""
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok or not detail else "\n     " + detail.replace("\n", "\n     ")))
+
+
+def missing_input(name, why):
+    """An input the test needs is absent: a failure under CI, a visible SKIP elsewhere."""
+    if IN_CI:
+        check(name, False, why + " (CI is set: a missing input is a failure)")
+    else:
+        print("SKIP %s: %s" % (name, why))
+
+
+def wait_for(cond, timeout, step=0.02):
+    """Polls cond() until it is true or timeout seconds passed; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(step)
+
+
+# ---- events: JSON lines from the binary, a pretty JSON array in the golden file ----
+
+def _unique_keys(pairs):
+    keys = [k for k, _ in pairs]
+    dups = sorted({k for k in keys if keys.count(k) > 1})
+    if dups:
+        raise ValueError("duplicate key(s) %s" % dups)
+    return dict(pairs)
+
+
+def parse_events(raw):
+    """The binary's events (JSON lines) as a list of objects. A line that is
+    not one JSON object, a duplicate key or a missing final newline raises
+    ValueError naming the line: json.loads alone would keep the last of two
+    duplicate keys and hide the bug."""
+    if not raw:
+        return []
+    if not raw.endswith(b"\n"):
+        raise ValueError("the last line has no newline")
+    out = []
+    for n, line in enumerate(raw[:-1].split(b"\n"), 1):
+        try:
+            obj = json.loads(line, object_pairs_hook=_unique_keys)
+        except ValueError as e:
+            raise ValueError("line %d: %s: %r" % (n, e, line[:200]))
+        if not isinstance(obj, dict):
+            raise ValueError("line %d is not a JSON object: %r" % (n, line[:200]))
+        out.append(obj)
+    return out
+
+
+def pretty(obj):
+    """The one printed form of an event: golden files, diffs."""
+    return json.dumps(obj, indent=2, sort_keys=True)
+
+
+def golden_events_text(events):
+    return pretty(events) + "\n"
+
+
+def load_golden_events(path):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f, object_pairs_hook=_unique_keys)
+    if not isinstance(doc, list) or not all(isinstance(e, dict) for e in doc):
+        raise ValueError("%s: not a JSON array of objects" % path)
+    return doc
+
+
+def events_diff(want, got, want_name, got_name, limit=80):
+    """'' when the two event lists are equal; else which event differs first
+    (its index) and a unified diff of the pretty forms of that event."""
+    if want == got:
+        return ""
+    n = min(len(want), len(got))
+    i = next((k for k in range(n) if want[k] != got[k]), n)
+    differing = sum(1 for k in range(n) if want[k] != got[k]) + abs(len(want) - len(got))
+    a = pretty(want[i]).splitlines() if i < len(want) else []
+    b = pretty(got[i]).splitlines() if i < len(got) else []
+    head = "%d vs %d events, %d position(s) differ; first: event #%d (0-based)" % (len(want), len(got), differing, i)
+    if i >= len(want) or i >= len(got):
+        head += " (present in %s only)" % (got_name if i >= len(want) else want_name)
+    diff = list(difflib.unified_diff(a, b, "%s #%d" % (want_name, i), "%s #%d" % (got_name, i), lineterm=""))
+    if len(diff) > limit:
+        diff = diff[:limit] + ["... (%d more diff lines)" % (len(diff) - limit)]
+    return "\n".join([head] + diff)
+
+
+def raw_events_diff(want_raw, got_raw, want_name, got_name):
+    """'' when two event outputs are byte-identical; else where they differ."""
+    if want_raw == got_raw:
+        return ""
+    try:
+        d = events_diff(parse_events(want_raw), parse_events(got_raw), want_name, got_name)
+    except ValueError as e:
+        d = "unparsable events: %s" % e
+    if d:
+        return d
+    wl, gl = want_raw.split(b"\n"), got_raw.split(b"\n")
+    i = next((k for k in range(min(len(wl), len(gl))) if wl[k] != gl[k]), min(len(wl), len(gl)))
+    return "same events, different bytes (key order or spacing) at line %d:\n-%r\n+%r" % (
+        i + 1, wl[i][:300] if i < len(wl) else b"", gl[i][:300] if i < len(gl) else b"")
+
+
+def text_diff(want, got, want_name, got_name, limit=60):
+    """A unified diff of two outputs (bytes), cut to limit lines."""
+    if want == got:
+        return ""
+    diff = list(difflib.unified_diff(want.decode(errors="replace").splitlines(), got.decode(errors="replace").splitlines(),
+                                     want_name, got_name, lineterm=""))
+    if not diff:
+        return "same lines, different bytes (line endings or final newline)"
+    if len(diff) > limit:
+        diff = diff[:limit] + ["... (%d more diff lines)" % (len(diff) - limit)]
+    return "\n".join(diff)
 
 
 def run(binary, args, src, stdin=None):
@@ -34,6 +159,9 @@ def run(binary, args, src, stdin=None):
 def replay(binary, src, capture, tmp, tag, workers):
     ev = os.path.join(tmp, tag + ".events.jsonl")
     inv = os.path.join(tmp, tag + ".inventory.json")
+    for f in (ev, inv):  # never compare a previous capture's output
+        if os.path.exists(f):
+            os.unlink(f)
     rc, out, err = run(binary, ["-q", "-w", str(workers), "-r", capture, "--events", ev, "--inventory", inv], src)
     if not (os.path.exists(ev) and os.path.exists(inv)):
         sys.exit("FAIL %s -w %d wrote no output (exit %d): %s" % (capture, workers, rc, err.decode(errors="replace")))
@@ -42,6 +170,28 @@ def replay(binary, src, capture, tmp, tag, workers):
     with open(inv, "rb") as f:
         inventory = f.read()
     return rc, out + err, events, inventory
+
+
+def pipe_unread(f):
+    """Bytes written to a pipe that its reader has not read yet."""
+    return int.from_bytes(fcntl.ioctl(f.fileno(), termios.FIONREAD, b"\0\0\0\0"), sys.byteorder)
+
+
+def catches(pid, sig):
+    """Whether process pid has a handler installed for sig (/proc: SigCgt)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            cgt = next(l.split()[1] for l in f if l.startswith("SigCgt:"))
+    except (OSError, StopIteration):
+        return False
+    return bool(int(cgt, 16) >> (int(sig) - 1) & 1)
+
+
+def read_line(f, timeout):
+    """One line from a pipe, or b"" when none came within timeout seconds."""
+    if not select.select([f], [], [], timeout)[0]:
+        return b""
+    return f.readline()
 
 
 def matches(agent, want):
@@ -206,24 +356,65 @@ def main():
     check("test keys loaded", len(keys) >= 20, "found %d" % len(keys))
     captures = sorted(glob.glob("pcaps/*.pcap", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src))
     check("captures present", len(captures) >= 10, "found %d" % len(captures))
+    names = {os.path.basename(c) for c in captures}
+    # A golden file or a fact without its capture is never compared: a capture
+    # renamed or lost must not leave its golden test passing by absence.
+    orphans = []
+    for f in sorted(os.listdir(HERE)):
+        if f.endswith(".events.jsonl"):
+            orphans.append(f + " (old format: now NAME.events.json)")
+        for suffix in (".inventory.json", ".events.json"):
+            if f.endswith(suffix) and f[: -len(suffix)] not in names:
+                orphans.append(f)
+    orphans += ["facts.json: " + k for k in sorted(facts) if k not in names]
+    check("every golden file and fact belongs to a capture", not orphans, orphans)
     with tempfile.TemporaryDirectory() as tmp:
         for cap in captures:
             name = os.path.basename(cap)
             rc, log, events, inventory = replay(binary, src, cap, tmp, "w1", 1)
             check(name + ": exit 0", rc == 0, log.decode(errors="replace")[-400:])
             gi = os.path.join(HERE, name + ".inventory.json")
-            ge = os.path.join(HERE, name + ".events.jsonl")
+            ge = os.path.join(HERE, name + ".events.json")
+            try:
+                got_events, parse_error = parse_events(events), ""
+            except ValueError as e:
+                got_events, parse_error = None, str(e)
+            check(name + ": events are JSON lines, one object each, no duplicate key", got_events is not None, parse_error)
             if a.update:
-                open(gi, "wb").write(inventory)
-                open(ge, "wb").write(events)
-            check(name + ": inventory equals golden", os.path.exists(gi) and open(gi, "rb").read() == inventory,
-                  "diff %s against a fresh run" % gi)
-            check(name + ": events equal golden", os.path.exists(ge) and open(ge, "rb").read() == events,
-                  "diff %s against a fresh run" % ge)
-            _, _, events2, inventory2 = replay(binary, src, cap, tmp, "w1b", 1)
-            check(name + ": second run identical", events2 == events and inventory2 == inventory)
-            _, _, _, inventory4 = replay(binary, src, cap, tmp, "w4", 4)
-            check(name + ": -w 4 inventory identical to -w 1", inventory4 == inventory)
+                with open(gi, "wb") as f:
+                    f.write(inventory)
+                if got_events is not None:
+                    with open(ge, "w", encoding="utf-8") as f:
+                        f.write(golden_events_text(got_events))
+            if os.path.exists(gi):
+                with open(gi, "rb") as f:
+                    want_inv = f.read()
+                check(name + ": inventory equals golden", want_inv == inventory,
+                      text_diff(want_inv, inventory, "golden/" + os.path.basename(gi), "this run"))
+            else:
+                check(name + ": inventory equals golden", False, "%s is missing (run with --update)" % gi)
+            if not os.path.exists(ge):
+                check(name + ": events equal golden", False, "%s is missing (run with --update)" % ge)
+            elif got_events is not None:
+                try:
+                    want_events, detail = load_golden_events(ge), ""
+                except ValueError as e:
+                    want_events, detail = None, "unreadable golden file: %s" % e
+                if want_events is not None:
+                    detail = events_diff(want_events, got_events, "golden/" + os.path.basename(ge), "this run")
+                check(name + ": events equal golden", not detail, detail)
+            rc2, _, events2, inventory2 = replay(binary, src, cap, tmp, "w1b", 1)
+            check(name + ": second run identical", rc2 == rc and events2 == events and inventory2 == inventory,
+                  "exit %d vs %d\n" % (rc2, rc) + raw_events_diff(events, events2, "first run", "second run")
+                  + "\n" + text_diff(inventory, inventory2, "first run inventory", "second run inventory"))
+            rc4, _, events4, inventory4 = replay(binary, src, cap, tmp, "w4", 4)
+            check(name + ": -w 4 exit as -w 1", rc4 == rc, "exit %d vs %d" % (rc4, rc))
+            check(name + ": -w 4 inventory identical to -w 1", inventory4 == inventory,
+                  text_diff(inventory, inventory4, "-w 1 inventory", "-w 4 inventory"))
+            # The design promises the same output for any number of workers:
+            # the whole event list, in order, byte for byte.
+            check(name + ": -w 4 events identical to -w 1", events4 == events,
+                  raw_events_diff(events, events4, "-w 1", "-w 4"))
             leaked = [k.decode() for k in keys if k in events or k in inventory or k in log]
             check(name + ": no test key in any output", not leaked, "leaked: %s" % leaked)
             doc = json.loads(inventory)
@@ -242,8 +433,18 @@ def main():
             name = os.path.basename(cap)
             feed = os.path.join(tmp, "feed.jsonl")
             inv = os.path.join(tmp, "feed-inv.json")
-            run(binary, ["-q", "-r", cap, "--contributions", feed, "--inventory", inv], src)
-            lines = [json.loads(l) for l in open(feed)]
+            for f in (feed, inv):  # never merge a previous capture's feed
+                if os.path.exists(f):
+                    os.unlink(f)
+            rc, _, err = run(binary, ["-q", "-r", cap, "--contributions", feed, "--inventory", inv], src)
+            if not (rc == 0 and os.path.exists(feed) and os.path.exists(inv)):
+                check(name + ": contributions run", False, "exit %d: %s" % (rc, err.decode(errors="replace")[-400:]))
+                continue
+            with open(feed, "rb") as f:
+                raw = f.read()
+            leaked = [k.decode() for k in keys if k in raw]
+            check(name + ": no test key in the contributions", not leaked, "leaked: %s" % leaked)
+            lines = [json.loads(l) for l in raw.splitlines()]
             want = {g["agent_id"]: flatten(g) for g in json.load(open(inv))["agents"]}
             got = merge_contributions(lines)
             again = merge_contributions(list(reversed(lines)) + lines)
@@ -261,7 +462,7 @@ def main():
         # The public MCP lab capture (no licence: read from ../shared, never copied).
         poc = os.path.join(src, "..", "shared", "pcaps-public", "zeek_poc", "mcp_detect", "mcp-traffic.pcap")
         if not os.path.exists(poc):
-            print("skip public MCP capture: %s is absent" % poc)
+            missing_input("public MCP capture", "%s is absent" % os.path.normpath(poc))
         else:
             rc, out, err = run(binary, ["-q", "-r", poc, "--inventory", "-"], src)
             ags = json.loads(out)["agents"] if rc == 0 else []
@@ -310,10 +511,14 @@ def main():
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         proc.stdin.write(data[:cut])
         proc.stdin.flush()
-        time.sleep(0.3)
+        # SIGHUP mid-replay: once the sensor has read the first packets (the
+        # pipe is empty) and catches SIGHUP (before, it would kill it).
+        mid = wait_for(lambda: proc.poll() is not None or (pipe_unread(proc.stdin) == 0 and catches(proc.pid, signal.SIGHUP)), 60)
+        check("SIGHUP test: sensor read the first packets and handles SIGHUP", mid and proc.poll() is None,
+              "exit %s, %s bytes unread" % (proc.poll(), pipe_unread(proc.stdin)))
         open(cfg, "w").write("inventory:\n  hosts:\n    - {ip: 127.0.1.11, owner: after@example.com}\n")
         proc.send_signal(signal.SIGHUP)
-        line = proc.stderr.readline()
+        line = read_line(proc.stderr, 60)
         proc.stdin.write(data[cut:])
         out, err = proc.communicate(timeout=60)
         doc = json.loads(out) if proc.returncode == 0 else {"agents": []}
@@ -325,10 +530,12 @@ def main():
         check("SIGHUP keeps flows and agents (same agents as an uninterrupted run)", ids == ref, (ids, ref))
 
         # A directory replays every capture in it, sorted; -w 2 must agree.
-        rc, log, _, inv_dir = replay(binary, src, "pcaps", tmp, "dir1", 1)
-        _, _, _, inv_dir2 = replay(binary, src, "pcaps", tmp, "dir2", 2)
+        rc, log, ev_dir, inv_dir = replay(binary, src, "pcaps", tmp, "dir1", 1)
+        _, _, ev_dir2, inv_dir2 = replay(binary, src, "pcaps", tmp, "dir2", 2)
         check("directory input: exit 0", rc == 0, log.decode(errors="replace")[-400:])
-        check("directory input: -w 2 inventory identical", inv_dir == inv_dir2)
+        check("directory input: -w 2 inventory identical", inv_dir == inv_dir2,
+              text_diff(inv_dir, inv_dir2, "-w 1 inventory", "-w 2 inventory"))
+        check("directory input: -w 2 events identical", ev_dir == ev_dir2, raw_events_diff(ev_dir, ev_dir2, "-w 1", "-w 2"))
         n_dir = len(json.loads(inv_dir)["agents"])
         check("directory input: agents found", n_dir >= sum(f["agents"] > 0 for f in facts.values()), "got %d" % n_dir)
 

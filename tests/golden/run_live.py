@@ -1,20 +1,29 @@
 #!/usr/bin/env python3
 """Live capture test: the sensor captures on one end of a veth pair between
 two network namespaces this test creates; tcpreplay replays the project's
-real captures into the other end. The agents found live must be the agents
-an offline replay of the same captures finds. Needs root, iproute2 and
-tcpreplay (scripts/setup.sh installs them); skipped otherwise. Traffic never
-leaves the two namespaces."""
+real captures into the other end. Every packet of every capture must be
+sent and decoded, and the agents found live must be the agents an offline
+replay of the same captures finds. Needs root, iproute2 and tcpreplay
+(scripts/setup.sh installs them); skipped otherwise (a failure under CI).
+Traffic never leaves the two namespaces.
+
+No fixed sleeps: the replay starts once the sensor has written its first
+live inventory (its sockets are open by then), and the sensor is stopped once
+its live inventory counts every replayed packet as decoded."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import IN_CI, wait_for  # noqa: E402
 
 results = []
+SKIP = 77  # ctest: SKIP_RETURN_CODE (tests/CMakeLists.txt)
 CAPTURES = ["pcaps/openai-node-gateway-http.pcap", "pcaps/curl-h1-h2.pcap", "pcaps/ollama-http.pcap",
             "pcaps/mcp-streamable-stateful.pcap", "pcaps/anthropic-node-tls.pcap", "pcaps/noise-web.pcap",
             "pcaps/tunnel-vxlan.pcap", "pcaps/tunnel-gretap.pcap", "pcaps/tunnel-erspan.pcap"]
@@ -46,12 +55,49 @@ def summary(doc):
     return out
 
 
+def live_decoded(path):
+    """Packets the sensor decoded so far, from its live inventory (0 if none yet)."""
+    try:
+        with open(path) as f:
+            return json.load(f)["sensor"]["packets"]["decoded"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def sensor_pid(proc, binary):
+    """The sensor's pid: `ip netns exec` execs it, or (batch mode) forks it."""
+    for pid in [proc.pid] + [int(p) for p in subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
+                                                             capture_output=True, text=True).stdout.split()]:
+        try:
+            if os.path.realpath("/proc/%d/exe" % pid) == os.path.realpath(binary):
+                return pid
+        except OSError:
+            pass
+    return None
+
+
+def status_fields(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+    except OSError:
+        return {}
+
+
+def threads(pid):
+    return int(status_fields(pid).get("Threads", "0").strip() or 0)
+
+
 def main():
     binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tcpreplay"):
+    why = (["not root"] if os.geteuid() != 0 else []) + ["%s not installed" % t for t in ("ip", "tcpreplay") if not shutil.which(t)]
+    if why:
         # CI must run it; elsewhere ctest reports it as skipped, never as passed
-        print("skip live capture test: needs root, iproute2 and tcpreplay")
-        return 1 if os.environ.get("CI") else 77
+        if IN_CI:
+            print("FAIL live capture test: %s (needs root, iproute2 and tcpreplay)" % ", ".join(why))
+            return 1
+        print("SKIP live capture test: %s (needs root, iproute2 and tcpreplay)" % ", ".join(why))
+        return SKIP
     # a test run stopped with SIGTERM still removes its namespaces (finally below)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     tag = "as%d" % os.getpid()
@@ -61,45 +107,71 @@ def main():
         try:
             sh("ip", "netns", "add", sensor_ns)
             sh("ip", "netns", "add", inject_ns)
+            for ns in (sensor_ns, inject_ns):  # no IPv6 link-local chatter on the link: only the captures
+                sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
+                   ns=ns, check_rc=False)
             sh("ip", "link", "add", "cap0", "netns", sensor_ns, "type", "veth", "peer", "name", "inj0", "netns", inject_ns)
-            sh("ip", "link", "set", "cap0", "up", ns=sensor_ns)
-            sh("ip", "link", "set", "inj0", "up", ns=inject_ns)
+            # The largest MTU: the captures were recorded on loopback and some
+            # packets are larger than 1500 bytes; all of them must go through.
+            sh("ip", "link", "set", "cap0", "mtu", "65535", "up", ns=sensor_ns)
+            sh("ip", "link", "set", "inj0", "mtu", "65535", "up", ns=inject_ns)
             # Offline: the reference.
             ref_path = os.path.join(tmp, "offline.json")
             args = sum((["-r", c] for c in CAPTURES), [])
             p = subprocess.run([binary, "-q"] + args + ["--inventory", ref_path], cwd=src, capture_output=True, timeout=120)
             check("offline replay exit 0", p.returncode == 0, p.stderr)
-            ref = summary(json.load(open(ref_path)))
+            ref_doc = json.load(open(ref_path)) if os.path.exists(ref_path) else {"agents": [], "sensor": {"packets": {}}}
+            ref = summary(ref_doc)
+            ref_decoded = ref_doc["sensor"]["packets"].get("decoded", 0)
+            check("offline replay finds agents (%d) and decodes packets (%d)" % (len(ref), ref_decoded),
+                  len(ref) > 0 and ref_decoded > 0)
+            live_cfg = os.path.join(tmp, "live.yaml")
+            open(live_cfg, "w").write("exporters:\n  inventory_interval: 1\n")
             for workers in (1, 2):
                 live_path = os.path.join(tmp, "live%d.json" % workers)
-                proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-w", str(workers), "-i", "cap0",
-                                         "--inventory", live_path], cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        start_new_session=True)
+                proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", live_cfg, "-w", str(workers),
+                                         "-i", "cap0", "--inventory", live_path], cwd=src,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
                 sensors.append(proc)
-                time.sleep(1.0)
+                # The first live inventory is written once every socket is open.
+                up = wait_for(lambda: proc.poll() is not None or os.path.exists(live_path), 60)
+                check("live -w %d: capturing (first live inventory written)" % workers, up and proc.poll() is None,
+                      "exit %s" % proc.poll())
+                failed = {}
                 for c in CAPTURES:  # one capture after another, as recorded
-                    sh("tcpreplay", "-q", "-i", "inj0", "--mbps", "50", os.path.join(src, c), ns=inject_ns)
-                time.sleep(1.0)
+                    out = sh("tcpreplay", "-q", "-i", "inj0", "--mbps", "50", os.path.join(src, c), ns=inject_ns).stdout
+                    m = re.search(r"Failed packets:\s*(\d+)", out)
+                    if not m or int(m.group(1)):
+                        failed[c] = m.group(1) if m else out[-300:]
+                check("live -w %d: tcpreplay sent every packet" % workers, not failed, failed)
+                # Stop once the sensor has decoded every packet (live inventory, rewritten every second).
+                wait_for(lambda: proc.poll() is not None or live_decoded(live_path) >= ref_decoded, 60, 0.1)
                 proc.send_signal(signal.SIGTERM)
                 out, err = proc.communicate(timeout=60)
                 check("live -w %d: exits 0 on SIGTERM" % workers, proc.returncode == 0, err.decode(errors="replace"))
-                got = summary(json.load(open(live_path))) if os.path.exists(live_path) else {}
+                got_doc = json.load(open(live_path)) if os.path.exists(live_path) else {"agents": []}
+                decoded = live_decoded(live_path)
+                check("live -w %d: every replayed packet decoded (%d of %d)" % (workers, decoded, ref_decoded),
+                      decoded == ref_decoded, got_doc.get("sensor"))
+                got = summary(got_doc)
                 diff = {k: (ref.get(k), got.get(k)) for k in set(ref) | set(got) if ref.get(k) != got.get(k)}
-                check("live -w %d: the same %d agents as offline" % (workers, len(ref)), not diff, diff)
-            # The service drops root once its sockets are open.
+                check("live -w %d: the same %d agents as offline" % (workers, len(ref)), ref and not diff, diff)
+            # The service drops root once its sockets are open, before it
+            # starts its threads: once it has more than one, it must be done.
             cfg = os.path.join(tmp, "user.yaml")
             open(cfg, "w").write("capture:\n  user: nobody\n")
             proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", cfg, "-i", "cap0"],
                                     cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
             sensors.append(proc)
-            time.sleep(1.0)
-            kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True).stdout.split()
-            status = open("/proc/%s/status" % (kids[0] if kids else proc.pid)).read()
-            fields = dict(l.split(":", 1) for l in status.splitlines() if ":" in l)
+            pid = wait_for(lambda: sensor_pid(proc, binary), 60)
+            started = wait_for(lambda: proc.poll() is not None or threads(pid) > 1, 60) if pid else False
+            fields = status_fields(pid) if pid else {}
+            check("privilege test: the sensor started its threads", started and proc.poll() is None,
+                  "exit %s, pid %s" % (proc.poll(), pid))
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=60)
-            check("privileges dropped after open: uid nobody, no capabilities, no new privileges",
-                  fields.get("Uid", "").split()[:1] == ["65534"] and int(fields.get("CapEff", "1").strip(), 16) == 0
+            check("privileges dropped after open: uid nobody (real, effective, saved, fs), no capabilities, no new privileges",
+                  fields.get("Uid", "").split() == ["65534"] * 4 and int(fields.get("CapEff", "1").strip(), 16) == 0
                   and fields.get("NoNewPrivs", "").strip() == "1", {k: fields.get(k) for k in ("Uid", "CapEff", "NoNewPrivs")})
         finally:
             for proc in sensors:
