@@ -2,7 +2,7 @@
 # cut.sh — partial views of the project's own MCP recordings, as a span port
 # sees them when it misses part of a conversation: each capture here is
 # `tcpdump -r` of a recorded capture with a filter (no packet is altered).
-# Re-run after re-recording pcaps/mcp-*.pcap: pcaps/partial/cut.sh
+# Re-run after re-recording pcaps/mcp-*.pcap: pcaps/partial/cut.sh (needs tcpdump, editcap, mergecap)
 set -euo pipefail
 cd "$(dirname "$0")"
 cut() { # OUT SOURCE FILTER
@@ -20,3 +20,12 @@ cut mcp-after-initialize.pcap mcp-streamable-stateful.pcap 'tcp and not tcp port
 # A response stream without its request: the server's half of the legacy
 # SSE stream (the GET /sse request is not seen).
 cut mcp-sse-response-only.pcap mcp-legacy-sse.pcap 'src host 127.0.4.3 and tcp src port 3001 and tcp dst port 39623'
+# Two captures cut before their last responses, merged: requests still
+# unanswered when input ends, on flows two hosts opened (their events must
+# come out in one order whatever the number of workers).
+tmp=$(mktemp -d)
+editcap -r ../openai-node-gateway-http.pcap "$tmp/a.pcap" 1-29
+editcap -r ../anthropic-node-http.pcap "$tmp/b.pcap" 1-35
+mergecap -F pcap -w llm-unanswered-at-end.pcap "$tmp/a.pcap" "$tmp/b.pcap"
+rm -r "$tmp"
+echo "llm-unanswered-at-end.pcap: $(tcpdump -r llm-unanswered-at-end.pcap 2>/dev/null | wc -l) packets of two cut captures"

@@ -94,7 +94,7 @@ static void worker_emit(void *user, const struct msg_hdr *m, size_t len)
 
 static void worker_tick(struct worker *w, uint64_t pkt_no)
 {
-	struct msg_hdr t = {MSG_TICK, w->id, pkt_no, 0};
+	struct msg_hdr t = {MSG_TICK, w->id, pkt_no, 0, MSG_ORDER_PACKET, MSG_ORDER_PACKET};
 	worker_emit(w, &t, sizeof t);
 }
 
@@ -104,7 +104,7 @@ static void worker_finish(struct worker *w, uint64_t key)
 	flow_flush_all(w->ft, key);
 	struct msg_stats s;
 	memset(&s, 0, sizeof s);
-	s.h = (struct msg_hdr){MSG_WORKER_STATS, w->id, key, 0};
+	s.h = (struct msg_hdr){MSG_WORKER_STATS, w->id, key, 0, MSG_ORDER_PACKET, MSG_ORDER_PACKET};
 	s.s = w->st;
 	worker_emit(w, &s.h, sizeof s);
 	worker_tick(w, UINT64_MAX);
@@ -279,6 +279,19 @@ static void live_wait(struct run *run, struct pipeline_stats *st)
 
 /* ---- aggregator ---- */
 
+/* The merge order: packet number, then (for messages several workers emit
+ * at one packet number) the flow order of msg_hdr, then the worker. */
+static bool merge_before(const struct msg_hdr *a, unsigned ai, const struct msg_hdr *b, unsigned bi)
+{
+	if (a->pkt_no != b->pkt_no)
+		return a->pkt_no < b->pkt_no;
+	if (a->order_clock != b->order_clock)
+		return a->order_clock < b->order_clock;
+	if (a->order_hash != b->order_hash)
+		return a->order_hash < b->order_hash;
+	return ai < bi;
+}
+
 static void *aggregator_main(void *arg)
 {
 	struct run *run = arg;
@@ -290,7 +303,7 @@ static void *aggregator_main(void *arg)
 	while (finished < n) {
 		if (con->housekeeping)
 			con->housekeeping(con->user);
-		/* The smallest (pkt_no, worker) head; ticks are taken at once. */
+		/* The smallest head in merge order; ticks are taken at once. */
 		struct msg_hdr *best = NULL;
 		unsigned bi = 0;
 		bool progressed = false;
@@ -305,12 +318,16 @@ static void *aggregator_main(void *arg)
 				progressed = true;
 				h = ring_peek(&run->w[i].out, &len);
 			}
-			if (h && (!best || h->pkt_no < best->pkt_no)) {
+			if (h && (!best || merge_before(h, i, best, bi))) {
 				best = h;
 				bi = i;
 			}
 		}
 		if (best) {
+			/* Safe once no other worker can still emit a message that
+			 * comes first: a worker with an empty ring has announced
+			 * nothing below its watermark, and it emits a sweep's
+			 * messages before forwarding the sweep's tick. */
 			bool safe = true;
 			for (unsigned j = 0; j < n && safe; j++) {
 				if (j == bi)
@@ -318,7 +335,7 @@ static void *aggregator_main(void *arg)
 				size_t len;
 				if (ring_peek(&run->w[j].out, &len))
 					continue; /* its head is not earlier: best was the minimum */
-				safe = best->pkt_no < wm[j] || (best->pkt_no == wm[j] && j > bi);
+				safe = best->pkt_no < wm[j];
 			}
 			if (safe) {
 				con->handle(con->user, best);
@@ -479,7 +496,8 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 	}
 	if (cfg->progress)
 		fprintf(stderr, "\r%*s\r", 79, "");
-	broadcast(run, PKT_TICK, pkt_no, last_ts);
+	/* No tick for pkt_no first: the end of input is emitted at pkt_no on
+	 * every worker, and the merge takes it only once every worker is done. */
 	broadcast(run, PKT_EOF, pkt_no, last_ts);
 	return first_err;
 }

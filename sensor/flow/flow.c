@@ -73,6 +73,7 @@ struct flow_table {
 	/* Context of the packet being processed, for emitted messages. */
 	uint64_t cur_pkt_no;
 	uint64_t cur_ts;
+	uint64_t cur_order_clock, cur_order_hash; /* msg_hdr order of what is emitted now */
 	struct flow *cur_flow;
 	struct dissect_env env;
 	struct layer_host host; /* what every flow's layer stack shares */
@@ -189,6 +190,8 @@ static void emit_hdr(struct flow_table *ft, struct msg_hdr *h, uint32_t type)
 	h->worker = ft->cfg.worker_id;
 	h->pkt_no = ft->cur_pkt_no;
 	h->ts_us = ft->cur_ts;
+	h->order_clock = ft->cur_order_clock;
+	h->order_hash = ft->cur_order_hash;
 }
 
 static void obs_emit(void *user, const struct observation *obs)
@@ -574,26 +577,74 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_
 	}
 }
 
+static int end_order_cmp(const void *pa, const void *pb)
+{
+	const struct flow *x = *(struct flow *const *)pa, *y = *(struct flow *const *)pb;
+	if (x->clock != y->clock)
+		return x->clock < y->clock ? -1 : 1;
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* Ends flows that every worker may be ending at this packet number (see
+ * msg_hdr): in (last activity, identity hash) order, each message saying
+ * so. v holds n flows; ts_us 0: each flow's own last packet time. */
+static void end_in_order(struct flow_table *ft, struct flow **v, size_t n, int why, uint64_t ts_us)
+{
+	qsort(v, n, sizeof *v, end_order_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct flow *f = v[i];
+		ft->cur_ts = ts_us ? ts_us : f->last_us;
+		ft->cur_order_clock = f->clock;
+		ft->cur_order_hash = f->hash;
+		enum flow_end_reason r = why ? (enum flow_end_reason)why
+					     : (f->flags & F_CLOSED) ? FLOW_END_CLOSED : FLOW_END_IDLE;
+		flow_end(ft, f, r);
+	}
+	ft->cur_order_clock = ft->cur_order_hash = MSG_ORDER_PACKET;
+}
+
+static bool expired(const struct flow_table *ft, const struct flow *f, uint8_t c, uint64_t now_us)
+{
+	return f && now_us > f->clock && now_us - f->clock > timeout_us(ft, c);
+}
+
 void flow_sweep(struct flow_table *ft, uint64_t pkt_no, uint64_t now_us)
 {
 	ft->cur_pkt_no = pkt_no;
-	ft->cur_ts = now_us;
-	for (uint8_t c = 0; c < LRU_N; c++) {
-		uint64_t to = timeout_us(ft, c);
-		struct flow *f;
-		while ((f = ft->lru[c].tail) && now_us > f->clock && now_us - f->clock > to)
-			flow_end(ft, f, (f->flags & F_CLOSED) ? FLOW_END_CLOSED : FLOW_END_IDLE);
-	}
+	size_t n = 0, cap = 0;
+	struct flow **v = NULL;
+	for (uint8_t c = 0; c < LRU_N; c++) /* each list is in last-activity order, oldest at the tail */
+		for (struct flow *f = ft->lru[c].tail; expired(ft, f, c, now_us); f = f->lprev) {
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				struct flow **nv = realloc(v, nc * sizeof *nv);
+				if (!nv)
+					break; /* the rest expire at the next sweep */
+				v = nv;
+				cap = nc;
+			}
+			v[n++] = f;
+		}
+	end_in_order(ft, v, n, 0, now_us);
+	free(v);
 }
 
 void flow_flush_all(struct flow_table *ft, uint64_t pkt_no)
 {
 	ft->cur_pkt_no = pkt_no;
-	/* Oldest first, so the order does not depend on hash layout. */
-	struct flow *oldest;
-	while ((oldest = lru_oldest(ft))) {
-		ft->cur_ts = oldest->last_us;
-		flow_end(ft, oldest, FLOW_END_EOF);
+	while (ft->count) {
+		size_t n = 0;
+		struct flow **v = malloc(ft->count * sizeof *v);
+		for (int c = 0; v && c < LRU_N; c++)
+			for (struct flow *f = ft->lru[c].head; f; f = f->lnext)
+				v[n++] = f;
+		if (!v) { /* out of memory: one at a time, oldest first */
+			struct flow *f = lru_oldest(ft);
+			end_in_order(ft, &f, 1, FLOW_END_EOF, 0);
+			continue;
+		}
+		end_in_order(ft, v, n, FLOW_END_EOF, 0);
+		free(v);
 	}
 }
 
@@ -619,6 +670,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_s
 		flow_table_free(ft);
 		return NULL;
 	}
+	ft->cur_order_clock = ft->cur_order_hash = MSG_ORDER_PACKET;
 	ft->env.salt = cfg->salt;
 	ft->env.salt_len = cfg->salt_len;
 	ft->host.env = &ft->env;

@@ -40,7 +40,16 @@ struct msg_hdr {
 	uint32_t worker;
 	uint64_t pkt_no;
 	uint64_t ts_us;
+	/* Order among messages of one packet number from several workers: an
+	 * idle sweep at a tick and the end of input end flows on every worker
+	 * at one packet number; their messages carry the flow's last activity
+	 * and identity hash (each worker ends its flows in that order), so the
+	 * merged order does not depend on which worker held which flow. The
+	 * messages of a packet carry MSG_ORDER_PACKET: after all of those. */
+	uint64_t order_clock, order_hash;
 };
+
+#define MSG_ORDER_PACKET UINT64_MAX
 
 struct msg_flow {
 	struct msg_hdr h;

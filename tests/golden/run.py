@@ -214,6 +214,8 @@ def matches(agent, want):
         return False
     if "flows" in want and agent["evidence"]["flows"] != want["flows"]:
         return False
+    if "partial" in want and agent["evidence"].get("partial", []) != want["partial"]:
+        return False
     if "service" in want and not any(d["service"] == want["service"] for d in dests):
         return False
     if "endpoint" in want and not any(d["endpoint"] == want["endpoint"] for d in dests):
@@ -354,7 +356,8 @@ def main():
     for kf in sorted(glob.glob("pcaps/*/test-keys.txt", root_dir=src) + glob.glob("pcaps/*/wire-secrets.txt", root_dir=src)):
         keys += [k.strip().encode() for k in open(os.path.join(src, kf)) if k.strip() and not k.startswith("#")]
     check("test keys loaded", len(keys) >= 20, "found %d" % len(keys))
-    captures = sorted(glob.glob("pcaps/*.pcap", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src))
+    captures = sorted(glob.glob("pcaps/*.pcap", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src)
+                      + glob.glob("pcaps/partial/*.pcap", root_dir=src))
     check("captures present", len(captures) >= 10, "found %d" % len(captures))
     names = {os.path.basename(c) for c in captures}
     # A golden file or a fact without its capture is never compared: a capture
