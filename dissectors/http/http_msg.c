@@ -243,7 +243,7 @@ static struct http_exch *exch_new(struct http_conn *c, uint32_t stream, uint8_t 
 	if (!x)
 		return NULL;
 	x->id = stream ? stream : ++c->next_id;
-	observation_init(&x->obs, OBS_HTTP_EXCHANGE);
+	x->obs.type = OBS_HTTP_EXCHANGE; /* calloc: already zero */
 	x->obs.u.http.id = x->id;
 	x->obs.u.http.req.stream = -1;
 	x->obs.u.http.req.version = version;
@@ -858,15 +858,21 @@ void http_body_lost(struct http_msg *m, size_t len)
 	sse_reset(&m->sse);
 }
 
-/* Emits what the exchange has now: OBS_HTTP_REQUEST (its request is
- * complete) or OBS_HTTP_EXCHANGE (it is over). */
-static void exch_emit(struct http_exch *x, enum obs_type type, const struct dissect_ctx *ctx)
+/* The exchange is over: its request and response (or what was seen). */
+static void exch_emit(struct http_exch *x, const struct dissect_ctx *ctx)
 {
-	x->obs.type = type;
 	dissect_emit(ctx, &x->obs);
-	x->obs.type = OBS_HTTP_EXCHANGE;
-	if (type == OBS_HTTP_EXCHANGE)
-		x->emitted = true;
+	x->emitted = true;
+}
+
+/* Its request is complete: who sent it, with which credentials (the rest
+ * comes with the exchange). */
+static void request_emit(struct http_exch *x, const struct dissect_ctx *ctx)
+{
+	struct observation o;
+	observation_init(&o, OBS_HTTP_REQUEST);
+	o.u.http_origin = x->origin;
+	dissect_emit(ctx, &o);
 }
 
 void http_message_end(struct http_msg *m, bool truncated, const struct dissect_ctx *ctx)
@@ -894,9 +900,9 @@ void http_message_end(struct http_msg *m, bool truncated, const struct dissect_c
 	if (m->request)
 		x->obs.u.http.request_us = ctx->ts_us;
 	if (m->request && !x->answered)
-		exch_emit(x, OBS_HTTP_REQUEST, ctx);
+		request_emit(x, ctx);
 	else if (!m->request)
-		exch_emit(x, OBS_HTTP_EXCHANGE, ctx);
+		exch_emit(x, ctx);
 	for (size_t i = 0; analyzer_registry[i]; i++)
 		if (analyzer_registry[i]->observe)
 			analyzer_registry[i]->observe(&v, ctx);
@@ -931,7 +937,7 @@ void http_conn_end(struct http_conn *c, const struct dissect_ctx *ctx)
 	while ((x = waiting_pop(c))) {
 		x->answered = true; /* no response will come */
 		if (!x->emitted)
-			exch_emit(x, OBS_HTTP_EXCHANGE, ctx);
+			exch_emit(x, ctx);
 		if (!x->messages)
 			exch_free(x);
 	}

@@ -15,7 +15,7 @@ size_t observation_size(enum obs_type type)
 	case OBS_DNS: return base + sizeof(struct obs_dns);
 	case OBS_TLS_CLIENT_HELLO: return base + sizeof(struct obs_tls_client_hello);
 	case OBS_TLS_SERVER_HELLO: return base + sizeof(struct obs_tls_server_hello);
-	case OBS_HTTP_REQUEST: return base + offsetof(struct obs_http_exchange, resp);
+	case OBS_HTTP_REQUEST: return base + sizeof(struct obs_http_origin);
 	case OBS_HTTP_EXCHANGE: return base + sizeof(struct obs_http_exchange);
 	case OBS_ANOMALY: return base + sizeof(struct obs_anomaly);
 	case OBS_RPC: return base + sizeof(struct obs_rpc);

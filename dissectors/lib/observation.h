@@ -20,7 +20,7 @@ enum obs_type {
 	OBS_DNS = 1,
 	OBS_TLS_CLIENT_HELLO,
 	OBS_TLS_SERVER_HELLO,
-	OBS_HTTP_REQUEST,  /* u.http without resp: a request is complete, its exchange goes on */
+	OBS_HTTP_REQUEST,  /* u.http_origin: a request is complete, its exchange goes on */
 	OBS_HTTP_EXCHANGE, /* u.http: a request and its response, paired; or what of them was seen */
 	OBS_ANOMALY,
 	OBS_RPC,	/* one JSON-RPC message (MCP, A2A or other) */
@@ -151,14 +151,13 @@ struct obs_http_response {
 #define HTTP_SEEN_RESPONSE 0x02
 
 /* One request/response exchange, paired where HTTP pairs them: HTTP/1 by
- * order on the connection, HTTP/2 and HTTP/3 by stream. OBS_HTTP_REQUEST
- * carries it up to `resp` (observation_size), OBS_HTTP_EXCHANGE whole. */
+ * order on the connection, HTTP/2 and HTTP/3 by stream. */
 struct obs_http_exchange {
 	uint32_t id;  /* on its connection: HTTP/1 exchange number from 1, HTTP/2/3 stream id */
 	uint8_t seen; /* HTTP_SEEN_*: a response whose request was not seen has only RESPONSE */
 	uint64_t request_us; /* packet time the request was complete (0: not seen) */
 	struct obs_http_request req;
-	struct obs_http_response resp; /* last: OBS_HTTP_REQUEST stops before it */
+	struct obs_http_response resp;
 };
 
 /* The HTTP message that carried an analyzer's observation (JSON-RPC,
@@ -377,6 +376,7 @@ struct observation {
 		struct obs_tls_client_hello tls_ch;
 		struct obs_tls_server_hello tls_sh;
 		struct obs_http_exchange http;
+		struct obs_http_origin http_origin; /* OBS_HTTP_REQUEST */
 		struct obs_anomaly anomaly;
 		struct obs_rpc rpc;
 		struct obs_agent_card card;

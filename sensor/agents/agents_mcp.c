@@ -390,7 +390,7 @@ void ag_mcp_rpc(struct agents *a, const struct msg_obs *m)
 void ag_mcp_http_request(struct agents *a, struct aflow *f, const struct msg_obs *m)
 {
 	(void)a;
-	const struct obs_http_request *rq = &m->obs.u.http.req;
+	const struct obs_http_origin *rq = &m->obs.u.http_origin;
 	if (!f->mcp || !f->mcp->client)
 		return;
 	for (size_t i = 0; i < rq->n_credentials && i < 2; i++)

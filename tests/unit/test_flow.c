@@ -26,13 +26,13 @@ static void emit(void *user, const struct msg_hdr *m, size_t len)
 	}
 	if (m->type == MSG_OBSERVATION) {
 		const struct msg_obs *o = (const struct msg_obs *)m;
-		if (o->obs.type == OBS_HTTP_REQUEST) {
+		if (o->obs.type == OBS_HTTP_REQUEST)
 			s->requests++;
+		if (o->obs.type == OBS_HTTP_EXCHANGE) {
 			snprintf(s->path, sizeof s->path, "%s", o->obs.u.http.req.path);
 			snprintf(s->model, sizeof s->model, "%s", o->obs.u.http.req.model);
+			s->responses += (o->obs.u.http.seen & HTTP_SEEN_RESPONSE) != 0;
 		}
-		if (o->obs.type == OBS_HTTP_EXCHANGE)
-			s->responses++;
 	}
 }
 

@@ -41,7 +41,7 @@ static void check_openai(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_HTTP_REQUEST), 1);
 	assert_int_equal(count_type(log, OBS_HTTP_EXCHANGE), 1);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(r->method, "POST");
 	assert_string_equal(r->host, "api.openai.com");
 	assert_int_equal(r->host_port, 0);
@@ -79,7 +79,7 @@ static void check_openai(const struct obs_log *log)
 static void check_chunked(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(r->host, "localhost");
 	assert_int_equal(r->host_port, 8000);
 	assert_string_equal(r->model, "llama3.2");
@@ -92,7 +92,7 @@ static void check_chunked(const struct obs_log *log)
 	assert_int_equal(s->output_tokens, 22);
 	assert_int_equal(s->body_bytes, 135);
 	/* the second request after the chunked one is seen too */
-	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http.req.path, "/v1/models");
+	assert_string_equal(nth(log, OBS_HTTP_EXCHANGE, 1)->u.http.req.path, "/v1/models");
 	assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, 1)->u.http.resp.status, 404);
 }
 
@@ -105,13 +105,13 @@ static void check_pipelined(const struct obs_log *log)
 	static const uint16_t status[] = {200, 200, 204, 304, 200};
 	static const uint64_t body[] = {5, 0, 0, 0, 3};
 	for (size_t i = 0; i < 5; i++) {
-		assert_string_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http.req.path, paths[i]);
+		assert_string_equal(nth(log, OBS_HTTP_EXCHANGE, i)->u.http.req.path, paths[i]);
 		assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, i)->u.http.resp.status, status[i]);
 		assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, i)->u.http.resp.body_bytes, body[i]);
 	}
-	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http.req.method, "HEAD");
-	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 0)->u.http.req.query, "x=1&y=2");
-	assert_int_equal(nth(log, OBS_HTTP_REQUEST, 0)->u.http.req.version, 10);
+	assert_string_equal(nth(log, OBS_HTTP_EXCHANGE, 1)->u.http.req.method, "HEAD");
+	assert_string_equal(nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req.query, "x=1&y=2");
+	assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req.version, 10);
 }
 
 #define PIPE_KEY_A "sk-proj-PipelineAaaaaaaaaaaaaaaaaaaa"
@@ -135,7 +135,8 @@ static void check_pipelined_exchanges(const struct obs_log *log)
 		fp_of(keys[i], fp);
 		assert_int_equal(x->id, i + 1);
 		assert_int_equal(x->seen, HTTP_SEEN_REQUEST | HTTP_SEEN_RESPONSE);
-		assert_int_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http.id, i + 1);
+		assert_int_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http_origin.exchange, i + 1);
+		assert_string_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http_origin.credentials[0].fingerprint, fp);
 		assert_int_equal(x->req.n_credentials, 1);
 		assert_string_equal(x->req.credentials[0].fingerprint, fp);
 		assert_string_equal(x->req.model, models[i]);
@@ -147,7 +148,7 @@ static void check_pipelined_exchanges(const struct obs_log *log)
 static void check_openai_sse(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_int_equal(r->stream, 1);
 	assert_string_equal(r->model, "gpt-4o");
 	assert_int_equal(r->credentials[0].type, CRED_T_API_KEY);
@@ -164,7 +165,7 @@ static void check_openai_sse(const struct obs_log *log)
 static void check_anthropic(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(r->path, "/v1/messages");
 	assert_string_equal(r->model, "claude-sonnet-4-5");
 	assert_int_equal(r->n_credentials, 1);
@@ -184,7 +185,7 @@ static void check_anthropic(const struct obs_log *log)
 static void check_ollama(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_int_equal(r->host_port, 11434);
 	assert_string_equal(r->model, "llama3.2");
 	assert_int_equal(r->stream, -1);
@@ -201,7 +202,7 @@ static void check_ollama(const struct obs_log *log)
 static void check_gemini(const struct obs_log *log)
 {
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(r->host, "generativelanguage.googleapis.com");
 	assert_string_equal(r->path, "/v1beta/models/gemini-2.0-flash:generateContent");
 	char fp[AS_FP_HEX + 1], want[AS_STR_LONG];
@@ -221,7 +222,7 @@ static void check_gemini(const struct obs_log *log)
 
 static void check_basic(const struct obs_log *log)
 {
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_int_equal(r->n_credentials, 2);
 	assert_int_equal(r->credentials[0].where, CRED_AUTH_BASIC);
 	assert_int_equal(r->credentials[0].type, CRED_T_PASSWORD);
@@ -237,7 +238,7 @@ static void check_basic(const struct obs_log *log)
 
 static void check_jwt(const struct obs_log *log)
 {
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_int_equal(r->n_credentials, 2);
 	assert_int_equal(r->credentials[0].where, CRED_AUTH_BEARER);
 	assert_int_equal(r->credentials[0].type, CRED_T_JWT);
@@ -293,7 +294,7 @@ static void check_unfinished_sse(const struct obs_log *log)
 
 static void check_websocket(const struct obs_log *log)
 {
-	assert_true(nth(log, OBS_HTTP_REQUEST, 0)->u.http.req.upgrade_websocket);
+	assert_true(nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req.upgrade_websocket);
 	assert_int_equal(nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.resp.status, 101);
 	assert_int_equal(count_type(log, OBS_ANOMALY), 0);
 }
@@ -301,10 +302,10 @@ static void check_websocket(const struct obs_log *log)
 static void check_over_peek(const struct obs_log *log)
 {
 	assert_true(has_anomaly(log, "body_over_peek_cap"));
-	const struct obs_http_request *r = &nth(log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *r = &nth(log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(r->model, "");
 	assert_int_equal(r->content_length, AS_HTTP_BODY_PEEK + 100);
-	assert_string_equal(nth(log, OBS_HTTP_REQUEST, 1)->u.http.req.model, "small");
+	assert_string_equal(nth(log, OBS_HTTP_EXCHANGE, 1)->u.http.req.model, "small");
 }
 
 /* ---- the conversations ---- */
@@ -505,7 +506,8 @@ static const struct conv convs[] = {
 	 {{DIR_TO_SERVER, "GET /?token= HTTP/1.1\r\n"
 			  "Host: [::1]:8080\r\n"
 			  "Authorization: Basic YWxpY2U6czNjcjN0\r\n"
-			  "Cookie: session=c00k1e-v4lue\r\n\r\n"}},
+			  "Cookie: session=c00k1e-v4lue\r\n\r\n"},
+	  END(DIR_TO_SERVER), END(DIR_TO_CLIENT)}, /* unanswered: its exchange comes at the end */
 	 {"YWxpY2U6czNjcjN0", "c00k1e-v4lue"},
 	 check_basic},
 	{"jwt bearer, goog key, credential cap, 100-continue",
@@ -553,7 +555,11 @@ static const struct conv convs[] = {
 	 {NULL},
 	 check_websocket},
 	{"header over cap", {{DIR_TO_SERVER, big_header_conv}}, {NULL}, check_header_cap, false},
-	{"JSON body over the peek cap", {{DIR_TO_SERVER, big_body_conv}}, {NULL}, check_over_peek, true},
+	{"JSON body over the peek cap",
+	 {{DIR_TO_SERVER, big_body_conv}, END(DIR_TO_SERVER), END(DIR_TO_CLIENT)},
+	 {NULL},
+	 check_over_peek,
+	 true},
 };
 
 static void fill_big_convs(void)
@@ -643,7 +649,7 @@ static void test_pcap_bearer(void **state)
 	struct obs_log log;
 	pcap_run("suricata-verify/tests/http-auth-bearer/input.pcap", &log, NULL, NULL);
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(q->host, "www.example.com");
 	assert_int_equal(q->n_credentials, 1);
 	assert_int_equal(q->credentials[0].where, CRED_AUTH_BEARER);
@@ -663,7 +669,7 @@ static void test_pcap_zeek_get(void **state)
 	pcap_run("zeek/Traces/http/get.pcap", &log, NULL, NULL);
 	/* Zeek baseline core.tcp.reassembly-known-ports/http.log */
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(q->method, "GET");
 	assert_string_equal(q->host, "bro.org");
 	assert_string_equal(q->path, "/download/CHANGES.bro-aux.txt");
@@ -684,7 +690,7 @@ static void test_pcap_zeek_websocket(void **state)
 	pcap_run("zeek/Traces/http/websocket.pcap", &log, NULL, NULL);
 	/* Zeek baseline scripts.base.protocols.http.101-switching-protocols/http.log */
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(q->host, "sandbox.kaazing.net");
 	assert_string_equal(q->path, "/echo");
 	assert_string_equal(q->query, ".kl=Y");
@@ -704,7 +710,7 @@ static void test_pcap_zeek_basic_auth(void **state)
 	pcap_run("zeek/Traces/http/basic-auth-with-colon.pcap", &log, NULL, NULL);
 	/* raw IPv4 link type; "Authorization: Basic  dGVzdDoxOjM0" (two spaces, test:1:34) */
 	assert_int_equal(count_type(&log, OBS_HTTP_REQUEST), 1);
-	const struct obs_http_request *q = &nth(&log, OBS_HTTP_REQUEST, 0)->u.http.req;
+	const struct obs_http_request *q = &nth(&log, OBS_HTTP_EXCHANGE, 0)->u.http.req;
 	assert_string_equal(q->host, "172.24.133.205");
 	assert_int_equal(q->host_port, 8000);
 	assert_string_equal(q->user_agent, "python-requests/2.31.0");
@@ -727,7 +733,7 @@ static void test_pcap_zeek_bro_org(void **state)
 	/* SOURCES.md (tshark): 31 requests, Host bro.org ×29, www.bro.org ×2 */
 	size_t bro = 0, www = 0;
 	for (size_t i = 0; i < count_type(&log, OBS_HTTP_REQUEST); i++) {
-		const char *h = nth(&log, OBS_HTTP_REQUEST, i)->u.http.req.host;
+		const char *h = nth(&log, OBS_HTTP_EXCHANGE, i)->u.http.req.host;
 		bro += strcmp(h, "bro.org") == 0;
 		www += strcmp(h, "www.bro.org") == 0;
 	}
