@@ -4,9 +4,9 @@
  * NUL bytes and duplicate mapping keys refused. */
 #include "ytree.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +50,7 @@ static void add_child(struct ynode *parent, struct ynode *n)
 }
 
 int ytree_parse(struct arena *arena, const char *name, const unsigned char *data, size_t len,
-		   struct ynode **root, char *err, size_t errsz)
+		struct ynode **root, char *err, size_t errsz)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
@@ -122,12 +122,12 @@ int ytree_parse(struct arena *arena, const char *name, const unsigned char *data
 					rc = fail(err, errsz, name, line, "mapping key must be a scalar");
 					break;
 				}
-				const struct ynode *dup = p->type == YNODE_MAP && p->n_children % 2 == 0
-								  ? key_in(p, n)
-								  : NULL;
+				const struct ynode *dup =
+				    p->type == YNODE_MAP && p->n_children % 2 == 0 ? key_in(p, n) : NULL;
 				if (dup) {
-					rc = fail(err, errsz, name, line, "duplicate key '%s' (first on line %zu)",
-						  n->str, dup->line);
+					rc =
+					    fail(err, errsz, name, line,
+						 "duplicate key '%s' (first on line %zu)", n->str, dup->line);
 					break;
 				}
 				add_child(p, n);

@@ -98,8 +98,8 @@ int filew_close(struct filew *f, char *err, size_t errsz)
 	pthread_join(f->th, NULL);
 	int r = f->failed ? AS_ERR_IO : AS_OK;
 	if (r < 0)
-		snprintf(err, errsz, "%s (%llu of %llu writes failed)", f->error, (unsigned long long)f->failed,
-			 (unsigned long long)(f->failed + f->written));
+		snprintf(err, errsz, "%s (%llu of %llu writes failed)", f->error,
+			 (unsigned long long)f->failed, (unsigned long long)(f->failed + f->written));
 	pthread_mutex_destroy(&f->mu);
 	pthread_cond_destroy(&f->cv);
 	free(f->doc);

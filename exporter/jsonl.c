@@ -26,8 +26,8 @@ struct jsonl {
 	pthread_cond_t has_data, has_room;
 	char *buf, *spare; /* the queue; the writer's chunk while it writes */
 	size_t len, cap;
-	size_t lines;	   /* records in buf */
-	bool writing;	   /* the writer holds a chunk */
+	size_t lines; /* records in buf */
+	bool writing; /* the writer holds a chunk */
 	bool stop;
 	struct sink_status st;
 };
@@ -72,7 +72,8 @@ static void *writer_main(void *arg)
 		} else {
 			j->st.lost += lines;
 			if (!j->st.error[0])
-				snprintf(j->st.error, sizeof j->st.error, "%s: write: %s", j->st.name, strerror(e));
+				snprintf(j->st.error, sizeof j->st.error, "%s: write: %s", j->st.name,
+					 strerror(e));
 		}
 		j->spare = chunk;
 		j->writing = false;
@@ -145,7 +146,8 @@ static void jsonl_close(void *self)
 	free(j);
 }
 
-static const struct sink_ops jsonl_ops = {"jsonl", jsonl_record, NULL, jsonl_flush, jsonl_status, jsonl_close};
+static const struct sink_ops jsonl_ops = {"jsonl",     jsonl_record, NULL,
+					  jsonl_flush, jsonl_status, jsonl_close};
 static const struct sink_ops jsonl_contrib_ops = {"jsonl-contributions", NULL,	       jsonl_record,
 						  jsonl_flush,		 jsonl_status, jsonl_close};
 
@@ -184,7 +186,8 @@ int jsonl_open(const char *path, const struct jsonl_options *o, struct sink *out
 	pthread_cond_init(&j->has_room, NULL);
 	int e = pthread_create(&j->th, NULL, writer_main, j);
 	if (e) {
-		snprintf(err, errsz, "%s file %s: cannot start its writer thread: %s", label, path, strerror(e));
+		snprintf(err, errsz, "%s file %s: cannot start its writer thread: %s", label, path,
+			 strerror(e));
 		j->stop = true;
 		if (!j->is_stdout)
 			close(j->fd);

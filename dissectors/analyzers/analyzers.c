@@ -7,11 +7,7 @@
 #include <string.h>
 
 const struct analyzer *const analyzer_registry[] = {
-	&analyzer_llm,
-	&analyzer_oauth,
-	&analyzer_jsonrpc,
-	&analyzer_a2a_card,
-	NULL,
+    &analyzer_llm, &analyzer_oauth, &analyzer_jsonrpc, &analyzer_a2a_card, NULL,
 };
 
 void http_view_origin(const struct http_view *v, struct obs_http_origin *out)

@@ -75,7 +75,7 @@ static void llm_stream_facts(const struct http_view *v, struct sv event, struct 
 }
 
 const struct analyzer analyzer_llm = {
-	.name = "llm",
-	.facts = llm_facts,
-	.stream_facts = llm_stream_facts,
+    .name = "llm",
+    .facts = llm_facts,
+    .stream_facts = llm_stream_facts,
 };

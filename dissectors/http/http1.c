@@ -34,8 +34,8 @@
 extern const struct dissector dissector_websocket;
 
 /* Methods claimed by the probe (an HTTP method token and a space). */
-static const char *const probe_methods[] = {"GET ",	"POST ",    "PUT ",	"DELETE ",
-					   "PATCH ", "HEAD ", "OPTIONS ", "CONNECT "};
+static const char *const probe_methods[] = {"GET ",   "POST ", "PUT ",	   "DELETE ",
+					    "PATCH ", "HEAD ", "OPTIONS ", "CONNECT "};
 
 enum h1_phase {
 	PH_START,      /* start line (leading empty lines skipped) */
@@ -87,7 +87,10 @@ struct h1_state {
 	struct obs_http_origin upgrade; /* the exchange that switched to the layer above */
 };
 
-static struct sv sv_rest(struct sv s, size_t off) { return sv_sub(s, off, s.len); }
+static struct sv sv_rest(struct sv s, size_t off)
+{
+	return sv_sub(s, off, s.len);
+}
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -166,7 +169,8 @@ static int request_line(struct h1_state *st, struct sv line, const struct dissec
 	struct sv method = sv_split(&rest, ' ');
 	struct sv target = sv_split(&rest, ' ');
 	uint8_t version;
-	if (!http_token(method) || method.len >= AS_STR_TINY || target.len == 0 || !parse_version(rest, &version)) {
+	if (!http_token(method) || method.len >= AS_STR_TINY || target.len == 0 ||
+	    !parse_version(rest, &version)) {
 		dissect_anomaly(ctx, H1, "bad_request_line");
 		return AS_ERR_MALFORMED;
 	}
@@ -249,7 +253,8 @@ static int header_line(struct h1_dir *d, enum dissect_dir dir, struct sv line, c
 }
 
 /* Sets up the body of a message whose framing is `has body` per RFC 9112 §6.3. */
-static void start_body(struct h1_state *st, enum dissect_dir dir, bool until_close, const struct dissect_ctx *ctx)
+static void start_body(struct h1_state *st, enum dissect_dir dir, bool until_close,
+		       const struct dissect_ctx *ctx)
 {
 	struct h1_dir *d = &st->d[dir];
 	http_head_end(d->msg);
@@ -432,7 +437,8 @@ static int on_line(struct h1_state *st, enum dissect_dir dir, struct sv line, si
 			return DISSECT_MORE; /* trailer fields are not inspected */
 		}
 		if (line.len == 0)
-			return dir == DIR_TO_SERVER ? request_head_done(st, ctx) : response_head_done(st, ctx);
+			return dir == DIR_TO_SERVER ? request_head_done(st, ctx)
+						    : response_head_done(st, ctx);
 		return header_line(d, dir, line, ctx);
 	case PH_CHUNK_SIZE:
 		return chunk_size_line(st, dir, line, ctx);
@@ -638,11 +644,11 @@ static void h1_gap(void *state, enum dissect_dir dir, size_t len, const struct d
 }
 
 const struct dissector dissector_http1 = {
-	.name = "http1",
-	.transports = TRANSPORT_TCP,
-	.probe = h1_probe,
-	.state_new = h1_state_new,
-	.state_free = h1_state_free,
-	.parse = h1_parse,
-	.gap = h1_gap,
+    .name = "http1",
+    .transports = TRANSPORT_TCP,
+    .probe = h1_probe,
+    .state_new = h1_state_new,
+    .state_free = h1_state_free,
+    .parse = h1_parse,
+    .gap = h1_gap,
 };

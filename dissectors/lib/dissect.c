@@ -12,18 +12,30 @@ size_t observation_size(enum obs_type type)
 {
 	size_t base = offsetof(struct observation, u);
 	switch (type) {
-	case OBS_DNS: return base + sizeof(struct obs_dns);
-	case OBS_TLS_CLIENT_HELLO: return base + sizeof(struct obs_tls_client_hello);
-	case OBS_TLS_SERVER_HELLO: return base + sizeof(struct obs_tls_server_hello);
-	case OBS_HTTP_REQUEST: return base + sizeof(struct obs_http_origin);
-	case OBS_HTTP_EXCHANGE: return base + sizeof(struct obs_http_exchange);
-	case OBS_ANOMALY: return base + sizeof(struct obs_anomaly);
-	case OBS_RPC: return base + sizeof(struct obs_rpc);
-	case OBS_AGENT_CARD: return base + sizeof(struct obs_agent_card);
-	case OBS_OAUTH: return base + sizeof(struct obs_oauth);
-	case OBS_DHCP: return base + sizeof(struct obs_dhcp);
-	case OBS_HOST_NAME: return base + sizeof(struct obs_host_name);
-	case OBS_KERBEROS: return base + sizeof(struct obs_kerberos);
+	case OBS_DNS:
+		return base + sizeof(struct obs_dns);
+	case OBS_TLS_CLIENT_HELLO:
+		return base + sizeof(struct obs_tls_client_hello);
+	case OBS_TLS_SERVER_HELLO:
+		return base + sizeof(struct obs_tls_server_hello);
+	case OBS_HTTP_REQUEST:
+		return base + sizeof(struct obs_http_origin);
+	case OBS_HTTP_EXCHANGE:
+		return base + sizeof(struct obs_http_exchange);
+	case OBS_ANOMALY:
+		return base + sizeof(struct obs_anomaly);
+	case OBS_RPC:
+		return base + sizeof(struct obs_rpc);
+	case OBS_AGENT_CARD:
+		return base + sizeof(struct obs_agent_card);
+	case OBS_OAUTH:
+		return base + sizeof(struct obs_oauth);
+	case OBS_DHCP:
+		return base + sizeof(struct obs_dhcp);
+	case OBS_HOST_NAME:
+		return base + sizeof(struct obs_host_name);
+	case OBS_KERBEROS:
+		return base + sizeof(struct obs_kerberos);
 	}
 	return sizeof(struct observation);
 }
@@ -58,7 +70,8 @@ void dissect_anomaly(const struct dissect_ctx *ctx, const char *dissector, const
 	dissect_emit(ctx, &o);
 }
 
-void dissect_fingerprint(const struct dissect_ctx *ctx, const void *secret, size_t len, char out[AS_FP_HEX + 1])
+void dissect_fingerprint(const struct dissect_ctx *ctx, const void *secret, size_t len,
+			 char out[AS_FP_HEX + 1])
 {
 	const struct dissect_env *env = ctx ? ctx->env : NULL;
 	as_fingerprint(env ? env->salt : NULL, env ? env->salt_len : 0, secret, len, out);
@@ -126,7 +139,10 @@ void *dissect_stateless_new(const struct layer_open *o)
 	return &none;
 }
 
-void dissect_stateless_free(void *state) { (void)state; }
+void dissect_stateless_free(void *state)
+{
+	(void)state;
+}
 
 void dissect_gap_ignore(void *state, enum dissect_dir dir, size_t len, const struct dissect_ctx *ctx)
 {

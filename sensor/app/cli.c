@@ -8,24 +8,25 @@
 
 void cli_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: "
-		"every capture in it; -: stdin)\n"
-		"       aisensor -i IFACE [-i ...] [options]     capture live (or capture.interfaces)\n"
-		"       aisensor check -c FILE                   validate the config and the signatures\n"
-		"       aisensor agents --redis URL [--json] ...  query the agent registry (--help for filters)\n"
-		"options:\n"
-		"  -c FILE            config (YAML); without it, built-in defaults and installed signatures\n"
-		"  -w N               worker threads (default 1)\n"
-		"  -f 'BPF'           capture filter\n"
-		"  -s DIR             signatures directory (overrides the config)\n"
-		"  --events FILE      JSON lines events ('-' = stdout)\n"
-		"  --inventory FILE   agent inventory JSON at the end of the replay ('-' = stdout)\n"
-		"  --contributions FILE  agent contributions as JSON lines: the feed a registry merges\n"
-		"  --redis URL        feed the Redis agent registry and its event stream\n"
-		"  -q                 no terminal summary and no progress line\n"
-		"  -h, --help         this help;  -V, --version  the version\n"
-		"With no output option, a replay prints the agent table to the terminal.\n");
+	fprintf(
+	    out,
+	    "usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: "
+	    "every capture in it; -: stdin)\n"
+	    "       aisensor -i IFACE [-i ...] [options]     capture live (or capture.interfaces)\n"
+	    "       aisensor check -c FILE                   validate the config and the signatures\n"
+	    "       aisensor agents --redis URL [--json] ...  query the agent registry (--help for filters)\n"
+	    "options:\n"
+	    "  -c FILE            config (YAML); without it, built-in defaults and installed signatures\n"
+	    "  -w N               worker threads (default 1)\n"
+	    "  -f 'BPF'           capture filter\n"
+	    "  -s DIR             signatures directory (overrides the config)\n"
+	    "  --events FILE      JSON lines events ('-' = stdout)\n"
+	    "  --inventory FILE   agent inventory JSON at the end of the replay ('-' = stdout)\n"
+	    "  --contributions FILE  agent contributions as JSON lines: the feed a registry merges\n"
+	    "  --redis URL        feed the Redis agent registry and its event stream\n"
+	    "  -q                 no terminal summary and no progress line\n"
+	    "  -h, --help         this help;  -V, --version  the version\n"
+	    "With no output option, a replay prints the agent table to the terminal.\n");
 }
 
 /* Appends one -r/-i argument; false past the cap. */
@@ -74,17 +75,39 @@ int cli_parse(int argc, char **argv, struct cli *o)
 			o->workers = (unsigned)w;
 			break;
 		}
-		case 'c': o->cfg_path = optarg; break;
-		case 'f': o->filter = optarg; break;
-		case 's': o->sigdir = optarg; break;
-		case 'q': o->quiet = true; break;
-		case OPT_EVENTS: o->events = optarg; break;
-		case OPT_INVENTORY: o->inventory = optarg; break;
-		case OPT_CONTRIB: o->contributions = optarg; break;
-		case OPT_REDIS: o->redis = optarg; break;
-		case 'V': printf("aisensor %s\n", AS_VERSION); return 0;
-		case 'h': cli_usage(stdout); return 0;
-		default: cli_usage(stderr); return 2;
+		case 'c':
+			o->cfg_path = optarg;
+			break;
+		case 'f':
+			o->filter = optarg;
+			break;
+		case 's':
+			o->sigdir = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_EVENTS:
+			o->events = optarg;
+			break;
+		case OPT_INVENTORY:
+			o->inventory = optarg;
+			break;
+		case OPT_CONTRIB:
+			o->contributions = optarg;
+			break;
+		case OPT_REDIS:
+			o->redis = optarg;
+			break;
+		case 'V':
+			printf("aisensor %s\n", AS_VERSION);
+			return 0;
+		case 'h':
+			cli_usage(stdout);
+			return 0;
+		default:
+			cli_usage(stderr);
+			return 2;
 		}
 	}
 	bool bad = false;
@@ -109,8 +132,9 @@ int cli_apply(const struct cli *o, struct sensor_config *c)
 		const char *opt;
 		char **field;
 	} str[] = {
-	    {o->filter, &c->filter},	   {o->sigdir, &c->signatures_dir}, {o->events, &c->events_path},
-	    {o->inventory, &c->inventory_path}, {o->redis, &c->redis_url},
+	    {o->filter, &c->filter},	  {o->sigdir, &c->signatures_dir},
+	    {o->events, &c->events_path}, {o->inventory, &c->inventory_path},
+	    {o->redis, &c->redis_url},
 	};
 	for (size_t i = 0; i < sizeof str / sizeof str[0]; i++)
 		if (str[i].opt && config_set_str(str[i].field, str[i].opt) < 0)

@@ -303,8 +303,8 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 			fprintf(stderr, "aisensor: %s: %llu record(s) dropped: its queue was full\n", st.name,
 				(unsigned long long)st.dropped);
 		if (st.lost)
-			fprintf(stderr, "aisensor: %s (%llu record(s) lost)\n", st.error[0] ? st.error : st.name,
-				(unsigned long long)st.lost);
+			fprintf(stderr, "aisensor: %s (%llu record(s) lost)\n",
+				st.error[0] ? st.error : st.name, (unsigned long long)st.lost);
 		rc = rc ? rc : 1;
 	}
 	if (svc->redis) {
@@ -340,7 +340,8 @@ static int setup(struct service *svc)
 		return -1;
 	}
 	if (!o->n_inputs && !svc->c.n_interfaces) {
-		fprintf(stderr, "aisensor: nothing to read: give -r CAPTURE, -i IFACE or capture.interfaces\n");
+		fprintf(stderr,
+			"aisensor: nothing to read: give -r CAPTURE, -i IFACE or capture.interfaces\n");
 		return -2;
 	}
 	for (size_t i = 0; i < o->n_inputs; i++)

@@ -49,8 +49,8 @@ struct worker {
 	/* live capture */
 	struct live_source *src[AS_MAX_INPUTS];
 	size_t n_src;
-	uint64_t key;		   /* last ordering key emitted (packet time, µs) */
-	uint64_t clock;		   /* network time: the largest packet time seen */
+	uint64_t key;		  /* last ordering key emitted (packet time, µs) */
+	uint64_t clock;		  /* network time: the largest packet time seen */
 	struct decode_counts dec; /* live: decode counters of this worker */
 	uint64_t inputs_failed;	  /* live: socket errors */
 	_Atomic uint64_t pub_packets, pub_flows_active, pub_received, pub_dropped;
@@ -165,8 +165,9 @@ static void live_frame(void *user, const struct frame *fr)
 	w->dec.frame_bytes += fr->wirelen;
 	struct decoded d;
 	/* capture.snaplen: what a span port's packet is cut to (the BPF does it too). */
-	uint32_t caplen = fr->caplen < w->run->cfg->live.snaplen || !w->run->cfg->live.snaplen ? fr->caplen
-												: w->run->cfg->live.snaplen;
+	uint32_t caplen = fr->caplen < w->run->cfg->live.snaplen || !w->run->cfg->live.snaplen
+			      ? fr->caplen
+			      : w->run->cfg->live.snaplen;
 	if (!decode_count(&w->dec, decode_packet(1 /* DLT_EN10MB */, fr->data, caplen, &d)))
 		return;
 	if (fr->ts_us > w->key)
@@ -510,8 +511,9 @@ static int start_threads(struct run *run, unsigned *started, bool *agg_started, 
 {
 	bool live = run->cfg->n_ifaces > 0;
 	int e = 0;
-	while (*started < run->n && !(e = pthread_create(&run->w[*started].th, NULL,
-							 live ? live_worker_main : worker_main, &run->w[*started])))
+	while (*started < run->n &&
+	       !(e = pthread_create(&run->w[*started].th, NULL, live ? live_worker_main : worker_main,
+				    &run->w[*started])))
 		(*started)++;
 	if (!e)
 		*agg_started = !(e = pthread_create(&run->agg, NULL, aggregator_main, run));

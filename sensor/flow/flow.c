@@ -596,8 +596,9 @@ static void end_in_order(struct flow_table *ft, struct flow **v, size_t n, int w
 		ft->cur_ts = ts_us ? ts_us : f->last_us;
 		ft->cur_order_clock = f->clock;
 		ft->cur_order_hash = f->hash;
-		enum flow_end_reason r = why ? (enum flow_end_reason)why
-					     : (f->flags & F_CLOSED) ? FLOW_END_CLOSED : FLOW_END_IDLE;
+		enum flow_end_reason r = why			 ? (enum flow_end_reason)why
+					 : (f->flags & F_CLOSED) ? FLOW_END_CLOSED
+								 : FLOW_END_IDLE;
 		flow_end(ft, f, r);
 	}
 	ft->cur_order_clock = ft->cur_order_hash = MSG_ORDER_PACKET;

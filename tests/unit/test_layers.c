@@ -69,14 +69,16 @@ static void leaf_gap(void *state, enum dissect_dir dir, size_t len, const struct
 	dissect_anomaly(ctx, "leaf", "gap");
 }
 
-const struct dissector test_relay = {"relay", TRANSPORT_TCP, NULL, state_new, state_free, relay_parse, relay_gap};
+const struct dissector test_relay = {"relay",	 TRANSPORT_TCP, NULL,	  state_new,
+				     state_free, relay_parse,	relay_gap};
 const struct dissector test_leaf = {"leaf", 0, NULL, state_new, state_free, leaf_parse, leaf_gap};
 const struct dissector test_leaf_nogap = {"leaf-nogap", 0, NULL, state_new, state_free, leaf_parse, NULL};
 
 /* A relay at every depth: opening past AS_MAX_LAYERS is refused. */
 static int tower_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 		       const struct dissect_ctx *ctx);
-static const struct dissector test_tower = {"tower", TRANSPORT_TCP, NULL, state_new, state_free, tower_parse, NULL};
+static const struct dissector test_tower = {"tower",	TRANSPORT_TCP, NULL, state_new,
+					    state_free, tower_parse,   NULL};
 
 static int tower_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 		       const struct dissect_ctx *ctx)
@@ -112,7 +114,8 @@ static bool feed(struct run *r, const char *text)
 }
 
 /* "dissector.reason" of observation i, and its protection. */
-static void expect(const struct run *r, size_t i, const char *dissector, const char *reason, bool protected_bytes)
+static void expect(const struct run *r, size_t i, const char *dissector, const char *reason,
+		   bool protected_bytes)
 {
 	assert_true(i < r->log.n);
 	const struct observation *o = &r->log.v[i];
@@ -220,9 +223,12 @@ static void test_stack_is_capped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_open_and_feed_above),	 cmocka_unit_test(test_protection_is_the_layers),
-	    cmocka_unit_test(test_failed_layer_closed),	 cmocka_unit_test(test_done_closes_everything),
-	    cmocka_unit_test(test_gap_without_handler_closes), cmocka_unit_test(test_stack_is_capped),
+	    cmocka_unit_test(test_open_and_feed_above),
+	    cmocka_unit_test(test_protection_is_the_layers),
+	    cmocka_unit_test(test_failed_layer_closed),
+	    cmocka_unit_test(test_done_closes_everything),
+	    cmocka_unit_test(test_gap_without_handler_closes),
+	    cmocka_unit_test(test_stack_is_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,7 @@ static void thread_fails(int n, const char *which)
 	assert_true(run(2, &s, &st, err, sizeof err) < 0);
 	fail_call = -1;
 	assert_non_null(strstr(err, which));
-	assert_int_equal(s.finished, 0); /* the aggregator never ran */
+	assert_int_equal(s.finished, 0);   /* the aggregator never ran */
 	assert_int_equal(st.pk.frames, 0); /* nothing was read */
 }
 

@@ -33,8 +33,10 @@ static int by_ip(const void *a, const void *b)
 static void test_ip_order(void **state)
 {
 	(void)state;
-	const char *v[] = {"", "fe80::1", "10.0.0.10", "::1", "not-an-ip", "10.0.0.9", "192.0.2.1", "2001:db8::1"};
-	const char *want[] = {"10.0.0.9", "10.0.0.10", "192.0.2.1", "::1", "2001:db8::1", "fe80::1", "", "not-an-ip"};
+	const char *v[] = {"",		"fe80::1",  "10.0.0.10", "::1",
+			   "not-an-ip", "10.0.0.9", "192.0.2.1", "2001:db8::1"};
+	const char *want[] = {"10.0.0.9",    "10.0.0.10", "192.0.2.1", "::1",
+			      "2001:db8::1", "fe80::1",	  "",	       "not-an-ip"};
 	qsort(v, sizeof v / sizeof v[0], sizeof v[0], by_ip);
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
 		assert_string_equal(v[i], want[i]);
