@@ -590,7 +590,8 @@ static int end_order_cmp(const void *pa, const void *pb)
  * so. v holds n flows; ts_us 0: each flow's own last packet time. */
 static void end_in_order(struct flow_table *ft, struct flow **v, size_t n, int why, uint64_t ts_us)
 {
-	qsort(v, n, sizeof *v, end_order_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof *v, end_order_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct flow *f = v[i];
 		ft->cur_ts = ts_us ? ts_us : f->last_us;
