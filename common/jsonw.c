@@ -187,6 +187,12 @@ void jw_str_opt(struct jw *w, const char *key, const char *val)
 		jw_str(w, key, val);
 }
 
+void jw_raw(struct jw *w, const char *key, const char *json, size_t n)
+{
+	key_(w, key);
+	put(w, json, n);
+}
+
 void jw_u64(struct jw *w, const char *key, uint64_t v)
 {
 	char b[24];

@@ -31,6 +31,8 @@ void jw_strn(struct jw *w, const char *key, const char *val, size_t n);
 void jw_u64(struct jw *w, const char *key, uint64_t v);
 void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
+/* A member whose value is JSON already written (by another writer). */
+void jw_raw(struct jw *w, const char *key, const char *json, size_t n);
 /* Ends a document with a newline (no separator logic). */
 void jw_newline(struct jw *w);
 /* Convenience: skip empty strings. */

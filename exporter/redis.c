@@ -246,7 +246,13 @@ struct rec {
 static int build(struct rx *x, const struct rec *r, struct redis_args *a, char *err, size_t errsz)
 {
 	memset(a, 0, sizeof *a);
-	if (r->type == REDIS_REC_AGENT)
+	if (r->type == REDIS_REC_AGENT && redis_is_upsert(r->data, r->len)) {
+		int rc = redis_args_upsert(r->data, r->len, x->prefix, x->sha, x->applied_ttl, a);
+		if (rc < 0)
+			snprintf(err, errsz, "redis: a damaged contribution was refused");
+		return rc;
+	}
+	if (r->type == REDIS_REC_AGENT) /* JSON: spooled by an earlier version */
 		return redis_args_agent(r->data, r->len, x->prefix, x->sha, x->applied_ttl, a, err, errsz);
 	if (r->type == REDIS_REC_EVENT)
 		return redis_args_event(r->data, r->len, r->instance, r->seq, x->prefix, x->sha, x->maxlen,
@@ -682,27 +688,25 @@ static void *thread_main(void *arg)
 
 /* ---- sink operations ---- */
 
-static int enqueue(struct rx *x, uint8_t type, const char *json, size_t len)
+/* Queues a malloc'ed record; takes it in every case. */
+static int enqueue(struct rx *x, uint8_t type, char *data, size_t len)
 {
 	if (len > AS_REDIS_MAX_RECORD) {
 		pthread_mutex_lock(&x->mu);
 		x->st.rejected[type]++;
 		set_error(x, "redis: record over the size cap refused");
 		pthread_mutex_unlock(&x->mu);
+		free(data);
 		return AS_ERR_LIMIT;
 	}
-	char *copy = malloc(len ? len : 1);
-	if (!copy)
-		return AS_ERR_NOMEM;
-	memcpy(copy, json, len);
 	pthread_mutex_lock(&x->mu);
 	if (x->stop || x->q_count == x->q_cap || x->q_bytes + len > x->q_bytes_cap) {
 		x->st.dropped_queue[type]++;
 		pthread_mutex_unlock(&x->mu);
-		free(copy);
+		free(data);
 		return AS_ERR_LIMIT;
 	}
-	struct item it = {type, type == REDIS_REC_EVENT ? ++x->next_seq : 0, len, copy};
+	struct item it = {type, type == REDIS_REC_EVENT ? ++x->next_seq : 0, len, data};
 	q_push(x, it);
 	pthread_cond_signal(&x->cv);
 	pthread_mutex_unlock(&x->mu);
@@ -711,22 +715,28 @@ static int enqueue(struct rx *x, uint8_t type, const char *json, size_t len)
 
 static int redis_event(void *self, const char *json, size_t len)
 {
-	return enqueue(self, REDIS_REC_EVENT, json, len);
+	char *copy = malloc(len ? len : 1);
+	if (!copy)
+		return AS_ERR_NOMEM;
+	memcpy(copy, json, len);
+	return enqueue(self, REDIS_REC_EVENT, copy, len);
 }
 
+/* Validated and packed once, here: the thread and the spool see the upsert. */
 static int redis_agent(void *self, const char *json, size_t len)
 {
 	struct rx *x = self;
-	char err[640];
-	int r = redis_args_agent(json, len, x->prefix, "", x->applied_ttl, NULL, err, sizeof err);
+	char err[640], *blob;
+	size_t bl;
+	int r = redis_upsert_pack(json, len, &blob, &bl, err, sizeof err);
 	if (r < 0) {
 		pthread_mutex_lock(&x->mu);
 		x->st.rejected[REDIS_REC_AGENT]++;
-		set_error(x, err);
+		set_error(x, r == AS_ERR_NOMEM ? "redis: out of memory" : err);
 		pthread_mutex_unlock(&x->mu);
 		return r;
 	}
-	return enqueue(x, REDIS_REC_AGENT, json, len);
+	return enqueue(x, REDIS_REC_AGENT, blob, bl);
 }
 
 /* Waits until nothing is queued or spooled (or the drain timeout). */

@@ -3,6 +3,7 @@
 #ifndef AS_REDIS_INTERNAL_H
 #define AS_REDIS_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,9 +20,18 @@ AS_MUST_CHECK int redis_args_push(struct redis_args *a, const char *s, size_t le
 AS_MUST_CHECK int redis_args_pushf(struct redis_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* EVALSHA <sha> 4 <keys> 'agent' ... for one contribution; AS_ERR_MALFORMED
- * or AS_ERR_LIMIT (with a message) when it breaks the contract. With a NULL
- * `a` it only validates. */
+/* A contribution (JSON, exporter/README.md) validated and packed into the
+ * script's variable arguments, an "upsert" (malloc'ed); AS_ERR_MALFORMED or
+ * AS_ERR_LIMIT (with a message) when it breaks the contract. */
+AS_MUST_CHECK int redis_upsert_pack(const char *json, size_t len, char **blob, size_t *bloblen, char *err,
+				    size_t errsz);
+/* Whether a queued or spooled agent record is an upsert (else: JSON, as
+ * spooled by an older version). */
+bool redis_is_upsert(const char *data, size_t len);
+/* EVALSHA <sha> 5 <keys> 'agent' ... from an upsert. */
+AS_MUST_CHECK int redis_args_upsert(const char *blob, size_t len, const char *prefix, const char *sha,
+				    uint32_t applied_ttl_s, struct redis_args *a);
+/* Both steps from JSON; with a NULL `a` it only validates. */
 AS_MUST_CHECK int redis_args_agent(const char *json, size_t len, const char *prefix, const char *sha,
 				   uint32_t applied_ttl_s, struct redis_args *a, char *err, size_t errsz);
 /* EVALSHA <sha> 2 <stream> <seq key> 'event' seq maxlen ttl json. */

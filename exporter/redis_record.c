@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flatpath.h"
 #include "limits.h"
 #include "redis_internal.h"
 
@@ -58,12 +59,20 @@ int redis_args_pushf(struct redis_args *a, const char *fmt, ...)
 	return redis_args_push(a, buf, (size_t)n);
 }
 
-/* ---- contributions ---- */
+/* ---- contributions ----
+ *
+ * A contribution is validated and packed once, when the exporter accepts
+ * it: the queue and the spool hold the script's variable arguments
+ * ("upsert"), so the thread builds the command without reading JSON. An
+ * upsert is: the byte UPSERT_MAGIC, then strings, each a little-endian u32
+ * length and its bytes: id, dedupe, owner, host_key, version, then the
+ * groups (op field type value | "union" field count v1..vcount). */
 
 #define ID_MAX 64
-#define NAME_MAX_LEN 512    /* a flat field name */
 #define DEDUPE_MAX_LEN 1024 /* a dedupe key */
 #define INDEX_MAX_LEN 256   /* owner, host_key */
+#define UPSERT_MAGIC 0x01   /* never the first byte of JSON */
+#define UPSERT_HEAD 5	    /* strings before the groups */
 
 static bool id_ok(const char *s)
 {
@@ -72,21 +81,10 @@ static bool id_ok(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-		      c == '_'))
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '-' || c == '_'))
 			return false;
 	}
-	return true;
-}
-
-static bool name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > NAME_MAX_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20)
-			return false;
 	return true;
 }
 
@@ -97,10 +95,41 @@ static bool opt_str(json_t *root, const char *key, size_t max, const char **out)
 	*out = "";
 	if (!v || json_is_null(v))
 		return true;
-	if (!json_is_string(v) || json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v))
+	if (!json_is_string(v) || json_string_length(v) > max ||
+	    strlen(json_string_value(v)) != json_string_length(v))
 		return false;
 	*out = json_string_value(v);
 	return true;
+}
+
+/* A growing byte buffer of length-prefixed strings. */
+struct pack {
+	char *p;
+	size_t len, cap;
+};
+
+static int put(struct pack *b, const char *s, size_t n)
+{
+	if (b->len + 4 + n > b->cap) {
+		size_t nc = b->cap ? b->cap : 512;
+		while (nc < b->len + 4 + n)
+			nc *= 2;
+		char *np = realloc(b->p, nc);
+		if (!np)
+			return AS_ERR_NOMEM;
+		b->p = np;
+		b->cap = nc;
+	}
+	uint8_t l[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
+	memcpy(b->p + b->len, l, 4);
+	memcpy(b->p + b->len + 4, s, n);
+	b->len += 4 + n;
+	return AS_OK;
+}
+
+static int putz(struct pack *b, const char *s)
+{
+	return put(b, s, strlen(s));
 }
 
 #define FAIL(code, ...)                                                                                      \
@@ -110,17 +139,60 @@ static bool opt_str(json_t *root, const char *key, size_t max, const char **out)
 		goto out;                                                                                    \
 	} while (0)
 
-#define PUSH(expr)                                                                                           \
+#define PUT(expr)                                                                                            \
 	do {                                                                                                 \
-		if (a && (rc = (expr)) < 0)                                                                  \
+		if ((rc = (expr)) < 0)                                                                       \
 			goto out;                                                                            \
 	} while (0)
 
-int redis_args_agent(const char *json, size_t len, const char *prefix, const char *sha, uint32_t applied_ttl_s,
-		     struct redis_args *a, char *err, size_t errsz)
+static const char *const ops[] = {"min", "max", "set", "add", "union", "last"};
+enum { O_MIN, O_MAX, O_SET, O_ADD, O_UNION, O_LAST, O_COUNT };
+
+/* One scalar (or, for "last", an array of strings) as type and text. */
+static int scalar(json_t *v, int o, char num[64], const char **type, const char **val, size_t *vlen,
+		  char **dump)
+{
+	if (o == O_ADD && !json_is_integer(v))
+		return AS_ERR_MALFORMED;
+	if (json_is_string(v)) {
+		*type = "s";
+		*val = json_string_value(v);
+		*vlen = json_string_length(v);
+	} else if (json_is_integer(v)) {
+		*type = "n";
+		*vlen = (size_t)snprintf(num, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		*val = num;
+	} else if (json_is_real(v)) {
+		*type = "n";
+		*vlen = (size_t)snprintf(num, 64, "%.17g", json_real_value(v));
+		*val = num;
+	} else if (json_is_boolean(v)) {
+		*type = "b";
+		*val = json_is_true(v) ? "true" : "false";
+		*vlen = strlen(*val);
+	} else if (json_is_array(v) && o == O_LAST) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(v, i, e) if (!json_is_string(e)) return AS_ERR_MALFORMED;
+		if (!(*dump = json_dumps(v, JSON_COMPACT)))
+			return AS_ERR_NOMEM;
+		*type = "a";
+		*val = *dump;
+		*vlen = strlen(*dump);
+	} else {
+		return AS_ERR_MALFORMED;
+	}
+	return AS_OK;
+}
+
+int redis_upsert_pack(const char *json, size_t len, char **blob, size_t *bloblen, char *err, size_t errsz)
 {
 	int rc = AS_OK;
+	struct pack b = {0};
+	char *dump = NULL;
 	json_error_t je;
+	*blob = NULL;
+	*bloblen = 0;
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		snprintf(err, errsz, "contribution: not JSON: %s", je.text);
@@ -128,7 +200,8 @@ int redis_args_agent(const char *json, size_t len, const char *prefix, const cha
 	}
 	if (!json_is_object(root))
 		FAIL(AS_ERR_MALFORMED, "contribution: not a JSON object");
-	static const char *const known[] = {"id", "dedupe", "min", "max", "set", "add", "union", "owner", "host_key"};
+	static const char *const known[] = {"id",    "dedupe", "min",	"max",	    "set",    "add",
+					    "union", "last",   "owner", "host_key", "version"};
 	const char *k;
 	json_t *v;
 	json_object_foreach(root, k, v)
@@ -146,28 +219,29 @@ int redis_args_agent(const char *json, size_t len, const char *prefix, const cha
 	if (!opt_str(root, "dedupe", DEDUPE_MAX_LEN, &dedupe))
 		FAIL(AS_ERR_MALFORMED, "contribution %s: dedupe must be a string of at most %d bytes", id,
 		     DEDUPE_MAX_LEN);
-	if (!opt_str(root, "owner", INDEX_MAX_LEN, &owner) || !opt_str(root, "host_key", INDEX_MAX_LEN, &host_key))
-		FAIL(AS_ERR_MALFORMED, "contribution %s: owner and host_key must be strings of at most %d bytes", id,
+	if (!opt_str(root, "owner", INDEX_MAX_LEN, &owner) ||
+	    !opt_str(root, "host_key", INDEX_MAX_LEN, &host_key))
+		FAIL(AS_ERR_MALFORMED,
+		     "contribution %s: owner and host_key must be strings of at most %d bytes", id,
 		     INDEX_MAX_LEN);
-	if (a) {
-		PUSH(redis_args_push(a, "EVALSHA", 7));
-		PUSH(redis_args_push(a, sha, strlen(sha)));
-		PUSH(redis_args_push(a, "4", 1));
-		PUSH(redis_args_pushf(a, "%sagent:%s", prefix, id));
-		PUSH(redis_args_pushf(a, "%sagent:%s:applied", prefix, id));
-		PUSH(redis_args_pushf(a, "%sagent:%s:types", prefix, id));
-		PUSH(redis_args_pushf(a, "%sagents", prefix));
-		PUSH(redis_args_push(a, "agent", 5));
-		PUSH(redis_args_push(a, prefix, strlen(prefix)));
-		PUSH(redis_args_push(a, id, strlen(id)));
-		PUSH(redis_args_push(a, dedupe, strlen(dedupe)));
-		PUSH(redis_args_pushf(a, "%u", applied_ttl_s));
-		PUSH(redis_args_push(a, owner, strlen(owner)));
-		PUSH(redis_args_push(a, host_key, strlen(host_key)));
+	json_t *ver = json_object_get(root, "version");
+	if (ver && !json_is_null(ver) && (!json_is_integer(ver) || json_integer_value(ver) < 0))
+		FAIL(AS_ERR_MALFORMED, "contribution %s: version must be a non-negative integer", id);
+	char num[64];
+	snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+		 json_is_integer(ver) ? json_integer_value(ver) : 0);
+	if (!(b.p = malloc(b.cap = 512))) {
+		rc = AS_ERR_NOMEM;
+		goto out;
 	}
+	b.p[b.len++] = UPSERT_MAGIC;
+	PUT(putz(&b, id));
+	PUT(putz(&b, dedupe));
+	PUT(putz(&b, owner));
+	PUT(putz(&b, host_key));
+	PUT(putz(&b, num));
 	size_t fields = 0;
-	static const char *const ops[] = {"min", "max", "set", "add", "union"};
-	for (size_t o = 0; o < 5; o++) {
+	for (int o = 0; o < O_COUNT; o++) {
 		json_t *obj = json_object_get(root, ops[o]);
 		if (!obj || json_is_null(obj))
 			continue;
@@ -175,67 +249,147 @@ int redis_args_agent(const char *json, size_t len, const char *prefix, const cha
 			FAIL(AS_ERR_MALFORMED, "contribution %s: '%s' must be an object", id, ops[o]);
 		json_object_foreach(obj, k, v)
 		{
-			if (!name_ok(k))
-				FAIL(AS_ERR_MALFORMED, "contribution %s: bad field name in '%s' (empty, control "
-						       "characters or over %d bytes)",
-				     id, ops[o], NAME_MAX_LEN);
+			if (!flatpath_valid(k, strlen(k)))
+				FAIL(AS_ERR_MALFORMED,
+				     "contribution %s: field '%.64s' in '%s' breaks the path grammar "
+				     "(exporter/flatpath)",
+				     id, k, ops[o]);
 			if (++fields > AS_REDIS_MAX_FIELDS)
-				FAIL(AS_ERR_LIMIT, "contribution %s: more than %d fields", id, AS_REDIS_MAX_FIELDS);
+				FAIL(AS_ERR_LIMIT, "contribution %s: more than %d fields", id,
+				     AS_REDIS_MAX_FIELDS);
 			if (json_is_null(v))
 				continue;
-			if (o == 4) { /* union: an array of strings */
+			if (o == O_UNION) { /* an array of strings */
 				if (!json_is_array(v))
-					FAIL(AS_ERR_MALFORMED, "contribution %s: union '%.64s' must be an array", id, k);
+					FAIL(AS_ERR_MALFORMED,
+					     "contribution %s: union '%.64s' must be an array", id, k);
 				size_t n = json_array_size(v);
 				for (size_t i = 0; i < n; i++)
 					if (!json_is_string(json_array_get(v, i)))
 						FAIL(AS_ERR_MALFORMED,
-						     "contribution %s: union '%.64s' must hold strings only", id, k);
+						     "contribution %s: union '%.64s' must hold strings only",
+						     id, k);
 				if (!n)
 					continue;
-				PUSH(redis_args_push(a, "union", 5));
-				PUSH(redis_args_push(a, k, strlen(k)));
-				PUSH(redis_args_pushf(a, "%zu", n));
+				char cnt[24];
+				snprintf(cnt, sizeof cnt, "%zu", n);
+				PUT(putz(&b, "union"));
+				PUT(putz(&b, k));
+				PUT(putz(&b, cnt));
 				for (size_t i = 0; i < n; i++) {
 					json_t *e = json_array_get(v, i);
-					PUSH(redis_args_push(a, json_string_value(e), json_string_length(e)));
+					PUT(put(&b, json_string_value(e), json_string_length(e)));
 				}
 				continue;
 			}
-			if (o == 3 && !json_is_integer(v))
-				FAIL(AS_ERR_MALFORMED, "contribution %s: add '%.64s' must be an integer", id, k);
-			char num[64];
 			const char *type, *val;
 			size_t vlen;
-			if (json_is_string(v)) {
-				type = "s";
-				val = json_string_value(v);
-				vlen = json_string_length(v);
-			} else if (json_is_integer(v)) {
-				type = "n";
-				vlen = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-				val = num;
-			} else if (json_is_real(v)) {
-				type = "n";
-				vlen = (size_t)snprintf(num, sizeof num, "%.17g", json_real_value(v));
-				val = num;
-			} else if (json_is_boolean(v)) {
-				type = "b";
-				val = json_is_true(v) ? "true" : "false";
-				vlen = strlen(val);
-			} else {
-				FAIL(AS_ERR_MALFORMED, "contribution %s: %s '%.64s' must be a scalar", id, ops[o], k);
-			}
-			PUSH(redis_args_push(a, ops[o], strlen(ops[o])));
-			PUSH(redis_args_push(a, k, strlen(k)));
-			PUSH(redis_args_push(a, type, 1));
-			PUSH(redis_args_push(a, val, vlen));
+			char sv[64];
+			rc = scalar(v, o, sv, &type, &val, &vlen, &dump);
+			if (rc == AS_ERR_NOMEM)
+				goto out;
+			if (rc < 0)
+				FAIL(AS_ERR_MALFORMED, "contribution %s: %s '%.64s' must be %s", id, ops[o],
+				     k,
+				     o == O_ADD	   ? "an integer"
+				     : o == O_LAST ? "a scalar or an array of strings"
+						   : "a scalar");
+			PUT(putz(&b, ops[o]));
+			PUT(putz(&b, k));
+			PUT(putz(&b, type));
+			PUT(put(&b, val, vlen));
+			free(dump);
+			dump = NULL;
 		}
 	}
 out:
+	free(dump);
 	json_decref(root);
-	if (rc < 0 && a)
-		redis_args_free(a);
+	if (rc < 0) {
+		free(b.p);
+		return rc;
+	}
+	*blob = b.p;
+	*bloblen = b.len;
+	return AS_OK;
+}
+
+/* The next string of an upsert; false at its end or on damage. */
+static bool next(const char *blob, size_t len, size_t *at, const char **s, size_t *n)
+{
+	if (*at + 4 > len)
+		return false;
+	const uint8_t *l = (const uint8_t *)blob + *at;
+	size_t sl = (size_t)l[0] | (size_t)l[1] << 8 | (size_t)l[2] << 16 | (size_t)l[3] << 24;
+	if (sl > len - *at - 4)
+		return false;
+	*s = blob + *at + 4;
+	*n = sl;
+	*at += 4 + sl;
+	return true;
+}
+
+bool redis_is_upsert(const char *data, size_t len)
+{
+	return len && (uint8_t)data[0] == UPSERT_MAGIC;
+}
+
+int redis_args_upsert(const char *blob, size_t len, const char *prefix, const char *sha,
+		      uint32_t applied_ttl_s, struct redis_args *a)
+{
+	const char *s[UPSERT_HEAD];
+	size_t n[UPSERT_HEAD], at = 1;
+	if (!redis_is_upsert(blob, len))
+		return AS_ERR_MALFORMED;
+	for (int i = 0; i < UPSERT_HEAD; i++)
+		if (!next(blob, len, &at, &s[i], &n[i]))
+			return AS_ERR_MALFORMED;
+	char id[ID_MAX + 1];
+	if (n[0] > ID_MAX)
+		return AS_ERR_MALFORMED;
+	memcpy(id, s[0], n[0]);
+	id[n[0]] = '\0';
+	int rc;
+	if ((rc = redis_args_push(a, "EVALSHA", 7)) < 0 || (rc = redis_args_push(a, sha, strlen(sha))) < 0 ||
+	    (rc = redis_args_push(a, "5", 1)) < 0 ||
+	    (rc = redis_args_pushf(a, "%sagent:%s", prefix, id)) < 0 ||
+	    (rc = redis_args_pushf(a, "%sagent:%s:applied", prefix, id)) < 0 ||
+	    (rc = redis_args_pushf(a, "%sagent:%s:types", prefix, id)) < 0 ||
+	    (rc = redis_args_pushf(a, "%sagents", prefix)) < 0 ||
+	    (rc = redis_args_pushf(a, "%sagent:%s:versions", prefix, id)) < 0 ||
+	    (rc = redis_args_push(a, "agent", 5)) < 0 ||
+	    (rc = redis_args_push(a, prefix, strlen(prefix))) < 0 ||
+	    (rc = redis_args_push(a, s[0], n[0])) < 0 || (rc = redis_args_push(a, s[1], n[1])) < 0 ||
+	    (rc = redis_args_pushf(a, "%u", applied_ttl_s)) < 0 ||
+	    (rc = redis_args_push(a, s[2], n[2])) < 0 || (rc = redis_args_push(a, s[3], n[3])) < 0 ||
+	    (rc = redis_args_push(a, s[4], n[4])) < 0)
+		goto fail;
+	const char *g;
+	size_t gl;
+	while (next(blob, len, &at, &g, &gl))
+		if ((rc = redis_args_push(a, g, gl)) < 0)
+			goto fail;
+	if (at != len) {
+		rc = AS_ERR_MALFORMED;
+		goto fail;
+	}
+	return AS_OK;
+fail:
+	redis_args_free(a);
+	return rc;
+}
+
+int redis_args_agent(const char *json, size_t len, const char *prefix, const char *sha,
+		     uint32_t applied_ttl_s, struct redis_args *a, char *err, size_t errsz)
+{
+	char *blob;
+	size_t bl;
+	int rc = redis_upsert_pack(json, len, &blob, &bl, err, errsz);
+	if (rc < 0)
+		return rc;
+	if (a && (rc = redis_args_upsert(blob, bl, prefix, sha, applied_ttl_s, a)) < 0)
+		snprintf(err, errsz, "contribution: %s", rc == AS_ERR_NOMEM ? "out of memory" : "damaged");
+	free(blob);
 	return rc;
 }
 
@@ -246,7 +400,8 @@ int redis_args_event(const char *json, size_t len, const char *instance, uint64_
 	if ((rc = redis_args_push(a, "EVALSHA", 7)) < 0 || (rc = redis_args_push(a, sha, strlen(sha))) < 0 ||
 	    (rc = redis_args_push(a, "2", 1)) < 0 || (rc = redis_args_pushf(a, "%sevents", prefix)) < 0 ||
 	    (rc = redis_args_pushf(a, "%sevents:seq:%s", prefix, instance)) < 0 ||
-	    (rc = redis_args_push(a, "event", 5)) < 0 || (rc = redis_args_pushf(a, "%llu", (unsigned long long)seq)) < 0 ||
+	    (rc = redis_args_push(a, "event", 5)) < 0 ||
+	    (rc = redis_args_pushf(a, "%llu", (unsigned long long)seq)) < 0 ||
 	    (rc = redis_args_pushf(a, "%llu", (unsigned long long)maxlen)) < 0 ||
 	    (rc = redis_args_pushf(a, "%u", ttl_s)) < 0 || (rc = redis_args_push(a, json, len)) < 0) {
 		redis_args_free(a);
@@ -255,7 +410,8 @@ int redis_args_event(const char *json, size_t len, const char *instance, uint64_
 	return AS_OK;
 }
 
-int redis_event_envelope(const char *instance, uint64_t seq, const char *json, size_t len, char **out, size_t *outlen)
+int redis_event_envelope(const char *instance, uint64_t seq, const char *json, size_t len, char **out,
+			 size_t *outlen)
 {
 	char head[128];
 	int h = snprintf(head, sizeof head, "%s %llu\n", instance, (unsigned long long)seq);
@@ -271,8 +427,8 @@ int redis_event_envelope(const char *instance, uint64_t seq, const char *json, s
 	return AS_OK;
 }
 
-int redis_event_unwrap(const uint8_t *p, size_t n, char *instance, size_t instsz, uint64_t *seq, const char **json,
-		       size_t *len)
+int redis_event_unwrap(const uint8_t *p, size_t n, char *instance, size_t instsz, uint64_t *seq,
+		       const char **json, size_t *len)
 {
 	size_t i = 0;
 	while (i < n && i < 100 && p[i] != ' ')

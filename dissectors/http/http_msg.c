@@ -865,13 +865,14 @@ static void exch_emit(struct http_exch *x, const struct dissect_ctx *ctx)
 	x->emitted = true;
 }
 
-/* Its request is complete: who sent it, with which credentials (the rest
- * comes with the exchange). */
+/* Its request is complete: the exchange so far, without a response (a
+ * long answer, an event stream, may take minutes to come). */
 static void request_emit(struct http_exch *x, const struct dissect_ctx *ctx)
 {
 	struct observation o;
-	observation_init(&o, OBS_HTTP_REQUEST);
-	o.u.http_origin = x->origin;
+	memcpy(&o, &x->obs, observation_size(OBS_HTTP_REQUEST));
+	o.type = OBS_HTTP_REQUEST;
+	o.u.http.seen = HTTP_SEEN_REQUEST;
 	dissect_emit(ctx, &o);
 }
 

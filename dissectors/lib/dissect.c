@@ -19,7 +19,7 @@ size_t observation_size(enum obs_type type)
 	case OBS_TLS_SERVER_HELLO:
 		return base + sizeof(struct obs_tls_server_hello);
 	case OBS_HTTP_REQUEST:
-		return base + sizeof(struct obs_http_origin);
+		return base + offsetof(struct obs_http_exchange, resp);
 	case OBS_HTTP_EXCHANGE:
 		return base + sizeof(struct obs_http_exchange);
 	case OBS_ANOMALY:

@@ -20,7 +20,7 @@ enum obs_type {
 	OBS_DNS = 1,
 	OBS_TLS_CLIENT_HELLO,
 	OBS_TLS_SERVER_HELLO,
-	OBS_HTTP_REQUEST,  /* u.http_origin: a request is complete, its exchange goes on */
+	OBS_HTTP_REQUEST,  /* u.http without the response: a request is complete, its exchange goes on */
 	OBS_HTTP_EXCHANGE, /* u.http: a request and its response, paired; or what of them was seen */
 	OBS_ANOMALY,
 	OBS_RPC,	/* one JSON-RPC message (MCP, A2A or other) */
@@ -375,8 +375,7 @@ struct observation {
 		struct obs_dns dns;
 		struct obs_tls_client_hello tls_ch;
 		struct obs_tls_server_hello tls_sh;
-		struct obs_http_exchange http;
-		struct obs_http_origin http_origin; /* OBS_HTTP_REQUEST */
+		struct obs_http_exchange http; /* OBS_HTTP_REQUEST (request only), OBS_HTTP_EXCHANGE */
 		struct obs_anomaly anomaly;
 		struct obs_rpc rpc;
 		struct obs_agent_card card;

@@ -1,7 +1,9 @@
 /* agents.h — the aggregator: one thread owns the DNS cache, the host table
- * and the agent table, turns worker messages into agent records and
- * discovery events. Every update is a min/max/sum/set-union, so the agent
- * inventory does not depend on how flows were spread over workers. */
+ * and the agent model, turns worker messages into agent records, events
+ * and registry contributions. Every update is a min/max/sum/set-union, so
+ * the agent inventory does not depend on how flows were spread over
+ * workers; contributions leave as changes happen (README.md in this
+ * folder: windows, deltas, pauses). */
 #ifndef AS_AGENTS_H
 #define AS_AGENTS_H
 
@@ -25,9 +27,12 @@ struct agents_config {
 	/* Called with one JSON event (no newline); may be NULL. */
 	void (*event)(void *user, const char *json, size_t len);
 	void *event_user;
-	/* Called with one agent contribution for registries (agents_contrib.c); may be NULL. */
+	/* Called with one agent contribution for registries (contrib.c); may be NULL. */
 	void (*agent)(void *user, const char *json, size_t len);
 	void *agent_user;
+	/* Changes leave as contributions at every boundary of this much packet
+	 * time, and after this much wall-clock time without input (0: 1 s). */
+	uint64_t flush_interval_us;
 };
 
 /* Counters of the aggregator for the end-of-run statistics. */
@@ -36,6 +41,11 @@ struct agents_stats {
 	uint64_t dns_cache_evictions;
 	uint64_t events;
 	uint64_t agents_capped;
+	uint64_t capped;	/* entries refused at a per-agent cap (sets, destinations, tools, grants) */
+	uint64_t deltas_lost;	/* counter changes not recorded for the registry (out of memory) */
+	uint64_t contributions; /* sent: facts and counter deltas */
+	uint64_t flushes;	/* windows cut by packet time */
+	uint64_t pauses;	/* flushes because the input paused (wall clock) */
 	uint64_t anomalies;
 	/* anomaly counts by "dissector.reason", sorted when reported */
 	size_t n_anomaly_kinds;
@@ -57,8 +67,12 @@ void agents_set_inventory(struct agents *a, struct inventory *inv);
  * client software), so the old set is freed at once: a sensor reloads as
  * often as it likes and holds one set. */
 void agents_set_signatures(struct agents *a, struct sig_db *db);
+/* The input has paused (no message for a flush interval, wall clock):
+ * everything pending leaves now. Called between messages; cheap when
+ * nothing is due. */
+void agents_idle(struct agents *a);
 /* Ends what is still open (unanswered requests) at end of input, then
- * sends every agent's facts to the registry. */
+ * sends what changed to the registry. */
 void agents_finish(struct agents *a);
 const struct agents_stats *agents_stats(const struct agents *a);
 /* Agents held now; safe from any thread. */

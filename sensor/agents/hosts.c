@@ -162,7 +162,8 @@ void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us)
 		text_copy(e->mac, sizeof e->mac, mac);
 		text_copy(e->duid, sizeof e->duid, mac[0] ? "" : d->client_id);
 		const struct client_entry *c = hmap_get(&h->clients, cid, strlen(cid));
-		text_copy(e->hostname, sizeof e->hostname, d->hostname[0] ? d->hostname : (c ? c->hostname : ""));
+		text_copy(e->hostname, sizeof e->hostname,
+			  d->hostname[0] ? d->hostname : (c ? c->hostname : ""));
 	} else if (release && (d->has_client_ip || d->has_assigned)) {
 		size_t kl = hosts_key(d->family, d->has_client_ip ? d->client_ip : d->assigned, k);
 		struct lease_list *l = hmap_get(&h->leases, k, kl);

@@ -13,14 +13,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "flatpath.h"
 #include "redis.h"
 #include "table.h"
 #include "text.h"
 
 /* ---- rebuilding a record from flat fields ----
- * A field is a path of the inventory record: names joined by '.', an
- * element of an array of objects written `array[key]` (README.md,
- * "Contributions"): "destinations[openai-api|api.openai.com:443|tls].bytes".
+ * A field is a path of the inventory record in the grammar of
+ * exporter/flatpath: names joined by '.', an element of an array of objects
+ * written `array[key]`: "destinations[openai-api|api.openai.com:443|tls].bytes".
  * Keyed elements become array elements in key order. Types come from the
  * agent's types hash (n, b, a; else string). */
 
@@ -64,40 +65,32 @@ static json_t *child(json_t *obj, const char *name, size_t len)
 	return json_is_object(c) ? c : NULL;
 }
 
-/* Sets the value at a flat path; a clash keeps the earlier value. Steals val. */
+/* Sets the value at a flat path (exporter/flatpath); a path that breaks the
+ * grammar, or clashes with another, is skipped. Steals val. */
 static void place(json_t *obj, const char *path, json_t *val)
 {
-	const char *p = path;
-	while (obj) {
-		const char *br = NULL, *q = p;
-		while (*q && *q != '.' && *q != '[')
-			q++;
-		if (*q == '[') {
-			br = q;
-			const char *close = strchr(br, ']');
-			if (!close)
-				break;
-			json_t *coll = child(obj, p, (size_t)(br - p));
-			if (!coll)
-				break;
-			json_object_set_new(coll, COLLECTION, json_true());
-			obj = child(coll, br + 1, (size_t)(close - br - 1));
-			if (close[1] == '.') {
-				p = close + 2;
-				continue;
-			}
-			break; /* an element with no member: nothing to set */
-		}
-		if (*q == '.') {
-			obj = child(obj, p, (size_t)(q - p));
-			p = q + 1;
+	struct flatpath_step st[FLATPATH_DEPTH];
+	size_t n = flatpath_split(path, st, FLATPATH_DEPTH);
+	for (size_t i = 0; obj && i < n; i++) {
+		if (st[i].key) { /* an element of an array of objects: member of a keyed collection */
+			json_t *coll = child(obj, st[i].name, st[i].name_len);
+			if (coll)
+				json_object_set_new(coll, COLLECTION, json_true());
+			obj = coll ? child(coll, st[i].key, st[i].key_len) : NULL;
+			if (i + 1 == n)
+				break; /* an element with no member: nothing to set */
 			continue;
 		}
-		if (!json_object_get(obj, p)) {
-			json_object_set_new(obj, p, val);
+		if (i + 1 < n) {
+			obj = child(obj, st[i].name, st[i].name_len);
+			continue;
+		}
+		char k[FLATPATH_MAX + 1];
+		snprintf(k, sizeof k, "%.*s", (int)st[i].name_len, st[i].name);
+		if (!json_object_get(obj, k)) {
+			json_object_set_new(obj, k, val);
 			return;
 		}
-		break;
 	}
 	json_decref(val);
 }

@@ -76,6 +76,7 @@ static const struct key_spec exporter_keys[] = {
     STR("events", events_path),
     STR("inventory", inventory_path),
     UINT("inventory_interval", inventory_interval_s, 1, 86400),
+    UINT("flush_interval", flush_interval_s, 1, 3600),
     MAP("redis", redis_keys),
     END,
 };
@@ -100,6 +101,7 @@ void config_defaults(struct sensor_config *c)
 	c->ring_mb = 64;
 	c->stats_interval_s = 60;
 	c->inventory_interval_s = 60;
+	c->flush_interval_s = 1;
 	c->snaplen = AS_SNAPLEN;
 	c->max_flows = AS_MAX_FLOWS;
 	c->idle_tcp_s = AS_FLOW_IDLE_TCP_S;

@@ -24,6 +24,7 @@ struct sensor_config {
 	char *user;		       /* drop privileges to this user once capturing */
 	uint64_t stats_interval_s;     /* periodic statistics line while live */
 	uint64_t inventory_interval_s; /* inventory file rewritten while live */
+	uint64_t flush_interval_s;     /* changes leave as contributions (packet time, pauses) */
 	/* signatures */
 	char *signatures_dir;
 	/* privacy */

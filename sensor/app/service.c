@@ -365,7 +365,8 @@ static int setup(struct service *svc)
 				   .event = on_event,
 				   .event_user = svc,
 				   .agent = (o->contributions || svc->redis) ? on_contribution : NULL,
-				   .agent_user = svc};
+				   .agent_user = svc,
+				   .flush_interval_us = svc->c.flush_interval_s * 1000000};
 	if (!(svc->agents = agents_new(&ac))) {
 		fprintf(stderr, "aisensor: out of memory\n");
 		return -1;
@@ -386,6 +387,7 @@ static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 				     .idle_tcp_s = (uint32_t)c->idle_tcp_s,
 				     .idle_tcp_closed_s = (uint32_t)c->idle_tcp_closed_s,
 				     .idle_udp_s = (uint32_t)c->idle_udp_s,
+				     .update_us = c->flush_interval_s * 1000000,
 				     .salt = (const uint8_t *)salt,
 				     .salt_len = strlen(salt),
 				     .progress = !svc->o->quiet && isatty(STDERR_FILENO),

@@ -47,6 +47,7 @@ struct flow {
 	uint64_t last_us; /* packet time of the last packet (reported) */
 	uint64_t clock;	  /* network time of the last packet: orders the LRU, drives expiry */
 	uint64_t pkts[2], bytes[2];
+	uint64_t update_window; /* of its last MSG_FLOW_UPDATE (or its start) */
 	struct half h[2];
 	uint8_t lru;
 	uint8_t flags;
@@ -411,6 +412,23 @@ static void classify_done(struct flow_table *ft, struct flow *f, bool done)
 
 /* ---- flow life cycle ---- */
 
+/* The flow's counters so far: its end, or an update while it lives. */
+static void flow_report(struct flow_table *ft, const struct flow *f, uint32_t type, enum flow_end_reason why)
+{
+	struct msg_flow m;
+	memset(&m, 0, sizeof m);
+	emit_hdr(ft, &m.h, type);
+	m.flow = f->ref;
+	m.last_us = f->last_us;
+	memcpy(m.pkts, f->pkts, sizeof m.pkts);
+	memcpy(m.bytes, f->bytes, sizeof m.bytes);
+	memcpy(m.app, f->app, sizeof m.app);
+	if (f->dis)
+		strncpy(m.dissector, f->dis->name, sizeof m.dissector - 1);
+	m.end_reason = (uint8_t)why;
+	ft->cfg.emit(ft->cfg.emit_user, &m.h, sizeof m);
+}
+
 static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason why)
 {
 	ft->cur_flow = f;
@@ -421,18 +439,7 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason
 	}
 	if (f->cls)
 		classify_done(ft, f, false);
-	struct msg_flow m;
-	memset(&m, 0, sizeof m);
-	emit_hdr(ft, &m.h, MSG_FLOW_END);
-	m.flow = f->ref;
-	m.last_us = f->last_us;
-	memcpy(m.pkts, f->pkts, sizeof m.pkts);
-	memcpy(m.bytes, f->bytes, sizeof m.bytes);
-	memcpy(m.app, f->app, sizeof m.app);
-	if (f->dis)
-		strncpy(m.dissector, f->dis->name, sizeof m.dissector - 1);
-	m.end_reason = (uint8_t)why;
-	ft->cfg.emit(ft->cfg.emit_user, &m.h, sizeof m);
+	flow_report(ft, f, MSG_FLOW_END, why);
 
 	dissect_stop(f);
 	seg_free_all(&f->h[0]);
@@ -482,6 +489,7 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 	f->ref.srv_port = swap ? d->src_port : d->dst_port;
 	f->ref.start_us = ts_us;
 	f->last_us = ts_us;
+	f->update_window = ft->cfg.update_us ? ts_us / ft->cfg.update_us : 0;
 	f->clock = clock;
 	f->cls = classify_flow_new();
 	size_t b = (hash >> 16) & ft->mask;
@@ -537,6 +545,11 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_
 	f->clock = clock;
 	if (f->ref.has_mac && !d->has_mac)
 		f->ref.has_mac = false;
+	/* A long-lived flow (an event stream, a WebSocket) reports while it lives. */
+	if (ft->cfg.update_us && f->dis && ts_us / ft->cfg.update_us > f->update_window) {
+		f->update_window = ts_us / ft->cfg.update_us;
+		flow_report(ft, f, MSG_FLOW_UPDATE, 0);
+	}
 
 	if (f->cls) {
 		bool done = classify_packet(ft->cls, f->cls, d->l3, d->l3_len, ts_us);

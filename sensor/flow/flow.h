@@ -23,6 +23,10 @@ struct flow_config {
 	void (*emit)(void *user, const struct msg_hdr *m, size_t len);
 	void *emit_user;
 	uint32_t worker_id;
+	/* MSG_FLOW_UPDATE: a dissected flow reports its counters at its first
+	 * packet in each window of this much packet time (its own packets'
+	 * time, so every sensor reports one flow alike); 0: never. */
+	uint64_t update_us;
 };
 
 /* Symmetric: both directions of a flow hash alike (used to pick the worker). */

@@ -18,7 +18,8 @@ enum msg_type {
 	MSG_FLOW_START,	 /* first packet of a flow */
 	MSG_OBSERVATION, /* a dissector reported something */
 	MSG_FLOW_END,	 /* flow expired, evicted, closed or input ended */
-	MSG_WORKER_STATS /* final counters of a worker (at EOF) */
+	MSG_WORKER_STATS, /* final counters of a worker (at EOF) */
+	MSG_FLOW_UPDATE	 /* a dissected flow's counters so far, at its first packet of each update window */
 };
 
 /* Which end is which: the client opened the flow. */

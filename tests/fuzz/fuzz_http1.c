@@ -24,15 +24,7 @@ static void check_str(const char *s, size_t n)
 static void on_obs(void *user, const struct observation *o)
 {
 	(void)user;
-	if (o->type == OBS_HTTP_REQUEST) {
-		const struct obs_http_origin *r = &o->u.http_origin;
-		check_str(r->method, sizeof r->method);
-		check_str(r->host, sizeof r->host);
-		check_str(r->path, sizeof r->path);
-		check_str(r->user_agent, sizeof r->user_agent);
-		if (r->n_credentials > 2)
-			__builtin_trap();
-	} else if (o->type == OBS_HTTP_EXCHANGE) {
+	if (o->type == OBS_HTTP_REQUEST || o->type == OBS_HTTP_EXCHANGE) {
 		const struct obs_http_request *q = &o->u.http.req;
 		check_str(q->method, sizeof q->method);
 		check_str(q->host, sizeof q->host);
@@ -41,6 +33,8 @@ static void on_obs(void *user, const struct observation *o)
 		check_str(q->model, sizeof q->model);
 		if (q->n_sdk_headers > AS_OBS_MAX_SDK_HEADERS || q->n_credentials > 2)
 			__builtin_trap();
+		if (o->type == OBS_HTTP_REQUEST)
+			return; /* carries no response */
 		const struct obs_http_response *r = &o->u.http.resp;
 		check_str(r->model, sizeof r->model);
 		check_str(r->content_type, sizeof r->content_type);

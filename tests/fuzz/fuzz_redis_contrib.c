@@ -15,10 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((v == AS_OK) != (r == AS_OK))
 		abort(); /* validation alone and the full build must agree */
 	if (r == AS_OK) {
-		if (a.n < 14 || strcmp(a.v[0], "EVALSHA") != 0)
+		if (a.n < 16 || strcmp(a.v[0], "EVALSHA") != 0)
 			abort();
 		/* groups after the header: op field type value | union field n v1..vn */
-		size_t i = 14;
+		size_t i = 16;
 		while (i < a.n) {
 			if (!strcmp(a.v[i], "union")) {
 				size_t n = strtoul(a.v[i + 2], NULL, 10);

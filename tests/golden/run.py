@@ -320,11 +320,21 @@ def flatten(rec, path="", key="", out=None):
     return out
 
 
+def canonical(v):
+    """A value as the registry stores it (compact JSON for arrays), in bytes."""
+    return (v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))).encode()
+
+
 def merge_contributions(lines):
     """Reference merge of agent contributions: what any registry must hold."""
-    reg, applied = {}, set()
+    reg, applied, versions = {}, set(), {}
     for c in lines:
         a = reg.setdefault(c["id"], {})
+        for k, v in c.get("last", {}).items():
+            at = (c["version"], canonical(v))
+            if (c["id"], k) not in versions or versions[(c["id"], k)] < at:
+                versions[(c["id"], k)] = at
+                a[k] = v
         for k, v in c.get("min", {}).items():
             a[k] = min(a.get(k, v), v)
         for k, v in c.get("max", {}).items():
@@ -339,7 +349,8 @@ def merge_contributions(lines):
         applied.add((c["id"], c.get("dedupe")))
         for k, v in c.get("add", {}).items():
             a[k] = a.get(k, 0) + v
-    return reg
+    # an empty array is no field (a "last" one says nothing is left)
+    return {i: {k: v for k, v in a.items() if v != []} for i, a in reg.items()}
 
 
 def main():

@@ -106,15 +106,16 @@ static inline void make_contribs(void)
 	    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5001>1.2.3.4:443|2|b:50\","
 	    "\"min\":{\"first_seen\":\"2026-11-28T08:59:59.500Z\"},"
 	    "\"max\":{\"last_seen\":\"2026-11-28T09:05:00.000Z\",\"software.version\":\"6.9.1\"},"
-	    "\"set\":{\"kind\":\"llm-api-client\",\"host.ip\":\"10.0.0.1\"},"
+	    "\"set\":{\"kind\":\"llm-api-client\"},"
+	    "\"last\":{\"host.ip\":\"10.0.0.9\",\"evidence.partial\":[\"initialize\"]},\"version\":100,"
 	    "\"add\":{\"evidence.flows\":1,\"destinations[openai-api|api.openai.com:443|tls].bytes\":50},"
 	    "\"union\":{\"destinations[openai-api|api.openai.com:443|tls].models\":[\"gpt-4o-mini\",\"gpt-"
 	    "4o\"]},"
 	    "\"host_key\":\"52:54:00:12:34:56\"}";
 	contribs[2] = "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5002>1.2.3.4:443|3|b:7\","
 		      "\"max\":{\"software.version\":\"6.10.0\"},"
-		      "\"set\":{\"kind\":\"llm-api-client\",\"software.name\":\"openai-node\",\"host.ip\":"
-		      "\"10.0.0.9\"},"
+		      "\"set\":{\"kind\":\"llm-api-client\",\"software.name\":\"openai-node\"},"
+		      "\"last\":{\"host.ip\":\"10.0.0.1\",\"evidence.partial\":[]},\"version\":200,"
 		      "\"add\":{\"evidence.flows\":2},"
 		      "\"union\":{\"risks\":[\"cleartext-credential\",\"static-api-key\"]},"
 		      "\"owner\":\"alice@example.com\"}";
@@ -129,9 +130,11 @@ static inline void make_contribs(void)
 	    "read\"},"
 	    "\"add\":{\"mcp.tools_called[delete_record].calls\":1,\"mcp.tools_called[files.read].calls\":3},"
 	    "\"union\":{\"mcp.servers\":[\"corp-ops-mcp 2.3.1 @ 10.1.9.20:8931/mcp\"]},"
+	    "\"last\":{\"mcp.auth\":\"none\"},\"version\":5,"
 	    "\"owner\":\"bob@example.com\",\"host_key\":\"build-07\"}";
 	contribs[4] = "{\"id\":\"bbbb000000000002\",\"dedupe\":\"mcp|s1|2\","
 		      "\"max\":{\"last_seen\":\"2026-11-28T10:30:00.250Z\"},"
+		      "\"last\":{\"mcp.auth\":\"bearer\"},\"version\":5,"
 		      "\"set\":{\"kind\":\"mcp-client\"},"
 		      "\"add\":{\"mcp.tools_called[delete_record].calls\":2},"
 		      "\"owner\":\"bob@example.com\",\"host_key\":\"build-07\"}";

@@ -135,8 +135,9 @@ static void check_pipelined_exchanges(const struct obs_log *log)
 		fp_of(keys[i], fp);
 		assert_int_equal(x->id, i + 1);
 		assert_int_equal(x->seen, HTTP_SEEN_REQUEST | HTTP_SEEN_RESPONSE);
-		assert_int_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http_origin.exchange, i + 1);
-		assert_string_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http_origin.credentials[0].fingerprint, fp);
+		assert_int_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http.id, i + 1);
+		assert_int_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http.seen, HTTP_SEEN_REQUEST);
+		assert_string_equal(nth(log, OBS_HTTP_REQUEST, i)->u.http.req.credentials[0].fingerprint, fp);
 		assert_int_equal(x->req.n_credentials, 1);
 		assert_string_equal(x->req.credentials[0].fingerprint, fp);
 		assert_string_equal(x->req.model, models[i]);

@@ -742,7 +742,7 @@ static void test_streamable_http(void **state)
 	if (getenv("RPC_DEBUG"))
 		for (size_t i = 0; i < log.n; i++)
 			print_message("    obs %d %s %s\n", log.v[i].type,
-				      log.v[i].type == OBS_HTTP_REQUEST ? log.v[i].u.http_origin.method : "",
+				      log.v[i].type == OBS_HTTP_REQUEST ? log.v[i].u.http.req.method : "",
 				      log.v[i].type == OBS_RPC ? log.v[i].u.rpc.method : "");
 	assert_int_equal(count_type(&log, OBS_ANOMALY), 0);
 	assert_no_leak(&log, "eyJ-TOKEN-VALUE");

@@ -185,7 +185,10 @@ static void test_upsert_commutative(void **state)
 	expect_field(k, "first_seen", "2026-11-28T08:59:59.500Z");
 	expect_field(k, "last_seen", "2026-11-28T09:05:00.000Z");
 	expect_field(k, "software.version", "6.9.1"); /* byte order: "6.9.1" > "6.10.0" */
-	expect_field(k, "host.ip", "10.0.0.9");
+	/* last: the highest version, whatever the byte order or the arrival */
+	expect_field(k, "host.ip", "10.0.0.1");
+	expect_field(k, "evidence.partial", "[]");
+	expect_field("ref:agent:bbbb000000000002", "mcp.auth", "none"); /* equal versions: the larger */
 	expect_field(k, "evidence.flows", "4");
 	expect_field(k, "destinations[openai-api|api.openai.com:443|tls].bytes", "150");
 	expect_field(k, "risks", "[\"cleartext-credential\",\"static-api-key\"]");
@@ -198,7 +201,7 @@ static void test_upsert_commutative(void **state)
 	json_decref(arr);
 	free(ja4);
 	expect_field("ref:agent:bbbb000000000002", "mcp.tools_called[delete_record].calls", "3");
-	redisReply *r = cmd("SMEMBERS ref:host:10.0.0.9");
+	redisReply *r = cmd("SMEMBERS ref:host:10.0.0.1");
 	assert_int_equal(r->elements, 1);
 	freeReplyObject(r);
 
@@ -258,6 +261,16 @@ static void test_invalid_contributions(void **state)
 	    "{\"id\":\"abc\",\"set\":[]}",
 	    "{\"id\":\"abc\",\"dedupe\":5}",
 	    "{\"id\":\"abc\",\"id\":\"def\"}",
+	    /* the path grammar (exporter/flatpath) */
+	    "{\"id\":\"abc\",\"set\":{\"a..b\":\"x\"}}",
+	    "{\"id\":\"abc\",\"set\":{\"tools[x\":\"x\"}}",
+	    "{\"id\":\"abc\",\"set\":{\"tools]x\":\"x\"}}",
+	    "{\"id\":\"abc\",\"max\":{\"a.\":1}}",
+	    /* last: a scalar or an array of strings, ordered by a version */
+	    "{\"id\":\"abc\",\"last\":{\"f\":{\"o\":1}},\"version\":1}",
+	    "{\"id\":\"abc\",\"last\":{\"f\":[1]},\"version\":1}",
+	    "{\"id\":\"abc\",\"last\":{\"f\":\"x\"},\"version\":-1}",
+	    "{\"id\":\"abc\",\"last\":{\"f\":\"x\"},\"version\":\"7\"}",
 	};
 	struct sink s = open_exporter(srv.url, "bad:", NULL, 5000);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

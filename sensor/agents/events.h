@@ -1,0 +1,62 @@
+/* events.h — the event feed: one writer per event the correlators report.
+ * Every ECS and OpenTelemetry field name of an event is in events.c and
+ * nowhere else; the correlators say what happened, not how it is spelled. */
+#ifndef AS_EVENTS_H
+#define AS_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "jsonw.h"
+#include "model.h"
+
+struct events {
+	const char *sensor_name;
+	void (*emit)(void *user, const char *json, size_t len); /* may be NULL */
+	void *user;
+	struct jw w;
+	uint64_t count;
+};
+
+void events_init(struct events *ev, const char *sensor_name, void (*emit)(void *, const char *, size_t),
+		 void *user);
+void events_free(struct events *ev);
+
+/* A new agent, on the flow that showed it (d: its destination, may be NULL). */
+void ev_agent_discovered(struct events *ev, const struct agent *ag, const struct flow_ref *r,
+			 const char *domain, const struct dest *d, uint64_t ts);
+/* A TLS (or QUIC) connection of an agent to an AI service. */
+void ev_ai_connection(struct events *ev, const struct msg_obs *m, const char *domain, const struct agent *ag,
+		      const struct dest *d);
+/* A DNS answer naming an AI service. */
+void ev_ai_dns(struct events *ev, const struct msg_obs *m, const struct sig_service *svc);
+
+/* One request to a model API, with its response when one came. */
+struct llm_call {
+	const struct flow_ref *flow;
+	const char *domain;
+	const struct obs_http_request *req;
+	const struct obs_http_response *resp; /* NULL: unanswered */
+	const struct agent *client;
+	const struct dest *dest;
+	const char *operation;
+	const char *request_model;
+	const struct agent *server; /* self-hosted model server, or NULL */
+	const char *server_api;
+	bool cleartext; /* its credentials crossed the wire in clear */
+	uint64_t ts;
+};
+void ev_llm_request(struct events *ev, const struct llm_call *c);
+
+/* An MCP message (action: mcp-initialize, mcp-tool-call, ...); tool: the
+ * tool called, when one is. */
+void ev_mcp(struct events *ev, const struct msg_obs *m, const struct mcp_link *l, const char *transport,
+	    const char *action, const struct mcp_tool *tool);
+void ev_a2a_card(struct events *ev, const struct msg_obs *m, const struct agent *server);
+void ev_a2a_call(struct events *ev, const struct msg_obs *m, const struct agent *client,
+		 const struct agent *server);
+/* An OAuth step (action: oauth-authorize, oauth-token-issued, ...). */
+void ev_oauth(struct events *ev, const struct msg_obs *m, const char *action, const struct agent *ag,
+	      const struct agent_oauth *g);
+
+#endif

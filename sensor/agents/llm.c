@@ -1,0 +1,401 @@
+/* llm.c — the LLM correlator (see llm.h). A flow becomes an "AI flow" when
+ * a TLS ClientHello, an HTTP request or the DNS name of its server matches
+ * a signature; the flow then links a client agent (and, for self-hosted
+ * model servers, a server agent). */
+#include "llm.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool is_identity(const struct sig_service *s)
+{
+	return s && s->category && !strcmp(s->category, "identity");
+}
+
+static enum agent_kind kind_for(const struct sig_service *s)
+{
+	if (!s || !s->category || !strcmp(s->category, "llm-api") || !strcmp(s->category, "ai-platform"))
+		return KIND_LLM_API_CLIENT;
+	return KIND_AI_APP;
+}
+
+/* A self-hosted server is named by the API family it speaks: Ollama by
+ * its own API, others as "<api>-compatible". */
+static void server_name(const char *const *apis, size_t n, char *out, size_t outsz)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(apis[i], "ollama")) {
+			text_copy(out, outsz, "ollama");
+			return;
+		}
+	if (n == 1)
+		snprintf(out, outsz, "%s-compatible", apis[0]);
+	else
+		text_copy(out, outsz, "llm-server");
+}
+
+/* Links the flow to its client agent (created on first sight). */
+static struct agent *link_client(struct model *m, struct events *ev, struct aflow *f,
+				 const struct sig_service *svc, const char *api, enum agent_kind kind,
+				 const char *identity, const char *sw_name, const char *sw_version,
+				 uint64_t ts)
+{
+	bool created;
+	struct agent *ag = model_agent_get(m, &f->ref, true, kind, identity, ts, &created);
+	if (!ag)
+		return NULL;
+	if (sw_name && *sw_name && !ag->sw_name[0])
+		text_copy(ag->sw_name, sizeof ag->sw_name, sw_name);
+	if (sw_version && *sw_version && (!ag->sw_version[0] || strcmp(sw_version, ag->sw_version) > 0))
+		text_copy(ag->sw_version, sizeof ag->sw_version, sw_version);
+	char endpoint[AS_STR + 8];
+	if (f->domain[0])
+		snprintf(endpoint, sizeof endpoint, "%s:%u", f->domain, f->ref.srv_port);
+	else
+		model_server_addr(&f->ref, endpoint, sizeof endpoint);
+	struct dest *di = model_dest_get(m, ag, svc, api, endpoint, &f->ref, f->tls);
+	f->client = ag;
+	f->client_dest = di;
+	model_count_dest_flow(m, f, ag, di, ts);
+	model_count_flow(m, f, ag, ts);
+	if (f->ja3[0])
+		model_set_add(m, &ag->ja3, f->ja3);
+	if (f->ja4[0])
+		model_set_add(m, &ag->ja4, f->ja4);
+	if (created)
+		ev_agent_discovered(ev, ag, &f->ref, f->domain, di, ts);
+	return ag;
+}
+
+void llm_flow_start(struct model *m, const struct msg_flow *msg)
+{
+	const char *name = model_dns_name(m, msg->flow.family, msg->flow.srv_ip, msg->h.ts_us);
+	const struct sig_service *svc = name ? sig_match_domain(m->sigs, name) : NULL;
+	if (!svc || is_identity(svc))
+		return;
+	struct aflow *f = model_flow_get(m, &msg->flow, true);
+	if (!f)
+		return;
+	text_copy(f->domain, sizeof f->domain, name);
+	f->svc = svc;
+}
+
+void llm_dns(struct model *m, struct events *ev, const struct msg_obs *msg)
+{
+	const struct obs_dns *d = &msg->obs.u.dns;
+	if (!d->response)
+		return;
+	model_dns_learn(m, d, msg->h.ts_us);
+	const struct sig_service *svc = d->qname[0] ? sig_match_domain(m->sigs, d->qname) : NULL;
+	if (svc && !is_identity(svc) && d->n_answers)
+		ev_ai_dns(ev, msg, svc);
+}
+
+void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg)
+{
+	const struct obs_tls_client_hello *ch = &msg->obs.u.tls_ch;
+	const char *name = ch->ech ? NULL : ch->sni;
+	if (!name || !*name)
+		name = model_dns_name(m, msg->flow.family, msg->flow.srv_ip, msg->h.ts_us);
+	const struct sig_service *svc = name ? sig_match_domain(m->sigs, name) : NULL;
+	struct aflow *f = model_flow_get(m, &msg->flow, svc != NULL);
+	if (!f)
+		return;
+	if (!svc)
+		svc = f->svc;
+	if (!svc)
+		return;
+	if (is_identity(svc)) {
+		/* An identity provider: evidence for the host's agents, never an agent itself. */
+		model_idp_seen(m, &msg->flow, svc->id);
+		return;
+	}
+	f->svc = svc;
+	f->tls = true;
+	if (name)
+		text_copy(f->domain, sizeof f->domain, name);
+	text_copy(f->ja3, sizeof f->ja3, ch->ja3);
+	text_copy(f->ja4, sizeof f->ja4, ch->ja4);
+
+	struct sig_client_match cm;
+	memset(&cm, 0, sizeof cm);
+	char identity[64];
+	bool known = ch->ja4[0] && sig_match_ja4(m->sigs, ch->ja4, &cm);
+	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
+	enum agent_kind kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? KIND_AI_APP : kind_for(svc);
+	struct agent *ag = link_client(m, ev, f, svc, svc->provider ? svc->provider : svc->id, kind,
+				       known ? cm.name : identity, known ? cm.name : NULL,
+				       known ? cm.version : NULL, msg->h.ts_us);
+	if (ag)
+		ev_ai_connection(ev, msg, f->domain, ag, f->client_dest);
+}
+
+/* ---- model API requests ---- */
+
+/* A request, read against the signatures. */
+struct llm_req {
+	const struct obs_http_request *req;
+	uint64_t ts_us;
+	struct sig_endpoint ep;
+	bool has_ep;
+	const struct sig_service *svc;
+	char domain[AS_STR];
+	struct sig_client_match client;
+	bool has_client;
+};
+
+/* The request's path names an AI API and the traffic confirms it. */
+static bool confirmed(const struct llm_req *p, const struct obs_http_response *resp)
+{
+	if (p->req->model[0] ||
+	    (p->has_client && p->client.kind && !strcmp(p->client.kind, "llm-api-client")))
+		return true;
+	if (!resp || resp->status < 200 || resp->status >= 300)
+		return false;
+	return resp->model[0] || resp->sse || strstr(resp->content_type, "json") != NULL;
+}
+
+static void client_identity(const struct llm_req *p, char *identity, size_t n, const char **name,
+			    const char **version)
+{
+	*name = NULL;
+	*version = NULL;
+	if (p->has_client) {
+		text_copy(identity, n, p->client.name);
+		*name = p->client.name;
+		*version = p->client.version;
+	} else if (p->req->user_agent[0]) {
+		snprintf(identity, n, "ua:%s", p->req->user_agent);
+	} else {
+		text_copy(identity, n, "unknown");
+	}
+}
+
+/* The self-hosted server a request reached: one per listening port,
+ * whatever APIs it answers. */
+static struct agent *link_server(struct model *m, struct events *ev, struct aflow *f, const struct llm_req *p,
+				 uint64_t ts)
+{
+	bool created;
+	char sid[32];
+	snprintf(sid, sizeof sid, "port:%u", f->ref.srv_port);
+	struct agent *srv =
+	    model_agent_get(m, &f->ref, false, KIND_LLM_SERVER, sid, f->ref.start_us, &created);
+	if (!srv)
+		return NULL;
+	model_set_add(m, &srv->apis, p->ep.api);
+	server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name, sizeof srv->sw_name);
+	if (created) {
+		model_server_addr(&f->ref, srv->listen, sizeof srv->listen);
+		ev_agent_discovered(ev, srv, &f->ref, f->domain, NULL, ts);
+	}
+	model_seen(m, srv, ts);
+	f->server = srv;
+	model_count_flow(m, f, srv, ts);
+	char cip[48];
+	model_ip_str(f->ref.family, f->ref.cli_ip, cip, sizeof cip);
+	model_set_add(m, &srv->clients, cip);
+	if (p->req->n_credentials == 0)
+		model_risk(srv, RISK_LLM_SERVER_WITHOUT_AUTH);
+	return srv;
+}
+
+/* A request (resp NULL) or an exchange becomes agent facts: what the
+ * request says is counted once (count_request), what the response says
+ * when it comes, with the event. Bytes protected on the wire (decrypted)
+ * were sent over TLS: their credentials are not cleartext. */
+static void exchange(struct model *m, struct events *ev, struct aflow *f, const struct llm_req *p,
+		     const struct obs_http_response *resp, uint64_t ts, bool protected_bytes,
+		     bool count_request, bool done)
+{
+	const struct sig_service *svc = p->svc;
+	bool self_hosted = !svc && p->has_ep;
+	char identity[AS_STR + 8];
+	const char *sw_name, *sw_version;
+	client_identity(p, identity, sizeof identity, &sw_name, &sw_version);
+	const char *api = p->has_ep ? p->ep.api : (svc && svc->provider ? svc->provider : "http");
+	enum agent_kind kind = svc ? kind_for(svc) : KIND_LLM_API_CLIENT;
+	if (p->has_client && p->client.kind && !strcmp(p->client.kind, "ai-app"))
+		kind = KIND_AI_APP;
+	if (p->domain[0] && !f->domain[0])
+		text_copy(f->domain, sizeof f->domain, p->domain);
+	f->tls |= protected_bytes;
+	const char *svc_label = svc ? NULL : (p->has_ep ? p->ep.api : "http");
+	char self_id[48];
+	if (self_hosted) {
+		server_name(&svc_label, 1, self_id, sizeof self_id);
+		api = self_id;
+	}
+	struct agent *ag = link_client(m, ev, f, svc, api, kind, identity, sw_name, sw_version, ts);
+	if (!ag)
+		return;
+	model_set_add(m, &ag->user_agents, p->req->user_agent);
+	for (size_t i = 0; i < p->req->n_credentials && i < 2; i++)
+		model_cred(m, ag, &p->req->credentials[i], !protected_bytes);
+	struct dest *d = f->client_dest;
+	const char *op = p->has_ep ? p->ep.operation : NULL;
+	uint64_t in = resp ? resp->input_tokens : 0, out = resp ? resp->output_tokens : 0;
+	if (count_request)
+		model_count(m, f, ts, ag, CTR_DEST_REQUESTS, d, NULL, 1);
+	model_count(m, f, ts, ag, CTR_DEST_INPUT_TOKENS, d, NULL, in);
+	model_count(m, f, ts, ag, CTR_DEST_OUTPUT_TOKENS, d, NULL, out);
+	if (d) {
+		model_set_add(m, &d->models, p->req->model);
+		if (p->has_ep && p->ep.model[0])
+			model_set_add(m, &d->models, p->ep.model);
+		if (resp)
+			model_set_add(m, &d->models, resp->model);
+		model_set_add(m, &d->operations, op);
+	}
+	struct agent *srv = self_hosted ? link_server(m, ev, f, p, ts) : NULL;
+	if (srv) {
+		if (count_request)
+			model_count(m, f, ts, srv, CTR_SERVER_REQUESTS, NULL, NULL, 1);
+		model_count(m, f, ts, srv, CTR_SERVER_INPUT_TOKENS, NULL, NULL, in);
+		model_count(m, f, ts, srv, CTR_SERVER_OUTPUT_TOKENS, NULL, NULL, out);
+		model_set_add(m, &srv->served_models, p->req->model);
+		if (p->ep.model[0])
+			model_set_add(m, &srv->served_models, p->ep.model);
+		model_set_add(m, &srv->served_ops, op);
+		if (resp) {
+			model_set_add(m, &srv->served_models, resp->model);
+			if (resp->server[0] && !srv->server_header[0])
+				text_copy(srv->server_header, sizeof srv->server_header, resp->server);
+		}
+	}
+	if (!done)
+		return;
+	struct llm_call c = {.flow = &f->ref,
+			     .domain = f->domain,
+			     .req = p->req,
+			     .resp = resp,
+			     .client = ag,
+			     .dest = d,
+			     .operation = op,
+			     .request_model =
+				 p->req->model[0] ? p->req->model : (p->has_ep ? p->ep.model : ""),
+			     .server = srv,
+			     .server_api = p->ep.api,
+			     .cleartext = !protected_bytes,
+			     .ts = p->ts_us};
+	ev_llm_request(ev, &c);
+}
+
+/* The client software a request's headers name. */
+static void match_client(const struct sig_db *db, struct llm_req *p)
+{
+	const struct obs_http_request *rq = p->req;
+	const char *names[AS_OBS_MAX_SDK_HEADERS], *values[AS_OBS_MAX_SDK_HEADERS];
+	size_t nh = rq->n_sdk_headers < AS_OBS_MAX_SDK_HEADERS ? rq->n_sdk_headers : AS_OBS_MAX_SDK_HEADERS;
+	for (size_t i = 0; i < nh; i++) {
+		names[i] = rq->sdk_headers[i].name;
+		values[i] = rq->sdk_headers[i].value;
+	}
+	p->has_client = sig_match_client(db, rq->user_agent, names, values, nh, &p->client);
+}
+
+/* The request of an exchange read against the signatures; NULL flow when
+ * it names no AI service or API. */
+static struct aflow *read_request(struct model *m, const struct msg_obs *msg, struct llm_req *p)
+{
+	const struct obs_http_exchange *x = &msg->obs.u.http;
+	if (!(x->seen & HTTP_SEEN_REQUEST))
+		return NULL; /* a response whose request was not seen names no API */
+	const struct obs_http_request *rq = &x->req;
+	uint64_t ts = x->request_us ? x->request_us : msg->h.ts_us;
+	uint8_t tmp[16];
+	bool host_is_ip = rq->host[0] &&
+			  (inet_pton(AF_INET, rq->host, tmp) == 1 || inet_pton(AF_INET6, rq->host, tmp) == 1);
+	const char *domain = (rq->host[0] && !host_is_ip)
+				 ? rq->host
+				 : model_dns_name(m, msg->flow.family, msg->flow.srv_ip, ts);
+	memset(p, 0, sizeof *p);
+	p->req = rq;
+	p->ts_us = ts;
+	p->svc = domain ? sig_match_domain(m->sigs, domain) : NULL;
+	if (is_identity(p->svc))
+		p->svc = NULL; /* plaintext OAuth there is the OAuth correlator's */
+	p->has_ep = sig_match_endpoint(m->sigs, rq->method, rq->path, &p->ep);
+	struct aflow *f = model_flow_get(m, &msg->flow, p->svc || p->has_ep);
+	if (!f)
+		return NULL;
+	if (!p->svc)
+		p->svc = f->svc;
+	if (!p->svc && !p->has_ep)
+		return NULL;
+	text_copy(p->domain, sizeof p->domain, domain);
+	match_client(m->sigs, p);
+	return f;
+}
+
+static bool take_counted(struct aflow *f, uint32_t id, bool remove)
+{
+	for (size_t i = 0; i < f->n_counted_exchanges; i++)
+		if (f->counted_exchanges[i] == id) {
+			if (remove)
+				f->counted_exchanges[i] = f->counted_exchanges[--f->n_counted_exchanges];
+			return true;
+		}
+	return false;
+}
+
+void llm_http_request(struct model *m, struct events *ev, const struct msg_obs *msg)
+{
+	struct llm_req p;
+	struct aflow *f = read_request(m, msg, &p);
+	/* Counted now when the request alone says it is a model API's (a known
+	 * service, or a self-hosted API shape with a model named); a long
+	 * answer then shows in the registry before it ends. Past the few
+	 * exchanges a flow keeps open, the exchange counts it when it ends. */
+	if (!f || (!p.svc && !confirmed(&p, NULL)) ||
+	    f->n_counted_exchanges == sizeof f->counted_exchanges / sizeof f->counted_exchanges[0])
+		return;
+	exchange(m, ev, f, &p, NULL, msg->h.ts_us, msg->obs.protected_bytes, true, false);
+	f->counted_exchanges[f->n_counted_exchanges++] = msg->obs.u.http.id;
+}
+
+void llm_http_exchange(struct model *m, struct events *ev, const struct msg_obs *msg)
+{
+	struct llm_req p;
+	struct aflow *f = read_request(m, msg, &p);
+	if (!f)
+		return;
+	const struct obs_http_exchange *x = &msg->obs.u.http;
+	bool answered = x->seen & HTTP_SEEN_RESPONSE;
+	const struct obs_http_response *resp = answered ? &x->resp : NULL;
+	bool counted = take_counted(f, x->id, true);
+	if (!counted && !p.svc && !confirmed(&p, resp))
+		return;
+	exchange(m, ev, f, &p, resp, answered ? msg->h.ts_us : p.ts_us, msg->obs.protected_bytes, !counted,
+		 true);
+}
+
+/* ---- flow bytes and end ---- */
+
+void llm_flow_bytes(struct model *m, struct aflow *f, const struct msg_flow *msg)
+{
+	uint64_t total = msg->bytes[0] + msg->bytes[1];
+	if (f->client && f->client_dest && total > f->bytes_counted) {
+		model_count(m, f, msg->h.ts_us, f->client, CTR_DEST_BYTES, f->client_dest, NULL,
+			    total - f->bytes_counted);
+		f->bytes_counted = total;
+	}
+	model_flow_seen(m, f, msg->last_us);
+}
+
+void llm_flow_end(struct model *m, struct events *ev, struct aflow *f, const struct msg_flow *msg)
+{
+	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
+	if (!f->client && f->svc)
+		link_client(m, ev, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id,
+			    kind_for(f->svc), "unknown", NULL, NULL, f->ref.start_us);
+	if (!msg)
+		return;
+	if (f->client_dest) {
+		llm_flow_bytes(m, f, msg);
+		model_set_add(m, &f->client_dest->app_protocols, msg->app);
+	} else {
+		model_flow_seen(m, f, msg->last_us);
+	}
+}
