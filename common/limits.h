@@ -11,6 +11,7 @@
 #define AS_PKT_RING_BYTES ((size_t)16 << 20) /* capture -> worker ring, per worker */
 #define AS_MSG_RING_BYTES ((size_t)16 << 20) /* worker -> aggregator ring, per worker */
 #define AS_TICK_EVERY 1024	 /* capture broadcasts a watermark every N packets */
+#define AS_CAPTURE_WAIT_MS 100	 /* a capture on a pipe that waits this long ticks the pipeline */
 #define AS_MAX_ENCAP_DEPTH 8	 /* VLAN tags, PPPoE, MPLS labels, tunnels decoded per packet */
 
 /* ---- flows ---- */

@@ -17,10 +17,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "agents.h"
 #include "hmap.h"
 #include "hosts.h"
+#include "jsonw.h"
 #include "limits.h"
+#include "msg.h"
+#include "sig.h"
+#include "stats.h"
+#include "strset.h"
 #include "text.h"
 
 /* ---- kinds and risks: enums with one name table each ---- */

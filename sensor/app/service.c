@@ -199,12 +199,15 @@ static bool inventory_doc(struct service *svc, const struct decode_counts *pk, s
 	return !w->oom;
 }
 
-/* The aggregator thread between messages: reloads, and the inventory file
- * while live (built here, written by its own thread). */
-static void housekeeping(void *user)
+/* The aggregator thread between messages: reloads, what the agents hold
+ * when the input pauses, and the inventory file while live (built here,
+ * written by its own thread). */
+static void housekeeping(void *user, bool input_waiting)
 {
 	struct service *svc = user;
 	maybe_reload(svc);
+	if (input_waiting)
+		agents_idle(svc->agents);
 	if (!svc->live_inventory)
 		return;
 	double now = mono_s();

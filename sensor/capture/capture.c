@@ -3,11 +3,16 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "limits.h"
 
 struct capture {
 	pcap_t *p;
@@ -16,7 +21,71 @@ struct capture {
 	char path[512];
 };
 
-int capture_open_file(const char *path, const char *bpf, struct capture **out, char *err, size_t errsz)
+/* ---- sources that wait: stdin, FIFOs ----
+ * libpcap reads through stdio; a cookie stream lets the reader poll, so a
+ * quiet pipe calls the idle hook instead of blocking in read(). */
+
+struct waiting {
+	int fd;
+	bool own_fd;
+	struct capture_wait wait;
+};
+
+static ssize_t waiting_read(void *cookie, char *buf, size_t size)
+{
+	struct waiting *w = cookie;
+	uint64_t waited = 0;
+	for (;;) {
+		struct pollfd p = {w->fd, POLLIN, 0};
+		int r = poll(&p, 1, AS_CAPTURE_WAIT_MS);
+		if (r > 0) {
+			ssize_t n = read(w->fd, buf, size);
+			if (n < 0 && errno == EINTR)
+				continue;
+			return n;
+		}
+		if (r < 0 && errno != EINTR)
+			return -1;
+		waited += AS_CAPTURE_WAIT_MS;
+		if (r == 0 && w->wait.idle(w->wait.user, waited))
+			return 0; /* told to stop: end of input */
+	}
+}
+
+static int waiting_close(void *cookie)
+{
+	struct waiting *w = cookie;
+	int r = w->own_fd ? close(w->fd) : 0;
+	free(w);
+	return r;
+}
+
+/* A stdio stream over the path's descriptor that polls; NULL when the
+ * source is a regular file (it never waits) or cannot be opened so. */
+static FILE *open_waiting(const char *path, const struct capture_wait *wait)
+{
+	struct stat st;
+	bool in = !strcmp(path, "-");
+	if (!wait || (in ? fstat(STDIN_FILENO, &st) : stat(path, &st)) != 0 || S_ISREG(st.st_mode))
+		return NULL;
+	struct waiting *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->wait = *wait;
+	w->own_fd = !in;
+	w->fd = in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	cookie_io_functions_t io = {.read = waiting_read, .close = waiting_close};
+	FILE *fp = w->fd >= 0 ? fopencookie(w, "r", io) : NULL;
+	if (!fp) {
+		if (w->own_fd && w->fd >= 0)
+			close(w->fd);
+		free(w);
+	}
+	return fp;
+}
+
+int capture_open_file(const char *path, const char *bpf, const struct capture_wait *wait,
+		      struct capture **out, char *err, size_t errsz)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct capture *c = calloc(1, sizeof *c);
@@ -30,9 +99,15 @@ int capture_open_file(const char *path, const char *bpf, struct capture **out, c
 			free(c);
 			return AS_ERR_IO;
 		}
-		c->size = (uint64_t)st.st_size;
+		c->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	}
-	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	FILE *fp = open_waiting(path, wait);
+	if (fp) { /* libpcap owns fp once it accepts it */
+		c->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+		if (!c->p)
+			fclose(fp);
+	} else
+		c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (!c->p) {
 		snprintf(err, errsz, "%s: not a readable pcap/pcapng capture (%s)", path, perr);
 		free(c);

@@ -3,6 +3,7 @@
 #ifndef AS_CAPTURE_H
 #define AS_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,9 +18,17 @@ struct frame {
 	uint64_t ts_us;
 };
 
-/* path "-" reads stdin. On error writes a message naming the file. */
-AS_MUST_CHECK int capture_open_file(const char *path, const char *bpf, struct capture **out, char *err,
-				    size_t errsz);
+/* A source that can wait (stdin, a FIFO: a capture fed by another
+ * program): while no byte comes, idle is called on the reading thread every
+ * AS_CAPTURE_WAIT_MS with the time waited so far; true ends the input. */
+struct capture_wait {
+	bool (*idle)(void *user, uint64_t waited_ms);
+	void *user;
+};
+
+/* path "-" reads stdin; wait may be NULL. On error writes a message naming the file. */
+AS_MUST_CHECK int capture_open_file(const char *path, const char *bpf, const struct capture_wait *wait,
+				    struct capture **out, char *err, size_t errsz);
 /* 1: a frame, 0: end of input, <0: read error (message in err). */
 AS_MUST_CHECK int capture_next(struct capture *c, struct frame *f, char *err, size_t errsz);
 int capture_dlt(const struct capture *c);

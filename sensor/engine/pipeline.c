@@ -31,7 +31,8 @@ enum pkt_kind {
 
 struct pkt_rec {
 	uint32_t kind;
-	uint32_t no_sweep; /* PKT_TICK: watermark only (sent while the capture waits) */
+	uint16_t no_sweep; /* PKT_TICK: watermark only (sent while the capture waits) */
+	uint16_t report;   /* PKT_TICK: flows report their counters (the input waits) */
 	uint64_t pkt_no;
 	uint64_t ts_us;
 	uint64_t clock_us;    /* network time: the largest packet time so far (ticks: ts_us) */
@@ -65,6 +66,10 @@ struct run {
 	/* Live workers stop on the caller's stop flag or on this one, set when
 	 * the run cannot go on (a thread failed to start). */
 	_Atomic int halt;
+	/* The capture waits for input (a quiet pipe); live input always may. */
+	_Atomic bool input_waiting;
+	/* replay: the next packet number and the largest packet time so far */
+	uint64_t pkt_no, last_ts;
 };
 
 static void backoff(unsigned *spins)
@@ -133,6 +138,8 @@ static void *worker_main(void *arg)
 				flow_sweep(w->ft, r->pkt_no, r->ts_us);
 				w->last_sweep_us = r->ts_us;
 			}
+			if (r->report)
+				flow_report_changed(w->ft, r->pkt_no);
 			worker_tick(w, r->pkt_no);
 		} else { /* PKT_EOF */
 			uint64_t pkt_no = r->pkt_no;
@@ -197,7 +204,7 @@ static void *live_worker_main(void *arg)
 	struct worker *w = arg;
 	const struct pipeline_config *cfg = w->run->cfg;
 	int slice = w->n_src ? (int)(100 / w->n_src) + 1 : 100;
-	uint64_t last_pub = 0;
+	uint64_t last_pub = 0, last_report = 0;
 	while (!*cfg->stop && !atomic_load(&w->run->halt)) {
 		for (size_t i = 0; i < w->n_src; i++)
 			if (live_poll(w->src[i], slice, live_frame, w) < 0)
@@ -212,6 +219,11 @@ static void *live_worker_main(void *arg)
 				w->clock = tick; /* flows expire with the wall clock when the link is quiet */
 			flow_sweep(w->ft, w->key, w->clock);
 			w->last_sweep_us = now;
+		}
+		/* A quiet flow reports what it carried since its last packet's report. */
+		if (cfg->update_us && now >= last_report + cfg->update_us) {
+			flow_report_changed(w->ft, w->key);
+			last_report = now;
 		}
 		worker_tick(w, w->key);
 		if (now >= last_pub + 500000) {
@@ -303,7 +315,8 @@ static void *aggregator_main(void *arg)
 	unsigned finished = 0, spins = 0;
 	while (finished < n) {
 		if (con->housekeeping)
-			con->housekeeping(con->user);
+			con->housekeeping(con->user,
+					  atomic_load_explicit(&run->input_waiting, memory_order_relaxed));
 		/* The smallest head in merge order; ticks are taken at once. */
 		struct msg_hdr *best = NULL;
 		unsigned bi = 0;
@@ -404,13 +417,14 @@ static void push_rec(struct run *run, struct worker *w, const struct pkt_rec *hd
 	ring_commit(&w->in);
 }
 
-static void broadcast(struct run *run, uint32_t kind, uint64_t pkt_no, uint64_t ts_us)
+static void broadcast(struct run *run, uint32_t kind, uint64_t pkt_no, uint64_t ts_us, bool report)
 {
 	struct pkt_rec r;
 	memset(&r, 0, sizeof r);
 	r.kind = kind;
 	r.pkt_no = pkt_no;
 	r.ts_us = ts_us;
+	r.report = report;
 	for (unsigned i = 0; i < run->n; i++)
 		push_rec(run, &run->w[i], &r, NULL, 0);
 }
@@ -448,16 +462,38 @@ static void input_failed(struct pipeline_stats *st, int r, const char *msg, int 
 	}
 }
 
+/* The capture waits on a quiet pipe (capture.c): a watermark at once, so
+ * everything read so far reaches the consumer, then time moves on as if
+ * the input were live — flows expire on the wall clock, the consumer
+ * reports what it holds. A file that is read through never waits, so a
+ * replay stays the same on every run. */
+static bool replay_idle(void *user, uint64_t waited_ms)
+{
+	struct run *run = user;
+	const struct pipeline_config *cfg = run->cfg;
+	if (cfg->stop && *cfg->stop)
+		return true;
+	atomic_store_explicit(&run->input_waiting, true, memory_order_relaxed);
+	if (waited_ms == AS_CAPTURE_WAIT_MS || waited_ms % 1000 == 0) {
+		/* The tick takes a packet number of its own: what the workers emit
+		 * at it (flow reports, ends) merges once the next tick is out. */
+		broadcast(run, PKT_TICK, run->pkt_no, run->last_ts + waited_ms * 1000, true);
+		broadcast(run, PKT_TICK, ++run->pkt_no, run->last_ts + waited_ms * 1000, false);
+	}
+	return false;
+}
+
 static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t errsz)
 {
 	const struct pipeline_config *cfg = run->cfg;
 	uint64_t pkt_no = 0, last_ts = 0;
 	double t0 = now_s(), next_progress = t0 + 0.5;
 	int first_err = AS_OK;
+	const struct capture_wait wait = {replay_idle, run};
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct capture *c;
 		char e[512];
-		int r = capture_open_file(cfg->inputs[i], cfg->bpf, &c, e, sizeof e);
+		int r = capture_open_file(cfg->inputs[i], cfg->bpf, &wait, &c, e, sizeof e);
 		if (r < 0) {
 			input_failed(st, r, e, &first_err, err, errsz);
 			continue;
@@ -465,6 +501,10 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 		int dlt = capture_dlt(c);
 		struct frame fr;
 		while ((!cfg->stop || !*cfg->stop) && (r = capture_next(c, &fr, e, sizeof e)) == 1) {
+			if (atomic_load_explicit(&run->input_waiting, memory_order_relaxed)) {
+				atomic_store_explicit(&run->input_waiting, false, memory_order_relaxed);
+				pkt_no = run->pkt_no; /* the wait's ticks took numbers */
+			}
 			st->pk.frames++;
 			st->pk.frame_bytes += fr.wirelen;
 			if (fr.ts_us > last_ts)
@@ -483,8 +523,10 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 				push_rec(run, w, &rec, d.l3, d.l3_len);
 			}
 			pkt_no++;
+			run->pkt_no = pkt_no;
+			run->last_ts = last_ts;
 			if (pkt_no % AS_TICK_EVERY == 0) {
-				broadcast(run, PKT_TICK, pkt_no, last_ts);
+				broadcast(run, PKT_TICK, pkt_no, last_ts, false);
 				if (cfg->progress && now_s() >= next_progress) {
 					progress_line(cfg->inputs[i], c, st->pk.frames, t0);
 					next_progress = now_s() + 0.5;
@@ -499,7 +541,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 		fprintf(stderr, "\r%*s\r", 79, "");
 	/* No tick for pkt_no first: the end of input is emitted at pkt_no on
 	 * every worker, and the merge takes it only once every worker is done. */
-	broadcast(run, PKT_EOF, pkt_no, last_ts);
+	broadcast(run, PKT_EOF, pkt_no, last_ts, false);
 	return first_err;
 }
 
@@ -569,6 +611,7 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 			r = AS_ERR_CONFIG;
 		}
 	}
+	atomic_store(&run.input_waiting, cfg->n_ifaces > 0);
 	unsigned started = 0;
 	bool agg_started = false;
 	if (r == AS_OK)

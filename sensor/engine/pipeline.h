@@ -23,8 +23,10 @@ struct pipeline_consumer {
 	/* One worker message, in (packet number, worker) order. */
 	void (*handle)(void *user, const struct msg_hdr *m);
 	/* Between messages (may be NULL): the place to swap what only the
-	 * consumer reads (SIGHUP reload). */
-	void (*housekeeping)(void *user);
+	 * consumer reads (SIGHUP reload). input_waiting: the input may stay
+	 * quiet (live capture, or a capture on a pipe that waits now): time,
+	 * not only packets, moves what the consumer reports. */
+	void (*housekeeping)(void *user, bool input_waiting);
 	/* After the last message of the run. */
 	void (*finish)(void *user);
 	void *user;

@@ -48,6 +48,7 @@ struct flow {
 	uint64_t clock;	  /* network time of the last packet: orders the LRU, drives expiry */
 	uint64_t pkts[2], bytes[2];
 	uint64_t update_window; /* of its last MSG_FLOW_UPDATE (or its start) */
+	uint64_t reported;	/* bytes as last reported */
 	struct half h[2];
 	uint8_t lru;
 	uint8_t flags;
@@ -413,8 +414,9 @@ static void classify_done(struct flow_table *ft, struct flow *f, bool done)
 /* ---- flow life cycle ---- */
 
 /* The flow's counters so far: its end, or an update while it lives. */
-static void flow_report(struct flow_table *ft, const struct flow *f, uint32_t type, enum flow_end_reason why)
+static void flow_report(struct flow_table *ft, struct flow *f, uint32_t type, enum flow_end_reason why)
 {
+	f->reported = f->bytes[0] + f->bytes[1];
 	struct msg_flow m;
 	memset(&m, 0, sizeof m);
 	emit_hdr(ft, &m.h, type);
@@ -661,6 +663,17 @@ void flow_flush_all(struct flow_table *ft, uint64_t pkt_no)
 		end_in_order(ft, v, n, FLOW_END_EOF, 0);
 		free(v);
 	}
+}
+
+void flow_report_changed(struct flow_table *ft, uint64_t pkt_no)
+{
+	ft->cur_pkt_no = pkt_no;
+	for (int c = 0; c < LRU_N; c++)
+		for (struct flow *f = ft->lru[c].head; f; f = f->lnext)
+			if (f->dis && f->bytes[0] + f->bytes[1] != f->reported) {
+				ft->cur_ts = f->last_us;
+				flow_report(ft, f, MSG_FLOW_UPDATE, 0);
+			}
 }
 
 size_t flow_count(const struct flow_table *ft)

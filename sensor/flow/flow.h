@@ -42,6 +42,9 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_
 		 const struct decoded *d);
 /* Expires idle flows (network time); called on ticks. */
 void flow_sweep(struct flow_table *ft, uint64_t pkt_no, uint64_t now_us);
+/* Every dissected flow whose counters changed since it last reported them
+ * reports them now (MSG_FLOW_UPDATE): the input is quiet. */
+void flow_report_changed(struct flow_table *ft, uint64_t pkt_no);
 /* Ends every flow (end of input or shutdown). */
 void flow_flush_all(struct flow_table *ft, uint64_t pkt_no);
 size_t flow_count(const struct flow_table *ft);

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import IN_CI, flatten, wait_for  # noqa: E402  (the same flattening rules as the contributions check)
@@ -159,6 +160,17 @@ def main():
             one = registry(binary, src, r.url, "one:")
             check("two sensors on overlapping captures leave the registry of one (%d agents)" % len(one or {}),
                   bool(one) and two == one, first_diff(flat_all(one or {}), flat_all(two or {})))
+            # The same captures replayed again: every contribution is known, no counter moves.
+            args = sum((["-r", c] for c in caps), [])
+            p = sensor(binary, src, args + ["--redis", r.url, "-c", write_cfg(tmp, "solo", "one:")])
+            again = registry(binary, src, r.url, "one:")
+            check("a replay sent twice changes nothing, counters included (%d agents)" % len(again or {}),
+                  p.returncode == 0 and bool(one) and again == one, first_diff(flat_all(one or {}), flat_all(again or {})))
+
+            # 2b. A capture on stdin that stays open: the registry is current
+            #     within 2 s, and a SIGKILL then loses nothing.
+            for cap in HELD_OPEN:
+                held_open(binary, src, r, tmp, cap)
 
             # 3. Redis killed and restarted mid-replay: nothing lost. The replay
             #    is long (60 times every capture, under the cap of 64 inputs:
@@ -237,6 +249,49 @@ def main():
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0
+
+
+# Captures fed on a pipe that stays open: kinds, hosts and software of
+# several sorts (MCP and OAuth, A2A, a self-hosted model server).
+HELD_OPEN = ("pcaps/mcp-oauth.pcap", "pcaps/a2a.pcap", "pcaps/ollama-http.pcap")
+
+
+def held_open(binary, src, r, tmp, cap):
+    name = os.path.basename(cap)
+    inv = os.path.join(tmp, "held.json")
+    p = sensor(binary, src, ["-r", cap, "--inventory", inv])
+    want = {a["agent_id"]: a for a in json.load(open(inv))["agents"]} if p.returncode == 0 else {}
+    prefix = "held-%s:" % name.split(".")[0]
+
+    def facts(a):
+        return (a.get("kind"), (a.get("host") or {}).get("ip"), (a.get("software") or {}).get("name"))
+
+    def current():
+        got = registry(binary, src, r.url, prefix) or {}
+        return all(i in got and facts(got[i]) == facts(w) for i, w in want.items())
+
+    proc = subprocess.Popen([binary, "-q", "-w", "2", "-r", "-", "--redis", r.url, "-c", write_cfg(tmp, "held", prefix)],
+                            cwd=src, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        with open(os.path.join(src, cap), "rb") as f:
+            proc.stdin.write(f.read())
+        proc.stdin.flush()
+        t0 = time.monotonic()
+        ok = wait_for(current, 2.0, 0.05)
+        took = time.monotonic() - t0
+        check("%s on a pipe held open: every agent of its inventory in redis with kind, host and software "
+              "(%d agents, %.2f s)" % (name, len(want), took), bool(want) and ok and proc.poll() is None,
+              {"want": {i: facts(w) for i, w in want.items()},
+               "got": {i: facts(g) for i, g in (registry(binary, src, r.url, prefix) or {}).items()}})
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        check("%s: after SIGKILL the registry still holds them" % name, current())
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdin.close()
+        proc.stderr.close()
 
 
 def write_cfg(tmp, name, prefix, spool=None):
