@@ -387,7 +387,7 @@ static int load_client(struct ld *l, const struct ynode *m)
 		else if (hf[3].val)
 			TRY(set_value(l, c, SIG_OP_CONTAINS, hf[3].val, "contains"));
 		else {
-			bool present;
+			bool present = false;
 			TRY(want_bool(l, hf[4].val, "present", &present));
 			if (!present)
 				return fail(l, hf[4].val->line, "'present' must be true");

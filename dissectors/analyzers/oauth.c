@@ -894,7 +894,7 @@ static void put_qval(struct out *w, char *dst, size_t dstsz, struct qval q)
 		put(w, dst, dstsz, q.raw);
 		return;
 	}
-	char buf[AS_STR_LONG];
+	char buf[AS_STR_LONG] = "";
 	size_t n = 0;
 	struct cur c = cur_make(q.raw.p, q.raw.len);
 	uint8_t ch;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "agents.h"
+#include "agents_fixture.h"
 #include "sig.h"
 
 /* The events an aggregator wrote, parsed (the last test's). */
@@ -39,58 +40,6 @@ static struct agents *new_agents(void)
 	struct agents *a = agents_new(&cfg);
 	assert_non_null(a);
 	return a;
-}
-
-static uint64_t pkt_no;
-
-static struct flow_ref flow(uint8_t cli_last, uint8_t srv_last, uint16_t cport, uint16_t sport)
-{
-	struct flow_ref r;
-	memset(&r, 0, sizeof r);
-	r.family = 4;
-	r.l4proto = 6;
-	uint8_t c[4] = {10, 0, 0, cli_last}, s[4] = {192, 0, 2, srv_last};
-	memcpy(r.cli_ip, c, 4);
-	memcpy(r.srv_ip, s, 4);
-	r.cli_port = cport;
-	r.srv_port = sport;
-	r.start_us = 1700000000000000ULL + pkt_no;
-	return r;
-}
-
-static void feed(struct agents *a, const struct flow_ref *r, const struct observation *o)
-{
-	struct msg_obs *m = calloc(1, sizeof *m);
-	assert_non_null(m);
-	m->h.type = MSG_OBSERVATION;
-	m->h.pkt_no = ++pkt_no;
-	m->h.ts_us = r->start_us + 1000;
-	m->flow = *r;
-	memcpy(&m->obs, o, observation_size(o->type));
-	agents_handle(a, &m->h);
-	free(m);
-}
-
-static void end(struct agents *a, const struct flow_ref *r)
-{
-	struct msg_flow m;
-	memset(&m, 0, sizeof m);
-	m.h.type = MSG_FLOW_END;
-	m.h.pkt_no = ++pkt_no;
-	m.flow = *r;
-	m.last_us = r->start_us + 5000;
-	agents_handle(a, &m.h);
-}
-
-static void hello(struct agents *a, const struct flow_ref *r, const char *sni)
-{
-	struct observation o;
-	memset(&o, 0, sizeof o);
-	o.type = OBS_TLS_CLIENT_HELLO;
-	snprintf(o.u.tls_ch.sni, sizeof o.u.tls_ch.sni, "%s", sni);
-	snprintf(o.u.tls_ch.ja4, sizeof o.u.tls_ch.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
-	snprintf(o.u.tls_ch.ja4_stable, sizeof o.u.tls_ch.ja4_stable, "t13d1516h2_8daaf6152771_e5627efa2ab1");
-	feed(a, r, &o);
 }
 
 /* The inventory agents as parsed JSON (caller decrefs). */
