@@ -68,6 +68,19 @@ function bearer(req) {
 const REPLY = 'Hello! The sensor test is working.';
 const PIECES = ['Hello', '!', ' The', ' sensor', ' test', ' is', ' working', '.'];
 
+// Slow stream (capture openai-node-long-stream): a streaming chat completion
+// requested from one of these client source addresses is answered with
+// LONG_PIECES (32 content chunks), one every LONG_DELAY_MS, so the response
+// lasts about 8 s. The request itself is the SDK's stock one; every other
+// client gets the usual fast stream.
+const SLOW_STREAM_CLIENTS = new Set(['127.0.1.16']);
+const LONG_PIECES = PIECES.concat(
+  ' This reply is streamed slowly, one piece every quarter of a second, so that a sensor can report the request before the stream ends.'
+    .match(/ \S+/g),
+);
+const LONG_DELAY_MS = 250;
+const isSlowClient = (req) => SLOW_STREAM_CLIENTS.has((req.socket.remoteAddress || '').replace(/^::ffff:/, ''));
+
 function openaiHeaders(flavor) {
   const h = { 'x-request-id': 'req_' + rid(32) };
   if (flavor === 'openai') {
@@ -138,7 +151,12 @@ function chatCompletion(model, fp) {
   };
 }
 
-async function streamChat(res, model, fp, includeUsage, extraHeaders) {
+async function streamChat(res, model, fp, includeUsage, extraHeaders, slow = false) {
+  const pieces = slow ? LONG_PIECES : PIECES;
+  const delay = slow ? LONG_DELAY_MS : 15;
+  const usage = slow
+    ? { prompt_tokens: 19, completion_tokens: LONG_PIECES.length, total_tokens: 19 + LONG_PIECES.length }
+    : { prompt_tokens: 19, completion_tokens: 9, total_tokens: 28 };
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
@@ -158,13 +176,13 @@ async function streamChat(res, model, fp, includeUsage, extraHeaders) {
   });
   const send = (o) => res.write('data: ' + JSON.stringify(o) + '\n\n');
   send(chunk({ role: 'assistant', content: '', refusal: null }, null));
-  for (const p of PIECES) {
-    await sleep(15);
+  for (const p of pieces) {
+    await sleep(delay);
     send(chunk({ content: p }, null));
   }
-  await sleep(15);
+  await sleep(delay);
   send(chunk({}, 'stop'));
-  if (includeUsage) send(chunk(null, null, { prompt_tokens: 19, completion_tokens: 9, total_tokens: 28 }));
+  if (includeUsage) send(chunk(null, null, usage));
   res.write('data: [DONE]\n\n');
   res.end();
 }
@@ -239,7 +257,8 @@ function openaiCompat(name, flavor, models, fp) {
   return async (req, res) => {
     const url = new URL(req.url, 'http://x');
     const body = req.method === 'POST' ? await readBody(req) : {};
-    log(name, req, body.model ? `model=${body.model}${body.stream ? ' stream' : ''}` : '');
+    const slow = !!body.stream && isSlowClient(req);
+    log(name, req, body.model ? `model=${body.model}${body.stream ? ' stream' : ''}${slow ? ' slow' : ''}` : '');
     // Authentication: Bearer (default), api-key (Azure).
     const key = flavor === 'azure' ? req.headers['api-key'] : bearer(req);
     if (flavor !== 'ollama' && !KEYS[key]) {
@@ -257,7 +276,7 @@ function openaiCompat(name, flavor, models, fp) {
     if (req.method === 'POST' && p === '/v1/chat/completions') {
       const model = flavor === 'openai' ? body.model + '-2024-08-06' : body.model;
       if (body.stream) {
-        return streamChat(res, model, fp, !!(body.stream_options && body.stream_options.include_usage), h);
+        return streamChat(res, model, fp, !!(body.stream_options && body.stream_options.include_usage), h, slow);
       }
       return sendJSON(res, 200, chatCompletion(model, fp), h);
     }

@@ -6,6 +6,9 @@
 //   MODE = tls      -> https://api.openai.com/v1 (SDK default)
 //          gateway  -> http://llm-gateway.corp.test:4000/v1 (LiteLLM-style)
 //          ollama   -> http://ollama.corp.test:11434/v1 (Ollama OpenAI-compat)
+//          long-stream -> gateway base URL, only ONE streaming chat completion
+//                      (the mock streams it slowly, ~8 s, for this client's
+//                      source address; see mocks.mjs SLOW_STREAM_CLIENTS)
 import OpenAI from 'openai';
 import { Agent, fetch } from 'undici';
 
@@ -14,6 +17,7 @@ const dispatcher = new Agent({ localAddress });
 const baseURL = {
   tls: undefined,
   gateway: 'http://llm-gateway.corp.test:4000/v1',
+  'long-stream': 'http://llm-gateway.corp.test:4000/v1',
   ollama: 'http://ollama.corp.test:11434/v1',
 }[mode];
 
@@ -35,7 +39,9 @@ async function stream(model) {
   console.log('stream:', JSON.stringify(text));
 }
 
-if (mode === 'ollama') {
+if (mode === 'long-stream') {
+  await stream('gpt-4o-mini');
+} else if (mode === 'ollama') {
   const r = await client.chat.completions.create({ model: 'llama3.2', messages });
   console.log('chat:', r.choices[0].message.content);
 } else {

@@ -21,6 +21,7 @@ DNS=127.0.0.53
 C_OPENAI=127.0.1.11     # npm openai
 C_ANTHROPIC=127.0.1.12  # npm @anthropic-ai/sdk (current, 1.x)
 C_ANTHROPIC0=127.0.1.15 # npm @anthropic-ai/sdk 0.x (alias anthropic-sdk-0x)
+C_LONGSTREAM=127.0.1.16 # npm openai, one slow (~8 s) stream (mocks.mjs SLOW_STREAM_CLIENTS)
 C_CURL=127.0.1.13       # curl
 C_PYTHON=127.0.1.14     # python3-httpx
 C_NOISE_CURL=127.0.1.20 # curl (non-AI)
@@ -160,6 +161,9 @@ rec_anthropic_tls() {
 rec_openai_gateway() {
   in_ns node "$HERE/openai-client.mjs" gateway "$C_OPENAI" "$K_GATEWAY"
 }
+rec_openai_long_stream() {
+  in_ns node "$HERE/openai-client.mjs" long-stream "$C_LONGSTREAM" "$K_GATEWAY"
+}
 rec_anthropic_http() {
   in_ns node "$HERE/anthropic-client.mjs" proxy "$C_ANTHROPIC" "$K_CLAUDEPROXY" current
   in_ns node "$HERE/anthropic-client.mjs" proxy "$C_ANTHROPIC0" "$K_CLAUDEPROXY" 0x
@@ -211,6 +215,7 @@ rec_noise() {
 capture openai-node-tls "host $C_OPENAI and host $S_OPENAI" rec_openai_tls
 capture anthropic-node-tls "host $C_ANTHROPIC and host $S_ANTHROPIC" rec_anthropic_tls
 capture openai-node-gateway-http "host $C_OPENAI and host $S_GATEWAY" rec_openai_gateway
+capture openai-node-long-stream "host $C_LONGSTREAM and host $S_GATEWAY" rec_openai_long_stream
 capture anthropic-node-http "(host $C_ANTHROPIC or host $C_ANTHROPIC0) and host $S_CLAUDEPROXY" rec_anthropic_http
 capture ollama-http "host $S_OLLAMA and (host $C_CURL or host $C_PYTHON or host $C_OPENAI)" rec_ollama
 capture curl-h1-h2 "host $C_CURL and (host $S_GATEWAY or host $S_MISTRAL or host $S_GROQ or host $S_GEMINI)" rec_curl
