@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -172,6 +173,10 @@ def main():
             for cap in HELD_OPEN:
                 held_open(binary, src, r, tmp, cap)
 
+            # 2c. A long event stream read as it happens: its request and bytes
+            #     are in the registry before it ends.
+            long_stream(binary, src, r, tmp)
+
             # 3. Redis killed and restarted mid-replay: nothing lost. The replay
             #    is long (60 times every capture, under the cap of 64 inputs:
             #    about 11000 records, well under the exporter's queue of 65536,
@@ -292,6 +297,73 @@ def held_open(binary, src, r, tmp, cap):
             proc.wait()
         proc.stdin.close()
         proc.stderr.close()
+
+
+def pcap_records(path):
+    """The global header and (time s, record bytes) of a classic pcap file."""
+    data = open(path, "rb").read()
+    magic = struct.unpack("<I", data[:4])[0]
+    end = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    scale = 1e-9 if magic in (0xA1B23C4D, 0x4D3CB2A1) else 1e-6
+    out, at = [], 24
+    while at + 16 <= len(data):
+        sec, frac, incl, _ = struct.unpack(end + "IIII", data[at:at + 16])
+        out.append((sec + frac * scale, data[at:at + 16 + incl]))
+        at += 16 + incl
+    return data[:24], out
+
+
+LONG_STREAM = "pcaps/openai-node-long-stream.pcap"  # an SSE answer streamed over 8 s
+
+
+def long_stream(binary, src, r, tmp):
+    """Feeds the capture at its own pace on a pipe: the client's request and
+    the flow's bytes must be in Redis while the stream still runs."""
+    inv = os.path.join(tmp, "long.json")
+    p = sensor(binary, src, ["-r", LONG_STREAM, "--inventory", inv])
+    agents = json.load(open(inv))["agents"] if p.returncode == 0 else []
+    client = next((a for a in agents if a["kind"] == "llm-api-client"), None)
+    if not client:
+        check("long stream: the capture's client agent", False, p.stderr.decode(errors="replace"))
+        return
+    dest = client["destinations"][0]
+    field = "destinations[%s|%s|%s]" % (dest["service"], dest["endpoint"], "tls" if dest["tls"] else "clear")
+    head, recs = pcap_records(os.path.join(src, LONG_STREAM))
+    t_first, t_last = recs[0][0], recs[-1][0]
+    prefix = "long:"
+    proc = subprocess.Popen([binary, "-q", "-w", "2", "-r", "-", "--redis", r.url, "-c", write_cfg(tmp, "long", prefix)],
+                            cwd=src, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen_at = None  # stream time when the request and bytes were first in Redis
+    try:
+        proc.stdin.write(head)
+        start = time.monotonic()
+        for ts, rec in recs:
+            delay = start + (ts - t_first) - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            proc.stdin.write(rec)
+            proc.stdin.flush()
+            if seen_at is None:
+                got = (registry(binary, src, r.url, prefix) or {}).get(client["agent_id"], {})
+                d = next(iter(got.get("destinations", [])), {})
+                if d.get("requests", 0) >= 1 and d.get("bytes", 0) > 0:
+                    seen_at = ts - t_first
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    finally:
+        proc.stderr.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    length = t_last - t_first
+    check("long stream: requests and bytes in redis before the stream ends (at %s of %.1f s)"
+          % ("%.1f s" % seen_at if seen_at is not None else "never", length),
+          seen_at is not None and seen_at < length - 2, "field %s" % field)
+    got = registry(binary, src, r.url, prefix) or {}
+    want = flat_all({client["agent_id"]: client})
+    have = flat_all({client["agent_id"]: got.get(client["agent_id"], {})})
+    check("long stream: once it ended, the registry holds the inventory's record (bytes %d, requests %d)"
+          % (dest["bytes"], dest["requests"]), proc.returncode == 0 and have == want, first_diff(want, have))
 
 
 def write_cfg(tmp, name, prefix, spool=None):
