@@ -10,7 +10,11 @@
  * about every truncation it could prove. */
 void text_copy(char *dst, size_t n, const char *src)
 {
-	snprintf(dst, n, "%s", src ? src : "");
+	if (!n)
+		return;
+	size_t len = src ? strnlen(src, n - 1) : 0; /* no printf: it is on hot paths */
+	memmove(dst, src ? src : "", len);
+	dst[len] = '\0';
 }
 
 /* 4 or 6 with the address in out, or 0 when s is not an address. */

@@ -34,8 +34,7 @@ struct agents {
 	struct hmap apps; /* nDPI protocol name -> app_count */
 	struct app_count **apps_sorted;
 	struct agent **sorted;
-	uint64_t window; /* of the latest packet time handled */
-	bool clock_started;
+	uint64_t next_cut; /* packet time of the next window boundary (0: none handled yet) */
 	/* pauses: messages handled, and since when none came (monotonic s) */
 	uint64_t handled, idle_mark;
 	double idle_since;
@@ -52,15 +51,13 @@ static void cut(struct agents *a, bool all)
 /* Packet time moves on: at a window boundary, what changed leaves. */
 static void clock_to(struct agents *a, uint64_t ts)
 {
-	uint64_t w = ts / a->m.interval_us;
-	if (a->clock_started && w <= a->window)
+	if (ts < a->next_cut)
 		return;
-	if (a->clock_started) {
+	if (a->next_cut) {
 		cut(a, false);
 		a->st.flushes++;
 	}
-	a->clock_started = true;
-	a->window = w;
+	a->next_cut = (ts / a->m.interval_us + 1) * a->m.interval_us;
 }
 
 static double mono_s(void)
@@ -255,6 +252,7 @@ void agents_set_signatures(struct agents *a, struct sig_db *db)
 		}
 	sig_free(a->cfg.sigs);
 	a->cfg.sigs = a->m.sigs = db;
+	a->m.sigs_gen++; /* what was read against the old set is read again */
 }
 
 void agents_set_inventory(struct agents *a, struct inventory *inv)

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_identity(const struct sig_service *s)
@@ -201,13 +202,12 @@ static struct agent *link_server(struct model *m, struct events *ev, struct aflo
 	return srv;
 }
 
-/* A request (resp NULL) or an exchange becomes agent facts: what the
- * request says is counted once (count_request), what the response says
- * when it comes, with the event. Bytes protected on the wire (decrypted)
- * were sent over TLS: their credentials are not cleartext. */
-static void exchange(struct model *m, struct events *ev, struct aflow *f, const struct llm_req *p,
-		     const struct obs_http_response *resp, uint64_t ts, bool protected_bytes,
-		     bool count_request, bool done)
+/* What the request of an exchange says, linked to agents once: the
+ * client (and a self-hosted server), its credentials, the request's
+ * models and operation, the request counted. Bytes protected on the wire
+ * (decrypted) were sent over TLS: their credentials are not cleartext. */
+static bool link_request(struct model *m, struct events *ev, struct aflow *f, const struct llm_req *p,
+			 uint64_t ts, bool protected_bytes, struct open_request *out)
 {
 	const struct sig_service *svc = p->svc;
 	bool self_hosted = !svc && p->has_ep;
@@ -229,50 +229,62 @@ static void exchange(struct model *m, struct events *ev, struct aflow *f, const 
 	}
 	struct agent *ag = link_client(m, ev, f, svc, api, kind, identity, sw_name, sw_version, ts);
 	if (!ag)
-		return;
+		return false;
 	model_set_add(m, &ag->user_agents, p->req->user_agent);
 	for (size_t i = 0; i < p->req->n_credentials && i < 2; i++)
 		model_cred(m, ag, &p->req->credentials[i], !protected_bytes);
 	struct dest *d = f->client_dest;
 	const char *op = p->has_ep ? p->ep.operation : NULL;
-	uint64_t in = resp ? resp->input_tokens : 0, out = resp ? resp->output_tokens : 0;
-	if (count_request)
-		model_count(m, f, ts, ag, CTR_DEST_REQUESTS, d, NULL, 1);
-	model_count(m, f, ts, ag, CTR_DEST_INPUT_TOKENS, d, NULL, in);
-	model_count(m, f, ts, ag, CTR_DEST_OUTPUT_TOKENS, d, NULL, out);
+	model_count(m, f, ts, ag, CTR_DEST_REQUESTS, d, NULL, 1);
 	if (d) {
 		model_set_add(m, &d->models, p->req->model);
 		if (p->has_ep && p->ep.model[0])
 			model_set_add(m, &d->models, p->ep.model);
-		if (resp)
-			model_set_add(m, &d->models, resp->model);
 		model_set_add(m, &d->operations, op);
 	}
 	struct agent *srv = self_hosted ? link_server(m, ev, f, p, ts) : NULL;
 	if (srv) {
-		if (count_request)
-			model_count(m, f, ts, srv, CTR_SERVER_REQUESTS, NULL, NULL, 1);
-		model_count(m, f, ts, srv, CTR_SERVER_INPUT_TOKENS, NULL, NULL, in);
-		model_count(m, f, ts, srv, CTR_SERVER_OUTPUT_TOKENS, NULL, NULL, out);
+		model_count(m, f, ts, srv, CTR_SERVER_REQUESTS, NULL, NULL, 1);
 		model_set_add(m, &srv->served_models, p->req->model);
 		if (p->ep.model[0])
 			model_set_add(m, &srv->served_models, p->ep.model);
 		model_set_add(m, &srv->served_ops, op);
+	}
+	out->client = ag;
+	out->server = srv;
+	out->dest = d;
+	return true;
+}
+
+/* What the response says (resp NULL: none came), and the event. */
+static void respond(struct model *m, struct events *ev, struct aflow *f, const struct llm_req *p,
+		    const struct obs_http_response *resp, uint64_t ts, bool protected_bytes,
+		    const struct open_request *o)
+{
+	uint64_t in = resp ? resp->input_tokens : 0, out = resp ? resp->output_tokens : 0;
+	model_seen(m, o->client, ts);
+	model_count(m, f, ts, o->client, CTR_DEST_INPUT_TOKENS, o->dest, NULL, in);
+	model_count(m, f, ts, o->client, CTR_DEST_OUTPUT_TOKENS, o->dest, NULL, out);
+	if (o->dest && resp)
+		model_set_add(m, &o->dest->models, resp->model);
+	struct agent *srv = o->server;
+	if (srv) {
+		model_seen(m, srv, ts);
+		model_count(m, f, ts, srv, CTR_SERVER_INPUT_TOKENS, NULL, NULL, in);
+		model_count(m, f, ts, srv, CTR_SERVER_OUTPUT_TOKENS, NULL, NULL, out);
 		if (resp) {
 			model_set_add(m, &srv->served_models, resp->model);
 			if (resp->server[0] && !srv->server_header[0])
 				text_copy(srv->server_header, sizeof srv->server_header, resp->server);
 		}
 	}
-	if (!done)
-		return;
 	struct llm_call c = {.flow = &f->ref,
 			     .domain = f->domain,
 			     .req = p->req,
 			     .resp = resp,
-			     .client = ag,
-			     .dest = d,
-			     .operation = op,
+			     .client = o->client,
+			     .dest = o->dest,
+			     .operation = p->has_ep ? p->ep.operation : NULL,
 			     .request_model =
 				 p->req->model[0] ? p->req->model : (p->has_ep ? p->ep.model : ""),
 			     .server = srv,
@@ -329,46 +341,94 @@ static struct aflow *read_request(struct model *m, const struct msg_obs *msg, st
 	return f;
 }
 
-static bool take_counted(struct aflow *f, uint32_t id, bool remove)
+/* A flow and exchange, hashed: the key of a request's verdict. */
+static uint64_t request_key(const struct msg_obs *msg)
 {
-	for (size_t i = 0; i < f->n_counted_exchanges; i++)
-		if (f->counted_exchanges[i] == id) {
-			if (remove)
-				f->counted_exchanges[i] = f->counted_exchanges[--f->n_counted_exchanges];
-			return true;
-		}
-	return false;
+	struct {
+		struct flow_ref r;
+		uint32_t id;
+	} k;
+	memset(&k, 0, sizeof k);
+	k.r = msg->flow;
+	k.id = msg->obs.u.http.id;
+	return hmap_hash(&k, sizeof k) | 1;
 }
+
+#define N_NOT_AI (sizeof((struct model *)0)->not_ai / sizeof(uint64_t))
+#define N_OPEN (sizeof((struct aflow *)0)->open_requests / sizeof(struct open_request *))
 
 void llm_http_request(struct model *m, struct events *ev, const struct msg_obs *msg)
 {
 	struct llm_req p;
 	struct aflow *f = read_request(m, msg, &p);
-	/* Counted now when the request alone says it is a model API's (a known
-	 * service, or a self-hosted API shape with a model named); a long
-	 * answer then shows in the registry before it ends. Past the few
-	 * exchanges a flow keeps open, the exchange counts it when it ends. */
-	if (!f || (!p.svc && !confirmed(&p, NULL)) ||
-	    f->n_counted_exchanges == sizeof f->counted_exchanges / sizeof f->counted_exchanges[0])
+	if (!f) {
+		uint64_t k = request_key(msg);
+		m->not_ai[k % N_NOT_AI] = k;
 		return;
-	exchange(m, ev, f, &p, NULL, msg->h.ts_us, msg->obs.protected_bytes, true, false);
-	f->counted_exchanges[f->n_counted_exchanges++] = msg->obs.u.http.id;
+	}
+	/* Counted now when the request alone says it is a model API's (a known
+	 * service, or a self-hosted API shape with a model named): a long
+	 * answer shows in the registry before it ends. Past the few exchanges
+	 * a flow keeps open, the exchange counts it when it ends. */
+	struct open_request *o;
+	if ((!p.svc && !confirmed(&p, NULL)) || f->n_open_requests == N_OPEN || !(o = calloc(1, sizeof *o)))
+		return;
+	if (!link_request(m, ev, f, &p, msg->h.ts_us, msg->obs.protected_bytes, o)) {
+		free(o);
+		return;
+	}
+	o->exchange = msg->obs.u.http.id;
+	o->sigs_gen = m->sigs_gen;
+	o->has_ep = p.has_ep;
+	o->ep = p.ep;
+	f->open_requests[f->n_open_requests++] = o;
+}
+
+/* The request counted for this exchange, taken off the flow (NULL: none). */
+static struct open_request *take_open(struct aflow *f, uint32_t exchange)
+{
+	for (size_t i = 0; i < f->n_open_requests; i++)
+		if (f->open_requests[i]->exchange == exchange) {
+			struct open_request *o = f->open_requests[i];
+			f->open_requests[i] = f->open_requests[--f->n_open_requests];
+			return o;
+		}
+	return NULL;
 }
 
 void llm_http_exchange(struct model *m, struct events *ev, const struct msg_obs *msg)
 {
-	struct llm_req p;
-	struct aflow *f = read_request(m, msg, &p);
-	if (!f)
-		return;
 	const struct obs_http_exchange *x = &msg->obs.u.http;
+	if (!(x->seen & HTTP_SEEN_REQUEST))
+		return; /* a response whose request was not seen names no API */
+	uint64_t k = request_key(msg);
+	if (m->not_ai[k % N_NOT_AI] == k) { /* its request named no AI service */
+		m->not_ai[k % N_NOT_AI] = 0;
+		return;
+	}
 	bool answered = x->seen & HTTP_SEEN_RESPONSE;
 	const struct obs_http_response *resp = answered ? &x->resp : NULL;
-	bool counted = take_counted(f, x->id, true);
-	if (!counted && !p.svc && !confirmed(&p, resp))
+	struct aflow *f = model_flow_get(m, &msg->flow, false);
+	struct open_request *o = f ? take_open(f, x->id) : NULL;
+	struct llm_req p;
+	if (o && o->sigs_gen == m->sigs_gen) { /* read when it was complete */
+		memset(&p, 0, sizeof p);
+		p.req = &x->req;
+		p.ts_us = x->request_us ? x->request_us : msg->h.ts_us;
+		p.has_ep = o->has_ep;
+		p.ep = o->ep;
+	} else if (!(f = read_request(m, msg, &p))) {
+		free(o);
 		return;
-	exchange(m, ev, f, &p, resp, answered ? msg->h.ts_us : p.ts_us, msg->obs.protected_bytes, !counted,
-		 true);
+	}
+	uint64_t ts = answered ? msg->h.ts_us : p.ts_us;
+	struct open_request linked;
+	if (!o && ((!p.svc && !confirmed(&p, resp)) ||
+		   !link_request(m, ev, f, &p, ts, msg->obs.protected_bytes, (o = &linked))))
+		return;
+	respond(m, ev, f, &p, resp, ts, msg->obs.protected_bytes, o);
+	if (o != &linked)
+		free(o);
 }
 
 /* ---- flow bytes and end ---- */

@@ -131,7 +131,12 @@ void model_server_addr(const struct flow_ref *r, char *out, size_t n)
 
 void model_mac_str(const uint8_t *m, char *out)
 {
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	static const char hex[] = "0123456789abcdef"; /* by hand: every event with a MAC formats one */
+	for (int i = 0; i < 6; i++) {
+		out[i * 3] = hex[m[i] >> 4];
+		out[i * 3 + 1] = hex[m[i] & 15];
+		out[i * 3 + 2] = i < 5 ? ':' : '\0';
+	}
 }
 
 bool model_mac_zero(const uint8_t *m)
@@ -709,6 +714,8 @@ void model_flow_seen(struct model *m, struct aflow *f, uint64_t ts)
 
 void model_flow_free(struct aflow *f)
 {
+	for (size_t i = 0; i < f->n_open_requests; i++)
+		free(f->open_requests[i]);
 	free(f->counted);
 	free(f->dests_counted);
 	free(f->deltas);

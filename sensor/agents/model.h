@@ -223,6 +223,17 @@ struct delta {
 	uint64_t n;
 };
 
+/* An LLM request counted when it was complete, waiting for its response:
+ * the agents and destination it went to, its API shape as read then. */
+struct open_request {
+	uint32_t exchange;
+	uint32_t sigs_gen; /* the signatures it was read with (model.sigs_gen) */
+	struct agent *client, *server;
+	struct dest *dest;
+	bool has_ep;
+	struct sig_endpoint ep;
+};
+
 /* A flow that carries AI traffic, from its first sign to its end. */
 struct aflow {
 	struct flow_ref ref;
@@ -236,10 +247,9 @@ struct aflow {
 	struct mcp_link *mcp;	      /* the MCP conversation this flow carries */
 	char oauth_client_id[AS_STR]; /* client of the last token/registration request */
 	bool oauth_consent;	      /* an authorization code was issued on this flow */
-	/* HTTP exchanges whose request was already counted (LLM requests are
-	 * counted when the request is complete; the response adds to them). */
-	uint32_t counted_exchanges[8];
-	uint8_t n_counted_exchanges;
+	/* LLM requests counted when complete, waiting for their response (llm.c). */
+	struct open_request *open_requests[8];
+	uint8_t n_open_requests;
 	uint64_t bytes_counted; /* of the flow's bytes, those given to its destination */
 	/* the agents and destinations it counted once (evidence.flows, destinations[..].flows) */
 	struct agent **counted;
@@ -276,6 +286,7 @@ struct mcp_link {
 
 struct model {
 	struct sig_db *sigs; /* the signatures in force (the aggregator owns them) */
+	uint32_t sigs_gen;   /* how many times they were replaced */
 	struct agents_stats *st;
 	uint64_t interval_us;  /* contribution window (exporters.flush_interval) */
 	struct hmap agents;    /* id -> agent */
@@ -290,6 +301,9 @@ struct model {
 	_Atomic size_t n_agents; /* published for other threads (statistics) */
 	struct agent *dirty_head, *dirty_tail;
 	struct aflow *pending_head, *pending_tail;
+	/* llm.c: requests that named no AI service or API (flow and exchange,
+	 * hashed): their exchange is not read against the signatures again. */
+	uint64_t not_ai[1024];
 };
 
 int model_init(struct model *m, struct agents_stats *st, uint64_t interval_us);

@@ -66,10 +66,16 @@ struct run {
 	/* Live workers stop on the caller's stop flag or on this one, set when
 	 * the run cannot go on (a thread failed to start). */
 	_Atomic int halt;
-	/* The capture waits for input (a quiet pipe); live input always may. */
-	_Atomic bool input_waiting;
-	/* replay: the next packet number and the largest packet time so far */
-	uint64_t pkt_no, last_ts;
+	/* The capture waits for input (a quiet pipe); live input always may.
+	 * On a line of its own: the aggregator reads it between messages. */
+	_Alignas(64) _Atomic bool input_waiting;
+};
+
+/* What the replay loop and its idle hook share (the capture thread's own). */
+struct replay_state {
+	struct run *run;
+	uint64_t pkt_no;  /* the next packet number */
+	uint64_t last_ts; /* the largest packet time so far */
 };
 
 static void backoff(unsigned *spins)
@@ -469,7 +475,8 @@ static void input_failed(struct pipeline_stats *st, int r, const char *msg, int 
  * replay stays the same on every run. */
 static bool replay_idle(void *user, uint64_t waited_ms)
 {
-	struct run *run = user;
+	struct replay_state *rs = user;
+	struct run *run = rs->run;
 	const struct pipeline_config *cfg = run->cfg;
 	if (cfg->stop && *cfg->stop)
 		return true;
@@ -477,8 +484,8 @@ static bool replay_idle(void *user, uint64_t waited_ms)
 	if (waited_ms == AS_CAPTURE_WAIT_MS || waited_ms % 1000 == 0) {
 		/* The tick takes a packet number of its own: what the workers emit
 		 * at it (flow reports, ends) merges once the next tick is out. */
-		broadcast(run, PKT_TICK, run->pkt_no, run->last_ts + waited_ms * 1000, true);
-		broadcast(run, PKT_TICK, ++run->pkt_no, run->last_ts + waited_ms * 1000, false);
+		broadcast(run, PKT_TICK, rs->pkt_no, rs->last_ts + waited_ms * 1000, true);
+		broadcast(run, PKT_TICK, ++rs->pkt_no, rs->last_ts + waited_ms * 1000, false);
 	}
 	return false;
 }
@@ -489,7 +496,8 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 	uint64_t pkt_no = 0, last_ts = 0;
 	double t0 = now_s(), next_progress = t0 + 0.5;
 	int first_err = AS_OK;
-	const struct capture_wait wait = {replay_idle, run};
+	struct replay_state rs = {run, 0, 0};
+	const struct capture_wait wait = {replay_idle, &rs};
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct capture *c;
 		char e[512];
@@ -503,7 +511,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 		while ((!cfg->stop || !*cfg->stop) && (r = capture_next(c, &fr, e, sizeof e)) == 1) {
 			if (atomic_load_explicit(&run->input_waiting, memory_order_relaxed)) {
 				atomic_store_explicit(&run->input_waiting, false, memory_order_relaxed);
-				pkt_no = run->pkt_no; /* the wait's ticks took numbers */
+				pkt_no = rs.pkt_no; /* the wait's ticks took numbers */
 			}
 			st->pk.frames++;
 			st->pk.frame_bytes += fr.wirelen;
@@ -523,8 +531,8 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 				push_rec(run, w, &rec, d.l3, d.l3_len);
 			}
 			pkt_no++;
-			run->pkt_no = pkt_no;
-			run->last_ts = last_ts;
+			rs.pkt_no = pkt_no;
+			rs.last_ts = last_ts;
 			if (pkt_no % AS_TICK_EVERY == 0) {
 				broadcast(run, PKT_TICK, pkt_no, last_ts, false);
 				if (cfg->progress && now_s() >= next_progress) {

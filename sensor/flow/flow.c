@@ -47,8 +47,8 @@ struct flow {
 	uint64_t last_us; /* packet time of the last packet (reported) */
 	uint64_t clock;	  /* network time of the last packet: orders the LRU, drives expiry */
 	uint64_t pkts[2], bytes[2];
-	uint64_t update_window; /* of its last MSG_FLOW_UPDATE (or its start) */
-	uint64_t reported;	/* bytes as last reported */
+	uint64_t next_update; /* packet time of its next update window (no division per packet) */
+	uint64_t reported;    /* bytes as last reported */
 	struct half h[2];
 	uint8_t lru;
 	uint8_t flags;
@@ -491,7 +491,7 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 	f->ref.srv_port = swap ? d->src_port : d->dst_port;
 	f->ref.start_us = ts_us;
 	f->last_us = ts_us;
-	f->update_window = ft->cfg.update_us ? ts_us / ft->cfg.update_us : 0;
+	f->next_update = ft->cfg.update_us ? (ts_us / ft->cfg.update_us + 1) * ft->cfg.update_us : UINT64_MAX;
 	f->clock = clock;
 	f->cls = classify_flow_new();
 	size_t b = (hash >> 16) & ft->mask;
@@ -548,8 +548,8 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_
 	if (f->ref.has_mac && !d->has_mac)
 		f->ref.has_mac = false;
 	/* A long-lived flow (an event stream, a WebSocket) reports while it lives. */
-	if (ft->cfg.update_us && f->dis && ts_us / ft->cfg.update_us > f->update_window) {
-		f->update_window = ts_us / ft->cfg.update_us;
+	if (ts_us >= f->next_update && f->dis) {
+		f->next_update = (ts_us / ft->cfg.update_us + 1) * ft->cfg.update_us;
 		flow_report(ft, f, MSG_FLOW_UPDATE, 0);
 	}
 

@@ -23,7 +23,7 @@ static size_t messages;
 static void emit(void *user, const struct msg_hdr *m, size_t len)
 {
 	(void)user;
-	if (m->type < MSG_TICK || m->type > MSG_WORKER_STATS || len < sizeof *m)
+	if (m->type < MSG_TICK || m->type > MSG_FLOW_UPDATE || len < sizeof *m)
 		abort();
 	messages++;
 }
@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					       .idle_udp_s = 60,
 					       .salt = salt,
 					       .salt_len = sizeof salt - 1,
-					       .emit = emit};
+					       .emit = emit,
+					       .update_us = 1000000};
 	if (!ft && !(ft = flow_table_new(&cfg, &st)))
 		abort();
 	struct cur in = cur_make(data, size);

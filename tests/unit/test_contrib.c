@@ -37,10 +37,8 @@ static struct agents *new_agents(uint64_t interval_us)
 	assert_int_equal(sig_load_dir(AS_SRC_DIR "/signatures", &db, err, sizeof err), AS_OK);
 	json_decref(sent);
 	sent = json_array();
-	struct agents_config cfg = {.sigs = db,
-				    .sensor_name = "t",
-				    .agent = on_contribution,
-				    .flush_interval_us = interval_us};
+	struct agents_config cfg = {
+	    .sigs = db, .sensor_name = "t", .agent = on_contribution, .flush_interval_us = interval_us};
 	struct agents *a = agents_new(&cfg);
 	assert_non_null(a);
 	return a;
@@ -105,7 +103,8 @@ static void test_deltas_per_window(void **state)
 	char want[3][128];
 	for (int w = 0; w < 3; w++)
 		snprintf(want[w], sizeof want[w], "tcp|10.0.0.5:40000>192.0.2.1:443|%llu|w%llu",
-			 (unsigned long long)f.start_us, (unsigned long long)(f.start_us / SEC + (uint64_t)w));
+			 (unsigned long long)f.start_us,
+			 (unsigned long long)(f.start_us / SEC + (uint64_t)w));
 	/* window 0 holds the flow counts and the first bytes */
 	for (int w = 0; w < 3; w++)
 		assert_string_equal(json_string_value(json_array_get(keys, (size_t)w)), want[w]);
@@ -143,7 +142,8 @@ static void test_pause_cuts_the_open_window(void **state)
 	end_at(a, &f, f.start_us + 30, 1000);
 	json_t *keys = json_array();
 	assert_int_equal(added(BYTES, keys), 1000);
-	const char *k0 = json_string_value(json_array_get(keys, 0)), *k1 = json_string_value(json_array_get(keys, 1));
+	const char *k0 = json_string_value(json_array_get(keys, 0)),
+		   *k1 = json_string_value(json_array_get(keys, 1));
 	assert_non_null(strstr(k1, ".p1"));
 	assert_int_equal(strncmp(k0, k1, strlen(k0)), 0);
 	json_decref(keys);
@@ -193,7 +193,8 @@ static void test_facts_when_changed(void **state)
 			{
 				const char *dot = strrchr(k, '.');
 				const char *leaf = dot ? dot + 1 : k;
-				assert_true(strcmp(leaf, "bytes") && strcmp(leaf, "flows") && strcmp(leaf, "requests"));
+				assert_true(strcmp(leaf, "bytes") && strcmp(leaf, "flows") &&
+					    strcmp(leaf, "requests"));
 			}
 	}
 	json_decref(first);

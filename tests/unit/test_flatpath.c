@@ -86,8 +86,8 @@ static void test_overflow(void **state)
 static void test_validator(void **state)
 {
 	(void)state;
-	static const char *const bad[] = {"", ".a", "a.", "a..b", "a[", "a[b", "a]b", "[k]", "a[k]b",
-					  "a[k][j]", "a[k].", "a\x01"};
+	static const char *const bad[] = {"",	 ".a",	"a.",	 "a..b",    "a[",    "a[b",
+					  "a]b", "[k]", "a[k]b", "a[k][j]", "a[k].", "a\x01"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_false(flatpath_valid(bad[i], strlen(bad[i])));
 	static const char *const good[] = {"a", "a.b", "a[k]", "a[k].b", "a[k.j|x].b.c", "a[]"};
