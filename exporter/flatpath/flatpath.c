@@ -14,7 +14,7 @@ void flatpath_init(struct flatpath *p)
 /* Appends s (n bytes, cleaned by `bad`) after `sep`, marking the push. */
 static void push(struct flatpath *p, const char *sep, const char *s, const char *close, const char *bad)
 {
-	if (p->depth == FLATPATH_DEPTH) { /* counted but not marked: pop undoes nothing */
+	if (p->depth >= FLATPATH_DEPTH) { /* counted but not marked: pop undoes nothing */
 		p->depth++;
 		if (!p->overflow_at)
 			p->overflow_at = p->depth;

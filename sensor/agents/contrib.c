@@ -379,7 +379,8 @@ static void flow_deltas(struct contrib *c, struct model *m, struct aflow *f, boo
 	}
 	if (all && i && f->deltas[i - 1].window == f->window && f->deltas[i - 1].part == f->part)
 		f->part++; /* what comes later in this window is another part */
-	memmove(f->deltas, f->deltas + i, (f->n_deltas - i) * sizeof *f->deltas);
+	if (i && i < f->n_deltas)
+		memmove(f->deltas, f->deltas + i, (f->n_deltas - i) * sizeof *f->deltas);
 	f->n_deltas -= i;
 	if (!f->n_deltas)
 		pending_remove(m, f);

@@ -1,10 +1,7 @@
 /* fuzz_agents.c — libFuzzer target for the aggregator behind the flow
  * layer: packets -> flow table -> dissectors -> messages -> agents, as a
  * replay runs them, with contributions cut every second of packet time.
- * Input: the records of fuzz_flow.c (control byte, 2-byte big-endian
- * length, a raw IPv4/IPv6 packet; the control byte's low two bits advance
- * packet time by 0, 1 ms, 1 s or 400 s, bit 2 sweeps idle flows, bit 3 lets
- * the aggregator find the input paused). Every event and contribution must
+ * Input: the records of flow_input.h. Every event and contribution must
  * be one JSON object; every contribution field a path of the registry
  * grammar, every counter a positive integer. Seeds: the flow corpus. */
 #include <jansson.h>
@@ -12,10 +9,8 @@
 #include <string.h>
 
 #include "agents.h"
-#include "cursor.h"
-#include "decode.h"
 #include "flatpath.h"
-#include "flow.h"
+#include "flow_input.h"
 #include "sig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -77,41 +72,12 @@ static struct agents *new_agents(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t salt[] = "fuzz";
-	static const uint64_t step_us[4] = {0, 1000, 1000000, 400000000};
-	static struct worker_stats st;
 	static struct flow_table *ft;
-	static const struct flow_config cfg = {.max_flows = 8,
-					       .idle_tcp_s = 300,
-					       .idle_tcp_closed_s = 10,
-					       .idle_udp_s = 60,
-					       .salt = salt,
-					       .salt_len = sizeof salt - 1,
-					       .emit = emit,
-					       .update_us = 1000000};
-	if (!ft && !(ft = flow_table_new(&cfg, &st)))
-		abort();
+	if (!ft)
+		ft = flow_input_table(emit);
 	if (!(agg = new_agents()))
 		abort();
-	struct cur in = cur_make(data, size);
-	uint64_t ts = 1700000000000000ULL, pkt_no = 0;
-	uint8_t ctl;
-	uint16_t len;
-	while (cur_get_u8(&in, &ctl) && cur_get_u16(&in, &len)) {
-		struct cur pkt;
-		if (!cur_get_bytes(&in, &pkt, len))
-			break;
-		ts += step_us[ctl & 3];
-		struct decoded d;
-		if (decode_packet(101 /* LINKTYPE_RAW */, cur_data(&pkt), cur_len(&pkt), &d) == DEC_OK)
-			flow_packet(ft, pkt_no, ts, ts, &d);
-		if (ctl & 4)
-			flow_sweep(ft, pkt_no, ts);
-		if (ctl & 8)
-			flow_report_changed(ft, pkt_no);
-		pkt_no++;
-	}
-	flow_flush_all(ft, pkt_no);
+	flow_input_run(ft, data, size);
 	agents_finish(agg);
 	struct jw w;
 	jw_init(&w, false);

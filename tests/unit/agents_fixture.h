@@ -41,18 +41,30 @@ static inline void feed(struct agents *a, const struct flow_ref *r, const struct
 	free(m);
 }
 
-/* The flow ends, its last packet at last_us, having carried `bytes`. */
-static inline void end_at(struct agents *a, const struct flow_ref *r, uint64_t last_us, uint64_t bytes)
+/* A flow message (an end, an update) at packet time ts, the flow having
+ * carried `bytes` so far. */
+static inline void flow_msg(struct agents *a, uint32_t type, const struct flow_ref *r, uint64_t ts, uint64_t bytes)
 {
 	struct msg_flow m;
 	memset(&m, 0, sizeof m);
-	m.h.type = MSG_FLOW_END;
+	m.h.type = type;
 	m.h.pkt_no = ++pkt_no;
-	m.h.ts_us = last_us;
+	m.h.ts_us = ts;
 	m.flow = *r;
-	m.last_us = last_us;
+	m.last_us = ts;
 	m.bytes[0] = bytes;
 	agents_handle(a, &m.h);
+}
+
+static inline void end_at(struct agents *a, const struct flow_ref *r, uint64_t last_us, uint64_t bytes)
+{
+	flow_msg(a, MSG_FLOW_END, r, last_us, bytes);
+}
+
+/* What a flow table reports while the flow lives. */
+static inline void update(struct agents *a, const struct flow_ref *r, uint64_t ts, uint64_t bytes)
+{
+	flow_msg(a, MSG_FLOW_UPDATE, r, ts, bytes);
 }
 
 static inline void end(struct agents *a, const struct flow_ref *r)
@@ -69,21 +81,6 @@ static inline void hello(struct agents *a, const struct flow_ref *r, const char 
 	snprintf(o.u.tls_ch.ja4, sizeof o.u.tls_ch.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
 	snprintf(o.u.tls_ch.ja4_stable, sizeof o.u.tls_ch.ja4_stable, "t13d1516h2_8daaf6152771_e5627efa2ab1");
 	feed(a, r, &o);
-}
-
-/* The flow's counters so far, at packet time ts (what a flow table reports
- * while the flow lives). */
-static inline void update(struct agents *a, const struct flow_ref *r, uint64_t ts, uint64_t bytes)
-{
-	struct msg_flow m;
-	memset(&m, 0, sizeof m);
-	m.h.type = MSG_FLOW_UPDATE;
-	m.h.pkt_no = ++pkt_no;
-	m.h.ts_us = ts;
-	m.flow = *r;
-	m.last_us = ts;
-	m.bytes[0] = bytes;
-	agents_handle(a, &m.h);
 }
 
 #endif
