@@ -5,6 +5,7 @@
  * be one JSON object; every contribution field a path of the registry
  * grammar, every counter a positive integer. Seeds: the flow corpus. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,21 +26,30 @@ static void emit(void *user, const struct msg_hdr *m, size_t len)
 	agents_handle(agg, m);
 }
 
+/* Stops the run, saying what broke the contract. */
+static void refuse(const char *why, const char *json, size_t len)
+{
+	fprintf(stderr, "fuzz_agents: %s: %.*s\n", why, (int)len, json);
+	abort();
+}
+
 static void on_event(void *user, const char *json, size_t len)
 {
 	(void)user;
-	json_t *e = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	json_error_t je;
+	json_t *e = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(e))
-		abort();
+		refuse(je.text, json, len);
 	json_decref(e);
 }
 
 static void on_contribution(void *user, const char *json, size_t len)
 {
 	(void)user;
-	json_t *c = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	json_error_t je;
+	json_t *c = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(c) || !json_is_string(json_object_get(c, "id")))
-		abort();
+		refuse(c ? "no id" : je.text, json, len);
 	static const char *const ops[] = {"min", "max", "set", "union", "last", "add"};
 	for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
 		const char *k;
@@ -48,9 +58,9 @@ static void on_contribution(void *user, const char *json, size_t len)
 		json_object_foreach(obj, k, v)
 		{
 			if (!flatpath_valid(k, strlen(k)))
-				abort();
+				refuse("a field off the path grammar", json, len);
 			if (!strcmp(ops[o], "add") && (!json_is_integer(v) || json_integer_value(v) <= 0))
-				abort();
+				refuse("a counter that is not a positive integer", json, len);
 		}
 	}
 	json_decref(c);

@@ -48,6 +48,18 @@ static void test_strset_sorted_capped(void **state)
 	strset_free(&s);
 }
 
+/* Bytes from the wire that are not UTF-8 become U+FFFD; UTF-8 stays. */
+static void test_jsonw_not_utf8(void **state)
+{
+	(void)state;
+	struct jw w;
+	jw_init(&w, false);
+	jw_str(&w, NULL, "uvicorn \xf6\xff|caf\xc3\xa9|\xe2\x82\xac|\xf0\x9f\x98\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82");
+	assert_string_equal(w.buf, "\"uvicorn \\ufffd\\ufffd|caf\xc3\xa9|\xe2\x82\xac|\xf0\x9f\x98\x80|\\ufffd\\ufffd|"
+				   "\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\"");
+	jw_free(&w);
+}
+
 static void test_jsonw_escapes(void **state)
 {
 	(void)state;
@@ -75,5 +87,6 @@ int main(void)
 	CASE(&t, test_hmap_put_get_del);
 	CASE(&t, test_strset_sorted_capped);
 	CASE(&t, test_jsonw_escapes);
+	CASE(&t, test_jsonw_not_utf8);
 	return cases_main(&t, "common");
 }
