@@ -89,7 +89,19 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, const struc
 			"  caps      %" PRIu64 " agents refused at the cap, %" PRIu64
 			" DNS answers not cached\n",
 			as->agents_capped, as->dns_cache_evictions);
-	fprintf(out, "  output    %" PRIu64 " events\n", as->events);
+	if (as->capped || as->deltas_lost)
+		fprintf(out,
+			"  caps      %" PRIu64
+			" entries refused at a per-agent cap (sets, destinations, tools, "
+			"grants), %" PRIu64 " counter changes not sent (out of memory)\n",
+			as->capped, as->deltas_lost);
+	fprintf(out, "  output    %" PRIu64 " events", as->events);
+	if (as->contributions)
+		fprintf(out,
+			", %" PRIu64 " registry contributions (%" PRIu64
+			" windows cut by packet time, %" PRIu64 " by a pause of the input)",
+			as->contributions, as->flushes, as->pauses);
+	fputc('\n', out);
 	if (rf->reloads || rf->reloads_refused)
 		fprintf(out, "  reloads   %" PRIu64 " applied, %" PRIu64 " refused\n", rf->reloads,
 			rf->reloads_refused);

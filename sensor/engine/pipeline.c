@@ -353,9 +353,11 @@ static void *aggregator_main(void *arg)
 				if (j == bi)
 					continue;
 				size_t len;
-				if (ring_peek(&run->w[j].out, &len))
-					continue; /* its head is not earlier: best was the minimum */
-				safe = best->pkt_no < wm[j];
+				const struct msg_hdr *hj = ring_peek(&run->w[j].out, &len);
+				if (hj) /* it may have emitted since the heads were compared */
+					safe = hj->type != MSG_TICK && !merge_before(hj, j, best, bi);
+				else
+					safe = best->pkt_no < wm[j];
 			}
 			if (safe) {
 				con->handle(con->user, best);

@@ -472,6 +472,22 @@ def main():
                         detail = "%s: %s" % (i, [(k, w.get(k), g.get(k)) for k in diff[:4]])
                         break
             check(name + ": contributions merge into the inventory (any order, twice)", ok, detail)
+            # The same contributions, line for line, on a second run and with four
+            # workers: windows are cut at packet-time boundaries, never by timing.
+            differ = ""
+            for args in (["-w", "1"], ["-w", "4"]):
+                feed2 = os.path.join(tmp, "feed2.jsonl")
+                if os.path.exists(feed2):
+                    os.unlink(feed2)
+                rc2, _, _ = run(binary, ["-q", "-r", cap, "--contributions", feed2] + args, src)
+                again = open(feed2, "rb").read().splitlines() if rc2 == 0 and os.path.exists(feed2) else []
+                first = raw.splitlines()
+                if again != first and not differ:
+                    k = next((i for i, (x, y) in enumerate(zip(first, again)) if x != y), min(len(first), len(again)))
+                    differ = "%s: %d vs %d lines, line %d:\n%s\n%s" % (" ".join(args), len(first), len(again), k,
+                                                                       (first[k:k + 1] or [b""])[0].decode()[:700],
+                                                                       (again[k:k + 1] or [b""])[0].decode()[:700])
+            check(name + ": contributions identical run to run and with -w 4 (%d lines)" % len(lines), not differ, differ)
 
         # The public MCP lab capture (no licence: read from ../shared, never copied).
         poc = os.path.join(src, "..", "shared", "pcaps-public", "zeek_poc", "mcp_detect", "mcp-traffic.pcap")
