@@ -185,11 +185,59 @@ static int scalar(json_t *v, int o, char num[64], const char **type, const char 
 	return AS_OK;
 }
 
+/* One field of operation o, appended as its group (null: nothing). */
+static int pack_field(struct pack *b, const char *id, int o, const char *k, json_t *v, char *err,
+		      size_t errsz)
+{
+	int rc = AS_OK;
+	char *dump = NULL;
+	if (json_is_null(v))
+		return AS_OK;
+	if (o == O_UNION) { /* an array of strings */
+		if (!json_is_array(v))
+			FAIL(AS_ERR_MALFORMED, "contribution %s: union '%.64s' must be an array", id, k);
+		size_t n = json_array_size(v);
+		for (size_t i = 0; i < n; i++)
+			if (!json_is_string(json_array_get(v, i)))
+				FAIL(AS_ERR_MALFORMED,
+				     "contribution %s: union '%.64s' must hold strings only", id, k);
+		if (!n)
+			return AS_OK;
+		char cnt[24];
+		snprintf(cnt, sizeof cnt, "%zu", n);
+		PUT(putz(b, "union"));
+		PUT(putz(b, k));
+		PUT(putz(b, cnt));
+		for (size_t i = 0; i < n; i++) {
+			json_t *e = json_array_get(v, i);
+			PUT(put(b, json_string_value(e), json_string_length(e)));
+		}
+		return AS_OK;
+	}
+	const char *type, *val;
+	size_t vlen;
+	char sv[64];
+	rc = scalar(v, o, sv, &type, &val, &vlen, &dump);
+	if (rc == AS_ERR_NOMEM)
+		goto out;
+	if (rc < 0)
+		FAIL(AS_ERR_MALFORMED, "contribution %s: %s '%.64s' must be %s", id, ops[o], k,
+		     o == O_ADD	   ? "an integer"
+		     : o == O_LAST ? "a scalar or an array of strings"
+				   : "a scalar");
+	PUT(putz(b, ops[o]));
+	PUT(putz(b, k));
+	PUT(putz(b, type));
+	PUT(put(b, val, vlen));
+out:
+	free(dump);
+	return rc;
+}
+
 int redis_upsert_pack(const char *json, size_t len, char **blob, size_t *bloblen, char *err, size_t errsz)
 {
 	int rc = AS_OK;
 	struct pack b = {0};
-	char *dump = NULL;
 	json_error_t je;
 	*blob = NULL;
 	*bloblen = 0;
@@ -257,53 +305,11 @@ int redis_upsert_pack(const char *json, size_t len, char **blob, size_t *bloblen
 			if (++fields > AS_REDIS_MAX_FIELDS)
 				FAIL(AS_ERR_LIMIT, "contribution %s: more than %d fields", id,
 				     AS_REDIS_MAX_FIELDS);
-			if (json_is_null(v))
-				continue;
-			if (o == O_UNION) { /* an array of strings */
-				if (!json_is_array(v))
-					FAIL(AS_ERR_MALFORMED,
-					     "contribution %s: union '%.64s' must be an array", id, k);
-				size_t n = json_array_size(v);
-				for (size_t i = 0; i < n; i++)
-					if (!json_is_string(json_array_get(v, i)))
-						FAIL(AS_ERR_MALFORMED,
-						     "contribution %s: union '%.64s' must hold strings only",
-						     id, k);
-				if (!n)
-					continue;
-				char cnt[24];
-				snprintf(cnt, sizeof cnt, "%zu", n);
-				PUT(putz(&b, "union"));
-				PUT(putz(&b, k));
-				PUT(putz(&b, cnt));
-				for (size_t i = 0; i < n; i++) {
-					json_t *e = json_array_get(v, i);
-					PUT(put(&b, json_string_value(e), json_string_length(e)));
-				}
-				continue;
-			}
-			const char *type, *val;
-			size_t vlen;
-			char sv[64];
-			rc = scalar(v, o, sv, &type, &val, &vlen, &dump);
-			if (rc == AS_ERR_NOMEM)
+			if ((rc = pack_field(&b, id, o, k, v, err, errsz)) < 0)
 				goto out;
-			if (rc < 0)
-				FAIL(AS_ERR_MALFORMED, "contribution %s: %s '%.64s' must be %s", id, ops[o],
-				     k,
-				     o == O_ADD	   ? "an integer"
-				     : o == O_LAST ? "a scalar or an array of strings"
-						   : "a scalar");
-			PUT(putz(&b, ops[o]));
-			PUT(putz(&b, k));
-			PUT(putz(&b, type));
-			PUT(put(&b, val, vlen));
-			free(dump);
-			dump = NULL;
 		}
 	}
 out:
-	free(dump);
 	json_decref(root);
 	if (rc < 0) {
 		free(b.p);
