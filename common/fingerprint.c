@@ -1,9 +1,9 @@
 /* fingerprint.c — HMAC-SHA256 credential fingerprints and SHA-256 helpers. */
 #include "fingerprint.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
+
+#include "hash.h"
 
 void as_hex(const uint8_t *in, size_t n, char *out)
 {
@@ -29,21 +29,21 @@ int as_hex_digit(int c)
 void as_fingerprint(const uint8_t *key, size_t key_len, const void *secret, size_t secret_len,
 		    char out[AS_FP_HEX + 1])
 {
-	uint8_t mac[EVP_MAX_MD_SIZE];
-	unsigned mac_len = 0;
-	static const uint8_t nokey[1] = {0};
-	HMAC(EVP_sha256(), key_len ? key : nokey, (int)key_len, secret, secret_len, mac, &mac_len);
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	as_hex(mac, mac_len, hex);
+	uint8_t mac[AS_SHA256_LEN];
+	as_hmac_sha256(key, key_len, secret, secret_len, mac);
+	char hex[2 * AS_SHA256_LEN + 1];
+	as_hex(mac, sizeof mac, hex);
 	memcpy(out, hex, AS_FP_HEX);
 	out[AS_FP_HEX] = '\0';
 }
 
 void as_sha256_hex(const void *data, size_t len, char *out, size_t hexlen)
 {
-	uint8_t md[32];
-	unsigned md_len = 0;
-	EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
+	uint8_t md[AS_SHA256_LEN];
+	struct as_sha256 s;
+	as_sha256_init(&s);
+	as_sha256_update(&s, data, len);
+	as_sha256_final(&s, md);
 	char hex[65];
 	as_hex(md, 32, hex);
 	if (hexlen > 64)

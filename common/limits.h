@@ -16,6 +16,7 @@
 
 /* ---- flows ---- */
 #define AS_MAX_FLOWS 1000000	     /* flows tracked, all workers together */
+#define AS_FLOW_SPARE 4096	     /* ended flows a table keeps to reuse, per worker */
 #define AS_FLOW_IDLE_TCP_S 300	     /* idle timeout, established TCP */
 #define AS_FLOW_IDLE_TCP_CLOSED_S 10 /* idle timeout after FIN/RST */
 #define AS_FLOW_IDLE_UDP_S 60	     /* idle timeout, UDP */

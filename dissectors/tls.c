@@ -12,7 +12,7 @@
  * (bounded by AS_TLS_MAX_HANDSHAKE); the first message is the hello. */
 #include "tls.h"
 
-#include <openssl/evp.h>
+#include "hash.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,37 +63,37 @@ bool tls_is_grease(uint16_t v)
 /* ---- streaming digests: fingerprint strings are hashed as they are built ---- */
 
 struct digest {
-	EVP_MD_CTX *ctx;
+	bool md5;	/* JA3 (MD5), else SHA-256 (JA4) */
+	struct as_sha256 sha;
+	struct as_md5 m5;
 	bool first;	/* no list element written yet */
 	size_t len;	/* bytes waiting in buf: hashed in blocks, not per element */
 	char buf[1024];
 };
 
-static int digest_init(struct digest *d, const EVP_MD *md)
+static void digest_init(struct digest *d, bool md5)
 {
+	d->md5 = md5;
 	d->first = true;
 	d->len = 0;
-	d->ctx = EVP_MD_CTX_new();
-	if (!d->ctx)
-		return AS_ERR_NOMEM;
-	if (EVP_DigestInit_ex(d->ctx, md, NULL) != 1) {
-		EVP_MD_CTX_free(d->ctx);
-		d->ctx = NULL;
-		return AS_ERR_NOMEM;
-	}
-	return AS_OK;
+	if (md5)
+		as_md5_init(&d->m5);
+	else
+		as_sha256_init(&d->sha);
 }
 
-static void digest_free(struct digest *d)
+static void digest_update(struct digest *d, const void *p, size_t n)
 {
-	EVP_MD_CTX_free(d->ctx);
-	d->ctx = NULL;
+	if (d->md5)
+		as_md5_update(&d->m5, p, n);
+	else
+		as_sha256_update(&d->sha, p, n);
 }
 
 static void digest_flush(struct digest *d)
 {
 	if (d->len)
-		EVP_DigestUpdate(d->ctx, d->buf, d->len);
+		digest_update(d, d->buf, d->len);
 	d->len = 0;
 }
 
@@ -102,7 +102,7 @@ static void digest_put(struct digest *d, const char *s, size_t n)
 	if (n > sizeof d->buf - d->len) {
 		digest_flush(d);
 		if (n > sizeof d->buf) {
-			EVP_DigestUpdate(d->ctx, s, n);
+			digest_update(d, s, n);
 			return;
 		}
 	}
@@ -140,30 +140,37 @@ static void digest_hex4(struct digest *d, uint16_t v)
 /* Finishes into `hexlen` lower-case hex digits (NUL-terminated). */
 static void digest_final_hex(struct digest *d, char *out, size_t hexlen)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned md_len = 0;
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	uint8_t md[AS_SHA256_LEN];
+	size_t md_len = d->md5 ? AS_MD5_LEN : AS_SHA256_LEN;
+	char hex[2 * AS_SHA256_LEN + 1];
 	digest_flush(d);
-	EVP_DigestFinal_ex(d->ctx, md, &md_len);
+	if (d->md5)
+		as_md5_final(&d->m5, md);
+	else
+		as_sha256_final(&d->sha, md);
 	as_hex(md, md_len, hex);
-	if (hexlen > 2 * (size_t)md_len)
-		hexlen = 2 * (size_t)md_len;
+	if (hexlen > 2 * md_len)
+		hexlen = 2 * md_len;
 	memcpy(out, hex, hexlen);
 	out[hexlen] = '\0';
-	digest_free(d);
 }
 
 /* ---- u16 lists ---- */
 
-/* Reads a list of big-endian u16 into a fresh array without GREASE. */
-static int u16_list(struct cur c, uint16_t **out, size_t *n)
+/* Hello lists this long fit on the stack; a longer one is allocated. */
+#define U16_ON_STACK 256
+
+/* Reads a list of big-endian u16 without GREASE into buf (U16_ON_STACK
+ * entries) or, when longer, a fresh array; the caller frees *out unless it
+ * is buf. */
+static int u16_list(struct cur c, uint16_t *buf, uint16_t **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 	if (cur_len(&c) % 2)
 		return AS_ERR_MALFORMED;
 	size_t cap = cur_len(&c) / 2;
-	uint16_t *v = malloc((cap ? cap : 1) * sizeof *v);
+	uint16_t *v = cap <= U16_ON_STACK ? buf : malloc(cap * sizeof *v);
 	if (!v)
 		return AS_ERR_NOMEM;
 	uint16_t x;
@@ -307,9 +314,7 @@ static void ja3_put_u16_list(struct digest *d, struct cur c)
 static int ja3_client(uint16_t version, struct cur ciphers, const struct ch_exts *e, char out[33])
 {
 	struct digest d;
-	int r = digest_init(&d, EVP_md5());
-	if (r < 0)
-		return r;
+	digest_init(&d, true);
 	digest_dec(&d, version);
 	digest_put(&d, ",", 1);
 	ja3_put_u16_list(&d, ciphers);
@@ -408,9 +413,7 @@ static int ja4_hash(uint16_t *v, size_t n, const uint16_t *tail, size_t tn, char
 	}
 	qsort(v, n, sizeof *v, cmp_u16);
 	struct digest d;
-	int r = digest_init(&d, EVP_sha256());
-	if (r < 0)
-		return r;
+	digest_init(&d, false);
 	for (size_t i = 0; i < n; i++) {
 		digest_sep(&d, ',');
 		digest_hex4(&d, v[i]);
@@ -432,14 +435,15 @@ static int ja4_hash(uint16_t *v, size_t n, const uint16_t *tail, size_t tn, char
 static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers, const struct ch_exts *e,
 		      bool have_alpn, struct cur alpn_first, bool resumption_blind, char out[40])
 {
+	uint16_t cs_buf[U16_ON_STACK], ex_buf[U16_ON_STACK], sig_buf[U16_ON_STACK];
 	uint16_t *cs = NULL, *ex = NULL, *sig = NULL;
 	size_t ncs = 0, nex = 0, nsig = 0;
-	int r = u16_list(ciphers, &cs, &ncs);
+	int r = u16_list(ciphers, cs_buf, &cs, &ncs);
 	if (r < 0)
 		goto out;
 	/* Extension types without GREASE; SNI and ALPN are counted but not hashed. */
 	size_t cap = cur_len(&e->all) / 4 + 1;
-	ex = malloc(cap * sizeof *ex);
+	ex = cap <= U16_ON_STACK ? ex_buf : malloc(cap * sizeof *ex);
 	if (!ex) {
 		r = AS_ERR_NOMEM;
 		goto out;
@@ -458,7 +462,7 @@ static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers,
 	if (e->sigalgs.present) {
 		struct cur s = e->sigalgs.data, list;
 		if (cur_get_u16_prefixed(&s, &list)) {
-			r = u16_list(list, &sig, &nsig);
+			r = u16_list(list, sig_buf, &sig, &nsig);
 			if (r < 0)
 				goto out;
 		}
@@ -475,9 +479,12 @@ static int ja4_client(bool quic, uint16_t version, bool sni, struct cur ciphers,
 	out[23] = '_';
 	r = ja4_hash(ex, nex, sig, nsig, out + 24);
 out:
-	free(cs);
-	free(ex);
-	free(sig);
+	if (cs != cs_buf)
+		free(cs);
+	if (ex != ex_buf)
+		free(ex);
+	if (sig != sig_buf)
+		free(sig);
 	return r;
 }
 
@@ -612,11 +619,7 @@ int tls_parse_server_hello(const uint8_t *hs, size_t len, struct obs_tls_server_
 	out->cipher = cipher;
 
 	struct digest d;
-	int r = digest_init(&d, EVP_md5());
-	if (r < 0) {
-		*reason = "out_of_memory";
-		return r;
-	}
+	digest_init(&d, true);
 	/* JA3S: SSLVersion,Cipher,Extensions (decimal, GREASE removed). */
 	digest_dec(&d, legacy);
 	digest_put(&d, ",", 1);
@@ -627,7 +630,6 @@ int tls_parse_server_hello(const uint8_t *hs, size_t len, struct obs_tls_server_
 		uint16_t type;
 		struct cur data;
 		if (!cur_get_u16(&exts, &type) || !cur_get_u16_prefixed(&exts, &data)) {
-			digest_free(&d);
 			*reason = "bad_extension";
 			return AS_ERR_MALFORMED;
 		}
@@ -638,8 +640,7 @@ int tls_parse_server_hello(const uint8_t *hs, size_t len, struct obs_tls_server_
 		if (type == EXT_SUPPORTED_VERSIONS && !have_version) {
 			uint16_t v;
 			if (!cur_get_u16(&data, &v) || cur_len(&data)) {
-				digest_free(&d);
-				*reason = "bad_supported_versions";
+					*reason = "bad_supported_versions";
 				return AS_ERR_MALFORMED;
 			}
 			out->version = v;
@@ -650,8 +651,7 @@ int tls_parse_server_hello(const uint8_t *hs, size_t len, struct obs_tls_server_
 			struct cur first;
 			bool have;
 			if (parse_alpn(data, names, 1, &n, &first, &have) < 0) {
-				digest_free(&d);
-				*reason = "bad_alpn";
+					*reason = "bad_alpn";
 				return AS_ERR_MALFORMED;
 			}
 			memcpy(out->alpn, names[0], sizeof out->alpn);

@@ -127,8 +127,8 @@ bool a2a_card_analyze(const struct http_view *v, const json_t *root, const struc
 
 static void a2a_observe(const struct http_view *v, const struct dissect_ctx *ctx)
 {
-	if (!v->request && v->body_json)
-		(void)a2a_card_analyze(v, v->body_json, ctx);
+	if (!v->request && card_path(v->path))
+		(void)a2a_card_analyze(v, http_view_json(v), ctx);
 }
 
 const struct analyzer analyzer_a2a_card = {

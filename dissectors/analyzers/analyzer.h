@@ -19,6 +19,16 @@
 #include "dissector.h"
 #include "strview.h"
 
+/* The body of a message parsed as JSON, once, when an analyzer first asks
+ * (http_view_json): most bodies and stream items need no tree at all. */
+struct http_json {
+	bool allowed; /* the body is JSON (by its content type or the stream's) and intact */
+	bool report;  /* a malformed one is an anomaly (the content type said JSON) */
+	bool tried;
+	json_t *root;
+	const struct dissect_ctx *ctx;
+};
+
 /* One HTTP message as analyzers see it. Views into the builder's buffers,
  * valid only during the call. Raw values may be secrets: an analyzer
  * copies only what is safe and fingerprints the rest. */
@@ -45,10 +55,16 @@ struct http_view {
 	 * item (an SSE event's data, an NDJSON line, a WebSocket message). */
 	struct sv body;
 	bool body_truncated;
-	/* The body parsed as JSON once by the builder (JSON bodies and items
-	 * only), else NULL: analyzers use it rather than parse again. */
-	const json_t *body_json;
+	/* Its JSON parse, shared (http_view_json); NULL: not JSON. */
+	struct http_json *json;
 };
+
+/* The body parsed as JSON on the first call, the same tree for every later
+ * analyzer; NULL when it is not JSON (or too deep: an anomaly). */
+const json_t *http_view_json(const struct http_view *v);
+/* Whether the body holds this text (a key an analyzer needs before it asks
+ * for a tree). */
+bool http_view_mentions(const struct http_view *v, struct sv text);
 
 /* The exchange under construction: what `facts` hooks may fill. */
 struct http_facts {

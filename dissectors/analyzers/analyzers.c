@@ -4,6 +4,8 @@
  * order of their observations for one message. */
 #include "analyzer.h"
 
+#include "json_util.h"
+
 #include <string.h>
 
 const struct analyzer *const analyzer_registry[] = {
@@ -23,4 +25,32 @@ void http_view_origin(const struct http_view *v, struct obs_http_origin *out)
 	sv_copy(out->path, sizeof out->path, v->path);
 	out->status = v->status;
 	out->authorization = v->authorization.len > 0;
+}
+
+const json_t *http_view_json(const struct http_view *v)
+{
+	struct http_json *j = v->json;
+	if (!j || !j->allowed)
+		return NULL;
+	if (j->tried)
+		return j->root;
+	j->tried = true;
+	switch (json_util_load(v->body, &j->root)) {
+	case JSON_UTIL_OK:
+		return j->root;
+	case JSON_UTIL_TOO_DEEP:
+		dissect_anomaly(j->ctx, "http", "json_too_deep");
+		return NULL;
+	case JSON_UTIL_BAD:
+		break;
+	}
+	struct sv t = sv_trim(v->body);
+	if (j->report && (sv_starts_with(t, SV_LIT("{")) || sv_starts_with(t, SV_LIT("["))))
+		dissect_anomaly(j->ctx, "http", "bad_json");
+	return NULL;
+}
+
+bool http_view_mentions(const struct http_view *v, struct sv text)
+{
+	return v->json && v->json->allowed && sv_find(v->body, text) >= 0;
 }

@@ -636,10 +636,18 @@ static void sse_endpoint(const struct http_view *v, struct sv url, const struct 
 
 /* ---- the analyzer ---- */
 
+/* A JSON-RPC message names its version ("jsonrpc": "2.0"): no other body
+ * is parsed for it. */
+static const json_t *rpc_json(const struct http_view *v)
+{
+	return http_view_mentions(v, SV_LIT("\"jsonrpc\"")) ? http_view_json(v) : NULL;
+}
+
 static void jr_observe(const struct http_view *v, const struct dissect_ctx *ctx)
 {
-	if (v->body_json)
-		(void)jsonrpc_analyze_json(v, v->body_json, ctx);
+	const json_t *root = rpc_json(v);
+	if (root)
+		(void)jsonrpc_analyze_json(v, root, ctx);
 }
 
 /* Each SSE event as it arrives (MCP Streamable HTTP and legacy HTTP+SSE,
@@ -653,8 +661,9 @@ static void jr_stream_observe(const struct http_view *v, struct sv event, const 
 		sse_endpoint(v, v->body, ctx);
 		return;
 	}
-	if (v->body_json)
-		(void)jsonrpc_analyze_json(v, v->body_json, ctx);
+	const json_t *root = rpc_json(v);
+	if (root)
+		(void)jsonrpc_analyze_json(v, root, ctx);
 }
 
 static void jr_ws_message(const struct http_view *v, const struct dissect_ctx *ctx)

@@ -49,12 +49,33 @@ static void response_json(struct obs_http_response *r, const json_t *root)
 	}
 }
 
+/* The members a model API's body can say something in, read without a
+ * tree of the rest (the request's messages, the answer's text). */
+static const char *const request_keys[] = {"model", "stream"};
+static const char *const response_keys[] = {"model",	    "usage",	   "message",	  "response",
+					    "modelVersion", "usageMetadata", "prompt_eval_count", "eval_count"};
+
+static json_t *members(const struct http_view *v, bool request)
+{
+	json_t *root;
+	if (!v->json || !v->json->allowed)
+		return NULL;
+	if (request)
+		return json_util_members(v->body, request_keys, 2, &root) == JSON_UTIL_OK ? root : NULL;
+	return json_util_members(v->body, response_keys, sizeof response_keys / sizeof response_keys[0], &root) ==
+		       JSON_UTIL_OK
+		   ? root
+		   : NULL;
+}
+
 static void llm_facts(const struct http_view *v, struct http_facts *f, const struct dissect_ctx *ctx)
 {
 	(void)ctx;
-	const json_t *root = v->body_json;
-	if (!json_is_object(root))
+	json_t *root = members(v, f->req != NULL);
+	if (!json_is_object(root)) {
+		json_decref(root);
 		return;
+	}
 	if (f->req) {
 		json_util_copy_string(f->req->model, sizeof f->req->model, json_object_get(root, "model"));
 		const json_t *stream = json_object_get(root, "stream");
@@ -63,6 +84,20 @@ static void llm_facts(const struct http_view *v, struct http_facts *f, const str
 	} else if (f->resp) {
 		response_json(f->resp, root);
 	}
+	json_decref(root);
+}
+
+/* Whether a streamed item can say something new: while the model is
+ * unknown, and where it reports usage. The other items of a long answer
+ * (its text, a token at a time) are not read at all. */
+static bool item_counts(const struct http_view *v, const struct obs_http_response *r)
+{
+	if (!r->model[0])
+		return true;
+	long u = sv_find(v->body, SV_LIT("\"usage\""));
+	if (u >= 0 && sv_find(v->body, SV_LIT("\"usage\":null")) != u)
+		return true;
+	return sv_find(v->body, SV_LIT("usageMetadata")) >= 0 || sv_find(v->body, SV_LIT("eval_count")) >= 0;
 }
 
 static void llm_stream_facts(const struct http_view *v, struct sv event, struct http_facts *f,
@@ -70,8 +105,11 @@ static void llm_stream_facts(const struct http_view *v, struct sv event, struct 
 {
 	(void)event;
 	(void)ctx;
-	if (f->resp) /* model and usage are found by shape, whatever the event name */
-		response_json(f->resp, v->body_json);
+	if (!f->resp || !item_counts(v, f->resp)) /* model and usage are found by shape, whatever the event */
+		return;
+	json_t *root = members(v, false);
+	response_json(f->resp, root);
+	json_decref(root);
 }
 
 const struct analyzer analyzer_llm = {

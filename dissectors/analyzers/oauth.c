@@ -37,7 +37,6 @@
  * are only ever fingerprinted: HMAC-SHA256 under the deployment salt of the
  * decoded value. state, nonce, code_challenge, username are not copied. */
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,8 +248,9 @@ static void params_add_json(struct params *p, json_t *root)
 static json_t *json_object_of(const struct http_view *v)
 {
 	json_t *root;
-	if (v->body_json)
-		return json_is_object(v->body_json) ? json_incref((json_t *)v->body_json) : NULL;
+	const json_t *shared = http_view_json(v);
+	if (shared)
+		return json_is_object(shared) ? json_incref((json_t *)shared) : NULL;
 	if (json_util_load(v->body, &root) != JSON_UTIL_OK)
 		return NULL;
 	if (!json_is_object(root)) {
@@ -487,9 +487,9 @@ static void client_auth(struct out *w, const struct http_view *v, const struct p
 			size_t plen = form_decode(creds, pass);
 			put(w, o->client_id, sizeof o->client_id, sv_make(user, ulen));
 			add_secret(w, CRED_OAUTH_CLIENT_SECRET, CRED_T_PASSWORD, sv_make(pass, plen));
-			OPENSSL_cleanse(pass, plen);
+			explicit_bzero(pass, plen);
 		}
-		OPENSSL_cleanse(raw, sizeof raw);
+		explicit_bzero(raw, sizeof raw);
 	}
 	if (o->client_id[0] == '\0' && has(p, P_CLIENT_ID))
 		PUT(w, client_id, get(p, P_CLIENT_ID));

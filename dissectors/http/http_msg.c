@@ -715,34 +715,19 @@ void http_head_end(struct http_msg *m)
 
 /* Parses a JSON body or stream item (object or array); NULL, and an
  * anomaly when `report` and it looked like JSON, when it is not JSON. */
-static json_t *json_from(struct sv s, const struct dissect_ctx *ctx, bool report)
-{
-	json_t *root;
-	switch (json_util_load(s, &root)) {
-	case JSON_UTIL_OK:
-		return root;
-	case JSON_UTIL_TOO_DEEP:
-		dissect_anomaly(ctx, HTTP, "json_too_deep");
-		return NULL;
-	case JSON_UTIL_BAD:
-		break;
-	}
-	struct sv t = sv_trim(s);
-	if (report && (sv_starts_with(t, SV_LIT("{")) || sv_starts_with(t, SV_LIT("["))))
-		dissect_anomaly(ctx, HTTP, "bad_json");
-	return NULL;
-}
-
 /* One item of a streamed response: every analyzer's stream hooks. */
+/* Whether a streamed item is worth a JSON tree: a JSON-RPC message (MCP,
+ * A2A) always; a model's stream only while its model is unknown and where
+ * it reports usage — the other items of a long answer (its text, a token
+ * at a time) are not parsed at all. */
 static void stream_item(struct http_msg *m, uint8_t carrier, struct sv event, struct sv data,
 			const struct dissect_ctx *ctx)
 {
 	struct http_view v = make_view(m, data);
 	v.carrier = carrier;
-	json_t *root = NULL;
-	if (!sv_eq(sv_trim(data), SV_LIT("[DONE]"))) /* OpenAI's end of stream */
-		root = json_from(data, ctx, false);
-	v.body_json = root;
+	struct http_json json = {.allowed = !sv_eq(sv_trim(data), SV_LIT("[DONE]")), .ctx = ctx}; /* OpenAI's end */
+	v.json = &json;
+	json_util_arena_begin();
 	struct http_facts f = facts_of(m);
 	for (size_t i = 0; analyzer_registry[i]; i++)
 		if (analyzer_registry[i]->stream_facts)
@@ -750,7 +735,8 @@ static void stream_item(struct http_msg *m, uint8_t carrier, struct sv event, st
 	for (size_t i = 0; analyzer_registry[i]; i++)
 		if (analyzer_registry[i]->stream_observe)
 			analyzer_registry[i]->stream_observe(&v, event, ctx);
-	json_decref(root);
+	json_decref(json.root);
+	json_util_arena_end();
 }
 
 struct sse_user {
@@ -884,16 +870,15 @@ void http_message_end(struct http_msg *m, bool truncated, const struct dissect_c
 	struct http_exch *x = m->x;
 	struct sv body = m->peek.len ? sv_make(m->peek.data, m->peek.len) : sv_make("", 0);
 	bool intact = !m->peek_over && !m->peek_broken && body.len;
-	json_t *root = NULL;
-	if (m->kind == BODY_JSON && intact)
-		root = json_from(body, ctx, m->json_type);
-	else if (m->kind == BODY_NDJSON && intact)
+	struct http_json json = {.allowed = m->kind == BODY_JSON && intact, .report = m->json_type, .ctx = ctx};
+	json_util_arena_begin();
+	if (m->kind == BODY_NDJSON && intact)
 		stream_item(m, RPC_HTTP_BODY, sv_make("", 0), body, ctx); /* last line without its '\n' */
 	if (m->kind == BODY_SSE)
 		sse_reset(&m->sse); /* an unterminated event is discarded (WHATWG) */
 	bool peeked = (m->kind == BODY_JSON || m->kind == BODY_FORM) && !m->peek_broken;
 	struct http_view v = make_view(m, peeked ? body : sv_make("", 0));
-	v.body_json = root;
+	v.json = &json;
 	struct http_facts f = facts_of(m);
 	for (size_t i = 0; analyzer_registry[i]; i++)
 		if (analyzer_registry[i]->facts)
@@ -907,7 +892,8 @@ void http_message_end(struct http_msg *m, bool truncated, const struct dissect_c
 	for (size_t i = 0; analyzer_registry[i]; i++)
 		if (analyzer_registry[i]->observe)
 			analyzer_registry[i]->observe(&v, ctx);
-	json_decref(root);
+	json_decref(json.root);
+	json_util_arena_end();
 	exch_release(x, false);
 	msg_free(m);
 }

@@ -1,8 +1,79 @@
 /* json_util.c — JSON helpers shared by the dissectors (RFC 8259, jansson). */
 #include "json_util.h"
 
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "cursor.h"
 #include "limits.h"
+
+/* ---- the per-thread arena of jansson's allocations ---- */
+
+#define ARENA_BLOCK (256 * 1024)
+#define ARENA_MAX_BLOCKS 32 /* past 8 MiB in one message, malloc again */
+
+static _Thread_local struct {
+	char *block[ARENA_MAX_BLOCKS];
+	size_t n_blocks, cur, used; /* bump position: block cur, offset used */
+	unsigned depth;
+} arena;
+
+static bool in_arena(const void *p)
+{
+	for (size_t i = 0; i < arena.n_blocks; i++)
+		if ((const char *)p >= arena.block[i] && (const char *)p < arena.block[i] + ARENA_BLOCK)
+			return true;
+	return false;
+}
+
+static void *j_malloc(size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if (!arena.depth || n > ARENA_BLOCK)
+		return malloc(n);
+	if (arena.n_blocks && arena.used + n <= ARENA_BLOCK) {
+		void *p = arena.block[arena.cur] + arena.used;
+		arena.used += n;
+		return p;
+	}
+	if (arena.cur + 1 < arena.n_blocks) { /* a block an earlier message grew */
+		arena.cur++;
+	} else if (arena.n_blocks < ARENA_MAX_BLOCKS && (arena.block[arena.n_blocks] = malloc(ARENA_BLOCK))) {
+		arena.cur = arena.n_blocks++;
+	} else {
+		return malloc(n);
+	}
+	arena.used = n;
+	return arena.block[arena.cur];
+}
+
+/* Blocks are kept for the thread's life, so a pointer is told by them. */
+static void j_free(void *p)
+{
+	if (p && !in_arena(p))
+		free(p);
+}
+
+static void set_alloc(void)
+{
+	json_set_alloc_funcs(j_malloc, j_free);
+}
+
+void json_util_arena_begin(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, set_alloc);
+	arena.depth++;
+}
+
+void json_util_arena_end(void)
+{
+	if (arena.depth && --arena.depth == 0) {
+		arena.cur = 0;
+		arena.used = 0;
+	}
+}
 
 /* Nesting depth of a JSON text (outside strings) within AS_JSON_MAX_DEPTH.
  * Jansson recurses per level and caps only at its compile-time 2048, so the
@@ -47,6 +118,140 @@ enum json_util_res json_util_load(struct sv s, json_t **out)
 		return JSON_UTIL_BAD;
 	*out = root;
 	return JSON_UTIL_OK;
+}
+
+/* ---- members without a tree ---- */
+
+static size_t skip_ws(struct sv s, size_t i)
+{
+	while (i < s.len && (s.p[i] == ' ' || s.p[i] == '\t' || s.p[i] == '\n' || s.p[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The end of the string opening at s.p[i] (past its closing quote), or 0;
+ * *escaped says whether it holds a backslash. */
+static size_t skip_string(struct sv s, size_t i, bool *escaped)
+{
+	*escaped = false;
+	for (i++; i < s.len; i++) {
+		if (s.p[i] == '\\') {
+			*escaped = true;
+			i++;
+		} else if (s.p[i] == '"') {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* The end of the value starting at s.p[i], or 0 when it breaks off. */
+static size_t skip_value(struct sv s, size_t i)
+{
+	bool esc;
+	if (i >= s.len)
+		return 0;
+	if (s.p[i] == '"')
+		return skip_string(s, i, &esc);
+	if (s.p[i] != '{' && s.p[i] != '[') {
+		while (i < s.len && s.p[i] != ',' && s.p[i] != '}' && s.p[i] != ']' && s.p[i] != ' ' &&
+		       s.p[i] != '\t' && s.p[i] != '\n' && s.p[i] != '\r')
+			i++;
+		return i;
+	}
+	unsigned depth = 0;
+	while (i < s.len) {
+		char c = s.p[i];
+		if (c == '"') {
+			i = skip_string(s, i, &esc);
+			if (!i)
+				return 0;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			if (++depth > AS_JSON_MAX_DEPTH)
+				return 0;
+		} else if ((c == '}' || c == ']') && --depth == 0) {
+			return i + 1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static bool wanted(struct sv key, const char *const *keys, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (sv_eq(key, sv_from_cstr(keys[k])))
+			return true;
+	return false;
+}
+
+enum json_util_res json_util_members(struct sv s, const char *const *keys, size_t n, json_t **out)
+{
+	*out = NULL;
+	struct sv t = sv_trim(s);
+	if (!sv_starts_with(t, SV_LIT("{")))
+		return JSON_UTIL_BAD;
+	json_t *obj = json_object();
+	if (!obj)
+		return JSON_UTIL_BAD;
+	size_t i = skip_ws(t, 1);
+	bool first = true;
+	while (i < t.len && t.p[i] != '}') {
+		if (!first) {
+			if (t.p[i] != ',')
+				goto bad;
+			i = skip_ws(t, i + 1);
+		}
+		first = false;
+		bool esc;
+		size_t kend = i < t.len && t.p[i] == '"' ? skip_string(t, i, &esc) : 0;
+		if (!kend)
+			goto bad;
+		if (esc) { /* an escaped name: only a whole parse reads it right */
+			json_decref(obj);
+			json_t *root;
+			enum json_util_res r = json_util_load(t, &root);
+			if (r != JSON_UTIL_OK)
+				return r;
+			if (!json_is_object(root)) {
+				json_decref(root);
+				return JSON_UTIL_BAD;
+			}
+			obj = json_object();
+			for (size_t k = 0; obj && k < n; k++)
+				if (json_object_get(root, keys[k]))
+					json_object_set(obj, keys[k], json_object_get(root, keys[k]));
+			json_decref(root);
+			*out = obj;
+			return obj ? JSON_UTIL_OK : JSON_UTIL_BAD;
+		}
+		struct sv key = sv_make(t.p + i + 1, kend - i - 2);
+		i = skip_ws(t, kend);
+		if (i >= t.len || t.p[i] != ':')
+			goto bad;
+		size_t vstart = skip_ws(t, i + 1), vend = skip_value(t, vstart);
+		if (!vend || vend == vstart)
+			goto bad;
+		if (wanted(key, keys, n)) {
+			char name[64];
+			sv_copy(name, sizeof name, key);
+			json_error_t err;
+			json_t *v = json_loadb(t.p + vstart, vend - vstart, JSON_DECODE_ANY, &err);
+			if (!v)
+				goto bad;
+			json_object_set_new(obj, name, v);
+		}
+		i = skip_ws(t, vend);
+	}
+	if (i >= t.len || skip_ws(t, i + 1) != t.len) /* no closing brace, or text after it */
+		goto bad;
+	*out = obj;
+	return JSON_UTIL_OK;
+bad:
+	json_decref(obj);
+	return JSON_UTIL_BAD;
 }
 
 bool json_util_copy_string(char *dst, size_t dstsz, const json_t *v)

@@ -21,6 +21,21 @@ enum json_util_res {
  * holds a new reference. */
 enum json_util_res json_util_load(struct sv s, json_t **out);
 
+/* The members named in keys of a JSON object text, parsed: an object with
+ * only those (a later duplicate wins, as in a whole parse). The rest of the
+ * text is stepped over without a tree (a chat request's messages, an
+ * answer's text); a key written with escapes falls back to a whole parse.
+ * JSON_UTIL_BAD when s is not one JSON object. On JSON_UTIL_OK *out holds a
+ * new reference. */
+enum json_util_res json_util_members(struct sv s, const char *const *keys, size_t n, json_t **out);
+
+/* Between begin and end, every jansson allocation of this thread comes from
+ * a per-thread arena that end makes empty again (nested pairs: the
+ * outermost end): the trees of one HTTP message cost no malloc. Every tree
+ * made inside must be released before the end. */
+void json_util_arena_begin(void);
+void json_util_arena_end(void);
+
 /* Copies a JSON string into a fixed field (control bytes replaced, cut at
  * dstsz); leaves dst untouched when v is not a string. Returns true when v
  * was a string. */

@@ -22,7 +22,7 @@ int sbuf_append(struct sbuf *b, const uint8_t *p, size_t n)
 	if (n > b->cap - b->len)
 		return AS_ERR_LIMIT;
 	if (b->len + n > b->alloc) {
-		size_t na = b->alloc ? b->alloc : 512;
+		size_t na = b->alloc ? b->alloc : 2048; /* most messages fit: one allocation */
 		while (na < b->len + n)
 			na *= 2;
 		if (na > b->cap)

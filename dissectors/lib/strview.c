@@ -1,6 +1,7 @@
 /* strview.c — string view helpers for text protocols. */
 #include "strview.h"
 
+#include <ctype.h>
 #include <string.h>
 
 struct sv sv_make(const void *p, size_t len)
@@ -40,22 +41,33 @@ bool sv_ends_with(struct sv s, struct sv suffix)
 	return s.len >= suffix.len && sv_eq(sv_make(s.p + s.len - suffix.len, suffix.len), suffix);
 }
 
-static long find(struct sv s, struct sv needle, bool ci)
+/* Bodies are searched for keys on every message: memmem, not a compare at
+ * every offset. */
+long sv_find(struct sv s, struct sv needle)
+{
+	if (needle.len == 0)
+		return 0;
+	const char *q = needle.len <= s.len ? memmem(s.p, s.len, needle.p, needle.len) : NULL;
+	return q ? (long)(q - s.p) : -1;
+}
+
+/* Case-insensitive: candidates are the offsets holding the needle's first
+ * byte in either case. */
+long sv_find_ci(struct sv s, struct sv needle)
 {
 	if (needle.len == 0)
 		return 0;
 	if (needle.len > s.len)
 		return -1;
+	char lo = (char)tolower((unsigned char)needle.p[0]), up = (char)toupper((unsigned char)needle.p[0]);
 	for (size_t i = 0; i + needle.len <= s.len; i++) {
-		struct sv w = sv_make(s.p + i, needle.len);
-		if (ci ? sv_eq_ci(w, needle) : sv_eq(w, needle))
+		if (s.p[i] != lo && s.p[i] != up)
+			continue;
+		if (sv_eq_ci(sv_make(s.p + i, needle.len), needle))
 			return (long)i;
 	}
 	return -1;
 }
-
-long sv_find(struct sv s, struct sv needle) { return find(s, needle, false); }
-long sv_find_ci(struct sv s, struct sv needle) { return find(s, needle, true); }
 
 long sv_find_char(struct sv s, char ch)
 {

@@ -67,7 +67,7 @@ bool classify_packet(struct classifier *c, struct classify_flow *f, const uint8_
 	f->proto = ndpi_detection_process_packet(c->ndpi, &f->flow, l3, (unsigned short)len, ts_us / 1000);
 	if (f->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
 	    f->proto.master_protocol != NDPI_PROTOCOL_UNKNOWN)
-		f->detected = !ndpi_extra_dissection_possible(c->ndpi, &f->flow);
+		f->detected = true;
 	return f->detected;
 }
 
@@ -79,5 +79,18 @@ void classify_result(struct classifier *c, struct classify_flow *f, bool give_up
 	}
 	char name[64];
 	ndpi_protocol2name(c->ndpi, f->proto, name, sizeof name);
+	snprintf(out, outsz, "%s", name);
+}
+
+void classify_guess(struct classifier *c, const struct flow_ref *r, char *out, size_t outsz)
+{
+	uint32_t cli = 0, srv = 0;
+	if (r->family == 4) { /* nDPI's address guess knows IPv4 only */
+		cli = (uint32_t)r->cli_ip[0] << 24 | (uint32_t)r->cli_ip[1] << 16 | (uint32_t)r->cli_ip[2] << 8 | r->cli_ip[3];
+		srv = (uint32_t)r->srv_ip[0] << 24 | (uint32_t)r->srv_ip[1] << 16 | (uint32_t)r->srv_ip[2] << 8 | r->srv_ip[3];
+	}
+	ndpi_protocol p = ndpi_guess_undetected_protocol(c->ndpi, NULL, r->l4proto, cli, r->cli_port, srv, r->srv_port);
+	char name[64];
+	ndpi_protocol2name(c->ndpi, p, name, sizeof name);
 	snprintf(out, outsz, "%s", name);
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msg.h"
+
 struct classifier;
 struct classify_flow;
 
@@ -20,5 +22,8 @@ bool classify_packet(struct classifier *c, struct classify_flow *f, const uint8_
 		     uint64_t ts_us);
 /* Final answer as "Master.App" (e.g. "TLS.Google"), giving up if needed. */
 void classify_result(struct classifier *c, struct classify_flow *f, bool give_up, char *out, size_t outsz);
+/* The answer for a flow nDPI never saw (no payload): its guess by ports
+ * and IPv4 addresses. */
+void classify_guess(struct classifier *c, const struct flow_ref *r, char *out, size_t outsz);
 
 #endif

@@ -37,6 +37,7 @@ struct half {
 enum flow_flags {
 	F_CLOSED = 1 << 0,	/* FIN or RST seen */
 	F_DISSECT_OFF = 1 << 1, /* no dissector (any more) for this flow */
+	F_CLASSIFIED = 1 << 2,	/* nDPI gave its answer (or was given up on) */
 };
 
 struct flow {
@@ -71,6 +72,10 @@ struct flow_table {
 	size_t mask;
 	size_t count;
 	struct lru lru[LRU_N];
+	/* Ended flows kept for the next ones (through hnext): flows come and go
+	 * at every packet of a busy link, malloc need not. */
+	struct flow *spare;
+	size_t n_spare;
 	struct classifier *cls;
 	/* Context of the packet being processed, for emitted messages. */
 	uint64_t cur_pkt_no;
@@ -399,16 +404,22 @@ static void tcp_data(struct flow_table *ft, struct flow *f, int dir, uint32_t se
 
 /* ---- classification ---- */
 
-/* Records nDPI's answer (giving up unless it finished) and frees its state. */
+/* Records nDPI's answer (giving up unless it finished) and frees its state.
+ * A flow that never carried a byte was never given to nDPI: its answer is
+ * the guess by ports and addresses a give-up would make. */
 static void classify_done(struct flow_table *ft, struct flow *f, bool done)
 {
-	classify_result(ft->cls, f->cls, !done, f->app, sizeof f->app);
+	if (f->cls)
+		classify_result(ft->cls, f->cls, !done, f->app, sizeof f->app);
+	else
+		classify_guess(ft->cls, &f->ref, f->app, sizeof f->app);
 	if (done)
 		ft->st->ndpi_classified++;
 	else
 		ft->st->ndpi_giveup++;
 	classify_flow_free(f->cls);
 	f->cls = NULL;
+	f->flags |= F_CLASSIFIED;
 }
 
 /* ---- flow life cycle ---- */
@@ -439,7 +450,7 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason
 			skip_gap(ft, f, dir);
 		deliver_end(ft, f, dir);
 	}
-	if (f->cls)
+	if (!(f->flags & F_CLASSIFIED))
 		classify_done(ft, f, false);
 	flow_report(ft, f, MSG_FLOW_END, why);
 
@@ -461,7 +472,13 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason
 		ft->st->flows_idle++;
 	if (ft->cur_flow == f)
 		ft->cur_flow = NULL;
-	free(f);
+	if (ft->n_spare < AS_FLOW_SPARE) {
+		f->hnext = ft->spare;
+		ft->spare = f;
+		ft->n_spare++;
+	} else {
+		free(f);
+	}
 }
 
 static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const struct decoded *d, uint64_t ts_us,
@@ -470,9 +487,14 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 	struct flow *oldest;
 	if (ft->count >= ft->cfg.max_flows && (oldest = lru_oldest(ft)))
 		flow_end(ft, oldest, FLOW_END_EVICTED);
-	struct flow *f = calloc(1, sizeof *f);
-	if (!f)
+	struct flow *f = ft->spare;
+	if (f) {
+		ft->spare = f->hnext;
+		ft->n_spare--;
+		memset(f, 0, sizeof *f);
+	} else if (!(f = calloc(1, sizeof *f))) {
 		return NULL;
+	}
 	/* The client opened the flow: SYN sender; else guess by ports. */
 	bool swap;
 	if (d->l4proto == 6 && (d->tcp_flags & TCP_SYN))
@@ -493,7 +515,6 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 	f->last_us = ts_us;
 	f->next_update = ft->cfg.update_us ? (ts_us / ft->cfg.update_us + 1) * ft->cfg.update_us : UINT64_MAX;
 	f->clock = clock;
-	f->cls = classify_flow_new();
 	size_t b = (hash >> 16) & ft->mask;
 	f->hnext = ft->buckets[b];
 	ft->buckets[b] = f;
@@ -553,7 +574,9 @@ void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_
 		flow_report(ft, f, MSG_FLOW_UPDATE, 0);
 	}
 
-	if (f->cls) {
+	/* nDPI's state is allocated at the first packet that carries bytes: a
+	 * scan's SYN-only flows cost none. */
+	if (!(f->flags & F_CLASSIFIED) && (f->cls || (d->payload_len && (f->cls = classify_flow_new())))) {
 		bool done = classify_packet(ft->cls, f->cls, d->l3, d->l3_len, ts_us);
 		if (done || ++f->cls_packets >= AS_NDPI_MAX_PACKETS)
 			classify_done(ft, f, done);
@@ -724,6 +747,11 @@ void flow_table_free(struct flow_table *ft)
 				f = n;
 			}
 		}
+	}
+	while (ft->spare) {
+		struct flow *n = ft->spare->hnext;
+		free(ft->spare);
+		ft->spare = n;
 	}
 	free(ft->buckets);
 	classify_free(ft->cls);

@@ -29,7 +29,7 @@
 #include <time.h>
 
 #define EPOCH_S 1772442000ULL /* 2026-03-02 09:00:00 UTC */
-#define MAXMSG 20
+#define MAXMSG 128
 #define SNAPLEN 65535u
 #define ETH_MTU 1500u
 #define WIN_SEGS 44u /* segments sent before the sender waits one RTT */
@@ -385,9 +385,13 @@ static const uint8_t resolver_v4[2][4] = {{10, 0, 0, 53}, {10, 0, 0, 54}};
 
 /* --------------------------------------------------------------- flows */
 
-enum ftype { FT_TLS, FT_HTTP, FT_DNS, FT_AI_TLS, FT_AI_OPENAI, FT_AI_OLLAMA, FT_AI_MCP, FT_N };
-static const char *const ftype_name[FT_N] = {"tls",	    "http", "dns", "ai-tls-provider",
-					     "ai-http-openai", "ai-ollama", "ai-mcp"};
+enum ftype { FT_TLS, FT_HTTP, FT_DNS, FT_AI_TLS, FT_AI_OPENAI, FT_AI_OLLAMA, FT_AI_MCP, FT_QUIC, FT_N };
+static const char *const ftype_name[FT_N] = {"tls",	  "http",      "dns",	 "ai-tls-provider", "ai-http-openai",
+					     "ai-ollama", "ai-mcp", "quic"};
+
+/* -P sse: the DNS- and stream-heavy mix (many short flows, small packets,
+ * model answers streamed an event per segment); default: the web mix. */
+static int prof_sse;
 
 struct flow {
 	uint64_t start_us;
@@ -995,6 +999,50 @@ static void build_dns(struct fst *f, const struct flow *fl)
 	}
 }
 
+/* QUIC v1 to :443, opaque: a client Initial padded to 1250 bytes, the
+ * server's Initial and Handshake, then short-header datagrams carrying
+ * `bulk` bytes of answer. Only the header bytes are real. */
+static void quic_datagram(struct fst *f, unsigned dir, uint32_t delay, int lng, uint64_t len)
+{
+	struct rng *r = &f->rng;
+	struct msg *m = msg_new(f, dir, delay);
+	if (lng) {
+		buf_u8(&m->head, 0xc0 | (dir ? 0x20 : 0) | rng_below(r, 4)); /* Initial / Handshake */
+		buf_u32(&m->head, 1);
+		buf_u8(&m->head, 8);
+		buf_rand(&m->head, r, 8);
+		buf_u8(&m->head, 8);
+		buf_rand(&m->head, r, 8);
+		if (!dir)
+			buf_u8(&m->head, 0); /* token length */
+	} else {
+		buf_u8(&m->head, 0x40 | rng_below(r, 4));
+		buf_rand(&m->head, r, 8);
+	}
+	m->gen = G_RAND;
+	m->gen_len = len > m->head.len ? len - m->head.len : 16;
+}
+
+static void build_quic(struct fst *f, uint64_t bulk)
+{
+	struct rng *r = &f->rng;
+	quic_datagram(f, 0, 0, 1, 1250);
+	quic_datagram(f, 1, f->rtt_us, 1, 1200);
+	quic_datagram(f, 1, rng_range(r, 20, 200), 1, rng_range(r, 400, 1200));
+	quic_datagram(f, 0, rng_range(r, 100, 2000), 1, 1200);
+	uint32_t rounds = rng_range(r, 1, 4);
+	uint64_t per = bulk / rounds + 1;
+	for (uint32_t i = 0; i < rounds && f->nmsg < MAXMSG - 4; i++) {
+		quic_datagram(f, 0, think(r, 300, 800000), 0, rng_range(r, 60, 400));
+		for (uint64_t left = per; left && f->nmsg < MAXMSG - 2;) {
+			uint64_t n = left > 1252 ? 1252 : left;
+			quic_datagram(f, 1, left == per ? f->rtt_us : rng_range(r, 20, 300), 0, n + 20);
+			left -= n;
+		}
+		quic_datagram(f, 0, rng_range(r, 200, 20000), 0, rng_range(r, 30, 60)); /* ACK */
+	}
+}
+
 static void http_host(char *out, size_t n, const struct fst *f, const struct isrv *s)
 {
 	if (f->v6)
@@ -1023,9 +1071,9 @@ static void build_openai(struct fst *f, const struct flow *fl, const struct isrv
 	char key[64], host[64], date[64];
 	api_key(key, fl->host, "sk-bench-");
 	http_host(host, sizeof host, f, s);
-	uint32_t rounds = rng_range(r, 1, 3);
+	uint32_t rounds = prof_sse ? rng_range(r, 1, 2) : rng_range(r, 1, 3);
 	for (uint32_t i = 0; i < rounds; i++) {
-		int stream = rng_pm(r, 300);
+		int stream = rng_pm(r, prof_sse ? 700 : 300);
 		struct buf body = {0};
 		buf_fmt(&body, "{\"model\":\"%s\",\"messages\":", model);
 		gen_chat_messages(&body, r);
@@ -1085,6 +1133,9 @@ static void build_openai(struct fst *f, const struct flow *fl, const struct isrv
 			uint32_t nchunks = rng_range(r, 3, 40);
 			struct buf ev = {0};
 			for (uint32_t k = 0; k <= nchunks; k++) {
+				/* the stream profile: every event its own segment, as a server flushes them */
+				if (prof_sse && k > 0)
+					m = msg_new(f, 1, think(r, 15000, 90000));
 				ev.len = 0;
 				if (k < nchunks) {
 					buf_fmt(&ev,
@@ -1355,6 +1406,7 @@ static void flow_activate(struct fst *f, const struct flow *fl, uint32_t idx, ui
 		sport = 80;
 		/* fall through */
 	case FT_TLS:
+	case FT_QUIC:
 	case FT_AI_TLS: {
 		const struct domain *d = &doms[fl->dom];
 		if (f->v6)
@@ -1427,6 +1479,10 @@ static void flow_activate(struct fst *f, const struct flow *fl, uint32_t idx, ui
 		break;
 	case FT_AI_MCP:
 		build_mcp(f, fl, mcp_i);
+		break;
+	case FT_QUIC:
+		f->udp = 1;
+		build_quic(f, flow_bulk(fl));
 		break;
 	default:
 		break;
@@ -2043,7 +2099,10 @@ static struct flow *plan(uint64_t seed, uint32_t n, uint64_t dur_us, uint32_t ai
 		uint32_t x = rng_below(&r, 1000);
 		if (x < ai_pm) {
 			uint32_t y = rng_below(&r, 100);
-			f->type = y < 50 ? FT_AI_TLS : y < 68 ? FT_AI_OPENAI : y < 82 ? FT_AI_OLLAMA : FT_AI_MCP;
+			if (prof_sse)
+				f->type = y < 15 ? FT_AI_TLS : y < 70 ? FT_AI_OPENAI : y < 80 ? FT_AI_OLLAMA : FT_AI_MCP;
+			else
+				f->type = y < 50 ? FT_AI_TLS : y < 68 ? FT_AI_OPENAI : y < 82 ? FT_AI_OLLAMA : FT_AI_MCP;
 			f->host = ai_hosts[rng_below(&r, n_ai_hosts)];
 			if (f->type == FT_AI_TLS) {
 				uint32_t z = rng_below(&r, 100);
@@ -2052,8 +2111,15 @@ static struct flow *plan(uint64_t seed, uint32_t n, uint64_t dur_us, uint32_t ai
 		} else {
 			uint32_t y = rng_below(&r, 1000 - ai_pm);
 			uint32_t span = 1000 - ai_pm;
-			/* ordinary mix: 54% TLS, 15% HTTP, 31% DNS of the non-AI share */
-			f->type = y < span * 54 / 100 ? FT_TLS : y < span * 69 / 100 ? FT_HTTP : FT_DNS;
+			/* ordinary mix: 54% TLS, 15% HTTP, 31% DNS of the non-AI share;
+			 * the stream profile: 31% TLS, 9% QUIC, 10% HTTP, 50% DNS */
+			if (prof_sse)
+				f->type = y < span * 31 / 100   ? FT_TLS
+					  : y < span * 40 / 100 ? FT_QUIC
+					  : y < span * 50 / 100 ? FT_HTTP
+								: FT_DNS;
+			else
+				f->type = y < span * 54 / 100 ? FT_TLS : y < span * 69 / 100 ? FT_HTTP : FT_DNS;
 			f->host = rng_below(&r, n_hosts);
 			if (f->type == FT_DNS && rng_pm(&r, 50))
 				f->dom = (uint16_t)(N_WEB + rng_below(&r, 3)); /* AI names get resolved too */
@@ -2154,7 +2220,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: gen [-s SEED] [-b SIZE[K|M|G]] [-f FLOWS] [-d SECONDS] [-a AI_PERMILLE] [-6 V6_PCT]\n"
-		"           [-H HOSTS] -o FILE.pcap\n"
+		"           [-H HOSTS] [-P web|sse] -o FILE.pcap\n"
 		"       gen -c FILE.pcap     (print packets=N caplen_bytes=B wire_bytes=W)\n"
 		"defaults: seed 1, size 500M, flows 40000, 120 s, AI 35 permille, IPv6 12%%, 6000 hosts\n");
 	exit(2);
@@ -2195,6 +2261,11 @@ int main(int argc, char **argv)
 			break;
 		case '6':
 			v6_pct = (uint32_t)strtoul(v, NULL, 0);
+			break;
+		case 'P':
+			if (strcmp(v, "web") && strcmp(v, "sse"))
+				usage();
+			prof_sse = !strcmp(v, "sse");
 			break;
 		case 'H':
 			n_hosts = (uint32_t)strtoul(v, NULL, 0);

@@ -511,10 +511,12 @@ static const struct rpc_case cases[] = {
      .n_rpc = 0,
      .anomaly = "bad_jsonrpc"},
     {.name = "bad JSON", .body = "{\"jsonrpc\":\"2.0\",\"id\":1,", .n_rpc = 0, .anomaly = "bad_json"},
+    /* only a body that names JSON-RPC is parsed for it: this one, too deep */
     {.name = "too deep",
-     .body = "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]"
+     .body = "{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":"
+	     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]"
 	     "]]]]]]]]]]"
-	     "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	     "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
      .n_rpc = 0,
      .anomaly = "json_too_deep"},
 };
