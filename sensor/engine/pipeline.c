@@ -36,6 +36,7 @@ struct pkt_rec {
 	uint64_t pkt_no;
 	uint64_t ts_us;
 	uint64_t clock_us;    /* network time: the largest packet time so far (ticks: ts_us) */
+	uint64_t hash;	      /* the flow's (flow_hash): computed once, by the capture */
 	struct decoded d;     /* pointers rebased: l3 = bytes after this record */
 	uint32_t payload_off; /* payload offset within the copied L3 bytes (d.l3_len of them) */
 };
@@ -66,9 +67,14 @@ struct run {
 	/* Live workers stop on the caller's stop flag or on this one, set when
 	 * the run cannot go on (a thread failed to start). */
 	_Atomic int halt;
+	/* A replay with one worker runs it on the capture thread: no copy of a
+	 * packet into a ring, no thread hop, no third thread on two cores. */
+	bool inline_worker;
 	/* The capture waits for input (a quiet pipe); live input always may.
 	 * On a line of its own: the aggregator reads it between messages. */
 	_Alignas(64) _Atomic bool input_waiting;
+	/* The aggregator waits here for a message from any worker. */
+	_Alignas(64) struct waiter agg_wait;
 };
 
 /* What the replay loop and its idle hook share (the capture thread's own). */
@@ -78,17 +84,9 @@ struct replay_state {
 	uint64_t last_ts; /* the largest packet time so far */
 };
 
-static void backoff(unsigned *spins)
-{
-	if (++*spins < 64)
-		return;
-	if (*spins < 256) {
-		sched_yield();
-		return;
-	}
-	struct timespec ts = {0, 50000};
-	nanosleep(&ts, NULL);
-}
+/* How long a thread waits in the kernel before it looks again by itself
+ * (a safety net: the other side wakes it when there is something). */
+#define WAIT_MS 10
 
 /* ---- workers ---- */
 
@@ -96,17 +94,21 @@ static void worker_emit(void *user, const struct msg_hdr *m, size_t len)
 {
 	struct worker *w = user;
 	void *slot;
-	unsigned spins = 0;
 	while (!(slot = ring_reserve(&w->out, len)))
-		backoff(&spins);
+		ring_wait_room(&w->out, len, WAIT_MS);
 	memcpy(slot, m, len);
 	ring_commit(&w->out);
 }
 
+/* A watermark: the aggregator may be waiting for it, so it is woken. */
 static void worker_tick(struct worker *w, uint64_t pkt_no)
 {
 	struct msg_hdr t = {MSG_TICK, w->id, pkt_no, 0, MSG_ORDER_PACKET, MSG_ORDER_PACKET};
-	worker_emit(w, &t, sizeof t);
+	void *slot;
+	while (!(slot = ring_reserve(&w->out, sizeof t)))
+		ring_wait_room(&w->out, sizeof t, WAIT_MS);
+	memcpy(slot, &t, sizeof t);
+	ring_commit_urgent(&w->out);
 }
 
 /* End of a worker's input: every flow ends, then its counters and the final tick. */
@@ -121,39 +123,52 @@ static void worker_finish(struct worker *w, uint64_t key)
 	worker_tick(w, UINT64_MAX);
 }
 
+/* One record of the capture: a packet, a tick, the end of input (false). */
+static bool worker_handle(struct worker *w, const struct pkt_rec *r, const struct decoded *d)
+{
+	if (r->kind == PKT_FRAME) {
+		flow_packet_hashed(w->ft, r->pkt_no, r->ts_us, r->clock_us, d, r->hash);
+	} else if (r->kind == PKT_TICK) {
+		if (!r->no_sweep && r->ts_us >= w->last_sweep_us + (uint64_t)AS_FLOW_SWEEP_EVERY_S * 1000000) {
+			flow_sweep(w->ft, r->pkt_no, r->ts_us);
+			w->last_sweep_us = r->ts_us;
+		}
+		if (r->report)
+			flow_report_changed(w->ft, r->pkt_no);
+		worker_tick(w, r->pkt_no);
+	} else { /* PKT_EOF */
+		worker_finish(w, r->pkt_no);
+		return false;
+	}
+	return true;
+}
+
+/* Threads carry their role in their name (top -H, perf, ps -L). */
+static void name_thread(const char *role, unsigned id)
+{
+	char name[16];
+	snprintf(name, sizeof name, "as-%s%u", role, id);
+	pthread_setname_np(pthread_self(), name);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	unsigned spins = 0;
+	name_thread("worker", w->id);
 	for (;;) {
 		size_t len;
 		struct pkt_rec *r = ring_peek(&w->in, &len);
 		if (!r) {
-			backoff(&spins);
+			ring_wait_data(&w->in, WAIT_MS);
 			continue;
 		}
-		spins = 0;
-		if (r->kind == PKT_FRAME) {
-			struct decoded d = r->d;
-			d.l3 = (const uint8_t *)(r + 1);
-			d.payload = d.l3 + r->payload_off;
-			flow_packet(w->ft, r->pkt_no, r->ts_us, r->clock_us, &d);
-		} else if (r->kind == PKT_TICK) {
-			if (!r->no_sweep &&
-			    r->ts_us >= w->last_sweep_us + (uint64_t)AS_FLOW_SWEEP_EVERY_S * 1000000) {
-				flow_sweep(w->ft, r->pkt_no, r->ts_us);
-				w->last_sweep_us = r->ts_us;
-			}
-			if (r->report)
-				flow_report_changed(w->ft, r->pkt_no);
-			worker_tick(w, r->pkt_no);
-		} else { /* PKT_EOF */
-			uint64_t pkt_no = r->pkt_no;
-			ring_release(&w->in);
-			worker_finish(w, pkt_no);
-			return NULL;
-		}
+		struct decoded d = r->d; /* its pointers rebased on the copied bytes */
+		d.l3 = (const uint8_t *)(r + 1);
+		d.payload = d.l3 + r->payload_off;
+		bool more = worker_handle(w, r, &d);
 		ring_release(&w->in);
+		if (!more)
+			return NULL;
 	}
 }
 
@@ -208,6 +223,7 @@ static void live_publish(struct worker *w)
 static void *live_worker_main(void *arg)
 {
 	struct worker *w = arg;
+	name_thread("worker", w->id);
 	const struct pipeline_config *cfg = w->run->cfg;
 	int slice = w->n_src ? (int)(100 / w->n_src) + 1 : 100;
 	uint64_t last_pub = 0, last_report = 0;
@@ -311,15 +327,34 @@ static bool merge_before(const struct msg_hdr *a, unsigned ai, const struct msg_
 	return ai < bi;
 }
 
+/* The heads of the workers' rings when the aggregator last looked. */
+struct agg_seen {
+	struct run *run;
+	size_t head[AS_MAX_WORKERS];
+};
+
+static bool agg_news(void *arg)
+{
+	struct agg_seen *s = arg;
+	for (unsigned i = 0; i < s->run->n; i++)
+		if (atomic_load_explicit(&s->run->w[i].out.head, memory_order_acquire) != s->head[i])
+			return true;
+	return false;
+}
+
 static void *aggregator_main(void *arg)
 {
 	struct run *run = arg;
+	pthread_setname_np(pthread_self(), "as-aggregator");
 	const struct pipeline_consumer *con = &run->cfg->consumer;
 	unsigned n = run->n;
 	uint64_t wm[AS_MAX_WORKERS];
 	memset(wm, 0, sizeof wm);
-	unsigned finished = 0, spins = 0;
+	unsigned finished = 0, idle = 0;
+	struct agg_seen seen = {run, {0}};
 	while (finished < n) {
+		for (unsigned i = 0; i < n; i++)
+			seen.head[i] = atomic_load_explicit(&run->w[i].out.head, memory_order_acquire);
 		if (con->housekeeping)
 			con->housekeeping(con->user,
 					  atomic_load_explicit(&run->input_waiting, memory_order_relaxed));
@@ -365,10 +400,12 @@ static void *aggregator_main(void *arg)
 				progressed = true;
 			}
 		}
+		/* Nothing to merge: a few more looks, then sleep until a worker
+		 * publishes (it wakes the aggregator only when it sleeps). */
 		if (progressed)
-			spins = 0;
-		else
-			backoff(&spins);
+			idle = 0;
+		else if (++idle > 32)
+			waiter_wait(&run->agg_wait, agg_news, &seen, WAIT_MS);
 	}
 	/* Drain anything after the final ticks (nothing is expected). */
 	for (unsigned i = 0; i < n; i++) {
@@ -406,23 +443,31 @@ static void tick_others(struct run *run, const struct worker *blocked, uint64_t 
 	}
 }
 
-static void push_rec(struct run *run, struct worker *w, const struct pkt_rec *hdr, const uint8_t *l3,
-		     size_t l3_len)
+/* A record for worker w: handled at once by an inline worker, else copied
+ * into its ring (d: the decoded packet, whose bytes follow the record). */
+static void push_rec(struct run *run, struct worker *w, const struct pkt_rec *hdr, const struct decoded *d)
 {
+	if (run->inline_worker) {
+		(void)worker_handle(w, hdr, d);
+		return;
+	}
+	size_t l3_len = hdr->kind == PKT_FRAME ? d->l3_len : 0;
 	void *slot;
-	unsigned spins = 0;
 	bool ticked = false;
 	while (!(slot = ring_reserve(&w->in, sizeof *hdr + l3_len))) {
-		if (!ticked && spins > 256 && hdr->kind == PKT_FRAME) {
+		if (!ticked && hdr->kind == PKT_FRAME) {
 			tick_others(run, w, hdr->pkt_no, hdr->ts_us);
 			ticked = true;
 		}
-		backoff(&spins);
+		ring_wait_room(&w->in, sizeof *hdr + l3_len, WAIT_MS);
 	}
 	memcpy(slot, hdr, sizeof *hdr);
 	if (l3_len)
-		memcpy((uint8_t *)slot + sizeof *hdr, l3, l3_len);
-	ring_commit(&w->in);
+		memcpy((uint8_t *)slot + sizeof *hdr, d->l3, l3_len);
+	if (hdr->kind == PKT_FRAME)
+		ring_commit(&w->in);
+	else
+		ring_commit_urgent(&w->in); /* a tick, the end: the worker may sleep */
 }
 
 static void broadcast(struct run *run, uint32_t kind, uint64_t pkt_no, uint64_t ts_us, bool report)
@@ -434,7 +479,7 @@ static void broadcast(struct run *run, uint32_t kind, uint64_t pkt_no, uint64_t 
 	r.ts_us = ts_us;
 	r.report = report;
 	for (unsigned i = 0; i < run->n; i++)
-		push_rec(run, &run->w[i], &r, NULL, 0);
+		push_rec(run, &run->w[i], &r, NULL);
 }
 
 static double now_s(void)
@@ -529,8 +574,8 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 				rec.clock_us = last_ts;
 				rec.d = d;
 				rec.payload_off = (uint32_t)(d.payload - d.l3);
-				struct worker *w = &run->w[flow_hash(&d) % run->n];
-				push_rec(run, w, &rec, d.l3, d.l3_len);
+				rec.hash = flow_hash(&d);
+				push_rec(run, &run->w[rec.hash % run->n], &rec, &d);
 			}
 			pkt_no++;
 			rs.pkt_no = pkt_no;
@@ -563,7 +608,7 @@ static int start_threads(struct run *run, unsigned *started, bool *agg_started, 
 {
 	bool live = run->cfg->n_ifaces > 0;
 	int e = 0;
-	while (*started < run->n &&
+	while (!run->inline_worker && *started < run->n &&
 	       !(e = pthread_create(&run->w[*started].th, NULL, live ? live_worker_main : worker_main,
 				    &run->w[*started])))
 		(*started)++;
@@ -577,7 +622,7 @@ static int start_threads(struct run *run, unsigned *started, bool *agg_started, 
 	if (!live)
 		for (unsigned i = 0; i < *started; i++) {
 			struct pkt_rec eof = {.kind = PKT_EOF};
-			push_rec(run, &run->w[i], &eof, NULL, 0);
+			push_rec(run, &run->w[i], &eof, NULL);
 		}
 	return AS_ERR_LIMIT;
 }
@@ -592,6 +637,7 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 	if (!run.w)
 		return AS_ERR_NOMEM;
 	int r = AS_OK;
+	run.inline_worker = false && !cfg->n_ifaces && run.n == 1;
 	for (unsigned i = 0; i < run.n && r == AS_OK; i++) {
 		struct worker *w = &run.w[i];
 		w->id = i;
@@ -606,9 +652,10 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 					 .emit = worker_emit,
 					 .emit_user = w,
 					 .worker_id = i};
-		if ((r = ring_init(&w->in, AS_PKT_RING_BYTES)) < 0 ||
+		if ((r = ring_init(&w->in, run.inline_worker ? 4096 : AS_PKT_RING_BYTES)) < 0 ||
 		    (r = ring_init(&w->out, AS_MSG_RING_BYTES)) < 0)
 			break;
+		w->out.also = &run.agg_wait;
 		if (!(w->ft = flow_table_new(&fc, &w->st))) {
 			r = AS_ERR_NOMEM;
 			break;

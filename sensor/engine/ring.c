@@ -1,8 +1,12 @@
 /* ring.c — lock-free SPSC ring of variable-size records (see ring.h). */
 #include "ring.h"
 
+#include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 struct rec_hdr {
 	uint32_t len;  /* payload bytes */
@@ -27,6 +31,11 @@ int ring_init(struct ring *r, size_t size)
 	atomic_init(&r->tail, 0);
 	r->size = size;
 	r->pending = 0;
+	r->also = NULL;
+	atomic_init(&r->data.seq, 0);
+	atomic_init(&r->data.waiting, 0);
+	atomic_init(&r->space.seq, 0);
+	atomic_init(&r->space.waiting, 0);
 	return AS_OK;
 }
 
@@ -69,11 +78,51 @@ void *ring_reserve(struct ring *r, size_t n)
 	return r->buf + off + HDR;
 }
 
+/* ---- waiting ---- */
+
+void waiter_wait(struct waiter *w, bool (*ready)(void *), void *arg, int timeout_ms)
+{
+	uint32_t seq = atomic_load(&w->seq);
+	atomic_store(&w->waiting, 1); /* seq_cst: ordered before the check below */
+	if (!ready(arg)) {
+		struct timespec t = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+		syscall(SYS_futex, &w->seq, FUTEX_WAIT_PRIVATE, seq, &t, NULL, 0);
+	}
+	atomic_store(&w->waiting, 0);
+}
+
+void waiter_wake(struct waiter *w)
+{
+	atomic_thread_fence(memory_order_seq_cst); /* the publication before the look at `waiting` */
+	if (!atomic_load_explicit(&w->waiting, memory_order_relaxed))
+		return;
+	atomic_fetch_add(&w->seq, 1);
+	syscall(SYS_futex, &w->seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
+
+/* Wake-ups are batched: a sleeping consumer is woken once a good share of
+ * the ring waits for it (or by ring_commit_urgent), not for every record —
+ * a wake-up per record costs more than the record. */
+static void commit(struct ring *r, bool urgent)
+{
+	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed) + r->pending;
+	atomic_store_explicit(&r->head, head, memory_order_release);
+	r->pending = 0;
+	if (!urgent && head - atomic_load_explicit(&r->tail, memory_order_relaxed) < r->size / 8)
+		return;
+	waiter_wake(&r->data);
+	if (r->also)
+		waiter_wake(r->also);
+}
+
 void ring_commit(struct ring *r)
 {
-	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	atomic_store_explicit(&r->head, head + r->pending, memory_order_release);
-	r->pending = 0;
+	commit(r, false);
+}
+
+void ring_commit_urgent(struct ring *r)
+{
+	commit(r, true);
 }
 
 void *ring_peek(struct ring *r, size_t *n)
@@ -88,6 +137,7 @@ void *ring_peek(struct ring *r, size_t *n)
 		memcpy(&h, r->buf + off, HDR);
 		if (h.skip) {
 			atomic_store_explicit(&r->tail, tail + (r->size - off), memory_order_release);
+			waiter_wake(&r->space);
 			continue;
 		}
 		*n = h.len;
@@ -101,11 +151,52 @@ void ring_release(struct ring *r)
 	size_t off = tail & (r->size - 1);
 	struct rec_hdr h;
 	memcpy(&h, r->buf + off, HDR);
-	atomic_store_explicit(&r->tail, tail + align8(HDR + h.len), memory_order_release);
+	tail += align8(HDR + h.len);
+	atomic_store_explicit(&r->tail, tail, memory_order_release);
+	/* a waiting producer is woken once a quarter of the ring is free */
+	if (r->size - (atomic_load_explicit(&r->head, memory_order_relaxed) - tail) >= r->size / 4)
+		waiter_wake(&r->space);
 }
 
 bool ring_empty(struct ring *r)
 {
 	return atomic_load_explicit(&r->head, memory_order_acquire) ==
 	       atomic_load_explicit(&r->tail, memory_order_acquire);
+}
+
+bool ring_has_room(struct ring *r, size_t n)
+{
+	size_t need = align8(HDR + n);
+	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	size_t contiguous = r->size - (head & (r->size - 1));
+	size_t free_bytes = r->size - (head - tail);
+	return contiguous < need ? free_bytes >= contiguous + need : free_bytes >= need;
+}
+
+static bool has_data(void *arg)
+{
+	return !ring_empty(arg);
+}
+
+void ring_wait_data(struct ring *r, int timeout_ms)
+{
+	waiter_wait(&r->data, has_data, r, timeout_ms);
+}
+
+struct room_arg {
+	struct ring *r;
+	size_t n;
+};
+
+static bool has_room(void *arg)
+{
+	struct room_arg *a = arg;
+	return ring_has_room(a->r, a->n);
+}
+
+void ring_wait_room(struct ring *r, size_t n, int timeout_ms)
+{
+	struct room_arg a = {r, n};
+	waiter_wait(&r->space, has_room, &a, timeout_ms);
 }

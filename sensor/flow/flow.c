@@ -534,12 +534,17 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock,
 		 const struct decoded *d)
 {
+	flow_packet_hashed(ft, pkt_no, ts_us, clock, d, flow_hash(d));
+}
+
+void flow_packet_hashed(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock,
+			const struct decoded *d, uint64_t hash)
+{
 	ft->st->packets++;
 	ft->st->bytes += d->ip_len;
 	ft->cur_pkt_no = pkt_no;
 	ft->cur_ts = ts_us;
 	ft->host.ts_us = ts_us;
-	uint64_t hash = flow_hash(d);
 	struct flow *f = ft->buckets[(hash >> 16) & ft->mask];
 	int dir = -1;
 	for (; f; f = f->hnext)

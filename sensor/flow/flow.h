@@ -40,6 +40,10 @@ void flow_table_free(struct flow_table *ft);
  * out of order. Expiry and LRU order follow the clock. */
 void flow_packet(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock,
 		 const struct decoded *d);
+/* The same, with flow_hash(d) computed already (by the capture that chose
+ * the worker). */
+void flow_packet_hashed(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, uint64_t clock,
+			const struct decoded *d, uint64_t hash);
 /* Expires idle flows (network time); called on ticks. */
 void flow_sweep(struct flow_table *ft, uint64_t pkt_no, uint64_t now_us);
 /* Every dissected flow whose counters changed since it last reported them
