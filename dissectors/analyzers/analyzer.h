@@ -62,6 +62,8 @@ struct http_view {
 /* The body parsed as JSON on the first call, the same tree for every later
  * analyzer; NULL when it is not JSON (or too deep: an anomaly). */
 const json_t *http_view_json(const struct http_view *v);
+/* The shared tree if an analyzer asked for it already, else NULL (no parse). */
+const json_t *http_view_json_parsed(const struct http_view *v);
 /* Whether the body holds this text (a key an analyzer needs before it asks
  * for a tree). */
 bool http_view_mentions(const struct http_view *v, struct sv text);

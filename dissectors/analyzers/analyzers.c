@@ -50,6 +50,11 @@ const json_t *http_view_json(const struct http_view *v)
 	return NULL;
 }
 
+const json_t *http_view_json_parsed(const struct http_view *v)
+{
+	return v->json && v->json->tried ? v->json->root : NULL;
+}
+
 bool http_view_mentions(const struct http_view *v, struct sv text)
 {
 	return v->json && v->json->allowed && sv_find(v->body, text) >= 0;

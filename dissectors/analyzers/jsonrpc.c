@@ -567,10 +567,20 @@ bool jsonrpc_analyze_json(const struct http_view *v, const json_t *root, const s
 	return any;
 }
 
+/* Members whose values are never read here, only whether they are there
+ * and of which type: the bulk of a message (a tool's answer, a prompt's
+ * or sampling request's messages, resource contents, schemas, A2A parts'
+ * payloads and a task's history) is stepped over, not parsed. */
+static const char *const unread[] = {
+    "content",	   "messages",	  "text",	 "blob",	      "bytes",	   "data",
+    "inputSchema", "outputSchema", "description", "structuredContent", "history", "artifacts",
+    "instructions",
+};
+
 bool jsonrpc_analyze(const struct http_view *v, struct sv text, const struct dissect_ctx *ctx)
 {
 	json_t *root;
-	enum json_util_res res = json_util_load(text, &root);
+	enum json_util_res res = json_util_load_pruned(text, unread, N_ELEMS(unread), &root);
 	if (res != JSON_UTIL_OK) {
 		/* other SSE / WebSocket payloads are no concern of ours */
 		if (sv_find(text, SV_LIT("\"jsonrpc\"")) >= 0)
@@ -637,17 +647,28 @@ static void sse_endpoint(const struct http_view *v, struct sv url, const struct 
 /* ---- the analyzer ---- */
 
 /* A JSON-RPC message names its version ("jsonrpc": "2.0"): no other body
- * is parsed for it. */
-static const json_t *rpc_json(const struct http_view *v)
+ * is parsed for it. The tree another analyzer parsed is used; else a
+ * pruned parse of its own (one that fails leaves the shared parse to say
+ * what is wrong). A new reference, or NULL. */
+static json_t *rpc_json(const struct http_view *v)
 {
-	return http_view_mentions(v, SV_LIT("\"jsonrpc\"")) ? http_view_json(v) : NULL;
+	if (!http_view_mentions(v, SV_LIT("\"jsonrpc\"")))
+		return NULL;
+	const json_t *shared = http_view_json_parsed(v);
+	json_t *root;
+	if (!shared && json_util_load_pruned(v->body, unread, N_ELEMS(unread), &root) == JSON_UTIL_OK)
+		return root;
+	shared = http_view_json(v);
+	return shared ? json_incref((json_t *)shared) : NULL;
 }
 
-static void jr_observe(const struct http_view *v, const struct dissect_ctx *ctx)
+static void rpc_observe(const struct http_view *v, const struct dissect_ctx *ctx)
 {
-	const json_t *root = rpc_json(v);
-	if (root)
+	json_t *root = rpc_json(v);
+	if (root) {
 		(void)jsonrpc_analyze_json(v, root, ctx);
+		json_decref(root);
+	}
 }
 
 /* Each SSE event as it arrives (MCP Streamable HTTP and legacy HTTP+SSE,
@@ -661,9 +682,7 @@ static void jr_stream_observe(const struct http_view *v, struct sv event, const 
 		sse_endpoint(v, v->body, ctx);
 		return;
 	}
-	const json_t *root = rpc_json(v);
-	if (root)
-		(void)jsonrpc_analyze_json(v, root, ctx);
+	rpc_observe(v, ctx);
 }
 
 static void jr_ws_message(const struct http_view *v, const struct dissect_ctx *ctx)
@@ -673,7 +692,7 @@ static void jr_ws_message(const struct http_view *v, const struct dissect_ctx *c
 
 const struct analyzer analyzer_jsonrpc = {
 	.name = "jsonrpc",
-	.observe = jr_observe,
+	.observe = rpc_observe,
 	.stream_observe = jr_stream_observe,
 	.ws_message = jr_ws_message,
 };

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cursor.h"
 #include "limits.h"
@@ -187,6 +188,66 @@ static bool wanted(struct sv key, const char *const *keys, size_t n)
 	return false;
 }
 
+/* Steps through the members of an object text (t starts with '{'). */
+struct member_iter {
+	struct sv t;
+	size_t i;
+	bool first;
+};
+
+enum member_step { M_MEMBER, M_END, M_BAD, M_ESCAPED_KEY };
+
+static struct member_iter members_of(struct sv t)
+{
+	return (struct member_iter){t, skip_ws(t, 1), true};
+}
+
+/* The next member: its key (as written) and the span of its value. M_END
+ * at the closing brace (the iterator then stands past it). */
+static enum member_step member_next(struct member_iter *m, struct sv *key, size_t *vstart, size_t *vend)
+{
+	struct sv t = m->t;
+	size_t i = m->i;
+	if (i < t.len && t.p[i] == '}') {
+		m->i = i + 1;
+		return M_END;
+	}
+	if (!m->first) {
+		if (i >= t.len || t.p[i] != ',')
+			return M_BAD;
+		i = skip_ws(t, i + 1);
+	}
+	m->first = false;
+	bool esc;
+	size_t kend = i < t.len && t.p[i] == '"' ? skip_string(t, i, &esc) : 0;
+	if (!kend)
+		return M_BAD;
+	if (esc)
+		return M_ESCAPED_KEY;
+	*key = sv_make(t.p + i + 1, kend - i - 2);
+	i = skip_ws(t, kend);
+	if (i >= t.len || t.p[i] != ':')
+		return M_BAD;
+	*vstart = skip_ws(t, i + 1);
+	*vend = skip_value(t, *vstart);
+	if (!*vend || *vend == *vstart)
+		return M_BAD;
+	m->i = skip_ws(t, *vend);
+	return M_MEMBER;
+}
+
+static json_t *load_value(struct sv t, size_t start, size_t end)
+{
+	json_error_t err;
+	return json_loadb(t.p + start, end - start, JSON_DECODE_ANY, &err);
+}
+
+/* Nothing but white space after position i. */
+static bool only_ws_after(struct sv t, size_t i)
+{
+	return skip_ws(t, i) == t.len;
+}
+
 enum json_util_res json_util_members(struct sv s, const char *const *keys, size_t n, json_t **out)
 {
 	*out = NULL;
@@ -196,62 +257,155 @@ enum json_util_res json_util_members(struct sv s, const char *const *keys, size_
 	json_t *obj = json_object();
 	if (!obj)
 		return JSON_UTIL_BAD;
-	size_t i = skip_ws(t, 1);
-	bool first = true;
-	while (i < t.len && t.p[i] != '}') {
-		if (!first) {
-			if (t.p[i] != ',')
-				goto bad;
-			i = skip_ws(t, i + 1);
-		}
-		first = false;
-		bool esc;
-		size_t kend = i < t.len && t.p[i] == '"' ? skip_string(t, i, &esc) : 0;
-		if (!kend)
+	struct member_iter m = members_of(t);
+	struct sv key;
+	size_t vs, ve;
+	enum member_step st;
+	while ((st = member_next(&m, &key, &vs, &ve)) == M_MEMBER) {
+		if (!wanted(key, keys, n))
+			continue;
+		char name[64];
+		sv_copy(name, sizeof name, key);
+		json_t *v = load_value(t, vs, ve);
+		if (!v)
 			goto bad;
-		if (esc) { /* an escaped name: only a whole parse reads it right */
-			json_decref(obj);
-			json_t *root;
-			enum json_util_res r = json_util_load(t, &root);
-			if (r != JSON_UTIL_OK)
-				return r;
-			if (!json_is_object(root)) {
-				json_decref(root);
-				return JSON_UTIL_BAD;
-			}
-			obj = json_object();
-			for (size_t k = 0; obj && k < n; k++)
-				if (json_object_get(root, keys[k]))
-					json_object_set(obj, keys[k], json_object_get(root, keys[k]));
-			json_decref(root);
-			*out = obj;
-			return obj ? JSON_UTIL_OK : JSON_UTIL_BAD;
-		}
-		struct sv key = sv_make(t.p + i + 1, kend - i - 2);
-		i = skip_ws(t, kend);
-		if (i >= t.len || t.p[i] != ':')
-			goto bad;
-		size_t vstart = skip_ws(t, i + 1), vend = skip_value(t, vstart);
-		if (!vend || vend == vstart)
-			goto bad;
-		if (wanted(key, keys, n)) {
-			char name[64];
-			sv_copy(name, sizeof name, key);
-			json_error_t err;
-			json_t *v = json_loadb(t.p + vstart, vend - vstart, JSON_DECODE_ANY, &err);
-			if (!v)
-				goto bad;
-			json_object_set_new(obj, name, v);
-		}
-		i = skip_ws(t, vend);
+		json_object_set_new(obj, name, v);
 	}
-	if (i >= t.len || skip_ws(t, i + 1) != t.len) /* no closing brace, or text after it */
+	if (st == M_ESCAPED_KEY) { /* an escaped name: only a whole parse reads it right */
+		json_decref(obj);
+		json_t *root;
+		enum json_util_res r = json_util_load(t, &root);
+		if (r != JSON_UTIL_OK)
+			return r;
+		if (!json_is_object(root)) {
+			json_decref(root);
+			return JSON_UTIL_BAD;
+		}
+		obj = json_object();
+		for (size_t k = 0; obj && k < n; k++)
+			if (json_object_get(root, keys[k]))
+				json_object_set(obj, keys[k], json_object_get(root, keys[k]));
+		json_decref(root);
+		*out = obj;
+		return obj ? JSON_UTIL_OK : JSON_UTIL_BAD;
+	}
+	if (st != M_END || !only_ws_after(t, m.i)) /* no closing brace, or text after it */
 		goto bad;
 	*out = obj;
 	return JSON_UTIL_OK;
 bad:
 	json_decref(obj);
 	return JSON_UTIL_BAD;
+}
+
+/* ---- a whole parse without what is never read ---- */
+
+static bool mentions_any(struct sv v, const char *const *keys, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		char quoted[64];
+		size_t len = strlen(keys[k]);
+		if (len + 2 > sizeof quoted)
+			return true;
+		quoted[0] = '"';
+		memcpy(quoted + 1, keys[k], len);
+		quoted[len + 1] = '"';
+		if (sv_find(v, sv_make(quoted, len + 2)) >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* An empty value of the type of the one at t.p[i]; a scalar is kept. */
+static json_t *placeholder(struct sv t, size_t start, size_t end)
+{
+	switch (t.p[start]) {
+	case '"':
+		return json_string("");
+	case '[':
+		return json_array();
+	case '{':
+		return json_object();
+	default:
+		return load_value(t, start, end);
+	}
+}
+
+static json_t *load_pruned(struct sv t, size_t start, size_t end, const char *const *skip, size_t n);
+
+static json_t *pruned_object(struct sv t, size_t start, size_t end, const char *const *skip, size_t n)
+{
+	struct sv o = sv_make(t.p + start, end - start);
+	json_t *obj = json_object();
+	struct member_iter m = members_of(o);
+	struct sv key;
+	size_t vs, ve;
+	enum member_step st;
+	while (obj && (st = member_next(&m, &key, &vs, &ve)) == M_MEMBER) {
+		char name[AS_STR];
+		if (key.len >= sizeof name) /* a key this long is nobody's: parse it all */
+			break;
+		sv_copy(name, sizeof name, key);
+		json_t *v = wanted(key, skip, n) ? placeholder(o, vs, ve) : load_pruned(o, vs, ve, skip, n);
+		if (!v || json_object_set_new(obj, name, v) < 0) {
+			json_decref(obj);
+			return NULL;
+		}
+	}
+	if (obj && st == M_END && m.i == o.len)
+		return obj;
+	json_decref(obj); /* an escaped or long key (or a malformed text): a whole parse decides */
+	return load_value(t, start, end);
+}
+
+static json_t *pruned_array(struct sv t, size_t start, size_t end, const char *const *skip, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i = skip_ws(t, start + 1);
+	bool ok = i < end && t.p[i] == ']'; /* empty */
+	while (arr && !ok) {
+		size_t ve = skip_value(sv_make(t.p, end), i);
+		json_t *v = ve > i ? load_pruned(t, i, ve, skip, n) : NULL;
+		if (!v || json_array_append_new(arr, v) < 0)
+			break;
+		i = skip_ws(t, ve);
+		ok = i < end && t.p[i] == ']';
+		if (ok || i >= end || t.p[i] != ',')
+			break;
+		i = skip_ws(t, i + 1);
+	}
+	if (arr && ok && i + 1 == end)
+		return arr;
+	json_decref(arr);
+	return NULL;
+}
+
+/* Only a container that mentions a skipped key is taken apart; anything
+ * else is parsed whole, in one go. */
+static json_t *load_pruned(struct sv t, size_t start, size_t end, const char *const *skip, size_t n)
+{
+	if (!mentions_any(sv_make(t.p + start, end - start), skip, n))
+		return load_value(t, start, end);
+	if (t.p[start] == '{')
+		return pruned_object(t, start, end, skip, n);
+	if (t.p[start] == '[')
+		return pruned_array(t, start, end, skip, n);
+	return load_value(t, start, end);
+}
+
+enum json_util_res json_util_load_pruned(struct sv s, const char *const *skip, size_t n, json_t **out)
+{
+	*out = NULL;
+	struct sv t = sv_trim(s);
+	if (!sv_starts_with(t, SV_LIT("{")) && !sv_starts_with(t, SV_LIT("[")))
+		return JSON_UTIL_BAD;
+	if (!json_util_depth_ok(t))
+		return JSON_UTIL_TOO_DEEP;
+	size_t end = skip_value(t, 0);
+	if (!end || !only_ws_after(t, end))
+		return JSON_UTIL_BAD;
+	*out = load_pruned(t, 0, end, skip, n);
+	return *out ? JSON_UTIL_OK : JSON_UTIL_BAD;
 }
 
 bool json_util_copy_string(char *dst, size_t dstsz, const json_t *v)

@@ -29,6 +29,14 @@ enum json_util_res json_util_load(struct sv s, json_t **out);
  * new reference. */
 enum json_util_res json_util_members(struct sv s, const char *const *keys, size_t n, json_t **out);
 
+/* A whole parse, except that the value of every member named in skip, at
+ * any depth, is left out: an empty one of its type stands in ("" [] {};
+ * a number or literal is kept). For texts whose bulk is never read (a
+ * tool's answer, a prompt's messages): what does not mention a skipped key
+ * is parsed in one go, the skipped values are stepped over. Malformed text
+ * inside a skipped value goes unnoticed. */
+enum json_util_res json_util_load_pruned(struct sv s, const char *const *skip, size_t n, json_t **out);
+
 /* Between begin and end, every jansson allocation of this thread comes from
  * a per-thread arena that end makes empty again (nested pairs: the
  * outermost end): the trees of one HTTP message cost no malloc. Every tree

@@ -198,6 +198,7 @@ static void add_worker_stats(struct worker_stats *t, const struct worker_stats *
 	t->dissected_flows += s->dissected_flows;
 	t->ndpi_classified += s->ndpi_classified;
 	t->ndpi_giveup += s->ndpi_giveup;
+	t->ndpi_named += s->ndpi_named;
 }
 
 void agents_handle(struct agents *a, const struct msg_hdr *h)

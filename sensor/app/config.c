@@ -48,6 +48,7 @@ static const struct key_spec capture_keys[] = {
     UINT("snaplen", snaplen, 64, AS_SNAPLEN),
     SEQ("interfaces", interface_item),
     UINT("promiscuous", promiscuous, 0, 1),
+    UINT("ndpi_all_packets", ndpi_all_packets, 0, 1),
     UINT("ring_mb", ring_mb, 4, 65536),
     STR("user", user),
     END,

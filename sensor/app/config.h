@@ -20,6 +20,7 @@ struct sensor_config {
 	char **interfaces; /* live capture (capture.interfaces, -i) */
 	size_t n_interfaces;
 	uint64_t promiscuous;	       /* 0/1 */
+	uint64_t ndpi_all_packets;     /* 0/1: nDPI also sees what our TLS/DNS parse names */
 	uint64_t ring_mb;	       /* kernel ring per socket */
 	char *user;		       /* drop privileges to this user once capturing */
 	uint64_t stats_interval_s;     /* periodic statistics line while live */

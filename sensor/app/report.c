@@ -61,8 +61,10 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, const struc
 		" evicted at the flow cap, %" PRIu64 " open at the end), %" PRIu64 " dissected\n",
 		ws->flows, ws->flows_closed, ws->flows_idle, ws->flows_evicted,
 		ws->flows - ws->flows_closed - ws->flows_idle - ws->flows_evicted, ws->dissected_flows);
-	fprintf(out, "  nDPI      %" PRIu64 " classified, %" PRIu64 " given up\n", ws->ndpi_classified,
-		ws->ndpi_giveup);
+	fprintf(out,
+		"  nDPI      %" PRIu64 " classified, %" PRIu64 " given up, %" PRIu64
+		" named from our TLS/DNS parse\n",
+		ws->ndpi_classified, ws->ndpi_giveup, ws->ndpi_named);
 	const struct app_count **apps;
 	size_t na = agents_app_protocols(a, &apps);
 	if (na) {

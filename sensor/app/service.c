@@ -391,6 +391,7 @@ static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 				     .idle_tcp_closed_s = (uint32_t)c->idle_tcp_closed_s,
 				     .idle_udp_s = (uint32_t)c->idle_udp_s,
 				     .update_us = c->flush_interval_s * 1000000,
+				     .ndpi_all_packets = c->ndpi_all_packets != 0,
 				     .salt = (const uint8_t *)salt,
 				     .salt_len = strlen(salt),
 				     .progress = !svc->o->quiet && isatty(STDERR_FILENO),

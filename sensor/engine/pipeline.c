@@ -647,6 +647,7 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 					 .idle_tcp_closed_s = cfg->idle_tcp_closed_s,
 					 .idle_udp_s = cfg->idle_udp_s,
 					 .update_us = cfg->update_us,
+					 .ndpi_all_packets = cfg->ndpi_all_packets,
 					 .salt = cfg->salt,
 					 .salt_len = cfg->salt_len,
 					 .emit = worker_emit,

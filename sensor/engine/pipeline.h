@@ -52,6 +52,7 @@ struct pipeline_config {
 	size_t max_flows; /* all workers together */
 	uint32_t idle_tcp_s, idle_tcp_closed_s, idle_udp_s;
 	uint64_t update_us; /* flows report their counters at this much packet time (flow_config) */
+	bool ndpi_all_packets; /* flow_config */
 	const uint8_t *salt;
 	size_t salt_len;
 	bool progress; /* progress line on stderr */

@@ -201,10 +201,14 @@ static void emit_hdr(struct flow_table *ft, struct msg_hdr *h, uint32_t type)
 	h->order_hash = ft->cur_order_hash;
 }
 
+static void classify_identified(struct flow_table *ft, struct flow *f, const struct observation *obs);
+
 static void obs_emit(void *user, const struct observation *obs)
 {
 	struct flow_table *ft = user;
 	struct flow *f = ft->cur_flow;
+	if (!(f->flags & F_CLASSIFIED) && !ft->cfg.ndpi_all_packets)
+		classify_identified(ft, f, obs);
 	struct msg_obs *m = &ft->scratch;
 	emit_hdr(ft, &m->h, MSG_OBSERVATION);
 	m->flow = f->ref;
@@ -422,6 +426,43 @@ static void classify_done(struct flow_table *ft, struct flow *f, bool done)
 	f->flags |= F_CLASSIFIED;
 }
 
+/* A ClientHello or a DNS query our dissectors parsed: nDPI would name the
+ * flow from it at once (TLS by its SNI, DNS by its query name), so it is
+ * named from what was parsed and nDPI is not fed that packet nor any later
+ * one. HTTP and QUIC stay with nDPI: it names HTTP by server address and
+ * content rules as well, and QUIC Initials are decrypted only by it. */
+static void classify_identified(struct flow_table *ft, struct flow *f, const struct observation *obs)
+{
+	enum classify_ident id;
+	const char *host;
+	if (obs->type == OBS_TLS_CLIENT_HELLO && !obs->u.tls_ch.quic && f->ref.l4proto == 6) {
+		id = CLASSIFY_TLS;
+		host = obs->u.tls_ch.sni;
+	} else if (obs->type == OBS_DNS && f->ref.l4proto == 17 && (f->ref.srv_port == 53 || f->ref.cli_port == 53)) {
+		id = CLASSIFY_DNS;
+		host = obs->u.dns.qname;
+	} else {
+		return;
+	}
+	classify_named(ft->cls, id, host, &f->ref, f->app, sizeof f->app);
+	ft->st->ndpi_named++;
+	classify_flow_free(f->cls);
+	f->cls = NULL;
+	f->flags |= F_CLASSIFIED;
+}
+
+/* nDPI sees the flow's packets until it answers (or is given up on). Its
+ * state is allocated at the first packet that carries bytes: a scan's
+ * SYN-only flows cost none. */
+static void classify_step(struct flow_table *ft, struct flow *f, const struct decoded *d, uint64_t ts_us)
+{
+	if ((f->flags & F_CLASSIFIED) || !(f->cls || (d->payload_len && (f->cls = classify_flow_new()))))
+		return;
+	bool done = classify_packet(ft->cls, f->cls, d->l3, d->l3_len, ts_us);
+	if (done || ++f->cls_packets >= AS_NDPI_MAX_PACKETS)
+		classify_done(ft, f, done);
+}
+
 /* ---- flow life cycle ---- */
 
 /* The flow's counters so far: its end, or an update while it lives. */
@@ -579,14 +620,6 @@ void flow_packet_hashed(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, 
 		flow_report(ft, f, MSG_FLOW_UPDATE, 0);
 	}
 
-	/* nDPI's state is allocated at the first packet that carries bytes: a
-	 * scan's SYN-only flows cost none. */
-	if (!(f->flags & F_CLASSIFIED) && (f->cls || (d->payload_len && (f->cls = classify_flow_new())))) {
-		bool done = classify_packet(ft->cls, f->cls, d->l3, d->l3_len, ts_us);
-		if (done || ++f->cls_packets >= AS_NDPI_MAX_PACKETS)
-			classify_done(ft, f, done);
-	}
-
 	if (d->l4proto == 6) {
 		struct half *h = &f->h[dir];
 		if (d->tcp_flags & TCP_SYN) {
@@ -607,12 +640,15 @@ void flow_packet_hashed(struct flow_table *ft, uint64_t pkt_no, uint64_t ts_us, 
 				f->flags |= F_CLOSED;
 				lru_unlink(ft, f);
 				lru_push(ft, f, LRU_TCP_CLOSED);
+				classify_step(ft, f, d, ts_us);
 				return;
 			}
 		}
 	} else if (d->payload_len) {
 		deliver(ft, f, dir, d->payload, d->payload_len);
 	}
+	/* After our dissectors: what they identified, nDPI is not fed. */
+	classify_step(ft, f, d, ts_us);
 	/* Most recent at the head of its LRU list. */
 	if (ft->lru[f->lru].head != f) {
 		lru_unlink(ft, f);
@@ -722,6 +758,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_s
 	ft->buckets = calloc(nb, sizeof *ft->buckets);
 	ft->mask = nb - 1;
 	ft->cls = classify_new();
+	if (!classify_can_name())
+		ft->cfg.ndpi_all_packets = true;
 	if (!ft->buckets || !ft->cls) {
 		flow_table_free(ft);
 		return NULL;

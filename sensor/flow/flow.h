@@ -27,6 +27,9 @@ struct flow_config {
 	 * packet in each window of this much packet time (its own packets'
 	 * time, so every sensor reports one flow alike); 0: never. */
 	uint64_t update_us;
+	/* nDPI is fed every flow until it answers, also those our own TLS and
+	 * DNS parse names for it (classify_named): for checking that naming. */
+	bool ndpi_all_packets;
 };
 
 /* Symmetric: both directions of a flow hash alike (used to pick the worker). */

@@ -90,6 +90,7 @@ struct worker_stats {
 	uint64_t dissected_flows;
 	uint64_t ndpi_classified;
 	uint64_t ndpi_giveup;
+	uint64_t ndpi_named; /* named from our own TLS/DNS parse, never fed to nDPI */
 };
 
 struct msg_stats {

@@ -18,6 +18,7 @@ import fcntl
 import glob
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -597,6 +598,23 @@ def main():
         ok = rc == 3 and b"cut.pcap" in err and len(json.loads(out)["agents"]) > 0
         check("truncated capture: agents before the cut, error names the file, exit 3", ok,
               "rc=%d %s" % (rc, err.decode(errors="replace")[-300:]))
+
+        # nDPI's names: a flow our TLS or DNS parse names for nDPI (without
+        # feeding it) gets the name nDPI gives when fed every packet.
+        every = os.path.join(tmp, "ndpi-all.yaml")
+        open(every, "w").write("capture:\n  ndpi_all_packets: 1\n")
+        differ, named = [], 0
+        for cap in captures:
+            lines = []
+            for extra in ([], ["-c", every]):
+                _, _, err = run(binary, extra + ["-r", cap, "--inventory", "/dev/null"], src)
+                lines.append([l for l in err.decode(errors="replace").splitlines() if l.startswith("  protocols")])
+                m = re.search(rb"(\d+) named from our TLS/DNS parse", err)
+                named += int(m.group(1)) if m and not extra else 0
+            if lines[0] != lines[1]:
+                differ.append("%s: %s / all packets: %s" % (cap, lines[0], lines[1]))
+        check("nDPI names alike with and without feeding it what our TLS/DNS parse names", not differ, "\n".join(differ))
+        check("nDPI: flows named from our TLS/DNS parse", named > 50, "named %d" % named)
 
         # Configuration and signatures are validated with file:line errors.
         rc, out, err = run(binary, ["check", "-c", "aisensor.example.yaml"], src)
