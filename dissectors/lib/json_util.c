@@ -28,6 +28,16 @@ static bool in_arena(const void *p)
 	return false;
 }
 
+static pthread_key_t arena_key; /* its destructor frees a thread's blocks */
+
+static void arena_release(void *unused)
+{
+	(void)unused;
+	for (size_t i = 0; i < arena.n_blocks; i++)
+		free(arena.block[i]);
+	arena.n_blocks = arena.cur = arena.used = 0;
+}
+
 static void *j_malloc(size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
@@ -41,6 +51,8 @@ static void *j_malloc(size_t n)
 	if (arena.cur + 1 < arena.n_blocks) { /* a block an earlier message grew */
 		arena.cur++;
 	} else if (arena.n_blocks < ARENA_MAX_BLOCKS && (arena.block[arena.n_blocks] = malloc(ARENA_BLOCK))) {
+		if (!arena.n_blocks)
+			pthread_setspecific(arena_key, &arena); /* non-NULL: run at exit */
 		arena.cur = arena.n_blocks++;
 	} else {
 		return malloc(n);
@@ -49,7 +61,8 @@ static void *j_malloc(size_t n)
 	return arena.block[arena.cur];
 }
 
-/* Blocks are kept for the thread's life, so a pointer is told by them. */
+/* Blocks are kept for the thread's life (freed at its exit through
+ * arena_key), so a pointer is told by them. */
 static void j_free(void *p)
 {
 	if (p && !in_arena(p))
@@ -58,6 +71,7 @@ static void j_free(void *p)
 
 static void set_alloc(void)
 {
+	pthread_key_create(&arena_key, arena_release);
 	json_set_alloc_funcs(j_malloc, j_free);
 }
 
