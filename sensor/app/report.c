@@ -111,6 +111,7 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, const struc
 		fprintf(out, "  inputs    %" PRIu64 " capture file(s) could not be read\n",
 			ps->inputs_failed);
 	double mbps = ps->wall_s > 0 ? (double)pk->frame_bytes * 8 / ps->wall_s / 1e6 : 0;
-	fprintf(out, "  time      %.2f s, %.0f packets/s, %.0f Mbit/s\n", ps->wall_s,
-		ps->wall_s > 0 ? (double)pk->frames / ps->wall_s : 0.0, mbps);
+	fprintf(out, "  time      %.2f s, %.0f packets/s, %.0f Mbit/s, %u worker%s%s\n", ps->wall_s,
+		ps->wall_s > 0 ? (double)pk->frames / ps->wall_s : 0.0, mbps, ps->workers,
+		ps->workers == 1 ? "" : "s", ps->worker_inline ? " (one CPU: on the reading thread)" : "");
 }

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -612,12 +613,14 @@ static int start_threads(struct run *run, unsigned *started, bool *agg_started, 
 	       !(e = pthread_create(&run->w[*started].th, NULL, live ? live_worker_main : worker_main,
 				    &run->w[*started])))
 		(*started)++;
-	if (!e)
+	const char *which = "worker";
+	if (!e) {
 		*agg_started = !(e = pthread_create(&run->agg, NULL, aggregator_main, run));
+		which = "aggregator";
+	}
 	if (!e)
 		return AS_OK;
-	snprintf(err, errsz, "cannot start the %s thread: %s", *started < run->n ? "worker" : "aggregator",
-		 strerror(e));
+	snprintf(err, errsz, "cannot start the %s thread: %s", which, strerror(e));
 	atomic_store(&run->halt, 1);
 	if (!live)
 		for (unsigned i = 0; i < *started; i++) {
@@ -625,6 +628,15 @@ static int start_threads(struct run *run, unsigned *started, bool *agg_started, 
 			push_rec(run, &run->w[i], &eof, NULL);
 		}
 	return AS_ERR_LIMIT;
+}
+
+/* CPUs this process may run on (its affinity mask, e.g. taskset). */
+static int usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return 2;
+	return CPU_COUNT(&set);
 }
 
 int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, char *err, size_t errsz)
@@ -637,7 +649,11 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 	if (!run.w)
 		return AS_ERR_NOMEM;
 	int r = AS_OK;
-	run.inline_worker = false && !cfg->n_ifaces && run.n == 1;
+	/* With two CPUs the hand-off pays: reading and decoding run beside the
+	 * worker. With one, it is only a thread hop per packet. */
+	run.inline_worker = !cfg->n_ifaces && run.n == 1 && usable_cpus() < 2;
+	st->workers = run.n;
+	st->worker_inline = run.inline_worker;
 	for (unsigned i = 0; i < run.n && r == AS_OK; i++) {
 		struct worker *w = &run.w[i];
 		w->id = i;

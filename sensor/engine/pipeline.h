@@ -63,6 +63,8 @@ struct pipeline_stats {
 	struct decode_counts pk;
 	uint64_t inputs_failed;
 	double wall_s;
+	unsigned workers;   /* worker threads, or 1 for an inline worker */
+	bool worker_inline; /* -w 1 replay on one CPU: the reading thread dissects */
 	/* live capture */
 	uint64_t kernel_received;
 	uint64_t kernel_dropped; /* the sockets' rings were full */

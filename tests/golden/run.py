@@ -152,18 +152,18 @@ def text_diff(want, got, want_name, got_name, limit=60):
     return "\n".join(diff)
 
 
-def run(binary, args, src, stdin=None):
-    p = subprocess.run([binary] + args, cwd=src, input=stdin, capture_output=True, timeout=300)
+def run(binary, args, src, stdin=None, pre=()):
+    p = subprocess.run(list(pre) + [binary] + args, cwd=src, input=stdin, capture_output=True, timeout=300)
     return p.returncode, p.stdout, p.stderr
 
 
-def replay(binary, src, capture, tmp, tag, workers):
+def replay(binary, src, capture, tmp, tag, workers, pre=()):
     ev = os.path.join(tmp, tag + ".events.jsonl")
     inv = os.path.join(tmp, tag + ".inventory.json")
     for f in (ev, inv):  # never compare a previous capture's output
         if os.path.exists(f):
             os.unlink(f)
-    rc, out, err = run(binary, ["-q", "-w", str(workers), "-r", capture, "--events", ev, "--inventory", inv], src)
+    rc, out, err = run(binary, ["-q", "-w", str(workers), "-r", capture, "--events", ev, "--inventory", inv], src, pre=pre)
     if not (os.path.exists(ev) and os.path.exists(inv)):
         sys.exit("FAIL %s -w %d wrote no output (exit %d): %s" % (capture, workers, rc, err.decode(errors="replace")))
     with open(ev, "rb") as f:
@@ -567,6 +567,12 @@ def main():
         check("directory input: -w 2 inventory identical", inv_dir == inv_dir2,
               text_diff(inv_dir, inv_dir2, "-w 1 inventory", "-w 2 inventory"))
         check("directory input: -w 2 events identical", ev_dir == ev_dir2, raw_events_diff(ev_dir, ev_dir2, "-w 1", "-w 2"))
+        # On one CPU, -w 1 dissects on the reading thread (no hand-off): the same output.
+        rc1, log1, ev_one, inv_one = replay(binary, src, "pcaps", tmp, "dir3", 1, pre=["taskset", "-c", "0"])
+        _, _, sum1 = run(binary, ["-r", "pcaps", "--events", os.devnull], src, pre=["taskset", "-c", "0"])
+        check("one CPU: -w 1 runs on the reading thread, says so, same inventory and events",
+              rc1 == 0 and b"on the reading thread" in sum1 and inv_one == inv_dir and ev_one == ev_dir,
+              (rc1, sum1.decode(errors="replace")[-300:], text_diff(inv_dir, inv_one, "two CPUs", "one CPU")))
         n_dir = len(json.loads(inv_dir)["agents"])
         check("directory input: agents found", n_dir >= sum(f["agents"] > 0 for f in facts.values()), "got %d" % n_dir)
 

@@ -4,6 +4,7 @@
  * naming it instead of leaving the started threads waiting forever. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -172,12 +173,49 @@ static void test_aggregator_fails(void **state)
 	thread_fails(2, "cannot start the aggregator thread");
 }
 
+/* On one CPU, -w 1 dissects on the reading thread: only the aggregator is
+ * started, and the consumer sees the same messages as with a worker thread;
+ * an aggregator that cannot start still ends the run with an error. */
+static void test_one_cpu_inline(void **state)
+{
+	(void)state;
+	cpu_set_t all, one;
+	assert_int_equal(sched_getaffinity(0, sizeof all, &all), 0);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	struct seen threaded, inl;
+	struct pipeline_stats st;
+	char err[256] = "";
+	fail_call = -1;
+	assert_int_equal(run(1, &threaded, &st, err, sizeof err), AS_OK);
+	assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+	int r = run(1, &inl, &st, err, sizeof err);
+	int started = calls;
+	fail_call = 0;
+	int r_fail = run(1, &(struct seen){0}, &(struct pipeline_stats){0}, err, sizeof err);
+	fail_call = -1;
+	assert_int_equal(sched_setaffinity(0, sizeof all, &all), 0);
+	assert_int_equal(r, AS_OK);
+	assert_true(st.worker_inline);
+	assert_int_equal(started, 1); /* the aggregator only */
+	assert_int_equal(inl.starts, threaded.starts);
+	assert_int_equal(inl.ends, threaded.ends);
+	assert_int_equal(inl.observations, threaded.observations);
+	assert_int_equal(inl.out_of_order, 0);
+	assert_true(r_fail < 0);
+	assert_non_null(strstr(err, "cannot start the aggregator thread"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_replay_delivers_everything), cmocka_unit_test(test_merge_order),
 	    cmocka_unit_test(test_first_worker_fails),	       cmocka_unit_test(test_second_worker_fails),
-	    cmocka_unit_test(test_aggregator_fails),
+	    cmocka_unit_test(test_aggregator_fails),	       cmocka_unit_test(test_one_cpu_inline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
