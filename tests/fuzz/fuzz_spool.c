@@ -29,14 +29,26 @@ static void check_parser(const uint8_t *data, size_t size)
 
 static char dir[64];
 
+static int remove_dir(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static void remove_dir_at_exit(void)
+{
+	(void)remove_dir();
+}
+
 static void check_spool(const uint8_t *data, size_t size)
 {
 	if (!dir[0]) {
 		snprintf(dir, sizeof dir, "/tmp/as-fuzz-spool-%ld", (long)getpid());
+		atexit(remove_dir_at_exit); /* no directory left behind per run */
 	}
 	char path[128];
-	snprintf(path, sizeof path, "rm -rf '%s'", dir);
-	if (system(path) != 0)
+	if (remove_dir() != 0)
 		return;
 	struct spool_config c = {dir, 1 << 20, 4096, SPOOL_FSYNC_NONE};
 	struct spool *s = NULL;
