@@ -51,6 +51,13 @@ struct http_view {
 	/* MCP's, of this message, else of its request. */
 	struct sv mcp_session_id;
 	struct sv mcp_protocol_version;
+	/* The request's (a response's: of its request): MCP 2026-07-28 names
+	 * the method and its target in headers; A2A 1.0 its version and
+	 * extensions. */
+	struct sv mcp_method;
+	struct sv mcp_name;
+	struct sv a2a_version;
+	struct sv a2a_extensions;
 	/* The body, de-chunked, as far as AS_HTTP_BODY_PEEK (a message), or the
 	 * item (an SSE event's data, an NDJSON line, a WebSocket message). */
 	struct sv body;

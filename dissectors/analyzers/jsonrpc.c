@@ -1,10 +1,12 @@
 /* jsonrpc.c — JSON-RPC 2.0 analyzer (jsonrpc.org/specification) for
  * messages carried in HTTP bodies, SSE events and WebSocket text messages.
  * Tells MCP (Model Context Protocol, revisions 2024-11-05, 2025-03-26,
- * 2025-06-18, 2025-11-25) and A2A (Agent2Agent v0.2/v0.3 slash-style
- * methods and v1.0 PascalCase methods) from other JSON-RPC by content only
- * — method names, parameter and result shapes, MCP HTTP headers — never by
- * port or path, and emits one OBS_RPC per message.
+ * 2025-06-18, 2025-11-25, 2026-07-28) and A2A (Agent2Agent v0.2/v0.3
+ * slash-style methods and v1.0 PascalCase methods) from other JSON-RPC by
+ * content only — method names, parameter and result shapes, the
+ * io.modelcontextprotocol/ _meta envelope, MCP HTTP headers — never by port
+ * or path, and emits one OBS_RPC per message. A 2026-07-28 request whose
+ * body is not seen is still read from its Mcp-Method / Mcp-Name headers.
  *
  * What is copied: ids, method names, client/server names and versions,
  * capability and argument NAMES (sorted, comma-joined), tool/prompt names,
@@ -166,6 +168,37 @@ static void list_items(struct obs_rpc *r, const json_t *arr, const char *key, ui
 		dissect_anomaly(ctx, JR, "items_over_cap");
 }
 
+/* ---- the MCP 2026-07-28 _meta envelope ---- */
+
+#define MCP_META "io.modelcontextprotocol/"
+
+/* A name and version object (clientInfo, serverInfo) into the peer fields. */
+static void peer_info(struct obs_rpc *r, const json_t *info)
+{
+	json_util_copy_string(r->peer_name, sizeof r->peer_name, get(info, "name"));
+	json_util_copy_string(r->peer_version, sizeof r->peer_version, get(info, "version"));
+}
+
+/* A request's or notification's params._meta: the revision, the client's
+ * name and capabilities, repeated on every message (there is no
+ * initialize). True when the envelope is there: the message is MCP. */
+static bool request_meta(struct obs_rpc *r, const json_t *params)
+{
+	const json_t *meta = get(params, "_meta");
+	const json_t *pv = get(meta, MCP_META "protocolVersion");
+	const json_t *ci = get(meta, MCP_META "clientInfo");
+	const json_t *caps = get(meta, MCP_META "clientCapabilities");
+	if (!json_is_string(pv) && !json_is_object(ci))
+		return false;
+	if (!r->protocol_version[0])
+		json_util_copy_string(r->protocol_version, sizeof r->protocol_version, pv);
+	if (!r->peer_name[0])
+		peer_info(r, ci);
+	if (!r->capabilities[0])
+		join_keys(r->capabilities, sizeof r->capabilities, caps);
+	return true;
+}
+
 /* ---- requests and notifications: method table ---- */
 
 typedef void (*extract_fn)(struct obs_rpc *r, const json_t *params, const struct dissect_ctx *ctx);
@@ -174,17 +207,26 @@ static void ex_initialize(struct obs_rpc *r, const json_t *p, const struct disse
 {
 	(void)ctx;
 	json_util_copy_string(r->protocol_version, sizeof r->protocol_version, get(p, "protocolVersion"));
-	const json_t *ci = get(p, "clientInfo");
-	json_util_copy_string(r->peer_name, sizeof r->peer_name, get(ci, "name"));
-	json_util_copy_string(r->peer_version, sizeof r->peer_version, get(ci, "version"));
+	peer_info(r, get(p, "clientInfo"));
 	join_keys(r->capabilities, sizeof r->capabilities, get(p, "capabilities"));
 }
 
+/* tools/call, prompts/get. From 2026-07-28 a call the server answered with
+ * input_required comes again with the answers (inputResponses). */
 static void ex_name_args(struct obs_rpc *r, const json_t *p, const struct dissect_ctx *ctx)
 {
 	(void)ctx;
 	json_util_copy_string(r->target, sizeof r->target, get(p, "name"));
 	join_keys(r->arg_names, sizeof r->arg_names, get(p, "arguments"));
+	r->input_response = get(p, "inputResponses") != NULL;
+}
+
+/* subscriptions/listen: what the client asks to be told of (the names of
+ * its notification filters: toolsListChanged, resourceSubscriptions ...). */
+static void ex_listen(struct obs_rpc *r, const json_t *p, const struct dissect_ctx *ctx)
+{
+	(void)ctx;
+	join_keys(r->arg_names, sizeof r->arg_names, get(p, "notifications"));
 }
 
 static void ex_uri(struct obs_rpc *r, const json_t *p, const struct dissect_ctx *ctx)
@@ -276,6 +318,8 @@ static const struct method_rule {
 } method_rules[] = {
     /* MCP: lifecycle and utilities */
     {"initialize", R_INIT, ex_initialize},
+    {"server/discover", R_MCP, NULL}, /* 2026-07-28: the client reads its name from _meta */
+    {"subscriptions/listen", R_MCP, ex_listen},
     {"ping", R_PING, NULL},
     {"logging/setLevel", R_MCP, ex_set_level},
     {"completion/complete", R_MCP, ex_complete},
@@ -305,6 +349,10 @@ static const struct method_rule {
     {"notifications/roots/list_changed", R_MCP, NULL},
     {"notifications/elicitation/complete", R_MCP, NULL},
     {"notifications/tasks/status", R_MCP, ex_task_id},
+    {"notifications/subscriptions/acknowledged", R_MCP, NULL},
+    /* MCP 2026-07-28 tasks extension (io.modelcontextprotocol/tasks) */
+    {"tasks/update", R_MCP, ex_task_id},
+    {"notifications/tasks", R_MCP, ex_task_id},
     /* MCP 2025-11-25 tasks, shared names with A2A */
     {"tasks/get", R_TASKS, ex_task_id},
     {"tasks/cancel", R_TASKS, ex_task_id},
@@ -368,25 +416,62 @@ static void classify_call(struct obs_rpc *r, const json_t *method, const json_t 
 {
 	json_util_copy_string(r->method, sizeof r->method, method);
 	struct sv m = json_util_sv(method);
+	bool enveloped = false;
 	for (size_t i = 0; i < N_ELEMS(method_rules); i++) {
 		if (!sv_eq(m, sv_from_cstr(method_rules[i].name)))
 			continue;
 		r->protocol = rule_protocol(method_rules[i].rule, params);
 		if (r->protocol != RPC_PROTO_OTHER && method_rules[i].extract)
 			method_rules[i].extract(r, params, ctx);
-		return;
+		break;
 	}
+	if (r->protocol != RPC_PROTO_A2A)
+		enveloped = request_meta(r, params);
+	/* an extension's method (skills/..., a tasks/... yet to come) */
+	if (enveloped && r->protocol == RPC_PROTO_OTHER)
+		r->protocol = RPC_PROTO_MCP;
 }
 
 /* ---- results: the method a result's shape answers ---- */
 
+/* Methods whose Mcp-Name header names their target (2026-07-28). */
+static bool named_by_header(const char *method)
+{
+	return !strcmp(method, "tools/call") || !strcmp(method, "resources/read") ||
+	       !strcmp(method, "prompts/get");
+}
+
 static void res_initialize(struct obs_rpc *r, const json_t *res)
 {
 	json_util_copy_string(r->protocol_version, sizeof r->protocol_version, get(res, "protocolVersion"));
-	const json_t *si = get(res, "serverInfo");
-	json_util_copy_string(r->peer_name, sizeof r->peer_name, get(si, "name"));
-	json_util_copy_string(r->peer_version, sizeof r->peer_version, get(si, "version"));
+	peer_info(r, get(res, "serverInfo"));
 	join_keys(r->capabilities, sizeof r->capabilities, get(res, "capabilities"));
+}
+
+/* server/discover (2026-07-28): the versions the server speaks and its
+ * capabilities; its name is in _meta, as on every result. */
+static void res_discover(struct obs_rpc *r, const json_t *res)
+{
+	struct names ns = {.n = 0};
+	size_t i;
+	const json_t *v;
+	json_array_foreach(get(res, "supportedVersions"), i, v) names_add(&ns, json_string_value(v));
+	names_join(&ns, r->versions, sizeof r->versions);
+	join_keys(r->capabilities, sizeof r->capabilities, get(res, "capabilities"));
+}
+
+/* resultType input_required (2026-07-28): the server asks the client for
+ * something (elicitation, sampling, roots) inside the result instead of
+ * sending it a request; the methods of its inputRequests. */
+static void res_input_required(struct obs_rpc *r, const json_t *res)
+{
+	struct names ns = {.n = 0};
+	const char *k;
+	json_t *req;
+	r->input_required = true;
+	json_object_foreach((json_t *)get(res, "inputRequests"), k, req)
+	    names_add(&ns, json_string_value(get(req, "method")));
+	names_join(&ns, r->input_requests, sizeof r->input_requests);
 }
 
 static bool a2a_kind(const json_t *k)
@@ -395,14 +480,32 @@ static bool a2a_kind(const json_t *k)
 	       str_is(k, "artifact-update");
 }
 
-static void classify_result(struct obs_rpc *r, const json_t *res, const struct dissect_ctx *ctx)
+/* The method a result answers, by its shape; v: the request's Mcp-Method
+ * and Mcp-Name (2026-07-28), for a shape that does not say (NULL: none). */
+static void classify_result(struct obs_rpc *r, const json_t *res, const struct http_view *v,
+			    const struct dissect_ctx *ctx)
 {
+	struct sv header = v ? v->mcp_method : sv_make("", 0);
 	uint8_t mcp = RPC_PROTO_MCP;
 	const char *m = NULL;
 	if (!json_is_object(res))
 		return;
-	if (has_string(res, "protocolVersion") &&
-	    (has_object(res, "serverInfo") || has_object(res, "capabilities"))) {
+	const json_t *si = get(get(res, "_meta"), MCP_META "serverInfo");
+	if (json_is_object(si))
+		peer_info(r, si);
+	const json_t *type = get(res, "resultType");
+	if (str_is(type, "input_required")) {
+		m = "";
+		res_input_required(r, res);
+	} else if (str_is(type, "task")) {
+		m = ""; /* the tasks extension: a task handle instead of the result */
+		if (!json_util_copy_string(r->target, sizeof r->target, get(res, "taskId")))
+			json_util_copy_string(r->target, sizeof r->target, get(get(res, "task"), "taskId"));
+	} else if (has_array(res, "supportedVersions")) {
+		m = "server/discover";
+		res_discover(r, res);
+	} else if (has_string(res, "protocolVersion") &&
+		   (has_object(res, "serverInfo") || has_object(res, "capabilities"))) {
 		m = "initialize";
 		res_initialize(r, res);
 	} else if (has_array(res, "tools")) {
@@ -467,10 +570,19 @@ static void classify_result(struct obs_rpc *r, const json_t *res, const struct d
 			json_util_copy_string(r->target, sizeof r->target, get(res, "taskId"));
 		}
 	}
-	if (m) {
-		r->protocol = mcp;
+	if (m && !*m && header.len) {
+		sv_copy(r->method, sizeof r->method, header);
+		if (!r->target[0] && named_by_header(r->method))
+			sv_copy(r->target, sizeof r->target, v->mcp_name);
+	} else if (m)
 		set_cstr(r->method, sizeof r->method, m);
+	else if (header.len || json_is_object(si)) {
+		mcp = RPC_PROTO_MCP; /* a 2026-07-28 result of a shape not listed above */
+		sv_copy(r->method, sizeof r->method, header);
+		m = "";
 	}
+	if (m)
+		r->protocol = mcp;
 }
 
 /* ---- HTTP context ---- */
@@ -500,11 +612,43 @@ static void fill_http(struct obs_rpc *r, const struct http_view *v)
 		sid = query_param(v->query, session_params, N_ELEMS(session_params));
 	sv_copy(r->session_id, sizeof r->session_id, sid);
 	sv_copy(r->protocol_header, sizeof r->protocol_header, v->mcp_protocol_version);
+	sv_copy(r->a2a_version, sizeof r->a2a_version, v->a2a_version);
+	sv_copy(r->a2a_extensions, sizeof r->a2a_extensions, v->a2a_extensions);
 }
 
 static bool mcp_headers(const struct http_view *v)
 {
-	return v->mcp_session_id.len || v->mcp_protocol_version.len;
+	return v->mcp_session_id.len || v->mcp_protocol_version.len || v->mcp_method.len;
+}
+
+/* A request's Mcp-Method and Mcp-Name must say what its body says (a server
+ * refuses one that does not): a difference is counted, the body wins. */
+static void check_headers(const struct http_view *v, const struct obs_rpc *r, const struct dissect_ctx *ctx)
+{
+	if (!v->request || r->kind != RPC_REQUEST || !v->mcp_method.len)
+		return;
+	if (!sv_eq(v->mcp_method, sv_from_cstr(r->method)))
+		dissect_anomaly(ctx, JR, "mcp_method_header_mismatch");
+	else if (named_by_header(r->method) && !sv_eq(v->mcp_name, sv_from_cstr(r->target)))
+		dissect_anomaly(ctx, JR, "mcp_name_header_mismatch");
+}
+
+/* A 2026-07-28 request whose body was not read: what its headers say. */
+static void from_headers(const struct http_view *v, const struct dissect_ctx *ctx)
+{
+	struct observation obs;
+	observation_init(&obs, OBS_RPC);
+	struct obs_rpc *r = &obs.u.rpc;
+	r->kind = sv_starts_with(v->mcp_method, SV_LIT("notifications/")) ? RPC_NOTIFICATION : RPC_REQUEST;
+	r->protocol = RPC_PROTO_MCP;
+	r->from_headers = true;
+	sv_copy(r->method, sizeof r->method, v->mcp_method);
+	if (named_by_header(r->method))
+		sv_copy(r->target, sizeof r->target, v->mcp_name);
+	fill_http(r, v);
+	/* the revision its _meta would state */
+	set_cstr(r->protocol_version, sizeof r->protocol_version, r->protocol_header);
+	dissect_emit(ctx, &obs);
 }
 
 /* ---- messages ---- */
@@ -526,7 +670,7 @@ static bool analyze_message(const struct http_view *v, const json_t *m, bool bat
 		classify_call(r, method, get(m, "params"), ctx);
 	} else if (!method && result && !error && id) {
 		r->kind = RPC_RESULT;
-		classify_result(r, result, ctx);
+		classify_result(r, result, batch ? NULL : v, ctx);
 	} else if (!method && !result && json_is_object(error)) {
 		r->kind = RPC_ERROR;
 		const json_t *code = get(error, "code");
@@ -541,6 +685,8 @@ static bool analyze_message(const struct http_view *v, const json_t *m, bool bat
 	render_id(r->id, sizeof r->id, id);
 	r->batch = batch;
 	fill_http(r, v);
+	if (!batch)
+		check_headers(v, r, ctx);
 	if (r->protocol == RPC_PROTO_OTHER && mcp_headers(v))
 		r->protocol = RPC_PROTO_MCP; /* e.g. ping, an error, an empty result inside an MCP session */
 	dissect_emit(ctx, &obs);
@@ -665,10 +811,13 @@ static json_t *rpc_json(const struct http_view *v)
 static void rpc_observe(const struct http_view *v, const struct dissect_ctx *ctx)
 {
 	json_t *root = rpc_json(v);
+	bool any = false;
 	if (root) {
-		(void)jsonrpc_analyze_json(v, root, ctx);
+		any = jsonrpc_analyze_json(v, root, ctx);
 		json_decref(root);
 	}
+	if (!any && v->request && v->carrier == RPC_HTTP_BODY && v->mcp_method.len)
+		from_headers(v, ctx);
 }
 
 /* Each SSE event as it arrives (MCP Streamable HTTP and legacy HTTP+SSE,

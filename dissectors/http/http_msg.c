@@ -110,7 +110,19 @@ struct vspan {
 };
 
 /* Raw values of a request that the views of its response need. */
-enum req_field { RF_METHOD, RF_PATH, RF_QUERY, RF_HOST, RF_SESSION, RF_PROTO, RF_N };
+enum req_field {
+	RF_METHOD,
+	RF_PATH,
+	RF_QUERY,
+	RF_HOST,
+	RF_SESSION,
+	RF_PROTO,
+	RF_MCP_METHOD,
+	RF_MCP_NAME,
+	RF_A2A_VERSION,
+	RF_A2A_EXT,
+	RF_N
+};
 
 /* Raw header values of one message, for its own view. */
 enum msg_field { MF_CTYPE, MF_AUTH, MF_LOCATION, MF_WWW_AUTH, MF_SESSION, MF_PROTO, MF_N };
@@ -323,6 +335,10 @@ static struct http_view make_view(const struct http_msg *m, struct sv body)
 		v.mcp_session_id = req_raw(x, RF_SESSION);
 	if (!m->request && !v.mcp_protocol_version.len)
 		v.mcp_protocol_version = req_raw(x, RF_PROTO);
+	v.mcp_method = req_raw(x, RF_MCP_METHOD);
+	v.mcp_name = req_raw(x, RF_MCP_NAME);
+	v.a2a_version = req_raw(x, RF_A2A_VERSION);
+	v.a2a_extensions = req_raw(x, RF_A2A_EXT);
 	v.body = body;
 	v.body_truncated = m->peek_over;
 	return v;
@@ -542,6 +558,14 @@ static void request_header(struct http_msg *m, struct sv name, struct sv value, 
 	} else if (sv_eq_ci(name, SV_LIT("mcp-session-id"))) {
 		span_set(&m->vbuf, &m->mf[MF_SESSION], value);
 		span_set(&m->x->raw, &m->x->rf[RF_SESSION], value);
+	} else if (sv_eq_ci(name, SV_LIT("mcp-method"))) { /* MCP 2026-07-28 */
+		span_set(&m->x->raw, &m->x->rf[RF_MCP_METHOD], value);
+	} else if (sv_eq_ci(name, SV_LIT("mcp-name"))) {
+		span_set(&m->x->raw, &m->x->rf[RF_MCP_NAME], value);
+	} else if (sv_eq_ci(name, SV_LIT("a2a-version"))) { /* A2A 1.0 */
+		span_set(&m->x->raw, &m->x->rf[RF_A2A_VERSION], value);
+	} else if (sv_eq_ci(name, SV_LIT("a2a-extensions"))) {
+		span_set(&m->x->raw, &m->x->rf[RF_A2A_EXT], value);
 	} else if (sdk_header(name, true)) {
 		if (sv_eq_ci(name, SV_LIT("mcp-protocol-version"))) {
 			span_set(&m->vbuf, &m->mf[MF_PROTO], value);

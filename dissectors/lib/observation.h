@@ -236,11 +236,25 @@ struct obs_rpc {
 	struct obs_http_origin http;	   /* the HTTP message that carried it */
 	char session_id[AS_STR_SHORT];	   /* Mcp-Session-Id (legacy SSE: the sessionId query) */
 	char protocol_header[AS_STR_TINY]; /* MCP-Protocol-Version header */
-	/* initialize and its result */
+	/* initialize and its result; from 2026-07-28 every request's
+	 * params._meta and every result's _meta (io.modelcontextprotocol/...) */
 	char protocol_version[AS_STR_TINY];
 	char peer_name[AS_STR];	      /* clientInfo.name or serverInfo.name */
 	char peer_version[AS_STR_SHORT];
 	char capabilities[AS_STR];    /* top-level capability keys, sorted, comma-separated */
+	char versions[AS_STR];	      /* server/discover result: supportedVersions, sorted, comma-separated */
+	/* MCP 2026-07-28 multi-round requests: a result asking for input
+	 * (resultType input_required: the methods of its inputRequests, e.g.
+	 * elicitation/create), and the retried request that answers it. */
+	bool input_required;
+	char input_requests[AS_STR];
+	bool input_response;
+	/* Read from the Mcp-Method / Mcp-Name request headers alone: the body
+	 * was not seen (a gap, a short snap length) or was not JSON-RPC. */
+	bool from_headers;
+	/* A2A 1.0 request headers */
+	char a2a_version[AS_STR_TINY];
+	char a2a_extensions[AS_STR]; /* A2A-Extensions: URIs as sent, comma-separated */
 	/* tools/call, prompts/get, resources/read, A2A message/send ... */
 	char target[AS_STR_MID];      /* tool name, prompt name, resource URI */
 	char arg_names[AS_STR];	      /* argument names, sorted, comma-separated; values never */

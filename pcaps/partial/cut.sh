@@ -29,3 +29,8 @@ editcap -r ../anthropic-node-http.pcap "$tmp/b.pcap" 1-35
 mergecap -F pcap -w llm-unanswered-at-end.pcap "$tmp/a.pcap" "$tmp/b.pcap"
 rm -r "$tmp"
 echo "llm-unanswered-at-end.pcap: $(tcpdump -r llm-unanswered-at-end.pcap 2>/dev/null | wc -l) packets of two cut captures"
+# A span kept to a snap length of 600 bytes (tcpdump -s 600): the MCP
+# 2026-07-28 requests' headers (Mcp-Method, Mcp-Name) but not their bodies,
+# and the responses cut short (editcap truncates, it alters no byte kept).
+editcap -s 600 ../mcp2-pinned.pcap mcp2-snaplen-600.pcap
+echo "mcp2-snaplen-600.pcap: $(tcpdump -r mcp2-snaplen-600.pcap 2>/dev/null | wc -l) packets of mcp2-pinned.pcap, snap length 600"

@@ -1,5 +1,7 @@
 /* a2a.c — the A2A correlator (see a2a.h). An A2A agent is keyed by its
- * listening port; its caller by the User-Agent of the requests it sent. */
+ * listening port; its caller by the User-Agent of the requests it sent.
+ * A caller lists each agent it calls among its destinations, as an LLM
+ * client lists the APIs it calls: endpoint, flows, bytes, methods. */
 #include "a2a.h"
 
 #include <stdio.h>
@@ -78,6 +80,27 @@ void a2a_card(struct model *m, struct events *ev, const struct msg_obs *msg)
 	ev_a2a_card(ev, msg, srv);
 }
 
+static const struct sig_service a2a_service = {"a2a-agent", "A2A agent", "a2a-agent", NULL, NULL};
+
+/* The destination of the caller on this flow: the agent's endpoint. */
+static struct dest *client_dest(struct model *m, struct aflow *f, struct agent *cli, const struct obs_rpc *r,
+				uint64_t ts)
+{
+	if (f->client == cli && f->client_dest)
+		return f->client_dest;
+	char endpoint[AS_STR + 8];
+	model_server_addr(&f->ref, endpoint, sizeof endpoint);
+	size_t n = strlen(endpoint);
+	text_copy(endpoint + n, sizeof endpoint - n, r->http.path);
+	struct dest *d = model_dest_get(m, cli, &a2a_service, "a2a", endpoint, &f->ref, f->tls);
+	if (!d)
+		return NULL;
+	f->client = cli;
+	f->client_dest = d;
+	model_count_dest_flow(m, f, cli, d, ts);
+	return d;
+}
+
 void a2a_rpc(struct model *m, struct events *ev, const struct msg_obs *msg)
 {
 	const struct obs_rpc *r = &msg->obs.u.rpc;
@@ -96,9 +119,19 @@ void a2a_rpc(struct model *m, struct events *ev, const struct msg_obs *msg)
 	if (r->to_server)
 		for (size_t i = 0; i < r->http.n_credentials && i < 2; i++)
 			model_cred(m, cli, &r->http.credentials[i], !msg->obs.protected_bytes);
+	struct dest *d = f && r->to_server ? client_dest(m, f, cli, r, msg->h.ts_us) : NULL;
 	if (r->kind != RPC_REQUEST || !r->method[0])
 		return;
 	model_set_add(m, &cli->a2a.methods, r->method);
 	model_set_add(m, &srv->a2a.methods, r->method);
+	for (int i = 0; i < 2; i++) {
+		struct agent *ag = i ? srv : cli;
+		model_set_add(m, &ag->a2a.versions, r->a2a_version);
+		model_split_add(m, &ag->a2a.extensions, r->a2a_extensions, ", ");
+	}
+	if (d) {
+		model_count(m, f, msg->h.ts_us, cli, CTR_DEST_REQUESTS, d, NULL, 1);
+		model_set_add(m, &d->operations, r->method);
+	}
 	ev_a2a_call(ev, msg, cli, srv);
 }

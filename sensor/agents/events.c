@@ -317,17 +317,23 @@ void ev_mcp(struct events *ev, const struct msg_obs *m, const struct mcp_link *l
 		agent_fields(w, "server", l->server);
 	jw_obj_begin(w, "mcp");
 	jw_str(w, "transport", transport);
-	bool init = !strcmp(r->method, "initialize");
-	if (init && r->kind == RPC_REQUEST) {
+	bool hello = !strcmp(r->method, "initialize") || !strcmp(r->method, "server/discover");
+	if (hello && r->kind == RPC_REQUEST) {
 		jw_str_opt(w, "client_name", r->peer_name);
 		jw_str_opt(w, "client_version", r->peer_version);
 		jw_str_opt(w, "capabilities", r->capabilities);
 	}
-	if (init && r->kind == RPC_RESULT) {
+	if (hello && r->kind == RPC_RESULT) {
 		jw_str_opt(w, "server_name", r->peer_name);
 		jw_str_opt(w, "server_version", r->peer_version);
 		jw_str_opt(w, "capabilities", r->capabilities);
+		jw_str_opt(w, "supported_versions", r->versions);
 	}
+	if (!strcmp(r->method, "subscriptions/listen"))
+		jw_str_opt(w, "notifications", r->arg_names);
+	jw_str_opt(w, "input_requests", r->input_requests);
+	if (r->from_headers)
+		jw_bool(w, "from_headers", true);
 	if (tool) {
 		jw_str_opt(w, "arguments", r->arg_names);
 		if (tool->hints_set) {
@@ -380,7 +386,11 @@ void ev_a2a_call(struct events *ev, const struct msg_obs *m, const struct agent 
 	jw_obj_begin(w, "aisensor");
 	agent_fields(w, "client", client);
 	agent_fields(w, "server", server);
-	named(w, "a2a", "method", r->method);
+	jw_obj_begin(w, "a2a");
+	jw_str(w, "method", r->method);
+	jw_str_opt(w, "version", r->a2a_version);
+	jw_str_opt(w, "extensions", r->a2a_extensions);
+	jw_obj_end(w);
 	jw_obj_end(w);
 	end(ev);
 }

@@ -4,9 +4,11 @@
  * connection): the legacy HTTP+SSE transport answers POSTs on another
  * connection's event stream, and a stateless server sees every request on
  * a fresh one. The client is named by its initialize clientInfo, the server
- * by its serverInfo; both records list the tools, and each links the
- * other. Risks are decided when the message that shows them passes, so an
- * agent's risks only ever grow (the registry unions them). */
+ * by its serverInfo (from 2026-07-28, which has no initialize: by the
+ * clientInfo every request carries in _meta and the serverInfo of every
+ * result); both records list the tools, and each links the other. Risks
+ * are decided when the message that shows them passes, so an agent's risks
+ * only ever grow (the registry unions them). */
 #include "mcp.h"
 
 #include <stdio.h>
@@ -107,14 +109,15 @@ static void client_credentials(struct model *m, const struct mcp_link *l, const 
 
 /* How the server treats requests: counted when they pass; the risks when
  * it answers one (a 401 refuses it and carries no JSON-RPC). */
-static void server_auth(struct agent *srv, const struct obs_rpc *r)
+static void server_auth(struct agent *srv, const struct obs_rpc *r, struct aflow *f)
 {
 	/* A token in the URL authenticates too (and is flagged on the client). */
 	bool authenticated = r->http.authorization || r->http.n_credentials;
 	if (r->to_server && r->http.method[0]) {
+		f->mcp_unauth_counted = !authenticated && r->http.status != 401;
 		if (authenticated)
 			srv->mcp.requests_authenticated++;
-		else if (r->http.status != 401)
+		else if (f->mcp_unauth_counted)
 			srv->mcp.requests_unauthenticated++;
 	}
 	/* Judged on what it answered, when the request was seen too. */
@@ -146,6 +149,10 @@ static void tool_called(struct model *m, struct events *ev, const struct msg_obs
 	const struct obs_rpc *r = &msg->obs.u.rpc;
 	uint64_t ts = msg->h.ts_us;
 	struct mcp_tool *known = l->server ? model_tool_get(m, &l->server->mcp, r->target) : NULL;
+	if (r->input_response) { /* the same call again, with the input the server asked for */
+		ev_mcp(ev, msg, l, transport, "mcp-input-response", known);
+		return;
+	}
 	if (known)
 		model_count(m, f, ts, l->server, CTR_TOOL_CALLS, NULL, r->target, 1);
 	struct mcp_tool *ct = l->client ? model_tool_get(m, &l->client->mcp, r->target) : NULL;
@@ -170,6 +177,25 @@ static void names_add(struct model *m, struct strset *s, const struct obs_rpc *r
 		model_set_add(m, s, r->items[i].name);
 }
 
+/* What a message says of the agent that sent it: its name was seen
+ * (evidence.partial), the revision and capabilities. A client states its
+ * revision in initialize and, from 2026-07-28, in every request; a server
+ * in its initialize result, the versions server/discover lists, and the
+ * version of each request it returns a 2026-07-28 result for (one with
+ * serverInfo in _meta). */
+static void speaker_facts(struct model *m, struct agent *ag, const struct obs_rpc *r, bool init)
+{
+	if (!ag)
+		return;
+	ag->mcp.initialize_seen |= r->peer_name[0] != '\0';
+	if (r->kind != RPC_RESULT || init)
+		model_set_add(m, &ag->mcp.versions, r->protocol_version);
+	else if (r->peer_name[0] && r->http.status < 400)
+		model_set_add(m, &ag->mcp.versions, r->protocol_header);
+	model_split_add(m, &ag->mcp.versions, r->versions, ",");
+	model_split_add(m, &ag->mcp.capabilities, r->capabilities, ",");
+}
+
 void mcp_rpc(struct model *m, struct events *ev, const struct msg_obs *msg)
 {
 	const struct obs_rpc *r = &msg->obs.u.rpc;
@@ -182,11 +208,13 @@ void mcp_rpc(struct model *m, struct events *ev, const struct msg_obs *msg)
 	if (!strcmp(r->method, "endpoint")) /* the legacy transport's announcement */
 		l->legacy_sse = true;
 	bool init = !strcmp(r->method, "initialize");
-	if (r->kind == RPC_REQUEST && init && r->peer_name[0]) {
+	bool discover = !strcmp(r->method, "server/discover");
+	bool result = r->kind == RPC_RESULT;
+	if (!result && r->peer_name[0]) {
 		text_copy(l->client_name, sizeof l->client_name, r->peer_name);
 		text_copy(l->client_version, sizeof l->client_version, r->peer_version);
 	}
-	if (r->kind == RPC_RESULT && init && r->peer_name[0]) {
+	if (result && r->peer_name[0]) {
 		text_copy(l->server_name, sizeof l->server_name, r->peer_name);
 		text_copy(l->server_version, sizeof l->server_version, r->peer_version);
 	}
@@ -207,17 +235,24 @@ void mcp_rpc(struct model *m, struct events *ev, const struct msg_obs *msg)
 		client_credentials(m, l, r->http.credentials, r->http.n_credentials,
 				   !msg->obs.protected_bytes);
 	if (srv)
-		server_auth(srv, r);
+		server_auth(srv, r, f);
 
-	if (init) {
-		struct agent *ag = r->kind == RPC_REQUEST ? cli : srv;
-		if (ag) {
-			ag->mcp.initialize_seen |= r->peer_name[0] != '\0';
-			model_set_add(m, &ag->mcp.versions, r->protocol_version);
-			model_split_add(m, &ag->mcp.capabilities, r->capabilities, ",");
-		}
-		ev_mcp(ev, msg, l, transport, r->kind == RPC_REQUEST ? "mcp-initialize" : "mcp-initialized",
-		       NULL);
+	speaker_facts(m, result ? srv : cli, r, init);
+	if (init || discover) {
+		const char *action = init ? (result ? "mcp-initialized" : "mcp-initialize")
+					  : (result ? "mcp-discovered" : "mcp-discover");
+		ev_mcp(ev, msg, l, transport, action, NULL);
+	} else if (result && r->input_required) {
+		/* The server asks the client inside a result (2026-07-28), as it
+		 * sent requests before. */
+		if (srv)
+			model_split_add(m, &srv->mcp.server_requests, r->input_requests, ",");
+		if (cli)
+			model_split_add(m, &cli->mcp.server_requests, r->input_requests, ",");
+		ev_mcp(ev, msg, l, transport, "mcp-input-required",
+		       srv && r->target[0] ? model_tool_get(m, &srv->mcp, r->target) : NULL);
+	} else if (r->kind == RPC_REQUEST && !strcmp(r->method, "subscriptions/listen")) {
+		ev_mcp(ev, msg, l, transport, "mcp-subscribe", NULL);
 	} else if (r->kind == RPC_RESULT && r->list == RPC_LIST_TOOLS) {
 		if (srv)
 			tools_listed(m, srv, r);

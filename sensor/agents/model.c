@@ -382,6 +382,8 @@ static void agent_free(struct agent *ag)
 	strset_free(&ag->a2a.skills);
 	strset_free(&ag->a2a.methods);
 	strset_free(&ag->a2a.security);
+	strset_free(&ag->a2a.versions);
+	strset_free(&ag->a2a.extensions);
 	free(ag->a2a.peers);
 	for (size_t i = 0; i < ag->n_oauth; i++) {
 		struct agent_oauth *g = &ag->oauth[i];

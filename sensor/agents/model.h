@@ -121,7 +121,7 @@ struct agent_mcp {
 	/* server role */
 	char endpoint[AS_STR + 80]; /* host:port/path */
 	uint64_t requests_unauthenticated, requests_authenticated;
-	bool oauth_challenge; /* answered 401 with WWW-Authenticate: Bearer */
+	bool oauth_challenge; /* answered 401 with WWW-Authenticate: Bearer resource_metadata=... */
 	char resource_metadata[AS_STR_LONG];
 };
 
@@ -148,6 +148,7 @@ struct agent_a2a {
 	char protocol_version[AS_STR_TINY];
 	bool streaming, push_notifications;
 	struct strset skills, methods, security;
+	struct strset versions, extensions; /* A2A-Version, A2A-Extensions of requests (1.0) */
 	struct agent **peers;
 	size_t n_peers;
 	uint64_t messages;
@@ -245,6 +246,7 @@ struct aflow {
 	struct dest *client_dest;
 	struct agent *server;
 	struct mcp_link *mcp;	      /* the MCP conversation this flow carries */
+	bool mcp_unauth_counted;      /* its last request was counted unauthenticated (a 401 takes it back) */
 	char oauth_client_id[AS_STR]; /* client of the last token/registration request */
 	bool oauth_consent;	      /* an authorization code was issued on this flow */
 	/* LLM requests counted when complete, waiting for their response (llm.c). */

@@ -135,10 +135,17 @@ static void challenge(struct model *m, struct events *ev, const struct msg_obs *
 		      struct aflow *f)
 {
 	const struct obs_oauth *o = &msg->obs.u.oauth;
-	/* An MCP server (on this flow) asks for a token. */
+	/* An MCP server (on this flow) asks for a token. It asks for OAuth when
+	 * it names its protected-resource metadata (RFC 9728, which MCP
+	 * authorization requires from 2025-06-18); a bare Bearer challenge
+	 * guards a static token as well. */
 	struct mcp_link *l = f->mcp ? f->mcp : model_mcp_link(m, &msg->flow);
 	if (l && l->server) {
-		l->server->mcp.oauth_challenge = true;
+		l->server->mcp.oauth_challenge |= o->resource_metadata[0] != '\0';
+		if (f->mcp_unauth_counted && l->server->mcp.requests_unauthenticated) {
+			l->server->mcp.requests_unauthenticated--; /* refused, not served */
+			f->mcp_unauth_counted = false;
+		}
 		text_copy(l->server->mcp.resource_metadata, sizeof l->server->mcp.resource_metadata,
 			  o->resource_metadata);
 		model_dirty(m, l->server);

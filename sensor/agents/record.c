@@ -32,6 +32,11 @@ static int peer_cmp(const void *pa, const void *pb)
 	return strcmp(x->id, y->id);
 }
 
+static int cstr_cmp(const void *pa, const void *pb)
+{
+	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
 static int tool_cmp(const void *pa, const void *pb)
 {
 	return strcmp(((const struct mcp_tool *)pa)->name, ((const struct mcp_tool *)pb)->name);
@@ -266,6 +271,7 @@ static void server_names(const struct record_visitor *v, const struct agent_mcp 
 			 x->sw_version[0] ? " " : "", x->sw_version, x->mcp.endpoint);
 		p[i] = s[i];
 	}
+	sort(p, n, sizeof *p, cstr_cmp); /* by what it says: the same whenever the peers were linked */
 	v->strs(v->u, "servers", p, n, OP_LAST, false);
 	free(s);
 	free(p);
@@ -352,6 +358,8 @@ static void a2a(const struct record_visitor *v, const struct agent *ag)
 		SET("security", &x->security, OP_UNION);
 	}
 	SET("methods", &x->methods, OP_UNION);
+	SET("protocol_versions", &x->versions, OP_UNION);
+	SET("extensions", &x->extensions, OP_UNION);
 	peers(v, is_agent ? "clients" : "agents", x->peers, x->n_peers, false);
 	NUM("messages", x->messages, OP_MAX);
 	END();

@@ -93,6 +93,7 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 		json_t *mcp = json_object_get(r, "mcp");
 		if (json_is_object(mcp)) {
 			fprintf(out, "    mcp %s", sget(mcp, "role", NULL)[0] ? sget(mcp, "role", NULL) : "");
+			list_strings(out, "revisions", json_object_get(mcp, "protocol_versions"));
 			list_strings(out, "servers", json_object_get(mcp, "servers"));
 			json_t *called = json_object_get(mcp, "tools_called");
 			if (json_array_size(called)) {
@@ -121,6 +122,7 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 			fprintf(out, "    a2a %s", sget(a2a, "role", NULL));
 			list_strings(out, "skills", json_object_get(a2a, "skills"));
 			list_strings(out, "methods", json_object_get(a2a, "methods"));
+			list_strings(out, "versions", json_object_get(a2a, "protocol_versions"));
 			fputc('\n', out);
 		}
 		json_t *grants = json_object_get(r, "oauth");

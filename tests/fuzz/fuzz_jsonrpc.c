@@ -1,8 +1,10 @@
 /* fuzz_jsonrpc.c — libFuzzer target for the JSON-RPC analyzer and the A2A
  * agent card analyzer. The first byte picks the origin (bit0 to_server,
- * bits1-2 transport, bit3 MCP session header, bit4 a card GET); the rest is
- * the JSON text. Observations are checked for NUL-terminated strings and
- * counts within their arrays. */
+ * bits1-2 transport, bit3 MCP session header, bit4 a card GET, bit5 the
+ * legacy endpoint event, bit6 the 2026-07-28 Mcp-Method / Mcp-Name headers
+ * and the analyzer's whole-message path); the rest is the JSON text.
+ * Observations are checked for NUL-terminated strings and counts within
+ * their arrays. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -32,6 +34,11 @@ static void on_obs(void *user, const struct observation *o)
 		check_str(r->target, sizeof r->target);
 		check_str(r->arg_names, sizeof r->arg_names);
 		check_str(r->error_message, sizeof r->error_message);
+		check_str(r->protocol_version, sizeof r->protocol_version);
+		check_str(r->versions, sizeof r->versions);
+		check_str(r->input_requests, sizeof r->input_requests);
+		check_str(r->a2a_version, sizeof r->a2a_version);
+		check_str(r->a2a_extensions, sizeof r->a2a_extensions);
 		if (r->n_items > AS_OBS_MAX_ITEMS || r->n_items > r->n_items_total)
 			__builtin_trap();
 		for (unsigned i = 0; i < r->n_items; i++)
@@ -71,6 +78,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v.carrier = RPC_HTTP_SSE;
 		v.body = text;
 		analyzer_jsonrpc.stream_observe(&v, SV_LIT("endpoint"), &ctx);
+	}
+	if (sel & 64) { /* a 2026-07-28 message: headers, and the body as a whole */
+		v.mcp_method = SV_LIT("tools/call");
+		v.mcp_name = SV_LIT("get_fleet_status");
+		v.mcp_protocol_version = SV_LIT("2026-07-28");
+		v.carrier = RPC_HTTP_BODY;
+		v.body = text;
+		struct http_json json = {.allowed = true, .ctx = &ctx};
+		v.json = &json;
+		json_util_arena_begin();
+		analyzer_jsonrpc.observe(&v, &ctx);
+		json_decref(json.root);
+		json_util_arena_end();
+		v.json = NULL;
 	}
 	json_t *root;
 	if (json_util_load(text, &root) == JSON_UTIL_OK) {

@@ -490,6 +490,15 @@ def main():
                                                                        (again[k:k + 1] or [b""])[0].decode()[:700])
             check(name + ": contributions identical run to run and with -w 4 (%d lines)" % len(lines), not differ, differ)
 
+        # The table says what an A2A client calls and which MCP revisions are spoken.
+        rc, table, _ = run(binary, ["-r", "pcaps/a2a.pcap", "-r", "pcaps/mcp2-auto-v1.pcap"], src)
+        table = table.decode(errors="replace")
+        check("table: each A2A client connects to the agent it calls",
+              table.count("connects to a2a-agent 127.0.4.7:9999/a2a/jsonrpc cleartext, 2 flows") == 2, table[:1500])
+        check("table: MCP revisions of client and servers",
+              "mcp client  revisions 2025-11-25,2026-07-28  servers" in table
+              and table.count("mcp server  revisions 2025-11-25  tools") == 2, table[-1500:])
+
         # The public MCP lab capture (no licence: read from ../shared, never copied).
         poc = os.path.join(src, "..", "shared", "pcaps-public", "zeek_poc", "mcp_detect", "mcp-traffic.pcap")
         if not os.path.exists(poc):

@@ -78,6 +78,34 @@ static void check_ping_session(const struct obs_log *log)
 	assert_true(rpc(log, 0)->http.authorization);
 }
 
+static void check_discover(const struct obs_log *log)
+{
+	assert_string_equal(rpc(log, 0)->versions, "2025-11-25,2026-07-28");
+}
+
+static void check_input_required(const struct obs_log *log)
+{
+	assert_true(rpc(log, 0)->input_required);
+	assert_string_equal(rpc(log, 0)->input_requests, "elicitation/create,roots/list");
+}
+
+static void check_input_response(const struct obs_log *log)
+{
+	assert_true(rpc(log, 0)->input_response);
+}
+
+static void check_from_headers(const struct obs_log *log)
+{
+	assert_true(rpc(log, 0)->from_headers);
+	assert_string_equal(rpc(log, 0)->protocol_header, "2026-07-28");
+}
+
+static void check_a2a_headers(const struct obs_log *log)
+{
+	assert_string_equal(rpc(log, 0)->a2a_version, "1.0");
+	assert_string_equal(rpc(log, 0)->a2a_extensions, "https://ext.example/a, https://ext.example/b");
+}
+
 static void check_controls(const struct obs_log *log)
 {
 	assert_string_equal(rpc(log, 0)->target, "a?b");
@@ -85,6 +113,11 @@ static void check_controls(const struct obs_log *log)
 
 static char big_tools[8192];
 static char big_batch[8192];
+
+#define META                                                                                                 \
+	"\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/"   \
+	"clientInfo\":{\"name\":\"release-copilot\",\"version\":\"2.0.0\",\"title\":\"Release "              \
+	"Copilot\"},\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{\"form\":{}}}}"
 
 static const struct rpc_case cases[] = {
     /* MCP lifecycle */
@@ -478,6 +511,151 @@ static const struct rpc_case cases[] = {
      .protocol = RPC_PROTO_A2A,
      .method = "SendMessage",
      .arg_names = "text"},
+    /* MCP 2026-07-28: no initialize; every request names the client in _meta */
+    {.name = "2026-07-28 request: _meta envelope",
+     .headers = "Mcp-Method: tools/list\r\nMCP-Protocol-Version: 2026-07-28\r\n",
+     .body = "{\"method\":\"tools/list\",\"jsonrpc\":\"2.0\",\"id\":0,\"params\":{" META "}}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "tools/list",
+     .id = "0",
+     .peer = "release-copilot",
+     .peer_version = "2.0.0",
+     .protocol_version = "2026-07-28",
+     .capabilities = "elicitation"},
+    {.name = "2026-07-28 server/discover probe",
+     .headers = "Mcp-Method: server/discover\r\nMCP-Protocol-Version: 2026-07-28\r\n",
+     .body = "{\"jsonrpc\":\"2.0\",\"id\":\"server-discover-probe-1\",\"method\":\"server/discover\","
+	     "\"params\":{" META "}}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "server/discover",
+     .id = "server-discover-probe-1",
+     .peer = "release-copilot",
+     .protocol_version = "2026-07-28"},
+    {.name = "2026-07-28 server/discover result",
+     .response = true,
+     .body =
+	 "{\"result\":{\"supportedVersions\":[\"2026-07-28\",\"2025-11-25\"],\"capabilities\":{"
+	 "\"tools\":{\"listChanged\":true},\"resources\":{}},\"instructions\":\"x\",\"resultType\":"
+	 "\"complete\",\"ttlMs\":0,\"_meta\":{\"io.modelcontextprotocol/serverInfo\":{\"name\":"
+	 "\"fleet-tools\",\"version\":\"4.2.0\"}}},\"jsonrpc\":\"2.0\",\"id\":\"server-discover-probe-1\"}",
+     .n_rpc = 1,
+     .kind = RPC_RESULT,
+     .protocol = RPC_PROTO_MCP,
+     .method = "server/discover",
+     .peer = "fleet-tools",
+     .peer_version = "4.2.0",
+     .capabilities = "resources,tools",
+     .check = check_discover},
+    {.name = "2026-07-28 result names the server in _meta",
+     .response = true,
+     .body = "{\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\"resultType\":\"complete\","
+	     "\"_meta\":{\"io.modelcontextprotocol/serverInfo\":{\"name\":\"fleet-tools\",\"version\":"
+	     "\"4.2.0\"}}},\"jsonrpc\":\"2.0\",\"id\":1}",
+     .n_rpc = 1,
+     .kind = RPC_RESULT,
+     .protocol = RPC_PROTO_MCP,
+     .method = "tools/call",
+     .peer = "fleet-tools"},
+    {.name = "2026-07-28 input_required result",
+     .response = true,
+     .body = "{\"result\":{\"resultType\":\"input_required\",\"inputRequests\":{\"confirm\":{\"method\":"
+	     "\"elicitation/create\",\"params\":{\"message\":\"Sure?\",\"mode\":\"form\"}},\"where\":{"
+	     "\"method\":\"roots/list\"}},\"requestState\":\"s1\"},\"jsonrpc\":\"2.0\",\"id\":2}",
+     .n_rpc = 1,
+     .kind = RPC_RESULT,
+     .protocol = RPC_PROTO_MCP,
+     .method = "",
+     .check = check_input_required},
+    {.name = "2026-07-28 tools/call retried with the input",
+     .headers = "Mcp-Method: tools/call\r\nMcp-Name: decommission_host\r\n",
+     .body = "{\"method\":\"tools/call\",\"params\":{\"name\":\"decommission_host\",\"arguments\":{"
+	     "\"host\":\"web-17\"},\"inputResponses\":{\"confirm\":{\"action\":\"accept\"}},"
+	     "\"requestState\":\"s1\"," META "},\"jsonrpc\":\"2.0\",\"id\":3}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "tools/call",
+     .target = "decommission_host",
+     .arg_names = "host",
+     .check = check_input_response},
+    {.name = "Mcp-Method that the body contradicts",
+     .headers = "Mcp-Method: tools/list\r\n",
+     .body = "{\"method\":\"tools/call\",\"params\":{\"name\":\"t\"},\"jsonrpc\":\"2.0\",\"id\":4}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "tools/call",
+     .target = "t",
+     .anomaly = "mcp_method_header_mismatch"},
+    {.name = "Mcp-Name that the body contradicts",
+     .headers = "Mcp-Method: tools/call\r\nMcp-Name: other\r\n",
+     .body = "{\"method\":\"tools/call\",\"params\":{\"name\":\"t\"},\"jsonrpc\":\"2.0\",\"id\":4}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "tools/call",
+     .target = "t",
+     .anomaly = "mcp_name_header_mismatch"},
+    {.name = "2026-07-28 request read from its headers (body not JSON-RPC)",
+     .headers =
+	 "Mcp-Method: tools/call\r\nMcp-Name: get_fleet_status\r\nMCP-Protocol-Version: 2026-07-28\r\n",
+     .body = "\x1f\x8b compressed, unreadable",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "tools/call",
+     .id = "",
+     .target = "get_fleet_status",
+     .check = check_from_headers},
+    {.name = "2026-07-28 subscriptions/listen",
+     .headers = "Mcp-Method: subscriptions/listen\r\n",
+     .body =
+	 "{\"jsonrpc\":\"2.0\",\"id\":\"listen:0\",\"method\":\"subscriptions/listen\",\"params\":{" META
+	 ",\"notifications\":{\"toolsListChanged\":true,\"resourceSubscriptions\":[\"fleet://inventory\"]}}}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "subscriptions/listen",
+     .id = "listen:0",
+     .arg_names = "resourceSubscriptions,toolsListChanged"},
+    {.name = "tasks extension: tasks/update",
+     .body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tasks/update\",\"params\":{\"taskId\":\"t-9\","
+	     "\"inputResponses\":{}," META "}}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "tasks/update",
+     .target = "t-9"},
+    {.name = "tasks extension: a task handle for a result",
+     .response = true,
+     .body = "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"resultType\":\"task\",\"taskId\":\"t-9\","
+	     "\"status\":\"working\"}}",
+     .n_rpc = 1,
+     .kind = RPC_RESULT,
+     .protocol = RPC_PROTO_MCP,
+     .method = "",
+     .target = "t-9"},
+    {.name = "an extension's method with the envelope is MCP",
+     .body = "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"skills/list\",\"params\":{" META "}}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_MCP,
+     .method = "skills/list",
+     .peer = "release-copilot"},
+    /* A2A 1.0 headers */
+    {.name = "A2A 1.0 request headers",
+     .headers = "A2A-Version: 1.0\r\nA2A-Extensions: https://ext.example/a, https://ext.example/b\r\n",
+     .body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"task-1\"}}",
+     .n_rpc = 1,
+     .kind = RPC_REQUEST,
+     .protocol = RPC_PROTO_A2A,
+     .method = "GetTask",
+     .target = "task-1",
+     .check = check_a2a_headers},
     /* not MCP, not A2A */
     {.name = "other JSON-RPC: zabbix",
      .body = "{\"jsonrpc\": \"2.0\", \"method\": \"zabbix.status\", \"params\": {}, \"auth\": "
