@@ -26,6 +26,8 @@ const char *as_strerror(int err)
 		return "incomplete input";
 	case AS_ERR_CONNECT:
 		return "connection failed";
+	case AS_ERR_DECRYPT:
+		return "decryption failed";
 	}
 	return "unknown error";
 }

@@ -15,6 +15,7 @@ enum as_err {
 	AS_ERR_NOTFOUND = -8,	 /* lookup missed */
 	AS_ERR_PARTIAL = -9,	 /* need more bytes (stream parsers) */
 	AS_ERR_CONNECT = -10,	 /* a remote service refused or is unreachable */
+	AS_ERR_DECRYPT = -11,	 /* an AEAD tag did not verify (wrong keys, damaged bytes) */
 };
 
 #define AS_MUST_CHECK __attribute__((warn_unused_result))

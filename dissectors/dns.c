@@ -50,6 +50,8 @@ enum {
 	DNS_T_CNAME = 5,
 	DNS_T_PTR = 12,
 	DNS_T_AAAA = 28,
+	DNS_T_SVCB = 64, /* RFC 9460 */
+	DNS_T_HTTPS = 65,
 	DNS_C_IN = 1,
 };
 
@@ -268,6 +270,51 @@ static int dns_follow_cnames(struct cur msg, struct cur ans, uint16_t an, struct
 	}
 }
 
+static bool dns_add_answer(struct obs_dns *d, uint8_t family, struct cur *addr, uint32_t ttl, unsigned *notes)
+{
+	if (d->n_answers == AS_DNS_MAX_ANSWERS) {
+		*notes |= DNS_NOTE_ANSWERS_CAP;
+		return false;
+	}
+	struct obs_dns_answer *out = &d->answers[d->n_answers];
+	out->family = family;
+	if (!cur_copy(addr, out->addr, family == 4 ? 4 : 16))
+		return false;
+	out->ttl = (ttl & 0x80000000u) ? 0 : ttl; /* RFC 2181 §8 */
+	d->n_answers++;
+	return true;
+}
+
+/* An HTTPS or SVCB record in service mode (RFC 9460 §2.2, §7): the
+ * addresses of its ipv4hint/ipv6hint as answers (the name's, when it names
+ * no other target), whether it offers h3 and carries an ECH configuration. */
+static void dns_svcb(struct cur msg, const struct dns_rr *rr, struct obs_dns *d, unsigned *notes)
+{
+	struct cur c = rr->rdata;
+	uint16_t priority;
+	struct dns_name target;
+	const char *why;
+	if (!cur_get_u16(&c, &priority) || priority == 0 || dns_name_read(msg, &c, &target, &why) < 0)
+		return; /* alias mode, or unreadable: nothing to learn */
+	d->svcb = true;
+	bool same_name = target.len <= 1; /* "." : the owner itself */
+	uint16_t key;
+	struct cur value;
+	while (cur_get_u16(&c, &key) && cur_get_u16_prefixed(&c, &value)) {
+		if (key == 1) { /* alpn */
+			struct cur id;
+			while (cur_get_u8_prefixed(&value, &id))
+				d->svcb_h3 |= cur_len(&id) == 2 && !memcmp(cur_data(&id), "h3", 2);
+		} else if (key == 5) { /* ech */
+			d->svcb_ech = true;
+		} else if ((key == 4 || key == 6) && same_name) { /* ipv4hint, ipv6hint */
+			while (cur_len(&value) >= (key == 4 ? 4u : 16u))
+				if (!dns_add_answer(d, key == 4 ? 4 : 6, &value, rr->ttl, notes))
+					break;
+		}
+	}
+}
+
 static int dns_collect(struct cur msg, struct cur ans, uint16_t an, const struct dns_name *target,
 		       struct obs_dns *d, unsigned *notes, const char **why)
 {
@@ -276,17 +323,13 @@ static int dns_collect(struct cur msg, struct cur ans, uint16_t an, const struct
 		int r = dns_rr_read(msg, &ans, &rr, why);
 		if (r < 0)
 			return r;
-		bool v4 = dns_rr_is_in(&rr, DNS_T_A), v6 = dns_rr_is_in(&rr, DNS_T_AAAA);
-		if (!(v4 || v6) || !dns_name_eq(&rr.owner, target))
+		if (!dns_name_eq(&rr.owner, target))
 			continue;
-		if (d->n_answers == AS_DNS_MAX_ANSWERS) {
-			*notes |= DNS_NOTE_ANSWERS_CAP;
-			break;
-		}
-		struct obs_dns_answer *out = &d->answers[d->n_answers++];
-		out->family = v4 ? 4 : 6;
-		(void)cur_copy(&rr.rdata, out->addr, v4 ? 4 : 16); /* length checked */
-		out->ttl = (rr.ttl & 0x80000000u) ? 0 : rr.ttl; /* RFC 2181 §8 */
+		bool v4 = dns_rr_is_in(&rr, DNS_T_A), v6 = dns_rr_is_in(&rr, DNS_T_AAAA);
+		if (dns_rr_is_in(&rr, DNS_T_HTTPS) || dns_rr_is_in(&rr, DNS_T_SVCB))
+			dns_svcb(msg, &rr, d, notes);
+		else if ((v4 || v6) && !dns_add_answer(d, v4 ? 4 : 6, &rr.rdata, rr.ttl, notes))
+			break; /* the cap (lengths were checked) */
 	}
 	return AS_OK;
 }

@@ -16,6 +16,7 @@ extern const struct dissector dissector_dhcp6;
 extern const struct dissector dissector_nbns;
 extern const struct dissector dissector_kerberos;
 extern const struct dissector dissector_kerberos_tcp;
+extern const struct dissector dissector_quic;
 extern const struct dissector dissector_tls;
 extern const struct dissector dissector_http1;
 
@@ -29,6 +30,7 @@ const struct dissector *const dissector_registry[] = {
 	&dissector_nbns,
 	&dissector_kerberos,
 	&dissector_kerberos_tcp,
+	&dissector_quic,
 	&dissector_tls,
 	&dissector_http1,
 	NULL,

@@ -43,7 +43,10 @@ struct obs_dns {
 	uint16_t qtype;
 	uint8_t rcode;
 	char qname[AS_DNS_MAX_NAME]; /* lower case, no trailing dot */
-	uint8_t n_answers;	     /* A/AAAA answers (after any CNAME chain) */
+	uint8_t n_answers;	     /* A/AAAA answers (after any CNAME chain), HTTPS/SVCB address hints */
+	bool svcb;		     /* an HTTPS/SVCB record in service mode answered */
+	bool svcb_h3;		     /* ... offering HTTP/3 (alpn h3) */
+	bool svcb_ech;		     /* ... with an ECH configuration */
 	struct obs_dns_answer answers[AS_DNS_MAX_ANSWERS];
 };
 
@@ -52,6 +55,7 @@ struct obs_tls_client_hello {
 	uint16_t legacy_version;   /* ClientHello.legacy_version */
 	uint16_t max_version;	   /* highest non-GREASE supported_versions, else legacy */
 	bool quic;		   /* carried in a QUIC Initial */
+	uint32_t quic_version;	   /* of that Initial */
 	bool ech;		   /* encrypted_client_hello extension present */
 	char sni[AS_STR];	   /* server_name, empty when absent */
 	uint8_t n_alpn;

@@ -34,3 +34,11 @@ echo "llm-unanswered-at-end.pcap: $(tcpdump -r llm-unanswered-at-end.pcap 2>/dev
 # and the responses cut short (editcap truncates, it alters no byte kept).
 editcap -s 600 ../mcp2-pinned.pcap mcp2-snaplen-600.pcap
 echo "mcp2-snaplen-600.pcap: $(tcpdump -r mcp2-snaplen-600.pcap 2>/dev/null | wc -l) packets of mcp2-pinned.pcap, snap length 600"
+# Chromium's HTTP/3 load of chatgpt.com, then its Encrypted Client Hello to
+# the same address without the DNS answers that named it: the second
+# connection's destination cannot be told (outer name cloudflare-ech.com).
+tmp=$(mktemp -d)
+tcpdump -r ../quic-chromium-ech.pcap -w "$tmp/ech.pcap" 'not port 53' 2>/dev/null
+mergecap -F pcap -w quic-ech-without-dns.pcap ../quic-chromium-h3.pcap "$tmp/ech.pcap"
+rm -r "$tmp"
+echo "quic-ech-without-dns.pcap: $(tcpdump -r quic-ech-without-dns.pcap 2>/dev/null | wc -l) packets of two Chromium captures"

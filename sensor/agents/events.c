@@ -5,6 +5,7 @@
  * what neither defines. */
 #include "events.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -168,7 +169,17 @@ void ev_ai_connection(struct events *ev, const struct msg_obs *m, const char *do
 	jw_obj_begin(w, "tls");
 	jw_str_opt(w, "ja4", ch->ja4);
 	jw_bool(w, "ech", ch->ech);
+	/* the destination named by the host's DNS answers, not by the hello */
+	if (domain && domain[0] && strcmp(domain, ch->sni) != 0)
+		jw_str(w, "name_from", "dns");
 	jw_obj_end(w);
+	if (ch->quic) {
+		jw_obj_begin(w, "quic");
+		char v[16];
+		snprintf(v, sizeof v, "0x%08" PRIx32, ch->quic_version);
+		jw_str(w, "version", v);
+		jw_obj_end(w);
+	}
 	jw_obj_end(w);
 	end(ev);
 }
@@ -191,6 +202,12 @@ void ev_ai_dns(struct events *ev, const struct msg_obs *m, const struct sig_serv
 	jw_obj_end(w);
 	jw_obj_begin(w, "aisensor");
 	service_fields(w, svc->id, svc->name, svc->category);
+	if (d->svcb) { /* an HTTPS/SVCB answer: what the service offers before any hello */
+		jw_obj_begin(w, "https_record");
+		jw_bool(w, "h3", d->svcb_h3);
+		jw_bool(w, "ech", d->svcb_ech);
+		jw_obj_end(w);
+	}
 	jw_obj_end(w);
 	end(ev);
 }

@@ -89,17 +89,41 @@ void llm_dns(struct model *m, struct events *ev, const struct msg_obs *msg)
 		return;
 	model_dns_learn(m, d, msg->h.ts_us);
 	const struct sig_service *svc = d->qname[0] ? sig_match_domain(m->sigs, d->qname) : NULL;
-	if (svc && !is_identity(svc) && d->n_answers)
+	if (svc && !is_identity(svc) && (d->n_answers || d->svcb))
 		ev_ai_dns(ev, msg, svc);
+}
+
+/* An Encrypted Client Hello whose destination neither its outer name nor
+ * the host's DNS tells: flagged on the agents this client software (the
+ * same hello fingerprint) already is on this host. */
+static void ech_hidden(struct model *m, const struct msg_obs *msg, const struct obs_tls_client_hello *ch)
+{
+	char identity[64];
+	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
+	size_t n;
+	struct agent *const *v = model_host_agents(m, msg->flow.family, msg->flow.cli_ip, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i]->identity, identity)) {
+			model_risk(v[i], RISK_ECH_HIDDEN_DESTINATION);
+			model_dirty(m, v[i]);
+		}
 }
 
 void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg)
 {
 	const struct obs_tls_client_hello *ch = &msg->obs.u.tls_ch;
-	const char *name = ch->ech ? NULL : ch->sni;
-	if (!name || !*name)
+	const char *name = ch->sni;
+	const struct sig_service *svc = *name ? sig_match_domain(m->sigs, name) : NULL;
+	/* No name, or the outer name of an Encrypted Client Hello that is no
+	 * service (a shared front such as cloudflare-ech.com; a browser's
+	 * GREASE ECH keeps the real name outside): where the host's DNS answers
+	 * said this address is. */
+	if (!svc && (ch->ech || !*name))
 		name = model_dns_name(m, msg->flow.family, msg->flow.srv_ip, msg->h.ts_us);
-	const struct sig_service *svc = name ? sig_match_domain(m->sigs, name) : NULL;
+	if (!svc && name)
+		svc = sig_match_domain(m->sigs, name);
+	if (!svc && ch->ech)
+		ech_hidden(m, msg, ch);
 	struct aflow *f = model_flow_get(m, &msg->flow, svc != NULL);
 	if (!f)
 		return;

@@ -32,6 +32,7 @@ static const char *const risk_names[RISK_COUNT] = {
     [RISK_MCP_DESTRUCTIVE_TOOL_CALLED] = "mcp-destructive-tool-called",
     [RISK_MCP_SERVER_WITHOUT_AUTH] = "mcp-server-without-auth",
     [RISK_MCP_STATIC_BEARER_TOKEN] = "mcp-static-bearer-token",
+    [RISK_ECH_HIDDEN_DESTINATION] = "ech-hidden-destination",
     [RISK_OAUTH_BROAD_SCOPE] = "oauth-broad-scope",
     [RISK_OAUTH_CLIENT_CREDENTIALS_STATIC_SECRET] = "oauth-client-credentials-static-secret",
     [RISK_OAUTH_CONSENT_TO_UNREGISTERED_CLIENT] = "oauth-consent-to-unregistered-client",
@@ -265,6 +266,14 @@ static void index_address(struct model *m, struct agent *ag, uint8_t family, con
 		l->v[l->n++] = ag;
 }
 
+struct agent *const *model_host_agents(struct model *m, uint8_t family, const uint8_t *ip, size_t *n)
+{
+	uint8_t k[HOSTS_KEY_LEN];
+	struct ip_agents *l = hmap_get(&m->by_ip, k, hosts_key(family, ip, k));
+	*n = l ? l->n : 0;
+	return l ? l->v : NULL;
+}
+
 void model_dirty_host(struct model *m, uint8_t family, const uint8_t *ip)
 {
 	uint8_t k[HOSTS_KEY_LEN];
@@ -358,6 +367,7 @@ static void agent_free(struct agent *ag)
 		strset_free(&ag->dests[i]->models);
 		strset_free(&ag->dests[i]->operations);
 		strset_free(&ag->dests[i]->app_protocols);
+		strset_free(&ag->dests[i]->transports);
 		free(ag->dests[i]);
 	}
 	free(ag->dests);
@@ -611,6 +621,10 @@ void model_count_dest_flow(struct model *m, struct aflow *f, struct agent *ag, s
 		return;
 	f->dests_counted[f->n_dests_counted++] = d;
 	model_count(m, f, ts, ag, CTR_DEST_FLOWS, d, NULL, 1);
+	if (f->ref.l4proto == 17)
+		model_set_add(m, &d->transports, f->tls ? "quic" : "udp");
+	else
+		model_set_add(m, &d->transports, "tcp");
 }
 
 static uint64_t *counter_of(struct model *m, struct agent *ag, enum counter what, struct dest *d,

@@ -46,6 +46,7 @@ const char *kind_name(enum agent_kind k);
 enum risk {
 	RISK_CLEARTEXT_CREDENTIAL,
 	RISK_CREDENTIAL_IN_URL,
+	RISK_ECH_HIDDEN_DESTINATION,
 	RISK_LLM_SERVER_WITHOUT_AUTH,
 	RISK_MCP_DESTRUCTIVE_TOOL_CALLED,
 	RISK_MCP_SERVER_WITHOUT_AUTH,
@@ -80,6 +81,7 @@ struct dest {
 	uint64_t flows, bytes, requests, input_tokens, output_tokens;
 	struct strset models, operations;
 	struct strset app_protocols; /* nDPI classification of its flows */
+	struct strset transports;    /* tcp, quic, udp: one service over TLS and QUIC is one dest */
 };
 
 struct cred {
@@ -346,6 +348,8 @@ void model_seen(struct model *m, struct agent *ag, uint64_t ts); /* last/first s
 struct dest *model_dest_get(struct model *m, struct agent *ag, const struct sig_service *svc, const char *api,
 			    const char *endpoint, const struct flow_ref *r, bool tls);
 void model_cred(struct model *m, struct agent *ag, const struct obs_credential *c, bool cleartext);
+/* The agents of a host address (its latest address), n of them. */
+struct agent *const *model_host_agents(struct model *m, uint8_t family, const uint8_t *ip, size_t *n);
 /* Adds a peer link once. */
 void model_add_peer(struct model *m, struct agent ***peers, size_t *n, struct agent *peer);
 struct mcp_tool *model_tool_get(struct model *m, struct agent_mcp *mcp, const char *name);

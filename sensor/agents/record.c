@@ -188,6 +188,7 @@ static void destinations(const struct record_visitor *v, const struct agent *ag)
 		STR("ip", d->ip, OP_SET);
 		NUM("port", d->port, OP_SET);
 		BOOL("tls", d->tls, OP_SET);
+		SET("transports", &d->transports, OP_UNION);
 		NUM("flows", d->flows, OP_ADD);
 		NUM("bytes", d->bytes, OP_ADD);
 		NUM("requests", d->requests, OP_ADD);

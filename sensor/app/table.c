@@ -78,6 +78,7 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 				fprintf(out, ", %" PRIu64 " requests", uget(x, "requests"));
 			list_strings(out, "models", json_object_get(x, "models"));
 			list_strings(out, "ops", json_object_get(x, "operations"));
+			list_strings(out, "over", json_object_get(x, "transports"));
 			fputc('\n', out);
 		}
 		json_t *server = json_object_get(r, "server");

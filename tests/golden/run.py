@@ -235,6 +235,8 @@ def matches(agent, want):
             return False
     if "tls" in want and not any(d["tls"] == want["tls"] for d in dests):
         return False
+    if "transports" in want and not any(d.get("transports") == want["transports"] for d in dests):
+        return False
     if "ja4" in want and want["ja4"] not in agent.get("fingerprints", {}).get("ja4", []):
         return False
     if "mcp" in want and not mcp_matches(agent.get("mcp") or {}, want["mcp"]):
@@ -498,6 +500,23 @@ def main():
         check("table: MCP revisions of client and servers",
               "mcp client  revisions 2025-11-25,2026-07-28  servers" in table
               and table.count("mcp server  revisions 2025-11-25  tools") == 2, table[-1500:])
+
+        # QUIC and ECH: Chromium's Encrypted Client Hello names a shared front
+        # outside; the host's DNS answers (A, and an HTTPS record offering h3
+        # and ECH) name the service.
+        rc, out, _ = run(binary, ["-q", "-r", "pcaps/quic-chromium-ech.pcap", "--events", "-"], src)
+        evs = [json.loads(l) for l in out.splitlines()] if rc == 0 else []
+        conn = [e for e in evs if e["event"]["action"] == "ai-connection"]
+        https = [e for e in evs if e["event"]["action"] == "ai-dns-query" and "https_record" in e["aisensor"]]
+        c = conn[0] if len(conn) == 1 else {}
+        check("ECH over QUIC: outer name kept, service named by the host's DNS",
+              c.get("tls", {}).get("client", {}).get("server_name") == "cloudflare-ech.com"
+              and c.get("destination", {}).get("domain") == "chatgpt.com"
+              and c.get("network", {}).get("protocol") == "quic"
+              and c.get("aisensor", {}).get("tls") == {"ja4": "q13d0312h3_55b375c5d22e_178839b6cec1", "ech": True, "name_from": "dns"}
+              and c.get("aisensor", {}).get("quic") == {"version": "0x00000001"}, json.dumps(conn)[:800])
+        check("ECH over QUIC: the HTTPS record's h3 and ECH reported",
+              len(https) == 1 and https[0]["aisensor"]["https_record"] == {"h3": True, "ech": True}, json.dumps(https)[:400])
 
         # The public MCP lab capture (no licence: read from ../shared, never copied).
         poc = os.path.join(src, "..", "shared", "pcaps-public", "zeek_poc", "mcp_detect", "mcp-traffic.pcap")

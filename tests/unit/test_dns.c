@@ -654,7 +654,11 @@ static void test_pcap_ndpi_dns(void **unused)
 }
 
 /* Zeek dns/ech.pcap (raw IPv6) and dns-svcb.pcap (BSD loopback): HTTPS/SVCB
- * queries (types 65, 64) for the names the Zeek baselines cover; no A/AAAA. */
+ * queries (types 65, 64) for the names the Zeek baselines cover; no A/AAAA.
+ * An HTTPS answer's address hints are answers (defo.ie: ipv4hint
+ * 213.108.108.101, ipv6hint 2a00:c6c0:0:116:5::10, and an ECH
+ * configuration; cloudflare-ech.com: alpn h3,h2, ipv4hint 104.18.10.118 and
+ * 104.18.11.118, two ipv6hints, ECH — as tshark shows). */
 static void test_pcap_zeek_ech(void **unused)
 {
 	(void)unused;
@@ -666,9 +670,15 @@ static void test_pcap_zeek_ech(void **unused)
 	const struct obs_dns *d = find_dns(&r, true, 63307);
 	assert_string_equal(d->qname, "defo.ie");
 	assert_int_equal(d->qtype, 65);
-	assert_int_equal(d->n_answers, 0);
+	assert_int_equal(d->n_answers, 2);
+	check_answer(&d->answers[0], &(struct want_answer){4, "213.108.108.101", d->answers[0].ttl});
+	check_answer(&d->answers[1], &(struct want_answer){6, "2a00:c6c0:0:116:5::10", d->answers[1].ttl});
+	assert_true(d->svcb && d->svcb_ech && !d->svcb_h3);
 	d = find_dns(&r, true, 6096);
 	assert_string_equal(d->qname, "cloudflare-ech.com");
+	assert_true(d->svcb && d->svcb_h3 && d->svcb_ech);
+	assert_int_equal(d->n_answers, 4);
+	check_answer(&d->answers[1], &(struct want_answer){4, "104.18.11.118", d->answers[1].ttl});
 	obs_log_free(&r.log);
 }
 
