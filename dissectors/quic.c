@@ -276,6 +276,7 @@ struct quic_state {
 	const struct quic_version *kv[2];
 	struct quic_keys keys[2];
 	struct quic_dir d[2];
+	unsigned failures; /* Initials that did not open (garbage on the port costs no more AES) */
 };
 
 static void dir_reset(struct quic_dir *d)
@@ -458,12 +459,15 @@ static size_t packet(struct quic_state *st, enum dissect_dir dir, const uint8_t 
 		return 0;
 	}
 	if (!v) { /* a version reserved to force Version Negotiation is no anomaly (RFC 9000 §15) */
-		if ((number & 0x0f0f0f0f) != 0x0a0a0a0a)
+		if ((number & 0x0f0f0f0f) != 0x0a0a0a0a) {
 			dissect_anomaly(ctx, QUIC, "unknown_version");
+			st->failures++;
+		}
 		return 0;
 	}
 	if (r < 0) {
 		dissect_anomaly(ctx, QUIC, "bad_header");
+		st->failures++;
 		return 0;
 	}
 	if (h.type == v->type_retry) { /* the next Initial is keyed by the Retry's SCID */
@@ -499,11 +503,13 @@ static size_t packet(struct quic_state *st, enum dissect_dir dir, const uint8_t 
 	}
 	if (r < 0) {
 		dissect_anomaly(ctx, QUIC, r == AS_ERR_DECRYPT ? "undecryptable_initial" : "bad_initial");
-	} else {
-		if (pn > st->d[dir].largest_pn)
-			st->d[dir].largest_pn = pn;
-		frames(&st->d[dir], out, out_len, ctx);
+		st->failures++;
+		free(scratch);
+		return 0; /* what follows in the datagram cannot be trusted either */
 	}
+	if (pn > st->d[dir].largest_pn)
+		st->d[dir].largest_pn = pn;
+	frames(&st->d[dir], out, out_len, ctx);
 	free(scratch);
 	return h.length;
 }
@@ -517,6 +523,10 @@ static int quic_parse(void *state, enum dissect_dir dir, const uint8_t *data, si
 		if (!(n = packet(st, dir, data + off, len - off, ctx)))
 			break;
 	try_hello(st, dir, ctx);
+	if (st->failures >= AS_QUIC_MAX_FAILURES) {
+		dissect_anomaly(ctx, QUIC, "left_undecryptable");
+		return DISSECT_DONE;
+	}
 	return st->d[0].done && st->d[1].done ? DISSECT_DONE : DISSECT_MORE;
 }
 
