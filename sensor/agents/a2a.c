@@ -16,8 +16,10 @@ static struct agent *server_of(struct model *m, struct events *ev, const struct 
 	struct agent *ag = model_agent_get(m, r, false, KIND_A2A_AGENT, sid, ts, &created);
 	if (ag && created)
 		ev_agent_discovered(ev, ag, r, host, NULL, ts);
-	if (ag)
+	if (ag) {
 		ag->a2a.present = true;
+		model_basis(m, ag, NULL, "content");
+	}
 	return ag;
 }
 
@@ -46,8 +48,10 @@ static struct agent *client_of(struct model *m, struct events *ev, const struct 
 		}
 		ev_agent_discovered(ev, ag, &msg->flow, o->host, NULL, msg->h.ts_us);
 	}
-	if (ag)
+	if (ag) {
 		ag->a2a.present = true;
+		model_basis(m, ag, NULL, "content");
+	}
 	return ag;
 }
 
@@ -97,6 +101,7 @@ static struct dest *client_dest(struct model *m, struct aflow *f, struct agent *
 		return NULL;
 	f->client = cli;
 	f->client_dest = d;
+	model_basis(m, cli, d, "content");
 	model_count_dest_flow(m, f, cli, d, ts);
 	return d;
 }

@@ -125,10 +125,16 @@ static void service_fields(struct jw *w, const char *id, const char *name, const
 	jw_obj_end(w);
 }
 
+/* The service and how it is known so far (content, sni, dns). */
 static void dest_fields(struct jw *w, const struct dest *d)
 {
-	if (d)
-		service_fields(w, d->service, d->service_name, d->category);
+	if (!d)
+		return;
+	service_fields(w, d->service, d->service_name, d->category);
+	jw_arr_begin(w, "basis");
+	for (size_t i = 0; i < d->bases.n; i++)
+		jw_str(w, NULL, d->bases.v[i]);
+	jw_arr_end(w);
 }
 
 /* ---- discovery, connections, DNS ---- */

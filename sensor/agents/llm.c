@@ -40,7 +40,7 @@ static void server_name(const char *const *apis, size_t n, char *out, size_t out
 static struct agent *link_client(struct model *m, struct events *ev, struct aflow *f,
 				 const struct sig_service *svc, const char *api, enum agent_kind kind,
 				 const char *identity, const char *sw_name, const char *sw_version,
-				 uint64_t ts)
+				 const char *basis, uint64_t ts)
 {
 	bool created;
 	struct agent *ag = model_agent_get(m, &f->ref, true, kind, identity, ts, &created);
@@ -56,6 +56,7 @@ static struct agent *link_client(struct model *m, struct events *ev, struct aflo
 	else
 		model_server_addr(&f->ref, endpoint, sizeof endpoint);
 	struct dest *di = model_dest_get(m, ag, svc, api, endpoint, &f->ref, f->tls);
+	model_basis(m, ag, di, basis);
 	f->client = ag;
 	f->client_dest = di;
 	model_count_dest_flow(m, f, ag, di, ts);
@@ -114,6 +115,7 @@ void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg
 	const struct obs_tls_client_hello *ch = &msg->obs.u.tls_ch;
 	const char *name = ch->sni;
 	const struct sig_service *svc = *name ? sig_match_domain(m->sigs, name) : NULL;
+	bool by_sni = svc != NULL;
 	/* No name, or the outer name of an Encrypted Client Hello that is no
 	 * service (a shared front such as cloudflare-ech.com; a browser's
 	 * GREASE ECH keeps the real name outside): where the host's DNS answers
@@ -128,7 +130,7 @@ void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg
 	if (!f)
 		return;
 	if (!svc)
-		svc = f->svc;
+		svc = f->svc; /* named by DNS when the flow began */
 	if (!svc)
 		return;
 	if (is_identity(svc)) {
@@ -151,7 +153,7 @@ void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg
 	enum agent_kind kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? KIND_AI_APP : kind_for(svc);
 	struct agent *ag = link_client(m, ev, f, svc, svc->provider ? svc->provider : svc->id, kind,
 				       known ? cm.name : identity, known ? cm.name : NULL,
-				       known ? cm.version : NULL, msg->h.ts_us);
+				       known ? cm.version : NULL, by_sni ? "sni" : "dns", msg->h.ts_us);
 	if (ag)
 		ev_ai_connection(ev, msg, f->domain, ag, f->client_dest);
 }
@@ -209,6 +211,7 @@ static struct agent *link_server(struct model *m, struct events *ev, struct aflo
 	    model_agent_get(m, &f->ref, false, KIND_LLM_SERVER, sid, f->ref.start_us, &created);
 	if (!srv)
 		return NULL;
+	model_basis(m, srv, NULL, "content");
 	model_set_add(m, &srv->apis, p->ep.api);
 	server_name((const char *const *)srv->apis.v, srv->apis.n, srv->sw_name, sizeof srv->sw_name);
 	if (created) {
@@ -251,7 +254,7 @@ static bool link_request(struct model *m, struct events *ev, struct aflow *f, co
 		server_name(&svc_label, 1, self_id, sizeof self_id);
 		api = self_id;
 	}
-	struct agent *ag = link_client(m, ev, f, svc, api, kind, identity, sw_name, sw_version, ts);
+	struct agent *ag = link_client(m, ev, f, svc, api, kind, identity, sw_name, sw_version, "content", ts);
 	if (!ag)
 		return false;
 	model_set_add(m, &ag->user_agents, p->req->user_agent);
@@ -473,7 +476,7 @@ void llm_flow_end(struct model *m, struct events *ev, struct aflow *f, const str
 	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
 	if (!f->client && f->svc)
 		link_client(m, ev, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id,
-			    kind_for(f->svc), "unknown", NULL, NULL, f->ref.start_us);
+			    kind_for(f->svc), "unknown", NULL, NULL, "dns", f->ref.start_us);
 	if (!msg)
 		return;
 	if (f->client_dest) {

@@ -77,6 +77,7 @@ static void link_agents(struct model *m, struct events *ev, struct mcp_link *l, 
 static void touch(struct model *m, struct agent *ag, const struct msg_obs *msg, const char *transport)
 {
 	const struct obs_rpc *r = &msg->obs.u.rpc;
+	model_basis(m, ag, NULL, "content");
 	ag->mcp.present = true;
 	ag->mcp.messages++;
 	if (r->to_server)
@@ -308,6 +309,7 @@ void mcp_flow_end(struct model *m, struct events *ev, struct aflow *f)
 				    l->client_ts);
 	model_set_add(m, &c->user_agents, l->client_ua);
 	struct agent_mcp *cm = &c->mcp;
+	model_basis(m, c, NULL, "content"); /* its server's messages were read */
 	cm->present = true;
 	cm->from_client += l->from_client;
 	cm->from_server += l->from_server;

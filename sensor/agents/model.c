@@ -266,6 +266,14 @@ static void index_address(struct model *m, struct agent *ag, uint8_t family, con
 		l->v[l->n++] = ag;
 }
 
+void model_basis(struct model *m, struct agent *ag, struct dest *d, const char *basis)
+{
+	if (ag)
+		model_set_add(m, &ag->bases, basis);
+	if (d)
+		model_set_add(m, &d->bases, basis);
+}
+
 struct agent *const *model_host_agents(struct model *m, uint8_t family, const uint8_t *ip, size_t *n)
 {
 	uint8_t k[HOSTS_KEY_LEN];
@@ -368,6 +376,7 @@ static void agent_free(struct agent *ag)
 		strset_free(&ag->dests[i]->operations);
 		strset_free(&ag->dests[i]->app_protocols);
 		strset_free(&ag->dests[i]->transports);
+		strset_free(&ag->dests[i]->bases);
 		free(ag->dests[i]);
 	}
 	free(ag->dests);
@@ -375,6 +384,7 @@ static void agent_free(struct agent *ag)
 	strset_free(&ag->user_agents);
 	strset_free(&ag->ja3);
 	strset_free(&ag->ja4);
+	strset_free(&ag->bases);
 	strset_free(&ag->apis);
 	strset_free(&ag->served_models);
 	strset_free(&ag->served_ops);

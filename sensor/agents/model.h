@@ -82,6 +82,7 @@ struct dest {
 	struct strset models, operations;
 	struct strset app_protocols; /* nDPI classification of its flows */
 	struct strset transports;    /* tcp, quic, udp: one service over TLS and QUIC is one dest */
+	struct strset bases;	     /* how it is known: content, sni, dns (model_basis) */
 };
 
 struct cred {
@@ -173,6 +174,7 @@ struct agent {
 	uint64_t first_flow_us;
 	char first_flow[200];
 	struct strset user_agents, ja3, ja4;
+	struct strset bases; /* how it is known (evidence.basis): content, sni, dns */
 	uint32_t risks;	     /* 1 << enum risk */
 	struct dest **dests; /* pointers: flows and deltas hold a dest while the array is sorted */
 	size_t n_dests;
@@ -348,6 +350,10 @@ void model_seen(struct model *m, struct agent *ag, uint64_t ts); /* last/first s
 struct dest *model_dest_get(struct model *m, struct agent *ag, const struct sig_service *svc, const char *api,
 			    const char *endpoint, const struct flow_ref *r, bool tls);
 void model_cred(struct model *m, struct agent *ag, const struct obs_credential *c, bool cleartext);
+/* How an agent (and its destination d, may be NULL) is known: "content"
+ * (its protocol was read), "sni" (a TLS/QUIC server name), "dns" (the
+ * host's DNS answers named the address) — the last two inferred. */
+void model_basis(struct model *m, struct agent *ag, struct dest *d, const char *basis);
 /* The agents of a host address (its latest address), n of them. */
 struct agent *const *model_host_agents(struct model *m, uint8_t family, const uint8_t *ip, size_t *n);
 /* Adds a peer link once. */

@@ -84,6 +84,7 @@ static struct agent_oauth *grant_for(struct model *m, struct events *ev, const s
 	*out = ag;
 	if (!ag)
 		return NULL;
+	model_basis(m, ag, NULL, "content");
 	issuer_of(m, msg, c, issuer, sizeof issuer);
 	struct agent_oauth *g = model_grant_get(m, ag, issuer, client_id);
 	struct aflow *f = model_flow_get(m, &msg->flow, true);

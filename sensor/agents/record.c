@@ -189,6 +189,7 @@ static void destinations(const struct record_visitor *v, const struct agent *ag)
 		NUM("port", d->port, OP_SET);
 		BOOL("tls", d->tls, OP_SET);
 		SET("transports", &d->transports, OP_UNION);
+		SET("basis", &d->bases, OP_UNION);
 		NUM("flows", d->flows, OP_ADD);
 		NUM("bytes", d->bytes, OP_ADD);
 		NUM("requests", d->requests, OP_ADD);
@@ -460,6 +461,7 @@ void record_walk(const struct agent *ag, const struct record_visitor *v)
 	NUM("flows", ag->flows, OP_ADD);
 	opt(v, "first_flow", ag->first_flow, OP_MIN);
 	STR("identity", ag->identity, OP_SET);
+	SET("basis", &ag->bases, OP_UNION);
 	partial(v, ag);
 	END();
 	END();

@@ -79,6 +79,7 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 			list_strings(out, "models", json_object_get(x, "models"));
 			list_strings(out, "ops", json_object_get(x, "operations"));
 			list_strings(out, "over", json_object_get(x, "transports"));
+			list_strings(out, "known by", json_object_get(x, "basis"));
 			fputc('\n', out);
 		}
 		json_t *server = json_object_get(r, "server");

@@ -237,6 +237,10 @@ def matches(agent, want):
         return False
     if "transports" in want and not any(d.get("transports") == want["transports"] for d in dests):
         return False
+    if "basis" in want and not any(d.get("basis") == want["basis"] for d in dests):
+        return False
+    if "agent_basis" in want and agent["evidence"].get("basis") != want["agent_basis"]:
+        return False
     if "ja4" in want and want["ja4"] not in agent.get("fingerprints", {}).get("ja4", []):
         return False
     if "mcp" in want and not mcp_matches(agent.get("mcp") or {}, want["mcp"]):
