@@ -21,6 +21,8 @@ struct sig_service {
 	const char *category; /* llm-api, ai-chat, ai-coding, ai-platform, ai-search, ... */
 	const char *provider; /* gen_ai.provider.name value, e.g. "openai"; NULL if none */
 	const char *vendor;   /* "OpenAI" */
+	const char *path;     /* the API's path where its host serves others too ("/mcp"), or NULL */
+	bool shared;	      /* such a host: never matched by its name alone */
 };
 
 /* Client software recognised from HTTP headers or a JA4. */

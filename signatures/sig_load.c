@@ -16,6 +16,7 @@
 static const char *const categories[] = {
     "llm-api",	"ai-chat",  "ai-coding", "ai-platform", "ai-search",
     "ai-image", "ai-voice", "ai-video",	 "ai-agent",	"ai-writing", "identity",
+    "mcp-server",
 };
 static const char *const kinds[] = {"llm-api-client", "ai-app", "mcp-client", "browser", "generic-http"};
 /* OpenTelemetry gen_ai.operation.name well-known values. */
@@ -232,12 +233,15 @@ static int load_service(struct ld *l, const struct ynode *m)
 	struct field f[] = {
 	    {"id", true, NULL},	      {"name", true, NULL},	 {"vendor", true, NULL},
 	    {"category", true, NULL}, {"provider", false, NULL}, {"domains", true, NULL},
-	    {"source", false, NULL},
+	    {"source", false, NULL},  {"path", false, NULL},	 {"shared", false, NULL},
 	};
 	TRY(take_fields(l, m, "service", f, COUNT(f)));
 	for (size_t i = 0; i < COUNT(f); i++)
-		if (f[i].val && i != 5)
+		if (f[i].val && i != 5 && i != 8)
 			TRY(want_str(l, f[i].val, f[i].key));
+	bool shared = false;
+	if (f[8].val)
+		TRY(want_bool(l, f[8].val, "shared", &shared));
 	const struct ynode *id = f[0].val, *cat = f[3].val, *prov = f[4].val;
 	if (!kebab(id->str))
 		return fail(l, id->line, "service id '%s' is not kebab-case", id->str);
@@ -260,10 +264,16 @@ static int load_service(struct ld *l, const struct ynode *m)
 	s->vendor = keep(l, f[2].val);
 	s->category = keep(l, cat);
 	s->provider = prov ? keep(l, prov) : NULL;
-	if (!s->id || !s->name || !s->vendor || !s->category || (prov && !s->provider))
+	s->path = f[7].val ? keep(l, f[7].val) : NULL;
+	s->shared = shared;
+	if (!s->id || !s->name || !s->vendor || !s->category || (prov && !s->provider) || (f[7].val && !s->path))
 		return AS_ERR_NOMEM;
 	TRY(sig_htab_put(&db->ids, s->id, id->len, h, s));
 	db->n_services++;
+	/* A host that serves other APIs too names no service by its name alone
+	 * (a TLS server name, a DNS answer): without keys its path is unseen. */
+	if (shared)
+		return AS_OK;
 	for (const struct ynode *d = f[5].val->first; d; d = d->next)
 		TRY(add_domain(l, d, s));
 	return AS_OK;

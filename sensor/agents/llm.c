@@ -18,6 +18,8 @@ static enum agent_kind kind_for(const struct sig_service *s)
 {
 	if (!s || !s->category || !strcmp(s->category, "llm-api") || !strcmp(s->category, "ai-platform"))
 		return KIND_LLM_API_CLIENT;
+	if (!strcmp(s->category, "mcp-server")) /* a hosted MCP server, by its name */
+		return KIND_MCP_CLIENT;
 	return KIND_AI_APP;
 }
 

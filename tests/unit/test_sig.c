@@ -127,6 +127,10 @@ static const struct dom_case dom_cases[] = {
     {"raw.githubusercontent.com", NULL, NULL, NULL},
     {"www.google.com", NULL, NULL, NULL},
     {"google.com", NULL, NULL, NULL},
+    /* hosted MCP servers: a dedicated host by name; a shared one never */
+    {"mcp.sentry.dev", "mcp-sentry", "mcp-server", NULL},
+    {"observability.mcp.cloudflare.com", "mcp-cloudflare", "mcp-server", NULL},
+    {"api.githubcopilot.com", "github-copilot", "ai-coding", NULL},
     {"", NULL, NULL, NULL},
     {".", NULL, NULL, NULL},
     {"[::1]:443", NULL, NULL, NULL},
@@ -632,6 +636,8 @@ static const struct err_case err_cases[] = {
     {"endpoints:\n  - {api: openai, methods: [post], path: /x}\n", "2: bad method 'post'"},
     {"endpoints:\n  - {api: openai, model_listing: yes, path: /x}\n",
      "2: 'model_listing' must be true or false"},
+    {"services:\n  - {id: m, name: M, vendor: V, category: mcp-server, domains: [a.example], shared: yes}\n",
+     "2: 'shared' must be true or false"},
 };
 
 /* One broken file: the exact message, from the file and from a buffer. */
@@ -670,6 +676,13 @@ static void test_load_misc(void **state)
 	assert_int_equal(sig_load_buffer("empty.yaml", "", 0, &d, err, sizeof err), AS_OK);
 	assert_int_equal(sig_service_count(d), 0);
 	assert_null(sig_match_domain(d, "api.openai.com"));
+	sig_free(d);
+	/* a shared host's service is loaded, its domains name nothing */
+	static const char shared[] = "services:\n  - {id: m, name: M, vendor: V, category: mcp-server, domains: "
+				     "[api.example], path: /mcp, shared: true}\n";
+	assert_int_equal(sig_load_buffer("shared.yaml", shared, sizeof shared - 1, &d, err, sizeof err), AS_OK);
+	assert_int_equal(sig_service_count(d), 1);
+	assert_null(sig_match_domain(d, "api.example"));
 	sig_free(d);
 	/* too large */
 	size_t big = AS_SIG_MAX_FILE_BYTES + 1;
