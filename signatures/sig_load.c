@@ -14,9 +14,8 @@
 
 /* Fixed vocabularies; README.md documents each value. */
 static const char *const categories[] = {
-    "llm-api",	"ai-chat",  "ai-coding", "ai-platform", "ai-search",
-    "ai-image", "ai-voice", "ai-video",	 "ai-agent",	"ai-writing", "identity",
-    "mcp-server",
+    "llm-api",	"ai-chat",  "ai-coding", "ai-platform", "ai-search", "ai-image",
+    "ai-voice", "ai-video", "ai-agent",	 "ai-writing",	"identity",  "mcp-server",
 };
 static const char *const kinds[] = {"llm-api-client", "ai-app", "mcp-client", "browser", "generic-http"};
 /* OpenTelemetry gen_ai.operation.name well-known values. */
@@ -266,7 +265,8 @@ static int load_service(struct ld *l, const struct ynode *m)
 	s->provider = prov ? keep(l, prov) : NULL;
 	s->path = f[7].val ? keep(l, f[7].val) : NULL;
 	s->shared = shared;
-	if (!s->id || !s->name || !s->vendor || !s->category || (prov && !s->provider) || (f[7].val && !s->path))
+	if (!s->id || !s->name || !s->vendor || !s->category || (prov && !s->provider) ||
+	    (f[7].val && !s->path))
 		return AS_ERR_NOMEM;
 	TRY(sig_htab_put(&db->ids, s->id, id->len, h, s));
 	db->n_services++;

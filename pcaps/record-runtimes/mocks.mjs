@@ -12,7 +12,8 @@
 //
 // Behaviour per provider:
 //   api.openai.com (127.0.9.1): GET /v1/models, POST /v1/chat/completions
-//     (JSON or SSE), POST /v1/responses (Responses API SSE, as codex reads it).
+//     (JSON or SSE), POST /v1/responses (Responses API SSE) and the Responses
+//     API over WebSocket (GET /v1/responses, Upgrade: websocket; codex's default).
 //   api.anthropic.com (127.0.9.2): POST /v1/messages (JSON or SSE),
 //     /v1/messages/count_tokens; GET /v1/models.
 //   generativelanguage.googleapis.com (127.0.9.3): :generateContent,
@@ -112,29 +113,35 @@ function openai(name) {
       return;
     }
     if (req.method === 'POST' && p === '/responses') {
-      const id = 'resp_' + rid(40);
-      const msgId = 'msg_' + rid(40);
-      const item = { id: msgId, type: 'message', status: 'completed', role: 'assistant',
-        content: [{ type: 'output_text', text: REPLY, annotations: [] }] };
-      const usage = { input_tokens: 19, input_tokens_details: { cached_tokens: 0 }, output_tokens: 9,
-        output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 28 };
-      const resp = (status, output, u) => ({ id, object: 'response', created_at: now(), status, model: body.model,
-        output, usage: u, error: null, incomplete_details: null });
-      if (!body.stream) return sendJSON(res, 200, resp('completed', [item], usage), h);
+      if (!body.stream) return sendJSON(res, 200, responseEvents(body).at(-1).response, h);
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...h });
-      let seq = 0;
-      const ev = (type, data) =>
-        res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
-      ev('response.created', { response: resp('in_progress', [], null) });
-      ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } });
-      ev('response.output_text.delta', { item_id: msgId, output_index: 0, content_index: 0, delta: REPLY });
-      ev('response.output_item.done', { output_index: 0, item });
-      ev('response.completed', { response: resp('completed', [item], usage) });
+      for (const ev of responseEvents(body)) res.write(`event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`);
       res.end();
       return;
     }
     err(404, `Invalid URL (${req.method} ${url.pathname})`, null);
   };
+}
+
+// The Responses API stream (SSE events or WebSocket messages) for one request.
+function responseEvents(body) {
+  const id = 'resp_' + rid(40);
+  const msgId = 'msg_' + rid(40);
+  const item = { id: msgId, type: 'message', status: 'completed', role: 'assistant',
+    content: [{ type: 'output_text', text: REPLY, annotations: [] }] };
+  const usage = { input_tokens: 19, input_tokens_details: { cached_tokens: 0 }, output_tokens: 9,
+    output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 28 };
+  const resp = (status, output, u) => ({ id, object: 'response', created_at: now(), status, model: body.model,
+    output, usage: u, error: null, incomplete_details: null });
+  let seq = 0;
+  const ev = (type, data) => ({ type, sequence_number: seq++, ...data });
+  return [
+    ev('response.created', { response: resp('in_progress', [], null) }),
+    ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }),
+    ev('response.output_text.delta', { item_id: msgId, output_index: 0, content_index: 0, delta: REPLY }),
+    ev('response.output_item.done', { output_index: 0, item }),
+    ev('response.completed', { response: resp('completed', [item], usage) }),
+  ];
 }
 
 // ------------------------------------------------------------- Anthropic ---
@@ -206,6 +213,62 @@ function gemini(name) {
   };
 }
 
+// ------------------------------------------- Responses API over WebSocket ---
+// codex opens wss://api.openai.com/v1/responses first (HTTP/1.1 Upgrade, no
+// ALPN) and falls back to HTTPS only after failed attempts. A minimal RFC 6455
+// server: accept the upgrade (no extensions), read the client's first text
+// message (`{"type":"response.create",…}`) and answer with the same events as
+// the SSE stream, one text frame each; answer pings, echo close.
+function wsFrame(op, payload) {
+  const n = payload.length;
+  const head = n < 126 ? Buffer.from([0x80 | op, n]) : n < 65536 ? Buffer.from([0x80 | op, 126, n >> 8, n & 255]) : null;
+  if (head) return Buffer.concat([head, payload]);
+  const h = Buffer.alloc(10);
+  h[0] = 0x80 | op; h[1] = 127; h.writeBigUInt64BE(BigInt(n), 2);
+  return Buffer.concat([h, payload]);
+}
+function openaiWebSocket(name, req, socket) {
+  const url = new URL(req.url, 'https://x');
+  log(name, req, `websocket upgrade`);
+  if (url.pathname !== '/v1/responses' || (req.headers.upgrade || '').toLowerCase() !== 'websocket' || !KEYS.has(keyOf(req, url))) {
+    socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    return;
+  }
+  const accept = crypto.createHash('sha1').update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\nx-request-id: req_${rid(32)}\r\n\r\n`);
+  let buf = Buffer.alloc(0);
+  let msg = [];
+  socket.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    for (;;) {
+      if (buf.length < 2) return;
+      const fin = buf[0] & 0x80, op = buf[0] & 0x0f, masked = buf[1] & 0x80;
+      let len = buf[1] & 0x7f, off = 2;
+      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+      else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+      const mask = masked ? buf.subarray(off, off + 4) : null;
+      if (masked) off += 4;
+      if (buf.length < off + len) return;
+      const payload = Buffer.from(buf.subarray(off, off + len));
+      if (mask) for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i & 3];
+      buf = buf.subarray(off + len);
+      if (op === 0x8) { socket.end(wsFrame(0x8, payload.subarray(0, 2))); return; }
+      if (op === 0x9) { socket.write(wsFrame(0xa, payload)); continue; }
+      if (op === 0xa) continue;
+      msg.push(payload);
+      if (!fin) continue;
+      const text = Buffer.concat(msg).toString('utf8');
+      msg = [];
+      let body = {};
+      try { body = JSON.parse(text); } catch {}
+      process.stderr.write(`[${name}] ${peer(req)} websocket message ${body.type} size=${text.length} model=${body.model}\n`);
+      if (body.type !== 'response.create') continue;
+      for (const ev of responseEvents(body)) socket.write(wsFrame(0x1, Buffer.from(JSON.stringify(ev))));
+    }
+  });
+  socket.on('error', () => {});
+}
+
 // ------------------------------------------------------------- listeners ---
 const SERVERS = [
   ['127.0.9.1', 'api.openai.com', openai('openai')],
@@ -230,6 +293,7 @@ await Promise.all(
               try { res.destroy(); } catch {}
             }),
         );
+        if (host === 'api.openai.com') srv.on('upgrade', (req, socket) => openaiWebSocket('openai', req, socket));
         srv.on('secureConnection', (s) =>
           process.stderr.write(`[tls] ${s.remoteAddress} -> ${host} sni=${s.servername} alpn=${s.alpnProtocol} ${s.getProtocol()}\n`),
         );

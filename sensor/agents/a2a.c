@@ -84,7 +84,8 @@ void a2a_card(struct model *m, struct events *ev, const struct msg_obs *msg)
 	ev_a2a_card(ev, msg, srv);
 }
 
-static const struct sig_service a2a_service = {.id = "a2a-agent", .name = "A2A agent", .category = "a2a-agent"};
+static const struct sig_service a2a_service = {
+    .id = "a2a-agent", .name = "A2A agent", .category = "a2a-agent"};
 
 /* The destination of the caller on this flow: the agent's endpoint. */
 static struct dest *client_dest(struct model *m, struct aflow *f, struct agent *cli, const struct obs_rpc *r,

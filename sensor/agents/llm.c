@@ -256,7 +256,8 @@ static bool link_request(struct model *m, struct events *ev, struct aflow *f, co
 		server_name(&svc_label, 1, self_id, sizeof self_id);
 		api = self_id;
 	}
-	struct agent *ag = link_client(m, ev, f, svc, api, kind, identity, sw_name, sw_version, "content", ts);
+	struct agent *ag =
+	    link_client(m, ev, f, svc, api, kind, identity, sw_name, sw_version, "content", ts);
 	if (!ag)
 		return false;
 	model_set_add(m, &ag->user_agents, p->req->user_agent);

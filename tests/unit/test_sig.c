@@ -678,9 +678,11 @@ static void test_load_misc(void **state)
 	assert_null(sig_match_domain(d, "api.openai.com"));
 	sig_free(d);
 	/* a shared host's service is loaded, its domains name nothing */
-	static const char shared[] = "services:\n  - {id: m, name: M, vendor: V, category: mcp-server, domains: "
-				     "[api.example], path: /mcp, shared: true}\n";
-	assert_int_equal(sig_load_buffer("shared.yaml", shared, sizeof shared - 1, &d, err, sizeof err), AS_OK);
+	static const char shared[] =
+	    "services:\n  - {id: m, name: M, vendor: V, category: mcp-server, domains: "
+	    "[api.example], path: /mcp, shared: true}\n";
+	assert_int_equal(sig_load_buffer("shared.yaml", shared, sizeof shared - 1, &d, err, sizeof err),
+			 AS_OK);
 	assert_int_equal(sig_service_count(d), 1);
 	assert_null(sig_match_domain(d, "api.example"));
 	sig_free(d);
