@@ -466,8 +466,11 @@ void llm_http_exchange(struct model *m, struct events *ev, const struct msg_obs 
 void llm_flow_bytes(struct model *m, struct aflow *f, const struct msg_flow *msg)
 {
 	uint64_t total = msg->bytes[0] + msg->bytes[1];
+	/* Counted at the flow's own last packet, not when the report came: a
+	 * flow that idles out when a later capture moves the clock must land in
+	 * the same window on every sensor that saw it. */
 	if (f->client && f->client_dest && total > f->bytes_counted) {
-		model_count(m, f, msg->h.ts_us, f->client, CTR_DEST_BYTES, f->client_dest, NULL,
+		model_count(m, f, msg->last_us, f->client, CTR_DEST_BYTES, f->client_dest, NULL,
 			    total - f->bytes_counted);
 		f->bytes_counted = total;
 	}
