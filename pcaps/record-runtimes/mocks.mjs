@@ -9,6 +9,9 @@
 // accepts ALPN h2 and http/1.1 (and clients that offer no ALPN at all).
 // Prints "READY" on stdout once every listener is up. Logs one line per
 // TLS session (client address, SNI, negotiated ALPN) and per request.
+// With KEYLOG_FILE set, appends every session's secrets there (NSS key log
+// format, from the server side), so that captures of clients that honour no
+// SSLKEYLOGFILE can be decrypted too.
 //
 // Behaviour per provider:
 //   api.openai.com (127.0.9.1): GET /v1/models, POST /v1/chat/completions
@@ -27,6 +30,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 
 const CERT_DIR = process.argv[2];
+const KEYLOG_FILE = process.env.KEYLOG_FILE;
 const KEYS = new Set(
   fs
     .readFileSync(new URL('./test-keys.txt', import.meta.url), 'utf8')
@@ -182,11 +186,23 @@ function anthropic(name) {
 }
 
 // ---------------------------------------------------------------- Gemini ---
+// A value that satisfies a (Gemini / JSON) schema: gemini-cli asks for JSON
+// (generationConfig.responseMimeType application/json, e.g. its model-routing
+// classifier) and retries until the answer parses and fits.
+function fillSchema(sc = {}) {
+  const t = String(sc.type || (sc.properties ? 'object' : 'string')).toLowerCase();
+  if (sc.enum && sc.enum.length) return sc.enum[0];
+  if (t === 'object') return Object.fromEntries(Object.entries(sc.properties || {}).map(([k, v]) => [k, fillSchema(v)]));
+  if (t === 'array') return [];
+  if (t === 'integer' || t === 'number') return Math.max(Number(sc.minimum ?? 5), 5) <= Number(sc.maximum ?? 100) ? Math.max(Number(sc.minimum ?? 5), 5) : Number(sc.minimum);
+  if (t === 'boolean') return false;
+  return 'Simple greeting.';
+}
 function gemini(name) {
   return async (req, res) => {
     const url = new URL(req.url, 'https://x');
     const { json: body, size } = req.method === 'POST' ? await readBody(req) : { json: {}, size: 0 };
-    log(name, req, `body=${size}`);
+    log(name, req, `body=${size}${body.generationConfig?.responseMimeType ? ' ' + body.generationConfig.responseMimeType : ''}`);
     const h = { vary: 'Origin, X-Origin, Referer', server: 'scaffolding on HTTPServer2' };
     const err = (code, status, message) => sendJSON(res, code, { error: { code, message, status } }, h);
     if (!KEYS.has(keyOf(req, url))) return err(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
@@ -197,8 +213,12 @@ function gemini(name) {
     const m = url.pathname.match(/^\/v1(?:beta|alpha)?\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/);
     if (req.method !== 'POST' || !m) return err(404, 'NOT_FOUND', 'Not found');
     if (m[2] === 'countTokens') return sendJSON(res, 200, { totalTokens: 8 }, h);
+    const gc = body.generationConfig || {};
+    const text = gc.responseMimeType === 'application/json'
+      ? JSON.stringify(fillSchema(gc.responseJsonSchema || gc.responseSchema || {}))
+      : REPLY;
     const out = {
-      candidates: [{ content: { parts: [{ text: REPLY }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+      candidates: [{ content: { parts: [{ text }], role: 'model' }, finishReason: 'STOP', index: 0 }],
       usageMetadata: { promptTokenCount: 8, candidatesTokenCount: 9, totalTokenCount: 17 },
       modelVersion: m[1],
       responseId: rid(22),
@@ -294,6 +314,7 @@ await Promise.all(
             }),
         );
         if (host === 'api.openai.com') srv.on('upgrade', (req, socket) => openaiWebSocket('openai', req, socket));
+        if (KEYLOG_FILE) srv.on('keylog', (line) => fs.appendFileSync(KEYLOG_FILE, line));
         srv.on('secureConnection', (s) =>
           process.stderr.write(`[tls] ${s.remoteAddress} -> ${host} sni=${s.servername} alpn=${s.alpnProtocol} ${s.getProtocol()}\n`),
         );
