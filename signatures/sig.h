@@ -27,9 +27,10 @@ struct sig_service {
 
 /* Client software recognised from HTTP headers or a JA4. */
 struct sig_client_match {
-	const char *name;     /* "openai-node" */
+	const char *name;     /* "openai-node"; NULL for a JA4 that names only a runtime */
 	char version[64];     /* "6.9.1", empty when unknown */
 	const char *kind;     /* agent kind hint: llm-api-client, ai-app, ... (may be NULL) */
+	const char *runtime;  /* a JA4's TLS runtime ("nodejs", "bun"), or NULL */
 };
 
 /* A request recognised as an AI API call by its shape (method + path). */

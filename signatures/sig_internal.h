@@ -77,7 +77,8 @@ struct sig_client_rule {
 
 struct sig_ja4_rule {
 	const char *ja4;
-	const char *name;
+	const char *name;    /* the one product with this JA4, or NULL */
+	const char *runtime; /* the TLS runtime, or NULL */
 	const char *kind;
 };
 

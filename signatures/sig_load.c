@@ -447,15 +447,16 @@ static bool ja4_shape(const char *s)
 static int load_ja4(struct ld *l, const struct ynode *m)
 {
 	struct field f[] = {
-	    {"ja4", true, NULL},
-	    {"name", true, NULL},
-	    {"kind", true, NULL},
-	    {"source", true, NULL},
+	    {"ja4", true, NULL},    {"name", false, NULL},    {"kind", true, NULL},
+	    {"source", true, NULL}, {"runtime", false, NULL},
 	};
 	TRY(take_fields(l, m, "ja4 rule", f, COUNT(f)));
 	for (size_t i = 0; i < COUNT(f); i++)
-		TRY(want_str(l, f[i].val, f[i].key));
+		if (f[i].val)
+			TRY(want_str(l, f[i].val, f[i].key));
 	const struct ynode *ja4 = f[0].val;
+	if (!f[1].val && !f[4].val)
+		return fail(l, ja4->line, "ja4 rule needs 'name' (a product) or 'runtime'");
 	if (!ja4_shape(ja4->str))
 		return fail(l, ja4->line, "bad ja4 '%s'", ja4->str);
 	if (!in_list(f[2].val->str, kinds, COUNT(kinds)))
@@ -468,9 +469,10 @@ static int load_ja4(struct ld *l, const struct ynode *m)
 	if (!r)
 		return AS_ERR_NOMEM;
 	r->ja4 = keep(l, ja4);
-	r->name = keep(l, f[1].val);
+	r->name = f[1].val ? keep(l, f[1].val) : NULL;
+	r->runtime = f[4].val ? keep(l, f[4].val) : NULL;
 	r->kind = keep(l, f[2].val);
-	if (!r->ja4 || !r->name || !r->kind)
+	if (!r->ja4 || (f[1].val && !r->name) || (f[4].val && !r->runtime) || !r->kind)
 		return AS_ERR_NOMEM;
 	return sig_htab_put(&db->ja4, r->ja4, ja4->len, h, r);
 }

@@ -257,6 +257,7 @@ bool sig_match_ja4(const struct sig_db *db, const char *ja4, struct sig_client_m
 	if (!r)
 		return false;
 	out->name = r->name;
+	out->runtime = r->runtime;
 	out->kind = r->kind;
 	return true;
 }

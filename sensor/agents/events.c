@@ -110,6 +110,7 @@ static void agent_fields(struct jw *w, const char *key, const struct agent *ag)
 	jw_obj_begin(w, "software");
 	jw_str(w, "name", ag->sw_name[0] ? ag->sw_name : "unknown");
 	jw_str_opt(w, "version", ag->sw_version);
+	jw_str_opt(w, "runtime", ag->sw_runtime);
 	jw_obj_end(w);
 	jw_obj_end(w);
 	if (key)

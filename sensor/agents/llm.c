@@ -42,7 +42,7 @@ static void server_name(const char *const *apis, size_t n, char *out, size_t out
 static struct agent *link_client(struct model *m, struct events *ev, struct aflow *f,
 				 const struct sig_service *svc, const char *api, enum agent_kind kind,
 				 const char *identity, const char *sw_name, const char *sw_version,
-				 const char *basis, uint64_t ts)
+				 const char *runtime, const char *basis, uint64_t ts)
 {
 	bool created;
 	struct agent *ag = model_agent_get(m, &f->ref, true, kind, identity, ts, &created);
@@ -52,6 +52,8 @@ static struct agent *link_client(struct model *m, struct events *ev, struct aflo
 		text_copy(ag->sw_name, sizeof ag->sw_name, sw_name);
 	if (sw_version && *sw_version && (!ag->sw_version[0] || strcmp(sw_version, ag->sw_version) > 0))
 		text_copy(ag->sw_version, sizeof ag->sw_version, sw_version);
+	if (runtime && !ag->sw_runtime[0])
+		text_copy(ag->sw_runtime, sizeof ag->sw_runtime, runtime);
 	char endpoint[AS_STR + 8];
 	if (f->domain[0])
 		snprintf(endpoint, sizeof endpoint, "%s:%u", f->domain, f->ref.srv_port);
@@ -151,11 +153,18 @@ void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg
 	memset(&cm, 0, sizeof cm);
 	char identity[64];
 	bool known = ch->ja4[0] && sig_match_ja4(m->sigs, ch->ja4, &cm);
-	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
+	/* A JA4 names a product (software.name) only when it belongs to that
+	 * product alone; a runtime (software.runtime) is the client's identity
+	 * without naming it, so a host's clients of one runtime are one agent. */
+	bool product = known && cm.name;
+	if (known && (cm.name || cm.runtime))
+		text_copy(identity, sizeof identity, cm.name ? cm.name : cm.runtime);
+	else
+		snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
 	enum agent_kind kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? KIND_AI_APP : kind_for(svc);
-	struct agent *ag = link_client(m, ev, f, svc, svc->provider ? svc->provider : svc->id, kind,
-				       known ? cm.name : identity, known ? cm.name : NULL,
-				       known ? cm.version : NULL, by_sni ? "sni" : "dns", msg->h.ts_us);
+	struct agent *ag = link_client(m, ev, f, svc, svc->provider ? svc->provider : svc->id, kind, identity,
+				       product ? cm.name : NULL, product ? cm.version : NULL,
+				       known ? cm.runtime : NULL, by_sni ? "sni" : "dns", msg->h.ts_us);
 	if (ag)
 		ev_ai_connection(ev, msg, f->domain, ag, f->client_dest);
 }
@@ -257,7 +266,7 @@ static bool link_request(struct model *m, struct events *ev, struct aflow *f, co
 		api = self_id;
 	}
 	struct agent *ag =
-	    link_client(m, ev, f, svc, api, kind, identity, sw_name, sw_version, "content", ts);
+	    link_client(m, ev, f, svc, api, kind, identity, sw_name, sw_version, NULL, "content", ts);
 	if (!ag)
 		return false;
 	model_set_add(m, &ag->user_agents, p->req->user_agent);
@@ -482,7 +491,7 @@ void llm_flow_end(struct model *m, struct events *ev, struct aflow *f, const str
 	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
 	if (!f->client && f->svc)
 		link_client(m, ev, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id,
-			    kind_for(f->svc), "unknown", NULL, NULL, "dns", f->ref.start_us);
+			    kind_for(f->svc), "unknown", NULL, NULL, NULL, "dns", f->ref.start_us);
 	if (!msg)
 		return;
 	if (f->client_dest) {

@@ -163,6 +163,7 @@ struct agent {
 	char identity[AS_STR + 8];
 	char sw_name[64];
 	char sw_version[64];
+	char sw_runtime[32];	  /* the TLS runtime its JA4 names (software.runtime) */
 	char ip[48];		  /* latest address */
 	uint8_t family, addr[16]; /* the same, binary (the model's by-address index) */
 	char mac[18];

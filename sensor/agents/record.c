@@ -138,6 +138,7 @@ static void software(const struct record_visitor *v, const struct agent *ag)
 	OBJ("software");
 	nullable(v, "name", ag->sw_name, OP_LAST); /* a model server is named by the APIs it speaks */
 	nullable(v, "version", ag->sw_version, OP_MAX);
+	nullable(v, "runtime", ag->sw_runtime, OP_LAST);
 	if (ag->user_agents.n)
 		STR("user_agent", ag->user_agents.v[0], OP_MIN);
 	END();

@@ -58,7 +58,11 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 			 sget(r, "host", "owner")[0] ? " (" : "", sget(r, "host", "owner"),
 			 sget(r, "host", "owner")[0] ? ")" : "");
 		const char *name = sget(r, "software", "name"), *ver = sget(r, "software", "version");
-		snprintf(sw, sizeof sw, "%s%s%s", name[0] ? name : "unknown", ver[0] ? " " : "", ver);
+		const char *rt = sget(r, "software", "runtime");
+		if (name[0] || !rt[0])
+			snprintf(sw, sizeof sw, "%s%s%s", name[0] ? name : "unknown", ver[0] ? " " : "", ver);
+		else /* only the runtime its TLS fingerprint names */
+			snprintf(sw, sizeof sw, "(%s)", rt);
 		fprintf(out, "%-36s %-15s %-28s %-25s %s\n", where, sget(r, "kind", NULL), sw,
 			sget(r, "last_seen", NULL), sget(r, "agent_id", NULL));
 		json_t *dests = json_object_get(r, "destinations");

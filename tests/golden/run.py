@@ -205,6 +205,8 @@ def matches(agent, want):
         return False
     if "version" in want and sw.get("version") != want["version"]:
         return False
+    if "runtime" in want and sw.get("runtime") != want["runtime"]:
+        return False
     if "host" in want and agent["host"]["ip"] != want["host"]:
         return False
     if "host_key" in want and agent["host"].get("key") != want["host_key"]:

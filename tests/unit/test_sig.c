@@ -447,13 +447,18 @@ static void test_ja4(void **state)
 	(void)state;
 	struct sig_client_match m;
 	assert_true(sig_match_ja4(db, "t13d1516h2_8daaf6152771_e5627efa2ab1", &m));
-	assert_string_equal(m.name, "chromium");
+	assert_null(m.name); /* a runtime, no product */
+	assert_string_equal(m.runtime, "chromium");
 	assert_string_equal(m.kind, "browser");
 	assert_string_equal(m.version, "");
 	assert_true(sig_match_ja4(db, "q13d0310h3_55b375c5d22e_cd85d2d88918", &m));
-	assert_string_equal(m.name, "chromium");
+	assert_string_equal(m.runtime, "chromium");
 	assert_true(sig_match_ja4(db, "t13d190900_9dc949149365_97f8aa674fd9", &m));
-	assert_string_equal(m.name, "go-crypto-tls");
+	assert_string_equal(m.runtime, "go-crypto-tls");
+	/* measured: Claude Code's native build hello is Bun's */
+	assert_true(sig_match_ja4(db, "t13d1713h1_5b57614c22b0_7f527383e249", &m));
+	assert_string_equal(m.runtime, "bun");
+	assert_null(m.name);
 	assert_false(sig_match_ja4(db, "t13d1715h2_5b57614c22b0_5c2c66f702b0", &m));
 	assert_null(m.name);
 	assert_false(sig_match_ja4(db, "", &m));
@@ -634,6 +639,8 @@ static const struct err_case err_cases[] = {
     {"endpoints:\n  - {api: openai, path: \"**/a/**\"}\n", "2: bad path '**/a/**': '**' more than once"},
     {"endpoints:\n  - {api: openai, path: \"/a*b*\"}\n", "2: bad path '/a*b*': one wildcard per segment"},
     {"endpoints:\n  - {api: openai, methods: [post], path: /x}\n", "2: bad method 'post'"},
+    {"ja4:\n  - {ja4: t13d1516h2_8daaf6152771_e5627efa2ab1, kind: browser, source: s}\n",
+     "2: ja4 rule needs 'name' (a product) or 'runtime'"},
     {"endpoints:\n  - {api: openai, model_listing: yes, path: /x}\n",
      "2: 'model_listing' must be true or false"},
     {"services:\n  - {id: m, name: M, vendor: V, category: mcp-server, domains: [a.example], shared: yes}\n",
