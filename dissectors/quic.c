@@ -256,6 +256,12 @@ int quic_decrypt_initial(uint8_t *pkt, const struct quic_long_header *h, const s
 	return AS_OK;
 }
 
+/* The version field of a long header (p holds at least 5 bytes). */
+static uint32_t version_of(const uint8_t *p)
+{
+	return ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 8) | p[4];
+}
+
 /* ---- the layer ---- */
 
 /* One direction's handshake bytes, reassembled by CRYPTO offset. */
@@ -450,7 +456,7 @@ static size_t packet(struct quic_state *st, enum dissect_dir dir, const uint8_t 
 {
 	if (len < 5)
 		return 0;
-	uint32_t number = ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 8) | p[4];
+	uint32_t number = version_of(p);
 	const struct quic_version *v = quic_version_find(number);
 	struct quic_long_header h;
 	int r = quic_parse_long_header(p, len, v, &h);
@@ -536,8 +542,7 @@ static bool quic_probe(const struct dissect_probe *p)
 {
 	if (p->dir != DIR_TO_SERVER || p->len < 1200 || !(p->data[0] & 0x80))
 		return false;
-	uint32_t number = ((uint32_t)p->data[1] << 24) | ((uint32_t)p->data[2] << 16) |
-			  ((uint32_t)p->data[3] << 8) | p->data[4];
+	uint32_t number = version_of(p->data);
 	const struct quic_version *v = quic_version_find(number);
 	return v && ((p->data[0] >> 4) & 3) == v->type_initial;
 }

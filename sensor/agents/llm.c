@@ -98,13 +98,31 @@ void llm_dns(struct model *m, struct events *ev, const struct msg_obs *msg)
 		ev_ai_dns(ev, msg, svc);
 }
 
+/* The identity of the client a hello shows, and what its JA4 matched (cm,
+ * zeroed when nothing): a JA4 names a product (software.name) only when it
+ * belongs to that product alone; a runtime (software.runtime) is the
+ * client's identity without naming it, so a host's clients of one runtime
+ * are one agent; else the fingerprint itself. */
+static bool hello_identity(const struct model *m, const struct obs_tls_client_hello *ch,
+			   struct sig_client_match *cm, char *identity, size_t n)
+{
+	memset(cm, 0, sizeof *cm);
+	bool known = ch->ja4[0] && sig_match_ja4(m->sigs, ch->ja4, cm);
+	if (known && (cm->name || cm->runtime))
+		text_copy(identity, n, cm->name ? cm->name : cm->runtime);
+	else
+		snprintf(identity, n, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
+	return known;
+}
+
 /* An Encrypted Client Hello whose destination neither its outer name nor
  * the host's DNS tells: flagged on the agents this client software (the
- * same hello fingerprint) already is on this host. */
+ * same identity) already is on this host. */
 static void ech_hidden(struct model *m, const struct msg_obs *msg, const struct obs_tls_client_hello *ch)
 {
 	char identity[64];
-	snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
+	struct sig_client_match cm;
+	(void)hello_identity(m, ch, &cm, identity, sizeof identity);
 	size_t n;
 	struct agent *const *v = model_host_agents(m, msg->flow.family, msg->flow.cli_ip, &n);
 	for (size_t i = 0; i < n; i++)
@@ -150,17 +168,9 @@ void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg
 	text_copy(f->ja4, sizeof f->ja4, ch->ja4);
 
 	struct sig_client_match cm;
-	memset(&cm, 0, sizeof cm);
 	char identity[64];
-	bool known = ch->ja4[0] && sig_match_ja4(m->sigs, ch->ja4, &cm);
-	/* A JA4 names a product (software.name) only when it belongs to that
-	 * product alone; a runtime (software.runtime) is the client's identity
-	 * without naming it, so a host's clients of one runtime are one agent. */
+	bool known = hello_identity(m, ch, &cm, identity, sizeof identity);
 	bool product = known && cm.name;
-	if (known && (cm.name || cm.runtime))
-		text_copy(identity, sizeof identity, cm.name ? cm.name : cm.runtime);
-	else
-		snprintf(identity, sizeof identity, "ja4:%s", ch->ja4_stable[0] ? ch->ja4_stable : "none");
 	enum agent_kind kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? KIND_AI_APP : kind_for(svc);
 	struct agent *ag = link_client(m, ev, f, svc, svc->provider ? svc->provider : svc->id, kind, identity,
 				       product ? cm.name : NULL, product ? cm.version : NULL,
