@@ -6,7 +6,7 @@ SUDO=""
 PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev python3
   libpcap-dev libndpi-dev libssl-dev libhiredis-dev libyaml-dev libjansson-dev libnghttp2-dev libcmocka-dev zlib1g-dev
-  redis-server tcpdump tcpreplay iproute2 procps
+  redis-server tcpdump tcpreplay iproute2 procps util-linux  # util-linux: taskset (one-CPU golden check)
 )
 missing=()
 for p in "${PKGS[@]}"; do
