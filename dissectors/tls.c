@@ -22,6 +22,7 @@
 #include "fingerprint.h"
 #include "sbuf.h"
 #include "strview.h"
+#include "tls_turns.h"
 
 /* ---- protocol constants (not tunable caps) ---- */
 
@@ -676,11 +677,19 @@ struct tls_dir {
 	uint16_t first_record_version;
 	bool have_record_version;
 	bool hrr; /* a HelloRetryRequest was seen (server direction) */
+	bool lost; /* bytes after the hello were passed over: no record boundary known */
 	enum hello_state hello;
+	/* Past the hellos without keys: only record headers are read. */
+	uint8_t hdr[TLS_RECORD_HDR];
+	uint8_t hdr_have;
+	uint32_t body_left;
 };
 
 struct tls_state {
 	struct tls_dir dir[2];
+	uint16_t version, cipher; /* the ServerHello's */
+	bool walking;		  /* counting sealed records into turns */
+	struct tls_turns turns;
 	bool done;
 	int error; /* sticky negative as_err after a failure */
 };
@@ -712,6 +721,8 @@ static void tls_state_free(void *state)
 		return;
 	for (int i = 0; i < 2; i++)
 		tls_dir_release(&st->dir[i]);
+	if (st->walking)
+		tls_turns_free(&st->turns);
 	free(st);
 }
 
@@ -782,6 +793,8 @@ static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type
 		}
 		observation_init(&o, OBS_TLS_SERVER_HELLO);
 		r = tls_parse_server_hello(body, len, &o.u.tls_sh, &reason);
+		st->version = o.u.tls_sh.version;
+		st->cipher = o.u.tls_sh.cipher;
 	}
 	if (r < 0)
 		return fail(st, ctx, reason ? reason : "malformed", r);
@@ -839,6 +852,67 @@ static bool finished(const struct tls_state *st)
 	return (c != HELLO_WANT && s != HELLO_WANT) || c == HELLO_NONE || s == HELLO_NONE;
 }
 
+static int stop(struct tls_state *st)
+{
+	st->done = true;
+	if (st->walking)
+		tls_turns_free(&st->turns);
+	st->walking = false;
+	return DISSECT_DONE;
+}
+
+/* Turns need both hellos (the ServerHello fixes the record overhead) and
+ * both directions at a record boundary. */
+static bool can_walk(const struct tls_state *st)
+{
+	for (int i = 0; i < 2; i++)
+		if (st->dir[i].hello != HELLO_SEEN || st->dir[i].lost)
+			return false;
+	return true;
+}
+
+static void emit_stream(const struct dissect_ctx *ctx, const struct obs_tls_stream *s)
+{
+	struct observation o;
+	observation_init(&o, OBS_TLS_STREAM);
+	o.u.tls_stream = *s;
+	dissect_emit(ctx, &o);
+}
+
+/* Reads record headers and passes over the sealed bodies. */
+static int walk(struct tls_state *st, enum dissect_dir dir, struct cur *in, const struct dissect_ctx *ctx)
+{
+	struct tls_dir *d = &st->dir[dir];
+	struct obs_tls_stream s;
+	if (!cur_len(in)) { /* the direction ended */
+		if (dir == DIR_TO_CLIENT && tls_turns_end(&st->turns, &s))
+			emit_stream(ctx, &s);
+		return DISSECT_MORE;
+	}
+	while (cur_len(in)) {
+		if (d->body_left) {
+			size_t n = cur_len(in) < d->body_left ? cur_len(in) : d->body_left;
+			(void)cur_skip(in, n);
+			d->body_left -= (uint32_t)n;
+			continue;
+		}
+		while (d->hdr_have < TLS_RECORD_HDR && cur_get_u8(in, &d->hdr[d->hdr_have]))
+			d->hdr_have++;
+		if (d->hdr_have < TLS_RECORD_HDR)
+			break;
+		d->hdr_have = 0;
+		uint16_t rlen = (uint16_t)(d->hdr[3] << 8 | d->hdr[4]);
+		if (!plausible_header(d->hdr[0], d->hdr[1], d->hdr[2], rlen)) {
+			dissect_anomaly(ctx, "tls", "bad_sealed_record_header");
+			return stop(st);
+		}
+		d->body_left = rlen;
+		if (tls_turns_record(&st->turns, dir == DIR_TO_SERVER, d->hdr[0], rlen, ctx->ts_us, &s))
+			emit_stream(ctx, &s);
+	}
+	return DISSECT_MORE;
+}
+
 static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 		     const struct dissect_ctx *ctx)
 {
@@ -889,15 +963,25 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 			d->rec_need = 0;
 		}
 	}
-	/* After the hellos the records are encrypted: read on only when a key
-	 * log can open them for a layer above (a later issue); else stop. */
-	if (finished(st) && !(ctx->env && ctx->env->keys)) {
-		st->done = true;
+	if (!st->walking) {
+		if (!finished(st)) {
+			if (d->hello != HELLO_WANT && cur_len(&in))
+				d->lost = true; /* sealed records before the other hello */
+			return DISSECT_MORE;
+		}
+		/* After the hellos the records are sealed. A key log (a later
+		 * issue) would open them for a layer above; without one their
+		 * headers still show requests and streamed answers. */
+		if (ctx->env && ctx->env->keys)
+			return DISSECT_MORE;
 		for (int i = 0; i < 2; i++)
 			tls_dir_release(&st->dir[i]);
-		return DISSECT_DONE;
+		if (!can_walk(st))
+			return stop(st);
+		tls_turns_init(&st->turns, st->version, st->cipher);
+		st->walking = true;
 	}
-	return DISSECT_MORE;
+	return walk(st, dir, &in, ctx);
 }
 
 /* Bytes were lost: a direction still waiting for its hello cannot find the
@@ -909,6 +993,11 @@ static void tls_gap(void *state, enum dissect_dir dir, size_t len, const struct 
 	struct tls_state *st = state;
 	if (!st || (dir != DIR_TO_SERVER && dir != DIR_TO_CLIENT))
 		return;
+	if (st->walking) { /* record boundaries are lost: so are the turns */
+		stop(st);
+		return;
+	}
+	st->dir[dir].lost = true;
 	if (st->dir[dir].hello == HELLO_WANT)
 		st->dir[dir].hello = HELLO_NONE;
 	tls_dir_release(&st->dir[dir]);

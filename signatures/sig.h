@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "limits.h"
@@ -23,6 +24,16 @@ struct sig_service {
 	const char *vendor;   /* "OpenAI" */
 	const char *path;     /* the API's path where its host serves others too ("/mcp"), or NULL */
 	bool shared;	      /* such a host: never matched by its name alone */
+	uint8_t stream_events; /* enum sig_stream_events: how its API streams tokens */
+};
+
+/* Tokens per event of a service's streamed answers, as its API is known
+ * to send them: it chooses between the two output-token estimates of an
+ * answer streamed in sealed TLS records (dissectors/tls_turns.h). */
+enum sig_stream_events {
+	SIG_STREAM_UNKNOWN = 0,
+	SIG_STREAM_ONE,	    /* "one": a chunk per token (OpenAI) */
+	SIG_STREAM_SEVERAL, /* "several": deltas of several tokens (Anthropic, Gemini) */
 };
 
 /* Client software recognised from HTTP headers or a JA4. */

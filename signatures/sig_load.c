@@ -230,9 +230,11 @@ static int add_domain(struct ld *l, const struct ynode *v, const struct sig_serv
 static int load_service(struct ld *l, const struct ynode *m)
 {
 	struct field f[] = {
-	    {"id", true, NULL},	      {"name", true, NULL},	 {"vendor", true, NULL},
-	    {"category", true, NULL}, {"provider", false, NULL}, {"domains", true, NULL},
-	    {"source", false, NULL},  {"path", false, NULL},	 {"shared", false, NULL},
+	    {"id", true, NULL},	       {"name", true, NULL},
+	    {"vendor", true, NULL},    {"category", true, NULL},
+	    {"provider", false, NULL}, {"domains", true, NULL},
+	    {"source", false, NULL},   {"path", false, NULL},
+	    {"shared", false, NULL},   {"stream_events", false, NULL},
 	};
 	TRY(take_fields(l, m, "service", f, COUNT(f)));
 	for (size_t i = 0; i < COUNT(f); i++)
@@ -248,6 +250,16 @@ static int load_service(struct ld *l, const struct ynode *m)
 		return fail(l, cat->line, "unknown category '%s'", cat->str);
 	if (prov && !charset(prov->str, "._-", false))
 		return fail(l, prov->line, "bad provider '%s'", prov->str);
+	uint8_t stream_events = SIG_STREAM_UNKNOWN;
+	if (f[9].val) {
+		const struct ynode *se = f[9].val;
+		if (!strcmp(se->str, "one"))
+			stream_events = SIG_STREAM_ONE;
+		else if (!strcmp(se->str, "several"))
+			stream_events = SIG_STREAM_SEVERAL;
+		else
+			return fail(l, se->line, "stream_events must be one or several, not '%s'", se->str);
+	}
 	TRY(want_seq(l, f[5].val, "domains"));
 
 	struct sig_db *db = l->db;
@@ -265,6 +277,7 @@ static int load_service(struct ld *l, const struct ynode *m)
 	s->provider = prov ? keep(l, prov) : NULL;
 	s->path = f[7].val ? keep(l, f[7].val) : NULL;
 	s->shared = shared;
+	s->stream_events = stream_events;
 	if (!s->id || !s->name || !s->vendor || !s->category || (prov && !s->provider) ||
 	    (f[7].val && !s->path))
 		return AS_ERR_NOMEM;

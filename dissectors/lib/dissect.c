@@ -36,6 +36,8 @@ size_t observation_size(enum obs_type type)
 		return base + sizeof(struct obs_host_name);
 	case OBS_KERBEROS:
 		return base + sizeof(struct obs_kerberos);
+	case OBS_TLS_STREAM:
+		return base + sizeof(struct obs_tls_stream);
 	}
 	return sizeof(struct observation);
 }

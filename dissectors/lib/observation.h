@@ -29,6 +29,7 @@ enum obs_type {
 	OBS_DHCP,	/* a DHCPv4 or DHCPv6 message: who holds which address */
 	OBS_HOST_NAME,	/* a host announcing or claiming its name (mDNS, LLMNR, NetBIOS) */
 	OBS_KERBEROS,	/* a Kerberos AS-REQ: the user principal asking from a host */
+	OBS_TLS_STREAM, /* a request answered by a stream of sealed TLS records (no keys) */
 };
 
 struct obs_dns_answer {
@@ -73,6 +74,33 @@ struct obs_tls_server_hello {
 	uint16_t cipher;
 	char alpn[AS_STR_TINY];
 	char ja3s[33];
+};
+
+enum obs_confidence {
+	CONFIDENCE_LOW = 1,
+	CONFIDENCE_MEDIUM,
+	CONFIDENCE_HIGH,
+};
+
+/* A request and the answer it got, seen as sealed TLS records: the answer
+ * came as many small records, as a streamed (SSE) reply does. Its output
+ * tokens are an estimate from record sizes (dissectors/tls_turns.h). */
+struct obs_tls_stream {
+	uint64_t request_us; /* the request's first record */
+	uint64_t first_us;   /* the answer's first and last records */
+	uint64_t last_us;
+	uint32_t request_bytes; /* plaintext of the request's records */
+	uint32_t records;	/* the answer's records */
+	uint64_t bytes;		/* the answer's plaintext bytes */
+	uint32_t events;	/* events those records carried, estimated */
+	/* Output tokens, estimated two ways: one token per event (counted),
+	 * several (from the bytes of text); the sizes suggest one of them,
+	 * the service's known way of streaming may choose the other. */
+	struct obs_tokens {
+		uint32_t estimate, min, max;
+	} one, several;
+	bool per_token;	    /* the sizes suggest one token per event */
+	uint8_t confidence; /* enum obs_confidence: of the records' pattern */
 };
 
 /* Where a credential was carried. */
@@ -401,6 +429,7 @@ struct observation {
 		struct obs_dhcp dhcp;
 		struct obs_host_name host_name;
 		struct obs_kerberos kerberos;
+		struct obs_tls_stream tls_stream;
 	} u;
 };
 

@@ -144,6 +144,9 @@ static void on_observation(struct agents *a, const struct msg_obs *msg)
 		break;
 	case OBS_TLS_SERVER_HELLO:
 		break;
+	case OBS_TLS_STREAM:
+		llm_tls_stream(m, ev, msg);
+		break;
 	case OBS_HTTP_REQUEST:
 		mcp_http_request(m, msg);
 		llm_http_request(m, ev, msg);

@@ -265,6 +265,13 @@ static const char *delta_path(const struct delta *x, struct flatpath *p)
 	    [CTR_DEST_FLOWS] = "flows",	  [CTR_DEST_BYTES] = "bytes",	 [CTR_DEST_REQUESTS] = "requests",
 	    [CTR_DEST_INPUT_TOKENS] = "", [CTR_DEST_OUTPUT_TOKENS] = "",
 	};
+	static const char *const stream_field[][2] = {
+	    [CTR_DEST_STREAMS] = {"responses", NULL},
+	    [CTR_DEST_STREAM_RECORDS] = {"records", NULL},
+	    [CTR_DEST_STREAM_TOKENS] = {"output_tokens", "estimate"},
+	    [CTR_DEST_STREAM_TOKENS_MIN] = {"output_tokens", "min"},
+	    [CTR_DEST_STREAM_TOKENS_MAX] = {"output_tokens", "max"},
+	};
 	flatpath_init(p);
 	switch ((enum counter)x->what) {
 	case CTR_FLOWS:
@@ -275,12 +282,22 @@ static const char *delta_path(const struct delta *x, struct flatpath *p)
 	case CTR_DEST_BYTES:
 	case CTR_DEST_REQUESTS:
 	case CTR_DEST_INPUT_TOKENS:
-	case CTR_DEST_OUTPUT_TOKENS: {
+	case CTR_DEST_OUTPUT_TOKENS:
+	case CTR_DEST_STREAMS:
+	case CTR_DEST_STREAM_RECORDS:
+	case CTR_DEST_STREAM_TOKENS:
+	case CTR_DEST_STREAM_TOKENS_MIN:
+	case CTR_DEST_STREAM_TOKENS_MAX: {
 		char key[AS_STR * 2];
 		record_dest_key(x->dest, key, sizeof key);
 		flatpath_push(p, "destinations");
 		flatpath_push_key(p, key);
-		if (x->what == CTR_DEST_INPUT_TOKENS || x->what == CTR_DEST_OUTPUT_TOKENS) {
+		if (x->what >= CTR_DEST_STREAMS && x->what <= CTR_DEST_STREAM_TOKENS_MAX) {
+			flatpath_push(p, "streamed");
+			flatpath_push(p, stream_field[x->what][0]);
+			if (stream_field[x->what][1])
+				flatpath_push(p, stream_field[x->what][1]);
+		} else if (x->what == CTR_DEST_INPUT_TOKENS || x->what == CTR_DEST_OUTPUT_TOKENS) {
 			flatpath_push(p, "usage");
 			flatpath_push(p, x->what == CTR_DEST_INPUT_TOKENS ? "input_tokens" : "output_tokens");
 		} else {

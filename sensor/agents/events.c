@@ -191,6 +191,35 @@ void ev_ai_connection(struct events *ev, const struct msg_obs *m, const char *do
 	end(ev);
 }
 
+void ev_llm_stream(struct events *ev, const struct msg_obs *m, const char *domain, const struct agent *ag,
+		   const struct dest *d, const struct stream_estimate *e)
+{
+	const struct obs_tls_stream *s = &m->obs.u.tls_stream;
+	struct jw *w = begin(ev, "llm-stream", "aisensor.stream", s->last_us);
+	flow_fields(w, &m->flow, domain, "tls");
+	jw_obj_begin(w, "aisensor");
+	agent_fields(w, NULL, ag);
+	dest_fields(w, d);
+	jw_obj_begin(w, "stream");
+	jw_bool(w, "estimated", true);
+	jw_u64(w, "request_bytes", s->request_bytes);
+	jw_u64(w, "records", s->records);
+	jw_u64(w, "bytes", s->bytes);
+	jw_u64(w, "duration_ms", (s->last_us - s->request_us) / 1000);
+	jw_u64(w, "events", s->events);
+	jw_obj_begin(w, "output_tokens");
+	jw_u64(w, "estimate", e->tokens.estimate);
+	jw_u64(w, "min", e->tokens.min);
+	jw_u64(w, "max", e->tokens.max);
+	jw_obj_end(w);
+	jw_str(w, "tokens_per_event", e->per_token ? "one" : "several");
+	jw_str(w, "tokens_per_event_from", e->by_service ? "service" : "record-sizes");
+	jw_str(w, "confidence", confidence_name(e->confidence));
+	jw_obj_end(w);
+	jw_obj_end(w);
+	end(ev);
+}
+
 void ev_ai_dns(struct events *ev, const struct msg_obs *m, const struct sig_service *svc)
 {
 	const struct obs_dns *d = &m->obs.u.dns;

@@ -28,6 +28,16 @@ void ev_agent_discovered(struct events *ev, const struct agent *ag, const struct
 /* A TLS (or QUIC) connection of an agent to an AI service. */
 void ev_ai_connection(struct events *ev, const struct msg_obs *m, const char *domain, const struct agent *ag,
 		      const struct dest *d);
+/* An answer streamed in sealed TLS records (obs_tls_stream) and the
+ * output-token estimate taken for it. */
+struct stream_estimate {
+	bool by_service; /* tokens per event as the service streams, else as the sizes suggest */
+	bool per_token;
+	struct obs_tokens tokens;
+	uint8_t confidence; /* enum obs_confidence */
+};
+void ev_llm_stream(struct events *ev, const struct msg_obs *m, const char *domain, const struct agent *ag,
+		   const struct dest *d, const struct stream_estimate *e);
 /* A DNS answer naming an AI service. */
 void ev_ai_dns(struct events *ev, const struct msg_obs *m, const struct sig_service *svc);
 

@@ -87,6 +87,32 @@ void llm_flow_start(struct model *m, const struct msg_flow *msg)
 	f->svc = svc;
 }
 
+void llm_tls_stream(struct model *m, struct events *ev, const struct msg_obs *msg)
+{
+	const struct obs_tls_stream *s = &msg->obs.u.tls_stream;
+	struct aflow *f = model_flow_get(m, &msg->flow, false);
+	if (!f || !f->client || !f->client_dest)
+		return; /* no AI flow: a stream to anything else is no LLM's */
+	struct agent *ag = f->client;
+	struct dest *d = f->client_dest;
+	/* The service's known way of streaming, else what the sizes suggest
+	 * (then the estimate is at best of medium confidence). */
+	struct stream_estimate e = {.by_service = f->svc && f->svc->stream_events != SIG_STREAM_UNKNOWN};
+	e.per_token = e.by_service ? f->svc->stream_events == SIG_STREAM_ONE : s->per_token;
+	e.tokens = e.per_token ? s->one : s->several;
+	e.confidence = s->confidence;
+	if (!e.by_service && e.confidence > CONFIDENCE_MEDIUM)
+		e.confidence = CONFIDENCE_MEDIUM;
+	uint64_t ts = s->last_us;
+	model_count(m, f, ts, ag, CTR_DEST_STREAMS, d, NULL, 1);
+	model_count(m, f, ts, ag, CTR_DEST_STREAM_RECORDS, d, NULL, s->records);
+	model_count(m, f, ts, ag, CTR_DEST_STREAM_TOKENS, d, NULL, e.tokens.estimate);
+	model_count(m, f, ts, ag, CTR_DEST_STREAM_TOKENS_MIN, d, NULL, e.tokens.min);
+	model_count(m, f, ts, ag, CTR_DEST_STREAM_TOKENS_MAX, d, NULL, e.tokens.max);
+	model_set_add(m, &d->stream_confidence, confidence_name(e.confidence));
+	ev_llm_stream(ev, msg, f->domain, ag, d, &e);
+}
+
 void llm_dns(struct model *m, struct events *ev, const struct msg_obs *msg)
 {
 	const struct obs_dns *d = &msg->obs.u.dns;
@@ -157,7 +183,7 @@ void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg
 		return;
 	if (is_identity(svc)) {
 		/* An identity provider: evidence for the host's agents, never an agent itself. */
-		model_idp_seen(m, &msg->flow, svc->id);
+		model_idp_seen(m, &msg->flow, svc->id, by_sni ? "sni" : "dns");
 		return;
 	}
 	f->svc = svc;

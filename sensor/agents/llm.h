@@ -10,6 +10,9 @@
 /* A flow starts towards an address DNS named as an AI service. */
 void llm_flow_start(struct model *m, const struct msg_flow *msg);
 void llm_dns(struct model *m, struct events *ev, const struct msg_obs *msg);
+/* An answer streamed in sealed TLS records on an AI flow: its destination
+ * counts it with the estimated output tokens. */
+void llm_tls_stream(struct model *m, struct events *ev, const struct msg_obs *msg);
 void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg);
 /* A request is complete (counted at once when it is a model API's), and
  * an exchange is over (its response: tokens, models, the event). */

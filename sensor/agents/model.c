@@ -25,6 +25,11 @@ const char *kind_name(enum agent_kind k)
 	return (unsigned)k < KIND_COUNT ? kind_names[k] : "unknown";
 }
 
+const char *confidence_name(uint8_t c)
+{
+	return c == CONFIDENCE_HIGH ? "high" : c == CONFIDENCE_MEDIUM ? "medium" : "low";
+}
+
 static const char *const risk_names[RISK_COUNT] = {
     [RISK_CLEARTEXT_CREDENTIAL] = "cleartext-credential",
     [RISK_CREDENTIAL_IN_URL] = "credential-in-url",
@@ -377,6 +382,7 @@ static void agent_free(struct agent *ag)
 		strset_free(&ag->dests[i]->app_protocols);
 		strset_free(&ag->dests[i]->transports);
 		strset_free(&ag->dests[i]->bases);
+		strset_free(&ag->dests[i]->stream_confidence);
 		free(ag->dests[i]);
 	}
 	free(ag->dests);
@@ -417,6 +423,7 @@ static void agent_free(struct agent *ag)
 	free(ag->oauth);
 	free(ag->grant_users);
 	strset_free(&ag->identity_providers);
+	strset_free(&ag->identity_basis);
 	free(ag);
 }
 
@@ -653,6 +660,16 @@ static uint64_t *counter_of(struct model *m, struct agent *ag, enum counter what
 		return d ? &d->input_tokens : NULL;
 	case CTR_DEST_OUTPUT_TOKENS:
 		return d ? &d->output_tokens : NULL;
+	case CTR_DEST_STREAMS:
+		return d ? &d->streams : NULL;
+	case CTR_DEST_STREAM_RECORDS:
+		return d ? &d->stream_records : NULL;
+	case CTR_DEST_STREAM_TOKENS:
+		return d ? &d->stream_tokens : NULL;
+	case CTR_DEST_STREAM_TOKENS_MIN:
+		return d ? &d->stream_tokens_min : NULL;
+	case CTR_DEST_STREAM_TOKENS_MAX:
+		return d ? &d->stream_tokens_max : NULL;
 	case CTR_SERVER_REQUESTS:
 		return &ag->requests;
 	case CTR_SERVER_INPUT_TOKENS:
@@ -757,19 +774,21 @@ struct mcp_link *model_mcp_link(struct model *m, const struct flow_ref *r)
 	return hmap_get_or_new(&m->mcp, k, kl, sizeof(struct mcp_link), SIZE_MAX, NULL);
 }
 
-void model_idp_seen(struct model *m, const struct flow_ref *r, const char *service_id)
+void model_idp_seen(struct model *m, const struct flow_ref *r, const char *service_id, const char *basis)
 {
 	uint8_t k[HOSTS_KEY_LEN];
 	size_t kl = hosts_key(r->family, r->cli_ip, k);
-	struct strset *s = hmap_get_or_new(&m->idp, k, kl, sizeof *s, AS_MAX_HOSTS, NULL);
-	size_t before = s ? s->n : 0;
-	if (s)
-		model_set_add(m, s, service_id);
-	if (s && s->n != before)
+	struct idp_seen *s = hmap_get_or_new(&m->idp, k, kl, sizeof *s, AS_MAX_HOSTS, NULL);
+	if (!s)
+		return;
+	size_t before = s->ids.n + s->bases.n;
+	model_set_add(m, &s->ids, service_id);
+	model_set_add(m, &s->bases, basis);
+	if (s->ids.n + s->bases.n != before)
 		model_dirty_host(m, r->family, r->cli_ip);
 }
 
-const struct strset *model_idp_of(const struct model *m, uint8_t family, const uint8_t *ip)
+const struct idp_seen *model_idp_of(const struct model *m, uint8_t family, const uint8_t *ip)
 {
 	uint8_t k[HOSTS_KEY_LEN];
 	size_t kl = hosts_key(family, ip, k);
@@ -803,10 +822,12 @@ static void free_values(struct hmap *h, void (*fn)(void *))
 	hmap_free(h);
 }
 
-static void free_strset(void *p)
+static void free_idp_seen(void *p)
 {
-	strset_free(p);
-	free(p);
+	struct idp_seen *s = p;
+	strset_free(&s->ids);
+	strset_free(&s->bases);
+	free(s);
 }
 
 static void free_ip_agents(void *p)
@@ -833,7 +854,7 @@ void model_free(struct model *m)
 	free_values(&m->mcp, free);
 	free_values(&m->oauth, free);
 	free_values(&m->as_issuer, free);
-	free_values(&m->idp, free_strset);
+	free_values(&m->idp, free_idp_seen);
 	free_values(&m->by_ip, free_ip_agents);
 	hosts_free(m->hosts);
 	m->hosts = NULL;

@@ -41,6 +41,8 @@ enum agent_kind {
 	KIND_COUNT
 };
 const char *kind_name(enum agent_kind k);
+/* "low", "medium", "high" (enum obs_confidence). */
+const char *confidence_name(uint8_t c);
 
 /* In the byte order of their names: a record lists them in enum order. */
 enum risk {
@@ -79,6 +81,10 @@ struct dest {
 	uint16_t port;
 	bool tls;
 	uint64_t flows, bytes, requests, input_tokens, output_tokens;
+	/* Answers streamed in sealed TLS records and their estimated output
+	 * tokens (dissectors/tls_turns.h); the confidences they had. */
+	uint64_t streams, stream_records, stream_tokens, stream_tokens_min, stream_tokens_max;
+	struct strset stream_confidence;
 	struct strset models, operations;
 	struct strset app_protocols; /* nDPI classification of its flows */
 	struct strset transports;    /* tcp, quic, udp: one service over TLS and QUIC is one dest */
@@ -191,7 +197,8 @@ struct agent {
 	struct agent_oauth *oauth;
 	size_t n_oauth;
 	struct agent_a2a a2a;
-	struct strset identity_providers; /* weak evidence: the host reached these IdPs (SNI) */
+	struct strset identity_providers; /* weak evidence: the host reached these IdPs (TLS names) */
+	struct strset identity_basis;	  /* how they were named: sni, dns */
 	struct agent *oauth_agent;	  /* mcp-client: the oauth-client record of its grants */
 	struct agent **grant_users;	  /* oauth-client: the mcp-clients showing its grants */
 	size_t n_grant_users;
@@ -211,7 +218,12 @@ enum counter {
 	CTR_DEST_REQUESTS,     /* destinations[..].requests */
 	CTR_DEST_INPUT_TOKENS, /* destinations[..].usage.input_tokens */
 	CTR_DEST_OUTPUT_TOKENS,
-	CTR_SERVER_REQUESTS, /* server.requests (llm-server) */
+	CTR_DEST_STREAMS,	    /* destinations[..].streamed.responses: answers streamed in sealed TLS */
+	CTR_DEST_STREAM_RECORDS,    /* ... .streamed.records */
+	CTR_DEST_STREAM_TOKENS,	    /* ... .streamed.output_tokens.estimate */
+	CTR_DEST_STREAM_TOKENS_MIN, /* ... .streamed.output_tokens.min */
+	CTR_DEST_STREAM_TOKENS_MAX, /* ... .streamed.output_tokens.max */
+	CTR_SERVER_REQUESTS,	    /* server.requests (llm-server) */
 	CTR_SERVER_INPUT_TOKENS,
 	CTR_SERVER_OUTPUT_TOKENS,
 	CTR_TOOL_CALLS, /* mcp.tools_called[..].calls */
@@ -385,7 +397,11 @@ void model_flow_free(struct aflow *f);
 struct mcp_link *model_mcp_link(struct model *m, const struct flow_ref *r);
 
 /* ---- identity providers reached per host ---- */
-void model_idp_seen(struct model *m, const struct flow_ref *r, const char *service_id);
-const struct strset *model_idp_of(const struct model *m, uint8_t family, const uint8_t *ip);
+struct idp_seen {
+	struct strset ids;   /* identity services (signature category identity) */
+	struct strset bases; /* named by the hello's SNI, or by DNS */
+};
+void model_idp_seen(struct model *m, const struct flow_ref *r, const char *service_id, const char *basis);
+const struct idp_seen *model_idp_of(const struct model *m, uint8_t family, const uint8_t *ip);
 
 #endif

@@ -53,9 +53,11 @@ void record_settle(struct model *m, struct agent *ag)
 	uint8_t ip[16] = {0};
 	bool v6 = strchr(ag->ip, ':') != NULL;
 	bool parsed = inet_pton(v6 ? AF_INET6 : AF_INET, ag->ip, ip) == 1;
-	const struct strset *idp = parsed ? model_idp_of(m, v6 ? 6 : 4, ip) : NULL;
-	for (size_t k = 0; idp && k < idp->n; k++)
-		model_set_add(m, &ag->identity_providers, idp->v[k]);
+	const struct idp_seen *idp = parsed ? model_idp_of(m, v6 ? 6 : 4, ip) : NULL;
+	for (size_t k = 0; idp && k < idp->ids.n; k++)
+		model_set_add(m, &ag->identity_providers, idp->ids.v[k]);
+	for (size_t k = 0; idp && k < idp->bases.n; k++)
+		model_set_add(m, &ag->identity_basis, idp->bases.v[k]);
 	/* Owner and team from the inventory as it is now (SIGHUP may change it). */
 	hosts_lookup(m->hosts, v6 ? 6 : 4, ip, ag->last_us, &ag->host);
 	sort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
@@ -133,6 +135,25 @@ static void usage(const struct record_visitor *v, uint64_t input_tokens, uint64_
 	END();
 }
 
+/* Answers streamed in sealed TLS records: counted, and their output
+ * tokens estimated from record sizes — an estimate, and marked so. */
+static void streamed(const struct record_visitor *v, const struct dest *d)
+{
+	if (!d->streams)
+		return;
+	OBJ("streamed");
+	BOOL("estimated", true, OP_SET);
+	NUM("responses", d->streams, OP_ADD);
+	NUM("records", d->stream_records, OP_ADD);
+	OBJ("output_tokens");
+	NUM("estimate", d->stream_tokens, OP_ADD);
+	NUM("min", d->stream_tokens_min, OP_ADD);
+	NUM("max", d->stream_tokens_max, OP_ADD);
+	END();
+	SET("confidence", &d->stream_confidence, OP_UNION);
+	END();
+}
+
 static void software(const struct record_visitor *v, const struct agent *ag)
 {
 	OBJ("software");
@@ -198,6 +219,7 @@ static void destinations(const struct record_visitor *v, const struct agent *ag)
 		SET("operations", &d->operations, OP_UNION);
 		SET("ndpi", &d->app_protocols, OP_UNION);
 		usage(v, d->input_tokens, d->output_tokens);
+		streamed(v, d);
 		v->item_end(v->u);
 	}
 	v->list_end(v->u);
@@ -406,6 +428,7 @@ static void oauth(const struct record_visitor *v, const struct agent *ag)
 			grant(v, &ag->oauth_agent->oauth[i]);
 	v->list_end(v->u);
 	SET("identity_providers", &ag->identity_providers, OP_UNION);
+	SET("identity_providers_basis", &ag->identity_basis, OP_UNION);
 }
 
 /* What of its conversations a span did not show: `client-to-server` (no

@@ -3,7 +3,9 @@
  * bits 0-6: chunk length, 0 means "the rest", 0x7f a gap instead of a
  * chunk) followed by that many bytes.
  * Each chunk is one parse call, so record and handshake reassembly across
- * calls and directions is exercised; the probe and tls_parse_client_hello
+ * calls and directions is exercised, and past the hellos the sealed
+ * records' walk into turns; at the end both directions end (a streamed
+ * answer in progress is estimated). The probe and tls_parse_client_hello
  * (as QUIC would call it) also see the raw input. */
 #include <stddef.h>
 #include <stdint.h>
@@ -54,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct cur in = cur_make(data, size);
 	uint8_t h;
-	while (cur_get_u8(&in, &h)) {
+	int r = DISSECT_MORE;
+	while (r == DISSECT_MORE && cur_get_u8(&in, &h)) {
 		enum dissect_dir dir = (h & 0x80) ? DIR_TO_CLIENT : DIR_TO_SERVER;
 		if ((h & 0x7f) == 0x7f) { /* this header value stands for a gap */
 			dissector_tls.gap(st, dir, 1, &ctx);
@@ -66,10 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct cur chunk;
 		if (!cur_get_bytes(&in, &chunk, n))
 			break;
-		int r = dissector_tls.parse(st, dir, cur_data(&chunk), n, &ctx);
-		if (r != DISSECT_MORE)
-			break;
+		r = dissector_tls.parse(st, dir, cur_data(&chunk), n, &ctx);
 	}
+	if (r == DISSECT_MORE && dissector_tls.parse(st, DIR_TO_SERVER, NULL, 0, &ctx) == DISSECT_MORE)
+		(void)dissector_tls.parse(st, DIR_TO_CLIENT, NULL, 0, &ctx);
 	dissector_tls.state_free(st);
 	return 0;
 }

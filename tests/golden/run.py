@@ -195,6 +195,15 @@ def read_line(f, timeout):
     return f.readline()
 
 
+def streamed_matches(got, want):
+    """Answers streamed in sealed TLS: their count, that the output tokens
+    are marked an estimate, and that the range holds the true total."""
+    if got.get("responses") != want["responses"] or got.get("estimated") is not True:
+        return False
+    ot = got.get("output_tokens") or {}
+    return "true_tokens" not in want or ot.get("min", 0) <= want["true_tokens"] <= ot.get("max", -1)
+
+
 def matches(agent, want):
     """A fact is a partial agent description; every key given must hold."""
     sw = agent.get("software") or {}
@@ -242,6 +251,8 @@ def matches(agent, want):
     if "basis" in want and not any(d.get("basis") == want["basis"] for d in dests):
         return False
     if "agent_basis" in want and agent["evidence"].get("basis") != want["agent_basis"]:
+        return False
+    if "streamed" in want and not any(streamed_matches(d.get("streamed") or {}, want["streamed"]) for d in dests):
         return False
     if "ja4" in want and want["ja4"] not in agent.get("fingerprints", {}).get("ja4", []):
         return False

@@ -9,6 +9,8 @@
 #include "dissector.h"
 #include "layers.h"
 
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
 struct obs_log {
 	struct observation *v;
 	size_t n, alloc;

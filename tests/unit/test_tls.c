@@ -183,8 +183,6 @@ static struct obs_tls_client_hello parse_ch(const struct hello_spec *h)
 	return o;
 }
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---- the JA4.md worked example ---- */
 
 static const uint16_t ex_ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
