@@ -688,6 +688,7 @@ struct tls_dir {
 struct tls_state {
 	struct tls_dir dir[2];
 	uint16_t version, cipher; /* the ServerHello's */
+	bool follow;		  /* the ClientHello names a server worth following past the hellos */
 	bool walking;		  /* counting sealed records into turns */
 	struct tls_turns turns;
 	bool done;
@@ -782,6 +783,12 @@ static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type
 		observation_init(&o, OBS_TLS_CLIENT_HELLO);
 		r = tls_parse_client_hello(body, len, false, &o.u.tls_ch, &reason);
 		o.u.tls_ch.record_version = d->first_record_version;
+		/* A hello without a name may still be an AI service's that DNS
+		 * names: followed. An ECH hello's outer name decides like any
+		 * (browsers send GREASE ECH with the real name). */
+		const struct dissect_env *env = ctx->env;
+		st->follow = r == AS_OK && (!env || !env->follow || !o.u.tls_ch.sni[0] ||
+					    env->follow(env->follow_user, o.u.tls_ch.sni));
 	} else {
 		if (type != HS_SERVER_HELLO)
 			return fail(st, ctx, "unexpected_handshake_type", AS_ERR_MALFORMED);
@@ -861,10 +868,12 @@ static int stop(struct tls_state *st)
 	return DISSECT_DONE;
 }
 
-/* Turns need both hellos (the ServerHello fixes the record overhead) and
- * both directions at a record boundary. */
+/* Turns need a server worth following, both hellos (the ServerHello
+ * fixes the record overhead) and both directions at a record boundary. */
 static bool can_walk(const struct tls_state *st)
 {
+	if (!st->follow)
+		return false;
 	for (int i = 0; i < 2; i++)
 		if (st->dir[i].hello != HELLO_SEEN || st->dir[i].lost)
 			return false;
@@ -909,6 +918,8 @@ static int walk(struct tls_state *st, enum dissect_dir dir, struct cur *in, cons
 		d->body_left = rlen;
 		if (tls_turns_record(&st->turns, dir == DIR_TO_SERVER, d->hdr[0], rlen, ctx->ts_us, &s))
 			emit_stream(ctx, &s);
+		if (st->turns.bulk)
+			return stop(st); /* a transfer: reassembly stops with the layer */
 	}
 	return DISSECT_MORE;
 }

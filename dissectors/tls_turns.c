@@ -20,6 +20,8 @@
  * streamed; a single event larger than TURN_MAX_EVENT is a bulk transfer. */
 #define TURN_MIN_RECORDS 8
 #define TURN_MAX_EVENT 2048
+/* A record this full is part of a transfer (a TLS record holds 16 KiB). */
+#define TURN_FULL_RECORD 8192
 /* Events that are not tokens yet look like them: the role, finish and
  * usage chunks (OpenAI chat, 3), content_block_start/stop, message_delta
  * and message_stop (Anthropic, 4), the Responses API's lifecycle events
@@ -61,12 +63,12 @@ void tls_turns_init(struct tls_turns *t, uint16_t version, uint16_t cipher)
 	memset(t, 0, sizeof *t);
 	t->overhead = aead_overhead(version, cipher);
 	t->skip_client_one = version == TLS13;
-	sbuf_init(&t->sizes, 2 * (size_t)AS_TLS_TURN_MAX_RECORDS);
+	sbuf_init(&t->more, 2 * (size_t)AS_TLS_TURN_MAX_RECORDS);
 }
 
 void tls_turns_free(struct tls_turns *t)
 {
-	sbuf_free(&t->sizes);
+	sbuf_free(&t->more);
 	t->open = false;
 }
 
@@ -104,21 +106,20 @@ static bool estimate(struct tls_turns *t, struct obs_tls_stream *s)
 	uint16_t *all = malloc(t->kept * sizeof *all);
 	if (!all)
 		return false;
-	memcpy(all, t->sizes.data, t->kept * sizeof *all);
+	size_t in_place = t->kept < TLS_TURN_INLINE ? t->kept : TLS_TURN_INLINE;
+	memcpy(all, t->first, in_place * sizeof *all);
+	memcpy(all + in_place, t->more.data, (t->kept - in_place) * sizeof *all);
 	size_t head = head_of(t, all, t->kept);
-	/* The records after the head, and their sizes in order. */
-	uint16_t *sz = all + head + 1;
+	/* The records after the head; their order plays no part from here. */
+	uint16_t *v = all + head + 1;
 	size_t n = t->kept - head - 1;
-	uint16_t *v = n >= TURN_MIN_RECORDS ? malloc(n * sizeof *v) : NULL;
-	if (!v) {
+	if (n < TURN_MIN_RECORDS) {
 		free(all);
 		return false;
 	}
-	memcpy(v, sz, n * sizeof *v);
 	qsort(v, n, sizeof *v, cmp_u16);
 	uint32_t m = v[n / 2];
 	if (m == 0 || m > TURN_MAX_EVENT) {
-		free(v);
 		free(all);
 		return false;
 	}
@@ -131,16 +132,15 @@ static bool estimate(struct tls_turns *t, struct obs_tls_stream *s)
 	size_t skip = (n - lo) / 10 > TURN_ENVELOPE_SKIP ? (n - lo) / 10 : TURN_ENVELOPE_SKIP;
 	uint32_t envelope = v[lo + skip < n ? lo + skip : n - 1];
 	envelope = envelope > 1 ? envelope - 1 : 0;
-	free(v);
 
 	/* Text is read from records of one event: a joined record's events
 	 * are of unknown sizes (often the framing that ends a stream). */
 	double events = 0, single = 0, text = 0;
 	size_t content = 0, joined = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (sz[i] < m / 2)
+		if (v[i] < m / 2)
 			continue;
-		uint32_t e = sz[i] > TURN_JOIN_MAX * m ? 1 : (sz[i] + m / 2) / m;
+		uint32_t e = v[i] > TURN_JOIN_MAX * m ? 1 : (v[i] + m / 2) / m;
 		content++;
 		events += e;
 		if (e > 1) {
@@ -148,8 +148,8 @@ static bool estimate(struct tls_turns *t, struct obs_tls_stream *s)
 			continue;
 		}
 		single++;
-		if (sz[i] > envelope)
-			text += sz[i] - envelope;
+		if (v[i] > envelope)
+			text += v[i] - envelope;
 	}
 	free(all);
 	if (single > 0)
@@ -193,8 +193,9 @@ static bool finish(struct tls_turns *t, struct obs_tls_stream *out)
 	if (t->open && t->cur.records)
 		t->answered = true;
 	t->open = false;
-	sbuf_reset(&t->sizes);
+	sbuf_free(&t->more); /* streamed answers are few: hold nothing between them */
 	t->kept = 0;
+	t->full = 0;
 	return streamed;
 }
 
@@ -229,7 +230,11 @@ bool tls_turns_record(struct tls_turns *t, bool to_server, uint8_t type, uint16_
 	t->cur.last_us = ts_us;
 	t->cur.bytes += plain;
 	t->cur.records++;
-	if (sbuf_append(&t->sizes, (const uint8_t *)&plain, sizeof plain) == AS_OK)
+	if (plain >= TURN_FULL_RECORD && ++t->full >= TURN_MIN_RECORDS)
+		t->bulk = true;
+	if (t->kept < TLS_TURN_INLINE)
+		t->first[t->kept++] = plain;
+	else if (sbuf_append(&t->more, (const uint8_t *)&plain, sizeof plain) == AS_OK)
 		t->kept++;
 	return false;
 }

@@ -40,14 +40,21 @@
 #include "observation.h"
 #include "sbuf.h"
 
+/* Sizes of an answer's first records, held in place: most answers are
+ * short, and a connection should cost no allocation for them. */
+#define TLS_TURN_INLINE 16
+
 struct tls_turns {
 	uint16_t overhead;    /* record bytes that are not plaintext */
 	bool skip_client_one; /* TLS 1.3: the client's first sealed record is its Finished */
 	bool open;	      /* a request was seen; its answer is being counted */
 	bool answered;	      /* an answer came before: no tickets or SETTINGS precede this one */
+	bool bulk;	      /* an answer came in full records: a transfer, no more turns read */
+	uint16_t full;	      /* full records of the answer in progress */
 	struct obs_tls_stream cur;
-	struct sbuf sizes; /* answer record plaintext sizes, 2 bytes each */
-	uint32_t kept;	   /* sizes held (the rest are only counted) */
+	uint16_t first[TLS_TURN_INLINE]; /* the answer's first record sizes (plaintext) */
+	struct sbuf more;		 /* and the next ones, 2 bytes each */
+	uint32_t kept;			 /* sizes held (the rest are only counted) */
 };
 
 /* Sets up for a connection that negotiated `version` and `cipher`. */
@@ -56,7 +63,9 @@ void tls_turns_free(struct tls_turns *t);
 
 /* One sealed record of `len` bytes (after the 5-byte header) of type
  * `type` in direction to_server at ts_us. Returns true when it ended a
- * streamed answer: *out is then filled. */
+ * streamed answer: *out is then filled. Once t->bulk is set (an answer of
+ * TURN_MIN_RECORDS full records: a download, not an LLM's reply) the
+ * connection's turns are not worth reading on. */
 bool tls_turns_record(struct tls_turns *t, bool to_server, uint8_t type, uint16_t len, uint64_t ts_us,
 		      struct obs_tls_stream *out);
 

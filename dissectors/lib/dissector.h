@@ -44,6 +44,11 @@ struct dissect_env {
 	/* Session secrets from the operator's key logs (a later issue); NULL
 	 * when there are none: then a TLS layer stops after its hellos. */
 	const struct dissect_keys *keys;
+	/* Whether a TLS server name is worth following past the hellos (its
+	 * sealed records' turns: streamed answers); NULL: every one. The rest
+	 * of a flow costs reassembly, so only the AI services' are followed. */
+	bool (*follow)(const void *user, const char *server_name);
+	const void *follow_user;
 };
 
 /* What a layer is told when it is opened. */

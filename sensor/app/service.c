@@ -38,6 +38,10 @@ struct service {
 	struct sink *redis;
 	struct filew *live_inventory; /* the inventory rewritten while live */
 	struct agents *agents;
+	/* The signatures as loaded at start, for the workers: which TLS names
+	 * they follow past the hellos. A reload changes the agents' set only
+	 * (the workers read this one without a lock). */
+	struct sig_db *follow_sigs;
 	size_t n_services; /* of the signatures loaded at start, for the inventory */
 	_Atomic uint64_t reloads, reloads_refused;
 	pthread_mutex_t lock;	    /* guards last (the aggregator reads it) */
@@ -358,6 +362,11 @@ static int setup(struct service *svc)
 		return -1;
 	}
 	svc->n_services = sig_service_count(db);
+	if (sig_load_dir(config_signature_dir(&svc->c), &svc->follow_sigs, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: signatures: %s\n", err);
+		sig_free(db);
+		return -1;
+	}
 	if (open_outputs(svc, err, sizeof err) < 0) {
 		fprintf(stderr, "aisensor: %s\n", err);
 		sig_free(db);
@@ -378,6 +387,14 @@ static int setup(struct service *svc)
 	return 0;
 }
 
+/* A TLS server name the workers follow past the hellos: an AI service's
+ * (identity providers are only evidence). */
+static bool follow_name(const void *sigs, const char *name)
+{
+	const struct sig_service *s = sig_match_domain(sigs, name);
+	return s && !(s->category && !strcmp(s->category, "identity"));
+}
+
 static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 {
 	const struct sensor_config *c = &svc->c;
@@ -394,6 +411,8 @@ static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 				     .ndpi_all_packets = c->ndpi_all_packets != 0,
 				     .salt = (const uint8_t *)salt,
 				     .salt_len = strlen(salt),
+				     .follow = follow_name,
+				     .follow_user = svc->follow_sigs,
 				     .progress = !svc->o->quiet && isatty(STDERR_FILENO),
 				     .consumer = {consume, housekeeping, consumed_all, svc},
 				     .ifaces = c->interfaces,
@@ -460,6 +479,7 @@ int service_run(const struct cli *o)
 	}
 	sink_close_all(svc.sinks, svc.n_sinks);
 	agents_free(svc.agents);
+	sig_free(svc.follow_sigs);
 	for (size_t i = 0; i < svc.n_inputs; i++)
 		free(svc.inputs[i]);
 	free(svc.inputs);

@@ -767,6 +767,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_s
 	ft->cur_order_clock = ft->cur_order_hash = MSG_ORDER_PACKET;
 	ft->env.salt = cfg->salt;
 	ft->env.salt_len = cfg->salt_len;
+	ft->env.follow = cfg->follow;
+	ft->env.follow_user = cfg->follow_user;
 	ft->host.env = &ft->env;
 	ft->host.emit = obs_emit;
 	ft->host.user = ft;

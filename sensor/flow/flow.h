@@ -19,6 +19,9 @@ struct flow_config {
 	uint32_t idle_udp_s;
 	const uint8_t *salt; /* credential fingerprint key */
 	size_t salt_len;
+	/* TLS server names followed past the hellos (dissect_env.follow). */
+	bool (*follow)(const void *user, const char *server_name);
+	const void *follow_user;
 	/* Where messages for the aggregator go. */
 	void (*emit)(void *user, const struct msg_hdr *m, size_t len);
 	void *emit_user;

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t salt[] = "fuzz";
-	static const struct dissect_env env = {salt, 4, NULL};
+	static const struct dissect_env env = {.salt = salt, .salt_len = 4};
 	static const struct layer_open open = {.transport = TRANSPORT_TCP, .env = &env};
 	struct layer_host host = {&env, on_obs, NULL, 1};
 	struct layer_stack *st = layers_new(&host, &dissector_http1, &open);

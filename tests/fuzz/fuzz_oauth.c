@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t salt[] = "fuzz";
-	static const struct dissect_env env = {salt, 4, NULL};
+	static const struct dissect_env env = {.salt = salt, .salt_len = 4};
 	int emitted = 0;
 	struct dissect_ctx ctx = {.env = &env, .emit = on_obs, .user = &emitted};
 	struct sv rest = sv_make(data, size);

@@ -43,7 +43,7 @@ struct feed {
 };
 
 static const uint8_t harness_salt[] = "aisensor-test-salt";
-static const struct dissect_env harness_env = {harness_salt, sizeof harness_salt - 1, NULL};
+static const struct dissect_env harness_env = {.salt = harness_salt, .salt_len = sizeof harness_salt - 1};
 #define HARNESS_TS 1700000000000000ULL
 
 /* What a dissector is opened with: a TCP flow 40000 -> 80 (the flow fills

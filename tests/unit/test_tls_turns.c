@@ -106,7 +106,8 @@ static void test_joined_records(void **state)
 	tls_turns_free(&t);
 }
 
-/* Not streamed: a download in full records, and an answer of few records. */
+/* Not streamed: a download in full records (which ends the reading of
+ * the connection's turns), and an answer of few records. */
 static void test_not_streamed(void **state)
 {
 	(void)state;
@@ -115,6 +116,7 @@ static void test_not_streamed(void **state)
 	start(&t);
 	for (unsigned i = 0; i < 40; i++)
 		rec(&t, false, 16384, &s);
+	assert_true(t.bulk); /* the layer reads no further */
 	assert_false(tls_turns_end(&t, &s));
 	tls_turns_free(&t);
 
@@ -179,7 +181,7 @@ static void test_cap(void **state)
 	const unsigned n = AS_TLS_TURN_MAX_RECORDS + 2000;
 	for (unsigned i = 0; i < n; i++)
 		rec(&t, false, 230 + 1 + i % 5, &s);
-	assert_true(t.sizes.len <= 2 * (size_t)AS_TLS_TURN_MAX_RECORDS);
+	assert_true(t.more.len <= 2 * (size_t)AS_TLS_TURN_MAX_RECORDS);
 	assert_true(tls_turns_end(&t, &s));
 	assert_int_equal(s.records, n + 1);
 	assert_in_range(n, s.one.min, s.one.max);
@@ -229,6 +231,44 @@ static void test_layer_walks_records(void **state)
 	obs_log_free(&log);
 }
 
+static bool follow_none(const void *user, const char *name)
+{
+	(void)user;
+	assert_string_equal(name, "clients2.google.com");
+	return false;
+}
+
+/* A server name the sensor does not follow (no AI service's): the layer
+ * stops after the hellos, the answer is not read. */
+static void test_layer_follows_named_servers(void **state)
+{
+	(void)state;
+	static uint8_t cli[1024], srv[8 * 1024];
+	size_t cn = sealed(cli, 36);
+	cn += sealed(cli + cn, 600);
+	size_t sn = sealed(srv, 800);
+	for (unsigned i = 0; i < 24; i++)
+		sn += sealed(srv + sn, 180);
+	const struct feed f[] = {{DIR_TO_SERVER, fixture_chrome_client, sizeof fixture_chrome_client},
+				 {DIR_TO_CLIENT, fixture_chrome_server, sizeof fixture_chrome_server},
+				 {DIR_TO_SERVER, cli, cn},
+				 {DIR_TO_CLIENT, srv, sn}};
+	struct dissect_env env = harness_env;
+	env.follow = follow_none;
+	struct obs_log log = {0};
+	struct layer_host host = {&env, obs_log_emit, &log, HARNESS_TS};
+	struct layer_open o = *harness_open();
+	o.env = &env;
+	struct layer_stack *st = layers_new(&host, &dissector_tls, &o);
+	assert_non_null(st);
+	for (size_t i = 0; i < N(f); i++)
+		(void)layers_feed(st, f[i].dir, f[i].data, f[i].len);
+	(void)layers_feed(st, DIR_TO_CLIENT, NULL, 0); /* the end: a stream read would be emitted */
+	layers_free(st);
+	assert_int_equal(log.n, 2); /* the hellos only */
+	obs_log_free(&log);
+}
+
 /* A record header no TLS stack writes ends the walk with an anomaly. */
 static void test_layer_bad_sealed_header(void **state)
 {
@@ -257,6 +297,7 @@ int main(void)
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_layer_walks_records),
 	    cmocka_unit_test(test_layer_bad_sealed_header),
+	    cmocka_unit_test(test_layer_follows_named_servers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
