@@ -108,7 +108,8 @@ static bool estimate(struct tls_turns *t, struct obs_tls_stream *s)
 		return false;
 	size_t in_place = t->kept < TLS_TURN_INLINE ? t->kept : TLS_TURN_INLINE;
 	memcpy(all, t->first, in_place * sizeof *all);
-	memcpy(all + in_place, t->more.data, (t->kept - in_place) * sizeof *all);
+	if (t->kept > in_place) /* more.data is NULL until the first spill */
+		memcpy(all + in_place, t->more.data, (t->kept - in_place) * sizeof *all);
 	size_t head = head_of(t, all, t->kept);
 	/* The records after the head; their order plays no part from here. */
 	uint16_t *v = all + head + 1;
