@@ -11,10 +11,8 @@
  * once both hellos are read. Key derivation and AEAD are OpenSSL's. */
 #include "quic.h"
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +20,7 @@
 #include "dissector.h"
 #include "limits.h"
 #include "tls.h"
+#include "tls_crypto.h"
 
 #define QUIC "quic"
 
@@ -68,48 +67,18 @@ const struct quic_version *quic_version_find(uint32_t number)
 
 /* ---- keys ---- */
 
-static int hkdf(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
-		const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
-{
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM params[6], *p = params;
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-	*p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
-	if (salt)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
-	if (info)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
-	*p = OSSL_PARAM_construct_end();
-	int ok = kctx && EVP_KDF_derive(kctx, out, out_len, params) > 0;
-	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
-	return ok ? AS_OK : AS_ERR_UNSUPPORTED;
-}
-
 /* HKDF-Expand-Label of TLS 1.3 (RFC 8446 §7.1) with an empty context. */
 static int expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t out_len)
 {
-	uint8_t info[2 + 1 + 255 + 1];
-	size_t n = strlen(label);
-	if (6 + n > 255)
-		return AS_ERR_LIMIT;
-	info[0] = (uint8_t)(out_len >> 8);
-	info[1] = (uint8_t)out_len;
-	info[2] = (uint8_t)(6 + n);
-	memcpy(info + 3, "tls13 ", 6);
-	memcpy(info + 9, label, n);
-	info[9 + n] = 0;
-	return hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, secret, 32, info, 10 + n, out, out_len);
+	return tls13_expand_label(secret, 32, label, NULL, 0, out, out_len);
 }
 
 int quic_initial_keys(const struct quic_version *v, const uint8_t *dcid, size_t dcid_len, bool server,
 		      struct quic_keys *out, uint8_t secret_out[32])
 {
 	uint8_t initial[32], secret[32];
-	int r = hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, v->salt, 20, dcid, dcid_len, NULL, 0, initial,
-		     sizeof initial);
+	int r = tls_hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, 32, v->salt, 20, dcid, dcid_len, NULL, 0, initial,
+			 sizeof initial);
 	if (r == AS_OK)
 		r = expand_label(initial, server ? "server in" : "client in", secret, sizeof secret);
 	if (r == AS_OK)
@@ -215,19 +184,9 @@ static bool aes_ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]
 static bool aes_gcm_open(const struct quic_keys *k, int64_t pn, const uint8_t *aad, size_t aad_len,
 			 const uint8_t *ct, size_t ct_len, uint8_t *out)
 {
-	uint8_t nonce[12];
-	memcpy(nonce, k->iv, sizeof nonce);
-	for (int i = 0; i < 8; i++)
-		nonce[11 - i] ^= (uint8_t)((uint64_t)pn >> (8 * i));
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int n = 0, fin = 0;
-	bool ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, k->key, nonce) &&
-		  EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) &&
-		  EVP_DecryptUpdate(ctx, out, &n, ct, (int)(ct_len - 16)) &&
-		  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)(ct + ct_len - 16)) &&
-		  EVP_DecryptFinal_ex(ctx, out + n, &fin) > 0;
-	EVP_CIPHER_CTX_free(ctx);
-	return ok;
+	uint8_t nonce[TLS_AEAD_NONCE];
+	tls_nonce(k->iv, (uint64_t)pn, nonce);
+	return tls_aead_open(TLS_AEAD_AES_128_GCM, k->key, nonce, aad, aad_len, ct, ct_len, out);
 }
 
 int quic_decrypt_initial(uint8_t *pkt, const struct quic_long_header *h, const struct quic_keys *k,

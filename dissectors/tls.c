@@ -20,8 +20,11 @@
 #include "cursor.h"
 #include "dissector.h"
 #include "fingerprint.h"
+#include "keylog.h"
 #include "sbuf.h"
 #include "strview.h"
+#include "text.h"
+#include "tls_crypto.h"
 #include "tls_turns.h"
 
 /* ---- protocol constants (not tunable caps) ---- */
@@ -42,6 +45,8 @@ enum {
 enum {
 	HS_CLIENT_HELLO = 1,
 	HS_SERVER_HELLO = 2,
+	HS_FINISHED = 20,
+	HS_KEY_UPDATE = 24,
 };
 
 enum {
@@ -685,8 +690,32 @@ struct tls_dir {
 	uint32_t body_left;
 };
 
+/* Reading a connection the key logs open (TLS 1.3). */
+enum dec_phase {
+	DEC_HANDSHAKE = 0, /* sealed with the handshake traffic secret */
+	DEC_APP,	   /* past the direction's Finished: the application traffic secret */
+	DEC_OFF,	   /* a record did not open, bytes were lost: the direction is left */
+};
+
+struct tls_dec {
+	struct layer_open open; /* this layer's own, for the one above */
+	uint8_t random[KEYLOG_RANDOM];
+	bool have_random;
+	bool on;	 /* the ServerHello came and the logs hold its secrets */
+	bool given_up;	 /* the logs cannot open this connection: read on as without keys */
+	bool above;	 /* the layer above is open */
+	bool hello_held; /* the ClientHello waits for the ServerHello to say whether it is opened */
+	struct obs_tls_client_hello hello;
+	char alpn[AS_STR_TINY];
+	struct {
+		struct tls13_traffic tr;
+		enum dec_phase phase;
+	} d[2];
+};
+
 struct tls_state {
 	struct tls_dir dir[2];
+	struct tls_dec *dec;	  /* only when key logs were given */
 	uint16_t version, cipher; /* the ServerHello's */
 	bool follow;		  /* the ClientHello names a server worth following past the hellos */
 	bool walking;		  /* counting sealed records into turns */
@@ -697,10 +726,16 @@ struct tls_state {
 
 static void *tls_state_new(const struct layer_open *o)
 {
-	(void)o;
 	struct tls_state *st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
+	if (o && o->env && o->env->keys) {
+		if (!(st->dec = calloc(1, sizeof *st->dec))) {
+			free(st);
+			return NULL;
+		}
+		st->dec->open = *o;
+	}
 	for (int i = 0; i < 2; i++) {
 		sbuf_init(&st->dir[i].rec, TLS_RECORD_HDR + TLS_MAX_RECORD_PAYLOAD);
 		sbuf_init(&st->dir[i].hs, AS_TLS_MAX_HANDSHAKE);
@@ -724,6 +759,9 @@ static void tls_state_free(void *state)
 		tls_dir_release(&st->dir[i]);
 	if (st->walking)
 		tls_turns_free(&st->turns);
+	if (st->dec) /* no traffic secret outlives the connection in freed memory */
+		memset(st->dec, 0, sizeof *st->dec);
+	free(st->dec);
 	free(st);
 }
 
@@ -751,13 +789,6 @@ static bool tls_probe(const struct dissect_probe *p)
 	return true;
 }
 
-static int fail(struct tls_state *st, const struct dissect_ctx *ctx, const char *reason, int err)
-{
-	dissect_anomaly(ctx, "tls", reason);
-	st->error = err;
-	return err;
-}
-
 /* A ServerHello whose random is SHA-256("HelloRetryRequest") is a
  * HelloRetryRequest (RFC 8446 §4.1.3). */
 static bool is_hello_retry_request(const uint8_t *body, size_t len)
@@ -767,6 +798,63 @@ static bool is_hello_retry_request(const uint8_t *body, size_t len)
 					  0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
 	struct cur c = cur_make(body, len), random;
 	return cur_skip(&c, 2) && cur_get_bytes(&c, &random, 32) && memcmp(cur_data(&random), magic, 32) == 0;
+}
+
+/* Reports a held ClientHello: opened or not, as the ServerHello told (or
+ * not opened when none came). */
+static void emit_held_hello(struct tls_state *st, const struct dissect_ctx *ctx)
+{
+	if (!st->dec || !st->dec->hello_held)
+		return;
+	struct observation o;
+	observation_init(&o, OBS_TLS_CLIENT_HELLO);
+	o.u.tls_ch = st->dec->hello;
+	o.u.tls_ch.opened = st->dec->on;
+	st->dec->hello_held = false;
+	dissect_emit(ctx, &o);
+}
+
+static int fail(struct tls_state *st, const struct dissect_ctx *ctx, const char *reason, int err)
+{
+	emit_held_hello(st, ctx); /* the hello was good: it is reported */
+	dissect_anomaly(ctx, "tls", reason);
+	st->error = err;
+	return err;
+}
+
+/* The ServerHello is in: open the connection with the key logs' secrets
+ * when they hold them (TLS 1.3, a suite of RFC 8446, HTTP/1 above); else
+ * read on as without keys. */
+static void dec_start(struct tls_state *st, const char *alpn, const struct dissect_ctx *ctx)
+{
+	struct tls_dec *x = st->dec;
+	struct tls13_suite suite;
+	const uint8_t *cs = NULL, *ss = NULL;
+	size_t cl = 0, sl = 0;
+	if (x->have_random && st->version == 0x0304 && tls13_suite_of(st->cipher, &suite)) {
+		cs = keylog_find(ctx->env->keys, x->random, KEYLOG_CLIENT_HANDSHAKE, &cl);
+		ss = keylog_find(ctx->env->keys, x->random, KEYLOG_SERVER_HANDSHAKE, &sl);
+	}
+	/* HTTP/2 has no layer yet: such a connection is read as without keys. */
+	bool http1 = !alpn[0] || !strcmp(alpn, "http/1.1") || !strcmp(alpn, "http/1.0");
+	if (!cs || !ss || cl != suite.hash_len || sl != suite.hash_len || !http1 ||
+	    tls13_traffic_init(&x->d[DIR_TO_SERVER].tr, &suite, cs) < 0 ||
+	    tls13_traffic_init(&x->d[DIR_TO_CLIENT].tr, &suite, ss) < 0) {
+		x->given_up = true;
+		/* Records of the client framed meanwhile leave it mid-record. */
+		if (st->dir[DIR_TO_SERVER].rec.len)
+			st->dir[DIR_TO_SERVER].lost = true;
+		return;
+	}
+	text_copy(x->alpn, sizeof x->alpn, alpn);
+	x->on = true;
+}
+
+/* dec_start, then the held ClientHello goes out, before the ServerHello. */
+static void dec_server_hello(struct tls_state *st, const char *alpn, const struct dissect_ctx *ctx)
+{
+	dec_start(st, alpn, ctx);
+	emit_held_hello(st, ctx);
 }
 
 /* Handles one complete handshake message of direction `dir`. */
@@ -789,6 +877,19 @@ static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type
 		const struct dissect_env *env = ctx->env;
 		st->follow = r == AS_OK && (!env || !env->follow || !o.u.tls_ch.sni[0] ||
 					    env->follow(env->follow_user, o.u.tls_ch.sni));
+		/* ClientHello: legacy_version (2), then the random the key
+		 * logs are keyed by. */
+		if (st->dec && len >= 2 + KEYLOG_RANDOM) {
+			memcpy(st->dec->random, body + 2, KEYLOG_RANDOM);
+			st->dec->have_random = true;
+		}
+		if (st->dec && r == AS_OK) {
+			st->dec->hello = o.u.tls_ch;
+			st->dec->hello_held = true;
+			d->hello = HELLO_SEEN;
+			tls_dir_release(d);
+			return AS_OK;
+		}
 	} else {
 		if (type != HS_SERVER_HELLO)
 			return fail(st, ctx, "unexpected_handshake_type", AS_ERR_MALFORMED);
@@ -802,6 +903,8 @@ static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type
 		r = tls_parse_server_hello(body, len, &o.u.tls_sh, &reason);
 		st->version = o.u.tls_sh.version;
 		st->cipher = o.u.tls_sh.cipher;
+		if (r == AS_OK && st->dec)
+			dec_server_hello(st, o.u.tls_sh.alpn, ctx);
 	}
 	if (r < 0)
 		return fail(st, ctx, reason ? reason : "malformed", r);
@@ -851,6 +954,111 @@ static int on_record(struct tls_state *st, enum dissect_dir dir, uint8_t type, s
 			return r;
 		sbuf_consume(&d->hs, TLS_HS_HDR + (size_t)hs_len); /* a HelloRetryRequest */
 	}
+}
+
+extern const struct dissector dissector_http1;
+
+static void dec_off(struct tls_state *st, enum dissect_dir dir, const struct dissect_ctx *ctx,
+		    const char *why)
+{
+	if (why)
+		dissect_anomaly(ctx, "tls", why);
+	st->dec->d[dir].phase = DEC_OFF;
+	sbuf_free(&st->dir[dir].hs);
+}
+
+/* Decrypted handshake messages of a direction: its Finished moves it to
+ * the application secret, a KeyUpdate to the next one (RFC 8446 §4.4.4,
+ * §4.6.3); the others (certificates, tickets) are not read. */
+static void dec_handshake(struct tls_state *st, enum dissect_dir dir, const uint8_t *p, size_t n,
+			  const struct dissect_ctx *ctx)
+{
+	struct tls_dir *d = &st->dir[dir];
+	struct tls_dec *x = st->dec;
+	if (sbuf_append(&d->hs, p, n) < 0) {
+		dec_off(st, dir, ctx, "handshake_too_large");
+		return;
+	}
+	for (;;) {
+		struct cur h = cur_make(d->hs.data, d->hs.len);
+		uint8_t type;
+		uint32_t len;
+		struct cur body;
+		if (!cur_get_u8(&h, &type) || !cur_get_u24(&h, &len) || !cur_get_bytes(&h, &body, len))
+			return; /* continued in a later record */
+		sbuf_consume(&d->hs, TLS_HS_HDR + (size_t)len);
+		if (type == HS_FINISHED && x->d[dir].phase == DEC_HANDSHAKE) {
+			size_t sl = 0;
+			const uint8_t *s = keylog_find(
+			    ctx->env->keys, x->random,
+			    dir == DIR_TO_SERVER ? KEYLOG_CLIENT_TRAFFIC : KEYLOG_SERVER_TRAFFIC, &sl);
+			struct tls13_suite suite = x->d[dir].tr.suite;
+			if (!s || sl != suite.hash_len) {
+				dec_off(st, dir, ctx, s ? "keylog_secret_size" : "keylog_no_traffic_secret");
+				return;
+			}
+			if (tls13_traffic_init(&x->d[dir].tr, &suite, s) < 0) {
+				dec_off(st, dir, ctx, "key_schedule_failed");
+				return;
+			}
+			x->d[dir].phase = DEC_APP;
+		} else if (type == HS_KEY_UPDATE && x->d[dir].phase == DEC_APP) {
+			if (tls13_traffic_update(&x->d[dir].tr) < 0) {
+				dec_off(st, dir, ctx, "key_update_failed");
+				return;
+			}
+		}
+	}
+}
+
+/* Application data opened: to the layer above, opened on the first. */
+static void dec_deliver(struct tls_state *st, enum dissect_dir dir, const uint8_t *p, size_t n,
+			const struct dissect_ctx *ctx)
+{
+	struct tls_dec *x = st->dec;
+	if (!x->above) {
+		struct layer_open lo = layer_open_above(&x->open);
+		lo.protected_bytes = true;
+		text_copy(lo.alpn, sizeof lo.alpn, x->alpn);
+		if (dissect_open_above(ctx, &dissector_http1, &lo) < 0) {
+			dissect_anomaly(ctx, "tls", "no_layer_above");
+			dec_off(st, DIR_TO_SERVER, ctx, NULL);
+			dec_off(st, DIR_TO_CLIENT, ctx, NULL);
+			return;
+		}
+		x->above = true;
+	}
+	dissect_feed_above(ctx, dir, p, n);
+}
+
+/* A record of a direction past its hello while the key logs are in use:
+ * before the ServerHello, and what is not sealed (a second ClientHello, a
+ * ChangeCipherSpec), is passed over; a sealed record is opened in place. */
+static int on_sealed(struct tls_state *st, enum dissect_dir dir, uint8_t *rec, size_t len,
+		     const struct dissect_ctx *ctx)
+{
+	struct tls_dec *x = st->dec;
+	if (!x->on || rec[0] != CT_APPLICATION_DATA || x->d[dir].phase == DEC_OFF)
+		return AS_OK;
+	uint8_t inner = 0;
+	uint8_t *body = rec + TLS_RECORD_HDR;
+	int n = tls13_open(&x->d[dir].tr, rec, body, len - TLS_RECORD_HDR, body, &inner);
+	if (n < 0) {
+		dec_off(st, dir, ctx, "record_not_authentic");
+		return AS_OK;
+	}
+	if (inner == CT_HANDSHAKE)
+		dec_handshake(st, dir, body, (size_t)n, ctx);
+	else if (inner == CT_APPLICATION_DATA && x->d[dir].phase == DEC_APP)
+		dec_deliver(st, dir, body, (size_t)n, ctx);
+	return AS_OK;
+}
+
+/* Records are framed past a direction's hello while a key log may open
+ * them. */
+static bool framing(const struct tls_state *st, const struct tls_dir *d)
+{
+	return d->hello == HELLO_WANT || (st->dec && !st->dec->given_up && d->hello == HELLO_SEEN);
 }
 
 static bool finished(const struct tls_state *st)
@@ -928,6 +1136,8 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 		     const struct dissect_ctx *ctx)
 {
 	struct tls_state *st = state;
+	if (!len)
+		emit_held_hello(st, ctx); /* no ServerHello came */
 	if (st->error)
 		return st->error;
 	if (st->done)
@@ -936,7 +1146,9 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 		return AS_ERR_UNSUPPORTED;
 	struct tls_dir *d = &st->dir[dir];
 	struct cur in = cur_make(data, len);
-	while (d->hello == HELLO_WANT && cur_len(&in)) {
+	if (!len && st->dec && st->dec->above)
+		dissect_feed_above(ctx, dir, NULL, 0); /* the direction ended */
+	while (framing(st, d) && cur_len(&in)) {
 		/* Take just enough bytes to complete the header, then the record. */
 		size_t want = d->rec.len < TLS_RECORD_HDR ? TLS_RECORD_HDR : d->rec_need;
 		size_t take = want - d->rec.len;
@@ -967,7 +1179,8 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 			if (!cur_get_u8(&r, &type) || !cur_skip(&r, TLS_RECORD_HDR - 1) ||
 			    !cur_get_bytes(&r, &payload, d->rec_need - TLS_RECORD_HDR))
 				return fail(st, ctx, "record_buffer", AS_ERR_MALFORMED);
-			int rc = on_record(st, dir, type, payload, ctx);
+			int rc = d->hello == HELLO_WANT ? on_record(st, dir, type, payload, ctx)
+							: on_sealed(st, dir, d->rec.data, d->rec.len, ctx);
 			if (rc < 0)
 				return rc;
 			sbuf_reset(&d->rec);
@@ -980,11 +1193,13 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 				d->lost = true; /* sealed records before the other hello */
 			return DISSECT_MORE;
 		}
-		/* After the hellos the records are sealed. A key log (a later
-		 * issue) would open them for a layer above; without one their
-		 * headers still show requests and streamed answers. */
-		if (ctx->env && ctx->env->keys)
-			return DISSECT_MORE;
+		/* After the hellos the records are sealed. A key log opens
+		 * them for the layer above; without one their headers still
+		 * show requests and streamed answers. */
+		if (st->dec && st->dec->on) {
+			bool off = st->dec->d[0].phase == DEC_OFF && st->dec->d[1].phase == DEC_OFF;
+			return off ? stop(st) : DISSECT_MORE;
+		}
 		for (int i = 0; i < 2; i++)
 			tls_dir_release(&st->dir[i]);
 		if (!can_walk(st))
@@ -999,13 +1214,20 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
  * record boundaries again, so it gives up (what it already emitted stays). */
 static void tls_gap(void *state, enum dissect_dir dir, size_t len, const struct dissect_ctx *ctx)
 {
-	(void)ctx;
-	(void)len;
 	struct tls_state *st = state;
 	if (!st || (dir != DIR_TO_SERVER && dir != DIR_TO_CLIENT))
 		return;
 	if (st->walking) { /* record boundaries are lost: so are the turns */
 		stop(st);
+		return;
+	}
+	emit_held_hello(st, ctx);
+	if (st->dec && st->dec->on && st->dir[dir].hello == HELLO_SEEN) {
+		/* Record boundaries are lost: this direction cannot be opened again. */
+		if (st->dec->above)
+			dissect_gap_above(ctx, dir, len);
+		dec_off(st, dir, ctx, "gap");
+		tls_dir_release(&st->dir[dir]);
 		return;
 	}
 	st->dir[dir].lost = true;

@@ -67,6 +67,9 @@ struct obs_tls_client_hello {
 	 * resumed handshake carries: a client's fresh and resumed hellos agree.
 	 * Used as agent identity only; never output as a JA4. */
 	char ja4_stable[40];
+	/* The operator's key logs open the connection: what it carries is
+	 * read (the hello is then reported when the ServerHello came). */
+	bool opened;
 };
 
 struct obs_tls_server_hello {

@@ -186,6 +186,11 @@ static void on_observation(struct agents *a, const struct msg_obs *msg)
 		model_dirty_host(m, msg->flow.family, msg->flow.cli_ip);
 		break;
 	}
+	if (msg->obs.protected_bytes) { /* read with the key logs */
+		struct aflow *f = model_flow_get(m, &msg->flow, false);
+		if (f)
+			model_flow_decrypted(m, f);
+	}
 }
 
 static void add_worker_stats(struct worker_stats *t, const struct worker_stats *s)

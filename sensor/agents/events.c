@@ -100,6 +100,13 @@ static void named(struct jw *w, const char *key, const char *leaf, const char *v
 	jw_obj_end(w);
 }
 
+/* Read with the operator's key logs (its bytes were sealed on the wire). */
+static void decrypted_field(struct jw *w, bool protected_bytes)
+{
+	if (protected_bytes)
+		jw_bool(w, "decrypted", true);
+}
+
 static void agent_fields(struct jw *w, const char *key, const struct agent *ag)
 {
 	if (key)
@@ -317,6 +324,7 @@ void ev_llm_request(struct events *ev, const struct llm_call *c)
 		jw_obj_end(w);
 	}
 	jw_obj_begin(w, "aisensor");
+	decrypted_field(w, c->decrypted);
 	agent_fields(w, NULL, c->client);
 	dest_fields(w, d);
 	if (c->server) {
@@ -364,6 +372,7 @@ void ev_mcp(struct events *ev, const struct msg_obs *m, const struct mcp_link *l
 		jw_obj_end(w);
 	}
 	jw_obj_begin(w, "aisensor");
+	decrypted_field(w, m->obs.protected_bytes);
 	if (l->client)
 		agent_fields(w, "client", l->client);
 	if (l->server)
@@ -414,6 +423,7 @@ void ev_a2a_card(struct events *ev, const struct msg_obs *m, const struct agent 
 	flow_fields(w, &m->flow, c->http.host, "http");
 	path_field(w, c->http.path);
 	jw_obj_begin(w, "aisensor");
+	decrypted_field(w, m->obs.protected_bytes);
 	agent_fields(w, "server", server);
 	jw_obj_begin(w, "a2a");
 	jw_str_opt(w, "name", c->name);
@@ -437,6 +447,7 @@ void ev_a2a_call(struct events *ev, const struct msg_obs *m, const struct agent 
 	named(w, "request", "id", r->id);
 	jw_obj_end(w);
 	jw_obj_begin(w, "aisensor");
+	decrypted_field(w, m->obs.protected_bytes);
 	agent_fields(w, "client", client);
 	agent_fields(w, "server", server);
 	jw_obj_begin(w, "a2a");
@@ -458,6 +469,7 @@ void ev_oauth(struct events *ev, const struct msg_obs *m, const char *action, co
 	flow_fields(w, &m->flow, o->http.host, "http");
 	path_field(w, o->http.path);
 	jw_obj_begin(w, "aisensor");
+	decrypted_field(w, m->obs.protected_bytes);
 	if (ag)
 		agent_fields(w, NULL, ag);
 	jw_obj_begin(w, "oauth");

@@ -54,6 +54,7 @@ struct llm_call {
 	const struct agent *server; /* self-hosted model server, or NULL */
 	const char *server_api;
 	bool cleartext; /* its credentials crossed the wire in clear */
+	bool decrypted; /* read with the operator's key logs */
 	uint64_t ts;
 };
 void ev_llm_request(struct events *ev, const struct llm_call *c);

@@ -38,6 +38,8 @@ static void server_name(const char *const *apis, size_t n, char *out, size_t out
 		text_copy(out, outsz, "llm-server");
 }
 
+static void hello_settle(struct model *m, struct events *ev, struct aflow *f, struct agent *ag);
+
 /* Links the flow to its client agent (created on first sight). */
 static struct agent *link_client(struct model *m, struct events *ev, struct aflow *f,
 				 const struct sig_service *svc, const char *api, enum agent_kind kind,
@@ -71,6 +73,8 @@ static struct agent *link_client(struct model *m, struct events *ev, struct aflo
 		model_set_add(m, &ag->ja4, f->ja4);
 	if (created)
 		ev_agent_discovered(ev, ag, &f->ref, f->domain, di, ts);
+	if (f->hello)
+		hello_settle(m, ev, f, ag);
 	return ag;
 }
 
@@ -158,6 +162,43 @@ static void ech_hidden(struct model *m, const struct msg_obs *msg, const struct 
 		}
 }
 
+/* The client a hello shows, linked to its flow. */
+static void hello_link(struct model *m, struct events *ev, struct aflow *f, const struct msg_obs *msg,
+		       bool by_sni)
+{
+	const struct obs_tls_client_hello *ch = &msg->obs.u.tls_ch;
+	const struct sig_service *svc = f->svc;
+	struct sig_client_match cm;
+	char identity[64];
+	bool known = hello_identity(m, ch, &cm, identity, sizeof identity);
+	bool product = known && cm.name;
+	enum agent_kind kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? KIND_AI_APP : kind_for(svc);
+	struct agent *ag = link_client(m, ev, f, svc, svc->provider ? svc->provider : svc->id, kind, identity,
+				       product ? cm.name : NULL, product ? cm.version : NULL,
+				       known ? cm.runtime : NULL, by_sni ? "sni" : "dns", msg->h.ts_us);
+	if (ag)
+		ev_ai_connection(ev, msg, f->domain, ag, f->client_dest);
+}
+
+/* A held hello meets its client: the content named it (ag), or the flow
+ * ended without (ag NULL: the hello names it). */
+static void hello_settle(struct model *m, struct events *ev, struct aflow *f, struct agent *ag)
+{
+	struct msg_obs *msg = f->hello;
+	f->hello = NULL;
+	const struct obs_tls_client_hello *ch = &msg->obs.u.tls_ch;
+	if (!ag) {
+		hello_link(m, ev, f, msg, ch->sni[0] && !strcmp(ch->sni, f->domain));
+	} else {
+		struct sig_client_match cm;
+		char identity[64];
+		if (hello_identity(m, ch, &cm, identity, sizeof identity) && cm.runtime && !ag->sw_runtime[0])
+			text_copy(ag->sw_runtime, sizeof ag->sw_runtime, cm.runtime);
+		ev_ai_connection(ev, msg, f->domain, ag, f->client_dest);
+	}
+	free(msg);
+}
+
 void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg)
 {
 	const struct obs_tls_client_hello *ch = &msg->obs.u.tls_ch;
@@ -193,16 +234,14 @@ void llm_tls_hello(struct model *m, struct events *ev, const struct msg_obs *msg
 	text_copy(f->ja3, sizeof f->ja3, ch->ja3);
 	text_copy(f->ja4, sizeof f->ja4, ch->ja4);
 
-	struct sig_client_match cm;
-	char identity[64];
-	bool known = hello_identity(m, ch, &cm, identity, sizeof identity);
-	bool product = known && cm.name;
-	enum agent_kind kind = (known && cm.kind && !strcmp(cm.kind, "ai-app")) ? KIND_AI_APP : kind_for(svc);
-	struct agent *ag = link_client(m, ev, f, svc, svc->provider ? svc->provider : svc->id, kind, identity,
-				       product ? cm.name : NULL, product ? cm.version : NULL,
-				       known ? cm.runtime : NULL, by_sni ? "sni" : "dns", msg->h.ts_us);
-	if (ag)
-		ev_ai_connection(ev, msg, f->domain, ag, f->client_dest);
+	if (ch->opened) { /* the content names the client: wait for it */
+		size_t n = offsetof(struct msg_obs, obs) + observation_size(OBS_TLS_CLIENT_HELLO);
+		if ((f->hello = malloc(sizeof *f->hello))) {
+			memcpy(f->hello, msg, n);
+			return;
+		}
+	}
+	hello_link(m, ev, f, msg, by_sni);
 }
 
 /* ---- model API requests ---- */
@@ -365,6 +404,7 @@ static void respond(struct model *m, struct events *ev, struct aflow *f, const s
 			     .server = srv,
 			     .server_api = p->ep.api,
 			     .cleartext = !protected_bytes,
+			     .decrypted = protected_bytes,
 			     .ts = p->ts_us};
 	ev_llm_request(ev, &c);
 }
@@ -524,6 +564,8 @@ void llm_flow_bytes(struct model *m, struct aflow *f, const struct msg_flow *msg
 
 void llm_flow_end(struct model *m, struct events *ev, struct aflow *f, const struct msg_flow *msg)
 {
+	if (f->hello) /* opened, but nothing in it named the client */
+		hello_settle(m, ev, f, NULL);
 	/* Named only by DNS (no hello, no request seen): an AI connection all the same. */
 	if (!f->client && f->svc)
 		link_client(m, ev, f, f->svc, f->svc->provider ? f->svc->provider : f->svc->id,

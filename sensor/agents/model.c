@@ -757,12 +757,33 @@ void model_flow_seen(struct model *m, struct aflow *f, uint64_t ts)
 
 void model_flow_free(struct aflow *f)
 {
+	free(f->hello);
 	for (size_t i = 0; i < f->n_open_requests; i++)
 		free(f->open_requests[i]);
 	free(f->counted);
 	free(f->dests_counted);
 	free(f->deltas);
 	free(f);
+}
+
+static void mark_decrypted(struct model *m, struct agent *ag)
+{
+	if (ag && !ag->decrypted) {
+		ag->decrypted = true;
+		model_dirty(m, ag);
+	}
+}
+
+void model_flow_decrypted(struct model *m, struct aflow *f)
+{
+	mark_decrypted(m, f->client);
+	mark_decrypted(m, f->server);
+	if (f->client_dest)
+		f->client_dest->decrypted = true;
+	if (f->mcp) {
+		mark_decrypted(m, f->mcp->client);
+		mark_decrypted(m, f->mcp->server);
+	}
 }
 
 /* ---- MCP conversations, identity providers ---- */

@@ -89,6 +89,7 @@ struct dest {
 	struct strset app_protocols; /* nDPI classification of its flows */
 	struct strset transports;    /* tcp, quic, udp: one service over TLS and QUIC is one dest */
 	struct strset bases;	     /* how it is known: content, sni, dns (model_basis) */
+	bool decrypted;		     /* read with the operator's key logs */
 };
 
 struct cred {
@@ -182,6 +183,7 @@ struct agent {
 	char first_flow[200];
 	struct strset user_agents, ja3, ja4;
 	struct strset bases; /* how it is known (evidence.basis): content, sni, dns */
+	bool decrypted;	     /* content of it was read with the operator's key logs */
 	uint32_t risks;	     /* 1 << enum risk */
 	struct dest **dests; /* pointers: flows and deltas hold a dest while the array is sorted */
 	size_t n_dests;
@@ -259,6 +261,9 @@ struct aflow {
 	const struct sig_service *svc;
 	bool tls;
 	char ja3[33], ja4[40];
+	/* A ClientHello the key logs open: its client is named by what the
+	 * connection carries, else by the hello when the flow ends. */
+	struct msg_obs *hello;
 	struct agent *client;
 	struct dest *client_dest;
 	struct agent *server;
@@ -392,6 +397,10 @@ void model_flow_seen(struct model *m, struct aflow *f, uint64_t ts);
  * once its deltas are sent. */
 struct aflow *model_flow_take(struct model *m, const struct flow_ref *r);
 void model_flow_free(struct aflow *f);
+
+/* What the flow carried was read with the key logs: its agents and
+ * destination say so. */
+void model_flow_decrypted(struct model *m, struct aflow *f);
 
 /* ---- MCP conversations ---- */
 struct mcp_link *model_mcp_link(struct model *m, const struct flow_ref *r);

@@ -212,6 +212,8 @@ static void destinations(const struct record_visitor *v, const struct agent *ag)
 		BOOL("tls", d->tls, OP_SET);
 		SET("transports", &d->transports, OP_UNION);
 		SET("basis", &d->bases, OP_UNION);
+		if (d->decrypted)
+			BOOL("decrypted", true, OP_MAX);
 		NUM("flows", d->flows, OP_ADD);
 		NUM("bytes", d->bytes, OP_ADD);
 		NUM("requests", d->requests, OP_ADD);
@@ -486,6 +488,8 @@ void record_walk(const struct agent *ag, const struct record_visitor *v)
 	opt(v, "first_flow", ag->first_flow, OP_MIN);
 	STR("identity", ag->identity, OP_SET);
 	SET("basis", &ag->bases, OP_UNION);
+	if (ag->decrypted)
+		BOOL("decrypted", true, OP_MAX);
 	partial(v, ag);
 	END();
 	END();

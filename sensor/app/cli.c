@@ -24,16 +24,17 @@ void cli_usage(FILE *out)
 	    "  --inventory FILE   agent inventory JSON at the end of the replay ('-' = stdout)\n"
 	    "  --contributions FILE  agent contributions as JSON lines: the feed a registry merges\n"
 	    "  --redis URL        feed the Redis agent registry and its event stream\n"
+	    "  --keylog FILE      TLS key log (SSLKEYLOGFILE, NSS format) to open TLS with; repeatable\n"
 	    "  -q                 no terminal summary and no progress line\n"
 	    "  -h, --help         this help;  -V, --version  the version\n"
 	    "With no output option, a replay prints the agent table to the terminal.\n");
 }
 
-/* Appends one -r/-i argument; false past the cap. */
-static bool add_arg(const char **v, size_t *n, const char *arg, char opt)
+/* Appends one -r/-i/--keylog argument; false past the cap. */
+static bool add_arg(const char **v, size_t *n, const char *arg, const char *opt)
 {
 	if (*n == AS_MAX_INPUTS) {
-		fprintf(stderr, "aisensor: at most %d -%c options\n", AS_MAX_INPUTS, opt);
+		fprintf(stderr, "aisensor: at most %d %s options\n", AS_MAX_INPUTS, opt);
 		return false;
 	}
 	v[(*n)++] = arg;
@@ -42,11 +43,12 @@ static bool add_arg(const char **v, size_t *n, const char *arg, char opt)
 
 int cli_parse(int argc, char **argv, struct cli *o)
 {
-	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB, OPT_REDIS };
+	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB, OPT_REDIS, OPT_KEYLOG };
 	static const struct option longopts[] = {
 	    {"events", required_argument, NULL, OPT_EVENTS},
 	    {"inventory", required_argument, NULL, OPT_INVENTORY},
 	    {"contributions", required_argument, NULL, OPT_CONTRIB},
+	    {"keylog", required_argument, NULL, OPT_KEYLOG},
 	    {"redis", required_argument, NULL, OPT_REDIS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -58,11 +60,11 @@ int cli_parse(int argc, char **argv, struct cli *o)
 	while ((opt = getopt_long(argc, argv, "r:c:w:f:s:qhVi:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
-			if (!add_arg(o->inputs, &o->n_inputs, optarg, 'r'))
+			if (!add_arg(o->inputs, &o->n_inputs, optarg, "-r"))
 				return 2;
 			break;
 		case 'i':
-			if (!add_arg(o->ifaces, &o->n_ifaces, optarg, 'i'))
+			if (!add_arg(o->ifaces, &o->n_ifaces, optarg, "-i"))
 				return 2;
 			break;
 		case 'w': {
@@ -98,6 +100,10 @@ int cli_parse(int argc, char **argv, struct cli *o)
 			break;
 		case OPT_REDIS:
 			o->redis = optarg;
+			break;
+		case OPT_KEYLOG:
+			if (!add_arg(o->keylogs, &o->n_keylogs, optarg, "--keylog"))
+				return 2;
 			break;
 		case 'V':
 			printf("aisensor %s\n", AS_VERSION);
@@ -149,6 +155,9 @@ int cli_apply(const struct cli *o, struct sensor_config *c)
 			if (config_add_interface(c, o->ifaces[i]) < 0)
 				return AS_ERR_NOMEM;
 	}
+	for (size_t i = 0; i < o->n_keylogs; i++) /* added to the configuration's */
+		if (config_add_keylog(c, o->keylogs[i]) < 0)
+			return AS_ERR_NOMEM;
 	if (!c->name && config_set_str(&c->name, "aisensor") < 0)
 		return AS_ERR_NOMEM;
 	return AS_OK;

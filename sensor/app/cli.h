@@ -17,6 +17,8 @@ struct cli {
 	size_t n_inputs;
 	const char *ifaces[AS_MAX_INPUTS]; /* -i: replace capture.interfaces */
 	size_t n_ifaces;
+	const char *keylogs[AS_MAX_INPUTS]; /* --keylog: added to tls.keylog_files */
+	size_t n_keylogs;
 	const char *filter, *sigdir, *events, *inventory, *contributions, *redis;
 	unsigned workers; /* 0: the configuration's */
 	bool quiet;

@@ -36,6 +36,7 @@ struct key_spec {
 static int network_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
 static int interface_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
 static int host_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
+static int keylog_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
 
 static const struct key_spec sensor_keys[] = {
     STR("name", name),
@@ -54,6 +55,7 @@ static const struct key_spec capture_keys[] = {
     END,
 };
 static const struct key_spec signature_keys[] = {STR("dir", signatures_dir), END};
+static const struct key_spec tls_keys[] = {SEQ("keylog_files", keylog_item), END};
 static const struct key_spec privacy_keys[] = {STR("salt", salt), STR("salt_file", salt_file), END};
 static const struct key_spec limit_keys[] = {
     UINT("max_flows", max_flows, 1024, 100000000),
@@ -88,10 +90,9 @@ static const struct key_spec inventory_keys[] = {
     END,
 };
 static const struct key_spec top_keys[] = {
-    MAP("inventory", inventory_keys), MAP("sensor", sensor_keys),
-    MAP("capture", capture_keys),     MAP("signatures", signature_keys),
-    MAP("privacy", privacy_keys),     MAP("limits", limit_keys),
-    MAP("exporters", exporter_keys),  END,
+    MAP("inventory", inventory_keys),  MAP("sensor", sensor_keys),   MAP("capture", capture_keys),
+    MAP("signatures", signature_keys), MAP("privacy", privacy_keys), MAP("limits", limit_keys),
+    MAP("exporters", exporter_keys),   MAP("tls", tls_keys),	     END,
 };
 
 void config_defaults(struct sensor_config *c)
@@ -133,6 +134,9 @@ void config_free(struct sensor_config *c)
 	for (size_t i = 0; i < c->n_interfaces; i++)
 		free(c->interfaces[i]);
 	free(c->interfaces);
+	for (size_t i = 0; i < c->n_keylog_files; i++)
+		free(c->keylog_files[i]);
+	free(c->keylog_files);
 	free(c->user);
 	free(c->redis_url);
 	free(c->redis_prefix);
@@ -188,18 +192,37 @@ static int load_fields(struct loader *l, const struct ynode *n, const char *what
 	return AS_OK;
 }
 
-int config_add_interface(struct sensor_config *c, const char *name)
+/* Appends a copy of s to a list of at most AS_MAX_INPUTS strings. */
+static int add_str(char ***list, size_t *n, const char *s)
 {
-	if (c->n_interfaces >= AS_MAX_INPUTS)
+	if (*n >= AS_MAX_INPUTS)
 		return AS_ERR_LIMIT;
-	char **v = realloc(c->interfaces, (c->n_interfaces + 1) * sizeof *v);
+	char **v = realloc(*list, (*n + 1) * sizeof *v);
 	if (!v)
 		return AS_ERR_NOMEM;
-	c->interfaces = v;
-	if (!(v[c->n_interfaces] = strdup(name)))
+	*list = v;
+	if (!(v[*n] = strdup(s)))
 		return AS_ERR_NOMEM;
-	c->n_interfaces++;
+	(*n)++;
 	return AS_OK;
+}
+
+int config_add_interface(struct sensor_config *c, const char *name)
+{
+	return add_str(&c->interfaces, &c->n_interfaces, name);
+}
+
+int config_add_keylog(struct sensor_config *c, const char *path)
+{
+	return add_str(&c->keylog_files, &c->n_keylog_files, path);
+}
+
+static int keylog_item(struct loader *l, const struct ynode *n, struct sensor_config *c)
+{
+	if (n->type != YNODE_SCALAR || !n->len)
+		return fail(l, n, "each key log is a file path%s%s", "", "");
+	int r = config_add_keylog(c, n->str);
+	return r == AS_ERR_LIMIT ? fail(l, n, "more than %s key logs%s", "64", "") : r;
 }
 
 static int interface_item(struct loader *l, const struct ynode *n, struct sensor_config *c)

@@ -19,6 +19,8 @@ struct sensor_config {
 	uint64_t snaplen;
 	char **interfaces; /* live capture (capture.interfaces, -i) */
 	size_t n_interfaces;
+	char **keylog_files; /* TLS key logs (tls.keylog_files, --keylog): NSS format */
+	size_t n_keylog_files;
 	uint64_t promiscuous;	       /* 0/1 */
 	uint64_t ndpi_all_packets;     /* 0/1: nDPI also sees what our TLS/DNS parse names */
 	uint64_t ring_mb;	       /* kernel ring per socket */
@@ -70,7 +72,8 @@ AS_MUST_CHECK int config_load_buffer(const char *name, const uint8_t *data, size
 void config_free(struct sensor_config *c);
 /* Replaces a string field (command-line overrides). */
 AS_MUST_CHECK int config_set_str(char **field, const char *value);
-/* Appends an interface (command line -i). */
+/* Appends an interface (-i), a key log file (--keylog). */
 AS_MUST_CHECK int config_add_interface(struct sensor_config *c, const char *name);
+AS_MUST_CHECK int config_add_keylog(struct sensor_config *c, const char *path);
 
 #endif

@@ -20,6 +20,7 @@
 #include "agents.h"
 #include "capture.h"
 #include "config.h"
+#include "keylog.h"
 #include "pipeline.h"
 #include "redis.h"
 #include "report.h"
@@ -42,6 +43,7 @@ struct service {
 	 * they follow past the hellos. A reload changes the agents' set only
 	 * (the workers read this one without a lock). */
 	struct sig_db *follow_sigs;
+	struct dissect_keys *keys; /* the key logs' secrets, or NULL */
 	size_t n_services; /* of the signatures loaded at start, for the inventory */
 	_Atomic uint64_t reloads, reloads_refused;
 	pthread_mutex_t lock;	    /* guards last (the aggregator reads it) */
@@ -331,6 +333,31 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 }
 
 /* ---- the run ---- */
+/* The key logs named (tls.keylog_files, --keylog), read before the
+ * workers start. A file that cannot be read stops the start; a line that
+ * is no key log line is counted. Nothing of them is printed. */
+static int load_keylogs(struct service *svc)
+{
+	const struct sensor_config *c = &svc->c;
+	if (!c->n_keylog_files)
+		return 0;
+	char err[1024];
+	if (!(svc->keys = keylog_new())) {
+		fprintf(stderr, "aisensor: out of memory\n");
+		return -1;
+	}
+	for (size_t i = 0; i < c->n_keylog_files; i++)
+		if (keylog_add_file(svc->keys, c->keylog_files[i], err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: key log %s\n", err);
+			return -1;
+		}
+	const struct keylog_stats *ks = keylog_stats(svc->keys);
+	if (!svc->o->quiet || ks->malformed)
+		fprintf(stderr, "aisensor: key logs: %llu secrets, %llu malformed lines of %llu\n",
+			(unsigned long long)ks->secrets, (unsigned long long)ks->malformed,
+			(unsigned long long)ks->lines);
+	return 0;
+}
 
 /* Configuration, signatures, inputs, outputs and the aggregator; an error
  * is printed here. */
@@ -362,6 +389,10 @@ static int setup(struct service *svc)
 		return -1;
 	}
 	svc->n_services = sig_service_count(db);
+	if (load_keylogs(svc) < 0) {
+		sig_free(db);
+		return -1;
+	}
 	if (sig_load_dir(config_signature_dir(&svc->c), &svc->follow_sigs, err, sizeof err) < 0) {
 		fprintf(stderr, "aisensor: signatures: %s\n", err);
 		sig_free(db);
@@ -411,6 +442,7 @@ static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 				     .ndpi_all_packets = c->ndpi_all_packets != 0,
 				     .salt = (const uint8_t *)salt,
 				     .salt_len = strlen(salt),
+				     .keys = svc->keys,
 				     .follow = follow_name,
 				     .follow_user = svc->follow_sigs,
 				     .progress = !svc->o->quiet && isatty(STDERR_FILENO),
@@ -480,6 +512,7 @@ int service_run(const struct cli *o)
 	sink_close_all(svc.sinks, svc.n_sinks);
 	agents_free(svc.agents);
 	sig_free(svc.follow_sigs);
+	keylog_free(svc.keys);
 	for (size_t i = 0; i < svc.n_inputs; i++)
 		free(svc.inputs[i]);
 	free(svc.inputs);

@@ -666,6 +666,7 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 					 .ndpi_all_packets = cfg->ndpi_all_packets,
 					 .salt = cfg->salt,
 					 .salt_len = cfg->salt_len,
+					 .keys = cfg->keys,
 					 .follow = cfg->follow,
 					 .follow_user = cfg->follow_user,
 					 .emit = worker_emit,

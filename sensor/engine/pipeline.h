@@ -55,6 +55,7 @@ struct pipeline_config {
 	bool ndpi_all_packets; /* flow_config */
 	const uint8_t *salt;
 	size_t salt_len;
+	const struct dissect_keys *keys;			   /* flow_config */
 	bool (*follow)(const void *user, const char *server_name); /* flow_config */
 	const void *follow_user;
 	bool progress; /* progress line on stderr */

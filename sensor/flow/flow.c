@@ -767,6 +767,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_s
 	ft->cur_order_clock = ft->cur_order_hash = MSG_ORDER_PACKET;
 	ft->env.salt = cfg->salt;
 	ft->env.salt_len = cfg->salt_len;
+	ft->env.keys = cfg->keys;
 	ft->env.follow = cfg->follow;
 	ft->env.follow_user = cfg->follow_user;
 	ft->host.env = &ft->env;

@@ -19,6 +19,8 @@ struct flow_config {
 	uint32_t idle_udp_s;
 	const uint8_t *salt; /* credential fingerprint key */
 	size_t salt_len;
+	/* Session secrets of the operator's key logs, or NULL (dissect_env.keys). */
+	const struct dissect_keys *keys;
 	/* TLS server names followed past the hellos (dissect_env.follow). */
 	bool (*follow)(const void *user, const char *server_name);
 	const void *follow_user;

@@ -13,6 +13,7 @@
 
 #include "cursor.h"
 #include "dissector.h"
+#include "keylog.h"
 #include "tls.h"
 
 
@@ -29,14 +30,42 @@ static void sink(void *user, const struct observation *o)
 	(void)user;
 }
 
-/* What the flow would tell the dissector (its ports play no part here). */
-static const struct layer_open fuzz_open = {.transport = TRANSPORT_TCP};
+/* A key store that holds secrets for the random of the corpus' Chrome
+ * hello (tests/unit/tls_fixture.h) which open nothing: with it the layer
+ * holds its hello, starts to open records, finds them not authentic. */
+static const struct dissect_env *keyed_env(void)
+{
+	static struct dissect_env env;
+	static struct dissect_keys *keys;
+	if (!keys && (keys = keylog_new())) {
+		static const char log[] =
+		    "CLIENT_HANDSHAKE_TRAFFIC_SECRET "
+		    "79c4ac065e1d80d1350600264f5b3ea2be8d7509a5b84b2fe55a74a5b86af851 "
+		    "0101010101010101010101010101010101010101010101010101010101010101\n"
+		    "SERVER_HANDSHAKE_TRAFFIC_SECRET "
+		    "79c4ac065e1d80d1350600264f5b3ea2be8d7509a5b84b2fe55a74a5b86af851 "
+		    "0202020202020202020202020202020202020202020202020202020202020202\n";
+		keylog_add_text(keys, log, sizeof log - 1);
+		env.keys = keys;
+	}
+	return &env;
+}
+
+static void feed(const uint8_t *data, size_t size, const struct dissect_env *env);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dissect_ctx ctx = {.emit = sink};
+	feed(data, size, NULL);
+	feed(data, size, keyed_env());
+	return 0;
+}
+
+static void feed(const uint8_t *data, size_t size, const struct dissect_env *env)
+{
+	const struct layer_open fuzz_open = {.transport = TRANSPORT_TCP, .env = env};
+	struct dissect_ctx ctx = {.emit = sink, .env = env};
 	struct dissect_probe pr = {
 	    .transport = TRANSPORT_TCP, .dir = DIR_TO_SERVER, .data = data, .len = size};
 	(void)dissector_tls.probe(&pr);
@@ -53,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	void *st = dissector_tls.state_new(&fuzz_open);
 	if (!st)
-		return 0;
+		return;
 	struct cur in = cur_make(data, size);
 	uint8_t h;
 	int r = DISSECT_MORE;
@@ -74,5 +103,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == DISSECT_MORE && dissector_tls.parse(st, DIR_TO_SERVER, NULL, 0, &ctx) == DISSECT_MORE)
 		(void)dissector_tls.parse(st, DIR_TO_CLIENT, NULL, 0, &ctx);
 	dissector_tls.state_free(st);
-	return 0;
 }

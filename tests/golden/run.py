@@ -157,13 +157,14 @@ def run(binary, args, src, stdin=None, pre=()):
     return p.returncode, p.stdout, p.stderr
 
 
-def replay(binary, src, capture, tmp, tag, workers, pre=()):
+def replay(binary, src, capture, tmp, tag, workers, pre=(), extra=()):
     ev = os.path.join(tmp, tag + ".events.jsonl")
     inv = os.path.join(tmp, tag + ".inventory.json")
     for f in (ev, inv):  # never compare a previous capture's output
         if os.path.exists(f):
             os.unlink(f)
-    rc, out, err = run(binary, ["-q", "-w", str(workers), "-r", capture, "--events", ev, "--inventory", inv], src, pre=pre)
+    rc, out, err = run(binary, ["-q", "-w", str(workers), "-r", capture, "--events", ev, "--inventory", inv] + list(extra),
+                       src, pre=pre)
     if not (os.path.exists(ev) and os.path.exists(inv)):
         sys.exit("FAIL %s -w %d wrote no output (exit %d): %s" % (capture, workers, rc, err.decode(errors="replace")))
     with open(ev, "rb") as f:
@@ -251,6 +252,9 @@ def matches(agent, want):
     if "basis" in want and not any(d.get("basis") == want["basis"] for d in dests):
         return False
     if "agent_basis" in want and agent["evidence"].get("basis") != want["agent_basis"]:
+        return False
+    if "decrypted" in want and not any(d.get("decrypted", False) == want["decrypted"] and
+                                       d["service"] == want.get("service", d["service"]) for d in dests):
         return False
     if "streamed" in want and not any(streamed_matches(d.get("streamed") or {}, want["streamed"]) for d in dests):
         return False
@@ -345,6 +349,17 @@ def canonical(v):
     return (v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))).encode()
 
 
+def keylog_material(path):
+    """The hex strings of a key log (client randoms, secrets), lower case:
+    none may appear in any output."""
+    out = set()
+    for line in open(path):
+        f = line.split()
+        if len(f) == 3 and not line.startswith("#"):
+            out.update(x.lower().encode() for x in f[1:])
+    return sorted(out)
+
+
 def merge_contributions(lines):
     """Reference merge of agent contributions: what any registry must hold."""
     reg, applied, versions = {}, set(), {}
@@ -390,7 +405,16 @@ def main():
     captures = sorted(glob.glob("pcaps/*.pcap", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src)
                       + glob.glob("pcaps/partial/*.pcap", root_dir=src))
     check("captures present", len(captures) >= 10, "found %d" % len(captures))
-    names = {os.path.basename(c) for c in captures}
+    # A capture with its key log (pcaps/keylogs/NAME.keylog) is also replayed
+    # opened with it, as the case "NAME+keylog": its own golden files and
+    # facts, and none of the log's material in any output.
+    cases = []
+    for cap in captures:
+        cases.append((os.path.basename(cap), cap, []))
+        kl = os.path.join("pcaps/keylogs", os.path.splitext(os.path.basename(cap))[0] + ".keylog")
+        if os.path.exists(os.path.join(src, kl)):
+            cases.append((os.path.basename(cap) + "+keylog", cap, ["--keylog", kl]))
+    names = {c[0] for c in cases}
     # A golden file or a fact without its capture is never compared: a capture
     # renamed or lost must not leave its golden test passing by absence.
     orphans = []
@@ -403,9 +427,8 @@ def main():
     orphans += ["facts.json: " + k for k in sorted(facts) if k not in names]
     check("every golden file and fact belongs to a capture", not orphans, orphans)
     with tempfile.TemporaryDirectory() as tmp:
-        for cap in captures:
-            name = os.path.basename(cap)
-            rc, log, events, inventory = replay(binary, src, cap, tmp, "w1", 1)
+        for name, cap, extra in cases:
+            rc, log, events, inventory = replay(binary, src, cap, tmp, "w1", 1, extra=extra)
             check(name + ": exit 0", rc == 0, log.decode(errors="replace")[-400:])
             gi = os.path.join(HERE, name + ".inventory.json")
             ge = os.path.join(HERE, name + ".events.json")
@@ -437,11 +460,11 @@ def main():
                 if want_events is not None:
                     detail = events_diff(want_events, got_events, "golden/" + os.path.basename(ge), "this run")
                 check(name + ": events equal golden", not detail, detail)
-            rc2, _, events2, inventory2 = replay(binary, src, cap, tmp, "w1b", 1)
+            rc2, _, events2, inventory2 = replay(binary, src, cap, tmp, "w1b", 1, extra=extra)
             check(name + ": second run identical", rc2 == rc and events2 == events and inventory2 == inventory,
                   "exit %d vs %d\n" % (rc2, rc) + raw_events_diff(events, events2, "first run", "second run")
                   + "\n" + text_diff(inventory, inventory2, "first run inventory", "second run inventory"))
-            rc4, _, events4, inventory4 = replay(binary, src, cap, tmp, "w4", 4)
+            rc4, _, events4, inventory4 = replay(binary, src, cap, tmp, "w4", 4, extra=extra)
             check(name + ": -w 4 exit as -w 1", rc4 == rc, "exit %d vs %d" % (rc4, rc))
             check(name + ": -w 4 inventory identical to -w 1", inventory4 == inventory,
                   text_diff(inventory, inventory4, "-w 1 inventory", "-w 4 inventory"))
@@ -451,6 +474,12 @@ def main():
                   raw_events_diff(events, events4, "-w 1", "-w 4"))
             leaked = [k.decode() for k in keys if k in events or k in inventory or k in log]
             check(name + ": no test key in any output", not leaked, "leaked: %s" % leaked)
+            if extra:
+                material = keylog_material(os.path.join(src, extra[1]))
+                out = (events + inventory + log).lower()
+                leaked = [m.decode()[:16] + "…" for m in material if m in out]
+                check(name + ": nothing of the key log (%d randoms and secrets) in any output" % len(material),
+                      material and not leaked, "leaked: %s" % leaked)
             doc = json.loads(inventory)
             want = facts.get(name)
             check(name + ": has facts in facts.json", want is not None)
@@ -463,14 +492,13 @@ def main():
 
         # The registry feed merges into exactly the inventory: every field, every
         # counter, in any order, and sent twice changes nothing.
-        for cap in captures:
-            name = os.path.basename(cap)
+        for name, cap, extra in cases:
             feed = os.path.join(tmp, "feed.jsonl")
             inv = os.path.join(tmp, "feed-inv.json")
             for f in (feed, inv):  # never merge a previous capture's feed
                 if os.path.exists(f):
                     os.unlink(f)
-            rc, _, err = run(binary, ["-q", "-r", cap, "--contributions", feed, "--inventory", inv], src)
+            rc, _, err = run(binary, ["-q", "-r", cap, "--contributions", feed, "--inventory", inv] + extra, src)
             if not (rc == 0 and os.path.exists(feed) and os.path.exists(inv)):
                 check(name + ": contributions run", False, "exit %d: %s" % (rc, err.decode(errors="replace")[-400:]))
                 continue
@@ -499,7 +527,7 @@ def main():
                 feed2 = os.path.join(tmp, "feed2.jsonl")
                 if os.path.exists(feed2):
                     os.unlink(feed2)
-                rc2, _, _ = run(binary, ["-q", "-r", cap, "--contributions", feed2] + args, src)
+                rc2, _, _ = run(binary, ["-q", "-r", cap, "--contributions", feed2] + args + extra, src)
                 again = open(feed2, "rb").read().splitlines() if rc2 == 0 and os.path.exists(feed2) else []
                 first = raw.splitlines()
                 if again != first and not differ:

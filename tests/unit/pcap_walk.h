@@ -178,14 +178,18 @@ static inline bool pw_decode(int dlt, const uint8_t *frame, size_t caplen, struc
 }
 
 /* pcaps-public/<rel>, open; missing() when absent. */
-static inline pcap_t *pw_open(const char *rel)
+static inline pcap_t *pw_open_path(const char *path)
 {
-	const char *path = public_file(rel);
 	char err[PCAP_ERRBUF_SIZE];
 	pcap_t *pc = pcap_open_offline(path, err);
 	if (!pc)
 		fail_msg("%s: %s", path, err);
 	return pc;
+}
+
+static inline pcap_t *pw_open(const char *rel)
+{
+	return pw_open_path(public_file(rel));
 }
 
 /* ---- walking a capture; UDP ---- */
@@ -449,11 +453,11 @@ static inline void pw_tcp_free(struct pw_tcp *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* Reads every TCP conversation of pcaps-public/<rel> into t (caller frees
+/* Reads every TCP conversation of the capture at path into t (caller frees
  * with pw_tcp_free); server_first may be NULL. */
-static inline void pw_tcp_read(const char *rel, pw_server_first_fn server_first, struct pw_tcp *t)
+static inline void pw_tcp_read_path(const char *path, pw_server_first_fn server_first, struct pw_tcp *t)
 {
-	pcap_t *pc = pw_open(rel);
+	pcap_t *pc = pw_open_path(path);
 	memset(t, 0, sizeof *t);
 	struct pw_reader r = {t, server_first};
 	pw_walk(pc, 6, pw_tcp_packet, &r);
@@ -461,6 +465,12 @@ static inline void pw_tcp_read(const char *rel, pw_server_first_fn server_first,
 		for (int d = 0; d < 2; d++)
 			while (t->flows[i].half[d].n_held)
 				pw_lose(t, i, d, t->flows[i].half[d].next + 0x7fffffffu);
+}
+
+/* The same for pcaps-public/<rel>. */
+static inline void pw_tcp_read(const char *rel, pw_server_first_fn server_first, struct pw_tcp *t)
+{
+	pw_tcp_read_path(public_file(rel), server_first, t);
 }
 
 #endif
