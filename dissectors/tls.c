@@ -692,7 +692,8 @@ struct tls_dir {
 
 /* Reading a connection the key logs open (TLS 1.3). */
 enum dec_phase {
-	DEC_HANDSHAKE = 0, /* sealed with the handshake traffic secret */
+	DEC_HANDSHAKE = 0, /* TLS 1.3: sealed with the handshake traffic secret */
+	DEC_CCS,	   /* TLS 1.2: sealed after this direction's ChangeCipherSpec */
 	DEC_APP,	   /* past the direction's Finished: the application traffic secret */
 	DEC_OFF,	   /* a record did not open, bytes were lost: the direction is left */
 };
@@ -700,6 +701,7 @@ enum dec_phase {
 struct tls_dec {
 	struct layer_open open; /* this layer's own, for the one above */
 	uint8_t random[KEYLOG_RANDOM];
+	uint8_t server_random[32]; /* TLS 1.2's key block needs it */
 	bool have_random;
 	bool on;	 /* the ServerHello came and the logs hold its secrets */
 	bool given_up;	 /* the logs cannot open this connection: read on as without keys */
@@ -707,8 +709,9 @@ struct tls_dec {
 	bool hello_held; /* the ClientHello waits for the ServerHello to say whether it is opened */
 	struct obs_tls_client_hello hello;
 	char alpn[AS_STR_TINY];
+	bool tls12;
 	struct {
-		struct tls13_traffic tr;
+		struct tls_traffic tr;
 		enum dec_phase phase;
 	} d[2];
 };
@@ -828,18 +831,28 @@ static int fail(struct tls_state *st, const struct dissect_ctx *ctx, const char 
 static void dec_start(struct tls_state *st, const char *alpn, const struct dissect_ctx *ctx)
 {
 	struct tls_dec *x = st->dec;
-	struct tls13_suite suite;
-	const uint8_t *cs = NULL, *ss = NULL;
+	const struct dissect_keys *keys = ctx->env->keys;
+	struct tls_suite suite;
 	size_t cl = 0, sl = 0;
-	if (x->have_random && st->version == 0x0304 && tls13_suite_of(st->cipher, &suite)) {
-		cs = keylog_find(ctx->env->keys, x->random, KEYLOG_CLIENT_HANDSHAKE, &cl);
-		ss = keylog_find(ctx->env->keys, x->random, KEYLOG_SERVER_HANDSHAKE, &sl);
-	}
+	bool ok = false;
 	/* HTTP/2 has no layer yet: such a connection is read as without keys. */
 	bool http1 = !alpn[0] || !strcmp(alpn, "http/1.1") || !strcmp(alpn, "http/1.0");
-	if (!cs || !ss || cl != suite.hash_len || sl != suite.hash_len || !http1 ||
-	    tls13_traffic_init(&x->d[DIR_TO_SERVER].tr, &suite, cs) < 0 ||
-	    tls13_traffic_init(&x->d[DIR_TO_CLIENT].tr, &suite, ss) < 0) {
+	if (!x->have_random || !http1) {
+		ok = false;
+	} else if (st->version == 0x0304 && tls13_suite_of(st->cipher, &suite)) {
+		const uint8_t *cs = keylog_find(keys, x->random, KEYLOG_CLIENT_HANDSHAKE, &cl);
+		const uint8_t *ss = keylog_find(keys, x->random, KEYLOG_SERVER_HANDSHAKE, &sl);
+		ok = cs && ss && cl == suite.hash_len && sl == suite.hash_len &&
+		     tls13_traffic_init(&x->d[DIR_TO_SERVER].tr, &suite, cs) == AS_OK &&
+		     tls13_traffic_init(&x->d[DIR_TO_CLIENT].tr, &suite, ss) == AS_OK;
+	} else if (st->version == 0x0303 && tls12_suite_of(st->cipher, &suite)) {
+		const uint8_t *master = keylog_find(keys, x->random, KEYLOG_MASTER, &cl);
+		ok = master && tls12_traffic_init(&x->d[DIR_TO_SERVER].tr, &x->d[DIR_TO_CLIENT].tr, &suite,
+						  master, x->random, x->server_random) == AS_OK;
+		x->tls12 = true;
+		x->d[DIR_TO_SERVER].phase = x->d[DIR_TO_CLIENT].phase = DEC_CCS;
+	}
+	if (!ok) {
 		x->given_up = true;
 		/* Records of the client framed meanwhile leave it mid-record. */
 		if (st->dir[DIR_TO_SERVER].rec.len)
@@ -903,6 +916,8 @@ static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type
 		r = tls_parse_server_hello(body, len, &o.u.tls_sh, &reason);
 		st->version = o.u.tls_sh.version;
 		st->cipher = o.u.tls_sh.cipher;
+		if (st->dec && len >= 2 + 32) /* legacy_version, then the random */
+			memcpy(st->dec->server_random, body + 2, 32);
 		if (r == AS_OK && st->dec)
 			dec_server_hello(st, o.u.tls_sh.alpn, ctx);
 	}
@@ -992,7 +1007,7 @@ static void dec_handshake(struct tls_state *st, enum dissect_dir dir, const uint
 			const uint8_t *s = keylog_find(
 			    ctx->env->keys, x->random,
 			    dir == DIR_TO_SERVER ? KEYLOG_CLIENT_TRAFFIC : KEYLOG_SERVER_TRAFFIC, &sl);
-			struct tls13_suite suite = x->d[dir].tr.suite;
+			struct tls_suite suite = x->d[dir].tr.suite;
 			if (!s || sl != suite.hash_len) {
 				dec_off(st, dir, ctx, s ? "keylog_secret_size" : "keylog_no_traffic_secret");
 				return;
@@ -1038,16 +1053,32 @@ static int on_sealed(struct tls_state *st, enum dissect_dir dir, uint8_t *rec, s
 		     const struct dissect_ctx *ctx)
 {
 	struct tls_dec *x = st->dec;
-	if (!x->on || rec[0] != CT_APPLICATION_DATA || x->d[dir].phase == DEC_OFF)
+	if (!x->on || x->d[dir].phase == DEC_OFF)
 		return AS_OK;
 	uint8_t inner = 0;
 	uint8_t *body = rec + TLS_RECORD_HDR;
-	int n = tls13_open(&x->d[dir].tr, rec, body, len - TLS_RECORD_HDR, body, &inner);
+	int n;
+	if (x->tls12) {
+		/* TLS 1.2 seals a direction from its ChangeCipherSpec on: its
+		 * Finished, alerts and application data, each of its own type. */
+		if (rec[0] == CT_CHANGE_CIPHER_SPEC && x->d[dir].phase == DEC_CCS) {
+			x->d[dir].phase = DEC_APP;
+			return AS_OK;
+		}
+		if (x->d[dir].phase != DEC_APP || rec[0] == CT_CHANGE_CIPHER_SPEC)
+			return AS_OK;
+		inner = rec[0];
+		n = tls12_open(&x->d[dir].tr, rec, body, len - TLS_RECORD_HDR, body);
+	} else {
+		if (rec[0] != CT_APPLICATION_DATA)
+			return AS_OK;
+		n = tls13_open(&x->d[dir].tr, rec, body, len - TLS_RECORD_HDR, body, &inner);
+	}
 	if (n < 0) {
 		dec_off(st, dir, ctx, "record_not_authentic");
 		return AS_OK;
 	}
-	if (inner == CT_HANDSHAKE)
+	if (inner == CT_HANDSHAKE && !x->tls12)
 		dec_handshake(st, dir, body, (size_t)n, ctx);
 	else if (inner == CT_APPLICATION_DATA && x->d[dir].phase == DEC_APP)
 		dec_deliver(st, dir, body, (size_t)n, ctx);

@@ -31,8 +31,9 @@ static void sink(void *user, const struct observation *o)
 }
 
 /* A key store that holds secrets for the random of the corpus' Chrome
- * hello (tests/unit/tls_fixture.h) which open nothing: with it the layer
- * holds its hello, starts to open records, finds them not authentic. */
+ * hello (tests/unit/tls_fixture.h), TLS 1.3 and 1.2, which open nothing:
+ * with it the layer holds its hello, starts to open records, finds them
+ * not authentic. */
 static const struct dissect_env *keyed_env(void)
 {
 	static struct dissect_env env;
@@ -44,7 +45,9 @@ static const struct dissect_env *keyed_env(void)
 		    "0101010101010101010101010101010101010101010101010101010101010101\n"
 		    "SERVER_HANDSHAKE_TRAFFIC_SECRET "
 		    "79c4ac065e1d80d1350600264f5b3ea2be8d7509a5b84b2fe55a74a5b86af851 "
-		    "0202020202020202020202020202020202020202020202020202020202020202\n";
+		    "0202020202020202020202020202020202020202020202020202020202020202\n"
+		    "CLIENT_RANDOM 79c4ac065e1d80d1350600264f5b3ea2be8d7509a5b84b2fe55a74a5b86af851 "
+		    "030303030303030303030303030303030303030303030303030303030303030303030303030303030303030303030303\n";
 		keylog_add_text(keys, log, sizeof log - 1);
 		env.keys = keys;
 	}

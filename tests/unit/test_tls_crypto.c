@@ -61,12 +61,12 @@ static const struct {
 static void test_traffic_keys(void **state)
 {
 	(void)state;
-	struct tls13_suite suite;
+	struct tls_suite suite;
 	assert_true(tls13_suite_of(0x1301, &suite));
 	for (size_t i = 0; i < sizeof rfc8448_keys / sizeof rfc8448_keys[0]; i++) {
 		uint8_t secret[32];
 		assert_int_equal(unhex(rfc8448_keys[i].secret, secret, sizeof secret), 32);
-		struct tls13_traffic t;
+		struct tls_traffic t;
 		assert_int_equal(tls13_traffic_init(&t, &suite, secret), AS_OK);
 		assert_hex(t.key, 16, rfc8448_keys[i].key);
 		assert_hex(t.iv, 12, rfc8448_keys[i].iv);
@@ -87,13 +87,13 @@ static const char client_record[] =
 
 static void open_record(const char *secret_hex, const char *record_hex, uint64_t seq)
 {
-	struct tls13_suite suite;
+	struct tls_suite suite;
 	assert_true(tls13_suite_of(0x1301, &suite));
 	uint8_t secret[32], rec[128], out[128];
 	assert_int_equal(unhex(secret_hex, secret, sizeof secret), 32);
 	size_t n = unhex(record_hex, rec, sizeof rec);
 	assert_int_equal(n, 5 + 0x43);
-	struct tls13_traffic t;
+	struct tls_traffic t;
 	assert_int_equal(tls13_traffic_init(&t, &suite, secret), AS_OK);
 	t.seq = seq;
 	uint8_t type = 0;
@@ -121,12 +121,12 @@ static void test_open_rfc8448_records(void **state)
 static void test_sequence_matters(void **state)
 {
 	(void)state;
-	struct tls13_suite suite;
+	struct tls_suite suite;
 	assert_true(tls13_suite_of(0x1301, &suite));
 	uint8_t secret[32], rec[128], out[128], type;
 	unhex(rfc8448_keys[2].secret, secret, sizeof secret);
 	size_t n = unhex(server_record, rec, sizeof rec);
-	struct tls13_traffic t;
+	struct tls_traffic t;
 	assert_int_equal(tls13_traffic_init(&t, &suite, secret), AS_OK);
 	assert_int_equal(tls13_open(&t, rec, rec + 5, n - 5, out, &type), AS_ERR_MALFORMED);
 }
@@ -136,14 +136,14 @@ static void test_sequence_matters(void **state)
 static void test_key_update(void **state)
 {
 	(void)state;
-	struct tls13_suite suite;
+	struct tls_suite suite;
 	assert_true(tls13_suite_of(0x1302, &suite));
 	assert_int_equal(suite.hash_len, 48);
 	assert_int_equal(suite.key_len, 32);
 	uint8_t secret[48], next[48], key[32];
 	for (int i = 0; i < 48; i++)
 		secret[i] = (uint8_t)i;
-	struct tls13_traffic t;
+	struct tls_traffic t;
 	assert_int_equal(tls13_traffic_init(&t, &suite, secret), AS_OK);
 	t.seq = 7;
 	assert_int_equal(tls13_traffic_update(&t), AS_OK);
@@ -157,13 +157,51 @@ static void test_key_update(void **state)
 static void test_suites(void **state)
 {
 	(void)state;
-	struct tls13_suite s;
+	struct tls_suite s;
 	assert_true(tls13_suite_of(0x1303, &s));
 	assert_int_equal(s.aead, TLS_AEAD_CHACHA20_POLY1305);
 	assert_int_equal(s.key_len, 32);
 	assert_int_equal(s.hash_len, 32);
 	assert_false(tls13_suite_of(0xc02f, &s)); /* a TLS 1.2 suite */
 	assert_false(tls13_suite_of(0x1304, &s)); /* AES-CCM: not opened */
+}
+
+/* The TLS 1.2 PRF: the P_SHA256 and P_SHA384 vectors of the IETF TLS
+ * working group (mail-archive/web/tls/current/msg03416.html); the
+ * SHA-384 one is checked on its first 92 bytes (P_hash output does not
+ * depend on the length asked). */
+static void test_tls12_prf(void **state)
+{
+	(void)state;
+	uint8_t secret[16], seed[16], out[100];
+	unhex("9bbe436ba940f017b17652849a71db35", secret, sizeof secret);
+	unhex("a0ba9f936cda311827a6f796ffd5198c", seed, sizeof seed);
+	assert_int_equal(tls12_prf(32, secret, 16, "test label", seed, 16, out, 100), AS_OK);
+	uint8_t want[100];
+	assert_int_equal(unhex("e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a"
+			       "6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab"
+			       "4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701"
+			       "87347b66",
+			       want, sizeof want),
+			 100);
+	assert_memory_equal(out, want, 100);
+
+	unhex("b80b733d6ceefcdc71566ea48e5567df", secret, sizeof secret);
+	unhex("cd665cf6a8447dd6ff8b27555edb7465", seed, sizeof seed);
+	assert_int_equal(tls12_prf(48, secret, 16, "test label", seed, 16, out, 92), AS_OK);
+	assert_int_equal(unhex("7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd"
+			       "e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd"
+			       "8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad0",
+			       want, sizeof want),
+			 92);
+	assert_memory_equal(out, want, 92);
+
+	struct tls_suite s;
+	assert_true(tls12_suite_of(0xc02f, &s));
+	assert_int_equal(s.iv_len, 4);
+	assert_true(tls12_suite_of(0xcca8, &s));
+	assert_int_equal(s.iv_len, 12);
+	assert_false(tls12_suite_of(0x002f, &s)); /* CBC: not opened */
 }
 
 /* ---- a recorded capture opened with its key log ---- */
@@ -262,7 +300,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_traffic_keys),     cmocka_unit_test(test_open_rfc8448_records),
 	    cmocka_unit_test(test_sequence_matters), cmocka_unit_test(test_key_update),
-	    cmocka_unit_test(test_suites),	     cmocka_unit_test(test_capture_opened),
+	    cmocka_unit_test(test_suites),	     cmocka_unit_test(test_tls12_prf),
+	    cmocka_unit_test(test_capture_opened),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
