@@ -41,6 +41,7 @@
 #define AS_TLS_MAX_HANDSHAKE 65536     /* a ClientHello/ServerHello reassembled across records */
 #define AS_TLS_TURN_MAX_RECORDS 8192   /* record sizes of one streamed answer kept for its estimate */
 #define AS_KEYLOG_MAX_CONNECTIONS 1000000 /* TLS connections whose secrets the key logs may hold */
+#define AS_SECRETS_MAX_BLOCK ((size_t)64 << 20) /* one pcapng Decryption Secrets Block read */
 #define AS_QUIC_MAX_CRYPTO 16384       /* CRYPTO bytes of one direction's Initials kept */
 #define AS_QUIC_MAX_FAILURES 4	       /* Initials of a flow that do not open before it is left */
 #define AS_DNS_MAX_ANSWERS 16	       /* A/AAAA answers kept from one DNS response */

@@ -85,6 +85,23 @@ static bool field(const char **p, const char *end, const char **f, size_t *n)
 	return *n > 0;
 }
 
+/* CLIENT_/SERVER_TRAFFIC_SECRET_<N>, N > 0 (OpenSSL 3.0 writes a literal
+ * "N"): the secrets after a KeyUpdate, logged too. They follow from
+ * generation 0 anyway. */
+static bool later_generation(const char *name, size_t n)
+{
+	static const char c[] = "CLIENT_TRAFFIC_SECRET_", s[] = "SERVER_TRAFFIC_SECRET_";
+	size_t p = sizeof c - 1;
+	if (n <= p || (memcmp(name, c, p) && memcmp(name, s, p)))
+		return false;
+	if (n == p + 1 && name[p] == 'N')
+		return true;
+	for (size_t i = p; i < n; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return false;
+	return !(n == p + 1 && name[p] == '0');
+}
+
 static void add_line(struct dissect_keys *k, const char *s, const char *end)
 {
 	k->st.lines++;
@@ -103,6 +120,8 @@ static void add_line(struct dissect_keys *k, const char *s, const char *end)
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (strlen(labels[i].name) == nn && !memcmp(labels[i].name, name, nn))
 			label = labels[i].label;
+	if (label == -2 && later_generation(name, nn))
+		label = -1;
 	uint8_t random[KEYLOG_RANDOM], secret[TLS_MAX_SECRET];
 	size_t slen = sn / 2;
 	bool sized = label == KEYLOG_MASTER ? slen == 48 : (slen == 32 || slen == 48);

@@ -24,6 +24,7 @@
 #include "pipeline.h"
 #include "redis.h"
 #include "report.h"
+#include "secrets.h"
 #include "sig.h"
 #include "sink.h"
 
@@ -333,18 +334,39 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 }
 
 /* ---- the run ---- */
-/* The key logs named (tls.keylog_files, --keylog), read before the
- * workers start. A file that cannot be read stops the start; a line that
- * is no key log line is counted. Nothing of them is printed. */
+static void add_secrets(void *keys, const char *text, size_t len)
+{
+	keylog_add_text(keys, text, len);
+}
+
+/* The key logs named (tls.keylog_files, --keylog) and those the pcapng
+ * inputs carry (Decryption Secrets Blocks), read before the workers start.
+ * A named file that cannot be read stops the start; a capture whose blocks
+ * cannot be walked is said and replayed all the same (libpcap names what
+ * is wrong with it); a line that is no key log line is counted. Nothing of
+ * them is printed. */
 static int load_keylogs(struct service *svc)
 {
 	const struct sensor_config *c = &svc->c;
-	if (!c->n_keylog_files)
-		return 0;
 	char err[1024];
 	if (!(svc->keys = keylog_new())) {
 		fprintf(stderr, "aisensor: out of memory\n");
 		return -1;
+	}
+	unsigned blocks = 0;
+	for (size_t i = 0; i < svc->n_inputs; i++) {
+		if (!strcmp(svc->inputs[i], "-"))
+			continue; /* a pipe cannot be read twice */
+		int n = capture_file_secrets(svc->inputs[i], add_secrets, svc->keys, err, sizeof err);
+		if (n < 0)
+			fprintf(stderr, "aisensor: %s: its decryption secrets are not read\n", err);
+		else
+			blocks += (unsigned)n;
+	}
+	if (!c->n_keylog_files && !blocks) {
+		keylog_free(svc->keys);
+		svc->keys = NULL;
+		return 0;
 	}
 	for (size_t i = 0; i < c->n_keylog_files; i++)
 		if (keylog_add_file(svc->keys, c->keylog_files[i], err, sizeof err) < 0) {
@@ -353,8 +375,10 @@ static int load_keylogs(struct service *svc)
 		}
 	const struct keylog_stats *ks = keylog_stats(svc->keys);
 	if (!svc->o->quiet || ks->malformed)
-		fprintf(stderr, "aisensor: key logs: %llu secrets, %llu malformed lines of %llu\n",
-			(unsigned long long)ks->secrets, (unsigned long long)ks->malformed,
+		fprintf(stderr,
+			"aisensor: key logs: %llu secrets (%u decryption secrets blocks), %llu malformed "
+			"lines of %llu\n",
+			(unsigned long long)ks->secrets, blocks, (unsigned long long)ks->malformed,
 			(unsigned long long)ks->lines);
 	return 0;
 }

@@ -253,6 +253,9 @@ def matches(agent, want):
         return False
     if "agent_basis" in want and agent["evidence"].get("basis") != want["agent_basis"]:
         return False
+    if "requests" in want and not any(d.get("requests") == want["requests"] and
+                                      d["service"] == want.get("service", d["service"]) for d in dests):
+        return False
     if "decrypted" in want and not any(d.get("decrypted", False) == want["decrypted"] and
                                        d["service"] == want.get("service", d["service"]) for d in dests):
         return False
@@ -360,6 +363,32 @@ def keylog_material(path):
     return sorted(out)
 
 
+def dsb_material(path):
+    """The key log hex strings of a pcapng's Decryption Secrets Blocks."""
+    import struct
+    out = set()
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x0a\x0d\x0d\x0a":
+        return []
+    off, order = 0, "<"
+    while off + 12 <= len(data):
+        if data[off:off + 4] == b"\x0a\x0d\x0d\x0a":
+            order = "<" if data[off + 8:off + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+        btype, blen = struct.unpack(order + "II", data[off:off + 8])
+        if blen < 12:
+            break
+        if btype == 0x0A:
+            stype, slen = struct.unpack(order + "II", data[off + 8:off + 16])
+            if stype == 0x544C534B:
+                for line in data[off + 16:off + 16 + slen].decode(errors="replace").splitlines():
+                    f3 = line.split()
+                    if len(f3) == 3:
+                        out.update(x.lower().encode() for x in f3[1:])
+        off += blen
+    return sorted(out)
+
+
 def merge_contributions(lines):
     """Reference merge of agent contributions: what any registry must hold."""
     reg, applied, versions = {}, set(), {}
@@ -402,7 +431,7 @@ def main():
     for kf in sorted(glob.glob("pcaps/*/test-keys.txt", root_dir=src) + glob.glob("pcaps/*/wire-secrets.txt", root_dir=src)):
         keys += [k.strip().encode() for k in open(os.path.join(src, kf)) if k.strip() and not k.startswith("#")]
     check("test keys loaded", len(keys) >= 20, "found %d" % len(keys))
-    captures = sorted(glob.glob("pcaps/*.pcap", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src)
+    captures = sorted(glob.glob("pcaps/*.pcap*", root_dir=src) + glob.glob("pcaps/public/*.pcap*", root_dir=src)
                       + glob.glob("pcaps/partial/*.pcap", root_dir=src))
     check("captures present", len(captures) >= 10, "found %d" % len(captures))
     # A capture with its key log (pcaps/keylogs/NAME.keylog) is also replayed
@@ -474,6 +503,12 @@ def main():
                   raw_events_diff(events, events4, "-w 1", "-w 4"))
             leaked = [k.decode() for k in keys if k in events or k in inventory or k in log]
             check(name + ": no test key in any output", not leaked, "leaked: %s" % leaked)
+            embedded = dsb_material(os.path.join(src, cap))
+            if embedded:
+                out = (events + inventory + log).lower()
+                leaked = [m.decode()[:16] + "…" for m in embedded if m in out]
+                check(name + ": nothing of its decryption secrets block (%d randoms and secrets) in any output"
+                      % len(embedded), not leaked, "leaked: %s" % leaked)
             if extra:
                 material = keylog_material(os.path.join(src, extra[1]))
                 out = (events + inventory + log).lower()

@@ -43,15 +43,20 @@ static void test_labels(void **state)
 	    "SERVER_TRAFFIC_SECRET_0 " R1
 	    " 3333333333333333333333333333333333333333333333333333333333333333\n"
 	    "EXPORTER_SECRET " R1 " 4444444444444444444444444444444444444444444444444444444444444444\n"
+	    /* OpenSSL 3.0 logs the secrets of each KeyUpdate too */
+	    "SERVER_TRAFFIC_SECRET_1 " R1
+	    " 6666666666666666666666666666666666666666666666666666666666666666\n"
+	    "CLIENT_TRAFFIC_SECRET_N " R1
+	    " 7777777777777777777777777777777777777777777777777777777777777777\n"
 	    "CLIENT_EARLY_TRAFFIC_SECRET " R1 " 5555555555555555555555555555555555555555555555555555555555555"
-					      "55555555555555555555555555555555555";
+	    "55555555555555555555555555555555555";
 	struct dissect_keys *k = keylog_new();
 	assert_non_null(k);
 	keylog_add_text(k, text, sizeof text - 1);
 	const struct keylog_stats *st = keylog_stats(k);
-	assert_int_equal(st->lines, 9);
+	assert_int_equal(st->lines, 11);
 	assert_int_equal(st->secrets, 6);
-	assert_int_equal(st->ignored, 1);
+	assert_int_equal(st->ignored, 3);
 	assert_int_equal(st->malformed, 0);
 
 	uint8_t r1[32], r2[32];
