@@ -31,6 +31,8 @@
 #define AS_HTTP_MAX_HEADER_BYTES 32768 /* request/response head */
 #define AS_HTTP_MAX_HEADERS 128	       /* header lines per message */
 #define AS_HTTP_BODY_PEEK 65536	       /* request body bytes kept for JSON field extraction */
+#define AS_HTTP_MAX_INFLATED                                                                                 \
+	((uint64_t)16 << 20)	       /* bytes a gzip/deflate/br body may inflate to: past it, a bomb */
 #define AS_HTTP_MAX_PIPELINE 64	       /* HTTP/1 requests awaiting their response per connection */
 #define AS_SSE_MAX_EVENT 65536	       /* one SSE event (or NDJSON line) of a streamed body */
 #define AS_JSON_MAX_DEPTH 64	       /* nesting accepted by JSON extraction */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "coding.h"
 #include "cursor.h"
 #include "http.h"
 #include "json_util.h"
@@ -152,6 +153,9 @@ struct http_msg {
 	bool peek_over;	  /* this body / NDJSON line went past the cap */
 	bool peek_broken; /* bytes were lost: do not parse */
 	struct sse_parser sse;
+	enum coding coding;	   /* Content-Encoding */
+	struct coding_stream *dec; /* undoing it, from the first body byte */
+	bool dec_off;		   /* it could not be undone: the body is not read */
 };
 
 struct http_conn {
@@ -544,6 +548,8 @@ static void request_header(struct http_msg *m, struct sv name, struct sv value, 
 		content_type(m, r->content_type, sizeof r->content_type, value);
 	} else if (sv_eq_ci(name, SV_LIT("upgrade"))) {
 		r->upgrade_websocket |= http_list_has(value, SV_LIT("websocket"));
+	} else if (sv_eq_ci(name, SV_LIT("content-encoding"))) {
+		m->coding = coding_of(value);
 	} else if (sv_eq_ci(name, SV_LIT("authorization"))) {
 		span_set(&m->vbuf, &m->mf[MF_AUTH], value);
 		on_authorization(m, ctx, value);
@@ -586,6 +592,8 @@ static void response_header(struct http_msg *m, struct sv name, struct sv value,
 			m->kind = BODY_NDJSON;
 	} else if (sv_eq_ci(name, SV_LIT("server"))) {
 		sv_copy(r->server, sizeof r->server, value);
+	} else if (sv_eq_ci(name, SV_LIT("content-encoding"))) {
+		m->coding = coding_of(value);
 	} else if (sv_eq_ci(name, SV_LIT("location"))) {
 		span_set(&m->vbuf, &m->mf[MF_LOCATION], value);
 	} else if (sv_eq_ci(name, SV_LIT("www-authenticate"))) {
@@ -631,6 +639,7 @@ static void msg_free(struct http_msg *m)
 	sbuf_free(&m->vbuf);
 	sbuf_free(&m->peek);
 	sse_free(&m->sse);
+	coding_free(m->dec);
 	free(m);
 }
 
@@ -815,17 +824,9 @@ static void ndjson_data(struct http_msg *m, struct sv s, const struct dissect_ct
 	}
 }
 
-void http_body(struct http_msg *m, struct sv s, const struct dissect_ctx *ctx)
+/* Body bytes as the analyzers read them: decoded, the coding undone. */
+static void body_plain(struct http_msg *m, struct sv s, const struct dissect_ctx *ctx)
 {
-	if (!m)
-		return;
-	struct obs_http_exchange *e = &m->x->obs.u.http;
-	if (m->request)
-		e->req.content_length += s.len;
-	else
-		e->resp.body_bytes += s.len;
-	if (s.len == 0 || m->peek_broken)
-		return;
 	switch (m->kind) {
 	case BODY_JSON:
 		if (m->peek.len == 0 && !m->peek_over && !m->json_type && !sv_starts_with(s, SV_LIT("{")) &&
@@ -856,6 +857,57 @@ void http_body(struct http_msg *m, struct sv s, const struct dissect_ctx *ctx)
 	}
 }
 
+struct decoded_user {
+	struct http_msg *m;
+	const struct dissect_ctx *ctx;
+};
+
+static void on_decoded(void *user, const uint8_t *p, size_t n)
+{
+	struct decoded_user *u = user;
+	if (!u->m->peek_broken)
+		body_plain(u->m, sv_make((const char *)p, n), u->ctx);
+}
+
+/* A gzip, deflate or br body undone as it comes; a coding not undone, or
+ * one that fails or inflates past its cap, leaves the body unread. */
+static void body_coded(struct http_msg *m, struct sv s, const struct dissect_ctx *ctx)
+{
+	if (m->dec_off)
+		return;
+	if (!m->dec && !(m->dec = coding_new(m->coding))) {
+		m->dec_off = true;
+		dissect_anomaly(ctx, HTTP,
+				m->coding == CODING_OTHER ? "content_coding_not_read" : "out_of_memory");
+		return;
+	}
+	struct decoded_user u = {m, ctx};
+	int r = coding_feed(m->dec, (const uint8_t *)s.p, s.len, on_decoded, &u);
+	if (r < 0) {
+		m->dec_off = true;
+		dissect_anomaly(ctx, HTTP, r == AS_ERR_LIMIT ? "inflated_over_cap" : "bad_content_coding");
+		if (r == AS_ERR_LIMIT)
+			m->peek_over = true;
+	}
+}
+
+void http_body(struct http_msg *m, struct sv s, const struct dissect_ctx *ctx)
+{
+	if (!m)
+		return;
+	struct obs_http_exchange *e = &m->x->obs.u.http;
+	if (m->request)
+		e->req.content_length += s.len;
+	else
+		e->resp.body_bytes += s.len;
+	if (s.len == 0 || m->peek_broken)
+		return;
+	if (m->coding != CODING_IDENTITY)
+		body_coded(m, s, ctx);
+	else
+		body_plain(m, s, ctx);
+}
+
 void http_body_lost(struct http_msg *m, size_t len)
 {
 	if (!m)
@@ -865,6 +917,7 @@ void http_body_lost(struct http_msg *m, size_t len)
 	else
 		m->x->obs.u.http.resp.body_bytes += len;
 	m->peek_broken = true;
+	m->dec_off = true; /* a coded stream cannot go on past a hole */
 	sse_reset(&m->sse);
 }
 
