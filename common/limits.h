@@ -33,6 +33,9 @@
 #define AS_HTTP_BODY_PEEK 65536	       /* request body bytes kept for JSON field extraction */
 #define AS_HTTP_MAX_INFLATED                                                                                 \
 	((uint64_t)16 << 20)	       /* bytes a gzip/deflate/br body may inflate to: past it, a bomb */
+#define AS_H2_MAX_STREAMS 128	       /* HTTP/2 streams open at once per connection */
+#define AS_H2_MAX_BLOCK 65536	       /* one HTTP/2 header block, or one non-DATA frame */
+#define AS_H2_MAX_FRAME (1u << 24)     /* HTTP/2 frame length field's largest value */
 #define AS_HTTP_MAX_PIPELINE 64	       /* HTTP/1 requests awaiting their response per connection */
 #define AS_SSE_MAX_EVENT 65536	       /* one SSE event (or NDJSON line) of a streamed body */
 #define AS_JSON_MAX_DEPTH 64	       /* nesting accepted by JSON extraction */

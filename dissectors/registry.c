@@ -18,22 +18,17 @@ extern const struct dissector dissector_kerberos;
 extern const struct dissector dissector_kerberos_tcp;
 extern const struct dissector dissector_quic;
 extern const struct dissector dissector_tls;
+extern const struct dissector dissector_http2;
 extern const struct dissector dissector_http1;
 
 const struct dissector *const dissector_registry[] = {
-	&dissector_mdns,
-	&dissector_llmnr,
-	&dissector_dns,
-	&dissector_dns_tcp,
-	&dissector_dhcp,
-	&dissector_dhcp6,
-	&dissector_nbns,
-	&dissector_kerberos,
-	&dissector_kerberos_tcp,
-	&dissector_quic,
-	&dissector_tls,
-	&dissector_http1,
-	NULL,
+    &dissector_mdns,	     &dissector_llmnr,
+    &dissector_dns,	     &dissector_dns_tcp,
+    &dissector_dhcp,	     &dissector_dhcp6,
+    &dissector_nbns,	     &dissector_kerberos,
+    &dissector_kerberos_tcp, &dissector_quic,
+    &dissector_tls,	     &dissector_http2, /* h2c by prior knowledge: the client preface */
+    &dissector_http1,	     NULL,
 };
 
 const struct dissector *dissector_find(const char *name)

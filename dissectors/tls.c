@@ -45,6 +45,7 @@ enum {
 enum {
 	HS_CLIENT_HELLO = 1,
 	HS_SERVER_HELLO = 2,
+	HS_ENCRYPTED_EXTENSIONS = 8,
 	HS_FINISHED = 20,
 	HS_KEY_UPDATE = 24,
 };
@@ -835,9 +836,9 @@ static void dec_start(struct tls_state *st, const char *alpn, const struct disse
 	struct tls_suite suite;
 	size_t cl = 0, sl = 0;
 	bool ok = false;
-	/* HTTP/2 has no layer yet: such a connection is read as without keys. */
-	bool http1 = !alpn[0] || !strcmp(alpn, "http/1.1") || !strcmp(alpn, "http/1.0");
-	if (!x->have_random || !http1) {
+	/* HTTP/1 or HTTP/2 above; another protocol is read as without keys. */
+	bool http = !alpn[0] || !strcmp(alpn, "http/1.1") || !strcmp(alpn, "http/1.0") || !strcmp(alpn, "h2");
+	if (!x->have_random || !http) {
 		ok = false;
 	} else if (st->version == 0x0304 && tls13_suite_of(st->cipher, &suite)) {
 		const uint8_t *cs = keylog_find(keys, x->random, KEYLOG_CLIENT_HANDSHAKE, &cl);
@@ -972,6 +973,7 @@ static int on_record(struct tls_state *st, enum dissect_dir dir, uint8_t type, s
 }
 
 extern const struct dissector dissector_http1;
+extern const struct dissector dissector_http2;
 
 static void dec_off(struct tls_state *st, enum dissect_dir dir, const struct dissect_ctx *ctx,
 		    const char *why)
@@ -980,6 +982,25 @@ static void dec_off(struct tls_state *st, enum dissect_dir dir, const struct dis
 		dissect_anomaly(ctx, "tls", why);
 	st->dec->d[dir].phase = DEC_OFF;
 	sbuf_free(&st->dir[dir].hs);
+}
+
+/* TLS 1.3 sends the chosen ALPN in EncryptedExtensions (RFC 8446 §4.3.1),
+ * not in the ServerHello: it says which HTTP the layer above reads. */
+static void dec_alpn(struct tls_dec *x, struct cur body)
+{
+	struct cur exts, e;
+	if (!cur_get_u16_prefixed(&body, &exts))
+		return;
+	uint16_t type;
+	while (cur_get_u16(&exts, &type) && cur_get_u16_prefixed(&exts, &e)) {
+		struct cur list, name;
+		uint8_t n;
+		if (type == EXT_ALPN && cur_get_u16_prefixed(&e, &list) && cur_get_u8(&list, &n) &&
+		    cur_get_bytes(&list, &name, n) && n < sizeof x->alpn) {
+			memcpy(x->alpn, cur_data(&name), n);
+			x->alpn[n] = '\0';
+		}
+	}
 }
 
 /* Decrypted handshake messages of a direction: its Finished moves it to
@@ -1001,6 +1022,8 @@ static void dec_handshake(struct tls_state *st, enum dissect_dir dir, const uint
 		struct cur body;
 		if (!cur_get_u8(&h, &type) || !cur_get_u24(&h, &len) || !cur_get_bytes(&h, &body, len))
 			return; /* continued in a later record */
+		if (type == HS_ENCRYPTED_EXTENSIONS)
+			dec_alpn(x, body);
 		sbuf_consume(&d->hs, TLS_HS_HDR + (size_t)len);
 		if (type == HS_FINISHED && x->d[dir].phase == DEC_HANDSHAKE) {
 			size_t sl = 0;
@@ -1035,7 +1058,8 @@ static void dec_deliver(struct tls_state *st, enum dissect_dir dir, const uint8_
 		struct layer_open lo = layer_open_above(&x->open);
 		lo.protected_bytes = true;
 		text_copy(lo.alpn, sizeof lo.alpn, x->alpn);
-		if (dissect_open_above(ctx, &dissector_http1, &lo) < 0) {
+		const struct dissector *above = !strcmp(x->alpn, "h2") ? &dissector_http2 : &dissector_http1;
+		if (dissect_open_above(ctx, above, &lo) < 0) {
 			dissect_anomaly(ctx, "tls", "no_layer_above");
 			dec_off(st, DIR_TO_SERVER, ctx, NULL);
 			dec_off(st, DIR_TO_CLIENT, ctx, NULL);

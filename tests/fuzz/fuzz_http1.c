@@ -1,79 +1,13 @@
 /* fuzz_http1.c — libFuzzer target for the HTTP/1 dissector, the message
  * builder and analyzers behind it, and the layers it opens above itself
- * (websocket), driven through a layer stack as a flow drives it. The input
- * is a conversation: records of [1 byte: bit0 = direction, bit1 = end that
- * direction, bit2 = a gap of that length][2 bytes big-endian length][bytes];
- * a trailing remainder goes to the server. Observations are checked for
- * NUL-terminated strings. */
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include "cursor.h"
-#include "dissector.h"
-#include "layers.h"
+ * (websocket); the input format is http_input.h's. */
+#include "http_input.h"
 
 extern const struct dissector dissector_http1;
-
-static void check_str(const char *s, size_t n)
-{
-	if (!memchr(s, '\0', n))
-		__builtin_trap();
-}
-
-static void on_obs(void *user, const struct observation *o)
-{
-	(void)user;
-	if (o->type == OBS_HTTP_REQUEST || o->type == OBS_HTTP_EXCHANGE) {
-		const struct obs_http_request *q = &o->u.http.req;
-		check_str(q->method, sizeof q->method);
-		check_str(q->host, sizeof q->host);
-		check_str(q->path, sizeof q->path);
-		check_str(q->query, sizeof q->query);
-		check_str(q->model, sizeof q->model);
-		if (q->n_sdk_headers > AS_OBS_MAX_SDK_HEADERS || q->n_credentials > 2)
-			__builtin_trap();
-		if (o->type == OBS_HTTP_REQUEST)
-			return; /* carries no response */
-		const struct obs_http_response *r = &o->u.http.resp;
-		check_str(r->model, sizeof r->model);
-		check_str(r->content_type, sizeof r->content_type);
-		if (r->n_sdk_headers > AS_OBS_MAX_SDK_HEADERS)
-			__builtin_trap();
-	}
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t salt[] = "fuzz";
-	static const struct dissect_env env = {.salt = salt, .salt_len = 4};
-	static const struct layer_open open = {.transport = TRANSPORT_TCP, .env = &env};
-	struct layer_host host = {&env, on_obs, NULL, 1};
-	struct layer_stack *st = layers_new(&host, &dissector_http1, &open);
-	if (!st)
-		return 0;
-	struct cur c = cur_make(data, size);
-	bool more = true;
-	while (more && cur_len(&c)) {
-		uint8_t hdr;
-		uint16_t n;
-		struct cur rec;
-		struct cur save = c;
-		if (!cur_get_u8(&c, &hdr) || !cur_get_u16(&c, &n) || !cur_get_bytes(&c, &rec, n)) {
-			rec = save;
-			c = cur_make(NULL, 0);
-			hdr = 0;
-		}
-		enum dissect_dir dir = (hdr & 1) ? DIR_TO_CLIENT : DIR_TO_SERVER;
-		if (hdr & 4)
-			more = layers_gap(st, dir, cur_len(&rec));
-		else
-			more = layers_feed(st, dir, cur_data(&rec), cur_len(&rec));
-		if (more && (hdr & 2))
-			more = layers_feed(st, dir, cur_data(&rec), 0);
-	}
-	layers_free(st);
-	return 0;
+	return fuzz_http_layer(&dissector_http1, data, size);
 }
