@@ -138,24 +138,40 @@ static void check_exchange(const struct observation *x)
 	assert_int_equal(x->u.http.req.n_credentials, 1);
 }
 
+/* A connection's two HPACK encoders and the bytes of up to two streams:
+ * c and s carry the prefaces. */
+struct h2_fixture {
+	nghttp2_hd_deflater *cd, *sd;
+	struct wire c, s, c3, s3;
+};
+
+static struct h2_fixture *fixture(void)
+{
+	static struct h2_fixture x;
+	memset(&x, 0, sizeof x);
+	assert_int_equal(nghttp2_hd_deflate_new(&x.cd, 4096), 0);
+	assert_int_equal(nghttp2_hd_deflate_new(&x.sd, 4096), 0);
+	start(&x.c, &x.s);
+	return &x;
+}
+
+static void fixture_free(struct h2_fixture *x)
+{
+	nghttp2_hd_deflate_del(x->cd);
+	nghttp2_hd_deflate_del(x->sd);
+}
+
 static void test_h2c_exchange(void **state)
 {
 	(void)state;
 	for (int fancy = 0; fancy < 2; fancy++) {
-		nghttp2_hd_deflater *cd, *sd;
-		assert_int_equal(nghttp2_hd_deflate_new(&cd, 4096), 0);
-		assert_int_equal(nghttp2_hd_deflate_new(&sd, 4096), 0);
-		static struct wire c, s;
-		memset(&c, 0, sizeof c);
-		memset(&s, 0, sizeof s);
-		start(&c, &s);
-		conversation(&c, &s, 1, fancy, cd, sd);
-		const struct feed f[] = {{DIR_TO_SERVER, c.b, c.n}, {DIR_TO_CLIENT, s.b, s.n}};
+		struct h2_fixture *x = fixture();
+		conversation(&x->c, &x->s, 1, fancy, x->cd, x->sd);
+		const struct feed f[] = {{DIR_TO_SERVER, x->c.b, x->c.n}, {DIR_TO_CLIENT, x->s.b, x->s.n}};
 		struct obs_log log = harness_split_invariant(&dissector_http2, f, N(f));
 		check_exchange(exchange_of(&log, 0));
 		obs_log_free(&log);
-		nghttp2_hd_deflate_del(cd);
-		nghttp2_hd_deflate_del(sd);
+		fixture_free(x);
 	}
 }
 
@@ -164,30 +180,21 @@ static void test_h2c_exchange(void **state)
 static void test_streams_interleaved(void **state)
 {
 	(void)state;
-	nghttp2_hd_deflater *cd, *sd;
-	assert_int_equal(nghttp2_hd_deflate_new(&cd, 4096), 0);
-	assert_int_equal(nghttp2_hd_deflate_new(&sd, 4096), 0);
-	static struct wire c, s, c3, s3;
-	memset(&c, 0, sizeof c);
-	memset(&s, 0, sizeof s);
-	memset(&c3, 0, sizeof c3);
-	memset(&s3, 0, sizeof s3);
-	start(&c, &s);
-	request(&c, 1, false, cd);
-	request(&c3, 3, true, cd);
-	response(&s, 3, sd); /* answered in the other order */
-	response(&s3, 1, sd);
-	const struct feed f[] = {{DIR_TO_SERVER, c.b, c.n},
-				 {DIR_TO_SERVER, c3.b, c3.n},
-				 {DIR_TO_CLIENT, s.b, s.n},
-				 {DIR_TO_CLIENT, s3.b, s3.n}};
+	struct h2_fixture *x = fixture();
+	request(&x->c, 1, false, x->cd);
+	request(&x->c3, 3, true, x->cd);
+	response(&x->s, 3, x->sd); /* answered in the other order */
+	response(&x->s3, 1, x->sd);
+	const struct feed f[] = {{DIR_TO_SERVER, x->c.b, x->c.n},
+				 {DIR_TO_SERVER, x->c3.b, x->c3.n},
+				 {DIR_TO_CLIENT, x->s.b, x->s.n},
+				 {DIR_TO_CLIENT, x->s3.b, x->s3.n}};
 	struct obs_log log = {0};
 	harness_run(&dissector_http2, f, N(f), SIZE_MAX, SIZE_MAX, &log);
 	check_exchange(exchange_of(&log, 0));
 	check_exchange(exchange_of(&log, 1));
 	obs_log_free(&log);
-	nghttp2_hd_deflate_del(cd);
-	nghttp2_hd_deflate_del(sd);
+	fixture_free(x);
 }
 
 /* Joined after the first request: the second's header block refers to
@@ -195,18 +202,10 @@ static void test_streams_interleaved(void **state)
 static void test_joined_midway(void **state)
 {
 	(void)state;
-	nghttp2_hd_deflater *cd, *sd;
-	assert_int_equal(nghttp2_hd_deflate_new(&cd, 4096), 0);
-	assert_int_equal(nghttp2_hd_deflate_new(&sd, 4096), 0);
-	static struct wire c, s, c3, s3;
-	memset(&c, 0, sizeof c);
-	memset(&s, 0, sizeof s);
-	memset(&c3, 0, sizeof c3);
-	memset(&s3, 0, sizeof s3);
-	start(&c, &s);
-	conversation(&c, &s, 1, false, cd, sd);	  /* not seen */
-	conversation(&c3, &s3, 3, false, cd, sd); /* seen */
-	const struct feed f[] = {{DIR_TO_SERVER, c3.b, c3.n}, {DIR_TO_CLIENT, s3.b, s3.n}};
+	struct h2_fixture *x = fixture();
+	conversation(&x->c, &x->s, 1, false, x->cd, x->sd);   /* not seen */
+	conversation(&x->c3, &x->s3, 3, false, x->cd, x->sd); /* seen */
+	const struct feed f[] = {{DIR_TO_SERVER, x->c3.b, x->c3.n}, {DIR_TO_CLIENT, x->s3.b, x->s3.n}};
 	struct obs_log log = {0};
 	harness_run(&dissector_http2, f, N(f), SIZE_MAX, SIZE_MAX, &log);
 	bool lost = false;
@@ -214,8 +213,7 @@ static void test_joined_midway(void **state)
 		lost |= log.v[i].type == OBS_ANOMALY && !strcmp(log.v[i].u.anomaly.reason, "hpack_lost_sync");
 	assert_true(lost);
 	obs_log_free(&log);
-	nghttp2_hd_deflate_del(cd);
-	nghttp2_hd_deflate_del(sd);
+	fixture_free(x);
 }
 
 static void test_probe(void **state)
