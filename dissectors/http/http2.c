@@ -198,7 +198,8 @@ static void headers_done(struct h2_state *st, enum dissect_dir dir, uint32_t id,
 	struct http_msg *m = s->msg[dir];
 	bool trailers = m != NULL;
 	if (!m) {
-		struct sv method = {0}, path = {0}, authority = {0}, status = {0};
+		/* a pseudo-header field left out reads as empty, never as NULL */
+		struct sv method = SV_LIT(""), path = SV_LIT(""), authority = SV_LIT(""), status = SV_LIT("");
 		for (size_t i = 0; i < n; i++) {
 			if (sv_eq(f[i].name, SV_LIT(":method")))
 				method = f[i].value;
@@ -244,10 +245,11 @@ static bool decode_block(struct h2_state *st, enum dissect_dir dir, const struct
 	/* Fields point into the inflater's buffers only until its next call:
 	 * they are copied, bounded by the block's own cap. */
 	struct field f[AS_HTTP_MAX_HEADERS];
+	size_t at[AS_HTTP_MAX_HEADERS][2]; /* where each name and value lie in copy */
 	size_t n = 0, over = 0;
 	struct sbuf copy;
 	sbuf_init(&copy, 2 * (size_t)AS_H2_MAX_BLOCK);
-	const uint8_t *in = d->block.data;
+	const uint8_t *in = d->block.len ? d->block.data : (const uint8_t *)""; /* an empty block is valid */
 	size_t left = d->block.len;
 	bool ok = true;
 	for (;;) {
@@ -261,12 +263,14 @@ static bool decode_block(struct h2_state *st, enum dissect_dir dir, const struct
 		in += r;
 		left -= (size_t)r;
 		if (fl & NGHTTP2_HD_INFLATE_EMIT) {
-			size_t at = copy.len;
+			size_t start = copy.len;
 			if (n < AS_HTTP_MAX_HEADERS && sbuf_append(&copy, nv.name, nv.namelen) == AS_OK &&
 			    sbuf_append(&copy, nv.value, nv.valuelen) == AS_OK) {
 				/* offsets now, pointers once copy stops moving */
-				f[n].name = sv_make((const char *)(uintptr_t)at, nv.namelen);
-				f[n].value = sv_make((const char *)(uintptr_t)(at + nv.namelen), nv.valuelen);
+				at[n][0] = start;
+				at[n][1] = start + nv.namelen;
+				f[n].name.len = nv.namelen;
+				f[n].value.len = nv.valuelen;
 				n++;
 			} else {
 				over++;
@@ -280,9 +284,11 @@ static bool decode_block(struct h2_state *st, enum dissect_dir dir, const struct
 			break;
 	}
 	if (ok) {
+		const char *base =
+		    copy.data ? (const char *)copy.data : ""; /* fields all empty: nothing copied */
 		for (size_t i = 0; i < n; i++) {
-			f[i].name.p = (const char *)copy.data + (uintptr_t)f[i].name.p;
-			f[i].value.p = (const char *)copy.data + (uintptr_t)f[i].value.p;
+			f[i].name.p = base + at[i][0];
+			f[i].value.p = base + at[i][1];
 		}
 		if (over)
 			dissect_anomaly(ctx, H2, "headers_over_cap");
@@ -336,7 +342,7 @@ static void on_settings(struct h2_state *st, enum dissect_dir dir, const uint8_t
 static void on_frame(struct h2_state *st, enum dissect_dir dir, const struct dissect_ctx *ctx)
 {
 	struct h2_dir *d = &st->d[dir];
-	const uint8_t *p = d->payload.data;
+	const uint8_t *p = d->payload.len ? d->payload.data : (const uint8_t *)""; /* an empty frame */
 	size_t n = d->payload.len;
 	switch (d->type) {
 	case F_SETTINGS:
