@@ -211,8 +211,10 @@ static void headers_done(struct h2_state *st, enum dissect_dir dir, uint32_t id,
 				status = f[i].value;
 		}
 		if (dir == DIR_TO_SERVER) {
-			if (!(m = http_request_begin(st->conn, id, 2, ctx)))
+			if (!(m = http_request_begin(st->conn, id, 2, ctx))) {
+				stream_done(st, s); /* counted by the builder; the slot is free again */
 				return;
+			}
 			http_request_line(m, method, path, ctx);
 			if (authority.len)
 				http_header(m, SV_LIT("host"), authority, ctx);
@@ -220,10 +222,13 @@ static void headers_done(struct h2_state *st, enum dissect_dir dir, uint32_t id,
 			unsigned code = 0;
 			for (size_t i = 0; i < status.len && i < 3; i++)
 				code = code * 10 + (unsigned)(status.p[i] - '0');
-			if (!(m = http_response_begin(st->conn, id, 2, (uint16_t)code, ctx)))
+			if (!(m = http_response_begin(st->conn, id, 2, (uint16_t)code, ctx))) {
+				stream_done(st, s);
 				return;
+			}
 			if (code >= 100 && code < 200) { /* interim: the real response follows */
 				http_interim_end(m);
+				stream_done(st, s);
 				return;
 			}
 		}
