@@ -259,7 +259,9 @@ void agents_set_signatures(struct agents *a, struct sig_db *db)
 			if (f->svc)
 				f->svc = sig_service_by_id(db, f->svc->id);
 		}
-	sig_free(a->cfg.sigs);
+	if (!a->cfg.sigs_lent)
+		sig_free(a->cfg.sigs);
+	a->cfg.sigs_lent = false; /* a reloaded set is the aggregator's own */
 	a->cfg.sigs = a->m.sigs = db;
 	a->m.sigs_gen++; /* what was read against the old set is read again */
 }
@@ -276,7 +278,8 @@ struct agents *agents_new(const struct agents_config *cfg)
 {
 	struct agents *a = calloc(1, sizeof *a);
 	if (!a) {
-		sig_free(cfg->sigs);
+		if (!cfg->sigs_lent)
+			sig_free(cfg->sigs);
 		return NULL;
 	}
 	a->cfg = *cfg;
@@ -304,7 +307,8 @@ void agents_free(struct agents *a)
 	free(a->sorted);
 	free(a->apps_sorted);
 	events_free(&a->ev);
-	sig_free(a->cfg.sigs);
+	if (!a->cfg.sigs_lent)
+		sig_free(a->cfg.sigs);
 	free(a);
 }
 

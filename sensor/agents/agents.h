@@ -23,7 +23,8 @@ struct agents;
 struct agent;
 
 struct agents_config {
-	struct sig_db *sigs; /* the aggregator takes ownership */
+	struct sig_db *sigs; /* the aggregator takes ownership, unless sigs_lent */
+	bool sigs_lent;	     /* the caller frees sigs, after the aggregator */
 	const char *sensor_name;
 	/* Called with one JSON event (no newline); may be NULL. */
 	void (*event)(void *user, const char *json, size_t len);

@@ -40,9 +40,10 @@ struct service {
 	struct sink *redis;
 	struct filew *live_inventory; /* the inventory rewritten while live */
 	struct agents *agents;
-	/* The signatures as loaded at start, for the workers: which TLS names
-	 * they follow past the hellos. A reload changes the agents' set only
-	 * (the workers read this one without a lock). */
+	/* The signatures as loaded at start: the aggregator's first set, and
+	 * for the workers which TLS names they follow past the hellos. A
+	 * reload changes the aggregator's set only (the workers read this one
+	 * without a lock), so this one lives until the end of the run. */
 	struct sig_db *follow_sigs;
 	struct dissect_keys *keys; /* the key logs' secrets, or NULL */
 	size_t n_services; /* of the signatures loaded at start, for the inventory */
@@ -407,27 +408,19 @@ static int setup(struct service *svc)
 			fprintf(stderr, "aisensor: %s\n", err);
 			return -1;
 		}
-	struct sig_db *db = NULL;
-	if (sig_load_dir(config_signature_dir(&svc->c), &db, err, sizeof err) < 0) {
-		fprintf(stderr, "aisensor: signatures: %s\n", err);
-		return -1;
-	}
-	svc->n_services = sig_service_count(db);
-	if (load_keylogs(svc) < 0) {
-		sig_free(db);
-		return -1;
-	}
 	if (sig_load_dir(config_signature_dir(&svc->c), &svc->follow_sigs, err, sizeof err) < 0) {
 		fprintf(stderr, "aisensor: signatures: %s\n", err);
-		sig_free(db);
 		return -1;
 	}
+	svc->n_services = sig_service_count(svc->follow_sigs);
+	if (load_keylogs(svc) < 0)
+		return -1;
 	if (open_outputs(svc, err, sizeof err) < 0) {
 		fprintf(stderr, "aisensor: %s\n", err);
-		sig_free(db);
 		return -1;
 	}
-	struct agents_config ac = {.sigs = db, /* the aggregator takes it */
+	struct agents_config ac = {.sigs = svc->follow_sigs, /* lent: freed after the aggregator */
+				   .sigs_lent = true,
 				   .sensor_name = svc->c.name,
 				   .event = on_event,
 				   .event_user = svc,

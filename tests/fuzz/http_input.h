@@ -1,9 +1,7 @@
 /* http_input.h — the driver of the HTTP framing fuzz targets (fuzz_http1,
- * fuzz_http2): the input is a conversation: records of [1 byte: bit0 =
- * direction, bit1 = end that direction, bit2 = a gap of that length]
- * [2 bytes big-endian length][bytes]; a trailing remainder goes to the
- * server. Driven through a layer stack as a flow drives it; observations
- * are checked for NUL-terminated strings. */
+ * fuzz_http2): the input is a conversation in records (records.h), driven
+ * through a layer stack as a flow drives it; observations are checked for
+ * NUL-terminated strings. */
 #ifndef AS_FUZZ_HTTP_INPUT_H
 #define AS_FUZZ_HTTP_INPUT_H
 
@@ -14,6 +12,7 @@
 #include "cursor.h"
 #include "dissector.h"
 #include "layers.h"
+#include "records.h"
 
 static void check_str(const char *s, size_t n)
 {
@@ -52,24 +51,16 @@ static inline int fuzz_http_layer(const struct dissector *d, const uint8_t *data
 	struct layer_stack *st = layers_new(&host, d, &open);
 	if (!st)
 		return 0;
-	struct cur c = cur_make(data, size);
+	struct cur c = cur_make(data, size), rec;
+	uint8_t fl;
 	bool more = true;
-	while (more && cur_len(&c)) {
-		uint8_t hdr;
-		uint16_t n;
-		struct cur rec;
-		struct cur save = c;
-		if (!cur_get_u8(&c, &hdr) || !cur_get_u16(&c, &n) || !cur_get_bytes(&c, &rec, n)) {
-			rec = save;
-			c = cur_make(NULL, 0);
-			hdr = 0;
-		}
-		enum dissect_dir dir = (hdr & 1) ? DIR_TO_CLIENT : DIR_TO_SERVER;
-		if (hdr & 4)
+	while (more && fuzz_record(&c, &fl, &rec)) {
+		enum dissect_dir dir = (fl & REC_TO_CLIENT) ? DIR_TO_CLIENT : DIR_TO_SERVER;
+		if (fl & REC_GAP)
 			more = layers_gap(st, dir, cur_len(&rec));
 		else
 			more = layers_feed(st, dir, cur_data(&rec), cur_len(&rec));
-		if (more && (hdr & 2))
+		if (more && (fl & REC_END))
 			more = layers_feed(st, dir, cur_data(&rec), 0);
 	}
 	layers_free(st);

@@ -352,15 +352,19 @@ def canonical(v):
     return (v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))).encode()
 
 
-def keylog_material(path):
-    """The hex strings of a key log (client randoms, secrets), lower case:
-    none may appear in any output."""
+def keylog_hex(text):
+    """The hex strings of a key log's lines (client randoms, secrets), lower
+    case: none may appear in any output."""
     out = set()
-    for line in open(path):
+    for line in text.splitlines():
         f = line.split()
         if len(f) == 3 and not line.startswith("#"):
             out.update(x.lower().encode() for x in f[1:])
-    return sorted(out)
+    return out
+
+
+def keylog_material(path):
+    return sorted(keylog_hex(open(path).read()))
 
 
 def dsb_material(path):
@@ -381,10 +385,7 @@ def dsb_material(path):
         if btype == 0x0A:
             stype, slen = struct.unpack(order + "II", data[off + 8:off + 16])
             if stype == 0x544C534B:
-                for line in data[off + 16:off + 16 + slen].decode(errors="replace").splitlines():
-                    f3 = line.split()
-                    if len(f3) == 3:
-                        out.update(x.lower().encode() for x in f3[1:])
+                out |= keylog_hex(data[off + 16:off + 16 + slen].decode(errors="replace"))
         off += blen
     return sorted(out)
 
