@@ -48,6 +48,9 @@ void http_body_lost(struct http_msg *m, size_t len);
  * message is freed; its exchange goes on until both sides are done. */
 void http_message_end(struct http_msg *m, bool truncated, const struct dissect_ctx *ctx);
 void http_interim_end(struct http_msg *m);
+/* An interim status (1xx but 101 Switching Protocols): the final response
+ * follows; every framing ends such a response with http_interim_end. */
+bool http_status_interim(uint16_t status);
 /* Frees a message without ending it (the layer is being freed). */
 void http_message_drop(struct http_msg *m);
 /* The exchange a message belongs to, as observations carry it (a layer

@@ -327,7 +327,7 @@ static int response_head_done(struct h1_state *st, const struct dissect_ctx *ctx
 {
 	struct h1_dir *d = &st->d[DIR_TO_CLIENT];
 	uint16_t status = d->status;
-	if (status < 200 && status != 101) {
+	if (http_status_interim(status)) {
 		/* interim response (100 Continue, 103 Early Hints): the final one follows */
 		http_interim_end(d->msg);
 		d->msg = NULL;

@@ -226,7 +226,7 @@ static void headers_done(struct h2_state *st, enum dissect_dir dir, uint32_t id,
 				stream_done(st, s);
 				return;
 			}
-			if (code >= 100 && code < 200) { /* interim: the real response follows */
+			if (http_status_interim((uint16_t)code)) { /* the final response follows */
 				http_interim_end(m);
 				stream_done(st, s);
 				return;

@@ -297,18 +297,39 @@ static void waiting_push(struct http_conn *c, struct http_exch *x)
 	x->queued = true;
 }
 
+static void waiting_remove(struct http_conn *c, struct http_exch *x, struct http_exch *prev);
+
 static struct http_exch *waiting_pop(struct http_conn *c)
 {
 	struct http_exch *x = c->waiting;
-	if (!x)
-		return NULL;
-	c->waiting = x->next;
-	if (!c->waiting)
-		c->waiting_tail = NULL;
+	if (x)
+		waiting_remove(c, x, NULL);
+	return x;
+}
+
+/* The exchange a response answers: HTTP/1's oldest awaiting one (stream
+ * 0), HTTP/2's and HTTP/3's the one of its stream; *prev is the one before
+ * it in the list. */
+static struct http_exch *waiting_find(struct http_conn *c, uint32_t stream, struct http_exch **prev)
+{
+	*prev = NULL;
+	for (struct http_exch *x = c->waiting; x; *prev = x, x = x->next)
+		if (!stream || x->id == stream)
+			return x;
+	return NULL;
+}
+
+static void waiting_remove(struct http_conn *c, struct http_exch *x, struct http_exch *prev)
+{
+	if (prev)
+		prev->next = x->next;
+	else
+		c->waiting = x->next;
+	if (c->waiting_tail == x)
+		c->waiting_tail = prev;
 	c->n_waiting--;
 	x->next = NULL;
 	x->queued = false;
-	return x;
 }
 
 /* ---- the view analyzers get ---- */
@@ -667,8 +688,7 @@ struct http_msg *http_response_begin(struct http_conn *c, uint32_t stream, uint8
 				     const struct dissect_ctx *ctx)
 {
 	(void)ctx;
-	(void)stream; /* HTTP/2 and HTTP/3 look their stream up here */
-	struct http_exch *x = c->waiting;
+	struct http_exch *prev, *x = waiting_find(c, stream, &prev);
 	if (!x && !(x = exch_new(c, stream, version)))
 		return NULL; /* the request was not seen (capture began mid-connection) */
 	struct http_msg *m = msg_new(c, x, false);
@@ -682,9 +702,9 @@ struct http_msg *http_response_begin(struct http_conn *c, uint32_t stream, uint8
 	r->version = version;
 	r->status = status;
 	x->obs.u.http.seen |= HTTP_SEEN_RESPONSE;
-	if (status >= 200 || status == 101) { /* final: the exchange is this response's */
-		if (x == c->waiting)
-			(void)waiting_pop(c);
+	if (!http_status_interim(status)) { /* final: the exchange is this response's */
+		if (x->queued)
+			waiting_remove(c, x, prev);
 		x->answered = true;
 	}
 	x->resp_origin = x->origin;
@@ -692,6 +712,11 @@ struct http_msg *http_response_begin(struct http_conn *c, uint32_t stream, uint8
 	x->resp_origin.response = true;
 	x->resp_origin.status = status;
 	return m;
+}
+
+bool http_status_interim(uint16_t status)
+{
+	return status < 200 && status != 101;
 }
 
 void http_interim_end(struct http_msg *m)
