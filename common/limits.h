@@ -6,7 +6,7 @@
 
 /* ---- capture / workers ---- */
 #define AS_MAX_WORKERS 64	 /* -w upper bound */
-#define AS_MAX_INPUTS 64	 /* -r / -i arguments */
+#define AS_MAX_INPUTS 256 /* -r / -i / --keylog arguments (a shell glob of captures) */
 #define AS_SNAPLEN 262144	 /* default snap length: whole jumbo frames */
 #define AS_PKT_RING_BYTES ((size_t)16 << 20) /* capture -> worker ring, per worker */
 #define AS_MSG_RING_BYTES ((size_t)16 << 20) /* worker -> aggregator ring, per worker */
@@ -46,6 +46,14 @@
 #define AS_TLS_MAX_HANDSHAKE 65536     /* a ClientHello/ServerHello reassembled across records */
 #define AS_TLS_TURN_MAX_RECORDS 8192   /* record sizes of one streamed answer kept for its estimate */
 #define AS_KEYLOG_MAX_CONNECTIONS 1000000 /* TLS connections whose secrets the key logs may hold */
+/* A connection whose secrets a live key log has not given yet keeps its
+ * records this long (packet time) and this many bytes (tls.keylog_wait_*):
+ * clients log a secret as they derive it, a moment before or after the
+ * sensor sees its handshake; 0-RTT records wait for the server's answer
+ * within the same bounds. */
+#define AS_KEYLOG_WAIT_MS 2000
+#define AS_KEYLOG_WAIT_BYTES ((size_t)256 << 10)
+#define AS_KEYLOG_POLL_MS 100 /* how often a followed key log is looked at */
 #define AS_SECRETS_MAX_BLOCK ((size_t)64 << 20) /* one pcapng Decryption Secrets Block read */
 #define AS_QUIC_MAX_CRYPTO 16384       /* CRYPTO bytes of one direction's Initials kept */
 #define AS_QUIC_MAX_FAILURES 4	       /* Initials of a flow that do not open before it is left */

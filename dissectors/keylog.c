@@ -2,9 +2,14 @@
 #include "keylog.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fingerprint.h"
 #include "hmap.h"
@@ -18,8 +23,11 @@ struct keylog_entry {
 };
 
 struct dissect_keys {
+	pthread_rwlock_t lock; /* over by_random and st */
 	struct hmap by_random; /* client random -> struct keylog_entry */
 	struct keylog_stats st;
+	atomic_bool growing;
+	atomic_bool any; /* a secret was kept: read without the lock */
 };
 
 static const struct {
@@ -40,8 +48,13 @@ static const struct {
 struct dissect_keys *keylog_new(void)
 {
 	struct dissect_keys *k = calloc(1, sizeof *k);
-	if (k)
-		hmap_init(&k->by_random);
+	if (!k)
+		return NULL;
+	if (pthread_rwlock_init(&k->lock, NULL) != 0) {
+		free(k);
+		return NULL;
+	}
+	hmap_init(&k->by_random);
 	return k;
 }
 
@@ -56,6 +69,7 @@ void keylog_free(struct dissect_keys *k)
 			free(k->by_random.slots[i].val);
 		}
 	hmap_free(&k->by_random);
+	pthread_rwlock_destroy(&k->lock);
 	free(k);
 }
 
@@ -145,6 +159,7 @@ static void add_line(struct dissect_keys *k, const char *s, const char *end)
 	memcpy(e->secret[label], secret, slen);
 	e->len[label] = (uint8_t)slen;
 	memset(secret, 0, sizeof secret);
+	atomic_store(&k->any, true);
 }
 
 void keylog_add_text(struct dissect_keys *k, const char *text, size_t len)
@@ -153,52 +168,182 @@ void keylog_add_text(struct dissect_keys *k, const char *text, size_t len)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
+		pthread_rwlock_wrlock(&k->lock);
 		add_line(k, p, e);
+		pthread_rwlock_unlock(&k->lock);
 		p = nl ? nl + 1 : end;
 	}
 }
 
-int keylog_add_file(struct dissect_keys *k, const char *path, char *err, size_t errsz)
+/* ---- files, read whole or followed as they grow ---- */
+
+struct keylog_file {
+	char path[512];
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	off_t off;
+	bool skipping; /* inside a line longer than carry: counted once, passed over */
+	size_t carry_len;
+	char carry[1024]; /* a line not yet ended (a writer mid-line) */
+};
+
+static int file_open(struct keylog_file *f, char *err, size_t errsz)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+	struct stat st;
+	f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0 || fstat(f->fd, &st) != 0) {
+		snprintf(err, errsz, "%s: %s", f->path, strerror(errno));
+		if (f->fd >= 0)
+			close(f->fd);
+		f->fd = -1;
 		return AS_ERR_IO;
 	}
-	char line[1024];
-	/* A line longer than the buffer is no key log line: count it once. */
-	while (fgets(line, sizeof line, f)) {
-		size_t n = strlen(line);
-		if (n == sizeof line - 1 && line[n - 1] != '\n') {
-			k->st.lines++;
-			k->st.malformed++;
-			int c;
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		keylog_add_text(k, line, n);
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		snprintf(err, errsz, "%s: read error", path);
-		return AS_ERR_IO;
-	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->off = 0;
+	f->carry_len = 0;
+	f->skipping = false;
 	return AS_OK;
 }
 
-const uint8_t *keylog_find(const struct dissect_keys *k, const uint8_t random[KEYLOG_RANDOM],
-			   enum keylog_label label, size_t *len)
+int keylog_file_open(const char *path, struct keylog_file **out, char *err, size_t errsz)
 {
-	const struct keylog_entry *e = k ? hmap_get(&k->by_random, random, KEYLOG_RANDOM) : NULL;
-	if (!e || (unsigned)label >= KEYLOG_LABELS || !e->len[label])
-		return NULL;
-	*len = e->len[label];
-	return e->secret[label];
+	struct keylog_file *f = calloc(1, sizeof *f);
+	if (!f) {
+		snprintf(err, errsz, "%s: out of memory", path);
+		return AS_ERR_NOMEM;
+	}
+	snprintf(f->path, sizeof f->path, "%s", path);
+	int r = file_open(f, err, errsz);
+	if (r < 0) {
+		free(f);
+		return r;
+	}
+	*out = f;
+	return AS_OK;
 }
 
-const struct keylog_stats *keylog_stats(const struct dissect_keys *k)
+static void count_long_line(struct dissect_keys *k)
 {
-	return &k->st;
+	pthread_rwlock_wrlock(&k->lock);
+	k->st.lines++;
+	k->st.malformed++;
+	pthread_rwlock_unlock(&k->lock);
+}
+
+/* Bytes of the file, cut into lines: whole lines go to the store, the
+ * unfinished end waits in carry. */
+static void file_take(struct keylog_file *f, struct dissect_keys *k, const char *p, size_t n)
+{
+	const char *end = p + n;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)((nl ? nl : end) - p);
+		if (f->skipping) {
+			f->skipping = !nl;
+		} else if (f->carry_len + len >= sizeof f->carry) {
+			count_long_line(k); /* longer than any key log line */
+			f->carry_len = 0;
+			f->skipping = !nl;
+		} else {
+			memcpy(f->carry + f->carry_len, p, len);
+			f->carry_len += len;
+			if (nl) {
+				keylog_add_text(k, f->carry, f->carry_len);
+				f->carry_len = 0;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+int keylog_file_read(struct keylog_file *f, struct dissect_keys *k, char *err, size_t errsz)
+{
+	struct stat st;
+	/* Replaced (rotated, written anew) or truncated: read from the start. */
+	if (stat(f->path, &st) == 0 && (st.st_dev != f->dev || st.st_ino != f->ino)) {
+		close(f->fd);
+		if (file_open(f, err, errsz) < 0)
+			return AS_ERR_IO;
+	} else if (fstat(f->fd, &st) == 0 && st.st_size < f->off) {
+		f->off = 0;
+		f->carry_len = 0;
+		f->skipping = false;
+	}
+	char buf[65536];
+	for (;;) {
+		ssize_t n = pread(f->fd, buf, sizeof buf, f->off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errsz, "%s: %s", f->path, strerror(errno));
+			return AS_ERR_IO;
+		}
+		if (n == 0)
+			return AS_OK;
+		f->off += n;
+		file_take(f, k, buf, (size_t)n);
+	}
+}
+
+void keylog_file_close(struct keylog_file *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	memset(f, 0, sizeof *f); /* a partial line may hold a secret */
+	free(f);
+}
+
+int keylog_add_file(struct dissect_keys *k, const char *path, char *err, size_t errsz)
+{
+	struct keylog_file *f;
+	int r = keylog_file_open(path, &f, err, errsz);
+	if (r < 0)
+		return r;
+	r = keylog_file_read(f, k, err, errsz);
+	if (r == AS_OK && f->carry_len) /* a last line without a newline counts too */
+		keylog_add_text(k, f->carry, f->carry_len);
+	keylog_file_close(f);
+	return r;
+}
+
+size_t keylog_find(const struct dissect_keys *k, const uint8_t random[KEYLOG_RANDOM], enum keylog_label label,
+		   uint8_t *out)
+{
+	if (!k || (unsigned)label >= KEYLOG_LABELS || !atomic_load(&k->any))
+		return 0;
+	struct dissect_keys *w = (struct dissect_keys *)k; /* the lock only */
+	pthread_rwlock_rdlock(&w->lock);
+	const struct keylog_entry *e = hmap_get(&k->by_random, random, KEYLOG_RANDOM);
+	size_t n = e ? e->len[label] : 0;
+	if (n)
+		memcpy(out, e->secret[label], n);
+	pthread_rwlock_unlock(&w->lock);
+	return n;
+}
+
+void keylog_set_growing(struct dissect_keys *k, bool growing)
+{
+	atomic_store(&k->growing, growing);
+}
+
+bool keylog_growing(const struct dissect_keys *k)
+{
+	return k && atomic_load(&k->growing);
+}
+
+bool keylog_usable(const struct dissect_keys *k)
+{
+	return k && (atomic_load(&k->any) || atomic_load(&k->growing));
+}
+
+void keylog_stats(const struct dissect_keys *k, struct keylog_stats *out)
+{
+	struct dissect_keys *w = (struct dissect_keys *)k;
+	pthread_rwlock_rdlock(&w->lock);
+	*out = k->st;
+	pthread_rwlock_unlock(&w->lock);
 }

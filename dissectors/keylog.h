@@ -1,8 +1,12 @@
 /* keylog.h — TLS session secrets from the operator's key logs, in the NSS
  * key log format that browsers, curl, Python and `node --tls-keylog` write
  * (SSLKEYLOGFILE): `LABEL <client random, hex> <secret, hex>` per line.
- * Loaded before the workers start and read-only while they run; found by
- * a connection's ClientHello random. Nothing of it is ever written out. */
+ * Found by a connection's ClientHello random. Filled before the workers
+ * start, and also while they run: a live capture follows its key logs as
+ * they grow and a pcapng stream carries secrets between its packets, so
+ * the store is locked (a writer blocks readers only while it adds a line;
+ * readers look up at handshakes, not per record). Nothing of it is ever
+ * written out. */
 #ifndef AS_KEYLOG_H
 #define AS_KEYLOG_H
 
@@ -43,11 +47,29 @@ void keylog_add_text(struct dissect_keys *k, const char *text, size_t len);
  * be read. */
 AS_MUST_CHECK int keylog_add_file(struct dissect_keys *k, const char *path, char *err, size_t errsz);
 
-/* The secret of `label` for the connection whose ClientHello carried
- * `random`, and its length; NULL when the logs hold none. */
-const uint8_t *keylog_find(const struct dissect_keys *k, const uint8_t random[KEYLOG_RANDOM],
-			   enum keylog_label label, size_t *len);
+/* A key log followed as it grows: each read adds the lines appended since
+ * the last (a line still being written waits for its newline); a file
+ * replaced or truncated is read again from its start. */
+struct keylog_file;
+AS_MUST_CHECK int keylog_file_open(const char *path, struct keylog_file **out, char *err, size_t errsz);
+AS_MUST_CHECK int keylog_file_read(struct keylog_file *f, struct dissect_keys *k, char *err, size_t errsz);
+void keylog_file_close(struct keylog_file *f);
 
-const struct keylog_stats *keylog_stats(const struct dissect_keys *k);
+/* Copies the secret of `label` for the connection whose ClientHello
+ * carried `random` to out (TLS_MAX_SECRET bytes) and returns its length;
+ * 0 when the logs hold none (yet). */
+size_t keylog_find(const struct dissect_keys *k, const uint8_t random[KEYLOG_RANDOM], enum keylog_label label,
+		   uint8_t *out);
+
+/* Whether secrets may still arrive while connections are read (key logs
+ * followed live): then a connection whose secrets are not there yet waits
+ * for them, within bounds. */
+void keylog_set_growing(struct dissect_keys *k, bool growing);
+bool keylog_growing(const struct dissect_keys *k);
+/* Whether a connection may be opened at all: secrets held, or growing. */
+bool keylog_usable(const struct dissect_keys *k);
+
+/* A consistent copy of the counters. */
+void keylog_stats(const struct dissect_keys *k, struct keylog_stats *out);
 
 #endif

@@ -45,6 +45,7 @@ enum {
 enum {
 	HS_CLIENT_HELLO = 1,
 	HS_SERVER_HELLO = 2,
+	HS_END_OF_EARLY_DATA = 5,
 	HS_ENCRYPTED_EXTENSIONS = 8,
 	HS_FINISHED = 20,
 	HS_KEY_UPDATE = 24,
@@ -207,6 +208,7 @@ struct ch_exts {
 	struct ext_view sni, groups, point_formats, sigalgs, alpn, versions;
 	bool ech;
 	bool resumption; /* pre_shared_key or early_data: only a resumed handshake has them */
+	bool early_data;
 };
 
 /* Walks the extension list once: validates framing, remembers the first
@@ -245,8 +247,11 @@ static int scan_exts(struct cur all, struct ch_exts *e, const char **reason)
 		case EXT_ECH:
 			e->ech = true;
 			break;
-		case EXT_PRE_SHARED_KEY:
 		case EXT_EARLY_DATA:
+			e->early_data = true;
+			e->resumption = true;
+			break;
+		case EXT_PRE_SHARED_KEY:
 			e->resumption = true;
 			break;
 		default:
@@ -533,6 +538,7 @@ int tls_parse_client_hello(const uint8_t *hs, size_t len, bool quic, struct obs_
 	out->legacy_version = legacy;
 	out->max_version = legacy;
 	out->ech = e.ech;
+	out->early_data = e.early_data;
 	if (e.versions.present) {
 		struct cur v = e.versions.data, list;
 		uint16_t x, best = 0;
@@ -691,9 +697,10 @@ struct tls_dir {
 	uint32_t body_left;
 };
 
-/* Reading a connection the key logs open (TLS 1.3). */
+/* Reading a connection the key logs open. */
 enum dec_phase {
 	DEC_HANDSHAKE = 0, /* TLS 1.3: sealed with the handshake traffic secret */
+	DEC_EARLY,	   /* TLS 1.3 client: 0-RTT, sealed with the early traffic secret */
 	DEC_CCS,	   /* TLS 1.2: sealed after this direction's ChangeCipherSpec */
 	DEC_APP,	   /* past the direction's Finished: the application traffic secret */
 	DEC_OFF,	   /* a record did not open, bytes were lost: the direction is left */
@@ -706,6 +713,14 @@ struct tls_dec {
 	bool have_random;
 	bool on;	 /* the ServerHello came and the logs hold its secrets */
 	bool given_up;	 /* the logs cannot open this connection: read on as without keys */
+	bool waiting;	 /* a live key log has not given the secrets yet: records are held */
+	bool early;	 /* the ClientHello offered 0-RTT: the client's records are held
+			  * until the EncryptedExtensions say whether it was accepted */
+	bool skip_early; /* 0-RTT refused: client records that do not open are skipped */
+	uint64_t wait_from;
+	/* Records waiting for their keys, in arrival order: direction (1),
+	 * length (4, host order), the record. */
+	struct sbuf held;
 	bool above;	 /* the layer above is open */
 	bool hello_held; /* the ClientHello waits for the ServerHello to say whether it is opened */
 	struct obs_tls_client_hello hello;
@@ -733,12 +748,14 @@ static void *tls_state_new(const struct layer_open *o)
 	struct tls_state *st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
-	if (o && o->env && o->env->keys) {
+	if (o && o->env && keylog_usable(o->env->keys)) {
 		if (!(st->dec = calloc(1, sizeof *st->dec))) {
 			free(st);
 			return NULL;
 		}
 		st->dec->open = *o;
+		size_t cap = o->env->keylog_wait_bytes ? o->env->keylog_wait_bytes : AS_KEYLOG_WAIT_BYTES;
+		sbuf_init(&st->dec->held, cap);
 	}
 	for (int i = 0; i < 2; i++) {
 		sbuf_init(&st->dir[i].rec, TLS_RECORD_HDR + TLS_MAX_RECORD_PAYLOAD);
@@ -763,8 +780,10 @@ static void tls_state_free(void *state)
 		tls_dir_release(&st->dir[i]);
 	if (st->walking)
 		tls_turns_free(&st->turns);
-	if (st->dec) /* no traffic secret outlives the connection in freed memory */
+	if (st->dec) { /* no traffic secret outlives the connection in freed memory */
+		sbuf_free(&st->dec->held);
 		memset(st->dec, 0, sizeof *st->dec);
+	}
 	free(st->dec);
 	free(st);
 }
@@ -826,49 +845,136 @@ static int fail(struct tls_state *st, const struct dissect_ctx *ctx, const char 
 	return err;
 }
 
-/* The ServerHello is in: open the connection with the key logs' secrets
- * when they hold them (TLS 1.3, a suite of RFC 8446, HTTP/1 above); else
- * read on as without keys. */
-static void dec_start(struct tls_state *st, const char *alpn, const struct dissect_ctx *ctx)
+enum dec_keys { KEYS_OPEN, KEYS_NOT_YET, KEYS_NEVER };
+
+/* The handshake (TLS 1.3) or the master (TLS 1.2) secrets of the
+ * connection, from the key logs, into both directions' traffic. */
+static enum dec_keys dec_keys(struct tls_state *st, const struct dissect_ctx *ctx)
 {
 	struct tls_dec *x = st->dec;
 	const struct dissect_keys *keys = ctx->env->keys;
 	struct tls_suite suite;
-	size_t cl = 0, sl = 0;
-	bool ok = false;
-	/* HTTP/1 or HTTP/2 above; another protocol is read as without keys. */
-	bool http = !alpn[0] || !strcmp(alpn, "http/1.1") || !strcmp(alpn, "http/1.0") || !strcmp(alpn, "h2");
-	if (!x->have_random || !http) {
-		ok = false;
-	} else if (st->version == 0x0304 && tls13_suite_of(st->cipher, &suite)) {
-		const uint8_t *cs = keylog_find(keys, x->random, KEYLOG_CLIENT_HANDSHAKE, &cl);
-		const uint8_t *ss = keylog_find(keys, x->random, KEYLOG_SERVER_HANDSHAKE, &sl);
-		ok = cs && ss && cl == suite.hash_len && sl == suite.hash_len &&
-		     tls13_traffic_init(&x->d[DIR_TO_SERVER].tr, &suite, cs) == AS_OK &&
-		     tls13_traffic_init(&x->d[DIR_TO_CLIENT].tr, &suite, ss) == AS_OK;
+	uint8_t cs[TLS_MAX_SECRET], ss[TLS_MAX_SECRET];
+	enum dec_keys r = KEYS_NEVER;
+	if (st->version == 0x0304 && tls13_suite_of(st->cipher, &suite)) {
+		size_t cl = keylog_find(keys, x->random, KEYLOG_CLIENT_HANDSHAKE, cs);
+		size_t sl = keylog_find(keys, x->random, KEYLOG_SERVER_HANDSHAKE, ss);
+		if (!cl || !sl)
+			r = KEYS_NOT_YET;
+		else if (cl == suite.hash_len && sl == suite.hash_len &&
+			 tls13_traffic_init(&x->d[DIR_TO_SERVER].tr, &suite, cs) == AS_OK &&
+			 tls13_traffic_init(&x->d[DIR_TO_CLIENT].tr, &suite, ss) == AS_OK)
+			r = KEYS_OPEN;
 	} else if (st->version == 0x0303 && tls12_suite_of(st->cipher, &suite)) {
-		const uint8_t *master = keylog_find(keys, x->random, KEYLOG_MASTER, &cl);
-		ok = master && tls12_traffic_init(&x->d[DIR_TO_SERVER].tr, &x->d[DIR_TO_CLIENT].tr, &suite,
-						  master, x->random, x->server_random) == AS_OK;
+		size_t ml = keylog_find(keys, x->random, KEYLOG_MASTER, cs);
+		if (!ml)
+			r = KEYS_NOT_YET;
+		else if (tls12_traffic_init(&x->d[DIR_TO_SERVER].tr, &x->d[DIR_TO_CLIENT].tr, &suite, cs,
+					    x->random, x->server_random) == AS_OK)
+			r = KEYS_OPEN;
 		x->tls12 = true;
 		x->d[DIR_TO_SERVER].phase = x->d[DIR_TO_CLIENT].phase = DEC_CCS;
 	}
-	if (!ok) {
-		x->given_up = true;
-		/* Records of the client framed meanwhile leave it mid-record. */
-		if (st->dir[DIR_TO_SERVER].rec.len)
-			st->dir[DIR_TO_SERVER].lost = true;
-		return;
-	}
-	text_copy(x->alpn, sizeof x->alpn, alpn);
-	x->on = true;
+	memset(cs, 0, sizeof cs);
+	memset(ss, 0, sizeof ss);
+	return r;
 }
 
-/* dec_start, then the held ClientHello goes out, before the ServerHello. */
-static void dec_server_hello(struct tls_state *st, const char *alpn, const struct dissect_ctx *ctx)
+static int on_sealed(struct tls_state *st, enum dissect_dir dir, uint8_t *rec, size_t len,
+		     const struct dissect_ctx *ctx);
+
+/* Passes the held records to on_sealed, in the order they came. Records
+ * held again meanwhile (0-RTT still undecided) go to a fresh buffer. */
+static void release_held(struct tls_state *st, const struct dissect_ctx *ctx)
 {
-	dec_start(st, alpn, ctx);
+	struct tls_dec *x = st->dec;
+	struct sbuf b = x->held;
+	sbuf_init(&x->held, b.cap);
+	for (size_t i = 0; i + 5 <= b.len;) {
+		uint32_t n;
+		memcpy(&n, b.data + i + 1, sizeof n);
+		if (n > b.len - i - 5)
+			break;
+		on_sealed(st, (enum dissect_dir)b.data[i], b.data + i + 5, n, ctx);
+		i += 5 + (size_t)n;
+	}
+	sbuf_free(&b);
+}
+
+/* Keeps a record until its keys are known; false past the byte bound. */
+static bool hold(struct tls_dec *x, enum dissect_dir dir, const uint8_t *rec, size_t len)
+{
+	uint8_t h[5] = {(uint8_t)dir};
+	uint32_t n = (uint32_t)len;
+	memcpy(h + 1, &n, sizeof n);
+	if (x->held.len + sizeof h + len > x->held.cap)
+		return false;
+	return sbuf_append(&x->held, h, sizeof h) == AS_OK && sbuf_append(&x->held, rec, len) == AS_OK;
+}
+
+/* The key logs cannot open this connection after all: it is read on as
+ * without keys, from the next record boundary. `busy`: the direction whose
+ * complete record is being handled (-1: none). */
+static void give_up(struct tls_state *st, const struct dissect_ctx *ctx, const char *why, int busy)
+{
+	struct tls_dec *x = st->dec;
+	if (why)
+		dissect_anomaly(ctx, "tls", why);
+	x->given_up = true;
+	x->waiting = false;
+	x->on = false;
+	sbuf_free(&x->held);
+	/* Records framed meanwhile leave a direction mid-record. */
+	for (int i = 0; i < 2; i++)
+		if (i != busy && st->dir[i].rec.len)
+			st->dir[i].lost = true;
 	emit_held_hello(st, ctx);
+}
+
+/* The secrets are in: the connection opens, its held hello goes out, then
+ * the records that waited. */
+static void dec_open(struct tls_state *st, const struct dissect_ctx *ctx)
+{
+	struct tls_dec *x = st->dec;
+	x->on = true;
+	x->waiting = false;
+	emit_held_hello(st, ctx);
+	release_held(st, ctx);
+}
+
+/* Waiting for a live key log: tries again, within the bounds. */
+static void dec_retry(struct tls_state *st, const struct dissect_ctx *ctx, int busy)
+{
+	struct tls_dec *x = st->dec;
+	uint32_t ms = ctx->env->keylog_wait_ms ? ctx->env->keylog_wait_ms : AS_KEYLOG_WAIT_MS;
+	enum dec_keys k = dec_keys(st, ctx);
+	if (k == KEYS_OPEN)
+		dec_open(st, ctx);
+	else if (k == KEYS_NEVER)
+		give_up(st, ctx, NULL, busy);
+	else if (ctx->ts_us > x->wait_from && ctx->ts_us - x->wait_from > (uint64_t)ms * 1000)
+		give_up(st, ctx, "keylog_wait_time", busy);
+}
+
+/* The ServerHello is in: open the connection with the key logs' secrets
+ * when they hold them (a suite this reader knows, HTTP above); wait for
+ * them when a live key log may still bring them; else read on as without
+ * keys. */
+static void dec_start(struct tls_state *st, const char *alpn, const struct dissect_ctx *ctx)
+{
+	struct tls_dec *x = st->dec;
+	/* HTTP/1 or HTTP/2 above; another protocol is read as without keys. */
+	bool http = !alpn[0] || !strcmp(alpn, "http/1.1") || !strcmp(alpn, "http/1.0") || !strcmp(alpn, "h2");
+	enum dec_keys k = x->have_random && http ? dec_keys(st, ctx) : KEYS_NEVER;
+	text_copy(x->alpn, sizeof x->alpn, alpn);
+	if (k == KEYS_OPEN) {
+		dec_open(st, ctx);
+	} else if (k == KEYS_NOT_YET && keylog_growing(ctx->env->keys)) {
+		x->waiting = true;
+		x->wait_from = ctx->ts_us;
+	} else {
+		give_up(st, ctx, NULL, DIR_TO_CLIENT);
+	}
 }
 
 /* Handles one complete handshake message of direction `dir`. */
@@ -898,6 +1004,8 @@ static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type
 			st->dec->have_random = true;
 		}
 		if (st->dec && r == AS_OK) {
+			st->dec->early = o.u.tls_ch.early_data;
+			st->dec->wait_from = ctx->ts_us;
 			st->dec->hello = o.u.tls_ch;
 			st->dec->hello_held = true;
 			d->hello = HELLO_SEEN;
@@ -920,7 +1028,7 @@ static int on_handshake(struct tls_state *st, enum dissect_dir dir, uint8_t type
 		if (st->dec && len >= 2 + 32) /* legacy_version, then the random */
 			memcpy(st->dec->server_random, body + 2, 32);
 		if (r == AS_OK && st->dec)
-			dec_server_hello(st, o.u.tls_sh.alpn, ctx);
+			dec_start(st, o.u.tls_sh.alpn, ctx);
 	}
 	if (r < 0)
 		return fail(st, ctx, reason ? reason : "malformed", r);
@@ -985,14 +1093,18 @@ static void dec_off(struct tls_state *st, enum dissect_dir dir, const struct dis
 }
 
 /* TLS 1.3 sends the chosen ALPN in EncryptedExtensions (RFC 8446 §4.3.1),
- * not in the ServerHello: it says which HTTP the layer above reads. */
-static void dec_alpn(struct tls_dec *x, struct cur body)
+ * not in the ServerHello: it says which HTTP the layer above reads. An
+ * early_data extension there accepts the client's 0-RTT (§4.2.10). */
+static void dec_encrypted_extensions(struct tls_dec *x, struct cur body, bool *early_accepted)
 {
 	struct cur exts, e;
+	*early_accepted = false;
 	if (!cur_get_u16_prefixed(&body, &exts))
 		return;
 	uint16_t type;
 	while (cur_get_u16(&exts, &type) && cur_get_u16_prefixed(&exts, &e)) {
+		if (type == EXT_EARLY_DATA)
+			*early_accepted = true;
 		struct cur list, name;
 		uint8_t n;
 		if (type == EXT_ALPN && cur_get_u16_prefixed(&e, &list) && cur_get_u8(&list, &n) &&
@@ -1001,6 +1113,47 @@ static void dec_alpn(struct tls_dec *x, struct cur body)
 			x->alpn[n] = '\0';
 		}
 	}
+}
+
+/* The server answered a 0-RTT offer: accepted, the client's held records
+ * open with the early traffic secret (until its EndOfEarlyData); refused,
+ * they are skipped. Either way they are let go now. */
+static void dec_early_answer(struct tls_state *st, bool accepted, const struct dissect_ctx *ctx)
+{
+	struct tls_dec *x = st->dec;
+	struct tls_traffic *c = &x->d[DIR_TO_SERVER].tr;
+	uint8_t es[TLS_MAX_SECRET];
+	x->early = false;
+	if (accepted && keylog_find(ctx->env->keys, x->random, KEYLOG_CLIENT_EARLY, es) == c->suite.hash_len) {
+		struct tls_suite suite = c->suite;
+		if (tls13_traffic_init(c, &suite, es) == AS_OK)
+			x->d[DIR_TO_SERVER].phase = DEC_EARLY;
+		else
+			dissect_anomaly(ctx, "tls", "key_schedule_failed");
+	} else if (accepted) {
+		dissect_anomaly(ctx, "tls", "keylog_no_early_secret");
+		x->skip_early = true;
+	} else {
+		x->skip_early = true;
+	}
+	memset(es, 0, sizeof es);
+	release_held(st, ctx);
+}
+
+/* The client's EndOfEarlyData: its next records are sealed with the
+ * handshake traffic secret. */
+static void dec_end_of_early(struct tls_state *st, const struct dissect_ctx *ctx)
+{
+	struct tls_dec *x = st->dec;
+	struct tls_traffic *c = &x->d[DIR_TO_SERVER].tr;
+	struct tls_suite suite = c->suite;
+	uint8_t cs[TLS_MAX_SECRET];
+	if (keylog_find(ctx->env->keys, x->random, KEYLOG_CLIENT_HANDSHAKE, cs) != suite.hash_len ||
+	    tls13_traffic_init(c, &suite, cs) < 0)
+		dec_off(st, DIR_TO_SERVER, ctx, "key_schedule_failed");
+	else
+		x->d[DIR_TO_SERVER].phase = DEC_HANDSHAKE;
+	memset(cs, 0, sizeof cs);
 }
 
 /* Decrypted handshake messages of a direction: its Finished moves it to
@@ -1022,21 +1175,26 @@ static void dec_handshake(struct tls_state *st, enum dissect_dir dir, const uint
 		struct cur body;
 		if (!cur_get_u8(&h, &type) || !cur_get_u24(&h, &len) || !cur_get_bytes(&h, &body, len))
 			return; /* continued in a later record */
+		bool early_accepted = false;
 		if (type == HS_ENCRYPTED_EXTENSIONS)
-			dec_alpn(x, body);
+			dec_encrypted_extensions(x, body, &early_accepted);
 		sbuf_consume(&d->hs, TLS_HS_HDR + (size_t)len);
-		if (type == HS_FINISHED && x->d[dir].phase == DEC_HANDSHAKE) {
-			size_t sl = 0;
-			const uint8_t *s = keylog_find(
-			    ctx->env->keys, x->random,
-			    dir == DIR_TO_SERVER ? KEYLOG_CLIENT_TRAFFIC : KEYLOG_SERVER_TRAFFIC, &sl);
+		if (type == HS_ENCRYPTED_EXTENSIONS && x->early) {
+			dec_early_answer(st, early_accepted, ctx);
+		} else if (type == HS_END_OF_EARLY_DATA && x->d[dir].phase == DEC_EARLY) {
+			dec_end_of_early(st, ctx);
+		} else if (type == HS_FINISHED && x->d[dir].phase == DEC_HANDSHAKE) {
+			uint8_t sec[TLS_MAX_SECRET];
+			size_t sl = keylog_find(ctx->env->keys, x->random,
+						dir == DIR_TO_SERVER ? KEYLOG_CLIENT_TRAFFIC : KEYLOG_SERVER_TRAFFIC, sec);
 			struct tls_suite suite = x->d[dir].tr.suite;
-			if (!s || sl != suite.hash_len) {
-				dec_off(st, dir, ctx, s ? "keylog_secret_size" : "keylog_no_traffic_secret");
-				return;
-			}
-			if (tls13_traffic_init(&x->d[dir].tr, &suite, s) < 0) {
-				dec_off(st, dir, ctx, "key_schedule_failed");
+			int r = sl == suite.hash_len ? tls13_traffic_init(&x->d[dir].tr, &suite, sec) : AS_ERR_MALFORMED;
+			memset(sec, 0, sizeof sec);
+			if (r < 0) {
+				dec_off(st, dir, ctx,
+					!sl			? "keylog_no_traffic_secret"
+					: sl != suite.hash_len ? "keylog_secret_size"
+								: "key_schedule_failed");
 				return;
 			}
 			x->d[dir].phase = DEC_APP;
@@ -1070,13 +1228,25 @@ static void dec_deliver(struct tls_state *st, enum dissect_dir dir, const uint8_
 	dissect_feed_above(ctx, dir, p, n);
 }
 
-/* A record of a direction past its hello while the key logs are in use:
+/* A record of a direction past its hello while the key logs are in use.
+ * Held while its keys are not known: 0-RTT records until the server says
+ * whether it took them, any record while a live key log is awaited. Else,
  * before the ServerHello, and what is not sealed (a second ClientHello, a
  * ChangeCipherSpec), is passed over; a sealed record is opened in place. */
 static int on_sealed(struct tls_state *st, enum dissect_dir dir, uint8_t *rec, size_t len,
 		     const struct dissect_ctx *ctx)
 {
 	struct tls_dec *x = st->dec;
+	if (x->given_up)
+		return AS_OK;
+	if (x->waiting)
+		dec_retry(st, ctx, dir);
+	bool early = x->early && dir == DIR_TO_SERVER && rec[0] == CT_APPLICATION_DATA;
+	if (x->waiting || (early && !x->given_up)) {
+		if (!hold(x, dir, rec, len))
+			give_up(st, ctx, "keylog_wait_bytes", dir);
+		return AS_OK;
+	}
 	if (!x->on || x->d[dir].phase == DEC_OFF)
 		return AS_OK;
 	uint8_t inner = 0;
@@ -1098,13 +1268,17 @@ static int on_sealed(struct tls_state *st, enum dissect_dir dir, uint8_t *rec, s
 			return AS_OK;
 		n = tls13_open(&x->d[dir].tr, rec, body, len - TLS_RECORD_HDR, body, &inner);
 	}
+	if (n < 0 && x->skip_early && dir == DIR_TO_SERVER)
+		return AS_OK; /* refused 0-RTT: the server skips it the same way (RFC 8446 §4.2.10) */
 	if (n < 0) {
 		dec_off(st, dir, ctx, "record_not_authentic");
 		return AS_OK;
 	}
+	if (dir == DIR_TO_SERVER)
+		x->skip_early = false;
 	if (inner == CT_HANDSHAKE && !x->tls12)
 		dec_handshake(st, dir, body, (size_t)n, ctx);
-	else if (inner == CT_APPLICATION_DATA && x->d[dir].phase == DEC_APP)
+	else if (inner == CT_APPLICATION_DATA && (x->d[dir].phase == DEC_APP || x->d[dir].phase == DEC_EARLY))
 		dec_deliver(st, dir, body, (size_t)n, ctx);
 	return AS_OK;
 }
@@ -1191,6 +1365,8 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 		     const struct dissect_ctx *ctx)
 {
 	struct tls_state *st = state;
+	if (!len && st->dec && st->dec->waiting)
+		dec_retry(st, ctx, -1); /* a last look before the hello goes out */
 	if (!len)
 		emit_held_hello(st, ctx); /* no ServerHello came */
 	if (st->error)
@@ -1251,8 +1427,8 @@ static int tls_parse(void *state, enum dissect_dir dir, const uint8_t *data, siz
 		/* After the hellos the records are sealed. A key log opens
 		 * them for the layer above; without one their headers still
 		 * show requests and streamed answers. */
-		if (st->dec && st->dec->on) {
-			bool off = st->dec->d[0].phase == DEC_OFF && st->dec->d[1].phase == DEC_OFF;
+		if (st->dec && !st->dec->given_up) { /* opened, or waiting for its secrets */
+			bool off = st->dec->on && st->dec->d[0].phase == DEC_OFF && st->dec->d[1].phase == DEC_OFF;
 			return off ? stop(st) : DISSECT_MORE;
 		}
 		for (int i = 0; i < 2; i++)
@@ -1276,6 +1452,8 @@ static void tls_gap(void *state, enum dissect_dir dir, size_t len, const struct 
 		stop(st);
 		return;
 	}
+	if (st->dec && !st->dec->on && !st->dec->given_up && (st->dec->waiting || st->dec->early))
+		give_up(st, ctx, NULL, -1); /* held records cannot be put in order again */
 	emit_held_hello(st, ctx);
 	if (st->dec && st->dec->on && st->dir[dir].hello == HELLO_SEEN) {
 		/* Record boundaries are lost: this direction cannot be opened again. */

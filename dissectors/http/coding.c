@@ -19,6 +19,7 @@ struct coding_stream {
 	uint8_t head[2]; /* deflate: its first two bytes tell a zlib header from raw deflate */
 	uint8_t head_n;
 	uint64_t out_total;
+	bool z_ended; /* the deflate stream ended (BFINAL) */
 	z_stream z;
 	BrotliDecoderState *br;
 };
@@ -39,8 +40,8 @@ enum coding coding_of(struct sv value)
 
 const char *coding_name(enum coding c)
 {
-	static const char *const names[] = {"identity", "gzip", "deflate", "br", "other"};
-	return (unsigned)c <= CODING_OTHER ? names[c] : "other";
+	static const char *const names[] = {"identity", "gzip", "deflate", "br", "other", "deflate"};
+	return (unsigned)c <= CODING_RAW_DEFLATE ? names[c] : "other";
 }
 
 static bool z_start(struct coding_stream *s, int window_bits)
@@ -52,16 +53,17 @@ static bool z_start(struct coding_stream *s, int window_bits)
 
 struct coding_stream *coding_new(enum coding c)
 {
-	if (c != CODING_GZIP && c != CODING_DEFLATE && c != CODING_BR)
+	if (c != CODING_GZIP && c != CODING_DEFLATE && c != CODING_BR && c != CODING_RAW_DEFLATE)
 		return NULL;
 	struct coding_stream *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
 	s->c = c;
 	/* gzip: 15 + 16 (RFC 1952); deflate waits for its first two bytes. */
-	bool ok = c == CODING_BR     ? (s->br = BrotliDecoderCreateInstance(NULL, NULL, NULL)) != NULL
-		  : c == CODING_GZIP ? z_start(s, 15 + 16)
-				     : true;
+	bool ok = c == CODING_BR	    ? (s->br = BrotliDecoderCreateInstance(NULL, NULL, NULL)) != NULL
+		  : c == CODING_GZIP	    ? z_start(s, 15 + 16)
+		  : c == CODING_RAW_DEFLATE ? z_start(s, -15)
+					    : true;
 	if (!ok) {
 		free(s);
 		return NULL;
@@ -112,8 +114,10 @@ static int inflate_run(struct coding_stream *s, const uint8_t *p, size_t n,
 		full = s->z.avail_out == 0;
 		if (!give(s, buf, sizeof buf - s->z.avail_out, out, user))
 			return AS_ERR_LIMIT;
-		if (r == Z_STREAM_END)
+		if (r == Z_STREAM_END) {
+			s->z_ended = true;
 			return AS_OK; /* what follows the stream is not the body's */
+		}
 		if (r == Z_BUF_ERROR && !full)
 			break;
 	}
@@ -159,6 +163,28 @@ static int feed_br(struct coding_stream *s, const uint8_t *p, size_t n,
 		if (r != BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT)
 			return AS_OK;
 	}
+}
+
+int coding_message_end(struct coding_stream *s, bool reset, void (*out)(void *user, const uint8_t *p, size_t n),
+		       void *user)
+{
+	static const uint8_t tail[4] = {0x00, 0x00, 0xff, 0xff};
+	if (!s || s->failed || s->c != CODING_RAW_DEFLATE)
+		return AS_ERR_MALFORMED;
+	int r = s->z_ended ? AS_OK : inflate_run(s, tail, sizeof tail, out, user);
+	if (r < 0) {
+		s->failed = true;
+		return r;
+	}
+	s->out_total = 0;
+	if (reset || s->z_ended) {
+		s->z_ended = false;
+		if (inflateReset(&s->z) != Z_OK) {
+			s->failed = true;
+			return AS_ERR_MALFORMED;
+		}
+	}
+	return AS_OK;
 }
 
 int coding_feed(struct coding_stream *s, const uint8_t *p, size_t n,

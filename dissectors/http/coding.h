@@ -6,6 +6,7 @@
 #ifndef AS_CODING_H
 #define AS_CODING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,9 @@ enum coding {
 	CODING_DEFLATE,
 	CODING_BR,
 	CODING_OTHER, /* a coding not undone (zstd, compress, several): the body is not read */
+	/* Raw deflate, one stream across messages: WebSocket permessage-deflate
+	 * (RFC 7692), each message ended with coding_message_end. */
+	CODING_RAW_DEFLATE,
 };
 
 /* The coding of a Content-Encoding value. */
@@ -36,5 +40,12 @@ void coding_free(struct coding_stream *s);
  * does not accept. After an error the stream gives nothing more. */
 AS_MUST_CHECK int coding_feed(struct coding_stream *s, const uint8_t *p, size_t n,
 			      void (*out)(void *user, const uint8_t *p, size_t n), void *user);
+
+/* A permessage-deflate message ended: the empty stored block its sender
+ * took off (RFC 7692 §7.2.2) is put back and undone, the cap starts again
+ * for the next message, and the window starts empty when `reset` (the
+ * sender's no_context_takeover) or the sender ended the stream (BFINAL). */
+AS_MUST_CHECK int coding_message_end(struct coding_stream *s, bool reset,
+				     void (*out)(void *user, const uint8_t *p, size_t n), void *user);
 
 #endif

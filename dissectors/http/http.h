@@ -51,6 +51,11 @@ void http_interim_end(struct http_msg *m);
 /* An interim status (1xx but 101 Switching Protocols): the final response
  * follows; every framing ends such a response with http_interim_end. */
 bool http_status_interim(uint16_t status);
+/* A 101 switching the connection to HTTP/2 (Upgrade: h2c, RFC 7540
+ * §3.2): ends that response; its request goes on waiting, as stream 1,
+ * for the response HTTP/2 brings. The connection is handed to the HTTP/2
+ * layer (layer_open.http_conn). */
+void http_switch_h2c(struct http_msg *m);
 /* Frees a message without ending it (the layer is being freed). */
 void http_message_drop(struct http_msg *m);
 /* The exchange a message belongs to, as observations carry it (a layer

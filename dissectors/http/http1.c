@@ -25,6 +25,7 @@
 #include "cursor.h"
 #include "dissector.h"
 #include "http.h"
+#include "websocket.h"
 #include "limits.h"
 #include "sbuf.h"
 #include "strview.h"
@@ -32,6 +33,7 @@
 #define H1 "http1"
 
 extern const struct dissector dissector_websocket;
+extern const struct dissector dissector_http2;
 
 /* Methods claimed by the probe (an HTTP method token and a space). */
 static const char *const probe_methods[] = {"GET ",   "POST ", "PUT ",	   "DELETE ",
@@ -58,6 +60,7 @@ enum {
 	REQ_CONNECT = 2,
 	REQ_UPGRADE = 4,
 	REQ_WEBSOCKET = 8, /* Upgrade: websocket */
+	REQ_H2C = 16,	   /* Upgrade: h2c */
 };
 
 struct h1_dir {
@@ -74,6 +77,8 @@ struct h1_dir {
 	unsigned req_flags; /* request side: REQ_*; response side: flags of the paired request */
 	uint16_t status;    /* response side */
 	bool upgrade_ws;    /* response: Upgrade: websocket */
+	bool upgrade_h2c;   /* response: Upgrade: h2c */
+	uint8_t ws_deflate; /* response: the permessage-deflate it agreed on (WS_DEFLATE*) */
 };
 
 struct h1_state {
@@ -122,7 +127,8 @@ static void begin_message(struct h1_dir *d)
 	d->chunked = d->has_length = d->te_other = false;
 	d->length = d->remaining = 0;
 	d->req_flags = 0;
-	d->upgrade_ws = false;
+	d->upgrade_ws = d->upgrade_h2c = false;
+	d->ws_deflate = 0;
 	d->n_headers = 0;
 	d->msg = NULL;
 }
@@ -203,6 +209,29 @@ static int status_line(struct h1_state *st, struct sv line, const struct dissect
 	return DISSECT_MORE;
 }
 
+/* RFC 7692 §7: the permessage-deflate a 101 accepted (one extension, its
+ * parameters after ';'), and which sides start each message's window
+ * empty. */
+static uint8_t ws_deflate_of(struct sv value)
+{
+	while (value.len) {
+		struct sv item = sv_split(&value, ',');
+		if (!sv_eq_ci(sv_trim(sv_split(&item, ';')), SV_LIT("permessage-deflate")))
+			continue;
+		uint8_t f = WS_DEFLATE;
+		while (item.len) {
+			struct sv param = sv_split(&item, ';');
+			struct sv pname = sv_trim(sv_split(&param, '='));
+			if (sv_eq_ci(pname, SV_LIT("client_no_context_takeover")))
+				f |= WS_DEFLATE_CLIENT_RESET;
+			else if (sv_eq_ci(pname, SV_LIT("server_no_context_takeover")))
+				f |= WS_DEFLATE_SERVER_RESET;
+		}
+		return f;
+	}
+	return 0;
+}
+
 /* Framing headers are honoured even past the header cap: losing them would
  * desynchronise the stream. */
 static int framing_header(struct h1_dir *d, enum dissect_dir dir, struct sv name, struct sv value,
@@ -220,11 +249,15 @@ static int framing_header(struct h1_dir *d, enum dissect_dir dir, struct sv name
 		d->chunked = sv_eq_ci(http_list_last(value), SV_LIT("chunked"));
 		d->te_other = !d->chunked;
 	} else if (sv_eq_ci(name, SV_LIT("upgrade"))) {
-		bool ws = http_list_has(value, SV_LIT("websocket"));
-		if (dir == DIR_TO_SERVER)
-			d->req_flags |= REQ_UPGRADE | (ws ? REQ_WEBSOCKET : 0);
-		else
+		bool ws = http_list_has(value, SV_LIT("websocket")), h2c = http_list_has(value, SV_LIT("h2c"));
+		if (dir == DIR_TO_SERVER) {
+			d->req_flags |= REQ_UPGRADE | (ws ? REQ_WEBSOCKET : 0) | (h2c ? REQ_H2C : 0);
+		} else {
 			d->upgrade_ws = ws;
+			d->upgrade_h2c = h2c;
+		}
+	} else if (dir == DIR_TO_CLIENT && sv_eq_ci(name, SV_LIT("sec-websocket-extensions"))) {
+		d->ws_deflate |= ws_deflate_of(value);
 	}
 	return DISSECT_MORE;
 }
@@ -298,18 +331,31 @@ static int request_head_done(struct h1_state *st, const struct dissect_ctx *ctx)
 	return DISSECT_MORE;
 }
 
-/* RFC 6455 §4: after a 101 to an Upgrade: websocket request, both
- * directions carry WebSocket frames, read by a layer above. */
-static int switch_to_websocket(struct h1_state *st, const struct dissect_ctx *ctx)
+/* After a 101 to an Upgrade request, both directions carry another
+ * protocol, read by a layer above: WebSocket frames (RFC 6455 §4), or
+ * HTTP/2 (Upgrade: h2c, RFC 7540 §3.2), which takes this connection over
+ * with the upgrade's request still awaiting its response on stream 1. */
+static int switch_above(struct h1_state *st, const struct dissector *above, const struct dissect_ctx *ctx)
 {
 	struct h1_dir *d = &st->d[DIR_TO_CLIENT], *req = &st->d[DIR_TO_SERVER];
 	const struct obs_http_origin *o = http_msg_origin(d->msg);
 	if (o)
 		st->upgrade = *o;
-	end_message(d, false, ctx);
 	struct layer_open lo = layer_open_above(&st->open);
 	lo.http = &st->upgrade;
-	if (dissect_open_above(ctx, &dissector_websocket, &lo) < 0) {
+	lo.ws_deflate = d->ws_deflate;
+	if (above == &dissector_http2) {
+		http_switch_h2c(d->msg);
+		d->msg = NULL;
+		d->in_msg = false;
+		lo.http_conn = st->conn;
+	} else {
+		end_message(d, false, ctx);
+	}
+	int r = dissect_open_above(ctx, above, &lo);
+	if (r == AS_OK && lo.http_conn)
+		st->conn = NULL; /* the HTTP/2 layer's now */
+	if (r < 0) {
 		dissect_anomaly(ctx, H1, "no_layer_above");
 		return DISSECT_DONE;
 	}
@@ -339,7 +385,9 @@ static int response_head_done(struct h1_state *st, const struct dissect_ctx *ctx
 	unsigned flags = pending_pop(st);
 	struct h1_dir *req = &st->d[DIR_TO_SERVER];
 	if (status == 101 && (flags & REQ_WEBSOCKET) && d->upgrade_ws)
-		return switch_to_websocket(st, ctx);
+		return switch_above(st, &dissector_websocket, ctx);
+	if (status == 101 && (flags & REQ_H2C) && d->upgrade_h2c)
+		return switch_above(st, &dissector_http2, ctx);
 	if (status == 101 || ((flags & REQ_CONNECT) && status >= 200 && status < 300)) {
 		/* protocol switch or tunnel: nothing more is HTTP/1 */
 		end_message(d, false, ctx);

@@ -73,13 +73,14 @@ struct h2_state {
 	size_t n_streams;
 };
 
+/* Opened by prior knowledge, by ALPN h2, or by Upgrade: h2c, which gives
+ * the HTTP/1 connection (taken only when the layer opens). */
 static void *h2_state_new(const struct layer_open *o)
 {
-	(void)o;
 	struct h2_state *st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
-	st->conn = http_conn_new();
+	st->conn = o && o->http_conn ? o->http_conn : http_conn_new();
 	st->streams = calloc(AS_H2_MAX_STREAMS, sizeof *st->streams);
 	bool ok = st->conn && st->streams;
 	for (int i = 0; i < 2 && ok; i++) {
@@ -92,7 +93,8 @@ static void *h2_state_new(const struct layer_open *o)
 		for (int i = 0; i < 2; i++)
 			if (st->d[i].hd)
 				nghttp2_hd_inflate_del(st->d[i].hd);
-		http_conn_free(st->conn);
+		if (!(o && st->conn == o->http_conn))
+			http_conn_free(st->conn);
 		free(st->streams);
 		free(st);
 		return NULL;
@@ -211,7 +213,7 @@ static void headers_done(struct h2_state *st, enum dissect_dir dir, uint32_t id,
 				status = f[i].value;
 		}
 		if (dir == DIR_TO_SERVER) {
-			if (!(m = http_request_begin(st->conn, id, 2, ctx))) {
+			if (!(m = http_request_begin(st->conn, id, 20, ctx))) {
 				stream_done(st, s); /* counted by the builder; the slot is free again */
 				return;
 			}
@@ -222,7 +224,7 @@ static void headers_done(struct h2_state *st, enum dissect_dir dir, uint32_t id,
 			unsigned code = 0;
 			for (size_t i = 0; i < status.len && i < 3; i++)
 				code = code * 10 + (unsigned)(status.p[i] - '0');
-			if (!(m = http_response_begin(st->conn, id, 2, (uint16_t)code, ctx))) {
+			if (!(m = http_response_begin(st->conn, id, 20, (uint16_t)code, ctx))) {
 				stream_done(st, s);
 				return;
 			}

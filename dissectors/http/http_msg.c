@@ -131,6 +131,7 @@ enum msg_field { MF_CTYPE, MF_AUTH, MF_LOCATION, MF_WWW_AUTH, MF_SESSION, MF_PRO
 struct http_exch {
 	struct http_exch *next; /* awaiting its response (HTTP/1 order) */
 	uint32_t id;
+	uint32_t stream;  /* HTTP/2 and HTTP/3: the stream its response comes on; 0: HTTP/1 order */
 	uint8_t messages; /* its messages still open */
 	bool queued;	  /* in the connection's list awaiting a response */
 	bool answered;	  /* a final response began */
@@ -259,6 +260,7 @@ static struct http_exch *exch_new(struct http_conn *c, uint32_t stream, uint8_t 
 	if (!x)
 		return NULL;
 	x->id = stream ? stream : ++c->next_id;
+	x->stream = stream;
 	x->obs.type = OBS_HTTP_EXCHANGE; /* calloc: already zero */
 	x->obs.u.http.id = x->id;
 	x->obs.u.http.req.stream = -1;
@@ -314,7 +316,7 @@ static struct http_exch *waiting_find(struct http_conn *c, uint32_t stream, stru
 {
 	*prev = NULL;
 	for (struct http_exch *x = c->waiting; x; *prev = x, x = x->next)
-		if (!stream || x->id == stream)
+		if (!stream || x->stream == stream)
 			return x;
 	return NULL;
 }
@@ -730,6 +732,21 @@ void http_interim_end(struct http_msg *m)
 	msg_free(m);
 }
 
+void http_switch_h2c(struct http_msg *m)
+{
+	if (!m)
+		return;
+	struct http_exch *x = m->x;
+	x->stream = 1;
+	x->answered = false;
+	if (!x->queued)
+		waiting_push(m->c, x);
+	x->obs.u.http.seen &= (uint8_t)~HTTP_SEEN_RESPONSE;
+	memset(&x->obs.u.http.resp, 0, sizeof x->obs.u.http.resp);
+	exch_release(x, false);
+	msg_free(m);
+}
+
 /* The origin of the request side: known once its head is. */
 static void request_origin(struct http_exch *x)
 {
@@ -1022,6 +1039,8 @@ struct http_conn *http_conn_new(void)
 
 void http_conn_end(struct http_conn *c, const struct dissect_ctx *ctx)
 {
+	if (!c)
+		return; /* handed to the layer above (h2c) */
 	struct http_exch *x;
 	while ((x = waiting_pop(c))) {
 		x->answered = true; /* no response will come */

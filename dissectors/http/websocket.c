@@ -1,6 +1,6 @@
 /* websocket.c — WebSocket frame parser (RFC 6455 §5: base framing,
- * masking, fragmentation, control frames; RFC 7692 permessage-deflate is
- * recognised by RSV1 and skipped), and the layer http1 opens above itself
+ * masking, fragmentation, control frames; RFC 7692 permessage-deflate),
+ * and the layer http1 opens above itself
  * after an Upgrade, handing text messages to the analyzers. See
  * websocket.h for the contract. */
 #include "websocket.h"
@@ -23,9 +23,44 @@ void ws_init(struct ws_parser *p, bool from_client)
 	sbuf_init(&p->msg, AS_WS_MAX_MESSAGE);
 }
 
+void ws_set_deflate(struct ws_parser *p, unsigned flags)
+{
+	p->deflate = flags & WS_DEFLATE;
+	p->reset = flags & (p->from_client ? WS_DEFLATE_CLIENT_RESET : WS_DEFLATE_SERVER_RESET);
+}
+
 void ws_free(struct ws_parser *p)
 {
 	sbuf_free(&p->msg);
+	coding_free(p->inflater);
+	p->inflater = NULL;
+}
+
+/* Plain bytes of the current message: kept up to the message cap. */
+static void take(void *user, const uint8_t *data, size_t n)
+{
+	struct ws_parser *p = user;
+	if (!p->keep)
+		return;
+	if (sbuf_append(&p->msg, data, n) != AS_OK) {
+		p->keep = false; /* past the cap: the message is not read */
+		p->msg_skip = true;
+		p->over_cap = true;
+		sbuf_reset(&p->msg);
+	}
+}
+
+/* The inflater failed (corrupt data, or past AS_HTTP_MAX_INFLATED): the
+ * window is gone, and with it every later compressed message. */
+static void inflate_lost(struct ws_parser *p, int r, const struct dissect_ctx *ctx)
+{
+	dissect_anomaly(ctx, WS, r == AS_ERR_LIMIT ? "ws_inflated_over_cap" : "ws_inflate_failed");
+	coding_free(p->inflater);
+	p->inflater = NULL;
+	p->inflate_lost = true;
+	p->keep = false;
+	p->msg_skip = true;
+	sbuf_reset(&p->msg);
 }
 
 static void fail(struct ws_parser *p, const struct dissect_ctx *ctx, const char *reason)
@@ -42,7 +77,7 @@ static bool is_control(uint8_t op)
 }
 
 /* A frame is complete: deliver a finished message, note a close. */
-static void frame_done(struct ws_parser *p, ws_message_fn fn, void *user)
+static void frame_done(struct ws_parser *p, ws_message_fn fn, void *user, const struct dissect_ctx *ctx)
 {
 	p->phase = WS_HEADER;
 	p->hdr_len = 0;
@@ -54,6 +89,14 @@ static void frame_done(struct ws_parser *p, ws_message_fn fn, void *user)
 	}
 	if (!p->fin)
 		return;
+	if (p->msg_deflated && p->inflater) {
+		int r = coding_message_end(p->inflater, p->reset, take, p);
+		if (r < 0)
+			inflate_lost(p, r, ctx);
+	}
+	if (p->over_cap && ctx)
+		dissect_anomaly(ctx, WS, "ws_message_over_cap");
+	p->over_cap = false;
 	if (!p->msg_skip && p->msg_opcode == WS_OP_TEXT) {
 		p->messages++;
 		if (fn)
@@ -115,11 +158,19 @@ static void header_done(struct ws_parser *p, ws_message_fn fn, void *user, const
 			p->in_msg = true;
 			p->msg_opcode = p->opcode;
 			p->msg_skip = p->opcode != WS_OP_TEXT;
+			p->msg_deflated = false;
 			p->n_frames = 0;
 			sbuf_reset(&p->msg);
-			if (rsv & 0x40) {
-				dissect_anomaly(ctx, WS, "ws_compressed");
+			if ((rsv & 0x40) && !p->deflate) {
+				dissect_anomaly(ctx, WS, "ws_compressed"); /* RSV1 without the agreement */
 				p->msg_skip = true;
+			} else if (rsv & 0x40) {
+				p->msg_deflated = true;
+				if (!p->inflater && !p->inflate_lost &&
+				    !(p->inflater = coding_new(CODING_RAW_DEFLATE)))
+					p->inflate_lost = true; /* out of memory */
+				if (!p->inflater)
+					p->msg_skip = true;
 			}
 			rsv &= (uint8_t)~0x40;
 		}
@@ -131,7 +182,7 @@ static void header_done(struct ws_parser *p, ws_message_fn fn, void *user, const
 			dissect_anomaly(ctx, WS, "ws_fragments_over_cap");
 			p->msg_skip = true;
 		}
-		if (!p->msg_skip && len > p->msg.cap - p->msg.len) {
+		if (!p->msg_skip && !p->msg_deflated && len > p->msg.cap - p->msg.len) {
 			dissect_anomaly(ctx, WS, "ws_message_over_cap");
 			p->msg_skip = true;
 		}
@@ -141,31 +192,44 @@ static void header_done(struct ws_parser *p, ws_message_fn fn, void *user, const
 	}
 	p->phase = WS_PAYLOAD;
 	if (len == 0)
-		frame_done(p, fn, user);
+		frame_done(p, fn, user, ctx);
 }
 
-/* Payload bytes of the current frame: unmasked into the message buffer. */
-static void payload(struct ws_parser *p, struct cur *in, ws_message_fn fn, void *user)
+/* Payload bytes of the current frame, unmasked: to the message, or
+ * through the inflater when it is compressed (kept or not: the window
+ * must see every compressed byte). */
+static void payload(struct ws_parser *p, struct cur *in, ws_message_fn fn, void *user,
+		    const struct dissect_ctx *ctx)
 {
 	size_t n = p->remaining < cur_len(in) ? (size_t)p->remaining : cur_len(in);
 	struct cur chunk;
 	if (!cur_get_bytes(in, &chunk, n))
 		return;
-	if (p->keep) {
-		size_t start = p->msg.len;
-		if (sbuf_append(&p->msg, cur_data(&chunk), n) != AS_OK) {
-			p->keep = false; /* out of memory: the message is lost */
-			p->msg_skip = true;
-			sbuf_reset(&p->msg);
-		} else if (p->masked) {
-			for (size_t i = 0; i < n; i++)
-				p->msg.data[start + i] ^= p->mask[(p->frame_pos + i) & 3];
+	bool inflate = !is_control(p->opcode) && p->msg_deflated && p->inflater;
+	if (p->keep || inflate) {
+		const uint8_t *src = cur_data(&chunk);
+		uint8_t buf[4096];
+		for (size_t done = 0; done < n;) {
+			size_t k = n - done < sizeof buf ? n - done : sizeof buf;
+			for (size_t i = 0; i < k; i++)
+				buf[i] = p->masked ? src[done + i] ^ p->mask[(p->frame_pos + done + i) & 3]
+						   : src[done + i];
+			if (!inflate) {
+				take(p, buf, k);
+			} else {
+				int r = coding_feed(p->inflater, buf, k, take, p);
+				if (r < 0) {
+					inflate_lost(p, r, ctx);
+					inflate = false;
+				}
+			}
+			done += k;
 		}
 	}
 	p->frame_pos += n;
 	p->remaining -= n;
 	if (p->remaining == 0)
-		frame_done(p, fn, user);
+		frame_done(p, fn, user, ctx);
 }
 
 void ws_feed(struct ws_parser *p, const uint8_t *data, size_t len, ws_message_fn fn, void *user,
@@ -194,7 +258,7 @@ void ws_feed(struct ws_parser *p, const uint8_t *data, size_t len, ws_message_fn
 			break;
 		}
 		case WS_PAYLOAD:
-			payload(p, &in, fn, user);
+			payload(p, &in, fn, user, ctx);
 			break;
 		case WS_CLOSED:
 		case WS_FAILED:
@@ -213,8 +277,13 @@ void ws_gap(struct ws_parser *p, size_t len)
 			p->msg_skip = true;
 			sbuf_reset(&p->msg);
 		}
+		if (p->msg_deflated && p->inflater) { /* so is the window */
+			coding_free(p->inflater);
+			p->inflater = NULL;
+			p->inflate_lost = !p->reset;
+		}
 		if (p->remaining == 0)
-			frame_done(p, NULL, NULL);
+			frame_done(p, NULL, NULL, NULL);
 		return;
 	}
 	if (p->phase == WS_HEADER || p->phase == WS_PAYLOAD) {
@@ -277,6 +346,8 @@ static void *wsl_new(const struct layer_open *o)
 		return NULL;
 	ws_init(&l->dir[DIR_TO_SERVER], true);
 	ws_init(&l->dir[DIR_TO_CLIENT], false);
+	ws_set_deflate(&l->dir[DIR_TO_SERVER], o->ws_deflate);
+	ws_set_deflate(&l->dir[DIR_TO_CLIENT], o->ws_deflate);
 	if (o->http)
 		l->origin = *o->http;
 	return l;

@@ -41,15 +41,21 @@ enum dissect_status {
 struct dissect_env {
 	const uint8_t *salt; /* key of credential fingerprints */
 	size_t salt_len;
-	/* Session secrets from the operator's key logs (a later issue); NULL
-	 * when there are none: then a TLS layer stops after its hellos. */
+	/* Session secrets from the operator's key logs; NULL when there are
+	 * none: then a TLS layer stops after its hellos. A connection whose
+	 * secrets are not there yet keeps its records within these bounds (0:
+	 * AS_KEYLOG_WAIT_MS, AS_KEYLOG_WAIT_BYTES). */
 	const struct dissect_keys *keys;
+	uint32_t keylog_wait_ms;
+	size_t keylog_wait_bytes;
 	/* Whether a TLS server name is worth following past the hellos (its
 	 * sealed records' turns: streamed answers); NULL: every one. The rest
 	 * of a flow costs reassembly, so only the AI services' are followed. */
 	bool (*follow)(const void *user, const char *server_name);
 	const void *follow_user;
 };
+
+struct http_conn;
 
 /* What a layer is told when it is opened. */
 struct layer_open {
@@ -62,6 +68,12 @@ struct layer_open {
 	/* A protocol switched to by HTTP (Upgrade: websocket, h2c): the
 	 * exchange that switched, which the new layer's messages belong to. */
 	const struct obs_http_origin *http;
+	/* Upgrade: h2c: the HTTP/1 layer's connection, given to the HTTP/2
+	 * layer with the upgrade's request awaiting stream 1's response. */
+	struct http_conn *http_conn;
+	/* Upgrade: websocket: the permessage-deflate the 101 agreed on
+	 * (WS_DEFLATE* of websocket.h), 0: none. */
+	uint8_t ws_deflate;
 };
 
 struct dissector;

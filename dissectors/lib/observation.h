@@ -58,6 +58,7 @@ struct obs_tls_client_hello {
 	bool quic;		   /* carried in a QUIC Initial */
 	uint32_t quic_version;	   /* of that Initial */
 	bool ech;		   /* encrypted_client_hello extension present */
+	bool early_data;	   /* early_data offered: 0-RTT records may follow the hello */
 	char sni[AS_STR];	   /* server_name, empty when absent */
 	uint8_t n_alpn;
 	char alpn[AS_OBS_MAX_ALPN][AS_STR_TINY];

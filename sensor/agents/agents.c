@@ -391,6 +391,15 @@ static void sensor_json(struct agents *a, const struct inventory_meta *meta, str
 	jw_u64(w, "dissected", as->workers.dissected_flows);
 	jw_obj_end(w);
 	jw_u64(w, "events", as->events);
+	if (meta->keylog) { /* counts only: nothing of a key log is written out */
+		jw_obj_begin(w, "tls_keylog");
+		jw_u64(w, "secrets", meta->keylog->secrets);
+		jw_u64(w, "lines", meta->keylog->lines);
+		jw_u64(w, "malformed_lines", meta->keylog->malformed);
+		jw_u64(w, "decryption_secrets_blocks", meta->keylog->blocks);
+		jw_u64(w, "malformed_blocks", meta->keylog->blocks_malformed);
+		jw_obj_end(w);
+	}
 	jw_obj_end(w);
 }
 

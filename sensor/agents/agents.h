@@ -67,12 +67,20 @@ struct app_count {
 size_t agents_app_protocols(struct agents *a, const struct app_count ***out);
 
 /* What the inventory document says of the run besides its agents. */
+/* The key logs a run read: counts only. */
+struct inventory_keylog {
+	uint64_t secrets, lines, malformed; /* lines that are no key log line */
+	uint64_t blocks;		    /* pcapng Decryption Secrets Blocks read */
+	uint64_t blocks_malformed;	    /* captures whose blocks could not be walked to the end */
+};
+
 struct inventory_meta {
 	const char *sensor_name;
 	char *const *inputs;
 	size_t n_inputs;
 	size_t n_services; /* signature services loaded */
 	const struct decode_counts *packets;
+	const struct inventory_keylog *keylog; /* key logs read, or NULL: none */
 };
 /* The inventory document: {"sensor": {...}, "agents": [...]}; only
  * packet-derived figures, so a replay gives the same document every run. */

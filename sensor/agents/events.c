@@ -287,7 +287,7 @@ void ev_llm_request(struct events *ev, const struct llm_call *c)
 	jw_str_opt(w, "query", rq->query);
 	jw_obj_end(w);
 	jw_obj_begin(w, "http");
-	jw_str(w, "version", rq->version == 20 ? "2" : rq->version == 10 ? "1.0" : "1.1");
+	jw_str(w, "version", rq->version == 30 ? "3" : rq->version == 20 ? "2" : rq->version == 10 ? "1.0" : "1.1");
 	jw_obj_begin(w, "request");
 	jw_str(w, "method", rq->method);
 	jw_str_opt(w, "mime_type", rq->content_type);

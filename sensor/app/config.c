@@ -55,7 +55,12 @@ static const struct key_spec capture_keys[] = {
     END,
 };
 static const struct key_spec signature_keys[] = {STR("dir", signatures_dir), END};
-static const struct key_spec tls_keys[] = {SEQ("keylog_files", keylog_item), END};
+static const struct key_spec tls_keys[] = {
+    SEQ("keylog_files", keylog_item),
+    UINT("keylog_wait_ms", keylog_wait_ms, 0, 60000),
+    UINT("keylog_wait_bytes", keylog_wait_bytes, 0, (uint64_t)64 << 20),
+    END,
+};
 static const struct key_spec privacy_keys[] = {STR("salt", salt), STR("salt_file", salt_file), END};
 static const struct key_spec limit_keys[] = {
     UINT("max_flows", max_flows, 1024, 100000000),
@@ -109,6 +114,8 @@ void config_defaults(struct sensor_config *c)
 	c->idle_tcp_s = AS_FLOW_IDLE_TCP_S;
 	c->idle_tcp_closed_s = AS_FLOW_IDLE_TCP_CLOSED_S;
 	c->idle_udp_s = AS_FLOW_IDLE_UDP_S;
+	c->keylog_wait_ms = AS_KEYLOG_WAIT_MS;
+	c->keylog_wait_bytes = AS_KEYLOG_WAIT_BYTES;
 }
 
 int config_set_str(char **field, const char *value)

@@ -21,6 +21,8 @@ struct sensor_config {
 	size_t n_interfaces;
 	char **keylog_files; /* TLS key logs (tls.keylog_files, --keylog): NSS format */
 	size_t n_keylog_files;
+	uint64_t keylog_wait_ms;    /* a live key log's late secrets are awaited this long */
+	uint64_t keylog_wait_bytes; /* and for this many bytes of a connection's records */
 	uint64_t promiscuous;	       /* 0/1 */
 	uint64_t ndpi_all_packets;     /* 0/1: nDPI also sees what our TLS/DNS parse names */
 	uint64_t ring_mb;	       /* kernel ring per socket */

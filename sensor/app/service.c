@@ -20,11 +20,10 @@
 #include "agents.h"
 #include "capture.h"
 #include "config.h"
-#include "keylog.h"
+#include "keylogs.h"
 #include "pipeline.h"
 #include "redis.h"
 #include "report.h"
-#include "secrets.h"
 #include "sig.h"
 #include "sink.h"
 
@@ -45,7 +44,7 @@ struct service {
 	 * reload changes the aggregator's set only (the workers read this one
 	 * without a lock), so this one lives until the end of the run. */
 	struct sig_db *follow_sigs;
-	struct dissect_keys *keys; /* the key logs' secrets, or NULL */
+	struct keylogs *keylogs; /* the TLS secrets of key logs and capture files */
 	size_t n_services; /* of the signatures loaded at start, for the inventory */
 	_Atomic uint64_t reloads, reloads_refused;
 	pthread_mutex_t lock;	    /* guards last (the aggregator reads it) */
@@ -196,11 +195,13 @@ static void live_tick(void *user, const struct pipeline_stats *st)
  * aggregator thread while the run goes on. */
 static bool inventory_doc(struct service *svc, const struct decode_counts *pk, struct jw *w)
 {
+	struct inventory_keylog kc;
 	struct inventory_meta meta = {.sensor_name = svc->c.name,
 				      .inputs = svc->inputs,
 				      .n_inputs = svc->n_inputs,
 				      .n_services = svc->n_services,
-				      .packets = pk};
+				      .packets = pk,
+				      .keylog = keylogs_counts(svc->keylogs, &kc) && (kc.lines || kc.blocks) ? &kc : NULL};
 	jw_init(w, true);
 	agents_inventory(svc->agents, &meta, w);
 	jw_newline(w);
@@ -335,55 +336,6 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 }
 
 /* ---- the run ---- */
-static void add_secrets(void *keys, const char *text, size_t len)
-{
-	keylog_add_text(keys, text, len);
-}
-
-/* The key logs named (tls.keylog_files, --keylog) and those the pcapng
- * inputs carry (Decryption Secrets Blocks), read before the workers start.
- * A named file that cannot be read stops the start; a capture whose blocks
- * cannot be walked is said and replayed all the same (libpcap names what
- * is wrong with it); a line that is no key log line is counted. Nothing of
- * them is printed. */
-static int load_keylogs(struct service *svc)
-{
-	const struct sensor_config *c = &svc->c;
-	char err[1024];
-	if (!(svc->keys = keylog_new())) {
-		fprintf(stderr, "aisensor: out of memory\n");
-		return -1;
-	}
-	unsigned blocks = 0;
-	for (size_t i = 0; i < svc->n_inputs; i++) {
-		if (!strcmp(svc->inputs[i], "-"))
-			continue; /* a pipe cannot be read twice */
-		int n = capture_file_secrets(svc->inputs[i], add_secrets, svc->keys, err, sizeof err);
-		if (n < 0)
-			fprintf(stderr, "aisensor: %s: its decryption secrets are not read\n", err);
-		else
-			blocks += (unsigned)n;
-	}
-	if (!c->n_keylog_files && !blocks) {
-		keylog_free(svc->keys);
-		svc->keys = NULL;
-		return 0;
-	}
-	for (size_t i = 0; i < c->n_keylog_files; i++)
-		if (keylog_add_file(svc->keys, c->keylog_files[i], err, sizeof err) < 0) {
-			fprintf(stderr, "aisensor: key log %s\n", err);
-			return -1;
-		}
-	const struct keylog_stats *ks = keylog_stats(svc->keys);
-	if (!svc->o->quiet || ks->malformed)
-		fprintf(stderr,
-			"aisensor: key logs: %llu secrets (%u decryption secrets blocks), %llu malformed "
-			"lines of %llu\n",
-			(unsigned long long)ks->secrets, blocks, (unsigned long long)ks->malformed,
-			(unsigned long long)ks->lines);
-	return 0;
-}
-
 /* Configuration, signatures, inputs, outputs and the aggregator; an error
  * is printed here. */
 static int setup(struct service *svc)
@@ -413,7 +365,8 @@ static int setup(struct service *svc)
 		return -1;
 	}
 	svc->n_services = sig_service_count(svc->follow_sigs);
-	if (load_keylogs(svc) < 0)
+	if (keylogs_start(svc->c.keylog_files, svc->c.n_keylog_files, svc->inputs, svc->n_inputs,
+			  svc->c.n_interfaces > 0, &svc->keylogs) < 0)
 		return -1;
 	if (open_outputs(svc, err, sizeof err) < 0) {
 		fprintf(stderr, "aisensor: %s\n", err);
@@ -459,7 +412,10 @@ static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 				     .ndpi_all_packets = c->ndpi_all_packets != 0,
 				     .salt = (const uint8_t *)salt,
 				     .salt_len = strlen(salt),
-				     .keys = svc->keys,
+				     .keys = keylogs_store(svc->keylogs),
+				     .secrets = keylogs_secrets(svc->keylogs),
+				     .keylog_wait_ms = (uint32_t)c->keylog_wait_ms,
+				     .keylog_wait_bytes = (size_t)c->keylog_wait_bytes,
 				     .follow = follow_name,
 				     .follow_user = svc->follow_sigs,
 				     .progress = !svc->o->quiet && isatty(STDERR_FILENO),
@@ -529,7 +485,7 @@ int service_run(const struct cli *o)
 	sink_close_all(svc.sinks, svc.n_sinks);
 	agents_free(svc.agents);
 	sig_free(svc.follow_sigs);
-	keylog_free(svc.keys);
+	keylogs_free(svc.keylogs);
 	for (size_t i = 0; i < svc.n_inputs; i++)
 		free(svc.inputs[i]);
 	free(svc.inputs);

@@ -13,79 +13,116 @@
 #include <unistd.h>
 
 #include "limits.h"
+#include "secrets.h"
 
 struct capture {
 	pcap_t *p;
 	int dlt;
 	uint64_t size;
+	struct reader *r; /* when libpcap reads through one */
 	char path[512];
 };
 
-/* ---- sources that wait: stdin, FIFOs ----
- * libpcap reads through stdio; a cookie stream lets the reader poll, so a
- * quiet pipe calls the idle hook instead of blocking in read(). */
+/* ---- the stream libpcap reads ----
+ * libpcap reads through stdio. A cookie stream puts this reader between:
+ * it walks the pcapng blocks as they pass (the secrets libpcap skips, see
+ * secrets.h), counts bytes for progress, and for stdin and FIFOs polls,
+ * so a quiet pipe calls the idle hook instead of blocking in read(). */
 
-struct waiting {
+struct reader {
 	int fd;
 	bool own_fd;
+	bool waits; /* not a regular file: poll */
 	struct capture_wait wait;
+	bool scanning;
+	struct pcapng_scan scan;
+	uint64_t done;
 };
 
-static ssize_t waiting_read(void *cookie, char *buf, size_t size)
+static ssize_t reader_read(void *cookie, char *buf, size_t size)
 {
-	struct waiting *w = cookie;
+	struct reader *w = cookie;
 	uint64_t waited = 0;
 	for (;;) {
-		struct pollfd p = {w->fd, POLLIN, 0};
-		int r = poll(&p, 1, AS_CAPTURE_WAIT_MS);
-		if (r > 0) {
-			ssize_t n = read(w->fd, buf, size);
-			if (n < 0 && errno == EINTR)
+		if (w->waits) {
+			struct pollfd p = {w->fd, POLLIN, 0};
+			int r = poll(&p, 1, AS_CAPTURE_WAIT_MS);
+			if (r < 0 && errno != EINTR)
+				return -1;
+			if (r <= 0) {
+				waited += r == 0 ? AS_CAPTURE_WAIT_MS : 0;
+				if (r == 0 && w->wait.idle(w->wait.user, waited))
+					return 0; /* told to stop: end of input */
 				continue;
-			return n;
+			}
 		}
-		if (r < 0 && errno != EINTR)
-			return -1;
-		waited += AS_CAPTURE_WAIT_MS;
-		if (r == 0 && w->wait.idle(w->wait.user, waited))
-			return 0; /* told to stop: end of input */
+		ssize_t n = read(w->fd, buf, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			w->done += (uint64_t)n;
+			if (w->scanning)
+				pcapng_scan(&w->scan, (const uint8_t *)buf, (size_t)n);
+		} else if (n == 0 && w->scanning) {
+			w->scanning = false;
+			(void)pcapng_scan_end(&w->scan); /* said to the secrets' receiver */
+		}
+		return n;
 	}
 }
 
-static int waiting_close(void *cookie)
+static int reader_close(void *cookie)
 {
-	struct waiting *w = cookie;
+	struct reader *w = cookie;
+	if (w->scanning)
+		(void)pcapng_scan_end(&w->scan);
 	int r = w->own_fd ? close(w->fd) : 0;
 	free(w);
 	return r;
 }
 
-/* A stdio stream over the path's descriptor that polls; NULL when the
- * source is a regular file (it never waits) or cannot be opened so. */
-static FILE *open_waiting(const char *path, const struct capture_wait *wait)
+/* A stdio stream over the path through a reader; NULL when none is needed
+ * (a regular file and no secrets wanted) or it cannot be opened so. */
+static FILE *open_reader(struct capture *c, const char *path, const struct capture_wait *wait,
+			 const struct capture_secrets *sec)
 {
 	struct stat st;
 	bool in = !strcmp(path, "-");
-	if (!wait || (in ? fstat(STDIN_FILENO, &st) : stat(path, &st)) != 0 || S_ISREG(st.st_mode))
+	if ((in ? fstat(STDIN_FILENO, &st) : stat(path, &st)) != 0)
 		return NULL;
-	struct waiting *w = calloc(1, sizeof *w);
+	/* A regular file's blocks were walked before the replay
+	 * (capture_file_secrets): the secrets are all known before any packet,
+	 * whatever the workers' pace. A pipe can be read once only: here. */
+	bool waits = wait && !S_ISREG(st.st_mode);
+	if (!waits)
+		return NULL;
+	struct reader *w = calloc(1, sizeof *w);
 	if (!w)
 		return NULL;
-	w->wait = *wait;
+	w->waits = waits;
+	if (wait)
+		w->wait = *wait;
+	if (sec && waits) {
+		w->scanning = true;
+		pcapng_scan_init(&w->scan, sec, c->path);
+	}
 	w->own_fd = !in;
 	w->fd = in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	cookie_io_functions_t io = {.read = waiting_read, .close = waiting_close};
+	cookie_io_functions_t io = {.read = reader_read, .close = reader_close};
 	FILE *fp = w->fd >= 0 ? fopencookie(w, "r", io) : NULL;
 	if (!fp) {
 		if (w->own_fd && w->fd >= 0)
 			close(w->fd);
 		free(w);
+		return NULL;
 	}
+	setvbuf(fp, NULL, _IOFBF, (size_t)256 << 10); /* fewer, larger reads */
+	c->r = w;
 	return fp;
 }
 
 int capture_open_file(const char *path, const char *bpf, const struct capture_wait *wait,
-		      struct capture **out, char *err, size_t errsz)
+		      const struct capture_secrets *sec, struct capture **out, char *err, size_t errsz)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct capture *c = calloc(1, sizeof *c);
@@ -101,7 +138,7 @@ int capture_open_file(const char *path, const char *bpf, const struct capture_wa
 		}
 		c->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	}
-	FILE *fp = open_waiting(path, wait);
+	FILE *fp = open_reader(c, path, wait, sec);
 	if (fp) { /* libpcap owns fp once it accepts it */
 		c->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
 		if (!c->p)
@@ -158,9 +195,9 @@ int capture_dlt(const struct capture *c)
 
 void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
 {
-	FILE *fp = pcap_file(c->p);
+	FILE *fp = c->r ? NULL : pcap_file(c->p);
 	long pos = fp ? ftell(fp) : -1;
-	*done = pos > 0 ? (uint64_t)pos : 0;
+	*done = c->r ? c->r->done : pos > 0 ? (uint64_t)pos : 0;
 	*total = c->size;
 }
 

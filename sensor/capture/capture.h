@@ -26,9 +26,15 @@ struct capture_wait {
 	void *user;
 };
 
-/* path "-" reads stdin; wait may be NULL. On error writes a message naming the file. */
+struct capture_secrets;
+
+/* path "-" reads stdin; wait may be NULL; sec, when not NULL, is given the
+ * key logs of the pcapng Decryption Secrets Blocks of stdin or a FIFO as
+ * they are read (see secrets.h; a regular file's are read before, with
+ * capture_file_secrets). On error writes a message naming the file. */
 AS_MUST_CHECK int capture_open_file(const char *path, const char *bpf, const struct capture_wait *wait,
-				    struct capture **out, char *err, size_t errsz);
+				    const struct capture_secrets *sec, struct capture **out, char *err,
+				    size_t errsz);
 /* 1: a frame, 0: end of input, <0: read error (message in err). */
 AS_MUST_CHECK int capture_next(struct capture *c, struct frame *f, char *err, size_t errsz);
 int capture_dlt(const struct capture *c);

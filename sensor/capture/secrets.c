@@ -1,13 +1,12 @@
-/* secrets.c — the Decryption Secrets Blocks of a pcapng file (see
- * secrets.h). Only block headers are read, except the secrets' own. */
+/* secrets.c — the Decryption Secrets Blocks of a pcapng stream (see
+ * secrets.h). Only block headers are kept, except the secrets' own. */
 #include "secrets.h"
 
-#include <errno.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "limits.h"
 
@@ -22,81 +21,137 @@ static uint32_t get32(const uint8_t *p, bool swap)
 	return swap ? __builtin_bswap32(v) : v;
 }
 
-int capture_file_secrets(const char *path, void (*add)(void *user, const char *text, size_t len), void *user,
-			 char *err, size_t errsz)
+void pcapng_scan_init(struct pcapng_scan *s, const struct capture_secrets *to, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return AS_ERR_IO;
+	memset(s, 0, sizeof *s);
+	s->to = *to;
+	s->path = path;
+	s->state = SCAN_START;
+}
+
+static void drop_body(struct pcapng_scan *s)
+{
+	if (s->body) /* secrets do not linger in freed memory */
+		memset(s->body, 0, s->body_need);
+	free(s->body);
+	s->body = NULL;
+	s->body_have = s->body_need = 0;
+}
+
+static void bad(struct pcapng_scan *s)
+{
+	drop_body(s);
+	s->state = SCAN_BAD;
+	s->to.add(s->to.user, s->path, NULL, 0);
+}
+
+/* A block's header is in: its length says what follows. */
+static void on_header(struct pcapng_scan *s)
+{
+	uint32_t type = get32(s->hdr, s->swap), len = get32(s->hdr + 4, s->swap);
+	if (len < 12 || len % 4 || len < s->have) {
+		bad(s);
+		return;
 	}
-	uint8_t h[12];
-	int found = 0, r = AS_OK;
-	bool swap = false, first = true;
-	/* Each block: type, total length, body, total length again. */
-	while (fread(h, 1, 8, f) == 8) {
-		uint32_t type = get32(h, false);
-		if (first && type != PCAPNG_SHB)
-			break; /* a classic pcap: no blocks */
-		first = false;
-		if (type == PCAPNG_SHB) { /* its byte-order magic sets the section's order */
-			if (fread(h + 8, 1, 4, f) != 4) {
-				r = AS_ERR_MALFORMED;
-				break;
-			}
-			uint32_t bom = get32(h + 8, false);
-			if (bom != PCAPNG_BOM && __builtin_bswap32(bom) != PCAPNG_BOM) {
-				r = AS_ERR_MALFORMED;
-				break;
-			}
-			swap = bom != PCAPNG_BOM;
-			if (fseek(f, -4, SEEK_CUR) != 0) {
-				r = AS_ERR_IO;
-				break;
-			}
-		} else {
-			type = get32(h, swap);
+	s->have = 0;
+	if (type == PCAPNG_DSB && len >= 20 && len - 12 <= AS_SECRETS_MAX_BLOCK) {
+		s->body_need = len - 8; /* the body and the closing length */
+		if (!(s->body = malloc(s->body_need))) {
+			bad(s);
+			return;
 		}
-		uint32_t len = get32(h + 4, swap);
-		if (len < 12 || len % 4) {
-			r = AS_ERR_MALFORMED;
+		s->state = SCAN_BODY;
+		return;
+	}
+	s->left = len - (type == PCAPNG_SHB ? 12 : 8);
+	s->state = SCAN_SKIP;
+}
+
+static void on_body(struct pcapng_scan *s)
+{
+	uint32_t stype = get32(s->body, s->swap), slen = get32(s->body + 4, s->swap);
+	if (stype == SECRETS_TLS && slen <= s->body_need - 12) {
+		s->to.add(s->to.user, s->path, (const char *)s->body + 8, slen);
+		s->blocks++;
+	}
+	drop_body(s);
+	s->state = SCAN_HEADER;
+}
+
+void pcapng_scan(struct pcapng_scan *s, const uint8_t *p, size_t n)
+{
+	while (n && s->state != SCAN_OFF && s->state != SCAN_BAD) {
+		size_t k;
+		switch (s->state) {
+		case SCAN_SKIP:
+			k = n < s->left ? n : (size_t)s->left;
+			s->left -= k;
+			if (!s->left)
+				s->state = SCAN_HEADER;
+			break;
+		case SCAN_BODY:
+			k = n < s->body_need - s->body_have ? n : s->body_need - s->body_have;
+			memcpy(s->body + s->body_have, p, k);
+			s->body_have += k;
+			if (s->body_have == s->body_need)
+				on_body(s);
+			break;
+		default: { /* SCAN_START, SCAN_HEADER: type, length, and a section's magic */
+			bool shb = s->have >= 4 && get32(s->hdr, false) == PCAPNG_SHB;
+			size_t need = s->have < 4 ? 4 : shb ? 12 : 8;
+			k = need - s->have < n ? need - s->have : n;
+			memcpy(s->hdr + s->have, p, k);
+			s->have += k;
+			if (s->have < need)
+				break;
+			if (s->have == 4) {
+				if (s->state == SCAN_START && get32(s->hdr, false) != PCAPNG_SHB)
+					s->state = SCAN_OFF; /* a classic pcap: no blocks */
+				break;
+			}
+			if (get32(s->hdr, false) == PCAPNG_SHB) { /* its magic sets the section's order */
+				uint32_t bom = get32(s->hdr + 8, false);
+				if (bom != PCAPNG_BOM && __builtin_bswap32(bom) != PCAPNG_BOM) {
+					bad(s);
+					break;
+				}
+				s->swap = bom != PCAPNG_BOM;
+			}
+			s->state = SCAN_HEADER;
+			on_header(s);
 			break;
 		}
-		if (type == PCAPNG_DSB && len >= 20 && len - 12 <= AS_SECRETS_MAX_BLOCK) {
-			uint8_t *body = malloc(len - 8);
-			if (!body) {
-				r = AS_ERR_NOMEM;
-				break;
-			}
-			if (fread(body, 1, len - 8, f) != len - 8) {
-				free(body);
-				r = AS_ERR_MALFORMED;
-				break;
-			}
-			uint32_t stype = get32(body, swap), slen = get32(body + 4, swap);
-			if (stype == SECRETS_TLS && slen <= len - 20) {
-				add(user, (const char *)body + 8, slen);
-				found++;
-			}
-			memset(body, 0, len - 8); /* secrets do not linger in freed memory */
-			free(body);
-			continue;
 		}
-		if (fseek(f, (long)len - 8, SEEK_CUR) != 0) {
-			r = AS_ERR_MALFORMED;
-			break;
-		}
+		p += k;
+		n -= k;
 	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (r == AS_OK && bad)
-		r = AS_ERR_IO;
-	if (r < 0) {
-		snprintf(err, errsz, "%s: %s", path,
-			 r == AS_ERR_IO	     ? "read error"
-			 : r == AS_ERR_NOMEM ? "out of memory"
-					     : "malformed pcapng block");
-		return r;
+}
+
+int pcapng_scan_end(struct pcapng_scan *s)
+{
+	bool cut = s->state == SCAN_BODY || s->state == SCAN_SKIP || (s->state == SCAN_HEADER && s->have);
+	if (cut)
+		bad(s);
+	drop_body(s);
+	return s->state == SCAN_BAD ? AS_ERR_MALFORMED : AS_OK;
+}
+
+int capture_file_secrets(const char *path, const struct capture_secrets *to)
+{
+	struct stat st;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
 	}
-	return found;
+	struct pcapng_scan s;
+	pcapng_scan_init(&s, to, path);
+	uint8_t buf[65536];
+	ssize_t n;
+	while (s.state != SCAN_OFF && s.state != SCAN_BAD && (n = read(fd, buf, sizeof buf)) > 0)
+		pcapng_scan(&s, buf, (size_t)n);
+	close(fd);
+	unsigned blocks = s.blocks;
+	return pcapng_scan_end(&s) < 0 ? AS_ERR_MALFORMED : (int)blocks;
 }

@@ -549,7 +549,7 @@ static int replay(struct run *run, struct pipeline_stats *st, char *err, size_t 
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct capture *c;
 		char e[512];
-		int r = capture_open_file(cfg->inputs[i], cfg->bpf, &wait, &c, e, sizeof e);
+		int r = capture_open_file(cfg->inputs[i], cfg->bpf, &wait, cfg->secrets, &c, e, sizeof e);
 		if (r < 0) {
 			input_failed(st, r, e, &first_err, err, errsz);
 			continue;
@@ -667,6 +667,8 @@ int pipeline_run(const struct pipeline_config *cfg, struct pipeline_stats *st, c
 					 .salt = cfg->salt,
 					 .salt_len = cfg->salt_len,
 					 .keys = cfg->keys,
+					 .keylog_wait_ms = cfg->keylog_wait_ms,
+					 .keylog_wait_bytes = cfg->keylog_wait_bytes,
 					 .follow = cfg->follow,
 					 .follow_user = cfg->follow_user,
 					 .emit = worker_emit,

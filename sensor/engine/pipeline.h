@@ -17,6 +17,7 @@
 #include "msg.h"
 
 struct pipeline_stats;
+struct capture_secrets;
 
 /* What the aggregator thread drives; every call is on that thread. */
 struct pipeline_consumer {
@@ -56,6 +57,9 @@ struct pipeline_config {
 	const uint8_t *salt;
 	size_t salt_len;
 	const struct dissect_keys *keys;			   /* flow_config */
+	const struct capture_secrets *secrets;			   /* where capture files' DSBs go, or NULL */
+	uint32_t keylog_wait_ms;				   /* flow_config */
+	size_t keylog_wait_bytes;				   /* flow_config */
 	bool (*follow)(const void *user, const char *server_name); /* flow_config */
 	const void *follow_user;
 	bool progress; /* progress line on stderr */

@@ -768,6 +768,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, struct worker_s
 	ft->env.salt = cfg->salt;
 	ft->env.salt_len = cfg->salt_len;
 	ft->env.keys = cfg->keys;
+	ft->env.keylog_wait_ms = cfg->keylog_wait_ms;
+	ft->env.keylog_wait_bytes = cfg->keylog_wait_bytes;
 	ft->env.follow = cfg->follow;
 	ft->env.follow_user = cfg->follow_user;
 	ft->host.env = &ft->env;

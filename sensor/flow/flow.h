@@ -21,6 +21,8 @@ struct flow_config {
 	size_t salt_len;
 	/* Session secrets of the operator's key logs, or NULL (dissect_env.keys). */
 	const struct dissect_keys *keys;
+	uint32_t keylog_wait_ms; /* dissect_env's */
+	size_t keylog_wait_bytes;
 	/* TLS server names followed past the hellos (dissect_env.follow). */
 	bool (*follow)(const void *user, const char *server_name);
 	const void *follow_user;

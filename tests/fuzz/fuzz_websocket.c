@@ -1,5 +1,6 @@
-/* fuzz_websocket.c — libFuzzer target for the WebSocket frame parser; the
- * input is records (records.h), a parser per direction. Delivered messages
+/* fuzz_websocket.c — libFuzzer target for the WebSocket frame parser and
+ * its permessage-deflate; the input is records (records.h), a parser per
+ * direction. Delivered messages
  * are checked against the message cap. */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ws_parser p[2];
 	ws_init(&p[0], true);
 	ws_init(&p[1], false);
+	/* "D" and a flags byte first: permessage-deflate agreed (WS_DEFLATE*). */
+	if (size >= 2 && data[0] == 'D') {
+		ws_set_deflate(&p[0], data[1]);
+		ws_set_deflate(&p[1], data[1]);
+		data += 2;
+		size -= 2;
+	}
 	struct cur c = cur_make(data, size), rec;
 	uint8_t fl;
 	while (fuzz_record(&c, &fl, &rec)) {

@@ -55,6 +55,41 @@ def summary(doc):
     return out
 
 
+def live_sensor(path):
+    """The sensor section of the live inventory ({} if none yet)."""
+    try:
+        with open(path) as f:
+            return json.load(f)["sensor"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def split_at_server_hello(src, part1, part2):
+    """Cuts a classic pcap (Ethernet, IPv4) after the first packet from
+    port 443 that carries a TLS handshake record (the ServerHello): the
+    handshake in part1, the rest in part2. Returns both packet counts."""
+    data = open(src, "rb").read()
+    head, off, recs = data[:24], 24, []
+    while off + 16 <= len(data):
+        n = int.from_bytes(data[off + 8:off + 12], "little")
+        recs.append(data[off:off + 16 + n])
+        off += 16 + n
+    cut = None
+    for i, r in enumerate(recs):
+        pkt = r[16:]
+        if len(pkt) < 34 or pkt[12:14] != b"\x08\x00" or pkt[23] != 6:
+            continue
+        ihl = (pkt[14] & 0x0f) * 4
+        tcp = pkt[14 + ihl:]
+        payload = tcp[(tcp[12] >> 4) * 4:]
+        if int.from_bytes(tcp[0:2], "big") == 443 and payload[:2] == b"\x16\x03":
+            cut = i + 1
+            break
+    open(part1, "wb").write(head + b"".join(recs[:cut]))
+    open(part2, "wb").write(head + b"".join(recs[cut:]))
+    return cut, len(recs) - cut
+
+
 def live_decoded(path):
     """Packets the sensor decoded so far, from its live inventory (0 if none yet)."""
     try:
@@ -156,6 +191,53 @@ def main():
                 got = summary(got_doc)
                 diff = {k: (ref.get(k), got.get(k)) for k in set(ref) | set(got) if ref.get(k) != got.get(k)}
                 check("live -w %d: the same %d agents as offline" % (workers, len(ref)), ref and not diff, diff)
+            # A key log that grows while capturing: the secrets reach it
+            # after the handshake they open (as a client writes them), the
+            # connection waits for them, and what it carries is read as an
+            # offline replay with the whole key log reads it.
+            cap, keys = "pcaps/openai-node-tls.pcap", "pcaps/keylogs/openai-node-tls.keylog"
+            part1, part2 = os.path.join(tmp, "hello.pcap"), os.path.join(tmp, "rest.pcap")
+            n1, n2 = split_at_server_hello(os.path.join(src, cap), part1, part2)
+            ref_path = os.path.join(tmp, "offline-keys.json")
+            p = subprocess.run([binary, "-q", "-r", cap, "--keylog", keys, "--inventory", ref_path], cwd=src,
+                               capture_output=True, timeout=120)
+            ref_doc = json.load(open(ref_path)) if p.returncode == 0 else {"agents": []}
+            grow = os.path.join(tmp, "grow.keylog")
+            open(grow, "w").close()
+            cfg = os.path.join(tmp, "keylog.yaml")
+            open(cfg, "w").write("exporters:\n  inventory_interval: 1\ntls:\n  keylog_wait_ms: 60000\n")
+            live_path = os.path.join(tmp, "live-keys.json")
+            proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", cfg, "-i", "cap0",
+                                     "--keylog", grow, "--inventory", live_path], cwd=src,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            sensors.append(proc)
+            up = wait_for(lambda: proc.poll() is not None or os.path.exists(live_path), 60)
+            sh("tcpreplay", "-q", "-i", "inj0", "--mbps", "50", part1, ns=inject_ns)
+            hello_in = wait_for(lambda: proc.poll() is not None or live_decoded(live_path) >= n1, 60, 0.1)
+            lines = open(os.path.join(src, keys)).read()
+            with open(grow, "a") as f:  # written in two pieces, the first ending mid-line
+                f.write(lines[:len(lines) // 2])
+                f.flush()
+                os.fsync(f.fileno())
+                f.write(lines[len(lines) // 2:])
+            want_secrets = sum(1 for l in lines.splitlines() if l and not l.startswith(("EXPORTER", "#")))
+            read = wait_for(lambda: proc.poll() is not None or
+                            live_sensor(live_path).get("tls_keylog", {}).get("secrets", 0) >= want_secrets, 60, 0.1)
+            sh("tcpreplay", "-q", "-i", "inj0", "--mbps", "50", part2, ns=inject_ns)
+            wait_for(lambda: proc.poll() is not None or live_decoded(live_path) >= n1 + n2, 60, 0.1)
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+            got_doc = json.load(open(live_path)) if os.path.exists(live_path) else {"agents": []}
+            check("growing key log: sensor up, handshake in (%d packets) before the secrets" % n1,
+                  up and hello_in and proc.returncode == 0, err.decode(errors="replace")[-300:])
+            check("growing key log: the secrets appended after the handshake were read (%d)" % want_secrets, read,
+                  live_sensor(live_path).get("tls_keylog"))
+            decrypted = [d["endpoint"] for a in got_doc["agents"] for d in a["destinations"] if d.get("decrypted")]
+            ref_sum, got_sum = summary(ref_doc), summary(got_doc)
+            check("growing key log: the connection waited and was opened (%s), the same agents and models as "
+                  "offline with the whole key log" % ", ".join(decrypted),
+                  decrypted and ref_sum and got_sum == ref_sum, (ref_sum, got_sum))
+
             # The service drops root once its sockets are open, before it
             # starts its threads: once it has more than one, it must be done.
             cfg = os.path.join(tmp, "user.yaml")

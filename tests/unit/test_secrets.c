@@ -1,7 +1,9 @@
-/* test_secrets.c — Decryption Secrets Blocks of pcapng files
+/* test_secrets.c — Decryption Secrets Blocks of pcapng streams
  * (sensor/capture/secrets.h): the key logs of TLSK blocks in either byte
- * order, other secrets types and blocks passed over, a classic pcap
- * without any, a block running past the file named as an error. */
+ * order and in any cut of the bytes, other secrets types and blocks passed
+ * over, a real capture's block read from its file before the replay and
+ * from a FIFO as libpcap reads it, a classic pcap's none, broken and cut
+ * blocks said once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "capture.h"
 #include "secrets.h"
 
 struct buf {
@@ -58,30 +63,37 @@ static void dsb(struct buf *w, uint32_t stype, const char *text)
 	block(w, 0x0000000A, body.b, body.n);
 }
 
-static const char *write_file(const struct buf *w)
-{
-	static char path[] = "/tmp/aisensor-secrets-XXXXXX";
-	strcpy(path, "/tmp/aisensor-secrets-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, w->b, w->n), (ssize_t)w->n);
-	close(fd);
-	return path;
-}
-
 struct got {
 	char text[1024];
 	int calls;
+	int broken; /* calls saying the blocks broke */
 };
 
-static void add(void *user, const char *text, size_t len)
+static void add(void *user, const char *path, const char *text, size_t len)
 {
 	struct got *g = user;
+	assert_non_null(path);
+	if (!text) {
+		g->broken++;
+		return;
+	}
 	size_t have = strlen(g->text);
 	assert_true(have + len < sizeof g->text);
 	memcpy(g->text + have, text, len);
 	g->text[have + len] = '\0';
 	g->calls++;
+}
+
+/* The scanner over the bytes, given `step` bytes at a time (a pipe gives
+ * them in any cut); its end's verdict. */
+static int scan(const uint8_t *p, size_t n, size_t step, struct got *g)
+{
+	struct capture_secrets to = {add, g};
+	struct pcapng_scan s;
+	pcapng_scan_init(&s, &to, "test.pcapng");
+	for (size_t i = 0; i < n; i += step)
+		pcapng_scan(&s, p + i, n - i < step ? n - i : step);
+	return pcapng_scan_end(&s);
 }
 
 static void run_sections(int big)
@@ -93,13 +105,14 @@ static void run_sections(int big)
 	dsb(&w, 0x544c534b, "CLIENT_RANDOM a b\n"); /* TLSK, length not a multiple of 4 */
 	dsb(&w, 0x57474b4c, "WireGuard keys\n");    /* WGKL: not a TLS key log */
 	dsb(&w, 0x544c534b, "SERVER_TRAFFIC_SECRET_0 c d\n");
-	const char *path = write_file(&w);
-	struct got g = {0};
-	char err[256];
-	assert_int_equal(capture_file_secrets(path, add, &g, err, sizeof err), 2);
-	assert_int_equal(g.calls, 2);
-	assert_string_equal(g.text, "CLIENT_RANDOM a b\nSERVER_TRAFFIC_SECRET_0 c d\n");
-	unlink(path);
+	static const size_t steps[] = {1, 3, 7, 4096};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		struct got g = {0};
+		assert_int_equal(scan(w.b, w.n, steps[i], &g), AS_OK);
+		assert_int_equal(g.calls, 2);
+		assert_int_equal(g.broken, 0);
+		assert_string_equal(g.text, "CLIENT_RANDOM a b\nSERVER_TRAFFIC_SECRET_0 c d\n");
+	}
 }
 
 static void test_little_endian(void **state)
@@ -114,14 +127,66 @@ static void test_big_endian(void **state)
 	run_sections(1);
 }
 
-static void test_classic_pcap(void **state)
+static bool never_idle(void *user, uint64_t waited_ms)
+{
+	(void)user;
+	return waited_ms > 10000; /* the writer is gone: end */
+}
+
+/* Through the capture reader as the sensor reads stdin or a FIFO: the
+ * blocks as the bytes pass. A thread writes the committed DSB capture
+ * into a FIFO. */
+static void *write_fifo(void *arg)
+{
+	const char *fifo = arg;
+	FILE *in = fopen(AS_SRC_DIR "/pcaps/tls13-dsb.pcapng", "rb"), *out = fopen(fifo, "wb");
+	char buf[333]; /* odd sizes: blocks cut anywhere */
+	size_t n;
+	while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		fwrite(buf, 1, n, out);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	return NULL;
+}
+
+static void test_captures(void **state)
 {
 	(void)state;
 	struct got g = {0};
+	struct capture_secrets to = {add, &g};
+	/* A regular file: walked before the replay. */
+	assert_int_equal(capture_file_secrets(AS_SRC_DIR "/pcaps/tls13-dsb.pcapng", &to), 1);
+	assert_non_null(strstr(g.text, "CLIENT_HANDSHAKE_TRAFFIC_SECRET "));
+	memset(&g, 0, sizeof g);
+	assert_int_equal(capture_file_secrets(AS_SRC_DIR "/pcaps/openai-node-tls.pcap", &to), 0);
+	assert_int_equal(capture_file_secrets("/nonexistent.pcapng", &to), 0); /* libpcap names it */
+	assert_int_equal(g.calls + g.broken, 0);
+
+	/* A FIFO: as libpcap reads it. */
+	char dir[] = "/tmp/aisensor-fifo-XXXXXX", fifo[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof fifo, "%s/in", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, write_fifo, fifo), 0);
+	struct capture_wait wait = {never_idle, NULL};
+	struct capture *c;
 	char err[256];
-	assert_int_equal(
-	    capture_file_secrets(AS_SRC_DIR "/pcaps/openai-node-tls.pcap", add, &g, err, sizeof err), 0);
-	assert_int_equal(g.calls, 0);
+	assert_int_equal(capture_open_file(fifo, NULL, &wait, &to, &c, err, sizeof err), AS_OK);
+	struct frame f;
+	int n = 0;
+	while (capture_next(c, &f, err, sizeof err) == 1)
+		n++;
+	capture_close(c);
+	pthread_join(t, NULL);
+	unlink(fifo);
+	rmdir(dir);
+	assert_true(n > 0);
+	assert_int_equal(g.calls, 1);
+	assert_int_equal(g.broken, 0);
+	assert_non_null(strstr(g.text, "CLIENT_HANDSHAKE_TRAFFIC_SECRET "));
 }
 
 static void test_malformed(void **state)
@@ -131,24 +196,29 @@ static void test_malformed(void **state)
 	shb(&w);
 	u32(&w, 0x0000000A);
 	u32(&w, 7); /* a length no block has */
-	const char *path = write_file(&w);
 	struct got g = {0};
-	char err[256];
-	assert_int_equal(capture_file_secrets(path, add, &g, err, sizeof err), AS_ERR_MALFORMED);
-	assert_non_null(strstr(err, path));
-	unlink(path);
+	assert_int_equal(scan(w.b, w.n, 1, &g), AS_ERR_MALFORMED);
+	assert_int_equal(g.broken, 1);
 
 	/* A DSB cut short: its body is not there. */
 	w.n = 0;
 	shb(&w);
 	dsb(&w, 0x544c534b, "CLIENT_RANDOM a b\n");
 	w.n -= 12;
-	path = write_file(&w);
-	assert_int_equal(capture_file_secrets(path, add, &g, err, sizeof err), AS_ERR_MALFORMED);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(scan(w.b, w.n, 5, &g), AS_ERR_MALFORMED);
 	assert_int_equal(g.calls, 0);
-	unlink(path);
+	assert_int_equal(g.broken, 1);
 
-	assert_int_equal(capture_file_secrets("/nonexistent.pcapng", add, &g, err, sizeof err), AS_ERR_IO);
+	/* A section header with no byte-order magic. */
+	w.n = 0;
+	w.big = 0;
+	u32(&w, 0x0A0D0D0A);
+	u32(&w, 28);
+	u32(&w, 0x12345678);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(scan(w.b, w.n, 4096, &g), AS_ERR_MALFORMED);
+	assert_int_equal(g.broken, 1);
 }
 
 int main(void)
@@ -156,7 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_little_endian),
 	    cmocka_unit_test(test_big_endian),
-	    cmocka_unit_test(test_classic_pcap),
+	    cmocka_unit_test(test_captures),
 	    cmocka_unit_test(test_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,14 +223,26 @@ static void on_obs(void *user, const struct observation *o)
 	x->model_seen |= strstr(o->u.http.req.model, "gpt-4o-mini") != NULL;
 }
 
+/* Secrets that come late, as from a key log followed live: `path` is
+ * added to the (growing) store once the first server bytes (its
+ * ServerHello) are in. Packet time moves 1 ms an event. */
+struct late {
+	struct dissect_keys *k;
+	const char *path;
+	uint32_t wait_ms;
+};
+
 /* Every TCP flow of the capture through a layer stack as a flow holds one. */
-static struct opened open_capture(const char *pcap, const struct dissect_keys *keys)
+static struct opened open_capture_late(const char *pcap, const struct dissect_keys *keys,
+				       const struct late *late)
 {
 	struct opened x = {0};
 	struct pw_tcp t;
 	pw_tcp_read_path(pcap, NULL, &t);
 	struct dissect_env env = harness_env;
 	env.keys = keys;
+	env.keylog_wait_ms = late ? late->wait_ms : 0;
+	bool added = false;
 	struct layer_host host = {&env, obs_log_emit, NULL, HARNESS_TS};
 	struct obs_log log = {0};
 	host.user = &log;
@@ -245,10 +257,16 @@ static struct opened open_capture(const char *pcap, const struct dissect_keys *k
 			continue;
 		if (!st[e->flow] && !(st[e->flow] = layers_new(&host, &dissector_tls, &o)))
 			fail();
+		host.ts_us += 1000;
 		if (e->data)
 			(void)layers_feed(st[e->flow], e->dir, e->data, e->len);
 		else
 			(void)layers_gap(st[e->flow], e->dir, e->len);
+		if (late && late->path && !added && e->dir == DIR_TO_CLIENT && e->data) {
+			char err[256];
+			assert_int_equal(keylog_add_file(late->k, late->path, err, sizeof err), AS_OK);
+			added = true;
+		}
 	}
 	for (size_t f = 0; f < t.n_flows; f++)
 		if (st[f]) {
@@ -262,6 +280,11 @@ static struct opened open_capture(const char *pcap, const struct dissect_keys *k
 	obs_log_free(&log);
 	pw_tcp_free(&t);
 	return x;
+}
+
+static struct opened open_capture(const char *pcap, const struct dissect_keys *keys)
+{
+	return open_capture_late(pcap, keys, NULL);
 }
 
 /* pcaps/openai-node-tls.pcap (TLS 1.3, TLS_AES_256_GCM_SHA384, npm openai
@@ -295,13 +318,83 @@ static void test_capture_opened(void **state)
 	keylog_free(k);
 }
 
+/* A key log followed live gives the secrets after the handshake: the
+ * connection waits, holding its records, and opens them all once they
+ * come; secrets that do not come within the bound are given up, counted,
+ * and the connection is read as without keys. The TLS 1.2 capture waits
+ * for its master secret alike. */
+static void test_secrets_late(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pcap, *keylog;
+		unsigned requests;
+	} caps[] = {
+	    {"openai-node-tls", "openai-node-tls", 3},
+	    {"tls12-curl-gcm", "tls12-curl-gcm", 2},
+	};
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		char pcap[512], keylog[512];
+		snprintf(pcap, sizeof pcap, "%s/pcaps/%s.pcap", AS_SRC_DIR, caps[i].pcap);
+		snprintf(keylog, sizeof keylog, "%s/pcaps/keylogs/%s.keylog", AS_SRC_DIR, caps[i].keylog);
+		struct dissect_keys *k = keylog_new();
+		keylog_set_growing(k, true);
+		struct late late = {k, keylog, 60000};
+		struct opened x = open_capture_late(pcap, k, &late);
+		assert_int_equal(x.requests, caps[i].requests);
+		assert_int_equal(x.protected_requests, caps[i].requests);
+		assert_int_equal(x.anomalies, 0);
+		keylog_free(k);
+
+		/* Never given: the wait ends on time (2 ms of packet time). */
+		k = keylog_new();
+		keylog_set_growing(k, true);
+		struct late never = {k, NULL, 2};
+		x = open_capture_late(pcap, k, &never);
+		assert_int_equal(x.requests, 0);
+		assert_true(x.anomalies >= 1); /* keylog_wait_time */
+		keylog_free(k);
+	}
+}
+
+/* pcaps/tls13-0rtt.pcap: a full handshake, then a resumed one whose
+ * request rides in 0-RTT early data, accepted by the server. With the
+ * early traffic secret both requests are read; without it the early one
+ * is skipped (counted), the connection read on past it. */
+static void test_early_data(void **state)
+{
+	(void)state;
+	struct dissect_keys *k = keylog_new();
+	char err[256];
+	assert_int_equal(keylog_add_file(k, AS_SRC_DIR "/pcaps/keylogs/tls13-0rtt.keylog", err, sizeof err), AS_OK);
+	struct opened x = open_capture(AS_SRC_DIR "/pcaps/tls13-0rtt.pcap", k);
+	assert_int_equal(x.requests, 2);
+	assert_int_equal(x.protected_requests, 2);
+	assert_int_equal(x.anomalies, 0);
+	keylog_free(k);
+
+	FILE *f = fopen(AS_SRC_DIR "/pcaps/keylogs/tls13-0rtt.keylog", "r");
+	assert_non_null(f);
+	k = keylog_new();
+	char line[512];
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "CLIENT_EARLY_TRAFFIC_SECRET ", 28) != 0)
+			keylog_add_text(k, line, strlen(line));
+	fclose(f);
+	x = open_capture(AS_SRC_DIR "/pcaps/tls13-0rtt.pcap", k);
+	assert_true(x.requests >= 1); /* the first connection's, and the early one's answer */
+	assert_true(x.anomalies >= 1); /* keylog_no_early_secret */
+	keylog_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_traffic_keys),     cmocka_unit_test(test_open_rfc8448_records),
 	    cmocka_unit_test(test_sequence_matters), cmocka_unit_test(test_key_update),
 	    cmocka_unit_test(test_suites),	     cmocka_unit_test(test_tls12_prf),
-	    cmocka_unit_test(test_capture_opened),
+	    cmocka_unit_test(test_capture_opened),   cmocka_unit_test(test_secrets_late),
+	    cmocka_unit_test(test_early_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
 #include "analyzer.h"
 #include "websocket.h"
 
+#include <zlib.h>
+
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 /* ---- a test-only dissector around two ws_parsers ----
@@ -37,12 +39,16 @@ static void wsx_msg(void *user, struct sv data)
 	dissect_emit(u->ctx, &o);
 }
 
+static uint8_t deflate_agreed; /* WS_DEFLATE* of the case being run */
+
 static void *wsx_new_frames(const struct layer_open *o)
 {
 	(void)o;
 	struct wsx *x = calloc(1, sizeof *x);
 	ws_init(&x->p[0], true);
 	ws_init(&x->p[1], false);
+	ws_set_deflate(&x->p[0], deflate_agreed);
+	ws_set_deflate(&x->p[1], deflate_agreed);
 	x->head_state[0] = x->head_state[1] = 4;
 	return x;
 }
@@ -143,6 +149,7 @@ struct ws_case {
 	const char *msgs[4]; /* text messages expected, in order */
 	const char *anomaly; /* expected anomaly (none other allowed) */
 	bool no_split;
+	uint8_t deflate; /* permessage-deflate agreed (WS_DEFLATE*) */
 };
 
 static void b_server_text(uint8_t *b, size_t *o)
@@ -193,6 +200,66 @@ static void b_compressed(uint8_t *b, size_t *o)
 	frame(b, o, false, 0x40, WS_OP_TEXT, false, TXT("\xf2\x48\xcd"), LEN_MIN);
 	frame(b, o, true, 0, WS_OP_CONTINUATION, false, TXT("\xc9\xc9\x07\x00"), LEN_MIN);
 	frame(b, o, true, 0, WS_OP_TEXT, false, TXT("plain"), LEN_MIN);
+}
+
+/* RFC 7692 §7.2.3.2: "Hello" again, referring to the first one's window. */
+static void b_compressed_twice(uint8_t *b, size_t *o)
+{
+	frame(b, o, true, 0x40, WS_OP_TEXT, false, TXT("\xf2\x48\xcd\xc9\xc9\x07\x00"), LEN_MIN);
+	frame(b, o, true, 0x40, WS_OP_TEXT, false, TXT("\xf2\x00\x11\x00\x00"), LEN_MIN);
+}
+
+/* RFC 7692 §7.2.3.4: a message ended by a final block (BFINAL); the next
+ * one starts a new stream. */
+static void b_compressed_final(uint8_t *b, size_t *o)
+{
+	frame(b, o, true, 0x40, WS_OP_TEXT, true, TXT("\xf3\x48\xcd\xc9\xc9\x07\x00\x00"), LEN_MIN);
+	frame(b, o, true, 0x40, WS_OP_TEXT, true, TXT("\xf2\x48\xcd\xc9\xc9\x07\x00"), LEN_MIN);
+}
+
+/* Raw deflate of n bytes of `c`, sync-flushed, its 00 00 ff ff tail off. */
+static size_t raw_deflate(int c, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	static uint8_t in[1 << 16];
+	memset(in, c, sizeof in);
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	for (size_t left = n; left;) {
+		size_t k = left < sizeof in ? left : sizeof in;
+		z.next_in = in;
+		z.avail_in = (uInt)k;
+		left -= k;
+		assert_int_equal(deflate(&z, left ? Z_NO_FLUSH : Z_SYNC_FLUSH), Z_OK);
+	}
+	size_t len = cap - z.avail_out;
+	deflateEnd(&z);
+	assert_true(len >= 4 && !memcmp(out + len - 4, "\x00\x00\xff\xff", 4));
+	return len - 4;
+}
+
+/* A bomb: one compressed message inflating past AS_HTTP_MAX_INFLATED. The
+ * window is gone with it: later compressed messages are lost, plain ones
+ * still read. */
+static void b_deflate_bomb(uint8_t *b, size_t *o)
+{
+	static uint8_t z[65536];
+	size_t n = raw_deflate('a', AS_HTTP_MAX_INFLATED + 4096, z, sizeof z);
+	frame(b, o, true, 0x40, WS_OP_TEXT, false, (const char *)z, n, LEN_MIN);
+	frame(b, o, true, 0x40, WS_OP_TEXT, false, TXT("\xf2\x48\xcd\xc9\xc9\x07\x00"), LEN_MIN);
+	frame(b, o, true, 0, WS_OP_TEXT, false, TXT("plain"), LEN_MIN);
+}
+
+/* Inflated past the message cap but within the bomb cap: that message is
+ * not read, the window stays, the next compressed one is. */
+static void b_deflate_over_message_cap(uint8_t *b, size_t *o)
+{
+	static uint8_t z[65536];
+	size_t n = raw_deflate('a', AS_WS_MAX_MESSAGE + 1, z, sizeof z);
+	frame(b, o, true, 0x40, WS_OP_TEXT, false, (const char *)z, n, LEN_MIN);
+	frame(b, o, true, 0x40, WS_OP_TEXT, false, TXT("\xf2\x48\xcd\xc9\xc9\x07\x00"), LEN_MIN);
 }
 
 static void b_truncated(uint8_t *b, size_t *o)
@@ -255,7 +322,36 @@ static const struct ws_case ws_cases[] = {
     {"64-bit length", DIR_TO_CLIENT, b_len64, true, {"L200"}},
     {"message over the cap", DIR_TO_CLIENT, b_over_cap, true, {"after"}, "ws_message_over_cap", true},
     {"fragments with control frames between", DIR_TO_SERVER, b_fragments, true, {"Hello, world", "next"}},
-    {"permessage-deflate", DIR_TO_CLIENT, b_compressed, true, {"plain"}, "ws_compressed"},
+    {"RSV1 without permessage-deflate agreed", DIR_TO_CLIENT, b_compressed, true, {"plain"}, "ws_compressed"},
+    {"permessage-deflate, fragmented", DIR_TO_CLIENT, b_compressed, true, {"Hello", "plain"}, .deflate = WS_DEFLATE},
+    {"permessage-deflate, the window kept across messages",
+     DIR_TO_CLIENT,
+     b_compressed_twice,
+     true,
+     {"Hello", "Hello"},
+     .deflate = WS_DEFLATE},
+    {"permessage-deflate, a final block, then a new stream",
+     DIR_TO_SERVER,
+     b_compressed_final,
+     true,
+     {"Hello", "Hello"},
+     .deflate = WS_DEFLATE | WS_DEFLATE_CLIENT_RESET},
+    {"permessage-deflate bomb",
+     DIR_TO_CLIENT,
+     b_deflate_bomb,
+     true,
+     {"plain"},
+     "ws_inflated_over_cap",
+     true,
+     WS_DEFLATE},
+    {"permessage-deflate over the message cap",
+     DIR_TO_CLIENT,
+     b_deflate_over_message_cap,
+     true,
+     {"Hello"},
+     "ws_message_over_cap",
+     true,
+     WS_DEFLATE},
     {"truncated frame", DIR_TO_CLIENT, b_truncated, true, {"ok"}, "ws_truncated"},
     {"nothing after close", DIR_TO_CLIENT, b_close, true, {"before"}},
     {"reserved opcode", DIR_TO_CLIENT, b_bad_opcode, true, {NULL}, "ws_bad_opcode"},
@@ -288,6 +384,7 @@ static void test_frame(void **state)
 	const struct ws_case *c = *state;
 	size_t o = 0;
 	c->build(buf, &o);
+	deflate_agreed = c->deflate;
 	struct feed feeds[2] = {{c->dir, buf, o}, {c->dir, conv_empty, 0}};
 	struct obs_log log = {0};
 	if (c->no_split)
