@@ -57,6 +57,10 @@
 #define AS_SECRETS_MAX_BLOCK ((size_t)64 << 20) /* one pcapng Decryption Secrets Block read */
 #define AS_QUIC_MAX_CRYPTO 16384       /* CRYPTO bytes of one direction's Initials kept */
 #define AS_QUIC_MAX_FAILURES 4	       /* Initials of a flow that do not open before it is left */
+#define AS_QUIC_MAX_STREAMS 256	       /* QUIC stream halves reassembled at once per connection (key logs) */
+#define AS_QUIC_MAX_HELD ((size_t)1 << 20) /* stream bytes held out of order per connection */
+#define AS_H3_MAX_STREAMS 256	       /* HTTP/3 stream halves read at once per connection */
+#define AS_H3_MAX_TABLE 65536	       /* QPACK dynamic table capacity accepted */
 #define AS_DNS_MAX_ANSWERS 16	       /* A/AAAA answers kept from one DNS response */
 #define AS_DNS_MAX_NAME 256	       /* presentation-form DNS name incl. NUL */
 #define AS_DNS_MAX_POINTERS 32	       /* compression pointers followed for one name */

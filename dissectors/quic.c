@@ -19,6 +19,8 @@
 #include "cursor.h"
 #include "dissector.h"
 #include "limits.h"
+#include "http3.h"
+#include "keylog.h"
 #include "tls.h"
 #include "tls_crypto.h"
 
@@ -231,6 +233,52 @@ struct quic_dir {
 	bool done;     /* its hello was read (or cannot be) */
 };
 
+/* One direction's 1-RTT packet protection from the key logs (RFC 9001
+ * §5, §6): the traffic secret, its keys, and the key phase they answer. */
+struct quic_1rtt {
+	struct tls_suite suite;
+	uint8_t secret[TLS_MAX_SECRET];
+	uint8_t key[32], iv[TLS_AEAD_NONCE], hp[32];
+	unsigned phase; /* the key phase bit of these keys */
+	int64_t largest_pn;
+};
+
+/* A stream half reassembled by offset (RFC 9000 §2.2): bytes in order go
+ * to HTTP/3, those ahead wait (bounded by AS_QUIC_MAX_HELD a connection). */
+struct quic_seg {
+	struct quic_seg *next;
+	uint64_t off;
+	size_t len;
+	uint8_t data[];
+};
+
+struct quic_stream {
+	bool used;
+	uint8_t dir;
+	uint64_t id;
+	uint64_t next; /* bytes given in order */
+	uint64_t fin_at;
+	bool fin_known;
+	bool done; /* given whole: kept so that a retransmission is not read again */
+	struct quic_seg *segs; /* held, by offset */
+};
+
+/* Reading past the handshake with the key logs. */
+struct quic_app {
+	uint8_t random[KEYLOG_RANDOM]; /* the ClientHello's */
+	bool have_random, offers_h3;   /* the client offered h3 */
+	uint16_t cipher;	       /* the ServerHello's */
+	uint8_t cid_len[2];	       /* of the short headers' DCID, by direction */
+	const struct quic_version *v;  /* the server's: a compatible version (RFC 9368) keys 1-RTT */
+	bool cid_known[2];
+	bool on;
+	struct quic_1rtt k[2];
+	struct quic_stream streams[AS_QUIC_MAX_STREAMS];
+	size_t held;
+	struct h3_conn *h3;
+	unsigned failures;
+};
+
 struct quic_state {
 	const struct quic_version *v; /* of the client's Initials */
 	uint8_t key_dcid[QUIC_MAX_CID];
@@ -242,6 +290,7 @@ struct quic_state {
 	struct quic_keys keys[2];
 	struct quic_dir d[2];
 	unsigned failures; /* Initials that did not open (garbage on the port costs no more AES) */
+	struct quic_app *app; /* only when key logs may open it */
 };
 
 static void dir_reset(struct quic_dir *d)
@@ -254,12 +303,26 @@ static void dir_reset(struct quic_dir *d)
 
 static void *quic_new(const struct layer_open *o)
 {
-	(void)o;
 	struct quic_state *st = calloc(1, sizeof *st);
-	if (st)
-		for (int i = 0; i < 2; i++)
-			dir_reset(&st->d[i]);
+	if (!st)
+		return NULL;
+	for (int i = 0; i < 2; i++)
+		dir_reset(&st->d[i]);
+	if (o && o->env && keylog_usable(o->env->keys) && !(st->app = calloc(1, sizeof *st->app))) {
+		free(st);
+		return NULL;
+	}
 	return st;
+}
+
+static void stream_release(struct quic_app *a, struct quic_stream *s)
+{
+	for (struct quic_seg *g = s->segs, *n; g; g = n) {
+		n = g->next;
+		a->held -= g->len;
+		free(g);
+	}
+	memset(s, 0, sizeof *s);
 }
 
 static void quic_free(void *state)
@@ -269,6 +332,13 @@ static void quic_free(void *state)
 		return;
 	for (int i = 0; i < 2; i++)
 		dir_reset(&st->d[i]);
+	if (st->app) {
+		for (size_t i = 0; i < AS_QUIC_MAX_STREAMS; i++)
+			stream_release(st->app, &st->app->streams[i]);
+		h3_free(st->app->h3);
+		memset(st->app, 0, sizeof *st->app); /* no traffic secret outlives the connection */
+		free(st->app);
+	}
 	free(st);
 }
 
@@ -325,6 +395,354 @@ static bool have_range(const struct quic_dir *d, size_t from, size_t to)
 	return true;
 }
 
+/* ---- past the handshake, with the key logs ---- */
+
+/* The ClientHello: its random finds the secrets; the connection is read
+ * as HTTP/3 when the client offered it and the logs hold its 1-RTT
+ * secrets (the hello then says it is opened: the client is named by what
+ * it sends). */
+static void app_client_hello(struct quic_state *st, const uint8_t *random, struct obs_tls_client_hello *ch,
+			     const struct dissect_ctx *ctx)
+{
+	struct quic_app *a = st->app;
+	memcpy(a->random, random, KEYLOG_RANDOM);
+	a->have_random = true;
+	for (unsigned i = 0; i < ch->n_alpn && i < AS_OBS_MAX_ALPN; i++)
+		a->offers_h3 |= !strcmp(ch->alpn[i], "h3");
+	uint8_t sec[TLS_MAX_SECRET];
+	ch->opened = a->offers_h3 && keylog_find(ctx->env->keys, a->random, KEYLOG_CLIENT_TRAFFIC, sec) &&
+		     keylog_find(ctx->env->keys, a->random, KEYLOG_SERVER_TRAFFIC, sec);
+	memset(sec, 0, sizeof sec);
+}
+
+/* Keys of a 1-RTT secret: "quic key", "quic iv", "quic hp" (v2: "quicv2 …"). */
+static bool app_keys(const struct quic_version *v, struct quic_1rtt *k, const uint8_t *secret)
+{
+	const struct tls_suite *su = &k->suite;
+	if (secret != k->secret)
+		memcpy(k->secret, secret, su->hash_len);
+	return tls13_expand_label(k->secret, su->hash_len, v->key_label, NULL, 0, k->key, su->key_len) == AS_OK &&
+	       tls13_expand_label(k->secret, su->hash_len, v->iv_label, NULL, 0, k->iv, TLS_AEAD_NONCE) == AS_OK &&
+	       tls13_expand_label(k->secret, su->hash_len, v->hp_label, NULL, 0, k->hp, su->key_len) == AS_OK;
+}
+
+/* The keys of the next key phase (RFC 9001 §6.1): "quic ku"; the header
+ * protection key stays. */
+static bool app_next(const struct quic_version *v, const struct quic_1rtt *cur, struct quic_1rtt *next)
+{
+	*next = *cur;
+	const char *ku = v->number == 0x6b3343cf || v->number == 0x709a50c4 ? "quicv2 ku" : "quic ku";
+	uint8_t s[TLS_MAX_SECRET], hp[32];
+	memcpy(hp, cur->hp, sizeof hp);
+	bool ok = tls13_expand_label(cur->secret, cur->suite.hash_len, ku, NULL, 0, s, cur->suite.hash_len) == AS_OK &&
+		  app_keys(v, next, s);
+	memcpy(next->hp, hp, sizeof hp);
+	next->phase = cur->phase ^ 1u;
+	memset(s, 0, sizeof s);
+	return ok;
+}
+
+/* Both hellos are in: the 1-RTT keys of both directions, when the logs
+ * hold them. */
+static void app_start(struct quic_state *st, const struct dissect_ctx *ctx)
+{
+	struct quic_app *a = st->app;
+	struct tls_suite suite;
+	const struct quic_version *v = a && a->v ? a->v : st->v;
+	if (!a || a->on || !a->have_random || !a->offers_h3 || !v || !tls13_suite_of(a->cipher, &suite))
+		return;
+	static const enum keylog_label labels[2] = {KEYLOG_CLIENT_TRAFFIC, KEYLOG_SERVER_TRAFFIC};
+	for (int dir = 0; dir < 2; dir++) {
+		uint8_t sec[TLS_MAX_SECRET];
+		struct quic_1rtt *k = &a->k[dir];
+		k->suite = suite;
+		k->largest_pn = -1;
+		bool ok = keylog_find(ctx->env->keys, a->random, labels[dir], sec) == suite.hash_len &&
+			  app_keys(v, k, sec);
+		memset(sec, 0, sizeof sec);
+		if (!ok)
+			return;
+	}
+	if ((a->h3 = h3_new()))
+		a->on = true;
+}
+
+/* The header protection mask (RFC 9001 §5.4): AES-ECB of the sample, or
+ * ChaCha20 keyed by hp with the sample as counter and nonce. */
+static bool hp_mask(const struct quic_1rtt *k, const uint8_t sample[16], uint8_t mask[5])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t out[16], zero[5] = {0};
+	int n = 0;
+	bool ok;
+	if (k->suite.aead == TLS_AEAD_CHACHA20_POLY1305)
+		ok = c && EVP_EncryptInit_ex(c, EVP_chacha20(), NULL, k->hp, sample) &&
+		     EVP_EncryptUpdate(c, out, &n, zero, 5) && n == 5;
+	else
+		ok = c &&
+		     EVP_EncryptInit_ex(c, k->suite.key_len == 32 ? EVP_aes_256_ecb() : EVP_aes_128_ecb(), NULL,
+					k->hp, NULL) &&
+		     EVP_CIPHER_CTX_set_padding(c, 0) && EVP_EncryptUpdate(c, out, &n, sample, 16) && n == 16;
+	EVP_CIPHER_CTX_free(c);
+	if (ok)
+		memcpy(mask, out, 5);
+	return ok;
+}
+
+/* A stream's slot; a new stream takes a free one, or the slot of one
+ * given whole (its late retransmissions are then read as new). */
+static struct quic_stream *stream_of(struct quic_app *a, uint64_t id, enum dissect_dir dir)
+{
+	struct quic_stream *free_slot = NULL, *done_slot = NULL;
+	for (size_t i = 0; i < AS_QUIC_MAX_STREAMS; i++) {
+		struct quic_stream *s = &a->streams[i];
+		if (s->used && s->id == id && s->dir == dir)
+			return s;
+		if (!s->used && !free_slot)
+			free_slot = s;
+		if (s->used && s->done && !done_slot)
+			done_slot = s;
+	}
+	if (!free_slot && done_slot) {
+		stream_release(a, done_slot);
+		free_slot = done_slot;
+	}
+	if (free_slot) {
+		free_slot->used = true;
+		free_slot->id = id;
+		free_slot->dir = (uint8_t)dir;
+	}
+	return free_slot;
+}
+
+/* Gives what is now in order, and the end when it is reached. */
+static void stream_flush(struct quic_app *a, struct quic_stream *s, const struct dissect_ctx *ctx)
+{
+	while (s->segs && s->segs->off <= s->next) {
+		struct quic_seg *g = s->segs;
+		s->segs = g->next;
+		a->held -= g->len;
+		if (g->off + g->len > s->next) {
+			size_t skip = (size_t)(s->next - g->off);
+			s->next = g->off + g->len;
+			h3_stream(a->h3, s->id, (enum dissect_dir)s->dir, g->data + skip, g->len - skip,
+				  s->fin_known && s->next == s->fin_at, ctx);
+		}
+		free(g);
+	}
+	if (s->fin_known && s->next == s->fin_at && !s->done) {
+		s->done = true;
+		for (struct quic_seg *g = s->segs, *n; g; g = n) { /* beyond the end: nothing */
+			n = g->next;
+			a->held -= g->len;
+			free(g);
+		}
+		s->segs = NULL;
+	}
+}
+
+/* A STREAM frame's bytes (RFC 9000 §19.8). */
+static void stream_data(struct quic_app *a, enum dissect_dir dir, uint64_t id, uint64_t off, const uint8_t *p,
+			size_t n, bool fin, const struct dissect_ctx *ctx)
+{
+	struct quic_stream *s = stream_of(a, id, dir);
+	if (!s) {
+		dissect_anomaly(ctx, QUIC, "streams_over_cap");
+		return;
+	}
+	if (s->done) /* a retransmission after the end */
+		return;
+	if (fin && !s->fin_known) {
+		s->fin_known = true;
+		s->fin_at = off + n;
+	}
+	if (off <= s->next) {
+		if (off + n > s->next || (fin && off + n == s->next)) {
+			size_t skip = (size_t)(s->next - off);
+			s->next = off + n;
+			h3_stream(a->h3, id, dir, p + skip, n - skip, s->fin_known && s->next == s->fin_at, ctx);
+		}
+		stream_flush(a, s, ctx);
+		return;
+	}
+	if (n > AS_QUIC_MAX_HELD - a->held) {
+		dissect_anomaly(ctx, QUIC, "stream_held_over_cap");
+		h3_stream_lost(a->h3, id, dir, ctx);
+		stream_release(a, s);
+		return;
+	}
+	struct quic_seg *g = malloc(sizeof *g + n), **pp = &s->segs;
+	if (!g)
+		return;
+	g->off = off;
+	g->len = n;
+	memcpy(g->data, p, n);
+	while (*pp && (*pp)->off < off)
+		pp = &(*pp)->next;
+	g->next = *pp;
+	*pp = g;
+	a->held += n;
+}
+
+/* The frames of a 1-RTT packet (RFC 9000 §19): STREAM data kept, the rest
+ * stepped over; a frame this reader does not know ends the packet. */
+static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *p, size_t n,
+		       const struct dissect_ctx *ctx)
+{
+	struct cur c = cur_make(p, n);
+	uint64_t type, x, y, count;
+	while (cur_len(&c)) {
+		if (!get_varint(&c, &type))
+			goto bad;
+		if (type >= 0x08 && type <= 0x0f) { /* STREAM: OFF, LEN, FIN bits */
+			uint64_t id, off = 0, len;
+			if (!get_varint(&c, &id) || ((type & 4) && !get_varint(&c, &off)))
+				goto bad;
+			if (type & 2) {
+				if (!get_varint(&c, &len) || len > cur_len(&c))
+					goto bad;
+			} else {
+				len = cur_len(&c);
+			}
+			if (off > ((uint64_t)1 << 62) - len)
+				goto bad;
+			stream_data(a, dir, id, off, cur_data(&c), (size_t)len, type & 1, ctx);
+			(void)cur_skip(&c, (size_t)len);
+			continue;
+		}
+		switch (type) {
+		case 0x00: /* PADDING */
+		case 0x01: /* PING */
+		case 0x1e: /* HANDSHAKE_DONE */
+			break;
+		case 0x02: /* ACK */
+		case 0x03:
+			if (!get_varint(&c, &x) || !get_varint(&c, &x) || !get_varint(&c, &count) || !get_varint(&c, &x))
+				goto bad;
+			for (uint64_t i = 0; i < count; i++)
+				if (!get_varint(&c, &x) || !get_varint(&c, &y))
+					goto bad;
+			if (type == 0x03 && (!get_varint(&c, &x) || !get_varint(&c, &x) || !get_varint(&c, &x)))
+				goto bad;
+			break;
+		case 0x04: /* RESET_STREAM: id, code, final size */
+			if (!get_varint(&c, &x) || !get_varint(&c, &y) || !get_varint(&c, &y))
+				goto bad;
+			h3_stream_lost(a->h3, x, dir, ctx);
+			break;
+		case 0x05: /* STOP_SENDING: id, code */
+		case 0x11: /* MAX_STREAM_DATA: id, max */
+		case 0x15: /* STREAM_DATA_BLOCKED: id, limit */
+			if (!get_varint(&c, &x) || !get_varint(&c, &y))
+				goto bad;
+			break;
+		case 0x06: /* CRYPTO (a NewSessionTicket): offset, length, data */
+		case 0x07: /* NEW_TOKEN: length, token */
+			if ((type == 0x06 && !get_varint(&c, &x)) || !get_varint(&c, &y) || y > cur_len(&c))
+				goto bad;
+			(void)cur_skip(&c, (size_t)y);
+			break;
+		case 0x10: /* MAX_DATA */
+		case 0x12: /* MAX_STREAMS */
+		case 0x13:
+		case 0x14: /* DATA_BLOCKED */
+		case 0x16: /* STREAMS_BLOCKED */
+		case 0x17:
+		case 0x19: /* RETIRE_CONNECTION_ID */
+			if (!get_varint(&c, &x))
+				goto bad;
+			break;
+		case 0x18: { /* NEW_CONNECTION_ID: seq, retire, length, cid, token(16) */
+			uint8_t l;
+			if (!get_varint(&c, &x) || !get_varint(&c, &y) || !cur_get_u8(&c, &l) || l > QUIC_MAX_CID ||
+			    !cur_skip(&c, (size_t)l + 16))
+				goto bad;
+			break;
+		}
+		case 0x1a: /* PATH_CHALLENGE */
+		case 0x1b: /* PATH_RESPONSE */
+			if (!cur_skip(&c, 8))
+				goto bad;
+			break;
+		case 0x1c: /* CONNECTION_CLOSE: code, frame type, reason */
+		case 0x1d: /* (application: code, reason) */
+			if (!get_varint(&c, &x) || (type == 0x1c && !get_varint(&c, &x)) || !get_varint(&c, &y) ||
+			    y > cur_len(&c))
+				goto bad;
+			(void)cur_skip(&c, (size_t)y);
+			break;
+		case 0x30: /* DATAGRAM (RFC 9221) */
+			(void)cur_skip(&c, cur_len(&c));
+			break;
+		case 0x31:
+			if (!get_varint(&c, &y) || y > cur_len(&c))
+				goto bad;
+			(void)cur_skip(&c, (size_t)y);
+			break;
+		default:
+			goto bad;
+		}
+	}
+	return;
+bad:
+	dissect_anomaly(ctx, QUIC, "bad_1rtt_frame");
+}
+
+/* A short-header (1-RTT) packet: header protection off, the payload
+ * opened with the key phase it names (the next one tried on a change). */
+static void app_packet(struct quic_state *st, enum dissect_dir dir, const uint8_t *p, size_t len,
+		       const struct dissect_ctx *ctx)
+{
+	struct quic_app *a = st->app;
+	size_t pn_off = 1 + (size_t)a->cid_len[dir];
+	if (!a->on || !a->cid_known[dir] || len < pn_off + 4 + 16 + TLS_AEAD_TAG)
+		return;
+	struct quic_1rtt *k = &a->k[dir];
+	uint8_t mask[5];
+	if (!hp_mask(k, p + pn_off + 4, mask))
+		return;
+	uint8_t *pkt = malloc(2 * len);
+	if (!pkt)
+		return;
+	uint8_t *out = pkt + len;
+	memcpy(pkt, p, len);
+	pkt[0] ^= mask[0] & 0x1f;
+	unsigned pn_len = (pkt[0] & 3) + 1u, phase = (pkt[0] >> 2) & 1u;
+	uint64_t truncated = 0;
+	for (unsigned i = 0; i < pn_len; i++) {
+		pkt[pn_off + i] ^= mask[1 + i];
+		truncated = truncated << 8 | pkt[pn_off + i];
+	}
+	size_t hdr = pn_off + pn_len;
+	int64_t pn = expand_pn(k->largest_pn, truncated, 8 * pn_len);
+	struct quic_1rtt next, *use = k;
+	if (phase != k->phase) {
+		if (!app_next(a->v ? a->v : st->v, k, &next)) {
+			free(pkt);
+			return;
+		}
+		use = &next;
+	}
+	uint8_t nonce[TLS_AEAD_NONCE];
+	tls_nonce(use->iv, (uint64_t)pn, nonce);
+	bool ok = tls_aead_open(use->suite.aead, use->key, nonce, pkt, hdr, pkt + hdr, len - hdr, out);
+	if (ok && use == &next)
+		*k = next; /* the key phase changed */
+	memset(&next, 0, sizeof next);
+	if (!ok) {
+		if (++a->failures == AS_QUIC_MAX_FAILURES)
+			dissect_anomaly(ctx, QUIC, "undecryptable_1rtt");
+		free(pkt);
+		return;
+	}
+	if (pn > k->largest_pn)
+		k->largest_pn = pn;
+	struct dissect_ctx opened = *ctx; /* what HTTP/3 carries was encrypted on the wire */
+	opened.protected_bytes = true;
+	app_frames(a, dir, out, len - hdr - TLS_AEAD_TAG, &opened);
+	free(pkt);
+}
+
 /* The hello of a direction once its bytes are all there. */
 static void try_hello(struct quic_state *st, enum dissect_dir dir, const struct dissect_ctx *ctx)
 {
@@ -348,9 +766,13 @@ static void try_hello(struct quic_state *st, enum dissect_dir dir, const struct 
 		observation_init(&o, OBS_TLS_CLIENT_HELLO);
 		r = tls_parse_client_hello(d->buf + 4, len, true, &o.u.tls_ch, &reason);
 		o.u.tls_ch.quic_version = st->v ? st->v->number : 0;
+		if (r == AS_OK && st->app && len >= 2 + KEYLOG_RANDOM)
+			app_client_hello(st, d->buf + 4 + 2, &o.u.tls_ch, ctx);
 	} else {
 		observation_init(&o, OBS_TLS_SERVER_HELLO);
 		r = tls_parse_server_hello(d->buf + 4, len, &o.u.tls_sh, &reason);
+		if (r == AS_OK && st->app)
+			st->app->cipher = o.u.tls_sh.cipher;
 	}
 	if (r < 0)
 		dissect_anomaly(ctx, QUIC, reason ? reason : "bad_hello");
@@ -435,6 +857,12 @@ static size_t packet(struct quic_state *st, enum dissect_dir dir, const uint8_t 
 		st->failures++;
 		return 0;
 	}
+	if (st->app) { /* the other side's short headers carry this side's CID */
+		st->app->cid_len[!dir] = h.scid_len;
+		st->app->cid_known[!dir] = true;
+		if (dir == DIR_TO_CLIENT)
+			st->app->v = v;
+	}
 	if (h.type == v->type_retry) { /* the next Initial is keyed by the Retry's SCID */
 		if (dir == DIR_TO_CLIENT && st->keyed)
 			rekey(st, st->v, h.scid, h.scid_len);
@@ -483,16 +911,30 @@ static int quic_parse(void *state, enum dissect_dir dir, const uint8_t *data, si
 		      const struct dissect_ctx *ctx)
 {
 	struct quic_state *st = state;
-	/* coalesced packets (RFC 9000 §12.2); a short header ends the Initials */
-	for (size_t off = 0, n; off < len && (data[off] & 0x80); off += n)
+	if (!len) { /* the flow ended: HTTP/3 messages in progress end cut */
+		if (st->app && st->app->on && dir == DIR_TO_CLIENT) {
+			struct dissect_ctx opened = *ctx;
+			opened.protected_bytes = true;
+			h3_end(st->app->h3, &opened);
+		}
+		return DISSECT_MORE;
+	}
+	/* coalesced packets (RFC 9000 §12.2); a short header (1-RTT) ends the datagram */
+	size_t off = 0, n;
+	for (; off < len && (data[off] & 0x80); off += n)
 		if (!(n = packet(st, dir, data + off, len - off, ctx)))
 			break;
 	try_hello(st, dir, ctx);
+	if (st->app && !st->app->on && st->d[0].done && st->d[1].done)
+		app_start(st, ctx);
+	if (st->app && st->app->on && off < len && !(data[off] & 0x80))
+		app_packet(st, dir, data + off, len - off, ctx);
 	if (st->failures >= AS_QUIC_MAX_FAILURES) {
 		dissect_anomaly(ctx, QUIC, "left_undecryptable");
 		return DISSECT_DONE;
 	}
-	return st->d[0].done && st->d[1].done ? DISSECT_DONE : DISSECT_MORE;
+	bool reading = st->app && (st->app->on || !(st->d[0].done && st->d[1].done));
+	return st->d[0].done && st->d[1].done && !reading ? DISSECT_DONE : DISSECT_MORE;
 }
 
 /* A client's first datagram: a long-header Initial of a version whose keys
@@ -514,4 +956,5 @@ const struct dissector dissector_quic = {
     .state_free = quic_free,
     .parse = quic_parse,
     .gap = dissect_gap_ignore,
+    .datagram_end = true,
 };

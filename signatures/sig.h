@@ -44,6 +44,16 @@ struct sig_client_match {
 	const char *runtime;  /* a JA4's TLS runtime ("nodejs", "bun"), or NULL */
 };
 
+/* An AI product: the names its pieces go by (client rules, MCP
+ * clientInfo, OAuth client names) and the TLS runtimes its builds use. */
+struct sig_product {
+	const char *id;	  /* "claude-code" */
+	const char *name; /* "Claude Code" */
+	const char *vendor;
+	const char **runtimes; /* JA4 runtimes of its builds ("bun", "nodejs") */
+	size_t n_runtimes;
+};
+
 /* A request recognised as an AI API call by its shape (method + path). */
 struct sig_endpoint {
 	const char *api;       /* api family: "openai", "anthropic", "ollama", "gemini", ... */
@@ -73,6 +83,11 @@ const struct sig_service *sig_match_domain(const struct sig_db *db, const char *
 bool sig_match_client(const struct sig_db *db, const char *user_agent, const char *const *hdr_names,
 		      const char *const *hdr_values, size_t n_hdrs, struct sig_client_match *out);
 bool sig_match_ja4(const struct sig_db *db, const char *ja4, struct sig_client_match *out);
+/* The product a piece of software is part of, by its name (a client
+ * rule's, an MCP clientInfo name, an OAuth client_name); NULL: none. */
+const struct sig_product *sig_product_of(const struct sig_db *db, const char *software);
+/* Whether the product's builds run on that TLS runtime. */
+bool sig_product_runtime(const struct sig_product *p, const char *runtime);
 /* An OAuth scope listed as broad (full mailbox, whole cloud, admin); also
  * matches a URL-form scope by its last path segment (Microsoft Graph). */
 bool sig_broad_scope(const struct sig_db *db, const char *scope);

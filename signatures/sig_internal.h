@@ -117,6 +117,8 @@ struct sig_db {
 	struct sig_htab domains; /* domain -> struct sig_dom_entry */
 	struct sig_htab ja4;	 /* ja4 -> struct sig_ja4_rule */
 	struct sig_htab broad_scopes; /* OAuth scope -> itself */
+	struct sig_htab product_ids;  /* product id -> struct sig_product */
+	struct sig_htab products;     /* software name -> struct sig_product */
 	size_t n_services;
 	struct sig_client_rule *clients;
 	size_t n_clients, cap_clients;

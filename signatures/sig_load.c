@@ -490,6 +490,56 @@ static int load_ja4(struct ld *l, const struct ynode *m)
 	return sig_htab_put(&db->ja4, r->ja4, ja4->len, h, r);
 }
 
+/* ---- products ---- */
+
+/* A product: its names (each names it alone, over all files) and runtimes. */
+static int load_product(struct ld *l, const struct ynode *m)
+{
+	struct field f[] = {
+	    {"id", true, NULL},	      {"name", true, NULL},	 {"vendor", true, NULL},
+	    {"software", true, NULL}, {"runtimes", false, NULL}, {"source", false, NULL},
+	};
+	TRY(take_fields(l, m, "product", f, COUNT(f)));
+	for (size_t i = 0; i < 3; i++)
+		TRY(want_str(l, f[i].val, f[i].key));
+	TRY(want_seq(l, f[3].val, "software"));
+	if (f[4].val)
+		TRY(want_seq(l, f[4].val, "runtimes"));
+	struct sig_db *db = l->db;
+	const struct ynode *id = f[0].val;
+	uint32_t h = sig_hash_rev(id->str, id->len);
+	if (sig_htab_get(&db->product_ids, id->str, id->len, h))
+		return fail(l, id->line, "duplicate product id '%s'", id->str);
+	struct sig_product *p = arena_alloc(&db->arena, sizeof *p);
+	const char **rt = arena_alloc(&db->arena, (f[4].val ? f[4].val->n_children : 0) * sizeof *rt + 1);
+	if (!p || !rt)
+		return AS_ERR_NOMEM;
+	p->id = keep(l, id);
+	p->name = keep(l, f[1].val);
+	p->vendor = keep(l, f[2].val);
+	p->runtimes = rt;
+	if (!p->id || !p->name || !p->vendor)
+		return AS_ERR_NOMEM;
+	for (const struct ynode *r = f[4].val ? f[4].val->first : NULL; r; r = r->next) {
+		TRY(want_str(l, r, "runtimes"));
+		if (!(rt[p->n_runtimes++] = keep(l, r)))
+			return AS_ERR_NOMEM;
+	}
+	TRY(sig_htab_put(&db->product_ids, p->id, id->len, h, p));
+	for (const struct ynode *sw = f[3].val->first; sw; sw = sw->next) {
+		TRY(want_str(l, sw, "software"));
+		uint32_t hs = sig_hash_rev(sw->str, sw->len);
+		const struct sig_product *dup = sig_htab_get(&db->products, sw->str, sw->len, hs);
+		if (dup)
+			return fail(l, sw->line, "software '%s' already names product '%s'", sw->str, dup->id);
+		const char *name = keep(l, sw);
+		if (!name)
+			return AS_ERR_NOMEM;
+		TRY(sig_htab_put(&db->products, name, sw->len, hs, p));
+	}
+	return AS_OK;
+}
+
 /* ---- endpoints ---- */
 
 static int parse_seg(struct ld *l, size_t line, const char *path, const char *s, size_t n,
@@ -665,6 +715,7 @@ static int load_tree(struct ld *l, const struct ynode *root)
 	    {"ja4", false, NULL},
 	    {"endpoints", false, NULL},
 	    {"broad_scopes", false, NULL},
+	    {"products", false, NULL},
 	};
 	if (root->type != YNODE_MAP)
 		return fail(l, root->line, "top level must be a mapping");
@@ -679,6 +730,8 @@ static int load_tree(struct ld *l, const struct ynode *root)
 		TRY(load_section(l, f[3].val, "endpoints", load_endpoint));
 	if (f[4].val)
 		TRY(load_section(l, f[4].val, "broad_scopes", load_scope));
+	if (f[5].val)
+		TRY(load_section(l, f[5].val, "products", load_product));
 	return AS_OK;
 }
 
@@ -709,6 +762,8 @@ void sig_free(struct sig_db *db)
 	sig_htab_free(&db->domains);
 	sig_htab_free(&db->ja4);
 	sig_htab_free(&db->broad_scopes);
+	sig_htab_free(&db->product_ids);
+	sig_htab_free(&db->products);
 	free(db->clients);
 	free(db->endpoints);
 	arena_free(&db->arena);

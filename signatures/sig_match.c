@@ -365,3 +365,19 @@ bool sig_broad_scope(const struct sig_db *db, const char *scope)
 	struct txt last = txt_c(slash + 1, AS_STR_LONG);
 	return sig_htab_get(&db->broad_scopes, last.p, last.len, sig_hash_rev(last.p, last.len)) != NULL;
 }
+
+const struct sig_product *sig_product_of(const struct sig_db *db, const char *software)
+{
+	if (!db || !software || !*software)
+		return NULL;
+	size_t n = strlen(software);
+	return sig_htab_get(&db->products, software, n, sig_hash_rev(software, n));
+}
+
+bool sig_product_runtime(const struct sig_product *p, const char *runtime)
+{
+	for (size_t i = 0; p && runtime && i < p->n_runtimes; i++)
+		if (!strcmp(p->runtimes[i], runtime))
+			return true;
+	return false;
+}

@@ -65,6 +65,20 @@ const struct obs_http_origin *http_msg_origin(const struct http_msg *m);
  * own (request only). */
 void http_conn_end(struct http_conn *c, const struct dissect_ctx *ctx);
 
+/* A header field of HTTP/2 or HTTP/3, as their decoders give it. */
+struct http_field {
+	struct sv name, value;
+};
+
+/* A header section of HTTP/2 or HTTP/3 (RFC 9113 §8.3, RFC 9114 §4.3) on
+ * `stream`: the first of a message begins it, its pseudo-header fields
+ * making the start line (:method, :path, :authority as Host; :status);
+ * with m, the message going on, it is its trailers. Returns the message
+ * going on; NULL when none is (the builder refused it, counted, or an
+ * interim response ended). */
+struct http_msg *http_section(struct http_conn *c, struct http_msg *m, uint32_t stream, uint8_t version,
+			      bool request, const struct http_field *f, size_t n, const struct dissect_ctx *ctx);
+
 /* HTTP/1 framing needs these of a head it parses itself. */
 bool http_token(struct sv s);
 bool http_list_has(struct sv list, struct sv token);

@@ -183,64 +183,20 @@ static void end_msg(struct h2_state *st, struct h2_stream *s, enum dissect_dir d
 
 /* ---- header blocks ---- */
 
-struct field {
-	struct sv name, value;
-};
-
-/* The decoded fields of a block: pseudo-header fields make the start
- * line (request: :method, :path, :authority as Host; response: :status). */
+/* A decoded header block: the message it begins (or its trailers). */
 static void headers_done(struct h2_state *st, enum dissect_dir dir, uint32_t id, uint8_t flags,
-			 const struct field *f, size_t n, const struct dissect_ctx *ctx)
+			 const struct http_field *f, size_t n, const struct dissect_ctx *ctx)
 {
 	struct h2_stream *s = stream_of(st, id, true);
 	if (!s) {
 		dissect_anomaly(ctx, H2, "streams_over_cap");
 		return;
 	}
-	struct http_msg *m = s->msg[dir];
-	bool trailers = m != NULL;
-	if (!m) {
-		/* a pseudo-header field left out reads as empty, never as NULL */
-		struct sv method = SV_LIT(""), path = SV_LIT(""), authority = SV_LIT(""), status = SV_LIT("");
-		for (size_t i = 0; i < n; i++) {
-			if (sv_eq(f[i].name, SV_LIT(":method")))
-				method = f[i].value;
-			else if (sv_eq(f[i].name, SV_LIT(":path")))
-				path = f[i].value;
-			else if (sv_eq(f[i].name, SV_LIT(":authority")))
-				authority = f[i].value;
-			else if (sv_eq(f[i].name, SV_LIT(":status")))
-				status = f[i].value;
-		}
-		if (dir == DIR_TO_SERVER) {
-			if (!(m = http_request_begin(st->conn, id, 20, ctx))) {
-				stream_done(st, s); /* counted by the builder; the slot is free again */
-				return;
-			}
-			http_request_line(m, method, path, ctx);
-			if (authority.len)
-				http_header(m, SV_LIT("host"), authority, ctx);
-		} else {
-			unsigned code = 0;
-			for (size_t i = 0; i < status.len && i < 3; i++)
-				code = code * 10 + (unsigned)(status.p[i] - '0');
-			if (!(m = http_response_begin(st->conn, id, 20, (uint16_t)code, ctx))) {
-				stream_done(st, s);
-				return;
-			}
-			if (http_status_interim((uint16_t)code)) { /* the final response follows */
-				http_interim_end(m);
-				stream_done(st, s);
-				return;
-			}
-		}
-		s->msg[dir] = m;
+	s->msg[dir] = http_section(st->conn, s->msg[dir], id, 20, dir == DIR_TO_SERVER, f, n, ctx);
+	if (!s->msg[dir]) {
+		stream_done(st, s); /* refused (counted) or interim: the slot is free again */
+		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!(f[i].name.len && f[i].name.p[0] == ':'))
-			http_header(m, f[i].name, f[i].value, ctx);
-	if (!trailers)
-		http_head_end(m);
 	if (flags & FL_END_STREAM)
 		end_msg(st, s, dir, false, ctx);
 }
@@ -251,7 +207,7 @@ static bool decode_block(struct h2_state *st, enum dissect_dir dir, const struct
 	struct h2_dir *d = &st->d[dir];
 	/* Fields point into the inflater's buffers only until its next call:
 	 * they are copied, bounded by the block's own cap. */
-	struct field f[AS_HTTP_MAX_HEADERS];
+	struct http_field f[AS_HTTP_MAX_HEADERS];
 	size_t at[AS_HTTP_MAX_HEADERS][2]; /* where each name and value lie in copy */
 	size_t n = 0, over = 0;
 	struct sbuf copy;

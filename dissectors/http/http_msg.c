@@ -147,6 +147,7 @@ struct http_msg {
 	struct http_exch *x;
 	bool request;
 	bool json_type, form_type;
+	bool plain_type; /* text/plain: static servers label JSON so; sniffed like an untyped body */
 	struct sbuf vbuf;
 	struct vspan mf[MF_N];
 	enum body_kind kind;
@@ -557,6 +558,7 @@ static void content_type(struct http_msg *m, char *dst, size_t dstsz, struct sv 
 	struct sv mime = mime_of(value);
 	m->form_type = sv_eq_ci(mime, SV_LIT("application/x-www-form-urlencoded"));
 	m->json_type = sv_find_ci(m->request ? value : mime, SV_LIT("json")) >= 0;
+	m->plain_type = sv_eq_ci(mime, SV_LIT("text/plain"));
 }
 
 static void request_header(struct http_msg *m, struct sv name, struct sv value, const struct dissect_ctx *ctx)
@@ -747,6 +749,49 @@ void http_switch_h2c(struct http_msg *m)
 	msg_free(m);
 }
 
+struct http_msg *http_section(struct http_conn *c, struct http_msg *m, uint32_t stream, uint8_t version,
+			      bool request, const struct http_field *f, size_t n, const struct dissect_ctx *ctx)
+{
+	bool trailers = m != NULL;
+	if (!m) {
+		/* a pseudo-header field left out reads as empty, never as NULL */
+		struct sv method = SV_LIT(""), path = SV_LIT(""), authority = SV_LIT(""), status = SV_LIT("");
+		for (size_t i = 0; i < n; i++) {
+			if (sv_eq(f[i].name, SV_LIT(":method")))
+				method = f[i].value;
+			else if (sv_eq(f[i].name, SV_LIT(":path")))
+				path = f[i].value;
+			else if (sv_eq(f[i].name, SV_LIT(":authority")))
+				authority = f[i].value;
+			else if (sv_eq(f[i].name, SV_LIT(":status")))
+				status = f[i].value;
+		}
+		if (request) {
+			if (!(m = http_request_begin(c, stream, version, ctx)))
+				return NULL; /* counted by http_request_begin */
+			http_request_line(m, method, path, ctx);
+			if (authority.len)
+				http_header(m, SV_LIT("host"), authority, ctx);
+		} else {
+			unsigned code = 0;
+			for (size_t i = 0; i < status.len && i < 3; i++)
+				code = code * 10 + (unsigned)(status.p[i] - '0');
+			if (!(m = http_response_begin(c, stream, version, (uint16_t)code, ctx)))
+				return NULL;
+			if (http_status_interim((uint16_t)code)) { /* the final response follows */
+				http_interim_end(m);
+				return NULL;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!(f[i].name.len && f[i].name.p[0] == ':'))
+			http_header(m, f[i].name, f[i].value, ctx);
+	if (!trailers)
+		http_head_end(m);
+	return m;
+}
+
 /* The origin of the request side: known once its head is. */
 static void request_origin(struct http_exch *x)
 {
@@ -781,8 +826,9 @@ void http_head_end(struct http_msg *m)
 	}
 	if (m->kind == BODY_NDJSON)
 		return;
-	/* JSON by type, or untyped and starting with '{' or '[' (checked on the first byte) */
-	bool typed = m->mf[MF_CTYPE].set;
+	/* JSON by type, or untyped (or text/plain) and starting with '{' or '['
+	 * (checked on the first byte) */
+	bool typed = m->mf[MF_CTYPE].set && !m->plain_type;
 	m->kind = (m->json_type || !typed) ? BODY_JSON : m->form_type ? BODY_FORM : BODY_NONE;
 }
 

@@ -131,6 +131,9 @@ struct dissector {
 		     const struct dissect_ctx *ctx);
 	/* Bytes lost in dir (reassembly gave up); NULL means close the layer. */
 	void (*gap)(void *state, enum dissect_dir dir, size_t len, const struct dissect_ctx *ctx);
+	/* A datagram dissector told of the flow's end as a stream one is (len
+	 * 0 per direction): QUIC, whose streams carry messages in progress. */
+	bool datagram_end;
 };
 
 /* The registry, in probe order; NULL-terminated. */

@@ -149,3 +149,8 @@ bool layers_gap(struct layer_stack *s, int dir, size_t len)
 	gap_at(s, 0, dir, len);
 	return open_at(s, 0);
 }
+
+bool layers_datagram_end(const struct layer_stack *s)
+{
+	return s && s->n && s->l[0].state && s->l[0].d->datagram_end;
+}

@@ -31,5 +31,7 @@ void layers_free(struct layer_stack *s);
  * layer; false once the bottom layer is done with the flow. */
 bool layers_feed(struct layer_stack *s, int dir, const uint8_t *data, size_t len);
 bool layers_gap(struct layer_stack *s, int dir, size_t len);
+/* Whether the bottom layer wants len 0 at a datagram flow's end. */
+bool layers_datagram_end(const struct layer_stack *s);
 
 #endif

@@ -215,9 +215,17 @@ static void visit(struct contrib *c, struct model *m, struct agent *ag)
 }
 
 /* The agents whose records show ag: its peers' lists name it, an MCP
- * client lists the grants of its oauth-client record. */
+ * client lists the grants of its oauth-client record, the host's other
+ * records of its product list it among their related. */
 static void visit_viewers(struct contrib *c, struct model *m, struct agent *ag)
 {
+	if (ag->product) { /* settled by visit: of the signatures in force */
+		size_t n;
+		struct agent *const *v = model_host_agents(m, ag->family, ag->addr, &n);
+		for (size_t i = 0; i < n; i++)
+			if (v[i] != ag && sig_product_of(m->sigs, v[i]->sw_name) == ag->product)
+				visit(c, m, v[i]);
+	}
 	for (size_t i = 0; i < ag->mcp.n_peers; i++)
 		visit(c, m, ag->mcp.peers[i]);
 	for (size_t i = 0; i < ag->a2a.n_peers; i++)

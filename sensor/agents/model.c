@@ -45,6 +45,7 @@ static const char *const risk_names[RISK_COUNT] = {
     [RISK_OAUTH_LONG_LIVED_REFRESH] = "oauth-long-lived-refresh",
     [RISK_OAUTH_NO_PKCE] = "oauth-no-pkce",
     [RISK_OAUTH_PASSWORD_GRANT] = "oauth-password-grant",
+    [RISK_PRODUCT_RUNTIME_MISMATCH] = "product-runtime-mismatch",
     [RISK_STATIC_API_KEY] = "static-api-key",
 };
 
@@ -424,6 +425,7 @@ static void agent_free(struct agent *ag)
 	free(ag->grant_users);
 	strset_free(&ag->identity_providers);
 	strset_free(&ag->identity_basis);
+	strset_free(&ag->related);
 	free(ag);
 }
 

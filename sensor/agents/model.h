@@ -60,6 +60,7 @@ enum risk {
 	RISK_OAUTH_LONG_LIVED_REFRESH,
 	RISK_OAUTH_NO_PKCE,
 	RISK_OAUTH_PASSWORD_GRANT,
+	RISK_PRODUCT_RUNTIME_MISMATCH, /* its headers claim a product its TLS runtime is not */
 	RISK_STATIC_API_KEY,
 	RISK_COUNT
 };
@@ -171,6 +172,10 @@ struct agent {
 	char sw_name[64];
 	char sw_version[64];
 	char sw_runtime[32];	  /* the TLS runtime its JA4 names (software.runtime) */
+	/* The product it is part of (signatures' products, by sw_name) and the
+	 * host's other records of it: set when settled. */
+	const struct sig_product *product;
+	struct strset related;
 	char ip[48];		  /* latest address */
 	uint8_t family, addr[16]; /* the same, binary (the model's by-address index) */
 	char mac[18];

@@ -60,11 +60,29 @@ void record_settle(struct model *m, struct agent *ag)
 		model_set_add(m, &ag->identity_basis, idp->bases.v[k]);
 	/* Owner and team from the inventory as it is now (SIGHUP may change it). */
 	hosts_lookup(m->hosts, v6 ? 6 : 4, ip, ag->last_us, &ag->host);
+	record_product(m, ag);
 	sort(ag->dests, ag->n_dests, sizeof *ag->dests, dest_cmp);
 	sort(ag->creds, ag->n_creds, sizeof *ag->creds, cred_cmp);
 	sort(ag->mcp.peers, ag->mcp.n_peers, sizeof *ag->mcp.peers, peer_cmp);
 	sort(ag->mcp.tools, ag->mcp.n_tools, sizeof *ag->mcp.tools, tool_cmp);
 	sort(ag->a2a.peers, ag->a2a.n_peers, sizeof *ag->a2a.peers, peer_cmp);
+}
+
+void record_product(struct model *m, struct agent *ag)
+{
+	ag->product = sig_product_of(m->sigs, ag->sw_name);
+	strset_free(&ag->related);
+	if (!ag->product)
+		return;
+	size_t n;
+	struct agent *const *v = model_host_agents(m, ag->family, ag->addr, &n);
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != ag && sig_product_of(m->sigs, v[i]->sw_name) == ag->product)
+			model_set_add(m, &ag->related, v[i]->id);
+	/* The runtime its TLS hello names is none of the product's builds: a
+	 * relay, or another client borrowing the product's identity. */
+	if (ag->product->n_runtimes && ag->sw_runtime[0] && !sig_product_runtime(ag->product, ag->sw_runtime))
+		model_risk(ag, RISK_PRODUCT_RUNTIME_MISMATCH);
 }
 
 static int agent_cmp(const void *pa, const void *pb)
@@ -459,6 +477,15 @@ void record_walk(const struct agent *ag, const struct record_visitor *v)
 	STR("agent_id", ag->id, OP_SET);
 	STR("kind", kind_name(ag->kind), OP_SET);
 	software(v, ag);
+	if (ag->product) {
+		OBJ("product");
+		STR("id", ag->product->id, OP_LAST);
+		STR("name", ag->product->name, OP_LAST);
+		STR("vendor", ag->product->vendor, OP_LAST);
+		nullable(v, "version", ag->sw_version, OP_MAX);
+		END();
+		SET("related", &ag->related, OP_UNION);
+	}
 	host(v, ag);
 	time_field(v, "first_seen", ag->first_us, OP_MIN);
 	time_field(v, "last_seen", ag->last_us, OP_MAX);

@@ -52,6 +52,9 @@ void record_dest_key(const struct dest *d, char *out, size_t n);
  * before an agent is walked: identity providers of its host, the host's
  * owner from the inventory as it is now. */
 void record_settle(struct model *m, struct agent *ag);
+/* Its product and the host's other records of it (related), and the
+ * product-runtime-mismatch risk; part of record_settle. */
+void record_product(struct model *m, struct agent *ag);
 void record_walk(const struct agent *ag, const struct record_visitor *v);
 /* The JSON visitor: the record as the inventory shows it. */
 void record_json(const struct agent *ag, struct jw *w);

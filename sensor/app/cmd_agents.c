@@ -126,9 +126,9 @@ static json_t *unkey(json_t *v)
 }
 
 static const char *const top_order[] = {
-    "agent_id", "kind",	       "software",     "host", "first_seen", "last_seen", "destinations",
-    "server",	"credentials", "fingerprints", "mcp",  "a2a",	     "oauth",	  "identity_providers",
-    "risks",	"evidence"};
+    "agent_id",	  "kind", "software",	 "product", "related", "host", "first_seen",
+    "last_seen",  "destinations", "server", "credentials", "fingerprints", "mcp",  "a2a",
+    "oauth",	  "identity_providers", "risks", "evidence"};
 
 /* Builds one inventory record from HGETALL replies of the hash and its types. */
 static json_t *rebuild(const char *id, const redisReply *h, const redisReply *types)
@@ -229,6 +229,7 @@ static bool parse_since(const char *s, int64_t *ms)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aisensor agents --redis URL [--prefix P] [--owner O] [--host H] [--kind K]\n"
+		   "                       [--product ID (claude-code, codex-cli, ...)]\n"
 		   "                       [--since RFC3339|DURATION (90s, 30m, 24h, 7d)] [--json]\n");
 }
 
@@ -249,20 +250,21 @@ static redisReply *command(redisContext *c, FILE *errf, const char *url, int arg
 
 int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 {
-	enum { O_REDIS = 256, O_PREFIX, O_OWNER, O_HOST, O_KIND, O_SINCE, O_JSON };
+	enum { O_REDIS = 256, O_PREFIX, O_OWNER, O_HOST, O_KIND, O_PRODUCT, O_SINCE, O_JSON };
 	static const struct option longopts[] = {
 	    {"redis", required_argument, NULL, O_REDIS},
 	    {"prefix", required_argument, NULL, O_PREFIX},
 	    {"owner", required_argument, NULL, O_OWNER},
 	    {"host", required_argument, NULL, O_HOST},
 	    {"kind", required_argument, NULL, O_KIND},
+	    {"product", required_argument, NULL, O_PRODUCT},
 	    {"since", required_argument, NULL, O_SINCE},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *url = NULL, *prefix = "aisensor:", *owner = NULL, *host = NULL, *kind = NULL,
-		   *since = NULL;
+		   *product = NULL, *since = NULL;
 	bool as_json = false;
 	int opt;
 	optind = 1;
@@ -282,6 +284,9 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 			break;
 		case O_KIND:
 			kind = optarg;
+			break;
+		case O_PRODUCT:
+			product = optarg;
 			break;
 		case O_SINCE:
 			since = optarg;
@@ -339,8 +344,8 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 	if (!ids)
 		goto done;
 	/* filters: the intersection of the index sets */
-	const char *fargv[4] = {"SINTER"};
-	char fkeys[3][600];
+	const char *fargv[5] = {"SINTER"};
+	char fkeys[4][600];
 	int fn = 1;
 	if (owner)
 		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sowner:%s", prefix, owner),
@@ -350,6 +355,9 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		    fargv[fn] = fkeys[fn - 1], fn++;
 	if (kind)
 		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%skind:%s", prefix, kind),
+		    fargv[fn] = fkeys[fn - 1], fn++;
+	if (product)
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sproduct:%s", prefix, product),
 		    fargv[fn] = fkeys[fn - 1], fn++;
 	if (fn > 1 && !(filter = command(c, errf, u.redacted, fn, fargv)))
 		goto done;

@@ -57,8 +57,8 @@ static const struct key_spec capture_keys[] = {
 static const struct key_spec signature_keys[] = {STR("dir", signatures_dir), END};
 static const struct key_spec tls_keys[] = {
     SEQ("keylog_files", keylog_item),
-    UINT("keylog_wait_ms", keylog_wait_ms, 0, 60000),
-    UINT("keylog_wait_bytes", keylog_wait_bytes, 0, (uint64_t)64 << 20),
+    UINT("keylog_wait_ms", keylog_wait_ms, 1, 60000),
+    UINT("keylog_wait_bytes", keylog_wait_bytes, 4096, (uint64_t)64 << 20),
     END,
 };
 static const struct key_spec privacy_keys[] = {STR("salt", salt), STR("salt_file", salt_file), END};

@@ -4,6 +4,8 @@
 #include "table.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *sget(json_t *rec, const char *a, const char *b)
@@ -43,14 +45,9 @@ static uint64_t uget(json_t *o, const char *k)
 	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
 }
 
-void table_print(FILE *out, json_t *const *recs, size_t n)
+static void print_record(FILE *out, json_t *r)
 {
-	if (!n)
-		return;
-	fprintf(out, "%-36s %-15s %-28s %-25s %s\n", "WHERE (host, owner)", "KIND", "SOFTWARE", "LAST SEEN",
-		"AGENT ID");
-	for (size_t i = 0; i < n; i++) {
-		json_t *r = recs[i];
+	{
 		const char *hk = sget(r, "host", "hostname");
 		char where[160], sw[96];
 		snprintf(where, sizeof where, "%s%s%s%s%s%s",
@@ -159,4 +156,44 @@ void table_print(FILE *out, json_t *const *recs, size_t n)
 			fputc('\n', out);
 		}
 	}
+}
+
+/* Records of one product on one host (its LLM, MCP and OAuth clients):
+ * same host address and product id. */
+static bool same_product(json_t *a, json_t *b)
+{
+	return !strcmp(sget(a, "product", "id"), sget(b, "product", "id")) &&
+	       !strcmp(sget(a, "host", "ip"), sget(b, "host", "ip"));
+}
+
+void table_print(FILE *out, json_t *const *recs, size_t n)
+{
+	if (!n)
+		return;
+	fprintf(out, "%-36s %-15s %-28s %-25s %s\n", "WHERE (host, owner)", "KIND", "SOFTWARE", "LAST SEEN",
+		"AGENT ID");
+	bool *shown = calloc(n, sizeof *shown);
+	for (size_t i = 0; i < n; i++) {
+		if (shown && shown[i])
+			continue;
+		json_t *r = recs[i];
+		if (!shown || !sget(r, "product", "id")[0]) {
+			print_record(out, r);
+			continue;
+		}
+		/* a product's records together, under one line naming it */
+		size_t k = 0;
+		for (size_t j = i; j < n; j++)
+			k += !shown[j] && same_product(r, recs[j]);
+		const char *ver = sget(r, "product", "version");
+		fprintf(out, "%s: product %s%s%s (%s), %zu record%s\n", sget(r, "host", "ip"),
+			sget(r, "product", "name"), ver[0] ? " " : "", ver, sget(r, "product", "vendor"), k,
+			k == 1 ? "" : "s");
+		for (size_t j = i; j < n; j++)
+			if (!shown[j] && same_product(r, recs[j])) {
+				shown[j] = true;
+				print_record(out, recs[j]);
+			}
+	}
+	free(shown);
 }

@@ -282,8 +282,8 @@ static void deliver(struct flow_table *ft, struct flow *f, int dir, const uint8_
 /* Tells the layers a direction ended (len 0 = end-of-direction). */
 static void deliver_end(struct flow_table *ft, struct flow *f, int dir)
 {
-	if (f->h[dir].ended || f->ref.l4proto != 6)
-		return; /* datagram dissectors have no end of stream */
+	if (f->h[dir].ended || (f->ref.l4proto != 6 && !layers_datagram_end(f->stack)))
+		return; /* datagram dissectors have no end of stream, unless they ask for it */
 	f->h[dir].ended = true;
 	if (f->stack && !(f->flags & F_DISSECT_OFF)) {
 		ft->cur_flow = f;

@@ -263,6 +263,10 @@ def matches(agent, want):
         return False
     if "ja4" in want and want["ja4"] not in agent.get("fingerprints", {}).get("ja4", []):
         return False
+    if "product" in want and any((agent.get("product") or {}).get(k) != v for k, v in want["product"].items()):
+        return False
+    if "related" in want and len(agent.get("related") or []) != want["related"]:
+        return False
     if "mcp" in want and not mcp_matches(agent.get("mcp") or {}, want["mcp"]):
         return False
     if "oauth" in want and not any(oauth_matches(g, want["oauth"], agent) for g in agent.get("oauth") or []):

@@ -148,6 +148,28 @@ def main():
             check("events stream holds every event of the run (%d)" % n_inv, n_inv > 0 and n_events == n_inv,
                   "%s entries, %d events" % (n_events, n_inv))
 
+            # 1b. Products: Claude Code's and Codex's records (LLM client, MCP
+            #     client) read with their key logs carry one product each,
+            #     list each other in `related`, and `aisensor agents
+            #     --product` finds them by it.
+            prods = ["product-claude-code", "product-codex"]
+            args = sum((["-r", "pcaps/%s.pcap" % c, "--keylog", "pcaps/keylogs/%s.keylog" % c] for c in prods), [])
+            p = sensor(binary, src, args + ["--redis", r.url, "-c", write_cfg(tmp, "prod", "prod:")])
+            out = subprocess.run([binary, "agents", "--redis", r.url, "--prefix", "prod:", "--product", "claude-code",
+                                  "--json"], cwd=src, capture_output=True, timeout=60)
+            cc = json.loads(out.stdout)["agents"] if out.returncode == 0 and p.returncode == 0 else []
+            ids = {a["agent_id"] for a in cc}
+            check("agents --product claude-code: its LLM and MCP client records, product and related (%d)" % len(cc),
+                  sorted(a["kind"] for a in cc) == ["llm-api-client", "mcp-client"]
+                  and all(a.get("product", {}).get("name") == "Claude Code" and a["product"].get("version") == "2.1.332"
+                          and set(a.get("related", [])) == ids - {a["agent_id"]} for a in cc),
+                  (out.stderr.decode(errors="replace")[-300:], json.dumps(cc)[:1500]))
+            out = subprocess.run([binary, "agents", "--redis", r.url, "--prefix", "prod:"], cwd=src, capture_output=True,
+                                 timeout=60)
+            check("agents table groups a product's records under one line",
+                  b": product Claude Code 2.1.332 (Anthropic), 2 records" in out.stdout
+                  and b": product Codex CLI 0.171.0 (OpenAI), 2 records" in out.stdout, out.stdout.decode()[-1500:])
+
             # 2. Two sensors on overlapping captures = one sensor on everything.
             third = len(caps) // 3
             a_b = caps[: 2 * third]

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""run_twins.py — decrypted TLS against its clear-text twin.
+"""run_twins.py — decrypted TLS against its clear-text twin, HTTP/3
+against HTTP/2.
 
 Each pcaps/twin-*-tls.pcap was recorded by the same script as its
 pcaps/twin-*-http.pcap, once over HTTPS with the session key log written
@@ -16,6 +17,11 @@ fingerprints (JA3/JA4 and the runtime read from them, credential
 fingerprints) and cleartext-related risks. The TLS side must say
 `decrypted: true` on each destination, and the comparison must have
 something to compare (an agent with models or MCP tools).
+
+pcaps/h3-*-h2.pcap is the twin of pcaps/h3-*.pcap (pcaps/README-h3.md):
+the same page loaded by Chromium over HTTP/3 (QUIC) and over HTTP/2 (TLS),
+both with their key logs: models, credentials (their fingerprints too)
+and software must agree.
 
 usage: run_twins.py BINARY ROOT [--show]
 """
@@ -56,7 +62,9 @@ def transport_free(v):
     return v
 
 
-def comparable(agent):
+def comparable(agent, same_key=False):
+    """same_key: both sides carry the same secret (HTTP/3 and HTTP/2 twins,
+    both decrypted): the credential fingerprints must agree too."""
     a = copy.deepcopy(agent)
     for k in AGENT_DROP:
         a.pop(k, None)
@@ -66,7 +74,7 @@ def comparable(agent):
         for k in DEST_DROP:
             d.pop(k, None)
     for c in a.get("credentials", []):
-        for k in CRED_DROP:
+        for k in CRED_DROP - ({"fingerprint"} if same_key else set()):
             c.pop(k, None)
     a["risks"] = [r for r in a.get("risks", []) if not CLEARTEXT_RISK.match(r)]
     return transport_free(a)
@@ -78,7 +86,7 @@ def key(a):
     return (a["kind"], a["host"]["ip"], (a.get("software") or {}).get("name"))
 
 
-def paired(got_doc, want_doc):
+def paired(got_doc, want_doc, same_key):
     """The two inventories by the clear-text side's agent ids, the TLS
     side's ids (and every reference to them) translated."""
     want = {key(a): a for a in want_doc["agents"]}
@@ -93,8 +101,8 @@ def paired(got_doc, want_doc):
             return {k: rename(x) for k, x in v.items()}
         return v
 
-    got = {ids.get(a["agent_id"], a["agent_id"]): rename(comparable(a)) for a in got_doc["agents"]}
-    return got, {a["agent_id"]: comparable(a) for a in want_doc["agents"]}
+    got = {ids.get(a["agent_id"], a["agent_id"]): rename(comparable(a, same_key)) for a in got_doc["agents"]}
+    return got, {a["agent_id"]: comparable(a, same_key) for a in want_doc["agents"]}
 
 
 def diff(x, y, path=""):
@@ -127,21 +135,29 @@ def substance(agents):
     return models, tools, scopes
 
 
+def twins(root):
+    """(name, capture, its key log, twin, the twin's key log or None)."""
+    keylogs = root / "pcaps/keylogs"
+    for tls in sorted((root / "pcaps").glob("twin-*-tls.pcap")):
+        name = tls.name[: -len("-tls.pcap")]
+        yield name, tls, keylogs / (tls.stem + ".keylog"), tls.with_name(name + "-http.pcap"), None
+    for h2 in sorted((root / "pcaps").glob("h3-*-h2.pcap")):
+        h3 = h2.with_name(h2.name[: -len("-h2.pcap")] + ".pcap")
+        yield h3.stem, h3, keylogs / (h3.stem + ".keylog"), h2, keylogs / (h2.stem + ".keylog")
+
+
 def main():
     binary, root = sys.argv[1], Path(sys.argv[2])
     show = "--show" in sys.argv
     failures, pairs = [], 0
-    for tls in sorted((root / "pcaps").glob("twin-*-tls.pcap")):
-        name = tls.name[: -len("-tls.pcap")]
-        clear = tls.with_name(name + "-http.pcap")
-        keylog = root / "pcaps/keylogs" / (tls.stem + ".keylog")
-        if not clear.exists() or not keylog.exists():
+    for name, tls, keylog, clear, clear_keylog in twins(root):
+        if not tls.exists() or not clear.exists() or not keylog.exists() or (clear_keylog and not clear_keylog.exists()):
             failures.append(f"{name}: twin or key log missing")
             continue
         pairs += 1
         got_doc = inventory(binary, tls, keylog)
-        want_doc = inventory(binary, clear)
-        got, want = paired(got_doc, want_doc)
+        want_doc = inventory(binary, clear, clear_keylog)
+        got, want = paired(got_doc, want_doc, clear_keylog is not None)
         problems = []
         for aid in sorted(set(got) | set(want)):
             if aid not in got or aid not in want:

@@ -70,15 +70,15 @@ static void leaf_gap(void *state, enum dissect_dir dir, size_t len, const struct
 }
 
 const struct dissector test_relay = {"relay",	 TRANSPORT_TCP, NULL,	  state_new,
-				     state_free, relay_parse,	relay_gap};
-const struct dissector test_leaf = {"leaf", 0, NULL, state_new, state_free, leaf_parse, leaf_gap};
-const struct dissector test_leaf_nogap = {"leaf-nogap", 0, NULL, state_new, state_free, leaf_parse, NULL};
+				     state_free, relay_parse,	relay_gap, false};
+const struct dissector test_leaf = {"leaf", 0, NULL, state_new, state_free, leaf_parse, leaf_gap, false};
+const struct dissector test_leaf_nogap = {"leaf-nogap", 0, NULL, state_new, state_free, leaf_parse, NULL, false};
 
 /* A relay at every depth: opening past AS_MAX_LAYERS is refused. */
 static int tower_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 		       const struct dissect_ctx *ctx);
 static const struct dissector test_tower = {"tower",	TRANSPORT_TCP, NULL, state_new,
-					    state_free, tower_parse,   NULL};
+					    state_free, tower_parse,   NULL, false};
 
 static int tower_parse(void *state, enum dissect_dir dir, const uint8_t *data, size_t len,
 		       const struct dissect_ctx *ctx)

@@ -289,7 +289,9 @@ static struct opened open_capture(const char *pcap, const struct dissect_keys *k
 
 /* pcaps/openai-node-tls.pcap (TLS 1.3, TLS_AES_256_GCM_SHA384, npm openai
  * on Node 20): with its key log, its three chat and model requests are
- * read, each marked protected; without, none. */
+ * read, each marked protected — on two connections, the second resuming
+ * the first's session (PSK): its secrets are found by its own random all
+ * the same; without, none. */
 static void test_capture_opened(void **state)
 {
 	(void)state;
