@@ -395,6 +395,27 @@ static bool have_range(const struct quic_dir *d, size_t from, size_t to)
 	return true;
 }
 
+/* ACK (0x02, with ECN counts 0x03): largest, delay, range count, first
+ * range, then the ranges (RFC 9000 §19.3). */
+static bool skip_ack(struct cur *c, uint64_t type)
+{
+	uint64_t x, y, count;
+	if (!get_varint(c, &x) || !get_varint(c, &x) || !get_varint(c, &count) || !get_varint(c, &x))
+		return false;
+	for (uint64_t i = 0; i < count; i++)
+		if (!get_varint(c, &x) || !get_varint(c, &y))
+			return false;
+	return type != 0x03 || (get_varint(c, &x) && get_varint(c, &x) && get_varint(c, &x));
+}
+
+/* CONNECTION_CLOSE (0x1c: code, frame type, reason; 0x1d: code, reason). */
+static bool skip_close(struct cur *c, uint64_t type)
+{
+	uint64_t x, len;
+	return get_varint(c, &x) && (type != 0x1c || get_varint(c, &x)) && get_varint(c, &len) &&
+	       len <= cur_len(c) && cur_skip(c, (size_t)len);
+}
+
 /* ---- past the handshake, with the key logs ---- */
 
 /* The ClientHello: its random finds the secrets; the connection is read
@@ -590,7 +611,7 @@ static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *
 		       const struct dissect_ctx *ctx)
 {
 	struct cur c = cur_make(p, n);
-	uint64_t type, x, y, count;
+	uint64_t type, x, y;
 	while (cur_len(&c)) {
 		if (!get_varint(&c, &type))
 			goto bad;
@@ -617,12 +638,7 @@ static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *
 			break;
 		case 0x02: /* ACK */
 		case 0x03:
-			if (!get_varint(&c, &x) || !get_varint(&c, &x) || !get_varint(&c, &count) || !get_varint(&c, &x))
-				goto bad;
-			for (uint64_t i = 0; i < count; i++)
-				if (!get_varint(&c, &x) || !get_varint(&c, &y))
-					goto bad;
-			if (type == 0x03 && (!get_varint(&c, &x) || !get_varint(&c, &x) || !get_varint(&c, &x)))
+			if (!skip_ack(&c, type))
 				goto bad;
 			break;
 		case 0x04: /* RESET_STREAM: id, code, final size */
@@ -664,12 +680,10 @@ static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *
 			if (!cur_skip(&c, 8))
 				goto bad;
 			break;
-		case 0x1c: /* CONNECTION_CLOSE: code, frame type, reason */
-		case 0x1d: /* (application: code, reason) */
-			if (!get_varint(&c, &x) || (type == 0x1c && !get_varint(&c, &x)) || !get_varint(&c, &y) ||
-			    y > cur_len(&c))
+		case 0x1c: /* CONNECTION_CLOSE */
+		case 0x1d:
+			if (!skip_close(&c, type))
 				goto bad;
-			(void)cur_skip(&c, (size_t)y);
 			break;
 		case 0x30: /* DATAGRAM (RFC 9221) */
 			(void)cur_skip(&c, cur_len(&c));
@@ -790,7 +804,7 @@ static void try_hello(struct quic_state *st, enum dissect_dir dir, const struct 
 static void frames(struct quic_dir *d, const uint8_t *p, size_t n, const struct dissect_ctx *ctx)
 {
 	struct cur c = cur_make(p, n);
-	uint64_t type, a, b, count;
+	uint64_t type, a, b;
 	while (cur_len(&c)) {
 		if (!get_varint(&c, &type))
 			goto bad;
@@ -798,16 +812,9 @@ static void frames(struct quic_dir *d, const uint8_t *p, size_t n, const struct 
 		case 0x00: /* PADDING */
 		case 0x01: /* PING */
 			break;
-		case 0x02: /* ACK: largest, delay, range count, first range, ranges */
+		case 0x02: /* ACK */
 		case 0x03:
-			if (!get_varint(&c, &a) || !get_varint(&c, &a) || !get_varint(&c, &count) ||
-			    !get_varint(&c, &a))
-				goto bad;
-			for (uint64_t i = 0; i < count; i++)
-				if (!get_varint(&c, &a) || !get_varint(&c, &b))
-					goto bad;
-			if (type == 0x03 &&
-			    (!get_varint(&c, &a) || !get_varint(&c, &a) || !get_varint(&c, &a)))
+			if (!skip_ack(&c, type))
 				goto bad;
 			break;
 		case 0x06: /* CRYPTO */
@@ -816,11 +823,9 @@ static void frames(struct quic_dir *d, const uint8_t *p, size_t n, const struct 
 			crypto_add(d, a, cur_data(&c), (size_t)b, ctx);
 			(void)cur_skip(&c, (size_t)b);
 			break;
-		case 0x1c: /* CONNECTION_CLOSE: code, frame type, reason */
-			if (!get_varint(&c, &a) || !get_varint(&c, &a) || !get_varint(&c, &b) ||
-			    b > cur_len(&c))
+		case 0x1c: /* CONNECTION_CLOSE */
+			if (!skip_close(&c, type))
 				goto bad;
-			(void)cur_skip(&c, (size_t)b);
 			break;
 		default:
 			goto bad;

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "dissector.h"
+#include "limits.h"
+#include "sbuf.h"
 #include "strview.h"
 
 struct http_conn;
@@ -69,6 +71,23 @@ void http_conn_end(struct http_conn *c, const struct dissect_ctx *ctx);
 struct http_field {
 	struct sv name, value;
 };
+
+/* The fields of one header section as a decoder (HPACK, QPACK) gives
+ * them, copied: the decoder's buffers last only until its next call. At
+ * most AS_HTTP_MAX_HEADERS fields, 2 * AS_H2_MAX_BLOCK bytes; the rest is
+ * counted in `over`. */
+struct http_fields {
+	struct http_field f[AS_HTTP_MAX_HEADERS];
+	size_t at[AS_HTTP_MAX_HEADERS][2]; /* offsets of name and value in copy */
+	size_t n, over;
+	struct sbuf copy;
+};
+void http_fields_init(struct http_fields *h);
+void http_fields_add(struct http_fields *h, const uint8_t *name, size_t name_len, const uint8_t *value,
+		     size_t value_len);
+/* The fields, pointing into the copy (valid until http_fields_free). */
+const struct http_field *http_fields_done(struct http_fields *h);
+void http_fields_free(struct http_fields *h);
 
 /* A header section of HTTP/2 or HTTP/3 (RFC 9113 §8.3, RFC 9114 §4.3) on
  * `stream`: the first of a message begins it, its pseudo-header fields

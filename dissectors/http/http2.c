@@ -205,13 +205,8 @@ static void headers_done(struct h2_state *st, enum dissect_dir dir, uint32_t id,
 static bool decode_block(struct h2_state *st, enum dissect_dir dir, const struct dissect_ctx *ctx)
 {
 	struct h2_dir *d = &st->d[dir];
-	/* Fields point into the inflater's buffers only until its next call:
-	 * they are copied, bounded by the block's own cap. */
-	struct http_field f[AS_HTTP_MAX_HEADERS];
-	size_t at[AS_HTTP_MAX_HEADERS][2]; /* where each name and value lie in copy */
-	size_t n = 0, over = 0;
-	struct sbuf copy;
-	sbuf_init(&copy, 2 * (size_t)AS_H2_MAX_BLOCK);
+	struct http_fields fields; /* copied: the inflater's buffers last until its next call */
+	http_fields_init(&fields);
 	const uint8_t *in = d->block.len ? d->block.data : (const uint8_t *)""; /* an empty block is valid */
 	size_t left = d->block.len;
 	bool ok = true;
@@ -225,20 +220,8 @@ static bool decode_block(struct h2_state *st, enum dissect_dir dir, const struct
 		}
 		in += r;
 		left -= (size_t)r;
-		if (fl & NGHTTP2_HD_INFLATE_EMIT) {
-			size_t start = copy.len;
-			if (n < AS_HTTP_MAX_HEADERS && sbuf_append(&copy, nv.name, nv.namelen) == AS_OK &&
-			    sbuf_append(&copy, nv.value, nv.valuelen) == AS_OK) {
-				/* offsets now, pointers once copy stops moving */
-				at[n][0] = start;
-				at[n][1] = start + nv.namelen;
-				f[n].name.len = nv.namelen;
-				f[n].value.len = nv.valuelen;
-				n++;
-			} else {
-				over++;
-			}
-		}
+		if (fl & NGHTTP2_HD_INFLATE_EMIT)
+			http_fields_add(&fields, nv.name, nv.namelen, nv.value, nv.valuelen);
 		if (fl & NGHTTP2_HD_INFLATE_FINAL) {
 			nghttp2_hd_inflate_end_headers(d->hd);
 			break;
@@ -247,18 +230,13 @@ static bool decode_block(struct h2_state *st, enum dissect_dir dir, const struct
 			break;
 	}
 	if (ok) {
-		const char *base =
-		    copy.data ? (const char *)copy.data : ""; /* fields all empty: nothing copied */
-		for (size_t i = 0; i < n; i++) {
-			f[i].name.p = base + at[i][0];
-			f[i].value.p = base + at[i][1];
-		}
-		if (over)
+		const struct http_field *f = http_fields_done(&fields);
+		if (fields.over)
 			dissect_anomaly(ctx, H2, "headers_over_cap");
 		if (!d->block_push)
-			headers_done(st, dir, d->block_stream, d->block_flags, f, n, ctx);
+			headers_done(st, dir, d->block_stream, d->block_flags, f, fields.n, ctx);
 	}
-	sbuf_free(&copy);
+	http_fields_free(&fields);
 	sbuf_reset(&d->block);
 	d->block_stream = 0;
 	return ok;

@@ -167,10 +167,8 @@ static bool decode_section(struct h3_conn *h, struct h3_half *hf, const struct d
 		lose(hf, ctx, "out_of_memory");
 		return true;
 	}
-	struct http_field f[AS_HTTP_MAX_HEADERS];
-	size_t at[AS_HTTP_MAX_HEADERS][2], n = 0, over = 0;
-	struct sbuf copy;
-	sbuf_init(&copy, 2 * (size_t)AS_H2_MAX_BLOCK);
+	struct http_fields fl;
+	http_fields_init(&fl);
 	const uint8_t *in = hf->block.len ? hf->block.data : (const uint8_t *)"";
 	size_t left = hf->block.len;
 	bool done = false, ok = true;
@@ -188,24 +186,14 @@ static bool decode_section(struct h3_conn *h, struct h3_half *hf, const struct d
 		left -= (size_t)r;
 		if (flags & NGHTTP3_QPACK_DECODE_FLAG_EMIT) {
 			nghttp3_vec name = nghttp3_rcbuf_get_buf(nv.name), value = nghttp3_rcbuf_get_buf(nv.value);
-			size_t start = copy.len;
-			if (n < AS_HTTP_MAX_HEADERS && sbuf_append(&copy, name.base, name.len) == AS_OK &&
-			    sbuf_append(&copy, value.base, value.len) == AS_OK) {
-				at[n][0] = start;
-				at[n][1] = start + name.len;
-				f[n].name.len = name.len;
-				f[n].value.len = value.len;
-				n++;
-			} else {
-				over++;
-			}
+			http_fields_add(&fl, name.base, name.len, value.base, value.len);
 			nghttp3_rcbuf_decref(nv.name);
 			nghttp3_rcbuf_decref(nv.value);
 		}
 		if (flags & NGHTTP3_QPACK_DECODE_FLAG_BLOCKED) {
 			sbuf_consume(&hf->block, hf->block.len - left);
 			hf->blocked = true;
-			sbuf_free(&copy);
+			http_fields_free(&fl);
 			return false;
 		}
 		done = (flags & NGHTTP3_QPACK_DECODE_FLAG_FINAL) || (!(flags & NGHTTP3_QPACK_DECODE_FLAG_EMIT) && !left);
@@ -217,19 +205,15 @@ static bool decode_section(struct h3_conn *h, struct h3_half *hf, const struct d
 	hf->sctx = NULL;
 	sbuf_reset(&hf->block);
 	if (!ok) {
-		sbuf_free(&copy);
+		http_fields_free(&fl);
 		lose(hf, ctx, "qpack_failed");
 		return true;
 	}
-	const char *base = copy.data ? (const char *)copy.data : "";
-	for (size_t i = 0; i < n; i++) {
-		f[i].name.p = base + at[i][0];
-		f[i].value.p = base + at[i][1];
-	}
-	if (over)
+	const struct http_field *f = http_fields_done(&fl);
+	if (fl.over)
 		dissect_anomaly(ctx, H3, "headers_over_cap");
-	hf->msg = http_section(h->conn, hf->msg, exchange_key(hf->id), 30, hf->dir == DIR_TO_SERVER, f, n, ctx);
-	sbuf_free(&copy);
+	hf->msg = http_section(h->conn, hf->msg, exchange_key(hf->id), 30, hf->dir == DIR_TO_SERVER, f, fl.n, ctx);
+	http_fields_free(&fl);
 	return true;
 }
 

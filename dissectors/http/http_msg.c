@@ -749,6 +749,44 @@ void http_switch_h2c(struct http_msg *m)
 	msg_free(m);
 }
 
+void http_fields_init(struct http_fields *h)
+{
+	h->n = h->over = 0;
+	sbuf_init(&h->copy, 2 * (size_t)AS_H2_MAX_BLOCK);
+}
+
+void http_fields_add(struct http_fields *h, const uint8_t *name, size_t name_len, const uint8_t *value,
+		     size_t value_len)
+{
+	size_t start = h->copy.len;
+	if (h->n < AS_HTTP_MAX_HEADERS && sbuf_append(&h->copy, name, name_len) == AS_OK &&
+	    sbuf_append(&h->copy, value, value_len) == AS_OK) {
+		/* offsets now, pointers once the copy stops moving */
+		h->at[h->n][0] = start;
+		h->at[h->n][1] = start + name_len;
+		h->f[h->n].name.len = name_len;
+		h->f[h->n].value.len = value_len;
+		h->n++;
+	} else {
+		h->over++;
+	}
+}
+
+const struct http_field *http_fields_done(struct http_fields *h)
+{
+	const char *base = h->copy.data ? (const char *)h->copy.data : ""; /* all empty: nothing copied */
+	for (size_t i = 0; i < h->n; i++) {
+		h->f[i].name.p = base + h->at[i][0];
+		h->f[i].value.p = base + h->at[i][1];
+	}
+	return h->f;
+}
+
+void http_fields_free(struct http_fields *h)
+{
+	sbuf_free(&h->copy);
+}
+
 struct http_msg *http_section(struct http_conn *c, struct http_msg *m, uint32_t stream, uint8_t version,
 			      bool request, const struct http_field *f, size_t n, const struct dissect_ctx *ctx)
 {
