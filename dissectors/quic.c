@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "http3.h"
 #include "keylog.h"
+#include "quic_streams.h"
 #include "tls.h"
 #include "tls_crypto.h"
 
@@ -243,26 +244,6 @@ struct quic_1rtt {
 	int64_t largest_pn;
 };
 
-/* A stream half reassembled by offset (RFC 9000 §2.2): bytes in order go
- * to HTTP/3, those ahead wait (bounded by AS_QUIC_MAX_HELD a connection). */
-struct quic_seg {
-	struct quic_seg *next;
-	uint64_t off;
-	size_t len;
-	uint8_t data[];
-};
-
-struct quic_stream {
-	bool used;
-	uint8_t dir;
-	uint64_t id;
-	uint64_t next; /* bytes given in order */
-	uint64_t fin_at;
-	bool fin_known;
-	bool done; /* given whole: kept so that a retransmission is not read again */
-	struct quic_seg *segs; /* held, by offset */
-};
-
 /* Reading past the handshake with the key logs. */
 struct quic_app {
 	uint8_t random[KEYLOG_RANDOM]; /* the ClientHello's */
@@ -273,8 +254,7 @@ struct quic_app {
 	bool cid_known[2];
 	bool on;
 	struct quic_1rtt k[2];
-	struct quic_stream streams[AS_QUIC_MAX_STREAMS];
-	size_t held;
+	struct quic_streams *streams;
 	struct h3_conn *h3;
 	unsigned failures;
 };
@@ -315,16 +295,6 @@ static void *quic_new(const struct layer_open *o)
 	return st;
 }
 
-static void stream_release(struct quic_app *a, struct quic_stream *s)
-{
-	for (struct quic_seg *g = s->segs, *n; g; g = n) {
-		n = g->next;
-		a->held -= g->len;
-		free(g);
-	}
-	memset(s, 0, sizeof *s);
-}
-
 static void quic_free(void *state)
 {
 	struct quic_state *st = state;
@@ -333,8 +303,7 @@ static void quic_free(void *state)
 	for (int i = 0; i < 2; i++)
 		dir_reset(&st->d[i]);
 	if (st->app) {
-		for (size_t i = 0; i < AS_QUIC_MAX_STREAMS; i++)
-			stream_release(st->app, &st->app->streams[i]);
+		quic_streams_free(st->app->streams);
 		h3_free(st->app->h3);
 		memset(st->app, 0, sizeof *st->app); /* no traffic secret outlives the connection */
 		free(st->app);
@@ -436,6 +405,17 @@ static void app_client_hello(struct quic_state *st, const uint8_t *random, struc
 	memset(sec, 0, sizeof sec);
 }
 
+static void h3_on_stream(void *h3, uint64_t id, enum dissect_dir dir, const uint8_t *p, size_t n, bool fin,
+			 const struct dissect_ctx *ctx)
+{
+	h3_stream(h3, id, dir, p, n, fin, ctx);
+}
+
+static void h3_on_lost(void *h3, uint64_t id, enum dissect_dir dir, const struct dissect_ctx *ctx)
+{
+	h3_stream_lost(h3, id, dir, ctx);
+}
+
 /* Keys of a 1-RTT secret: "quic key", "quic iv", "quic hp" (v2: "quicv2 …"). */
 static bool app_keys(const struct quic_version *v, struct quic_1rtt *k, const uint8_t *secret)
 {
@@ -484,7 +464,7 @@ static void app_start(struct quic_state *st, const struct dissect_ctx *ctx)
 		if (!ok)
 			return;
 	}
-	if ((a->h3 = h3_new()))
+	if ((a->h3 = h3_new()) && (a->streams = quic_streams_new(h3_on_stream, h3_on_lost, a->h3)))
 		a->on = true;
 }
 
@@ -510,101 +490,6 @@ static bool hp_mask(const struct quic_1rtt *k, const uint8_t sample[16], uint8_t
 	return ok;
 }
 
-/* A stream's slot; a new stream takes a free one, or the slot of one
- * given whole (its late retransmissions are then read as new). */
-static struct quic_stream *stream_of(struct quic_app *a, uint64_t id, enum dissect_dir dir)
-{
-	struct quic_stream *free_slot = NULL, *done_slot = NULL;
-	for (size_t i = 0; i < AS_QUIC_MAX_STREAMS; i++) {
-		struct quic_stream *s = &a->streams[i];
-		if (s->used && s->id == id && s->dir == dir)
-			return s;
-		if (!s->used && !free_slot)
-			free_slot = s;
-		if (s->used && s->done && !done_slot)
-			done_slot = s;
-	}
-	if (!free_slot && done_slot) {
-		stream_release(a, done_slot);
-		free_slot = done_slot;
-	}
-	if (free_slot) {
-		free_slot->used = true;
-		free_slot->id = id;
-		free_slot->dir = (uint8_t)dir;
-	}
-	return free_slot;
-}
-
-/* Gives what is now in order, and the end when it is reached. */
-static void stream_flush(struct quic_app *a, struct quic_stream *s, const struct dissect_ctx *ctx)
-{
-	while (s->segs && s->segs->off <= s->next) {
-		struct quic_seg *g = s->segs;
-		s->segs = g->next;
-		a->held -= g->len;
-		if (g->off + g->len > s->next) {
-			size_t skip = (size_t)(s->next - g->off);
-			s->next = g->off + g->len;
-			h3_stream(a->h3, s->id, (enum dissect_dir)s->dir, g->data + skip, g->len - skip,
-				  s->fin_known && s->next == s->fin_at, ctx);
-		}
-		free(g);
-	}
-	if (s->fin_known && s->next == s->fin_at && !s->done) {
-		s->done = true;
-		for (struct quic_seg *g = s->segs, *n; g; g = n) { /* beyond the end: nothing */
-			n = g->next;
-			a->held -= g->len;
-			free(g);
-		}
-		s->segs = NULL;
-	}
-}
-
-/* A STREAM frame's bytes (RFC 9000 §19.8). */
-static void stream_data(struct quic_app *a, enum dissect_dir dir, uint64_t id, uint64_t off, const uint8_t *p,
-			size_t n, bool fin, const struct dissect_ctx *ctx)
-{
-	struct quic_stream *s = stream_of(a, id, dir);
-	if (!s) {
-		dissect_anomaly(ctx, QUIC, "streams_over_cap");
-		return;
-	}
-	if (s->done) /* a retransmission after the end */
-		return;
-	if (fin && !s->fin_known) {
-		s->fin_known = true;
-		s->fin_at = off + n;
-	}
-	if (off <= s->next) {
-		if (off + n > s->next || (fin && off + n == s->next)) {
-			size_t skip = (size_t)(s->next - off);
-			s->next = off + n;
-			h3_stream(a->h3, id, dir, p + skip, n - skip, s->fin_known && s->next == s->fin_at, ctx);
-		}
-		stream_flush(a, s, ctx);
-		return;
-	}
-	if (n > AS_QUIC_MAX_HELD - a->held) {
-		dissect_anomaly(ctx, QUIC, "stream_held_over_cap");
-		h3_stream_lost(a->h3, id, dir, ctx);
-		stream_release(a, s);
-		return;
-	}
-	struct quic_seg *g = malloc(sizeof *g + n), **pp = &s->segs;
-	if (!g)
-		return;
-	g->off = off;
-	g->len = n;
-	memcpy(g->data, p, n);
-	while (*pp && (*pp)->off < off)
-		pp = &(*pp)->next;
-	g->next = *pp;
-	*pp = g;
-	a->held += n;
-}
-
 /* The frames of a 1-RTT packet (RFC 9000 §19): STREAM data kept, the rest
  * stepped over; a frame this reader does not know ends the packet. */
 static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *p, size_t n,
@@ -627,7 +512,7 @@ static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *
 			}
 			if (off > ((uint64_t)1 << 62) - len)
 				goto bad;
-			stream_data(a, dir, id, off, cur_data(&c), (size_t)len, type & 1, ctx);
+			quic_streams_frame(a->streams, id, dir, off, cur_data(&c), (size_t)len, type & 1, ctx);
 			(void)cur_skip(&c, (size_t)len);
 			continue;
 		}
