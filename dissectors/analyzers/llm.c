@@ -4,7 +4,11 @@
  * OpenAI Chat Completions and Responses, Anthropic Messages (message_start's
  * "message"), Gemini (modelVersion, usageMetadata), Ollama (eval counts). */
 #include "analyzer.h"
+
+#include <string.h>
+
 #include "json_util.h"
+#include "text.h"
 
 static void set_count(uint64_t *dst, const json_t *v)
 {
@@ -112,8 +116,47 @@ static void llm_stream_facts(const struct http_view *v, struct sv event, struct 
 	json_decref(root);
 }
 
+/* OpenAI's Responses API over a WebSocket (Codex CLI; the Realtime API's
+ * response.done alike): each response the server completes answers one
+ * `response.create`, the WebSocket form of POST to the upgrade's path. It
+ * is reported as that exchange, with its model and usage; the client is
+ * the upgrade request's. */
+static const char *const ws_keys[] = {"type", "response"};
+
+static void llm_ws_message(const struct http_view *v, const struct dissect_ctx *ctx)
+{
+	const struct obs_http_origin *og = v->origin;
+	json_t *root;
+	if (v->request || !og || sv_find(v->body, SV_LIT("\"response.")) < 0 ||
+	    json_util_members(v->body, ws_keys, 2, &root) != JSON_UTIL_OK)
+		return;
+	const char *type = json_string_value(json_object_get(root, "type"));
+	if (type && (!strcmp(type, "response.completed") || !strcmp(type, "response.done"))) {
+		struct observation o;
+		observation_init(&o, OBS_HTTP_EXCHANGE);
+		struct obs_http_exchange *x = &o.u.http;
+		x->id = og->exchange;
+		x->seen = HTTP_SEEN_REQUEST | HTTP_SEEN_RESPONSE;
+		x->request_us = ctx->ts_us;
+		x->req.version = x->resp.version = og->version;
+		text_copy(x->req.method, sizeof x->req.method, "POST");
+		text_copy(x->req.host, sizeof x->req.host, og->host);
+		text_copy(x->req.path, sizeof x->req.path, og->path);
+		text_copy(x->req.user_agent, sizeof x->req.user_agent, og->user_agent);
+		x->req.n_credentials = og->n_credentials;
+		memcpy(x->req.credentials, og->credentials, sizeof x->req.credentials);
+		x->req.stream = -1;
+		x->resp.status = 200;
+		response_json(&x->resp, root);
+		text_copy(x->req.model, sizeof x->req.model, x->resp.model);
+		dissect_emit(ctx, &o);
+	}
+	json_decref(root);
+}
+
 const struct analyzer analyzer_llm = {
     .name = "llm",
     .facts = llm_facts,
     .stream_facts = llm_stream_facts,
+    .ws_message = llm_ws_message,
 };
