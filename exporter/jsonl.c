@@ -19,7 +19,9 @@
 
 struct jsonl {
 	int fd;
+	char path[1024];
 	bool is_stdout;
+	bool reopen; /* asked to open the file again by name */
 	bool lossless;
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -47,13 +49,43 @@ static bool write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
+static int open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+/* The writer's own: the file opened again by name; on failure the old one
+ * stays, and the error is kept. */
+static void reopen_file(struct jsonl *j)
+{
+	if (j->is_stdout)
+		return;
+	int fd = open_file(j->path);
+	int e = errno;
+	pthread_mutex_lock(&j->mu);
+	if (fd < 0 && !j->st.error[0])
+		snprintf(j->st.error, sizeof j->st.error, "%s: reopen: %s", j->st.name, strerror(e));
+	pthread_mutex_unlock(&j->mu);
+	if (fd >= 0) {
+		close(j->fd);
+		j->fd = fd;
+	}
+}
+
 static void *writer_main(void *arg)
 {
 	struct jsonl *j = arg;
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
-		while (!j->len && !j->stop)
+		while (!j->len && !j->stop && !j->reopen)
 			pthread_cond_wait(&j->has_data, &j->mu);
+		if (j->reopen) { /* what is queued goes to the new file */
+			j->reopen = false;
+			pthread_mutex_unlock(&j->mu);
+			reopen_file(j);
+			pthread_mutex_lock(&j->mu);
+			continue;
+		}
 		if (!j->len)
 			break;
 		char *chunk = j->buf;
@@ -146,10 +178,19 @@ static void jsonl_close(void *self)
 	free(j);
 }
 
-static const struct sink_ops jsonl_ops = {"jsonl",     jsonl_record, NULL,
-					  jsonl_flush, jsonl_status, jsonl_close};
-static const struct sink_ops jsonl_contrib_ops = {"jsonl-contributions", NULL,	       jsonl_record,
-						  jsonl_flush,		 jsonl_status, jsonl_close};
+static void jsonl_reopen(void *self)
+{
+	struct jsonl *j = self;
+	pthread_mutex_lock(&j->mu);
+	j->reopen = true;
+	pthread_cond_signal(&j->has_data);
+	pthread_mutex_unlock(&j->mu);
+}
+
+static const struct sink_ops jsonl_ops = {"jsonl",	jsonl_record, NULL,	   jsonl_flush,
+					  jsonl_status, jsonl_close,  jsonl_reopen};
+static const struct sink_ops jsonl_contrib_ops = {
+    "jsonl-contributions", NULL, jsonl_record, jsonl_flush, jsonl_status, jsonl_close, jsonl_reopen};
 
 int jsonl_open(const char *path, const struct jsonl_options *o, struct sink *out, char *err, size_t errsz)
 {
@@ -162,6 +203,7 @@ int jsonl_open(const char *path, const struct jsonl_options *o, struct sink *out
 	else
 		snprintf(j->st.name, sizeof j->st.name, "%s on stdout", label);
 	j->lossless = o->lossless;
+	snprintf(j->path, sizeof j->path, "%s", path);
 	j->cap = o->queue_bytes ? o->queue_bytes : AS_JSONL_QUEUE_BYTES;
 	j->buf = malloc(j->cap);
 	j->spare = malloc(j->cap);
@@ -174,7 +216,7 @@ int jsonl_open(const char *path, const struct jsonl_options *o, struct sink *out
 	if (strcmp(path, "-") == 0) {
 		j->fd = STDOUT_FILENO;
 		j->is_stdout = true;
-	} else if ((j->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+	} else if ((j->fd = open_file(path)) < 0) {
 		snprintf(err, errsz, "%s file %s: %s", label, path, strerror(errno));
 		free(j->buf);
 		free(j->spare);
@@ -225,6 +267,13 @@ void sink_event(struct sink *sinks, size_t n, const char *json, size_t len)
 	for (size_t i = 0; i < n; i++)
 		if (sinks[i].ops->event)
 			deliver(&sinks[i], sinks[i].ops->event, json, len);
+}
+
+void sink_reopen_all(struct sink *sinks, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sinks[i].ops->reopen)
+			sinks[i].ops->reopen(sinks[i].self);
 }
 
 void sink_close_all(struct sink *sinks, size_t n)

@@ -819,7 +819,8 @@ static void redis_close(void *self)
 	free(x);
 }
 
-static const struct sink_ops redis_ops = {"redis", redis_event, redis_agent, redis_flush, NULL, redis_close};
+static const struct sink_ops redis_ops = {"redis", redis_event, redis_agent, redis_flush,
+					  NULL,	   redis_close, NULL};
 
 int redis_get_stats(const struct sink *s, struct redis_stats *out)
 {

@@ -33,6 +33,9 @@ struct sink_ops {
 	/* May be NULL (the Redis exporter reports through redis_get_stats). */
 	void (*status)(void *self, struct sink_status *out);
 	void (*close)(void *self);
+	/* Opens its file again by name (after logrotate renamed it; SIGHUP);
+	 * may be NULL. */
+	void (*reopen)(void *self);
 };
 
 struct sink {
@@ -44,7 +47,11 @@ struct sink {
 };
 
 /* JSON lines to a file ("-" = stdout): the events, or the agent
- * contributions (a registry feed that other tools can load). */
+ * contributions (a registry feed that other tools can load). The file is
+ * appended to (O_APPEND, as Suricata's EVE log: a run adds to what is
+ * there, and a copytruncate rotation leaves no hole), written in whole
+ * lines by its own thread as they come, and opened again by name on
+ * sink_reopen_all (a rename rotation). */
 enum jsonl_kind { JSONL_EVENTS, JSONL_CONTRIBUTIONS };
 struct jsonl_options {
 	enum jsonl_kind kind;
@@ -63,6 +70,8 @@ void sink_agent(struct sink *sinks, size_t n, const char *json, size_t len);
 /* Closes every sink (flushing is the caller's, before: a Redis sink drains
  * with a timeout and reports what it could not deliver). */
 void sink_close_all(struct sink *sinks, size_t n);
+/* Reopens every file output by its name (SIGHUP after a log rotation). */
+void sink_reopen_all(struct sink *sinks, size_t n);
 
 /* Writes a whole file atomically (temporary file + rename); "-" = stdout. */
 AS_MUST_CHECK int export_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errsz);

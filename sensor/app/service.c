@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +104,8 @@ static void maybe_reload(struct service *svc)
 	if (!reload_requested)
 		return;
 	reload_requested = 0;
+	/* Line outputs open their files again by name: logrotate renamed them. */
+	sink_reopen_all(svc->sinks, svc->n_sinks);
 	struct sensor_config c;
 	char err[1024];
 	struct sig_db *db = NULL;
@@ -257,10 +260,33 @@ static void on_contribution(void *user, const char *json, size_t len)
 	sink_agent(svc->sinks, svc->n_sinks, json, len);
 }
 
+/* Two outputs on one file would overwrite each other: refused (stdout,
+ * "-", may take several). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-"))
+		return false;
+	return !strcmp(a, b) ||
+	       (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
 static int open_outputs(struct service *svc, char *err, size_t errsz)
 {
 	const struct sensor_config *c = &svc->c;
 	bool live = c->n_interfaces > 0;
+	const struct {
+		const char *what, *path;
+	} files[] = {{"events", c->events_path},
+		     {"inventory", c->inventory_path},
+		     {"contributions", svc->o->contributions}};
+	for (size_t i = 0; i < 3; i++)
+		for (size_t k = i + 1; k < 3; k++)
+			if (same_file(files[i].path, files[k].path)) {
+				snprintf(err, errsz, "the %s and %s outputs name the same file %s",
+					 files[i].what, files[k].what, files[i].path);
+				return -1;
+			}
 	const struct {
 		const char *path;
 		enum jsonl_kind kind;
@@ -445,7 +471,11 @@ static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 static int final_reports(struct service *svc, const struct pipeline_stats *ps, int rc)
 {
 	const struct sensor_config *c = &svc->c;
-	if (c->inventory_path) {
+	if (c->inventory_path && !ps->pk.frames && ps->inputs_failed) {
+		/* A mistyped -r must not replace a good inventory with an empty one. */
+		fprintf(stderr, "aisensor: inventory %s left as it was: no input could be read\n",
+			c->inventory_path);
+	} else if (c->inventory_path) {
 		char err[1024];
 		struct jw w;
 		bool ok = inventory_doc(svc, &ps->pk, &w);

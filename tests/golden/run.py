@@ -709,6 +709,18 @@ def main():
         check("non-capture file: error names it", rc != 0 and b"pcaps/README.md" in err, err.decode(errors="replace"))
         rc, out, err = run(binary, ["-q", "-r", "pcaps/no-such-file.pcap"], src)
         check("missing file: error names it", rc != 0 and b"no-such-file.pcap" in err, err.decode(errors="replace"))
+        # A mistyped -r leaves a good inventory as it was, and says so.
+        good = os.path.join(tmp, "good-inventory.json")
+        rc, _, _ = run(binary, ["-q", "-r", "pcaps/openai-node-tls.pcap", "--inventory", good], src)
+        before = open(good, "rb").read() if rc == 0 else b""
+        rc, out, err = run(binary, ["-q", "-r", "pcaps/no-such-file.pcap", "--inventory", good], src)
+        check("a run that read nothing leaves the inventory as it was, and says so",
+              rc != 0 and before and open(good, "rb").read() == before and b"left as it was" in err,
+              err.decode(errors="replace"))
+        # Two outputs on one file would overwrite each other: refused, naming them.
+        rc, out, err = run(binary, ["-q", "-r", "pcaps/openai-node-tls.pcap", "--events", good, "--inventory", good], src)
+        check("events and inventory on one file: refused, both named", rc != 0 and b"events and inventory" in err
+              and good.encode() in err and open(good, "rb").read() == before, err.decode(errors="replace"))
 
         # A capture cut mid-packet: the packets before the cut still count.
         cut = os.path.join(tmp, "cut.pcap")

@@ -8,6 +8,10 @@
   whose reader does not read for READER_STALL_S seconds, the pipeline must
   finish long before the reader starts (the events output has its own
   thread and queue), and every event must still arrive.
+- The events file rotates as logrotate does it, mid-run: renamed then
+  SIGHUP (the sensor opens it again by name), and copied then truncated
+  (copytruncate: the file is appended to, so no hole of NUL bytes): the
+  three files together hold every event of an uninterrupted run, each once.
 
 usage: run_service.py BINARY SOURCE_DIR"""
 import fcntl
@@ -156,11 +160,70 @@ def test_slow_events_reader(binary, src, tmp):
     check("exit status 0", p.returncode == 0, stderr[-400:])
 
 
+def lines_of(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
+def settled(path, still_s=1.0, timeout=30.0):
+    """Waits until the file's line count has not moved for still_s."""
+    deadline, last, since = time.monotonic() + timeout, -1, time.monotonic()
+    while time.monotonic() < deadline:
+        n = len(lines_of(path))
+        if n != last:
+            last, since = n, time.monotonic()
+        elif n > 0 and time.monotonic() - since >= still_s:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_rotation(binary, src, tmp):
+    capture = os.path.join(src, "pcaps/mcp-oauth.pcap")
+    head, recs = pcap_split(capture)
+    ref = os.path.join(tmp, "rot-ref.jsonl")
+    subprocess.run([binary, "-q", "-r", capture, "--events", ref], check=True, timeout=60)
+    want = sorted(lines_of(ref))
+    ev = os.path.join(tmp, "rot.jsonl")
+    p = subprocess.Popen([binary, "-r", "-", "--events", ev], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    err = StderrLines(open(p.stderr.fileno(), "r", errors="replace", closefd=False))
+    third = len(recs) // 3
+    p.stdin.write(head + b"".join(recs[:third]))
+    p.stdin.flush()
+    first = settled(ev) and wait_sighup_caught(p.pid)
+    os.rename(ev, ev + ".1")  # logrotate: rename, then the postrotate SIGHUP
+    p.send_signal(1)
+    hup = err.wait_for("aisensor: reloaded (1)")
+    p.stdin.write(b"".join(recs[third:2 * third]))
+    p.stdin.flush()
+    second = settled(ev)
+    with open(ev, "rb") as f, open(ev + ".2", "wb") as g:  # copytruncate
+        g.write(f.read())
+    os.truncate(ev, 0)
+    p.stdin.write(b"".join(recs[2 * third:]))
+    p.stdin.close()
+    rc = p.wait(timeout=60)
+    parts = [lines_of(ev + ".1"), lines_of(ev + ".2"), lines_of(ev)]
+    got = sorted(sum(parts, []))
+    check("events rotated by rename + SIGHUP and by copytruncate: %s lines, %d events of a plain run, each once"
+          % ("+".join(str(len(x)) for x in parts), len(want)),
+          first and hup and second and rc == 0 and all(parts) and got == want,
+          (first, hup, second, rc, [len(x) for x in parts], len(want), err.lines[-3:]))
+    raw = open(ev, "rb").read()
+    check("after copytruncate the events file holds no NUL byte and whole lines",
+          b"\0" not in raw and raw.endswith(b"\n"), raw[:80])
+
+
 def main():
     binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as tmp:
         test_reloads(binary, src, tmp)
         test_slow_events_reader(binary, src, tmp)
+        test_rotation(binary, src, tmp)
     print("%d checks, %d failed" % (len(results), results.count(False)))
     return 0 if all(results) else 1
 
