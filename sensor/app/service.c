@@ -260,15 +260,17 @@ static void on_contribution(void *user, const char *json, size_t len)
 	sink_agent(svc->sinks, svc->n_sinks, json, len);
 }
 
-/* Two outputs on one file would overwrite each other: refused (stdout,
- * "-", may take several). */
+/* Two outputs on one file would overwrite each other: refused. stdout
+ * ("-") and what is no regular file (/dev/null, a FIFO) may take several. */
 static bool same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 	if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-"))
 		return false;
-	return !strcmp(a, b) ||
-	       (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+	bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if ((ea && !S_ISREG(sa.st_mode)) || (eb && !S_ISREG(sb.st_mode)))
+		return false;
+	return !strcmp(a, b) || (ea && eb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
 }
 
 static int open_outputs(struct service *svc, char *err, size_t errsz)
@@ -325,6 +327,7 @@ static int open_outputs(struct service *svc, char *err, size_t errsz)
 static int close_outputs(struct service *svc, const struct pipeline_stats *ps, int rc)
 {
 	char err[1024];
+	uint64_t lost = 0; /* records dropped, undelivered or corrupt, every output together */
 	if (filew_close(svc->live_inventory, err, sizeof err) < 0)
 		fprintf(stderr, "aisensor: inventory: %s\n", err);
 	svc->live_inventory = NULL;
@@ -343,7 +346,7 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 		if (st.lost)
 			fprintf(stderr, "aisensor: %s (%llu record(s) lost)\n",
 				st.error[0] ? st.error : st.name, (unsigned long long)st.lost);
-		rc = rc ? rc : 1;
+		lost += st.dropped + st.lost + (s->failed > st.dropped + st.lost ? s->failed - st.dropped - st.lost : 0);
 	}
 	if (svc->redis) {
 		/* Drain within the timeout; what is left stays in the spool for the next start. */
@@ -357,6 +360,14 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 		redis_stats_format(&rs, line, sizeof line);
 		if (!svc->o->quiet || !all)
 			fprintf(stderr, "aisensor: %s\n", line);
+		for (int t = 1; t < REDIS_REC_TYPES; t++)
+			lost += rs.dropped_queue[t] + rs.dropped_spool[t] + rs.rejected[t] + rs.undelivered[t];
+		lost += rs.spool_corrupt;
+	}
+	if (lost) { /* finished, but not everything it found reached its outputs */
+		fprintf(stderr, "aisensor: %llu record(s) dropped, undelivered or corrupt (exit status 4)\n",
+			(unsigned long long)lost);
+		rc = rc ? rc : 4;
 	}
 	return rc;
 }
@@ -464,6 +475,13 @@ static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 		return 1; /* nothing could be read at all */
 	if (r < 0)
 		return ps->inputs_failed ? 3 : 1; /* partial: some input unreadable */
+	if (stop_requested && !c->n_interfaces) {
+		/* A replay cut short: what it wrote is true, but not the whole input. */
+		fprintf(stderr, "aisensor: stopped by a signal before the end of the input: the outputs are "
+				"partial (%llu packets read)\n",
+			(unsigned long long)ps->pk.frames);
+		return 3;
+	}
 	return 0;
 }
 

@@ -170,6 +170,25 @@ def main():
                   b": product Claude Code 2.1.332 (Anthropic), 2 records" in out.stdout
                   and b": product Codex CLI 0.171.0 (OpenAI), 2 records" in out.stdout, out.stdout.decode()[-1500:])
 
+            # 1c. Redis gone for good, no spool: the run finishes, says how many
+            #     records never reached it, and exits 4.
+            gone = Redis(tmp)
+            gone.start()
+            cfg = os.path.join(tmp, "gone.yaml")
+            open(cfg, "w").write("exporters:\n  redis:\n    drain_timeout_ms: 500\n")
+            data = open(os.path.join(src, "pcaps/mcp-oauth.pcap"), "rb").read()
+            proc = subprocess.Popen([binary, "-q", "-c", cfg, "-r", "-", "--redis", gone.url], cwd=src,
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            proc.stdin.write(data[:24])  # the pcap header
+            proc.stdin.flush()
+            # connected once its first heartbeat is in
+            up = wait_for(lambda: proc.poll() is not None or gone.int("EXISTS", "aisensor:sensor:aisensor") == 1, 60)
+            gone.kill()
+            _, err = proc.communicate(data[24:], timeout=120)
+            check("Redis gone without a spool: exit 4, the undelivered records counted and said",
+                  up and proc.returncode == 4 and b"dropped, undelivered or corrupt (exit status 4)" in err,
+                  (proc.returncode, err.decode(errors="replace")[-500:]))
+
             # 2. Two sensors on overlapping captures = one sensor on everything.
             third = len(caps) // 3
             a_b = caps[: 2 * third]

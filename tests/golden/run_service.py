@@ -218,12 +218,31 @@ def test_rotation(binary, src, tmp):
           b"\0" not in raw and raw.endswith(b"\n"), raw[:80])
 
 
+def test_stopped_replay(binary, src, tmp):
+    """SIGTERM mid-replay: the outputs are written, stderr says they are partial, exit 3."""
+    capture = os.path.join(src, "pcaps/mcp-oauth.pcap")
+    head, recs = pcap_split(capture)
+    inv = os.path.join(tmp, "stopped.json")
+    p = subprocess.Popen([binary, "-q", "-r", "-", "--inventory", inv], stdin=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p.stdin.write(head + b"".join(recs[: len(recs) // 2]))
+    p.stdin.flush()
+    caught = wait_sighup_caught(p.pid)  # its handlers are in place
+    p.send_signal(15)
+    _, err = p.communicate(timeout=60)
+    doc = agents_of(inv)
+    check("SIGTERM mid-replay: inventory written, stderr says the outputs are partial, exit 3",
+          caught and p.returncode == 3 and b"the outputs are partial" in err and isinstance(doc, list),
+          (p.returncode, err.decode(errors="replace")[-300:]))
+
+
 def main():
     binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as tmp:
         test_reloads(binary, src, tmp)
         test_slow_events_reader(binary, src, tmp)
         test_rotation(binary, src, tmp)
+        test_stopped_replay(binary, src, tmp)
     print("%d checks, %d failed" % (len(results), results.count(False)))
     return 0 if all(results) else 1
 
