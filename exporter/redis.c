@@ -225,8 +225,8 @@ static void try_reconnect(struct rx *x)
 /* A failure that means "Redis is away for now", not "this record is bad". */
 static bool transient_reply(const redisReply *r)
 {
-	static const char *const pfx[] = {"LOADING", "BUSY", "TRYAGAIN", "OOM", "READONLY", "MASTERDOWN",
-					  "CLUSTERDOWN", "NOREPLICAS", "NOAUTH"};
+	static const char *const pfx[] = {"LOADING",	 "BUSY",       "TRYAGAIN", "OOM",	  "READONLY",
+					  "MASTERDOWN", "CLUSTERDOWN", "NOREPLICAS", "NOAUTH", "MISCONF"};
 	for (size_t i = 0; i < sizeof pfx / sizeof pfx[0]; i++)
 		if (r->len >= strlen(pfx[i]) && !strncmp(r->str, pfx[i], strlen(pfx[i])))
 			return true;
@@ -922,13 +922,20 @@ int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size
 	sigpipe_block(&old);
 	r = connect_full(x, err, errsz);
 	sigpipe_restore(&old);
-	if (r < 0) {
+	if (r == AS_ERR_IO && cfg->spool_dir) {
+		/* Unreachable at start, a spool given: records wait in it, as in
+		 * any outage, until Redis answers. A refusal (AUTH) stays fatal. */
+		fprintf(stderr, "aisensor: %s; records wait in the spool until it answers\n", err);
+		locked_error(x, err);
+		x->next_attempt_ms = now_ms() + x->backoff_ms;
+	} else if (r < 0) {
 		redis_close(x);
 		return r;
+	} else {
+		x->st.connected = true;
+		x->ever_connected = true;
+		x->hb_pending = true;
 	}
-	x->st.connected = true;
-	x->ever_connected = true;
-	x->hb_pending = true;
 	if (cfg->spool_dir) {
 		struct spool_config sc = {cfg->spool_dir, cfg->spool_max_bytes, cfg->spool_segment_bytes,
 					  cfg->spool_fsync};

@@ -33,7 +33,9 @@ struct redis_url {
 AS_MUST_CHECK int redis_url_parse(const char *url, struct redis_url *out, char *err, size_t errsz);
 
 /* Connects, AUTHs and SELECTs with a timeout; on failure `err` names the
- * redacted URL and the reason. The context is a hiredis redisContext. */
+ * redacted URL and the reason: AS_ERR_IO when it cannot be reached,
+ * AS_ERR_CONNECT when it refuses (AUTH, SELECT). The context is a hiredis
+ * redisContext. */
 struct redisContext;
 AS_MUST_CHECK int redis_connect(const struct redis_url *u, int timeout_ms, struct redisContext **out, char *err,
 				size_t errsz);

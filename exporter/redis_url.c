@@ -231,7 +231,7 @@ int redis_connect(const struct redis_url *u, int timeout_ms, struct redisContext
 	if (c->err) {
 		snprintf(err, errsz, "redis %.300s: cannot connect: %s", u->redacted, c->errstr);
 		redisFree(c);
-		return AS_ERR_CONNECT;
+		return AS_ERR_IO; /* unreachable, as opposed to refusing us */
 	}
 	redisSetTimeout(c, tv);
 	if (!u->unix_socket)

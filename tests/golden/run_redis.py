@@ -189,6 +189,33 @@ def main():
                   up and proc.returncode == 4 and b"dropped, undelivered or corrupt (exit status 4)" in err,
                   (proc.returncode, err.decode(errors="replace")[-500:]))
 
+            # 1d. Redis down at start, a spool given: the sensor starts all the
+            #     same, records wait in the spool, and once Redis answers the
+            #     registry ends as an uninterrupted run's.
+            late = Redis(tmp)  # not started yet
+            ref_cfg = write_cfg(tmp, "late", "lateref:")
+            p = sensor(binary, src, ["-r", "pcaps/mcp-oauth.pcap", "--redis", r.url, "-c", ref_cfg])
+            late_cfg = os.path.join(tmp, "late2.yaml")
+            open(late_cfg, "w").write(open(ref_cfg).read().replace("lateref:", "late:") +
+                                      "    spool_dir: %s\n" % os.path.join(tmp, "spool-late"))
+            recs = open(os.path.join(src, "pcaps/mcp-oauth.pcap"), "rb").read()
+            proc = subprocess.Popen([binary, "-c", late_cfg, "-r", "-", "--redis", late.url], cwd=src,
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            half = len(recs) // 2
+            proc.stdin.write(recs[:half])
+            proc.stdin.flush()
+            spooling = wait_for(lambda: proc.poll() is not None or
+                                spooled_bytes(os.path.join(tmp, "spool-late")) > 0, 60)
+            late.start()
+            _, err = proc.communicate(recs[half:], timeout=120)
+            got, want = registry(binary, src, late.url, "late:"), registry(binary, src, r.url, "lateref:")
+            check("Redis down at start with a spool: starts, spools, then the registry equals an uninterrupted run's "
+                  "(%d agents)" % len(want or {}),
+                  p.returncode == 0 and spooling and proc.returncode == 0 and bool(want) and got == want
+                  and b"records wait in the spool" in err,
+                  (proc.returncode, err.decode(errors="replace")[-400:], first_diff(flat_all(want or {}), flat_all(got or {}))))
+            late.stop()
+
             # 2. Two sensors on overlapping captures = one sensor on everything.
             third = len(caps) // 3
             a_b = caps[: 2 * third]
