@@ -504,8 +504,10 @@ static int final_reports(struct service *svc, const struct pipeline_stats *ps, i
 		jw_free(&w);
 	}
 	/* The table goes to stdout only when no events or inventory output was
-	 * asked for (either may be "-"); otherwise to stderr with the statistics. */
-	if (!svc->o->quiet) {
+	 * asked for (either may be "-"); otherwise to stderr with the statistics.
+	 * A run that failed before reading a packet has said why: an empty table
+	 * would only hide it. */
+	if (!svc->o->quiet && !(rc && !ps->pk.frames)) {
 		struct run_facts rf = {.reloads = atomic_load(&svc->reloads),
 				       .reloads_refused = atomic_load(&svc->reloads_refused)};
 		report_table(svc->agents, !c->events_path && !c->inventory_path ? stdout : stderr);

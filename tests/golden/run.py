@@ -20,6 +20,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -709,6 +710,20 @@ def main():
         check("non-capture file: error names it", rc != 0 and b"pcaps/README.md" in err, err.decode(errors="replace"))
         rc, out, err = run(binary, ["-q", "-r", "pcaps/no-such-file.pcap"], src)
         check("missing file: error names it", rc != 0 and b"no-such-file.pcap" in err, err.decode(errors="replace"))
+        # Start failures of a live run say what failed; no empty table follows.
+        rc, out, err = run(binary, ["-i", "nosuch0"], src)
+        check("live start: an unknown interface is named, exit 1, no empty table",
+              rc == 1 and b"interface nosuch0: no such interface" in err and b"Statistics" not in out + err,
+              err.decode(errors="replace"))
+        rc, out, err = run(binary, ["-i", "lo", "-f", "not a filter(("], src)
+        check("live start: a bad filter is named, exit 1", rc == 1 and b"filter 'not a filter(('" in err,
+              err.decode(errors="replace"))
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            rc, out, err = run(binary, ["-i", "lo"], src, pre=["setpriv", "--reuid", "65534", "--regid", "65534",
+                                                               "--clear-groups"])
+            check("live start without capture rights: says so, exit 1",
+                  rc == 1 and b"interface lo: opening a packet socket: Operation not permitted" in err,
+                  err.decode(errors="replace"))
         # A mistyped -r leaves a good inventory as it was, and says so.
         good = os.path.join(tmp, "good-inventory.json")
         rc, _, _ = run(binary, ["-q", "-r", "pcaps/openai-node-tls.pcap", "--inventory", good], src)

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import IN_CI, wait_for  # noqa: E402
@@ -237,6 +238,27 @@ def main():
             check("growing key log: the connection waited and was opened (%s), the same agents and models as "
                   "offline with the whole key log" % ", ".join(decrypted),
                   decrypted and ref_sum and got_sum == ref_sum, (ref_sum, got_sum))
+
+            # Live events reach the events file within about a second of
+            # their packets (the output has its own writer; nothing waits
+            # in a stdio buffer).
+            ev_path = os.path.join(tmp, "live-events.jsonl")
+            proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", live_cfg, "-i", "cap0",
+                                     "--events", ev_path, "--inventory", os.path.join(tmp, "ev-inv.json")], cwd=src,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            sensors.append(proc)
+            up = wait_for(lambda: proc.poll() is not None or os.path.exists(os.path.join(tmp, "ev-inv.json")), 60)
+            sh("tcpreplay", "-q", "-i", "inj0", "--mbps", "50", os.path.join(src, "pcaps/openai-node-gateway-http.pcap"),
+               ns=inject_ns)
+            sent = time.monotonic()
+            seen = wait_for(lambda: proc.poll() is not None or (os.path.exists(ev_path) and os.path.getsize(ev_path) > 0),
+                            10, 0.01)
+            delay = time.monotonic() - sent
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=60)
+            lines = open(ev_path, "rb").read().splitlines() if os.path.exists(ev_path) else []
+            check("live events written within about a second of their packets (%.2f s, %d events)" % (delay, len(lines)),
+                  up and seen and delay < 1.5 and lines and all(l.startswith(b"{") for l in lines), delay)
 
             # The service drops root once its sockets are open, before it
             # starts its threads: once it has more than one, it must be done.
