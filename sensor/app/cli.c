@@ -25,6 +25,7 @@ void cli_usage(FILE *out)
 	    "  --contributions FILE  agent contributions as JSON lines: the feed a registry merges\n"
 	    "  --redis URL        feed the Redis agent registry and its event stream\n"
 	    "  --keylog FILE      TLS key log (SSLKEYLOGFILE, NSS format) to open TLS with; repeatable\n"
+	    "  --pid-file FILE    write the process id there while running (sensor.pid_file)\n"
 	    "  -q                 no terminal summary and no progress line\n"
 	    "  -h, --help         this help;  -V, --version  the version\n"
 	    "With no output option, a replay prints the agent table to the terminal.\n");
@@ -43,13 +44,14 @@ static bool add_arg(const char **v, size_t *n, const char *arg, const char *opt)
 
 int cli_parse(int argc, char **argv, struct cli *o)
 {
-	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB, OPT_REDIS, OPT_KEYLOG };
+	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB, OPT_REDIS, OPT_KEYLOG, OPT_PIDFILE };
 	static const struct option longopts[] = {
 	    {"events", required_argument, NULL, OPT_EVENTS},
 	    {"inventory", required_argument, NULL, OPT_INVENTORY},
 	    {"contributions", required_argument, NULL, OPT_CONTRIB},
 	    {"keylog", required_argument, NULL, OPT_KEYLOG},
 	    {"redis", required_argument, NULL, OPT_REDIS},
+	    {"pid-file", required_argument, NULL, OPT_PIDFILE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -101,6 +103,9 @@ int cli_parse(int argc, char **argv, struct cli *o)
 		case OPT_REDIS:
 			o->redis = optarg;
 			break;
+		case OPT_PIDFILE:
+			o->pid_file = optarg;
+			break;
 		case OPT_KEYLOG:
 			if (!add_arg(o->keylogs, &o->n_keylogs, optarg, "--keylog"))
 				return 2;
@@ -140,7 +145,7 @@ int cli_apply(const struct cli *o, struct sensor_config *c)
 	} str[] = {
 	    {o->filter, &c->filter},	  {o->sigdir, &c->signatures_dir},
 	    {o->events, &c->events_path}, {o->inventory, &c->inventory_path},
-	    {o->redis, &c->redis_url},
+	    {o->redis, &c->redis_url},	  {o->pid_file, &c->pid_file},
 	};
 	for (size_t i = 0; i < sizeof str / sizeof str[0]; i++)
 		if (str[i].opt && config_set_str(str[i].field, str[i].opt) < 0)

@@ -12,7 +12,8 @@
 #include "inventory.h"
 
 struct sensor_config {
-	char *name; /* sensor.name: observer.name in events */
+	char *name;	/* sensor.name: observer.name in events */
+	char *pid_file; /* sensor.pid_file, --pid-file */
 	/* capture */
 	uint64_t workers;
 	char *filter; /* BPF */

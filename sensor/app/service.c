@@ -46,6 +46,7 @@ struct service {
 	 * without a lock), so this one lives until the end of the run. */
 	struct sig_db *follow_sigs;
 	struct keylogs *keylogs; /* the TLS secrets of key logs and capture files */
+	bool pid_written;
 	size_t n_services; /* of the signatures loaded at start, for the inventory */
 	_Atomic uint64_t reloads, reloads_refused;
 	pthread_mutex_t lock;	    /* guards last (the aggregator reads it) */
@@ -372,6 +373,23 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 	return rc;
 }
 
+/* ---- the pid file ---- */
+
+/* Written before privileges are dropped (a root-owned /run); removed at
+ * exit when still allowed. */
+static int write_pid_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f && fprintf(f, "%ld\n", (long)getpid()) > 0;
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	if (!ok) {
+		fprintf(stderr, "aisensor: pid file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the run ---- */
 /* Configuration, signatures, inputs, outputs and the aggregator; an error
  * is printed here. */
@@ -522,6 +540,10 @@ int service_run(const struct cli *o)
 	pthread_mutex_init(&svc.lock, NULL);
 	install_signals(); /* first: a SIGHUP during setup must not end the process */
 	int rc = setup(&svc);
+	if (rc == 0 && svc.c.pid_file && write_pid_file(svc.c.pid_file) < 0)
+		rc = -1;
+	else if (rc == 0 && svc.c.pid_file)
+		svc.pid_written = true;
 	if (rc == 0) {
 		struct pipeline_stats ps;
 		rc = run_pipeline(&svc, &ps);
@@ -536,6 +558,8 @@ int service_run(const struct cli *o)
 	agents_free(svc.agents);
 	sig_free(svc.follow_sigs);
 	keylogs_free(svc.keylogs);
+	if (svc.pid_written)
+		(void)unlink(svc.c.pid_file);
 	for (size_t i = 0; i < svc.n_inputs; i++)
 		free(svc.inputs[i]);
 	free(svc.inputs);

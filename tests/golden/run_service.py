@@ -222,15 +222,18 @@ def test_stopped_replay(binary, src, tmp):
     """SIGTERM mid-replay: the outputs are written, stderr says they are partial, exit 3."""
     capture = os.path.join(src, "pcaps/mcp-oauth.pcap")
     head, recs = pcap_split(capture)
-    inv = os.path.join(tmp, "stopped.json")
-    p = subprocess.Popen([binary, "-q", "-r", "-", "--inventory", inv], stdin=subprocess.PIPE,
+    inv, pid_file = os.path.join(tmp, "stopped.json"), os.path.join(tmp, "aisensor.pid")
+    p = subprocess.Popen([binary, "-q", "-r", "-", "--inventory", inv, "--pid-file", pid_file], stdin=subprocess.PIPE,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     p.stdin.write(head + b"".join(recs[: len(recs) // 2]))
     p.stdin.flush()
     caught = wait_sighup_caught(p.pid)  # its handlers are in place
+    pid_while = open(pid_file).read() if os.path.exists(pid_file) else ""
+    check("--pid-file holds the process id while it runs", pid_while == "%d\n" % p.pid, pid_while)
     p.send_signal(15)
     _, err = p.communicate(timeout=60)
     doc = agents_of(inv)
+    check("the pid file is removed at exit", not os.path.exists(pid_file))
     check("SIGTERM mid-replay: inventory written, stderr says the outputs are partial, exit 3",
           caught and p.returncode == 3 and b"the outputs are partial" in err and isinstance(doc, list),
           (p.returncode, err.decode(errors="replace")[-300:]))
