@@ -764,8 +764,28 @@ def main():
         check("nDPI: flows named from our TLS/DNS parse", named > 50, "named %d" % named)
 
         # Configuration and signatures are validated with file:line errors.
-        rc, out, err = run(binary, ["check", "-c", "aisensor.example.yaml"], src)
+        # The example as deployed: its directories made (systemd's StateDirectory
+        # and LogsDirectory), here under tmp.
+        example = open(os.path.join(src, "aisensor.example.yaml")).read()
+        for d in ("/var/log/aisensor", "/var/lib/aisensor"):
+            os.makedirs(tmp + d, exist_ok=True)
+            example = example.replace(d + "/", tmp + d + "/")
+        ex = os.path.join(tmp, "example.yaml")
+        open(ex, "w").write(example)
+        rc, out, err = run(binary, ["check", "-c", ex], src)
         check("check: example config and shipped signatures are valid", rc == 0 and b"ok" in out, (out + err).decode())
+        # Every problem a start would meet, at once.
+        many = os.path.join(tmp, "many.yaml")
+        open(many, "w").write("capture:\n  interfaces: [nosuch0]\n  user: nosuchuser0\ntls:\n  keylog_files: "
+                              "[/nonexistent/keys.log]\nexporters:\n  events: /nonexistent/dir/e.jsonl\n  redis:\n"
+                              "    url: \"redis://127.0.0.1:notaport\"\n")
+        rc, out, err = run(binary, ["check", "-c", many], src)
+        check("check: reports every problem a start would meet, not the first (5)",
+              rc == 1 and all(x in err for x in (b"capture.user nosuchuser0: no such user",
+                                                  b"capture.interfaces nosuch0: no such interface",
+                                                  b"tls.keylog_files /nonexistent/keys.log",
+                                                  b"exporters.events /nonexistent/dir/e.jsonl",
+                                                  b"exporters.redis.url", b"5 problems")), err.decode())
         bad = os.path.join(tmp, "bad.yaml")
         open(bad, "w").write("sensor:\n  name: s\ncapture:\n  wokers: 2\n")
         rc, out, err = run(binary, ["check", "-c", bad], src)
