@@ -5,8 +5,8 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev python3
-  libpcap-dev libndpi-dev libssl-dev libhiredis-dev libyaml-dev libjansson-dev libnghttp2-dev libnghttp3-dev libcmocka-dev zlib1g-dev libbrotli-dev
-  redis-server tcpdump tcpreplay iproute2 procps util-linux  # util-linux: taskset (one-CPU golden check)
+  libpcap-dev libndpi-dev libssl-dev libhiredis-dev libyaml-dev libjansson-dev libnghttp2-dev libnghttp3-dev libmicrohttpd-dev libcmocka-dev zlib1g-dev libbrotli-dev
+  redis-server tcpdump tcpreplay iproute2 procps util-linux curl  # util-linux: taskset (one-CPU golden check)
 )
 missing=()
 for p in "${PKGS[@]}"; do

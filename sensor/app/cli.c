@@ -26,6 +26,7 @@ void cli_usage(FILE *out)
 	    "  --redis URL        feed the Redis agent registry and its event stream\n"
 	    "  --keylog FILE      TLS key log (SSLKEYLOGFILE, NSS format) to open TLS with; repeatable\n"
 	    "  --pid-file FILE    write the process id there while running (sensor.pid_file)\n"
+	    "  --metrics ADDR:PORT  Prometheus metrics while capturing live (sensor.metrics)\n"
 	    "  -q                 no terminal summary and no progress line\n"
 	    "  -h, --help         this help;  -V, --version  the version\n"
 	    "With no output option, a replay prints the agent table to the terminal.\n");
@@ -44,7 +45,7 @@ static bool add_arg(const char **v, size_t *n, const char *arg, const char *opt)
 
 int cli_parse(int argc, char **argv, struct cli *o)
 {
-	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB, OPT_REDIS, OPT_KEYLOG, OPT_PIDFILE };
+	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB, OPT_REDIS, OPT_KEYLOG, OPT_PIDFILE, OPT_METRICS };
 	static const struct option longopts[] = {
 	    {"events", required_argument, NULL, OPT_EVENTS},
 	    {"inventory", required_argument, NULL, OPT_INVENTORY},
@@ -52,6 +53,7 @@ int cli_parse(int argc, char **argv, struct cli *o)
 	    {"keylog", required_argument, NULL, OPT_KEYLOG},
 	    {"redis", required_argument, NULL, OPT_REDIS},
 	    {"pid-file", required_argument, NULL, OPT_PIDFILE},
+	    {"metrics", required_argument, NULL, OPT_METRICS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -106,6 +108,9 @@ int cli_parse(int argc, char **argv, struct cli *o)
 		case OPT_PIDFILE:
 			o->pid_file = optarg;
 			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
 		case OPT_KEYLOG:
 			if (!add_arg(o->keylogs, &o->n_keylogs, optarg, "--keylog"))
 				return 2;
@@ -146,6 +151,7 @@ int cli_apply(const struct cli *o, struct sensor_config *c)
 	    {o->filter, &c->filter},	  {o->sigdir, &c->signatures_dir},
 	    {o->events, &c->events_path}, {o->inventory, &c->inventory_path},
 	    {o->redis, &c->redis_url},	  {o->pid_file, &c->pid_file},
+	    {o->metrics, &c->metrics},
 	};
 	for (size_t i = 0; i < sizeof str / sizeof str[0]; i++)
 		if (str[i].opt && config_set_str(str[i].field, str[i].opt) < 0)

@@ -19,7 +19,7 @@ struct cli {
 	size_t n_ifaces;
 	const char *keylogs[AS_MAX_INPUTS]; /* --keylog: added to tls.keylog_files */
 	size_t n_keylogs;
-	const char *filter, *sigdir, *events, *inventory, *contributions, *redis, *pid_file;
+	const char *filter, *sigdir, *events, *inventory, *contributions, *redis, *pid_file, *metrics;
 	unsigned workers; /* 0: the configuration's */
 	bool quiet;
 };

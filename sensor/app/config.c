@@ -41,6 +41,7 @@ static int keylog_item(struct loader *l, const struct ynode *n, struct sensor_co
 static const struct key_spec sensor_keys[] = {
     STR("name", name),
     STR("pid_file", pid_file),
+    STR("metrics", metrics),
     UINT("stats_interval", stats_interval_s, 1, 86400),
     END,
 };
@@ -147,6 +148,7 @@ void config_free(struct sensor_config *c)
 	free(c->keylog_files);
 	free(c->user);
 	free(c->pid_file);
+	free(c->metrics);
 	free(c->redis_url);
 	free(c->redis_prefix);
 	free(c->redis_spool_dir);

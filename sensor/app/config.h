@@ -14,6 +14,7 @@
 struct sensor_config {
 	char *name;	/* sensor.name: observer.name in events */
 	char *pid_file; /* sensor.pid_file, --pid-file */
+	char *metrics;	/* sensor.metrics, --metrics: ADDR:PORT of the Prometheus endpoint */
 	/* capture */
 	uint64_t workers;
 	char *filter; /* BPF */

@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "capture.h"
 #include "config.h"
 #include "keylogs.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "redis.h"
 #include "report.h"
@@ -47,10 +49,12 @@ struct service {
 	struct sig_db *follow_sigs;
 	struct keylogs *keylogs; /* the TLS secrets of key logs and capture files */
 	bool pid_written;
+	struct metrics *metrics; /* the Prometheus endpoint, or NULL */
 	size_t n_services; /* of the signatures loaded at start, for the inventory */
 	_Atomic uint64_t reloads, reloads_refused;
-	pthread_mutex_t lock;	    /* guards last (the aggregator reads it) */
+	pthread_mutex_t lock;	    /* guards last (the aggregator and the metrics endpoint read it) */
 	struct pipeline_stats last; /* the latest live figures */
+	size_t last_agents;
 	double next_stats, next_inventory;
 };
 
@@ -162,8 +166,10 @@ static int drop_privileges(void *user)
 static void live_tick(void *user, const struct pipeline_stats *st)
 {
 	struct service *svc = user;
+	size_t agents = agents_count(svc->agents);
 	pthread_mutex_lock(&svc->lock);
 	svc->last = *st;
+	svc->last_agents = agents;
 	pthread_mutex_unlock(&svc->lock);
 	if (svc->redis) {
 		struct redis_heartbeat hb = {.packets = st->kernel_received,
@@ -178,8 +184,8 @@ static void live_tick(void *user, const struct pipeline_stats *st)
 	if (now < svc->next_stats)
 		return;
 	svc->next_stats = now + (double)svc->c.stats_interval_s;
-	if (svc->o->quiet)
-		return;
+	/* The periodic line is the service's log: -q quiets the terminal's
+	 * table and progress only. */
 	char backlog[256] = "";
 	if (svc->redis) {
 		struct redis_stats rs;
@@ -193,6 +199,10 @@ static void live_tick(void *user, const struct pipeline_stats *st)
 		(unsigned long long)st->kernel_received, (unsigned long long)st->kernel_dropped,
 		(unsigned long long)st->iface_dropped, (unsigned long long)st->flows_active,
 		agents_count(svc->agents), backlog);
+	for (size_t k = 0; st->n_iface > 1 && k < st->n_iface; k++)
+		fprintf(stderr, "aisensor:   %s: %llu packets, %llu dropped by the kernel, %llu by the interface\n",
+			svc->c.interfaces[k], (unsigned long long)st->iface[k].received,
+			(unsigned long long)st->iface[k].kernel_dropped, (unsigned long long)st->iface[k].iface_dropped);
 }
 
 /* The inventory document of the run so far; the one writer of it. On the
@@ -373,6 +383,67 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 	return rc;
 }
 
+/* ---- the metrics endpoint ---- */
+
+static size_t metric(char *buf, size_t cap, size_t at, const char *name, const char *type, const char *help)
+{
+	int n = at < cap ? snprintf(buf + at, cap - at, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type) : 0;
+	return at + (n > 0 ? (size_t)n : 0);
+}
+
+static size_t sample(char *buf, size_t cap, size_t at, const char *name, const char *iface, uint64_t v)
+{
+	int n = at >= cap ? 0
+	    : iface	  ? snprintf(buf + at, cap - at, "%s{interface=\"%s\"} %llu\n", name, iface, (unsigned long long)v)
+			  : snprintf(buf + at, cap - at, "%s %llu\n", name, (unsigned long long)v);
+	return at + (n > 0 ? (size_t)n : 0);
+}
+
+/* The figures of the latest statistics, as the periodic line prints them,
+ * per interface; on the endpoint's thread. */
+static size_t fill_metrics(void *user, char *buf, size_t cap)
+{
+	struct service *svc = user;
+	pthread_mutex_lock(&svc->lock);
+	struct pipeline_stats st = svc->last;
+	size_t agents = svc->last_agents;
+	pthread_mutex_unlock(&svc->lock);
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} per_iface[] = {
+	    {"aisensor_packets_received_total", "Packets the capture sockets received.",
+	     offsetof(struct pipeline_iface_stats, received)},
+	    {"aisensor_packets_kernel_dropped_total", "Packets dropped because a capture ring was full.",
+	     offsetof(struct pipeline_iface_stats, kernel_dropped)},
+	    {"aisensor_packets_interface_dropped_total", "Packets the interface dropped, since start.",
+	     offsetof(struct pipeline_iface_stats, iface_dropped)},
+	};
+	size_t at = 0;
+	for (size_t i = 0; i < sizeof per_iface / sizeof per_iface[0]; i++) {
+		at = metric(buf, cap, at, per_iface[i].name, "counter", per_iface[i].help);
+		for (size_t k = 0; k < st.n_iface; k++)
+			at = sample(buf, cap, at, per_iface[i].name, svc->c.interfaces[k],
+				    *(const uint64_t *)((const char *)&st.iface[k] + per_iface[i].off));
+	}
+	at = metric(buf, cap, at, "aisensor_packets_decoded_total", "counter", "Packets decoded by the workers.");
+	at = sample(buf, cap, at, "aisensor_packets_decoded_total", NULL, st.pk.decoded);
+	at = metric(buf, cap, at, "aisensor_flows_active", "gauge", "Flows tracked now.");
+	at = sample(buf, cap, at, "aisensor_flows_active", NULL, st.flows_active);
+	at = metric(buf, cap, at, "aisensor_agents", "gauge", "AI agents known now.");
+	at = sample(buf, cap, at, "aisensor_agents", NULL, agents);
+	at = metric(buf, cap, at, "aisensor_reloads_total", "counter", "SIGHUP reloads applied.");
+	at = sample(buf, cap, at, "aisensor_reloads_total", NULL, atomic_load(&svc->reloads));
+	struct redis_stats rs;
+	if (svc->redis && redis_get_stats(svc->redis, &rs) == AS_OK) {
+		at = metric(buf, cap, at, "aisensor_export_queued", "gauge", "Records waiting for Redis in memory.");
+		at = sample(buf, cap, at, "aisensor_export_queued", NULL, rs.queued);
+		at = metric(buf, cap, at, "aisensor_export_spooled", "gauge", "Records waiting for Redis in the spool.");
+		at = sample(buf, cap, at, "aisensor_export_spooled", NULL, rs.spool_pending);
+	}
+	return at < cap ? at : cap;
+}
+
 /* ---- the pid file ---- */
 
 /* Written before privileges are dropped (a root-owned /run); removed at
@@ -540,6 +611,13 @@ int service_run(const struct cli *o)
 	pthread_mutex_init(&svc.lock, NULL);
 	install_signals(); /* first: a SIGHUP during setup must not end the process */
 	int rc = setup(&svc);
+	if (rc == 0 && svc.c.metrics) {
+		char err[1024];
+		if (metrics_start(svc.c.metrics, fill_metrics, &svc, &svc.metrics, err, sizeof err) < 0) {
+			fprintf(stderr, "aisensor: %s\n", err);
+			rc = -1;
+		}
+	}
 	if (rc == 0 && svc.c.pid_file && write_pid_file(svc.c.pid_file) < 0)
 		rc = -1;
 	else if (rc == 0 && svc.c.pid_file)
@@ -554,6 +632,7 @@ int service_run(const struct cli *o)
 		char err[1024];
 		(void)filew_close(svc.live_inventory, err, sizeof err);
 	}
+	metrics_stop(svc.metrics); /* before what it reads goes */
 	sink_close_all(svc.sinks, svc.n_sinks);
 	agents_free(svc.agents);
 	sig_free(svc.follow_sigs);

@@ -57,6 +57,7 @@ struct worker {
 	struct decode_counts dec; /* live: decode counters of this worker */
 	uint64_t inputs_failed;	  /* live: socket errors */
 	_Atomic uint64_t pub_packets, pub_flows_active, pub_received, pub_dropped;
+	_Atomic uint64_t pub_src_received[AS_MAX_INPUTS], pub_src_dropped[AS_MAX_INPUTS]; /* by interface */
 	struct run *run;
 };
 
@@ -214,6 +215,8 @@ static void live_publish(struct worker *w)
 		live_stats(w->src[i], &r, &d);
 		rx += r;
 		drops += d;
+		atomic_store_explicit(&w->pub_src_received[i], r, memory_order_relaxed);
+		atomic_store_explicit(&w->pub_src_dropped[i], d, memory_order_relaxed);
 	}
 	atomic_store_explicit(&w->pub_packets, w->st.packets, memory_order_relaxed);
 	atomic_store_explicit(&w->pub_flows_active, flow_count(w->ft), memory_order_relaxed);
@@ -291,6 +294,16 @@ static void live_sum(struct run *run, struct pipeline_stats *st)
 	st->flows_active = fl;
 	st->kernel_received = rx;
 	st->kernel_dropped = dr;
+	st->n_iface = run->cfg->n_ifaces;
+	for (size_t k = 0; k < st->n_iface; k++) { /* each worker has a socket on each interface, in order */
+		st->iface[k].received = st->iface[k].kernel_dropped = 0;
+		for (unsigned i = 0; i < run->n; i++) {
+			st->iface[k].received +=
+			    atomic_load_explicit(&run->w[i].pub_src_received[k], memory_order_relaxed);
+			st->iface[k].kernel_dropped +=
+			    atomic_load_explicit(&run->w[i].pub_src_dropped[k], memory_order_relaxed);
+		}
+	}
 }
 
 /* The calling thread while live: statistics once a second until stopped. */
@@ -306,8 +319,10 @@ static void live_wait(struct run *run, struct pipeline_stats *st)
 			nanosleep(&ts, NULL);
 		live_sum(run, st);
 		st->iface_dropped = 0;
-		for (size_t k = 0; k < cfg->n_ifaces; k++)
-			st->iface_dropped += live_iface_drops(cfg->ifaces[k]) - base_drops[k];
+		for (size_t k = 0; k < cfg->n_ifaces; k++) {
+			st->iface[k].iface_dropped = live_iface_drops(cfg->ifaces[k]) - base_drops[k];
+			st->iface_dropped += st->iface[k].iface_dropped;
+		}
 		if (cfg->tick)
 			cfg->tick(cfg->user, st);
 	}

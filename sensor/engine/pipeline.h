@@ -77,6 +77,11 @@ struct pipeline_stats {
 	uint64_t kernel_dropped; /* the sockets' rings were full */
 	uint64_t iface_dropped;	 /* the interfaces' own drop counters, since start */
 	uint64_t flows_active;
+	/* the same three per interface, in the order given */
+	struct pipeline_iface_stats {
+		uint64_t received, kernel_dropped, iface_dropped;
+	} iface[AS_MAX_INPUTS];
+	size_t n_iface;
 };
 
 /* Runs to the end of input. Returns AS_OK or the first fatal error (an

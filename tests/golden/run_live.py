@@ -243,8 +243,10 @@ def main():
             # their packets (the output has its own writer; nothing waits
             # in a stdio buffer).
             ev_path = os.path.join(tmp, "live-events.jsonl")
+            sh("ip", "link", "set", "lo", "up", ns=sensor_ns)  # the metrics endpoint listens there
             proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", live_cfg, "-i", "cap0",
-                                     "--events", ev_path, "--inventory", os.path.join(tmp, "ev-inv.json")], cwd=src,
+                                     "--events", ev_path, "--inventory", os.path.join(tmp, "ev-inv.json"),
+                                     "--metrics", "127.0.0.1:9464"], cwd=src,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
             sensors.append(proc)
             up = wait_for(lambda: proc.poll() is not None or os.path.exists(os.path.join(tmp, "ev-inv.json")), 60)
@@ -254,6 +256,22 @@ def main():
             seen = wait_for(lambda: proc.poll() is not None or (os.path.exists(ev_path) and os.path.getsize(ev_path) > 0),
                             10, 0.01)
             delay = time.monotonic() - sent
+
+            def metrics():
+                p = sh("curl", "-s", "-m", "5", "http://127.0.0.1:9464/metrics", ns=sensor_ns, check_rc=False)
+                return p.stdout if p.returncode == 0 else ""
+
+            def received(text):
+                m = re.search(r'^aisensor_packets_received_total\{interface="cap0"\} (\d+)$', text, re.M)
+                return int(m.group(1)) if m else 0
+            # the figures are those of the last statistics tick (once a second)
+            wait_for(lambda: received(metrics()) > 0 and re.search(r"^aisensor_agents [1-9]", metrics(), re.M), 10, 0.2)
+            text = metrics()
+            check("curl reads the metrics endpoint: packets received on cap0 (%d), agents, flows, in the text format"
+                  % received(text),
+                  received(text) > 0 and re.search(r"^aisensor_agents [1-9]", text, re.M) is not None
+                  and "# TYPE aisensor_packets_received_total counter" in text and "aisensor_flows_active " in text,
+                  text[:600])
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=60)
             lines = open(ev_path, "rb").read().splitlines() if os.path.exists(ev_path) else []
