@@ -302,6 +302,8 @@ static int host_item(struct loader *l, const struct ynode *n, struct sensor_conf
 static int load_map(struct loader *l, const struct ynode *map, const struct key_spec *keys,
 		    const char *section, struct sensor_config *c)
 {
+	if (map->type == YNODE_SCALAR && map->len == 0)
+		return AS_OK; /* a section whose keys are all commented out */
 	if (map->type != YNODE_MAP)
 		return fail(l, map, "'%s' must be a mapping%s", section, "");
 	for (const struct ynode *k = map->first; k && k->next; k = k->next->next) {

@@ -278,10 +278,19 @@ def main():
             check("live events written within about a second of their packets (%.2f s, %d events)" % (delay, len(lines)),
                   up and seen and delay < 1.5 and lines and all(l.startswith(b"{") for l in lines), delay)
 
-            # The service drops root once its sockets are open, before it
-            # starts its threads: once it has more than one, it must be done.
+            # The service drops root once its sockets are open, before its
+            # capture threads start; the live inventory's writer (a thread of
+            # its own, from setup) then writes as that user.
+            # Its state directory belongs to that user, as the unit makes it
+            # (deploy/aisensor.service): the inventory is written there.
             cfg = os.path.join(tmp, "user.yaml")
-            open(cfg, "w").write("capture:\n  user: nobody\n")
+            state = os.path.join(tmp, "state")
+            os.makedirs(state)
+            os.chown(state, 65534, 65534)
+            os.chmod(tmp, 0o755)  # nobody must reach it
+            inv_user = os.path.join(state, "inventory.json")
+            open(cfg, "w").write("capture:\n  user: nobody\nexporters:\n  inventory: %s\n  inventory_interval: 1\n"
+                                 % inv_user)
             proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", cfg, "-i", "cap0"],
                                     cwd=src, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
             sensors.append(proc)
@@ -290,8 +299,14 @@ def main():
             fields = status_fields(pid) if pid else {}
             check("privilege test: the sensor started its threads", started and proc.poll() is None,
                   "exit %s, pid %s" % (proc.poll(), pid))
+            written = wait_for(lambda: proc.poll() is not None or os.path.exists(inv_user), 30)
+            if written and pid:  # written as nobody: privileges are dropped by now
+                fields = status_fields(pid)
             proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=60)
+            out, err = proc.communicate(timeout=60)
+            check("run as capture.user nobody: its inventory written in the directory that user owns",
+                  written and os.path.exists(inv_user) and os.stat(inv_user).st_uid == 65534
+                  and b"Permission denied" not in err, err.decode(errors="replace")[-300:])
             check("privileges dropped after open: uid nobody (real, effective, saved, fs), no capabilities, no new privileges",
                   fields.get("Uid", "").split() == ["65534"] * 4 and int(fields.get("CapEff", "1").strip(), 16) == 0
                   and fields.get("NoNewPrivs", "").strip() == "1", {k: fields.get(k) for k in ("Uid", "CapEff", "NoNewPrivs")})

@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -239,6 +240,22 @@ def test_stopped_replay(binary, src, tmp):
           (p.returncode, err.decode(errors="replace")[-300:]))
 
 
+def test_unit(binary, src, tmp):
+    """The shipped systemd unit passes systemd-analyze verify (its binary
+    path pointed at this build's)."""
+    if not shutil.which("systemd-analyze"):
+        check("systemd-analyze present (to verify deploy/aisensor.service)", not os.environ.get("CI"),
+              "systemd-analyze not installed")
+        return
+    unit = open(os.path.join(src, "deploy/aisensor.service")).read().replace("/usr/local/bin/aisensor", binary)
+    path = os.path.join(tmp, "aisensor.service")
+    open(path, "w").write(unit)
+    p = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True, timeout=60)
+    problems = [l for l in (p.stdout + p.stderr).splitlines() if "aisensor.service" in l]
+    check("systemd-analyze verify deploy/aisensor.service: no complaint", p.returncode == 0 and not problems,
+          problems or p.stderr[-400:])
+
+
 def main():
     binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as tmp:
@@ -246,6 +263,7 @@ def main():
         test_slow_events_reader(binary, src, tmp)
         test_rotation(binary, src, tmp)
         test_stopped_replay(binary, src, tmp)
+        test_unit(binary, src, tmp)
     print("%d checks, %d failed" % (len(results), results.count(False)))
     return 0 if all(results) else 1
 
