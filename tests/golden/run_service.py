@@ -229,6 +229,9 @@ def test_stopped_replay(binary, src, tmp):
     p.stdin.write(head + b"".join(recs[: len(recs) // 2]))
     p.stdin.flush()
     caught = wait_sighup_caught(p.pid)  # its handlers are in place
+    deadline = time.monotonic() + 30  # written once the run is set up
+    while not (os.path.exists(pid_file) and open(pid_file).read().endswith("\n")) and time.monotonic() < deadline:
+        time.sleep(0.01)
     pid_while = open(pid_file).read() if os.path.exists(pid_file) else ""
     check("--pid-file holds the process id while it runs", pid_while == "%d\n" % p.pid, pid_while)
     p.send_signal(15)
