@@ -515,6 +515,7 @@ static void send_heartbeat(struct rx *x)
 	    {"flows", hb.flows},
 	    {"agents", hb.agents},
 	    {"reloads", hb.reloads},
+	    {"records_lost", hb.records_lost},
 	};
 	enum { N_NUMS = sizeof nums / sizeof nums[0] };
 	char v[N_NUMS][24];

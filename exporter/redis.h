@@ -89,6 +89,7 @@ struct redis_heartbeat {
 	uint64_t flows;		 /* flows open now */
 	uint64_t agents;	 /* agents known now */
 	uint64_t reloads;	 /* SIGHUP reloads applied */
+	uint64_t records_lost;	 /* records every output together dropped, lost or found corrupt */
 };
 
 /* Parses the URL, connects, AUTHs, SELECTs, loads the script and opens the

@@ -50,6 +50,8 @@ struct service {
 	struct keylogs *keylogs; /* the TLS secrets of key logs and capture files */
 	bool pid_written;
 	struct metrics *metrics; /* the Prometheus endpoint, or NULL */
+	uint64_t lost_said;	 /* records lost, as the last records-lost event said */
+	double next_loss_check;
 	size_t n_services; /* of the signatures loaded at start, for the inventory */
 	_Atomic uint64_t reloads, reloads_refused;
 	pthread_mutex_t lock;	    /* guards last (the aggregator and the metrics endpoint read it) */
@@ -57,6 +59,8 @@ struct service {
 	size_t last_agents;
 	double next_stats, next_inventory;
 };
+
+static uint64_t records_lost(struct service *svc);
 
 static double mono_s(void)
 {
@@ -176,8 +180,9 @@ static void live_tick(void *user, const struct pipeline_stats *st)
 					     .kernel_dropped = st->kernel_dropped,
 					     .iface_dropped = st->iface_dropped,
 					     .flows = st->flows_active,
-					     .agents = agents_count(svc->agents),
-					     .reloads = atomic_load(&svc->reloads)};
+					     .agents = agents,
+					     .reloads = atomic_load(&svc->reloads),
+					     .records_lost = records_lost(svc)};
 		redis_heartbeat(svc->redis, &hb);
 	}
 	double now = mono_s();
@@ -225,10 +230,90 @@ static bool inventory_doc(struct service *svc, const struct decode_counts *pk, s
 /* The aggregator thread between messages: reloads, what the agents hold
  * when the input pauses, and the inventory file while live (built here,
  * written by its own thread). */
+static uint64_t redis_lost(const struct redis_stats *rs, bool at_exit)
+{
+	uint64_t n = rs->spool_corrupt;
+	for (int t = 1; t < REDIS_REC_TYPES; t++)
+		n += rs->dropped_queue[t] + rs->dropped_spool[t] + rs->rejected[t] + (at_exit ? rs->undelivered[t] : 0);
+	return n;
+}
+
+/* Records every output together dropped (full queues, a full spool),
+ * lost (write errors), refused by Redis or found corrupt in the spool, so
+ * far. */
+static uint64_t records_lost(struct service *svc)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < svc->n_sinks; i++) {
+		struct sink *s = &svc->sinks[i];
+		struct sink_status st = {0};
+		if (s == svc->redis || !s->ops->status)
+			continue;
+		s->ops->status(s->self, &st);
+		n += st.dropped + st.lost;
+	}
+	struct redis_stats rs;
+	if (svc->redis && redis_get_stats(svc->redis, &rs) == AS_OK)
+		n += redis_lost(&rs, false);
+	return n;
+}
+
+static void on_event(void *user, const char *json, size_t len);
+
+/* An event the SOC sees whenever records were lost since the last one
+ * (on the aggregator thread, the events' own): looked at once a second,
+ * and at the end of the run (`last`). */
+static void say_loss(struct service *svc, bool last)
+{
+	double now = mono_s();
+	if (now < svc->next_loss_check && !last)
+		return;
+	svc->next_loss_check = now + 1.0;
+	uint64_t lost = records_lost(svc);
+	if (lost <= svc->lost_said)
+		return;
+	char ts[96];
+	struct timespec t;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
+	struct jw w;
+	jw_init(&w, false);
+	jw_obj_begin(&w, NULL);
+	jw_str(&w, "@timestamp", ts);
+	jw_obj_begin(&w, "event");
+	jw_str(&w, "kind", "alert");
+	jw_str(&w, "action", "records-lost");
+	jw_str(&w, "dataset", "aisensor.sensor");
+	jw_str(&w, "module", "aisensor");
+	jw_obj_end(&w);
+	jw_obj_begin(&w, "observer");
+	jw_str(&w, "name", svc->c.name);
+	jw_str(&w, "type", "sensor");
+	jw_str(&w, "product", "aisensor");
+	jw_str(&w, "version", AS_VERSION);
+	jw_obj_end(&w);
+	jw_str(&w, "message", "records were dropped, lost or found corrupt on the way to an output");
+	jw_obj_begin(&w, "aisensor");
+	jw_obj_begin(&w, "records_lost");
+	jw_u64(&w, "total", lost);
+	jw_u64(&w, "new", lost - svc->lost_said);
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	if (!w.oom)
+		on_event(svc, w.buf, w.len);
+	jw_free(&w);
+	svc->lost_said = lost;
+}
+
 static void housekeeping(void *user, bool input_waiting)
 {
 	struct service *svc = user;
 	maybe_reload(svc);
+	say_loss(svc, false);
 	if (input_waiting)
 		agents_idle(svc->agents);
 	if (!svc->live_inventory)
@@ -254,7 +339,9 @@ static void consume(void *user, const struct msg_hdr *m)
 
 static void consumed_all(void *user)
 {
-	agents_finish(((struct service *)user)->agents);
+	struct service *svc = user;
+	agents_finish(svc->agents);
+	say_loss(svc, true);
 }
 
 /* ---- outputs ---- */
@@ -363,7 +450,8 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 		/* Drain within the timeout; what is left stays in the spool for the next start. */
 		struct redis_heartbeat hb = {.packets = ps->pk.frames,
 					     .agents = agents_count(svc->agents),
-					     .reloads = atomic_load(&svc->reloads)};
+					     .reloads = atomic_load(&svc->reloads),
+					     .records_lost = records_lost(svc)};
 		redis_heartbeat(svc->redis, &hb);
 		struct redis_stats rs;
 		bool all = redis_shutdown(svc->redis, &rs) == AS_OK;
@@ -371,9 +459,7 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 		redis_stats_format(&rs, line, sizeof line);
 		if (!svc->o->quiet || !all)
 			fprintf(stderr, "aisensor: %s\n", line);
-		for (int t = 1; t < REDIS_REC_TYPES; t++)
-			lost += rs.dropped_queue[t] + rs.dropped_spool[t] + rs.rejected[t] + rs.undelivered[t];
-		lost += rs.spool_corrupt;
+		lost += redis_lost(&rs, true);
 	}
 	if (lost) { /* finished, but not everything it found reached its outputs */
 		fprintf(stderr, "aisensor: %llu record(s) dropped, undelivered or corrupt (exit status 4)\n",

@@ -216,6 +216,22 @@ def main():
                   (proc.returncode, err.decode(errors="replace")[-400:], first_diff(flat_all(want or {}), flat_all(got or {}))))
             late.stop()
 
+            # 1e. An outage longer than the spool holds: the spool drops records,
+            #     the SOC's event feed gets a records-lost event while the run
+            #     goes on, and the run ends with exit 4.
+            nowhere = Redis(tmp)  # never started
+            small = os.path.join(tmp, "small.yaml")
+            open(small, "w").write("exporters:\n  redis:\n    drain_timeout_ms: 200\n    spool_max_bytes: 1048576\n"
+                                   "    spool_dir: %s\n" % os.path.join(tmp, "spool-small"))
+            evs = os.path.join(tmp, "loss-events.jsonl")
+            p = sensor(binary, src, sum((["-r", "pcaps"] for _ in range(40)), []) +
+                       ["--redis", nowhere.url, "--events", evs, "-c", small])
+            lost_events = [json.loads(l) for l in open(evs) if '"records-lost"' in l] if os.path.exists(evs) else []
+            check("spool full in an outage: records-lost event in the feed (%d), exit 4" % len(lost_events),
+                  p.returncode == 4 and lost_events and lost_events[0]["aisensor"]["records_lost"]["total"] > 0
+                  and lost_events[0]["event"]["kind"] == "alert",
+                  (p.returncode, p.stderr.decode(errors="replace")[-400:]))
+
             # 2. Two sensors on overlapping captures = one sensor on everything.
             third = len(caps) // 3
             a_b = caps[: 2 * third]
