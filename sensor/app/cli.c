@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void cli_usage(FILE *out)
 {
@@ -169,7 +170,13 @@ int cli_apply(const struct cli *o, struct sensor_config *c)
 	for (size_t i = 0; i < o->n_keylogs; i++) /* added to the configuration's */
 		if (config_add_keylog(c, o->keylogs[i]) < 0)
 			return AS_ERR_NOMEM;
-	if (!c->name && config_set_str(&c->name, "aisensor") < 0)
+	/* Unnamed, a live sensor is its host (several sensors on one registry
+	 * stay apart); a replay is "aisensor", so its output is the same on any
+	 * machine. */
+	char host[256] = "";
+	if (!c->name && c->n_interfaces && gethostname(host, sizeof host - 1) == 0 && host[0])
+		host[sizeof host - 1] = '\0';
+	if (!c->name && config_set_str(&c->name, host[0] ? host : "aisensor") < 0)
 		return AS_ERR_NOMEM;
 	return AS_OK;
 }

@@ -189,6 +189,20 @@ def main():
                   up and proc.returncode == 4 and b"dropped, undelivered or corrupt (exit status 4)" in err,
                   (proc.returncode, err.decode(errors="replace")[-500:]))
 
+            # 1c'. Redis out of memory (maxmemory, noeviction), no spool: its
+            #      OOM replies are an outage, nothing is taken for written,
+            #      the run says what never arrived and exits 4.
+            full = Redis(tmp, ["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
+            full.start()
+            p = sensor(binary, src, ["-r", "pcaps", "--redis", full.url, "-c", write_cfg(tmp, "oom", "oom:")],
+                       quiet=False)
+            st = redis_stats(p.stderr)
+            check("Redis OOM without a spool: exit 4, the undelivered records counted (%s)" % (st or {}).get("undelivered"),
+                  p.returncode == 4 and st is not None and st["undelivered"] > 0
+                  and b"dropped, undelivered or corrupt (exit status 4)" in p.stderr,
+                  (p.returncode, p.stderr.decode(errors="replace")[-500:]))
+            full.stop()
+
             # 1d. Redis down at start, a spool given: the sensor starts all the
             #     same, records wait in the spool, and once Redis answers the
             #     registry ends as an uninterrupted run's.
