@@ -857,17 +857,21 @@ void redis_stats_format(const struct redis_stats *st, char *out, size_t n)
 		rj += st->rejected[t];
 		lost += st->undelivered[t];
 	}
+	char corrupt[64] = ""; /* spool records that failed their checksum: skipped, never sent */
+	if (st->spool_corrupt || st->spool_truncated)
+		snprintf(corrupt, sizeof corrupt, "; %llu corrupt spool records skipped",
+			 (unsigned long long)(st->spool_corrupt + st->spool_truncated));
 	snprintf(out, n,
 		 "redis: %llu events, %llu contributions written (%llu replayed from the spool); %llu spooled, "
 		 "%llu left in the spool; dropped: %llu events, %llu contributions (queue full %llu, spool full "
-		 "%llu); %llu rejected; %llu undelivered; %llu reconnects, %llu errors%s%s",
+		 "%llu); %llu rejected; %llu undelivered; %llu reconnects, %llu errors%s%s%s",
 		 (unsigned long long)st->written[REDIS_REC_EVENT], (unsigned long long)st->written[REDIS_REC_AGENT],
 		 (unsigned long long)(st->replayed[REDIS_REC_EVENT] + st->replayed[REDIS_REC_AGENT]),
 		 (unsigned long long)sp, (unsigned long long)st->spool_pending,
 		 (unsigned long long)(st->dropped_queue[REDIS_REC_EVENT] + st->dropped_spool[REDIS_REC_EVENT]),
 		 (unsigned long long)(st->dropped_queue[REDIS_REC_AGENT] + st->dropped_spool[REDIS_REC_AGENT]),
 		 (unsigned long long)dq, (unsigned long long)ds, (unsigned long long)rj, (unsigned long long)lost,
-		 (unsigned long long)st->reconnects, (unsigned long long)st->errors,
+		 (unsigned long long)st->reconnects, (unsigned long long)st->errors, corrupt,
 		 st->last_error[0] ? "; last error: " : "", st->last_error);
 }
 

@@ -232,7 +232,7 @@ static bool inventory_doc(struct service *svc, const struct decode_counts *pk, s
  * written by its own thread). */
 static uint64_t redis_lost(const struct redis_stats *rs, bool at_exit)
 {
-	uint64_t n = rs->spool_corrupt;
+	uint64_t n = rs->spool_corrupt + rs->spool_truncated;
 	for (int t = 1; t < REDIS_REC_TYPES; t++)
 		n += rs->dropped_queue[t] + rs->dropped_spool[t] + rs->rejected[t] + (at_exit ? rs->undelivered[t] : 0);
 	return n;
