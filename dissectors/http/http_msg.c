@@ -48,7 +48,11 @@ static const struct {
 	{"x-client-name", false},	  /* Cohere client name */
 	{"x-title", false},		  /* OpenRouter: calling application's name */
 	{"x-app", false},		  /* Claude Code: "cli" */
-	{"originator", false},		  /* OpenAI Codex CLI: "codex_cli_rs" */
+	{"originator", false},		  /* OpenAI Codex CLI: "codex_cli_rs", "codex_exec" */
+	{"editor-plugin-version", false}, /* GitHub Copilot: "copilot-chat/<version>" */
+	{"editor-version", false},	  /* GitHub Copilot: the editor, "vscode/<version>" */
+	{"x-cursor-client-version", false}, /* Cursor */
+	{"x-cline-version", false},	  /* Cline */
 	{"mcp-protocol-version", false},  /* MCP over Streamable HTTP */
 };
 

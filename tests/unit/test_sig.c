@@ -356,6 +356,19 @@ static const struct client_case client_cases[] = {
      "llm-api-client"},
     {"codex_cli_rs/0.20.0 (Ubuntu 24.4.0; x86_64) xterm-256color", {0}, "codex-cli", "0.20.0", NULL},
     {NULL, {"originator", "codex_cli_rs"}, "codex-cli", "", NULL},
+    /* pcaps/product-*.pcap: Codex CLI 0.171.0's `codex exec`, Gemini CLI 0.61.0, Claude Code's MCP requests */
+    {"codex_exec/0.171.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.171.0)",
+     {"originator", "codex_exec"},
+     "codex-cli",
+     "0.171.0",
+     "llm-api-client"},
+    {"GeminiCLI-tui/0.61.0/gemini-3.1-pro-preview (linux; x64; terminal)",
+     {"x-goog-api-client", "google-genai-sdk/1.30.0 gl-node/v20.20.2"},
+     "gemini-cli",
+     "0.61.0",
+     "llm-api-client"},
+    {"claude-code/2.1.332 (sdk-cli)", {0}, "claude-code", "2.1.332", "llm-api-client"},
+    {"OpenAI/JS 5.10.1", {"x-title", "Cline", "x-cline-version", "3.20.1"}, "cline", "3.20.1", "llm-api-client"},
     {"GitHubCopilotChat/0.22.4", {0}, "github-copilot-chat", "0.22.4", "ai-app"},
     {"node",
      {"editor-plugin-version", "copilot-chat/0.23.2", "editor-version", "vscode/1.96.0"},
@@ -674,6 +687,32 @@ static void test_load_error(void **state)
 	assert_string_equal(err, want);
 }
 
+/* Products (products.yaml): each piece's name finds its product; the
+ * runtimes its builds use are known, another one is not. */
+static void test_products(void **state)
+{
+	(void)state;
+	const struct sig_product *cc = sig_product_of(db, "claude-code");
+	assert_non_null(cc);
+	assert_string_equal(cc->name, "Claude Code");
+	assert_true(sig_product_runtime(cc, "bun"));
+	assert_true(sig_product_runtime(cc, "nodejs"));
+	assert_false(sig_product_runtime(cc, "curl"));
+	assert_ptr_equal(sig_product_of(db, "codex-mcp-client"), sig_product_of(db, "codex-cli"));
+	assert_ptr_equal(sig_product_of(db, "gemini-cli-mcp-client"), sig_product_of(db, "gemini-cli"));
+	assert_null(sig_product_of(db, "openai-node")); /* an SDK is no product */
+	assert_null(sig_product_of(db, ""));
+	/* a product without measured runtimes claims none */
+	assert_false(sig_product_runtime(sig_product_of(db, "cursor"), "chromium"));
+	/* one name, one product */
+	char err[512];
+	struct sig_db *d = NULL;
+	static const char two[] = "products:\n  - {id: a, name: A, vendor: V, software: [x]}\n"
+				  "  - {id: b, name: B, vendor: V, software: [x]}\n";
+	assert_int_equal(sig_load_buffer("two.yaml", two, sizeof two - 1, &d, err, sizeof err), AS_ERR_CONFIG);
+	assert_non_null(strstr(err, "two.yaml:3: software 'x' already names product 'a'"));
+}
+
 static void test_load_misc(void **state)
 {
 	(void)state;
@@ -761,6 +800,7 @@ int main(void)
 		CASE_ROW(&real, test_client, &client_cases[i], "%02zu %s", i,
 			 client_cases[i].ua ? client_cases[i].ua : "(no user agent)");
 	CASE(&real, test_ja4);
+	CASE(&real, test_products);
 	for (size_t i = 0; i < sizeof ep_cases / sizeof ep_cases[0]; i++)
 		CASE_ROW(&real, test_endpoint, &ep_cases[i], "%02zu %s %s", i,
 			 ep_cases[i].method ? ep_cases[i].method : "-", ep_cases[i].path);
