@@ -13,11 +13,25 @@ echo "== tests"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 echo "== build (ASan+UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DAS_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DAS_SANITIZE=ON -DAS_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 echo "== tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== a distribution's build: Release with dpkg-buildflags' flags, no -Werror"
+if command -v dpkg-buildflags >/dev/null; then
+  CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
+    LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
+    cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build-release -j"$jobs" --target aisensor 2>&1 | tee build-release/build.log | grep -E 'warning:' || true
+  if grep -q "warning:" build-release/build.log; then echo "the release build warns (above)"; exit 1; fi
+  build-release/aisensor -q -r pcaps/openai-node-gateway-http.pcap --inventory build-release/inventory.json
+  grep -q '"kind": "llm-api-client"' build-release/inventory.json \
+    || { echo "the release build does not find the capture's agent"; exit 1; }
+elif [ -n "${CI:-}" ]; then
+  echo "dpkg-buildflags missing (dpkg-dev)"; exit 1
+fi
 
 if [ "$FUZZ_SECONDS" != 0 ]; then
   echo "== fuzz: ${FUZZ_SECONDS}s per target (libFuzzer, ASan+UBSan)"
