@@ -320,6 +320,18 @@ const struct agents_stats *agents_stats(const struct agents *a)
 	return &a->st;
 }
 
+bool agents_kind_known(const char *name, char *list, size_t n)
+{
+	bool known = false;
+	size_t at = 0;
+	for (int k = 0; k < KIND_COUNT; k++) {
+		known |= name && !strcmp(name, kind_name((enum agent_kind)k));
+		int w = at < n ? snprintf(list + at, n - at, "%s%s", k ? ", " : "", kind_name((enum agent_kind)k)) : 0;
+		at += w > 0 ? (size_t)w : 0;
+	}
+	return known;
+}
+
 size_t agents_count(struct agents *a)
 {
 	return atomic_load_explicit(&a->m.n_agents, memory_order_relaxed);

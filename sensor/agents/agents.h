@@ -58,6 +58,9 @@ void agents_finish(struct agents *a);
 const struct agents_stats *agents_stats(const struct agents *a);
 /* Agents held now; safe from any thread. */
 size_t agents_count(struct agents *a);
+/* Whether name is an agent kind ("llm-api-client", "mcp-client", ...);
+ * the kinds, comma-separated, into list (for a message). */
+bool agents_kind_known(const char *name, char *list, size_t n);
 
 /* Flows per nDPI protocol, most flows first; valid until the next call. */
 struct app_count {

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "flatpath.h"
+#include "agents.h"
 #include "redis.h"
 #include "table.h"
 #include "text.h"
@@ -228,7 +229,7 @@ static bool parse_since(const char *s, int64_t *ms)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: aisensor agents --redis URL [--prefix P] [--owner O] [--host H] [--kind K]\n"
+	fprintf(f, "usage: aisensor agents --redis URL [--prefix P] [--owner O] [--host IP|NAME|KEY] [--kind K]\n"
 		   "                       [--product ID (claude-code, codex-cli, ...)]\n"
 		   "                       [--since RFC3339|DURATION (90s, 30m, 24h, 7d)] [--json]\n");
 }
@@ -310,6 +311,11 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		usage(errf);
 		return 2;
 	}
+	char kinds[512];
+	if (kind && !agents_kind_known(kind, kinds, sizeof kinds)) {
+		fprintf(errf, "aisensor agents: --kind %s is no agent kind (%s)\n", kind, kinds);
+		return 2;
+	}
 	int64_t since_ms = 0;
 	if (since && !parse_since(since, &since_ms)) {
 		fprintf(errf,
@@ -350,9 +356,6 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 	if (owner)
 		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sowner:%s", prefix, owner),
 		    fargv[fn] = fkeys[fn - 1], fn++;
-	if (host)
-		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%shost:%s", prefix, host),
-		    fargv[fn] = fkeys[fn - 1], fn++;
 	if (kind)
 		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%skind:%s", prefix, kind),
 		    fargv[fn] = fkeys[fn - 1], fn++;
@@ -379,8 +382,15 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 				freeReplyObject(h);
 			goto done;
 		}
-		if (h->elements)
-			recs[n_recs++] = rebuild(id, h, t);
+		json_t *rec = h->elements ? rebuild(id, h, t) : NULL;
+		/* --host: its key, its address or its name, as the table shows them */
+		if (rec && host && strcmp(sget(rec, "host", "key"), host) && strcmp(sget(rec, "host", "ip"), host) &&
+		    strcmp(sget(rec, "host", "hostname"), host)) {
+			json_decref(rec);
+			rec = NULL;
+		}
+		if (rec)
+			recs[n_recs++] = rec;
 		freeReplyObject(h);
 		freeReplyObject(t);
 	}

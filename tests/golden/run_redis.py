@@ -170,6 +170,24 @@ def main():
                   b": product Claude Code 2.1.332 (Anthropic), 2 records" in out.stdout
                   and b": product Codex CLI 0.171.0 (OpenAI), 2 records" in out.stdout, out.stdout.decode()[-1500:])
 
+            # 1b'. agents --host takes an address or a host name, as the table
+            #      shows them (not only the internal host key); a --kind that
+            #      is no kind is an error, not an empty answer.
+            out = subprocess.run([binary, "agents", "--redis", r.url, "--prefix", "prod:", "--host", "127.0.24.11",
+                                  "--json"], cwd=src, capture_output=True, timeout=60)
+            by_ip = json.loads(out.stdout)["agents"] if out.returncode == 0 else []
+            check("agents --host by address: the host's records (%d)" % len(by_ip),
+                  len(by_ip) == 2 and all(a["host"]["ip"] == "127.0.24.11" for a in by_ip), out.stderr[-300:])
+            out = subprocess.run([binary, "agents", "--redis", r.url, "--host", "build-07", "--json"], cwd=src,
+                                 capture_output=True, timeout=60)
+            by_name = json.loads(out.stdout)["agents"] if out.returncode == 0 else []
+            check("agents --host by host name: the host's records (%d)" % len(by_name),
+                  by_name and all(a["host"].get("hostname") == "build-07" for a in by_name), out.stderr[-300:])
+            out = subprocess.run([binary, "agents", "--redis", r.url, "--kind", "mcp"], cwd=src, capture_output=True,
+                                 timeout=60)
+            check("agents --kind mcp (no kind): exit 2, the kinds listed", out.returncode == 2
+                  and b"--kind mcp is no agent kind (llm-api-client" in out.stderr, out.stderr)
+
             # 1c. Redis gone for good, no spool: the run finishes, says how many
             #     records never reached it, and exits 4.
             gone = Redis(tmp)
