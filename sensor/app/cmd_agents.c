@@ -338,7 +338,7 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 	int rc = 1;
 	json_t **recs = NULL;
 	size_t n_recs = 0;
-	redisReply *ids = NULL, *filter = NULL;
+	redisReply *ids = NULL, *filter = NULL, *by_host = NULL;
 	char zkey[512], since_s[32];
 	snprintf(zkey, sizeof zkey, "%sagents", prefix);
 	snprintf(since_s, sizeof since_s, "%" PRId64, since_ms);
@@ -364,6 +364,10 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		    fargv[fn] = fkeys[fn - 1], fn++;
 	if (fn > 1 && !(filter = command(c, errf, u.redacted, fn, fargv)))
 		goto done;
+	char hkey_set[600];
+	snprintf(hkey_set, sizeof hkey_set, "%shost:%s", prefix, host ? host : "");
+	if (host && !(by_host = command(c, errf, u.redacted, 2, (const char *[]){"SMEMBERS", hkey_set})))
+		goto done;
 	recs = calloc(ids->elements + 1, sizeof *recs);
 	for (size_t i = 0; i < ids->elements; i++) {
 		const char *id = ids->element[i]->str;
@@ -383,8 +387,11 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 			goto done;
 		}
 		json_t *rec = h->elements ? rebuild(id, h, t) : NULL;
-		/* --host: its key, its address or its name, as the table shows them */
-		if (rec && host && strcmp(sget(rec, "host", "key"), host) && strcmp(sget(rec, "host", "ip"), host) &&
+		/* --host: its key (the host index), its address or its name, as the table shows them */
+		bool in_host = false;
+		for (size_t j = 0; by_host && j < by_host->elements && !in_host; j++)
+			in_host = !strcmp(by_host->element[j]->str, id);
+		if (rec && host && !in_host && strcmp(sget(rec, "host", "ip"), host) &&
 		    strcmp(sget(rec, "host", "hostname"), host)) {
 			json_decref(rec);
 			rec = NULL;
@@ -421,6 +428,8 @@ done:
 		freeReplyObject(ids);
 	if (filter)
 		freeReplyObject(filter);
+	if (by_host)
+		freeReplyObject(by_host);
 	redisFree(c);
 	return rc;
 }
