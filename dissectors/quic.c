@@ -490,29 +490,40 @@ static bool hp_mask(const struct quic_1rtt *k, const uint8_t sample[16], uint8_t
 	return ok;
 }
 
-/* The frames of a 1-RTT packet (RFC 9000 §19): STREAM data kept, the rest
- * stepped over; a frame this reader does not know ends the packet. */
-static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *p, size_t n,
-		       const struct dissect_ctx *ctx)
+/* What a packet's frames carry that a reader keeps (NULL: stepped over). */
+struct frame_sink {
+	void (*crypto)(void *user, uint64_t off, const uint8_t *p, size_t n);
+	void (*stream)(void *user, uint64_t id, uint64_t off, const uint8_t *p, size_t n, bool fin);
+	void (*reset)(void *user, uint64_t id);
+	void *user;
+};
+
+/* The frames of a decrypted packet (RFC 9000 §19). An Initial carries only
+ * PADDING, PING, ACK, CRYPTO and CONNECTION_CLOSE (§17.2.2); a frame this
+ * reader does not know, or not allowed there, ends the packet: false. */
+static bool walk_frames(const uint8_t *p, size_t n, bool initial, const struct frame_sink *k)
 {
 	struct cur c = cur_make(p, n);
 	uint64_t type, x, y;
 	while (cur_len(&c)) {
 		if (!get_varint(&c, &type))
-			goto bad;
+			return false;
+		if (initial && type > 0x03 && type != 0x06 && type != 0x1c)
+			return false;
 		if (type >= 0x08 && type <= 0x0f) { /* STREAM: OFF, LEN, FIN bits */
 			uint64_t id, off = 0, len;
 			if (!get_varint(&c, &id) || ((type & 4) && !get_varint(&c, &off)))
-				goto bad;
+				return false;
 			if (type & 2) {
 				if (!get_varint(&c, &len) || len > cur_len(&c))
-					goto bad;
+					return false;
 			} else {
 				len = cur_len(&c);
 			}
 			if (off > ((uint64_t)1 << 62) - len)
-				goto bad;
-			quic_streams_frame(a->streams, id, dir, off, cur_data(&c), (size_t)len, type & 1, ctx);
+				return false;
+			if (k->stream)
+				k->stream(k->user, id, off, cur_data(&c), (size_t)len, type & 1);
 			(void)cur_skip(&c, (size_t)len);
 			continue;
 		}
@@ -524,23 +535,30 @@ static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *
 		case 0x02: /* ACK */
 		case 0x03:
 			if (!skip_ack(&c, type))
-				goto bad;
+				return false;
 			break;
 		case 0x04: /* RESET_STREAM: id, code, final size */
 			if (!get_varint(&c, &x) || !get_varint(&c, &y) || !get_varint(&c, &y))
-				goto bad;
-			h3_stream_lost(a->h3, x, dir, ctx);
+				return false;
+			if (k->reset)
+				k->reset(k->user, x);
 			break;
 		case 0x05: /* STOP_SENDING: id, code */
 		case 0x11: /* MAX_STREAM_DATA: id, max */
 		case 0x15: /* STREAM_DATA_BLOCKED: id, limit */
 			if (!get_varint(&c, &x) || !get_varint(&c, &y))
-				goto bad;
+				return false;
 			break;
-		case 0x06: /* CRYPTO (a NewSessionTicket): offset, length, data */
+		case 0x06: /* CRYPTO: offset, length, data */
+			if (!get_varint(&c, &x) || !get_varint(&c, &y) || y > cur_len(&c))
+				return false;
+			if (k->crypto)
+				k->crypto(k->user, x, cur_data(&c), (size_t)y);
+			(void)cur_skip(&c, (size_t)y);
+			break;
 		case 0x07: /* NEW_TOKEN: length, token */
-			if ((type == 0x06 && !get_varint(&c, &x)) || !get_varint(&c, &y) || y > cur_len(&c))
-				goto bad;
+			if (!get_varint(&c, &y) || y > cur_len(&c))
+				return false;
 			(void)cur_skip(&c, (size_t)y);
 			break;
 		case 0x10: /* MAX_DATA */
@@ -551,40 +569,66 @@ static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *
 		case 0x17:
 		case 0x19: /* RETIRE_CONNECTION_ID */
 			if (!get_varint(&c, &x))
-				goto bad;
+				return false;
 			break;
 		case 0x18: { /* NEW_CONNECTION_ID: seq, retire, length, cid, token(16) */
 			uint8_t l;
 			if (!get_varint(&c, &x) || !get_varint(&c, &y) || !cur_get_u8(&c, &l) || l > QUIC_MAX_CID ||
 			    !cur_skip(&c, (size_t)l + 16))
-				goto bad;
+				return false;
 			break;
 		}
 		case 0x1a: /* PATH_CHALLENGE */
 		case 0x1b: /* PATH_RESPONSE */
 			if (!cur_skip(&c, 8))
-				goto bad;
+				return false;
 			break;
 		case 0x1c: /* CONNECTION_CLOSE */
 		case 0x1d:
 			if (!skip_close(&c, type))
-				goto bad;
+				return false;
 			break;
 		case 0x30: /* DATAGRAM (RFC 9221) */
 			(void)cur_skip(&c, cur_len(&c));
 			break;
 		case 0x31:
 			if (!get_varint(&c, &y) || y > cur_len(&c))
-				goto bad;
+				return false;
 			(void)cur_skip(&c, (size_t)y);
 			break;
 		default:
-			goto bad;
+			return false;
 		}
 	}
-	return;
-bad:
-	dissect_anomaly(ctx, QUIC, "bad_1rtt_frame");
+	return true;
+}
+
+struct app_frames_ctx {
+	struct quic_app *a;
+	enum dissect_dir dir;
+	const struct dissect_ctx *ctx;
+};
+
+static void app_stream(void *user, uint64_t id, uint64_t off, const uint8_t *p, size_t n, bool fin)
+{
+	struct app_frames_ctx *f = user;
+	quic_streams_frame(f->a->streams, id, f->dir, off, p, n, fin, f->ctx);
+}
+
+static void app_reset(void *user, uint64_t id)
+{
+	struct app_frames_ctx *f = user;
+	h3_stream_lost(f->a->h3, id, f->dir, f->ctx);
+}
+
+/* The frames of a 1-RTT packet: STREAM data to the streams. */
+static void app_frames(struct quic_app *a, enum dissect_dir dir, const uint8_t *p, size_t n,
+		       const struct dissect_ctx *ctx)
+{
+	struct app_frames_ctx f = {a, dir, ctx};
+	const struct frame_sink k = {NULL, app_stream, app_reset, &f};
+	if (!walk_frames(p, n, false, &k))
+		dissect_anomaly(ctx, QUIC, "bad_1rtt_frame");
 }
 
 /* A short-header (1-RTT) packet: header protection off, the payload
@@ -683,42 +727,24 @@ static void try_hello(struct quic_state *st, enum dissect_dir dir, const struct 
 	d->buf = d->have = NULL;
 }
 
-/* The frames of a decrypted Initial: CRYPTO data kept, the rest stepped
- * over (an Initial carries only PADDING, PING, ACK, CRYPTO and
- * CONNECTION_CLOSE, RFC 9000 §17.2.2). */
+struct initial_frames_ctx {
+	struct quic_dir *d;
+	const struct dissect_ctx *ctx;
+};
+
+static void initial_crypto(void *user, uint64_t off, const uint8_t *p, size_t n)
+{
+	struct initial_frames_ctx *f = user;
+	crypto_add(f->d, off, p, n, f->ctx);
+}
+
+/* The frames of a decrypted Initial: CRYPTO data kept. */
 static void frames(struct quic_dir *d, const uint8_t *p, size_t n, const struct dissect_ctx *ctx)
 {
-	struct cur c = cur_make(p, n);
-	uint64_t type, a, b;
-	while (cur_len(&c)) {
-		if (!get_varint(&c, &type))
-			goto bad;
-		switch (type) {
-		case 0x00: /* PADDING */
-		case 0x01: /* PING */
-			break;
-		case 0x02: /* ACK */
-		case 0x03:
-			if (!skip_ack(&c, type))
-				goto bad;
-			break;
-		case 0x06: /* CRYPTO */
-			if (!get_varint(&c, &a) || !get_varint(&c, &b) || b > cur_len(&c))
-				goto bad;
-			crypto_add(d, a, cur_data(&c), (size_t)b, ctx);
-			(void)cur_skip(&c, (size_t)b);
-			break;
-		case 0x1c: /* CONNECTION_CLOSE */
-			if (!skip_close(&c, type))
-				goto bad;
-			break;
-		default:
-			goto bad;
-		}
-	}
-	return;
-bad:
-	dissect_anomaly(ctx, QUIC, "bad_frame");
+	struct initial_frames_ctx f = {d, ctx};
+	const struct frame_sink k = {initial_crypto, NULL, NULL, &f};
+	if (!walk_frames(p, n, true, &k))
+		dissect_anomaly(ctx, QUIC, "bad_frame");
 }
 
 /* One long-header packet; returns its size in the datagram, 0 to stop. */
