@@ -26,6 +26,8 @@ usage: tests/bench/run.sh [options]
   -P, --profile NAME  traffic shape of the generated capture (default $profile):
                         web  500M, 40k flows: web TLS/HTTP, 581-byte mean packet
                         sse  420M, 80k flows: DNS, QUIC, streamed (SSE) answers, 350-byte mean packet
+                        tls  60M: pcaps/stream-openai-node.pcap (TLS 1.3, streamed answers) copied
+                             from distinct clients, read with its key log (decryption) and without
   -s, --seed N        generator seed (default $seed)
   -b, --size SIZE     capture size, K/M/G suffix (default: the profile's)
   -f, --flows N       number of flows (default: the profile's)
@@ -63,7 +65,8 @@ case "$reps" in '' | *[!0-9]* | 0) echo "run.sh: --repeat needs a positive integ
 case "$profile" in
 web) gen_extra="" size=${size:-500M} flows=${flows:-40000} name=bench ;;
 sse) gen_extra="-P sse -a 100" size=${size:-420M} flows=${flows:-80000} name=sse ;;
-*) echo "run.sh: unknown profile '$profile' (web, sse)" >&2; exit 2 ;;
+tls) size=${size:-60M} name=tls keylog="$root/pcaps/keylogs/stream-openai-node.keylog" ;;
+*) echo "run.sh: unknown profile '$profile' (web, sse, tls)" >&2; exit 2 ;;
 esac
 
 want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
@@ -100,7 +103,15 @@ if want ndpi; then need_pkg ndpiReader libndpi-bin || have_ndpi=0; fi
 make -s -C "$here" gen malloc_count.so >&2
 gen="$here/gen"
 mkdir -p "$here/data"
-if [ -z "$file" ]; then
+if [ -z "$file" ] && [ "$profile" = tls ]; then
+	file="$here/data/tls.pcap"
+	bytes_wanted=$(numfmt --from=iec "$size")
+	if [ $regen -eq 1 ] || [ ! -s "$file" ] || [ "$(cat "$file.args" 2>/dev/null)" != "$size" ]; then
+		python3 "$here/tls_copies.py" "$root/pcaps/stream-openai-node.pcap" "$file.tmp" "$bytes_wanted" >&2
+		mv "$file.tmp" "$file"
+		echo "$size" >"$file.args"
+	fi
+elif [ -z "$file" ]; then
 	file="$here/data/$name.pcap"
 	args="$gen_extra -s $seed -b $size -f $flows"
 	if [ $regen -eq 1 ] || [ ! -s "$file" ] || [ "$(cat "$file.args" 2>/dev/null)" != "$args" ]; then
@@ -146,6 +157,7 @@ ai_skipped=""
 if want aisensor; then
 	if [ -x "$aisensor" ]; then
 		names+=("aisensor -w 1" "aisensor -w 2")
+		[ -n "${keylog:-}" ] && names+=("aisensor -w 1 no keys")
 	else
 		ai_skipped="aisensor not found at $aisensor (build it: scripts/build.sh, or set AISENSOR=...); skipped its rows"
 		echo "run.sh: $ai_skipped" >&2
@@ -157,8 +169,9 @@ cmd_for() { # cmd_for TOOL [FILE]: sets CMD to the command line of the tool
 	case "$1" in
 	tcpdump) CMD=(tcpdump -r "$f" -w /dev/null) ;;
 	ndpiReader) CMD=(ndpiReader -i "$f" -q) ;;
-	"aisensor -w 1") CMD=("$aisensor" -r "$f" -q --inventory /dev/null -w 1) ;;
-	"aisensor -w 2") CMD=("$aisensor" -r "$f" -q --inventory /dev/null -w 2) ;;
+	"aisensor -w 1") CMD=("$aisensor" -r "$f" -q --inventory /dev/null -w 1 ${keylog:+--keylog "$keylog"}) ;;
+	"aisensor -w 2") CMD=("$aisensor" -r "$f" -q --inventory /dev/null -w 2 ${keylog:+--keylog "$keylog"}) ;;
+	"aisensor -w 1 no keys") CMD=("$aisensor" -r "$f" -q --inventory /dev/null -w 1) ;;
 	esac
 }
 
@@ -213,6 +226,14 @@ verdict() { awk -v ok="$1" 'BEGIN {print ok ? "MET" : "NOT MET"}'; }
 
 # the sensor's targets against the baseline
 a1=${res_wall[aisensor -w 1]:-} a2=${res_wall[aisensor -w 2]:-} nd=${res_wall[ndpiReader]:-}
+if [ "$profile" = tls ]; then # the targets are for reading without keys; here the rows compare with and without
+	a1="" a2=""
+	with=${res_wall[aisensor -w 1]:-0} without=${res_wall[aisensor -w 1 no keys]:-0}
+	mbs_with=$(awk -v b="$bytes" -v w="$with" 'BEGIN { if (w > 0) printf "%.0f", b / w / 1e6; else print "?" }')
+	mbs_without=$(awk -v b="$bytes" -v w="$without" 'BEGIN { if (w > 0) printf "%.0f", b / w / 1e6; else print "?" }')
+	echo
+	echo "decryption: aisensor -w 1 reads ${mbs_with} MB/s of packet data with the key log, ${mbs_without} MB/s without"
+fi
 if [ -n "$nd" ] && [ -n "$a1" ]; then
 	echo
 	r=$(awk -v a="$a1" -v n="$nd" 'BEGIN {printf "%.2f", a / n}')
