@@ -26,10 +26,12 @@ void jw_reset(struct jw *w)
 	bool pretty = w->pretty;
 	char *buf = w->buf;
 	size_t cap = w->cap;
+	uint64_t replaced = w->replaced;
 	memset(w, 0, sizeof *w);
 	w->buf = buf;
 	w->cap = cap;
 	w->pretty = pretty;
+	w->replaced = replaced;
 	w->first[0] = true;
 	if (buf)
 		buf[0] = '\0';
@@ -106,6 +108,7 @@ static void escaped(struct jw *w, const char *s, size_t n)
 			put(w, s + run, i - run);
 			run = i + 1;
 			put(w, "\\ufffd", 6);
+			w->replaced++;
 			continue;
 		}
 		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)

@@ -16,6 +16,7 @@ struct jw {
 	bool pretty;
 	bool first[JW_MAX_DEPTH];
 	bool oom;
+	uint64_t replaced; /* bytes that were not UTF-8, written as U+FFFD (kept across jw_reset) */
 };
 
 void jw_init(struct jw *w, bool pretty);

@@ -35,6 +35,7 @@ struct agents {
 	struct app_count **apps_sorted;
 	struct agent **sorted;
 	uint64_t next_cut; /* packet time of the next window boundary (0: none handled yet) */
+	uint64_t first_us, last_us; /* the packet times the flows span (inventory time_range) */
 	/* pauses: messages handled, and since when none came (monotonic s) */
 	uint64_t handled, idle_mark;
 	double idle_since;
@@ -209,6 +210,16 @@ static void add_worker_stats(struct worker_stats *t, const struct worker_stats *
 	t->ndpi_named += s->ndpi_named;
 }
 
+static void span(struct agents *a, uint64_t us)
+{
+	if (!us)
+		return;
+	if (!a->first_us || us < a->first_us)
+		a->first_us = us;
+	if (us > a->last_us)
+		a->last_us = us;
+}
+
 void agents_handle(struct agents *a, const struct msg_hdr *h)
 {
 	a->handled++;
@@ -217,6 +228,13 @@ void agents_handle(struct agents *a, const struct msg_hdr *h)
 		return;
 	}
 	clock_to(a, h->ts_us);
+	if (h->type == MSG_FLOW_START || h->type == MSG_FLOW_UPDATE || h->type == MSG_FLOW_END) {
+		const struct msg_flow *fl = (const struct msg_flow *)h;
+		span(a, fl->flow.start_us);
+		span(a, fl->last_us);
+	} else if (h->type == MSG_OBSERVATION) {
+		span(a, h->ts_us);
+	}
 	switch (h->type) {
 	case MSG_FLOW_START:
 		llm_flow_start(&a->m, (const struct msg_flow *)h);
@@ -285,7 +303,13 @@ struct agents *agents_new(const struct agents_config *cfg)
 	a->cfg = *cfg;
 	uint64_t interval = cfg->flush_interval_us ? cfg->flush_interval_us : 1000000;
 	hmap_init(&a->apps);
-	events_init(&a->ev, cfg->sensor_name, cfg->event, cfg->event_user);
+	struct events_config ec = {.sensor_name = cfg->sensor_name,
+				   .hostname = cfg->hostname,
+				   .ifaces = cfg->ifaces,
+				   .n_ifaces = cfg->n_ifaces,
+				   .emit = cfg->event,
+				   .user = cfg->event_user};
+	events_init(&a->ev, &ec);
 	contrib_init(&a->contrib, cfg->agent, cfg->agent_user, &a->st);
 	if (model_init(&a->m, &a->st, interval) < 0) {
 		agents_free(a);
@@ -317,7 +341,13 @@ void agents_free(struct agents *a)
 const struct agents_stats *agents_stats(const struct agents *a)
 {
 	((struct agents *)a)->st.events = a->ev.count;
+	((struct agents *)a)->st.events_utf8_replaced = a->ev.w.replaced;
 	return &a->st;
+}
+
+void agents_alert_records_lost(struct agents *a, uint64_t ts, uint64_t total, uint64_t fresh)
+{
+	ev_records_lost(&a->ev, ts, total, fresh);
 }
 
 bool agents_kind_known(const char *name, char *list, size_t n)
@@ -403,6 +433,7 @@ static void sensor_json(struct agents *a, const struct inventory_meta *meta, str
 	jw_u64(w, "dissected", as->workers.dissected_flows);
 	jw_obj_end(w);
 	jw_u64(w, "events", as->events);
+	jw_u64(w, "events_utf8_replaced", as->events_utf8_replaced);
 	if (meta->keylog) { /* counts only: nothing of a key log is written out */
 		jw_obj_begin(w, "tls_keylog");
 		jw_u64(w, "secrets", meta->keylog->secrets);
@@ -420,6 +451,17 @@ void agents_inventory(struct agents *a, const struct inventory_meta *meta, struc
 	const struct agent **list;
 	size_t n = agents_list(a, &list);
 	jw_obj_begin(w, NULL);
+	jw_str(w, "schema_version", AS_INVENTORY_SCHEMA_VERSION);
+	jw_str(w, "generated", meta->generated);
+	jw_obj_begin(w, "time_range");
+	if (a->first_us) {
+		jw_time(w, "first_packet", a->first_us);
+		jw_time(w, "last_packet", a->last_us);
+	} else {
+		jw_null(w, "first_packet");
+		jw_null(w, "last_packet");
+	}
+	jw_obj_end(w);
 	sensor_json(a, meta, w);
 	jw_arr_begin(w, "agents");
 	for (size_t i = 0; i < n; i++)

@@ -26,6 +26,9 @@ struct agents_config {
 	struct sig_db *sigs; /* the aggregator takes ownership, unless sigs_lent */
 	bool sigs_lent;	     /* the caller frees sigs, after the aggregator */
 	const char *sensor_name;
+	const char *hostname; /* observer.hostname when capturing live; NULL for a replay */
+	char *const *ifaces;  /* the live interfaces, in order (observer.ingress.interface.name) */
+	size_t n_ifaces;
 	/* Called with one JSON event (no newline); may be NULL. */
 	void (*event)(void *user, const char *json, size_t len);
 	void *event_user;
@@ -56,6 +59,9 @@ void agents_idle(struct agents *a);
  * sends what changed to the registry. */
 void agents_finish(struct agents *a);
 const struct agents_stats *agents_stats(const struct agents *a);
+/* The sensor lost records on the way to an output: an alert event
+ * (wall-clock time ts, microseconds), on the aggregator's thread. */
+void agents_alert_records_lost(struct agents *a, uint64_t ts, uint64_t total, uint64_t fresh);
 /* Agents held now; safe from any thread. */
 size_t agents_count(struct agents *a);
 /* Whether name is an agent kind ("llm-api-client", "mcp-client", ...);
@@ -77,15 +83,21 @@ struct inventory_keylog {
 	uint64_t blocks_malformed;	    /* captures whose blocks could not be walked to the end */
 };
 
+/* The inventory format's version (schemas/inventory.schema.json): the
+ * major changes when a field is renamed or removed, the minor when one is added. */
+#define AS_INVENTORY_SCHEMA_VERSION "1.0"
+
 struct inventory_meta {
 	const char *sensor_name;
+	const char *generated; /* wall-clock time it is written, RFC 3339 */
 	char *const *inputs;
 	size_t n_inputs;
 	size_t n_services; /* signature services loaded */
 	const struct decode_counts *packets;
 	const struct inventory_keylog *keylog; /* key logs read, or NULL: none */
 };
-/* The inventory document: {"sensor": {...}, "agents": [...]}; only
+/* The inventory document: {"schema_version", "generated", "time_range",
+ * "sensor": {...}, "agents": [...]}; apart from "generated", only
  * packet-derived figures, so a replay gives the same document every run. */
 void agents_inventory(struct agents *a, const struct inventory_meta *meta, struct jw *w);
 

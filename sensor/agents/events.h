@@ -10,16 +10,36 @@
 #include "jsonw.h"
 #include "model.h"
 
-struct events {
+struct events_config {
 	const char *sensor_name;
+	const char *hostname;	/* observer.hostname: live capture's host, NULL for a replay */
+	char *const *ifaces;	/* observer.ingress.interface.name by flow_ref.iface */
+	size_t n_ifaces;
 	void (*emit)(void *user, const char *json, size_t len); /* may be NULL */
 	void *user;
-	struct jw w;
-	uint64_t count;
 };
 
-void events_init(struct events *ev, const char *sensor_name, void (*emit)(void *, const char *, size_t),
-		 void *user);
+#define AS_EV_MAX_RELATED 8
+
+/* related.ip and related.hosts of the event being written. */
+struct ev_related {
+	size_t n_ip, n_host;
+	char ip[AS_EV_MAX_RELATED][AS_STR];
+	char host[AS_EV_MAX_RELATED][AS_STR];
+};
+
+struct events {
+	struct events_config cfg;
+	struct jw w;
+	uint64_t count;
+	char cid[32];		/* the Community ID of the event's flow */
+	struct ev_related rel;
+	char last_base[160];	/* identity of the last event, less its position */
+	size_t last_base_len;
+	unsigned position;	/* among consecutive events of one flow, time and action */
+};
+
+void events_init(struct events *ev, const struct events_config *cfg);
 void events_free(struct events *ev);
 
 /* A new agent, on the flow that showed it (d: its destination, may be NULL). */
@@ -55,7 +75,9 @@ struct llm_call {
 	const char *server_api;
 	bool cleartext; /* its credentials crossed the wire in clear */
 	bool decrypted; /* read with the operator's key logs */
+	const char *api; /* the wire format its endpoint speaks (openai, anthropic, ...), or NULL */
 	uint64_t ts;
+	uint64_t end_ts; /* its response's, 0: none */
 };
 void ev_llm_request(struct events *ev, const struct llm_call *c);
 
@@ -69,5 +91,8 @@ void ev_a2a_call(struct events *ev, const struct msg_obs *m, const struct agent 
 /* An OAuth step (action: oauth-authorize, oauth-token-issued, ...). */
 void ev_oauth(struct events *ev, const struct msg_obs *m, const char *action, const struct agent *ag,
 	      const struct agent_oauth *g);
+/* The sensor lost records on the way to an output (wall-clock time ts):
+ * total so far and new since the last such alert. */
+void ev_records_lost(struct events *ev, uint64_t ts, uint64_t total, uint64_t fresh);
 
 #endif

@@ -405,7 +405,9 @@ static void respond(struct model *m, struct events *ev, struct aflow *f, const s
 			     .server_api = p->ep.api,
 			     .cleartext = !protected_bytes,
 			     .decrypted = protected_bytes,
-			     .ts = p->ts_us};
+			     .api = p->has_ep ? p->ep.api : NULL,
+			     .ts = p->ts_us,
+			     .end_ts = resp ? ts : 0};
 	ev_llm_request(ev, &c);
 }
 

@@ -15,6 +15,7 @@ struct agents_stats {
 	uint64_t observations;
 	uint64_t dns_cache_evictions;
 	uint64_t events;
+	uint64_t events_utf8_replaced; /* bytes from the wire that were not UTF-8, written as U+FFFD */
 	uint64_t agents_capped;
 	uint64_t capped;	/* entries refused at a per-agent cap (sets, destinations, tools, grants) */
 	uint64_t deltas_lost;	/* counter changes not recorded for the registry (out of memory) */

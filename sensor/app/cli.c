@@ -174,8 +174,10 @@ int cli_apply(const struct cli *o, struct sensor_config *c)
 	 * stay apart); a replay is "aisensor", so its output is the same on any
 	 * machine. */
 	char host[256] = "";
-	if (!c->name && c->n_interfaces && gethostname(host, sizeof host - 1) == 0 && host[0])
+	if (c->n_interfaces && gethostname(host, sizeof host - 1) == 0 && host[0])
 		host[sizeof host - 1] = '\0';
+	if (host[0] && config_set_str(&c->hostname, host) < 0)
+		return AS_ERR_NOMEM;
 	if (!c->name && config_set_str(&c->name, host[0] ? host : "aisensor") < 0)
 		return AS_ERR_NOMEM;
 	return AS_OK;

@@ -133,6 +133,7 @@ int config_set_str(char **field, const char *value)
 void config_free(struct sensor_config *c)
 {
 	free(c->name);
+	free(c->hostname);
 	free(c->filter);
 	free(c->signatures_dir);
 	free(c->salt);

@@ -13,6 +13,7 @@
 
 struct sensor_config {
 	char *name;	/* sensor.name: observer.name in events */
+	char *hostname; /* observer.hostname: this machine's name when capturing live, else NULL */
 	char *pid_file; /* sensor.pid_file, --pid-file */
 	char *metrics;	/* sensor.metrics, --metrics: ADDR:PORT of the Prometheus endpoint */
 	/* capture */

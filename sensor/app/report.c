@@ -98,6 +98,8 @@ void report_stats(struct agents *a, const struct pipeline_stats *ps, const struc
 			"grants), %" PRIu64 " counter changes not sent (out of memory)\n",
 			as->capped, as->deltas_lost);
 	fprintf(out, "  output    %" PRIu64 " events", as->events);
+	if (as->events_utf8_replaced)
+		fprintf(out, " (%" PRIu64 " bytes that were not UTF-8 written as U+FFFD)", as->events_utf8_replaced);
 	if (as->contributions)
 		fprintf(out,
 			", %" PRIu64 " registry contributions (%" PRIu64

@@ -215,7 +215,12 @@ static void live_tick(void *user, const struct pipeline_stats *st)
 static bool inventory_doc(struct service *svc, const struct decode_counts *pk, struct jw *w)
 {
 	struct inventory_keylog kc;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	char generated[32];
+	as_format_time((uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000, generated);
 	struct inventory_meta meta = {.sensor_name = svc->c.name,
+				      .generated = generated,
 				      .inputs = svc->inputs,
 				      .n_inputs = svc->n_inputs,
 				      .n_services = svc->n_services,
@@ -272,40 +277,10 @@ static void say_loss(struct service *svc, bool last)
 	uint64_t lost = records_lost(svc);
 	if (lost <= svc->lost_said)
 		return;
-	char ts[96];
 	struct timespec t;
-	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &t);
-	gmtime_r(&t.tv_sec, &tm);
-	snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
-	struct jw w;
-	jw_init(&w, false);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "@timestamp", ts);
-	jw_obj_begin(&w, "event");
-	jw_str(&w, "kind", "alert");
-	jw_str(&w, "action", "records-lost");
-	jw_str(&w, "dataset", "aisensor.sensor");
-	jw_str(&w, "module", "aisensor");
-	jw_obj_end(&w);
-	jw_obj_begin(&w, "observer");
-	jw_str(&w, "name", svc->c.name);
-	jw_str(&w, "type", "sensor");
-	jw_str(&w, "product", "aisensor");
-	jw_str(&w, "version", AS_VERSION);
-	jw_obj_end(&w);
-	jw_str(&w, "message", "records were dropped, lost or found corrupt on the way to an output");
-	jw_obj_begin(&w, "aisensor");
-	jw_obj_begin(&w, "records_lost");
-	jw_u64(&w, "total", lost);
-	jw_u64(&w, "new", lost - svc->lost_said);
-	jw_obj_end(&w);
-	jw_obj_end(&w);
-	jw_obj_end(&w);
-	if (!w.oom)
-		on_event(svc, w.buf, w.len);
-	jw_free(&w);
+	agents_alert_records_lost(svc->agents, (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000, lost,
+				  lost - svc->lost_said);
 	svc->lost_said = lost;
 }
 
@@ -587,6 +562,9 @@ static int setup(struct service *svc)
 	struct agents_config ac = {.sigs = svc->follow_sigs, /* lent: freed after the aggregator */
 				   .sigs_lent = true,
 				   .sensor_name = svc->c.name,
+				   .hostname = svc->c.hostname,
+				   .ifaces = svc->c.interfaces,
+				   .n_ifaces = svc->c.n_interfaces,
 				   .event = on_event,
 				   .event_user = svc,
 				   .agent = (o->contributions || svc->redis) ? on_contribution : NULL,

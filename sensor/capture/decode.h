@@ -132,6 +132,7 @@ struct decoded {
 	uint8_t tunnel;	    /* enum decode_tunnel of the outermost tunnel */
 	uint8_t tunnels;    /* tunnels removed (MPLS stacks, GRE, VXLAN, ...) */
 	uint32_t tunnel_id; /* of the outermost tunnel, see enum decode_tunnel */
+	uint16_t iface;	    /* live: the capture interface, 1-based (0: a capture file) */
 };
 
 #define TCP_FIN 0x01

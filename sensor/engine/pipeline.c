@@ -52,6 +52,7 @@ struct worker {
 	/* live capture */
 	struct live_source *src[AS_MAX_INPUTS];
 	size_t n_src;
+	uint16_t cur_src; /* the source live_poll reads now, 1-based: its frames' interface */
 	uint64_t key;		  /* last ordering key emitted (packet time, µs) */
 	uint64_t clock;		  /* network time: the largest packet time seen */
 	struct decode_counts dec; /* live: decode counters of this worker */
@@ -200,6 +201,7 @@ static void live_frame(void *user, const struct frame *fr)
 			      : w->run->cfg->live.snaplen;
 	if (!decode_count(&w->dec, decode_packet(1 /* DLT_EN10MB */, fr->data, caplen, &d)))
 		return;
+	d.iface = w->cur_src; /* sources are opened in the order of the interfaces */
 	if (fr->ts_us > w->key)
 		w->key = fr->ts_us;
 	if (fr->ts_us > w->clock)
@@ -232,9 +234,11 @@ static void *live_worker_main(void *arg)
 	int slice = w->n_src ? (int)(100 / w->n_src) + 1 : 100;
 	uint64_t last_pub = 0, last_report = 0;
 	while (!*cfg->stop && !atomic_load(&w->run->halt)) {
-		for (size_t i = 0; i < w->n_src; i++)
+		for (size_t i = 0; i < w->n_src; i++) {
+			w->cur_src = (uint16_t)(i + 1);
 			if (live_poll(w->src[i], slice, live_frame, w) < 0)
 				w->inputs_failed++;
+		}
 		uint64_t now = wall_us();
 		/* Idle or not, nothing earlier than a moment ago will follow. */
 		uint64_t tick = now > 200000 ? now - 200000 : 0;

@@ -546,6 +546,7 @@ static struct flow *flow_create(struct flow_table *ft, uint64_t hash, const stru
 	f->ref.family = d->family;
 	f->ref.l4proto = d->l4proto;
 	f->ref.has_mac = d->has_mac;
+	f->ref.iface = d->iface;
 	memcpy(swap ? f->ref.srv_ip : f->ref.cli_ip, d->src_ip, 16);
 	memcpy(swap ? f->ref.cli_ip : f->ref.srv_ip, d->dst_ip, 16);
 	memcpy(swap ? f->ref.srv_mac : f->ref.cli_mac, d->src_mac, 6);

@@ -33,6 +33,7 @@ struct flow_ref {
 	uint16_t srv_port;
 	uint8_t cli_mac[6];
 	uint8_t srv_mac[6];
+	uint16_t iface; /* live: the interface of its first packet, 1-based (0: a capture file) */
 	uint64_t start_us;
 };
 

@@ -13,6 +13,7 @@ captures. `--update` rewrites the golden files (review the diff!).
 A missing input (a capture, ../shared/pcaps-public) fails under CI (env CI
 set and not "false"/"0"); elsewhere it is reported as SKIP with the reason."""
 import argparse
+import calendar
 import difflib
 import fcntl
 import glob
@@ -172,7 +173,24 @@ def replay(binary, src, capture, tmp, tag, workers, pre=(), extra=()):
         events = f.read()
     with open(inv, "rb") as f:
         inventory = f.read()
-    return rc, out + err, events, inventory
+    return rc, out + err, events, without_generated(inventory)
+
+
+GENERATED = re.compile(rb'^  "generated": "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)",$', re.M)
+GENERATED_FIXED = b"1970-01-01T00:00:00.000Z"
+
+
+def without_generated(inventory):
+    """The inventory less the one field a replay does not fix, its wall-clock
+    `generated` time: checked to be this run's (within a day), then written
+    as the epoch so documents compare byte for byte."""
+    m = GENERATED.search(inventory)
+    if not m:
+        return inventory  # not an inventory document: the comparison says so
+    t = calendar.timegm(time.strptime(m.group(1).decode()[:19], "%Y-%m-%dT%H:%M:%S"))
+    if abs(t - time.time()) > 86400:
+        return inventory
+    return inventory[:m.start(1)] + GENERATED_FIXED + inventory[m.end(1):]
 
 
 def pipe_unread(f):
@@ -623,6 +641,18 @@ def main():
                   and servers[0]["software"]["version"] == "1.0.0" and servers[0]["mcp"]["auth"] == "none", str(servers)[:300])
             check("public MCP capture: tools listed", tools == ["read_file", "run_query", "send_email"], str(tools))
             check("public MCP capture: tools called", calls == {"read_file": 1, "run_query": 9, "send_email": 1}, str(calls))
+
+        # Bytes from the wire that are not UTF-8 (curl sending a Latin-1
+        # User-Agent): strict UTF-8 JSON, the byte written as U+FFFD and counted.
+        rc, out, err = run(binary, ["-r", "pcaps/utf8-user-agent.pcap", "--events", "-"], src)
+        try:
+            evs = [json.loads(line.decode("utf-8", errors="strict")) for line in out.splitlines()]
+        except ValueError as e:
+            evs = [str(e)]
+        uas = [e["user_agent"]["original"] for e in evs if isinstance(e, dict) and "user_agent" in e]
+        check("a User-Agent that is not UTF-8: valid JSON, U+FFFD in its place, counted",
+              rc == 0 and uas == ["Caf\ufffd-agent/1.0"] and b"(1 bytes that were not UTF-8 written as U+FFFD)" in err,
+              "%s %r" % (uas, err[-300:]))
 
         # Owners and teams come from the inventory: a host entry, a network, a CSV row.
         cfg = os.path.join(tmp, "inv.yaml")

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -277,6 +278,20 @@ def main():
             lines = open(ev_path, "rb").read().splitlines() if os.path.exists(ev_path) else []
             check("live events written within about a second of their packets (%.2f s, %d events)" % (delay, len(lines)),
                   up and seen and delay < 1.5 and lines and all(l.startswith(b"{") for l in lines), delay)
+            # A live sensor says which machine and which interface saw the
+            # flow (ECS observer.hostname, observer.ingress.interface.name).
+            evs = [json.loads(l) for l in lines]
+            obs = {(e["observer"].get("hostname"), e["observer"].get("ingress", {}).get("interface", {}).get("name"))
+                   for e in evs if "source" in e}
+            check("live events name the observer's host and ingress interface", obs == {(socket.gethostname(), "cap0")},
+                  obs)
+            try:
+                import jsonschema
+                v = jsonschema.Draft202012Validator(json.load(open(os.path.join(src, "schemas/events.schema.json"))))
+                bad = [e.message for ev in evs for e in v.iter_errors(ev)]
+                check("live events validate against schemas/events.schema.json", evs and not bad, bad[:5])
+            except ImportError:
+                check("python3-jsonschema installed (scripts/setup.sh)", False)
 
             # The service drops root once its sockets are open, before its
             # capture threads start; the live inventory's writer (a thread of

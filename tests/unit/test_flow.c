@@ -2,6 +2,7 @@
  * reassembly (out of order, retransmitted, overlapping, lost segments),
  * idle expiry on packet time, eviction at the flow cap. */
 #include "cases.h"
+#include "community_id.h"
 #include "flow.h"
 
 struct sink {
@@ -212,6 +213,29 @@ static void test_time_going_backwards(void **state)
 	flow_table_free(ft);
 }
 
+/* The Community ID of both directions of a flow: the vectors of Zeek's
+ * community_id_v1 test (1.2.3.4:1122 -> 5.6.7.8:3344, seed 0). */
+static void test_community_id(void **state)
+{
+	(void)state;
+	struct flow_ref r = {.family = 4, .l4proto = 6, .cli_port = 1122, .srv_port = 3344};
+	memcpy(r.cli_ip, (const uint8_t[]){1, 2, 3, 4}, 4);
+	memcpy(r.srv_ip, (const uint8_t[]){5, 6, 7, 8}, 4);
+	char id[COMMUNITY_ID_LEN];
+	community_id_v1(&r, 0, id);
+	assert_string_equal(id, "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+	struct flow_ref back = r; /* the other end opened it: the same id */
+	memcpy(back.cli_ip, r.srv_ip, 16);
+	memcpy(back.srv_ip, r.cli_ip, 16);
+	back.cli_port = r.srv_port;
+	back.srv_port = r.cli_port;
+	community_id_v1(&back, 0, id);
+	assert_string_equal(id, "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+	r.l4proto = 17;
+	community_id_v1(&r, 0, id);
+	assert_string_equal(id, "1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=");
+}
+
 int main(void)
 {
 	struct cases t = {0};
@@ -222,5 +246,6 @@ int main(void)
 	CASE(&t, test_overlap_and_loss);
 	CASE(&t, test_idle_expiry_and_eviction);
 	CASE(&t, test_time_going_backwards);
+	CASE(&t, test_community_id);
 	return cases_main(&t, "flow");
 }
