@@ -16,18 +16,35 @@
 /* ---- URLs ----
  * redis://[user:pass@]host[:port][/db]     (user may be empty: redis://:pass@host)
  * unix://[user:pass@]/path/to.sock[?db=N]
+ * redis-sentinel://[user:pass@]host[:port][,host[:port]...]/MASTER_NAME[?db=N]
+ *     [&sentinel_user=U][&sentinel_password=P]
+ *   the sentinels (port 26379 by default) are asked for MASTER_NAME's
+ *   address at every connection; user:pass are the data nodes', the
+ *   sentinel_* parameters the sentinels' own (each optional).
  * rediss:// is refused (no TLS in this build). User and password may be
  * percent-encoded. */
 #define REDIS_URL_MAX 1024
+#define REDIS_MAX_SENTINELS 8
+struct redis_node {
+	char host[256]; /* without brackets for IPv6 */
+	int port;
+};
 struct redis_url {
 	bool unix_socket;
-	char host[256]; /* without brackets for IPv6 */
+	bool sentinel;
+	char host[256]; /* without brackets for IPv6; sentinel: the first sentinel's */
 	int port;
 	char path[108]; /* sun_path */
 	char user[256];
 	char pass[512];
 	int db;			     /* -1 = none */
 	char redacted[REDIS_URL_MAX]; /* for messages: the password replaced by *** */
+	/* redis-sentinel:// */
+	char master[128];
+	size_t n_sentinels;
+	struct redis_node sentinels[REDIS_MAX_SENTINELS];
+	char sentinel_user[256];
+	char sentinel_pass[512];
 };
 /* Errors never quote the password. */
 AS_MUST_CHECK int redis_url_parse(const char *url, struct redis_url *out, char *err, size_t errsz);
@@ -35,7 +52,10 @@ AS_MUST_CHECK int redis_url_parse(const char *url, struct redis_url *out, char *
 /* Connects, AUTHs and SELECTs with a timeout; on failure `err` names the
  * redacted URL and the reason: AS_ERR_IO when it cannot be reached,
  * AS_ERR_CONNECT when it refuses (AUTH, SELECT). The context is a hiredis
- * redisContext. */
+ * redisContext. A sentinel URL asks the sentinels, in order, for the
+ * master's address and connects there only when the node says it is the
+ * master (ROLE); no sentinel answering with a live master is AS_ERR_IO, an
+ * outage the exporter spools through (a failover in progress). */
 struct redisContext;
 AS_MUST_CHECK int redis_connect(const struct redis_url *u, int timeout_ms, struct redisContext **out, char *err,
 				size_t errsz);

@@ -21,6 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * that happen to look like the scheme or the host) */
 		size_t room = strlen("redis://") + strlen(u.user) + strlen(":***@") + strlen(u.host) + 2 +
 			      strlen(":65535") + strlen("?db=1000000") + strlen(u.path);
+		if (u.sentinel) {
+			room += strlen("-sentinel/") + strlen(u.master) + strlen("&sentinel_user=") +
+				strlen(u.sentinel_user) + strlen("&sentinel_password=***");
+			for (size_t i = 0; i < u.n_sentinels; i++)
+				room += strlen(u.sentinels[i].host) + 2 + strlen(",:65535");
+		}
+		if (u.sentinel_pass[0] && !strstr(u.redacted, "sentinel_password=***"))
+			abort();
 		if (strlen(u.redacted) > room || (u.pass[0] && !strstr(u.redacted, ":***@")))
 			abort();
 		if (u.port < 1 || u.port > 65535)
