@@ -38,6 +38,7 @@ struct rx {
 	char prefix[128], sensor[128], instance[40];
 	uint64_t maxlen;
 	uint32_t applied_ttl, hb_interval, connect_ms, command_ms, drain_ms;
+	uint32_t wait_replicas, wait_ms;
 	size_t q_cap;
 	uint64_t q_bytes_cap;
 	char started[32];
@@ -60,6 +61,15 @@ struct rx {
 	/* thread only */
 	redisContext *c;
 	char sha[48];
+	/* Sentinel: failovers heard, the master written to last, and what it
+	 * acknowledged lately (checked on the next master: without WAIT, or
+	 * with fewer replicas than the sentinels may promote, a failover can
+	 * lose what it acknowledged). */
+	struct sentinel_watch *watch;
+	uint64_t switches_seen;
+	char master[300];
+	struct redis_mark *marks;
+	size_t marks_head, marks_n;
 	struct spool *spool;
 	uint64_t next_attempt_ms, backoff_ms, next_hb_ms;
 	bool ever_connected;
@@ -200,6 +210,79 @@ static int connect_full(struct rx *x, char *err, size_t errsz)
 	return AS_OK;
 }
 
+/* The master a connection reached ("host:port"). */
+static void node_name(const redisContext *c, char *out, size_t n)
+{
+	snprintf(out, n, "%s:%d", c->tcp.host ? c->tcp.host : "", c->tcp.port);
+}
+
+/* Acknowledged (and confirmed by WAIT when asked): kept, the last
+ * AS_REDIS_FAILOVER_MARKS, to learn after a failover whether the new master
+ * has them. */
+static void mark_acked(struct rx *x, const struct redis_mark *m)
+{
+	if (!x->marks)
+		return;
+	x->marks[(x->marks_head + x->marks_n) % AS_REDIS_FAILOVER_MARKS] = *m;
+	if (x->marks_n < AS_REDIS_FAILOVER_MARKS)
+		x->marks_n++;
+	else
+		x->marks_head = (x->marks_head + 1) % AS_REDIS_FAILOVER_MARKS;
+}
+
+/* On a new master after a failover: the acknowledged records it lacks were
+ * lost with the old one (asynchronous replication); counted and said. */
+static void count_failover_loss(struct rx *x, const char *old_master, const char *new_master)
+{
+	uint64_t lost[REDIS_REC_TYPES] = {0};
+	for (size_t i = 0; i < x->marks_n; i++) {
+		const struct redis_mark *m = &x->marks[(x->marks_head + i) % AS_REDIS_FAILOVER_MARKS];
+		if (m->event)
+			redisAppendCommand(x->c, "GET %s", m->key);
+		else
+			redisAppendCommand(x->c, "SISMEMBER %s %s", m->key, m->id);
+	}
+	for (size_t i = 0; i < x->marks_n; i++) {
+		const struct redis_mark *m = &x->marks[(x->marks_head + i) % AS_REDIS_FAILOVER_MARKS];
+		redisReply *r = NULL;
+		if (redisGetReply(x->c, (void **)&r) != REDIS_OK || !r)
+			break;
+		bool have = m->event ? r->type == REDIS_REPLY_STRING && strtoull(r->str, NULL, 10) >= strtoull(m->id, NULL, 10)
+				     : r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+		if (!have)
+			lost[m->event ? REDIS_REC_EVENT : REDIS_REC_AGENT]++;
+		freeReplyObject(r);
+	}
+	x->marks_n = 0;
+	if (!lost[REDIS_REC_EVENT] && !lost[REDIS_REC_AGENT])
+		return;
+	char err[700];
+	snprintf(err, sizeof err,
+		 "redis %.200s: %llu events and %llu contributions the old master %.100s acknowledged were lost in a "
+		 "failover to %.100s (not on the replica promoted; exporters.redis.wait_replicas keeps them)",
+		 x->url.redacted, (unsigned long long)lost[REDIS_REC_EVENT], (unsigned long long)lost[REDIS_REC_AGENT],
+		 old_master, new_master);
+	pthread_mutex_lock(&x->mu);
+	for (int t = 0; t < REDIS_REC_TYPES; t++)
+		x->st.lost_failover[t] += lost[t];
+	set_error(x, err);
+	pthread_mutex_unlock(&x->mu);
+}
+
+/* A connection made: a sentinel URL may have led to another master. */
+static void connected(struct rx *x)
+{
+	char now[300];
+	node_name(x->c, now, sizeof now);
+	if (x->master[0] && strcmp(now, x->master) != 0) {
+		pthread_mutex_lock(&x->mu);
+		x->st.failovers++;
+		pthread_mutex_unlock(&x->mu);
+		count_failover_loss(x, x->master, now);
+	}
+	snprintf(x->master, sizeof x->master, "%s", now);
+}
+
 static void try_reconnect(struct rx *x)
 {
 	uint64_t now = now_ms();
@@ -213,6 +296,7 @@ static void try_reconnect(struct rx *x)
 		return;
 	}
 	x->backoff_ms = AS_REDIS_BACKOFF_MIN_MS;
+	connected(x);
 	pthread_mutex_lock(&x->mu);
 	x->st.connected = true;
 	if (x->ever_connected)
@@ -287,23 +371,33 @@ enum outcome { OUT_DONE, OUT_REJECTED, OUT_LATER };
 static size_t send_pipeline(struct rx *x, const struct rec *recs, size_t n, enum outcome *out)
 {
 	char err[640];
-	bool appended[AS_REDIS_BATCH];
+	bool appended[AS_REDIS_BATCH], marked[AS_REDIS_BATCH];
+	struct redis_mark marks[AS_REDIS_BATCH];
 	size_t n_app = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct redis_args a;
-		appended[i] = false;
+		appended[i] = marked[i] = false;
 		out[i] = OUT_LATER;
 		if (build(x, &recs[i], &a, err, sizeof err) < 0) {
 			out[i] = OUT_REJECTED;
 			locked_error(x, err);
 			continue;
 		}
+		if (x->marks)
+			marked[i] = redis_args_applied(&a, recs[i].type == REDIS_REC_EVENT, &marks[i]);
 		if (x->c && redisAppendCommandArgv(x->c, (int)a.n, (const char **)a.v, a.l) == REDIS_OK) {
 			appended[i] = true;
 			n_app++;
 		}
 		redis_args_free(&a);
 	}
+	/* WAIT covers the writes this connection made; a batch that was applied
+	 * already (a resend) writes nothing, so a marker write always comes
+	 * first: WAIT then waits for everything the master had until now. */
+	bool waiting = x->wait_replicas && n_app && x->c &&
+		       redisAppendCommand(x->c, "SET %swait:%s %llu PX %u", x->prefix, x->instance,
+					  (unsigned long long)now_ms(), x->applied_ttl * 1000u) == REDIS_OK &&
+		       redisAppendCommand(x->c, "WAIT %u %u", x->wait_replicas, x->wait_ms) == REDIS_OK;
 	bool lost = false, noscript = false;
 	size_t answered = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -350,8 +444,36 @@ static size_t send_pipeline(struct rx *x, const struct rec *recs, size_t n, enum
 			answered = i + 1;
 		freeReplyObject(r);
 	}
+	if (waiting) {
+		/* Only WAIT's answer makes the batch count: a connection lost
+		 * before it (the master killed mid-batch) leaves what it applied
+		 * unconfirmed, so all of it goes again. */
+		long long acked = -1;
+		for (int k = 0; k < 2 && !lost && x->c; k++) { /* the marker's reply, then WAIT's */
+			redisReply *r = NULL;
+			if (redisGetReply(x->c, (void **)&r) != REDIS_OK || !r)
+				break;
+			if (k == 1 && r->type == REDIS_REPLY_INTEGER)
+				acked = r->integer;
+			freeReplyObject(r);
+		}
+		if (acked < (long long)x->wait_replicas) {
+			snprintf(err, sizeof err, "redis %.300s: WAIT: %lld of %u replicas have the writes after %u ms",
+				 x->url.redacted, acked < 0 ? 0 : acked, x->wait_replicas, x->wait_ms);
+			if (!lost)
+				locked_error(x, err);
+			pthread_mutex_lock(&x->mu);
+			x->st.wait_failed++;
+			pthread_mutex_unlock(&x->mu);
+			answered = 0;
+			lost = true;
+		}
+	}
 	for (size_t i = answered; i < n; i++)
 		out[i] = OUT_LATER;
+	for (size_t i = 0; i < answered; i++)
+		if (marked[i] && out[i] == OUT_DONE)
+			mark_acked(x, &marks[i]);
 	if (noscript && x->c) {
 		if (load_script(x->c, x->sha, x->url.redacted, err, sizeof err) < 0) {
 			locked_error(x, err);
@@ -612,6 +734,14 @@ static void *thread_main(void *arg)
 		if (stop)
 			break;
 
+		uint64_t sw = sentinel_watch_switches(x->watch);
+		if (sw != x->switches_seen) { /* the sentinels moved the master: leave the old one now */
+			x->switches_seen = sw;
+			if (x->c) {
+				disconnect(x);
+				x->next_attempt_ms = 0;
+			}
+		}
 		try_reconnect(x);
 
 		/* 1. The spool first: it holds older records. */
@@ -812,6 +942,8 @@ static void redis_close(void *self)
 		struct item it = q_pop(x);
 		free(it.data);
 	}
+	sentinel_watch_stop(x->watch);
+	free(x->marks);
 	free(x->q);
 	pthread_mutex_destroy(&x->mu);
 	pthread_cond_destroy(&x->cv);
@@ -857,10 +989,16 @@ void redis_stats_format(const struct redis_stats *st, char *out, size_t n)
 		rj += st->rejected[t];
 		lost += st->undelivered[t];
 	}
-	char corrupt[64] = ""; /* spool records that failed their checksum: skipped, never sent */
+	char corrupt[192] = ""; /* spool records that failed their checksum: skipped, never sent */
+	int at = 0;
 	if (st->spool_corrupt || st->spool_truncated)
-		snprintf(corrupt, sizeof corrupt, "; %llu corrupt spool records skipped",
-			 (unsigned long long)(st->spool_corrupt + st->spool_truncated));
+		at = snprintf(corrupt, sizeof corrupt, "; %llu corrupt spool records skipped",
+			      (unsigned long long)(st->spool_corrupt + st->spool_truncated));
+	if (st->failovers) /* a sentinel URL led to another master */
+		snprintf(corrupt + at, sizeof corrupt - (size_t)at,
+			 "; %llu failovers followed (%llu events, %llu contributions lost in a failover)",
+			 (unsigned long long)st->failovers, (unsigned long long)st->lost_failover[REDIS_REC_EVENT],
+			 (unsigned long long)st->lost_failover[REDIS_REC_AGENT]);
 	snprintf(out, n,
 		 "redis: %llu events, %llu contributions written (%llu replayed from the spool); %llu spooled, "
 		 "%llu left in the spool; dropped: %llu events, %llu contributions (queue full %llu, spool full "
@@ -914,6 +1052,12 @@ int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size
 	x->drain_ms = cfg->drain_timeout_ms ? cfg->drain_timeout_ms : AS_REDIS_DRAIN_TIMEOUT_MS;
 	x->q_cap = cfg->queue_records ? cfg->queue_records : AS_REDIS_QUEUE_RECORDS;
 	x->q_bytes_cap = cfg->queue_bytes ? cfg->queue_bytes : AS_REDIS_QUEUE_BYTES;
+	x->wait_replicas = cfg->wait_replicas;
+	x->wait_ms = cfg->wait_timeout_ms ? cfg->wait_timeout_ms : AS_REDIS_WAIT_TIMEOUT_MS;
+	if (x->url.sentinel && !(x->marks = calloc(AS_REDIS_FAILOVER_MARKS, sizeof *x->marks))) {
+		free(x);
+		return AS_ERR_NOMEM;
+	}
 	x->backoff_ms = AS_REDIS_BACKOFF_MIN_MS;
 	wall_rfc3339(x->started);
 	pthread_mutex_init(&x->mu, NULL);
@@ -940,7 +1084,10 @@ int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size
 		x->st.connected = true;
 		x->ever_connected = true;
 		x->hb_pending = true;
+		connected(x);
 	}
+	if (x->url.sentinel)
+		x->watch = sentinel_watch_start(&x->url);
 	if (cfg->spool_dir) {
 		struct spool_config sc = {cfg->spool_dir, cfg->spool_max_bytes, cfg->spool_segment_bytes,
 					  cfg->spool_fsync};

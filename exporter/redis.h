@@ -59,6 +59,9 @@ AS_MUST_CHECK int redis_url_parse(const char *url, struct redis_url *out, char *
 struct redisContext;
 AS_MUST_CHECK int redis_connect(const struct redis_url *u, int timeout_ms, struct redisContext **out, char *err,
 				size_t errsz);
+/* Sentinel i of a sentinel URL, authenticated with the sentinel_* credentials. */
+AS_MUST_CHECK int redis_sentinel_connect(const struct redis_url *u, size_t i, int timeout_ms,
+					 struct redisContext **out, char *err, size_t errsz);
 
 /* ---- the exporter ---- */
 struct redis_config {
@@ -72,6 +75,12 @@ struct redis_config {
 	enum spool_fsync spool_fsync;	  /* default SPOOL_FSYNC_BATCH (0 would be NONE: set it) */
 	uint64_t stream_maxlen;		  /* 0 = AS_REDIS_STREAM_MAXLEN */
 	uint32_t applied_ttl_s;		  /* 0 = AS_REDIS_APPLIED_TTL_S */
+	/* Durability across a failover: a write counts (leaves the queue or
+	 * the spool) only once WAIT says this many replicas have it; until
+	 * then it is sent again (the registry's merge makes that harmless).
+	 * 0 = once the master acknowledges it. */
+	uint32_t wait_replicas;
+	uint32_t wait_timeout_ms; /* 0 = AS_REDIS_WAIT_TIMEOUT_MS */
 	uint32_t heartbeat_interval_s;	  /* 0 = AS_REDIS_HEARTBEAT_S; the hash TTL is 3x */
 	uint32_t connect_timeout_ms;	  /* 0 = AS_REDIS_CONNECT_TIMEOUT_MS */
 	uint32_t command_timeout_ms;	  /* 0 = AS_REDIS_COMMAND_TIMEOUT_MS */
@@ -92,6 +101,9 @@ struct redis_stats {
 	uint64_t dropped_spool[REDIS_REC_TYPES];    /* refused: the spool was full or failed */
 	uint64_t rejected[REDIS_REC_TYPES];	    /* invalid record, or refused by Redis/the script */
 	uint64_t undelivered[REDIS_REC_TYPES];	    /* after shutdown: lost (no spool) */
+	uint64_t lost_failover[REDIS_REC_TYPES];    /* acknowledged by a master that failed before a replica had them */
+	uint64_t failovers;   /* connections to another master than the last (sentinel URLs) */
+	uint64_t wait_failed; /* batches sent again: WAIT found fewer replicas than wait_replicas */
 	uint64_t reconnects; /* successful connections after the first */
 	uint64_t errors;     /* connection failures, timeouts, error replies */
 	uint64_t heartbeats; /* heartbeat hashes written */

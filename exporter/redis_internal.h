@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "redis.h"
 
 /* An argument vector for redisAppendCommandArgv; every string is owned. */
 struct redis_args {
@@ -45,5 +46,26 @@ AS_MUST_CHECK int redis_event_envelope(const char *instance, uint64_t seq, const
 				       char **out, size_t *outlen);
 AS_MUST_CHECK int redis_event_unwrap(const uint8_t *p, size_t n, char *instance, size_t instsz, uint64_t *seq,
 				     const char **json, size_t *len);
+
+/* What shows on a master that a record was applied: an event's number
+ * under its instance's sequence key, a contribution's dedupe key in its
+ * agent's applied set. */
+struct redis_mark {
+	bool event;
+	char key[200]; /* the sequence key, or the applied set */
+	char id[72];   /* the event's number, or the dedupe key */
+};
+/* The mark of a record built by redis_args_event (event) or
+ * redis_args_upsert; false when it has none (no dedupe key) or it is too long. */
+bool redis_args_applied(const struct redis_args *a, bool event, struct redis_mark *m);
+
+/* A thread listening to the sentinels of a sentinel URL for failovers of
+ * its master (+switch-master); u must outlive it. NULL: out of memory or
+ * threads (the exporter then follows a failover by its errors only). */
+struct sentinel_watch;
+struct sentinel_watch *sentinel_watch_start(const struct redis_url *u);
+/* Failovers announced so far: a change means reconnect. */
+uint64_t sentinel_watch_switches(struct sentinel_watch *w);
+void sentinel_watch_stop(struct sentinel_watch *w);
 
 #endif

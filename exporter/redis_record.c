@@ -416,6 +416,20 @@ int redis_args_event(const char *json, size_t len, const char *instance, uint64_
 	return AS_OK;
 }
 
+bool redis_args_applied(const struct redis_args *a, bool event, struct redis_mark *m)
+{
+	/* the layouts of redis_args_event and redis_args_upsert above */
+	size_t id = event ? 6 : 11;
+	if (a->n <= id || a->l[4] >= sizeof m->key || a->l[id] >= sizeof m->id || !a->l[id])
+		return false;
+	memcpy(m->key, a->v[4], a->l[4]);
+	m->key[a->l[4]] = '\0';
+	memcpy(m->id, a->v[id], a->l[id]);
+	m->id[a->l[id]] = '\0';
+	m->event = event;
+	return true;
+}
+
 int redis_event_envelope(const char *instance, uint64_t seq, const char *json, size_t len, char **out,
 			 size_t *outlen)
 {

@@ -334,18 +334,26 @@ static int node_connect(const char *host, int port, const char *path, const char
 	return AS_OK;
 }
 
-/* What a sentinel says of the master: its address, or false with why. */
-static bool ask_sentinel(const struct redis_url *u, const struct redis_node *s, int timeout_ms,
-			 struct redis_node *master, char *err, size_t errsz)
+int redis_sentinel_connect(const struct redis_url *u, size_t i, int timeout_ms, struct redisContext **out,
+			   char *err, size_t errsz)
 {
 	char label[300];
-	put_node(label, sizeof label, s);
+	put_node(label, sizeof label, &u->sentinels[i]);
 	char what[340];
 	snprintf(what, sizeof what, "sentinel %s", label);
+	return node_connect(u->sentinels[i].host, u->sentinels[i].port, NULL, u->sentinel_user, u->sentinel_pass, -1,
+			    timeout_ms, what, out, err, errsz);
+}
+
+/* What sentinel i says of the master: its address, or false with why. */
+static bool ask_sentinel(const struct redis_url *u, size_t i, int timeout_ms, struct redis_node *master, char *err,
+			 size_t errsz)
+{
 	redisContext *c;
-	if (node_connect(s->host, s->port, NULL, u->sentinel_user, u->sentinel_pass, -1, timeout_ms, what, &c, err,
-			 errsz) < 0)
+	if (redis_sentinel_connect(u, i, timeout_ms, &c, err, errsz) < 0)
 		return false;
+	char what[340] = "sentinel ";
+	put_node(what + 9, sizeof what - 9, &u->sentinels[i]);
 	redisReply *r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", u->master);
 	bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING &&
 		  r->element[1]->type == REDIS_REPLY_STRING && r->element[0]->len < sizeof master->host;
@@ -383,7 +391,7 @@ int redis_connect(const struct redis_url *u, int timeout_ms, struct redisContext
 	int r = AS_ERR_IO;
 	for (size_t i = 0; i < u->n_sentinels; i++) {
 		struct redis_node m;
-		if (!ask_sentinel(u, &u->sentinels[i], timeout_ms, &m, err, errsz))
+		if (!ask_sentinel(u, i, timeout_ms, &m, err, errsz))
 			continue;
 		char label[REDIS_URL_MAX + 300];
 		size_t n = (size_t)snprintf(label, sizeof label, "%.700s (master ", u->redacted);

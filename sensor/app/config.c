@@ -80,6 +80,8 @@ static const struct key_spec redis_keys[] = {
     UINT("heartbeat_interval", redis_heartbeat_s, 1, 3600),
     UINT("drain_timeout_ms", redis_drain_timeout_ms, 0, 600000),
     UINT("applied_ttl", redis_applied_ttl_s, 60, 31536000),
+    UINT("wait_replicas", redis_wait_replicas, 0, 16),
+    UINT("wait_timeout_ms", redis_wait_timeout_ms, 10, 60000),
     END,
 };
 static const struct key_spec exporter_keys[] = {

@@ -53,6 +53,8 @@ struct sensor_config {
 	uint64_t redis_heartbeat_s;
 	uint64_t redis_drain_timeout_ms;
 	uint64_t redis_applied_ttl_s;
+	uint64_t redis_wait_replicas;	/* WAIT for this many replicas before a write counts (0: none) */
+	uint64_t redis_wait_timeout_ms; /* how long one WAIT may take */
 	/* inventory: networks and hosts from the file, rows of the CSV */
 	struct inventory inventory;
 	char *inventory_csv;

@@ -239,7 +239,8 @@ static uint64_t redis_lost(const struct redis_stats *rs, bool at_exit)
 {
 	uint64_t n = rs->spool_corrupt + rs->spool_truncated;
 	for (int t = 1; t < REDIS_REC_TYPES; t++)
-		n += rs->dropped_queue[t] + rs->dropped_spool[t] + rs->rejected[t] + (at_exit ? rs->undelivered[t] : 0);
+		n += rs->dropped_queue[t] + rs->dropped_spool[t] + rs->rejected[t] + rs->lost_failover[t] +
+		     (at_exit ? rs->undelivered[t] : 0);
 	return n;
 }
 
@@ -383,6 +384,8 @@ static int open_outputs(struct service *svc, char *err, size_t errsz)
 					    .spool_fsync = SPOOL_FSYNC_BATCH,
 					    .stream_maxlen = c->redis_stream_maxlen,
 					    .applied_ttl_s = (uint32_t)c->redis_applied_ttl_s,
+					    .wait_replicas = (uint32_t)c->redis_wait_replicas,
+					    .wait_timeout_ms = (uint32_t)c->redis_wait_timeout_ms,
 					    .heartbeat_interval_s = (uint32_t)c->redis_heartbeat_s,
 					    .drain_timeout_ms = (uint32_t)c->redis_drain_timeout_ms};
 		if (redis_open(&rcfg, &svc->sinks[svc->n_sinks], err, errsz) < 0)
@@ -404,6 +407,12 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 	if (filew_close(svc->live_inventory, err, sizeof err) < 0)
 		fprintf(stderr, "aisensor: inventory: %s\n", err);
 	svc->live_inventory = NULL;
+	if (svc->redis) {
+		/* Draining may find losses of its own (a failover while it
+		 * drains): said in the feed too, before every output closes. */
+		(void)svc->redis->ops->flush(svc->redis->self);
+		say_loss(svc, true);
+	}
 	for (size_t i = 0; i < svc->n_sinks; i++) {
 		struct sink *s = &svc->sinks[i];
 		if (s == svc->redis)
@@ -430,7 +439,7 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 		redis_heartbeat(svc->redis, &hb);
 		struct redis_stats rs;
 		bool all = redis_shutdown(svc->redis, &rs) == AS_OK;
-		char line[512];
+		char line[1024];
 		redis_stats_format(&rs, line, sizeof line);
 		if (!svc->o->quiet || !all)
 			fprintf(stderr, "aisensor: %s\n", line);
