@@ -122,6 +122,16 @@ class Cluster:
                 p.wait()
 
 
+def same(want, got):
+    """Registries compared field for field, but for destinations' nDPI labels:
+    a label can change as nDPI sees more packets, and an input that pauses
+    (wall clock, not packets) reports a flow's label early, so the union of
+    labels depends on the pace of the feed, not on what reached Redis."""
+    def strip(reg):
+        return {i: {k: v for k, v in a.items() if not k.endswith(".ndpi")} for i, a in flat_all(reg or {}).items()}
+    return bool(want) and strip(want) == strip(got), first_diff(strip(want), strip(got))
+
+
 def input_stream(src):
     """One pcap byte stream made of every bundled Ethernet capture, in name
     order: the same bytes for the reference and the failover runs."""
@@ -233,8 +243,9 @@ def main():
                                 and '"records-lost"' not in l)
                 if wait:
                     check("WAIT 1: exit 0 after following the failover", rc == 0, err[-800:])
+                    eq, diff = same(want_reg, got_reg)
                     check("WAIT 1: the registry equals the uninterrupted run's (%d agents)" % len(want_reg or {}),
-                          got_reg == want_reg, first_diff(flat_all(want_reg or {}), flat_all(got_reg or {})))
+                          eq, diff)
                     check("WAIT 1: the stream equals the uninterrupted run's: nothing lost, nothing doubled (%d events)"
                           % len(want_ev), got_ev == want_ev,
                           "%d events vs %d; %d missing, %d extra" % (len(got_ev), len(want_ev),
@@ -266,25 +277,70 @@ def main():
                 rc, err = feed(binary, src, args, head, recs,
                                lambda: cli(cl.sentinels[1], "SENTINEL", "FAILOVER", MASTER))
                 new = cl.master_port()
-                got_reg = registry(binary, src, cl.url(), prefix)
+                eq, diff = same(want_reg, registry(binary, src, cl.url(), prefix))
                 followed = re.search(r"(\d+) failovers followed \((\d+) events, (\d+) contributions lost", err)
                 lost_said = followed and (int(followed.group(2)) + int(followed.group(3)))
                 name = "manual failover, WAIT %d (master %s -> %s, the old one a replica): followed, " % (wait, old, new)
                 if wait == 2:
                     check(name + "exit 0, the registry equals the uninterrupted run's",
-                          new != old and rc == 0 and followed and not lost_said and got_reg == want_reg,
-                          err[-600:] + first_diff(flat_all(want_reg or {}), flat_all(got_reg or {})))
+                          new != old and rc == 0 and followed and not lost_said and eq, err[-600:] + diff)
                 else:
-                    check(name + ("nothing lost" if got_reg == want_reg else "the loss counted (%s), exit 4" % lost_said),
-                          new != old and followed and ((rc == 0 and not lost_said and got_reg == want_reg)
-                                                       or (rc == 4 and lost_said)),
-                          err[-600:] + first_diff(flat_all(want_reg or {}), flat_all(got_reg or {})))
+                    check(name + ("nothing lost" if eq else "the loss counted (%s), exit 4" % lost_said),
+                          new != old and followed and ((rc == 0 and not lost_said and eq) or (rc == 4 and lost_said)),
+                          err[-600:] + diff)
             finally:
                 cl.stop()
+
+        tls_through_stunnel(binary, src, tmp, want_reg, head, recs)
 
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0
+
+
+def tls_through_stunnel(binary, src, tmp, want_reg, head, recs):
+    """hiredis 0.14 has no TLS: a Redis that takes TLS only is reached through
+    a local stunnel in client mode that verifies the server's certificate
+    (README, "Redis over TLS")."""
+    stunnel = shutil.which("stunnel4") or shutil.which("stunnel")
+    if not stunnel:
+        check("stunnel installed (scripts/setup.sh)", False)
+        return
+    d = tempfile.mkdtemp(dir=tmp)
+    ca, crt, key = (os.path.join(d, n) for n in ("ca.crt", "redis.crt", "redis.key"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "2", "-subj", "/CN=aisensor test CA", "-keyout", os.path.join(d, "ca.key"), "-out", ca],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-subj", "/CN=redis.test", "-addext", "subjectAltName=DNS:redis.test", "-keyout", key,
+                    "-out", os.path.join(d, "redis.csr")], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", os.path.join(d, "redis.csr"), "-CA", ca, "-CAkey",
+                    os.path.join(d, "ca.key"), "-CAcreateserial", "-days", "2", "-copy_extensions", "copy",
+                    "-out", crt], check=True, capture_output=True)
+    tls_port, local_port = free_port(), free_port()
+    server = subprocess.Popen(["redis-server", "--port", "0", "--tls-port", str(tls_port), "--bind", "127.0.0.1",
+                               "--tls-cert-file", crt, "--tls-key-file", key, "--tls-ca-cert-file", ca,
+                               "--tls-auth-clients", "no", "--save", "", "--dir", d],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    conf = os.path.join(d, "stunnel.conf")
+    with open(conf, "w") as f:
+        f.write("foreground = yes\npid =\n[redis]\nclient = yes\naccept = 127.0.0.1:%d\nconnect = 127.0.0.1:%d\n"
+                "CAfile = %s\nverifyChain = yes\ncheckHost = redis.test\n" % (local_port, tls_port, ca))
+    tunnel = subprocess.Popen([stunnel, conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: cli(local_port, "PING") == "PONG", 30, 0.1)
+        plain = cli(tls_port, "PING")  # the server itself takes no clear text
+        url = "redis://127.0.0.1:%d" % local_port
+        rc, err = feed(binary, src, ["-q", "--redis", url, "-c", write_cfg(tmp, "tls", "tls:", 0, os.path.join(d, "spool"))],
+                       head, recs)
+        got = registry(binary, src, url, "tls:")
+        eq, diff = same(want_reg, got)
+        check("a TLS-only Redis through a local stunnel (certificate checked): exit 0, the registry equals "
+              "the reference's (%d agents)" % len(got or {}), plain != "PONG" and rc == 0 and eq, err[-400:] + diff)
+    finally:
+        for proc in (tunnel, server):
+            proc.terminate()
+            proc.wait()
 
 
 if __name__ == "__main__":
