@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Redis registry benchmark (by hand, never in CI): how many records a
+second the exporter puts into one Redis and through Redis Sentinel (with
+and without WAIT), and how much Redis memory an agent takes.
+
+  tests/bench/redis_bench.py [-r CAPTURE] [-n ROUNDS]
+
+CAPTURE defaults to tests/bench/data/bench.pcap (tests/bench/run.sh makes
+it). Each round replays it once per target, targets in a rotated order;
+the figure is the median. Records = events + contributions the exporter
+wrote; the time is the whole run (read, dissect, drain), so it is a floor
+for Redis's share. Memory per agent: MEMORY USAGE of every agent:* key
+(hash, types, versions, applied set) and of the indexes, over the agents."""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SRC, "tests", "golden"))
+from run_redis import Redis, redis_stats  # noqa: E402
+from run_sentinel import Cluster, cli  # noqa: E402
+
+
+def run(binary, capture, url, tmp, name, wait):
+    cfg = os.path.join(tmp, name + ".yaml")
+    with open(cfg, "w") as f:
+        f.write("exporters:\n  redis:\n    prefix: \"%s:\"\n    drain_timeout_ms: 600000\n    wait_replicas: %d\n"
+                % (name, wait))
+    t0 = time.monotonic()
+    p = subprocess.run([binary, "-r", capture, "--redis", url, "-c", cfg], capture_output=True, timeout=3600)
+    wall = time.monotonic() - t0
+    st = redis_stats(p.stderr)
+    m = re.search(rb"(\d+) events, (\d+) contributions written", p.stderr)
+    if p.returncode != 0 or not m:
+        sys.exit("%s: exit %d: %s" % (name, p.returncode, p.stderr.decode(errors="replace")[-500:]))
+    return wall, int(m.group(1)), int(m.group(2)), st
+
+
+def memory_per_agent(r, prefix):
+    agents = int(r.cli("ZCARD", prefix + "agents").strip())
+    keys = [k for k in r.cli("--scan", "--pattern", prefix + "*").split("\n") if k]
+    total = {"agents": 0, "indexes": 0, "stream": 0, "dedupe": 0}
+    for k in keys:
+        n = int(r.cli("MEMORY", "USAGE", k, "SAMPLES", "0").strip() or 0)
+        kind = ("stream" if k == prefix + "events" else "agents" if k.startswith(prefix + "agent:")
+                else "dedupe" if ":evseen:" in k or ":events:seq:" in k else "indexes")
+        total[kind] += n
+    return agents, total
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-r", default=os.path.join(HERE, "data", "bench.pcap"))
+    ap.add_argument("-n", type=int, default=3)
+    a = ap.parse_args()
+    binary = os.environ.get("AISENSOR", os.path.join(SRC, "build", "aisensor"))
+    with tempfile.TemporaryDirectory() as tmp:
+        one = Redis(tmp, ["--appendonly", "no"])
+        one.start()
+        cl = Cluster(tmp)
+        cl.start()
+        targets = [("one redis (unix socket)", one.url, 0), ("sentinel, WAIT 0", cl.url(), 0),
+                   ("sentinel, WAIT 1", cl.url(), 1), ("sentinel, WAIT 2", cl.url(), 2)]
+        walls = {t[0]: [] for t in targets}
+        counts = {}
+        load = os.getloadavg()
+        try:
+            for rnd in range(a.n):
+                for k in range(len(targets)):
+                    name, url, wait = targets[(k + rnd) % len(targets)]
+                    prefix = "b%d%d" % (rnd, k)
+                    wall, ev, co, _ = run(binary, a.r, url, tmp, prefix, wait)
+                    walls[name].append(wall)
+                    counts[name] = (ev, co)
+            print("capture %s, %d rounds, load average at start %.2f %.2f %.2f"
+                  % (a.r, a.n, load[0], load[1], load[2]))
+            print("%-26s %10s %10s %14s" % ("target", "wall (s)", "records", "records/s"))
+            for name, _, _ in targets:
+                w = statistics.median(walls[name])
+                ev, co = counts[name]
+                print("%-26s %10.2f %10d %14.0f" % (name, w, ev + co, (ev + co) / w))
+            agents, mem = memory_per_agent(one, "b%d%d:" % (a.n - 1, (len(targets) - (a.n - 1) % len(targets)) % len(targets)))
+            print("redis memory: %d agents; per agent %.0f bytes (its keys), indexes %.0f bytes per agent; "
+                  "stream %d bytes, dedupe keys %d bytes"
+                  % (agents, mem["agents"] / max(agents, 1), mem["indexes"] / max(agents, 1), mem["stream"], mem["dedupe"]))
+            print("used_memory of the one redis after %d runs: %s" % (a.n, [l for l in one.cli("INFO", "memory").split("\n")
+                                                                           if l.startswith("used_memory_human")]))
+        finally:
+            cl.stop()
+            one.stop()
+
+
+if __name__ == "__main__":
+    main()
