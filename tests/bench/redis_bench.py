@@ -3,13 +3,16 @@
 second the exporter puts into one Redis and through Redis Sentinel (with
 and without WAIT), and how much Redis memory an agent takes.
 
-  tests/bench/redis_bench.py [-r CAPTURE] [-n ROUNDS]
+  tests/bench/redis_bench.py [-r CAPTURE | --ai N] [-n ROUNDS]
 
 CAPTURE defaults to tests/bench/data/bench.pcap (tests/bench/run.sh makes
-it). Each round replays it once per target, targets in a rotated order;
-the figure is the median. Records = events + contributions the exporter
-wrote; the time is the whole run (read, dissect, drain), so it is a floor
-for Redis's share. Memory per agent: MEMORY USAGE of every agent:* key
+it: web traffic with a few AI flows); --ai N replays the bundled captures
+(pcaps/, nearly all AI traffic) N times instead, where the exporter, not
+the dissection, is the bottleneck. Each round runs every target once, in a
+rotated order, plus the sensor alone (--contributions and --events to
+/dev/null: the same records, no Redis); the figures are medians. Records =
+events + contributions the exporter wrote; the time is the whole run
+(read, dissect, drain). Memory per agent: MEMORY USAGE of every agent:* key
 (hash, types, versions, applied set) and of the indexes, over the agents."""
 import argparse
 import os
@@ -27,13 +30,20 @@ from run_redis import Redis, redis_stats  # noqa: E402
 from run_sentinel import Cluster, cli  # noqa: E402
 
 
-def run(binary, capture, url, tmp, name, wait):
+def alone(binary, inputs):
+    t0 = time.monotonic()
+    subprocess.run([binary, "-q"] + inputs + ["--contributions", "/dev/null", "--events", "/dev/null"], check=True,
+                   cwd=SRC, timeout=3600)
+    return time.monotonic() - t0
+
+
+def run(binary, inputs, url, tmp, name, wait):
     cfg = os.path.join(tmp, name + ".yaml")
     with open(cfg, "w") as f:
         f.write("exporters:\n  redis:\n    prefix: \"%s:\"\n    drain_timeout_ms: 600000\n    wait_replicas: %d\n"
                 % (name, wait))
     t0 = time.monotonic()
-    p = subprocess.run([binary, "-r", capture, "--redis", url, "-c", cfg], capture_output=True, timeout=3600)
+    p = subprocess.run([binary] + inputs + ["--redis", url, "-c", cfg], capture_output=True, timeout=3600, cwd=SRC)
     wall = time.monotonic() - t0
     st = redis_stats(p.stderr)
     m = re.search(rb"(\d+) events, (\d+) contributions written", p.stderr)
@@ -57,8 +67,10 @@ def memory_per_agent(r, prefix):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-r", default=os.path.join(HERE, "data", "bench.pcap"))
+    ap.add_argument("--ai", type=int, default=0)
     ap.add_argument("-n", type=int, default=3)
     a = ap.parse_args()
+    inputs = sum((["-r", "pcaps"] for _ in range(a.ai)), []) if a.ai else ["-r", a.r]
     binary = os.environ.get("AISENSOR", os.path.join(SRC, "build", "aisensor"))
     with tempfile.TemporaryDirectory() as tmp:
         one = Redis(tmp, ["--appendonly", "no"])
@@ -68,19 +80,22 @@ def main():
         targets = [("one redis (unix socket)", one.url, 0), ("sentinel, WAIT 0", cl.url(), 0),
                    ("sentinel, WAIT 1", cl.url(), 1), ("sentinel, WAIT 2", cl.url(), 2)]
         walls = {t[0]: [] for t in targets}
+        walls["sensor alone, no redis"] = []
         counts = {}
         load = os.getloadavg()
         try:
             for rnd in range(a.n):
+                walls["sensor alone, no redis"].append(alone(binary, inputs))
                 for k in range(len(targets)):
                     name, url, wait = targets[(k + rnd) % len(targets)]
                     prefix = "b%d%d" % (rnd, k)
-                    wall, ev, co, _ = run(binary, a.r, url, tmp, prefix, wait)
+                    wall, ev, co, _ = run(binary, inputs, url, tmp, prefix, wait)
                     walls[name].append(wall)
                     counts[name] = (ev, co)
-            print("capture %s, %d rounds, load average at start %.2f %.2f %.2f"
-                  % (a.r, a.n, load[0], load[1], load[2]))
+            print("input %s, %d rounds, load average at start %.2f %.2f %.2f"
+                  % ("pcaps/ x%d" % a.ai if a.ai else a.r, a.n, load[0], load[1], load[2]))
             print("%-26s %10s %10s %14s" % ("target", "wall (s)", "records", "records/s"))
+            print("%-26s %10.2f" % ("sensor alone, no redis", statistics.median(walls["sensor alone, no redis"])))
             for name, _, _ in targets:
                 w = statistics.median(walls[name])
                 ev, co = counts[name]
