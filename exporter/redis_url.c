@@ -154,7 +154,10 @@ static void redact(struct redis_url *u)
 			snprintf(q + qn, sizeof q - qn, "&sentinel_password=***");
 		if (q[0])
 			q[0] = '?';
-		snprintf(u->redacted, sizeof u->redacted, "redis-sentinel://%s%s/%s%s", cred, nodes, u->master, q);
+		int w = snprintf(u->redacted, sizeof u->redacted, "redis-sentinel://%s%s/%s%s", cred, nodes, u->master, q);
+		if (w < 0 || (size_t)w >= sizeof u->redacted) /* cut, but never past the user info */
+			snprintf(u->redacted, sizeof u->redacted, "redis-sentinel://%s%s/%s", cred,
+				 u->sentinels[0].host, u->master);
 	} else if (u->unix_socket) {
 		char db[32] = "";
 		if (u->db >= 0)
