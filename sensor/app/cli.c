@@ -11,12 +11,17 @@ void cli_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: aisensor -r CAPTURE [-r ...] [options]   replay pcap/pcapng files (a directory: "
-	    "every capture in it; -: stdin)\n"
-	    "       aisensor -i IFACE [-i ...] [options]     capture live (or capture.interfaces)\n"
-	    "       aisensor check -c FILE                   validate the config and the signatures\n"
-	    "       aisensor agents --redis URL [--json] ...  query the agent registry (--help for filters)\n"
+	    "usage: aisensor -r CAPTURE [-r ...] [options]    replay captures\n"
+	    "       aisensor -i IFACE [-i ...] [options]      capture live\n"
+	    "       aisensor -c FILE [options]                run as the config says (capture.interfaces)\n"
+	    "       aisensor check -c FILE                    validate the config, the signatures and what\n"
+	    "                                                 a start needs of them\n"
+	    "       aisensor agents --redis URL [filters]     query the agent registry (filters: --help)\n"
 	    "options:\n"
+	    "  -r CAPTURE         pcap/pcapng file; a directory: every .pcap/.pcapng/.cap in it; -: stdin;\n"
+	    "                     repeatable\n"
+	    "  -i IFACE           capture live on IFACE (replaces capture.interfaces); repeatable;\n"
+	    "                     not with -r\n"
 	    "  -c FILE            config (YAML); without it, built-in defaults and installed signatures\n"
 	    "  -w N               worker threads (default 1)\n"
 	    "  -f 'BPF'           capture filter\n"
@@ -29,8 +34,12 @@ void cli_usage(FILE *out)
 	    "  --pid-file FILE    write the process id there while running (sensor.pid_file)\n"
 	    "  --metrics ADDR:PORT  Prometheus metrics while capturing live (sensor.metrics)\n"
 	    "  -q                 no terminal summary and no progress line\n"
-	    "  -h, --help         this help;  -V, --version  the version\n"
-	    "With no output option, a replay prints the agent table to the terminal.\n");
+	    "  -h, --help         this help\n"
+	    "  -V, --version      the version\n"
+	    "With no output option, a replay prints the agent table to the terminal.\n"
+	    "SIGHUP reloads the inventory and signatures, reopens the line outputs; SIGTERM, SIGINT stop.\n"
+	    "Exit status: 0 done, 1 error, 2 bad command line, 3 partial input or outputs, 4 records lost.\n"
+	    "See aisensor(1).\n");
 }
 
 /* Appends one -r/-i/--keylog argument; false past the cap. */
