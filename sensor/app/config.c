@@ -386,20 +386,21 @@ int config_load(const char *path, struct sensor_config *c, char *err, size_t err
 #ifndef AS_SIG_DIR_INSTALLED
 #define AS_SIG_DIR_INSTALLED "/usr/local/share/aisensor/signatures"
 #endif
-#ifndef AS_SIG_DIR_SOURCE
-#define AS_SIG_DIR_SOURCE "signatures"
-#endif
 
 static const char default_salt[] = "aisensor-default-salt-change-me";
 
+/* Without AS_SIG_DIR_SOURCE (a package) only the installed directory is
+ * named: the binary never reads the build machine's tree. */
 const char *config_signature_dir(const struct sensor_config *c)
 {
-	struct stat st;
 	if (c->signatures_dir)
 		return c->signatures_dir;
-	if (stat(AS_SIG_DIR_INSTALLED, &st) == 0 && S_ISDIR(st.st_mode))
-		return AS_SIG_DIR_INSTALLED;
-	return AS_SIG_DIR_SOURCE;
+#ifdef AS_SIG_DIR_SOURCE
+	struct stat st;
+	if (stat(AS_SIG_DIR_INSTALLED, &st) != 0 || !S_ISDIR(st.st_mode))
+		return AS_SIG_DIR_SOURCE;
+#endif
+	return AS_SIG_DIR_INSTALLED;
 }
 
 const char *config_salt(const struct sensor_config *c)

@@ -65,8 +65,8 @@ void config_defaults(struct sensor_config *c);
  * the salt file and the inventory CSV. Errors are "file:line: problem" or
  * name the file; nothing is left to free on error. */
 AS_MUST_CHECK int config_open(const char *path, struct sensor_config *c, char *err, size_t errsz);
-/* The signatures directory: the config's, else the installed one, else
- * this source tree's. */
+/* The signatures directory: the config's, else the installed one, else,
+ * in a developer's build (AS_SOURCE_SIGNATURES), this source tree's. */
 const char *config_signature_dir(const struct sensor_config *c);
 /* The key of credential fingerprints: privacy.salt, else a built-in one
  * (fingerprints then match across deployments that left it unset). */
