@@ -12,6 +12,7 @@ install(DIRECTORY schemas/ DESTINATION ${AS_DATADIR}/schemas OPTIONAL FILES_MATC
 # Beside the signatures, not under share/doc: container images leave
 # /usr/share/doc out (dpkg path-exclude), and `aisensor check -c` reads it.
 install(FILES aisensor.example.yaml DESTINATION ${AS_DATADIR})
+install(FILES deploy/debian/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The unit runs the installed binary: deploy/aisensor.service names the
 # default prefix's, the installed copy this prefix's.
@@ -44,3 +45,35 @@ add_custom_command(OUTPUT aisensor.1.gz
   DEPENDS docs/aisensor.1 VERBATIM)
 add_custom_target(manpage ALL DEPENDS aisensor.1.gz)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/aisensor.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
+# ---- the .deb ----
+set(AS_PACKAGE_MAINTAINER "aisensor maintainers <maintainers@users.noreply.r-seed-ca79de27.example>"
+    CACHE STRING "Maintainer field of the .deb")
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME aisensor)
+set(CPACK_PACKAGE_CONTACT "${AS_PACKAGE_MAINTAINER}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "passive network sensor that finds the AI agents on a network")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+  "aisensor reads captures or live interfaces and finds the AI agents on a\n"
+  "network: SDK scripts calling LLM APIs, coding assistants, chat apps,\n"
+  "self-hosted model servers, MCP clients and servers, A2A agents, apps holding\n"
+  "OAuth consent. For each it tells where it runs, what it connects to and what\n"
+  "it can do, as a JSON event feed, an agent inventory, a Redis registry and a\n"
+  "table. Credentials seen on the wire become keyed-hash fingerprints.")
+set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_CURRENT_SOURCE_DIR}/LICENSE)
+# The package puts its files where this build's binary and unit look.
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)     # Depends from the libraries linked (dpkg-shlibdeps)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS adduser)  # the postinst makes the aisensor user
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS logrotate)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS redis-server)
+configure_file(deploy/debian/conffiles.in debian/conffiles @ONLY)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${CMAKE_CURRENT_SOURCE_DIR}/deploy/debian/postinst ${CMAKE_CURRENT_SOURCE_DIR}/deploy/debian/prerm
+    ${CMAKE_CURRENT_SOURCE_DIR}/deploy/debian/postrm ${CMAKE_CURRENT_BINARY_DIR}/debian/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)
