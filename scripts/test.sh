@@ -19,16 +19,25 @@ echo "== tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
-echo "== a distribution's build: Release with dpkg-buildflags' flags, no -Werror"
+echo "== a distribution's build: Release with dpkg-buildflags' flags, no -Werror, prefix /usr"
 if command -v dpkg-buildflags >/dev/null; then
   CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
     LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
-    cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DAS_SOURCE_SIGNATURES=OFF >/dev/null
   cmake --build build-release -j"$jobs" --target aisensor 2>&1 | tee build-release/build.log | grep -E 'warning:' || true
   if grep -q "warning:" build-release/build.log; then echo "the release build warns (above)"; exit 1; fi
-  build-release/aisensor -q -r pcaps/openai-node-gateway-http.pcap --inventory build-release/inventory.json
+  # -s: a package's binary reads only the installed signatures
+  build-release/aisensor -q -s signatures -r pcaps/openai-node-gateway-http.pcap --inventory build-release/inventory.json
   grep -q '"kind": "llm-api-client"' build-release/inventory.json \
     || { echo "the release build does not find the capture's agent"; exit 1; }
+
+  echo "== the Debian package of that build"
+  if [ -n "${CI:-}" ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
+    bash scripts/package.sh build-release --install
+  else
+    bash scripts/package.sh build-release
+    echo "package: not installed (installing needs CI set, and root or sudo)"
+  fi
 elif [ -n "${CI:-}" ]; then
   echo "dpkg-buildflags missing (dpkg-dev)"; exit 1
 fi
