@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "config.h"
 #include "redis.h"
 #include "sig.h"
@@ -128,14 +127,30 @@ static void check_run(struct checker *k, const struct sensor_config *c)
 		problem(k, "privacy.salt is empty");
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: aisensor check [-c FILE]   validate the config (without -c, the defaults) and the\n"
+		"                                 signatures, and what a start needs of them: interfaces,\n"
+		"                                 capture.user, output and spool directories, key logs,\n"
+		"                                 the Redis URL; every problem at once, then exit 1\n"
+		"  -c FILE     the config (YAML)\n"
+		"  -h, --help  this help\n");
+}
+
 int cmd_check(int argc, char **argv)
 {
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *cfg_path = NULL;
 	int opt;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "c:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		}
 		if (opt != 'c') {
-			cli_usage(stderr);
+			usage(stderr);
 			return 2;
 		}
 		cfg_path = optarg;

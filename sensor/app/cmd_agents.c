@@ -231,7 +231,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: aisensor agents --redis URL [--prefix P] [--owner O] [--host IP|NAME|KEY] [--kind K]\n"
 		   "                       [--product ID (claude-code, codex-cli, ...)]\n"
-		   "                       [--since RFC3339|DURATION (90s, 30m, 24h, 7d)] [--json]\n");
+		   "                       [--since RFC3339|DURATION (90s, 30m, 24h, 7d)] [--json]\n"
+		   "       aisensor agents -h | --help\n");
 }
 
 static redisReply *command(redisContext *c, FILE *errf, const char *url, int argc, const char **argv)
