@@ -698,6 +698,7 @@ int service_run(const struct cli *o)
 	if (rc == 0) {
 		struct pipeline_stats ps;
 		rc = run_pipeline(&svc, &ps);
+		keylogs_stop(svc.keylogs, o->quiet); /* their counts on stderr, before the statistics */
 		rc = close_outputs(&svc, &ps, rc);
 		rc = final_reports(&svc, &ps, rc);
 	} else {
