@@ -9,7 +9,7 @@ PKGS=(
   redis-server tcpdump tcpreplay iproute2 procps util-linux curl  # util-linux: taskset (one-CPU golden check)
   python3-jsonschema  # the golden outputs checked against schemas/*.json
   redis-sentinel stunnel4  # the failover test and TLS to Redis through stunnel (tests/golden/run_sentinel.py)
-  man-db  # man -l: the manual page renders without warnings
+  man-db jq  # man -l: the manual page renders without warnings; jq: the README's example
 )
 missing=()
 for p in "${PKGS[@]}"; do
