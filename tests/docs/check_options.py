@@ -8,7 +8,8 @@ sensor/app/check.c (`aisensor check`) and sensor/app/cmd_agents.c
 man page entry fails here. For each: the real binary accepts it (given
 before --help, it is parsed and --help still answers: an option the binary
 does not know would be refused first), and it appears in that command's
---help output and in docs/aisensor.1.
+--help output, in its section of docs/aisensor.1 and in README.md's
+"Command line".
 
 usage: check_options.py BINARY SOURCE_DIR"""
 import os
@@ -51,6 +52,8 @@ def main():
     man = open(os.path.join(src, "docs/aisensor.1")).read()
     man = re.sub(r"\\f[BIRP]", "", man.replace("\\-", "-"))
     sections = dict(re.findall(r"^\.SH (\S+)\n(.*?)(?=^\.SH |\Z)", man, re.M | re.S))
+    readme = open(os.path.join(src, "README.md")).read()
+    readme_cli = re.search(r"^## Command line\n(.*?)^## ", readme, re.M | re.S).group(1)
 
     # (command, its parser's source, its arguments, the man page section documenting it)
     commands = [
@@ -70,10 +73,17 @@ def main():
             check(f"{name}: {opt} is accepted", p.returncode == 0, (p.returncode, p.stderr))
             check(f"{name}: {opt} in --help", mentions(help_text, opt), help_text)
             check(f"{name}: {opt} in docs/aisensor.1, {section}", mentions(sections.get(section, ""), opt))
+            check(f"{name}: {opt} in README.md, Command line", mentions(readme_cli, opt))
         # A name that is no option is refused: the acceptance check above can fail.
         p = run(binary, prefix + ["--no-such-option"] + help_args)
         check(f"{name}: an unknown option is refused", p.returncode == 2 and "unrecognized" in p.stderr,
               (p.returncode, p.stderr))
+
+    # The man page is of this version.
+    version = run(binary, ["--version"]).stdout.strip()
+    th = re.search(r"^\.TH .*$", man, re.M)
+    check(f"docs/aisensor.1 is of {version}", th is not None and f'"{version}"' in th.group(0),
+          th.group(0) if th else "no .TH line")
 
     # The subcommands are in the run's --help and the man page.
     h = run(binary, ["--help"]).stdout
