@@ -13,7 +13,11 @@
  *   ADD    counters: never in facts, sent as deltas of flows (contrib.c)
  *   LAST   a value that may go either way (the host's latest address, a
  *          tool's hints, what of a conversation is still unseen): the
- *          one sent with the highest version wins */
+ *          one sent with the highest version wins
+ *
+ * An array of objects lists its elements in the order of their keys (the
+ * identity a registry names them by: record_dest_key, ...), so a record
+ * rebuilt from a registry has the same order. */
 #ifndef AS_RECORD_H
 #define AS_RECORD_H
 
