@@ -185,14 +185,22 @@ static int scalar(json_t *v, int o, char num[64], const char **type, const char 
 	return AS_OK;
 }
 
-/* One field of operation o, appended as its group (null: nothing). */
+/* One field of operation o, appended as its group. A null is "unknown"
+ * (type z: held until a value comes); a null counter or union is nothing. */
 static int pack_field(struct pack *b, const char *id, int o, const char *k, json_t *v, char *err,
 		      size_t errsz)
 {
 	int rc = AS_OK;
 	char *dump = NULL;
-	if (json_is_null(v))
+	if (json_is_null(v) && (o == O_ADD || o == O_UNION))
 		return AS_OK;
+	if (json_is_null(v)) {
+		PUT(putz(b, ops[o]));
+		PUT(putz(b, k));
+		PUT(putz(b, "z"));
+		PUT(putz(b, ""));
+		return AS_OK;
+	}
 	if (o == O_UNION) { /* an array of strings */
 		if (!json_is_array(v))
 			FAIL(AS_ERR_MALFORMED, "contribution %s: union '%.64s' must be an array", id, k);
@@ -201,8 +209,6 @@ static int pack_field(struct pack *b, const char *id, int o, const char *k, json
 			if (!json_is_string(json_array_get(v, i)))
 				FAIL(AS_ERR_MALFORMED,
 				     "contribution %s: union '%.64s' must hold strings only", id, k);
-		if (!n)
-			return AS_OK;
 		char cnt[24];
 		snprintf(cnt, sizeof cnt, "%zu", n);
 		PUT(putz(b, "union"));

@@ -35,10 +35,14 @@ static void head(struct jw *w, const struct agent *ag)
 	jw_str_opt(w, "owner", ag->host.owner);
 }
 
-/* ---- facts: the record walked with a flat path, one object per operation ---- */
+/* ---- facts: the record walked with a flat path, one object per operation ----
+ * Every field of the record, so that a registry holds its shape as well:
+ * nulls, empty arrays, an array of objects as a field of its own ([], its
+ * elements being fields of their own), counters at 0 (their values travel
+ * as deltas; adding 0 is safe any number of times). */
 
-enum { F_MIN, F_MAX, F_SET, F_UNION, F_LAST, F_OPS };
-static const char *const op_names[F_OPS] = {"min", "max", "set", "union", "last"};
+enum { F_MIN, F_MAX, F_SET, F_UNION, F_LAST, F_ADD, F_OPS };
+static const char *const op_names[F_OPS] = {"min", "max", "set", "union", "last", "add"};
 
 struct facts {
 	struct flatpath path;
@@ -60,14 +64,13 @@ static int op_index(enum merge_op op)
 	case OP_LAST:
 		return F_LAST;
 	case OP_ADD:
-		break;
+		return F_ADD;
 	}
 	return -1;
 }
 
-/* The writer of the field `name` under the current path, or NULL (a
- * counter, or a path over the grammar's limits: counted). *pushed: the
- * caller pops the name. */
+/* The writer of the field `name` under the current path, or NULL (a path
+ * over the grammar's limits: counted). *pushed: the caller pops the name. */
 static struct jw *field(struct facts *f, const char *name, enum merge_op op, const char **path, bool *pushed)
 {
 	int i = op_index(op);
@@ -94,6 +97,18 @@ static void f_obj_end(void *u)
 	flatpath_pop(&((struct facts *)u)->path); /* at the top: nothing to pop */
 }
 
+static void f_list_begin(void *u, const char *name)
+{
+	struct facts *f = u;
+	const char *path;
+	bool pushed;
+	struct jw *w = field(f, name, OP_UNION, &path, &pushed); /* stays pushed: its items follow */
+	if (w) {
+		jw_arr_begin(w, path);
+		jw_arr_end(w);
+	}
+}
+
 static void f_item_begin(void *u, const char *key)
 {
 	flatpath_push_key(&((struct facts *)u)->path, key);
@@ -102,14 +117,16 @@ static void f_item_begin(void *u, const char *key)
 static void f_str(void *u, const char *name, const char *v, enum merge_op op)
 {
 	struct facts *f = u;
-	/* null is unknown; an empty smallest would stay the smallest forever */
-	if (!v || (op == OP_MIN && !*v))
+	/* an empty smallest would stay the smallest forever */
+	if (v && op == OP_MIN && !*v)
 		return;
 	const char *path;
 	bool pushed;
 	struct jw *w = field(f, name, op, &path, &pushed);
-	if (w)
+	if (w && v)
 		jw_str(w, path, v);
+	else if (w)
+		jw_null(w, path); /* unknown: a registry holds it until a value comes */
 	if (pushed)
 		flatpath_pop(&f->path);
 }
@@ -121,7 +138,7 @@ static void f_num(void *u, const char *name, uint64_t v, enum merge_op op)
 	bool pushed;
 	struct jw *w = field(f, name, op, &path, &pushed);
 	if (w)
-		jw_u64(w, path, v);
+		jw_u64(w, path, op == OP_ADD ? 0 : v);
 	if (pushed)
 		flatpath_pop(&f->path);
 }
@@ -142,8 +159,6 @@ static void f_strs(void *u, const char *name, const char *const *v, size_t n, en
 {
 	(void)optional; /* a registry holds it empty: it may have held something */
 	struct facts *f = u;
-	if (!n && op == OP_UNION)
-		return; /* an empty set is no field: a union adds nothing */
 	const char *path;
 	bool pushed;
 	struct jw *w = field(f, name, op, &path, &pushed);
@@ -181,8 +196,8 @@ static void send_facts(struct contrib *c, struct model *m, struct agent *ag)
 		jw_init(&f.op[i], false);
 		jw_obj_begin(&f.op[i], NULL);
 	}
-	const struct record_visitor v = {f_obj_begin, f_obj_end, f_obj_begin, f_item_begin,
-					 f_obj_end,   f_obj_end, f_str,	      f_num,
+	const struct record_visitor v = {f_obj_begin, f_obj_end, f_list_begin, f_item_begin,
+					 f_obj_end,   f_obj_end, f_str,	       f_num,
 					 f_bool,      f_strs,	 &f};
 	record_walk(ag, &v);
 	struct jw w;

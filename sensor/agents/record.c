@@ -486,7 +486,7 @@ static void partial(const struct record_visitor *v, const struct agent *ag)
 		p[n++] = "initialize";
 	if (!m->from_server)
 		p[n++] = "server-to-client";
-	v->strs(v->u, "partial", p, n, OP_LAST, true);
+	v->strs(v->u, RECORD_OMITTED_EMPTY, p, n, OP_LAST, true);
 }
 
 void record_walk(const struct agent *ag, const struct record_visitor *v)
@@ -528,7 +528,7 @@ void record_walk(const struct agent *ag, const struct record_visitor *v)
 		if (ag->risks & (1u << r))
 			risks[n++] = risk_name((enum risk)r);
 	v->strs(v->u, "risks", risks, n, OP_UNION, false);
-	OBJ("evidence");
+	OBJ(RECORD_OMITTED_EMPTY_IN);
 	NUM("flows", ag->flows, OP_ADD);
 	opt(v, "first_flow", ag->first_flow, OP_MIN);
 	STR("identity", ag->identity, OP_SET);

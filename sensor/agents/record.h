@@ -30,6 +30,13 @@
 
 enum merge_op { OP_SET, OP_MIN, OP_MAX, OP_UNION, OP_ADD, OP_LAST };
 
+/* The one array the record omits while it is empty (a visitor's strs()
+ * `optional`): what of an MCP conversation a span did not show. A registry
+ * holds it as [] once nothing is missing; a record rebuilt from it omits
+ * it then, as this one does. */
+#define RECORD_OMITTED_EMPTY_IN "evidence"
+#define RECORD_OMITTED_EMPTY "partial"
+
 struct record_visitor {
 	/* An object: a member (name) or the top level (NULL). */
 	void (*obj_begin)(void *u, const char *name);

@@ -116,6 +116,16 @@ def first_diff(want, got):
     return ""
 
 
+def same_as_inventory(what, inv, got):
+    """`agents --json` gives each record of one replay in the inventory's shape
+    exactly: nulls, empty arrays, zero counters, member names, types, order."""
+    want = {a["agent_id"]: a for a in json.load(open(inv))["agents"]}
+    unequal = [i for i in want if (got or {}).get(i) != want[i]]
+    check("agents --json: every record equals the inventory's, field for field (%s: %d agents)" % (what, len(want)),
+          bool(want) and got is not None and set(got) == set(want) and not unequal,
+          unequal[:1] and json.dumps([want[unequal[0]], got.get(unequal[0])])[:1500])
+
+
 def main():
     binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     missing = [t for t in ("redis-server", "redis-cli") if not shutil.which(t)]
@@ -140,6 +150,14 @@ def main():
             got_flat = flat_all(got or {})
             check("registry equals the inventory (%d agents)" % len(want), bool(want) and got is not None and got_flat == want,
                   first_diff(want, got_flat))
+            same_as_inventory("captures", inv, got)
+            # and read with their key logs (decrypted content: more of every section), public captures too
+            keylogs = sum((["--keylog", k] for k in sorted(glob.glob("pcaps/keylogs/*.keylog", root_dir=src))), [])
+            inv2 = os.path.join(tmp, "inv-keylogs.json")
+            p = sensor(binary, src, ["-r", "pcaps", "-r", "pcaps/public", "--redis", r.url, "--inventory", inv2,
+                                     "-c", write_cfg(tmp, "keylogs", "keylogs:")] + keylogs)
+            check("replay with key logs into redis: exit 0", p.returncode == 0, p.stderr.decode(errors="replace"))
+            same_as_inventory("captures with key logs, public captures", inv2, registry(binary, src, r.url, "keylogs:"))
             hb = r.cli("HGETALL", "aisensor:sensor:aisensor")
             ttl = int(r.cli("TTL", "aisensor:sensor:aisensor").strip() or -2)
             check("sensor heartbeat hash with a TTL", "packets" in hb and ttl > 0, hb + " ttl=%d" % ttl)

@@ -199,6 +199,14 @@ static void test_upsert_commutative(void **state)
 	/* last: the highest version, whatever the byte order or the arrival */
 	expect_field(k, "host.ip", "10.0.0.1");
 	expect_field(k, "evidence.partial", "[]");
+	/* a null holds the place of a value until one comes, in any order */
+	expect_field(k, "software.runtime", "");
+	expect_field(k, "host.hostname", "ws-1");
+	expect_field("ref:agent:aaaa000000000001:types", "software.runtime", "z");
+	assert_null(hget("ref:agent:aaaa000000000001:types", "software.version")); /* a string now */
+	/* an empty union is a field, [], as is an array of objects (its elements follow) */
+	expect_field(k, "credentials", "[]");
+	expect_field(k, "destinations", "[]");
 	expect_field("ref:agent:bbbb000000000002", "mcp.auth", "none"); /* equal versions: the larger */
 	expect_field(k, "evidence.flows", "4");
 	expect_field(k, "destinations[openai-api|api.openai.com:443|tls].bytes", "150");
