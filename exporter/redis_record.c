@@ -65,7 +65,9 @@ int redis_args_pushf(struct redis_args *a, const char *fmt, ...)
  * it: the queue and the spool hold the script's variable arguments
  * ("upsert"), so the thread builds the command without reading JSON. An
  * upsert is: the byte UPSERT_MAGIC, then strings, each a little-endian u32
- * length and its bytes: id, dedupe, owner, host_key, version, then the
+ * length and its bytes: id, dedupe, owner, host_key, the stamp of its
+ * "last" fields ("version", or "version inventory_time" when it has one: an
+ * upsert spooled before inventory_time existed reads the same), then the
  * groups (op field type value | "union" field count v1..vcount). */
 
 #define ID_MAX 64
@@ -254,8 +256,9 @@ int redis_upsert_pack(const char *json, size_t len, char **blob, size_t *bloblen
 	}
 	if (!json_is_object(root))
 		FAIL(AS_ERR_MALFORMED, "contribution: not a JSON object");
-	static const char *const known[] = {"id",    "dedupe", "min",	"max",	    "set",    "add",
-					    "union", "last",   "owner", "host_key", "version"};
+	static const char *const known[] = {"id",	  "dedupe",	 "min",	  "max",     "set",
+					    "add",	  "union",	 "last",  "owner",   "host_key",
+					    "version", "inventory_time"};
 	const char *k;
 	json_t *v;
 	json_object_foreach(root, k, v)
@@ -278,12 +281,18 @@ int redis_upsert_pack(const char *json, size_t len, char **blob, size_t *bloblen
 		FAIL(AS_ERR_MALFORMED,
 		     "contribution %s: owner and host_key must be strings of at most %d bytes", id,
 		     INDEX_MAX_LEN);
-	json_t *ver = json_object_get(root, "version");
-	if (ver && !json_is_null(ver) && (!json_is_integer(ver) || json_integer_value(ver) < 0))
-		FAIL(AS_ERR_MALFORMED, "contribution %s: version must be a non-negative integer", id);
+	json_t *ver = json_object_get(root, "version"), *inv = json_object_get(root, "inventory_time");
+	if ((ver && !json_is_null(ver) && (!json_is_integer(ver) || json_integer_value(ver) < 0)) ||
+	    (inv && !json_is_null(inv) && (!json_is_integer(inv) || json_integer_value(inv) < 0)))
+		FAIL(AS_ERR_MALFORMED, "contribution %s: version and inventory_time must be non-negative integers",
+		     id);
+	json_int_t ver_n = json_is_integer(ver) ? json_integer_value(ver) : 0,
+		   inv_n = json_is_integer(inv) ? json_integer_value(inv) : 0;
 	char num[64];
-	snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-		 json_is_integer(ver) ? json_integer_value(ver) : 0);
+	if (inv_n)
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT " %" JSON_INTEGER_FORMAT, ver_n, inv_n);
+	else
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, ver_n);
 	if (!(b.p = malloc(b.cap = 512))) {
 		rc = AS_ERR_NOMEM;
 		goto out;

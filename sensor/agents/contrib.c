@@ -26,13 +26,13 @@ static void emit(struct contrib *c, const struct jw *w)
 	c->st->contributions++;
 }
 
-/* The members every contribution opens with: the agent and its indexes. */
+/* The members every contribution opens with: the agent and its host index
+ * (its owner index follows the host.owner of its facts). */
 static void head(struct jw *w, const struct agent *ag)
 {
 	jw_obj_begin(w, NULL);
 	jw_str(w, "id", ag->id);
 	jw_str(w, "host_key", ag->host_key);
-	jw_str_opt(w, "owner", ag->host.owner);
 }
 
 /* ---- facts: the record walked with a flat path, one object per operation ----
@@ -184,7 +184,9 @@ static uint64_t fnv1a(const char *s, size_t n)
 
 /* Sends an agent's facts when they differ from the last sent. Their
  * version orders the "last" fields: above every earlier one, and at least
- * the agent's last packet time, so sensors that saw the same traffic agree. */
+ * the agent's last packet time, so sensors that saw the same traffic agree;
+ * at equal versions (the same packets) the newer inventory's host owner,
+ * team, site and name win: inventory_time. */
 static void send_facts(struct contrib *c, struct model *m, struct agent *ag)
 {
 	record_settle(m, ag);
@@ -214,6 +216,9 @@ static void send_facts(struct contrib *c, struct model *m, struct agent *ag)
 	if (!w.oom && h != ag->facts_hash) {
 		ag->version = ag->version + 1 > ag->last_us ? ag->version + 1 : ag->last_us;
 		jw_u64(&w, "version", ag->version);
+		uint64_t inv = hosts_inventory_time(m->hosts);
+		if (inv)
+			jw_u64(&w, "inventory_time", inv);
 		jw_obj_end(&w);
 		emit(c, &w);
 		ag->facts_hash = h;

@@ -421,7 +421,7 @@ def merge_contributions(lines):
                 if v is None:
                     a.setdefault(k, None)
                 elif op == "last":
-                    at = (c["version"], canonical(v))
+                    at = (c["version"], c.get("inventory_time", 0), canonical(v))
                     if a.get(k) is None or versions[(c["id"], k)] < at:
                         versions[(c["id"], k)] = at
                         a[k] = v

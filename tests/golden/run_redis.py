@@ -206,6 +206,10 @@ def main():
             check("agents --kind mcp (no kind): exit 2, the kinds listed", out.returncode == 2
                   and b"--kind mcp is no agent kind (llm-api-client" in out.stderr, out.stderr)
 
+            # 1b''. Host attributes (owner, team, site, host name) are the newest
+            #       observation's, and the owner index follows them.
+            host_attributes(binary, src, r, tmp)
+
             # 1c. Redis gone for good, no spool: the run finishes, says how many
             #     records never reached it, and exits 4.
             gone = Redis(tmp)
@@ -498,6 +502,86 @@ def long_stream(binary, src, r, tmp):
     have = flat_all({client["agent_id"]: got.get(client["agent_id"], {})})
     check("long stream: once it ended, the registry holds the inventory's record (bytes %d, requests %d)"
           % (dest["bytes"], dest["requests"]), proc.returncode == 0 and have == want, first_diff(want, have))
+
+
+OWNED = "pcaps/openai-node-gateway-http.pcap"  # one client host, 127.0.1.11
+
+
+def host_attributes(binary, src, r, tmp):
+    """An owner changed in the inventory replaces the old one: the same
+    packets read with a newer inventory, or packets seen later, win; an
+    older inventory on the same packets does not take it back; any order of
+    the same replays leaves the same registry."""
+    later = os.path.join(tmp, "owned-later.pcap")
+    shift_pcap(os.path.join(src, OWNED), later, 86400)  # the same traffic a day later
+    now = time.time()
+
+    def cfg(prefix, owner, age):
+        """A sensor's config whose inventory gives the host to owner, changed age seconds ago."""
+        who = owner.split("@")[0]
+        path = write_cfg(tmp, "%s-%s" % (prefix.rstrip(":"), who), prefix)
+        with open(path, "a") as f:
+            f.write("inventory:\n  hosts:\n    - {ip: 127.0.1.11, owner: %s, team: team-%s, site: site-%s}\n"
+                    % (owner, who, who))
+        os.utime(path, (now - age, now - age))  # the inventory's time: when its file changed
+        return path
+
+    def run(cap, config):
+        return sensor(binary, src, ["-r", cap, "--redis", r.url, "-c", config]).returncode == 0
+
+    def owners(prefix):
+        reg = registry(binary, src, r.url, prefix) or {}
+        on = {a["agent_id"]: (a["host"]["owner"], a["host"]["team"], a["host"]["site"]) for a in reg.values()
+              if a["host"]["ip"] == "127.0.1.11"}
+        index = {o: sorted(r.cli("SMEMBERS", prefix + "owner:" + o).split()) for o in ("zoe@example.com",
+                                                                                       "bob@example.com")}
+        return on, index
+
+    old, new = cfg("own:", "zoe@example.com", 3600), cfg("own:", "bob@example.com", 60)
+    bob = ("bob@example.com", "team-bob", "site-bob")
+    zoe = ("zoe@example.com", "team-zoe", "site-zoe")
+    ok = run(OWNED, old)
+    first, idx = owners("own:")
+    check("owner from the inventory: zoe's host, in the owner index (%d agents)" % len(first),
+          ok and first and set(first.values()) == {zoe} and idx["zoe@example.com"] == sorted(first), (first, idx))
+    ok = run(OWNED, new)
+    got, idx = owners("own:")
+    check("the same packets read with a newer inventory: bob replaces zoe (owner, team, site), "
+          "and zoe's owner index no longer lists the host's agents",
+          ok and got and set(got.values()) == {bob} and idx == {"zoe@example.com": [], "bob@example.com": sorted(got)},
+          (got, idx))
+    p = subprocess.run([binary, "agents", "--redis", r.url, "--prefix", "own:", "--owner", "zoe@example.com", "--json"],
+                       cwd=src, capture_output=True, timeout=60)
+    check("agents --owner zoe@example.com: none left", p.returncode == 0 and json.loads(p.stdout)["agents"] == [],
+          p.stdout[-300:])
+    ok = run(OWNED, old)
+    got, idx = owners("own:")
+    check("the same packets read again with the older inventory: bob stays",
+          ok and set(got.values()) == {bob} and idx["zoe@example.com"] == [], (got, idx))
+    ok = run(later, old)
+    got, idx = owners("own:")
+    check("the host seen a day later, by a sensor whose inventory says zoe: the newer observation wins",
+          ok and set(got.values()) == {zoe} and idx == {"zoe@example.com": sorted(got), "bob@example.com": []},
+          (got, idx))
+    # the same four replays in another order leave the same registry
+    old2, new2 = cfg("own2:", "zoe@example.com", 3600), cfg("own2:", "bob@example.com", 60)
+    for cap, config in ((later, old2), (OWNED, old2), (OWNED, new2), (OWNED, old2)):
+        ok = run(cap, config) and ok
+    one, two = registry(binary, src, r.url, "own:"), registry(binary, src, r.url, "own2:")
+    check("host attributes merge in any order: the same registry and owner index",
+          ok and one and one == two and owners("own:") == owners("own2:"),
+          (first_diff(flat_all(one or {}), flat_all(two or {})), owners("own2:")))
+
+
+def shift_pcap(path, out, seconds):
+    """A copy of a classic pcap with every packet `seconds` later."""
+    head, recs = pcap_records(path)
+    end = "<" if struct.unpack("<I", head[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    with open(out, "wb") as f:
+        f.write(head)
+        for _, rec in recs:
+            sec = struct.unpack(end + "I", rec[:4])[0] + seconds
+            f.write(struct.pack(end + "I", sec) + rec[4:])
 
 
 def write_cfg(tmp, name, prefix, spool=None):

@@ -261,6 +261,52 @@ static void test_upsert_commutative(void **state)
 	free(want);
 }
 
+/* Host attributes: the newest observation (version), then the newest
+ * inventory (the same packets read again with a changed one), then the
+ * larger value; the owner index follows the stored host.owner. */
+static void test_host_attributes(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	static const char *const c[] = {
+	    "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":\"zed\"},\"version\":10}",
+	    "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":\"amy\"},\"version\":10,\"inventory_time\":5}",
+	    "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":\"old\"},\"version\":10,\"inventory_time\":3}",
+	    "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":null},\"version\":12,\"inventory_time\":9}",
+	};
+	static const int orders[][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}};
+	char *want = NULL;
+	for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
+		char prefix[16];
+		snprintf(prefix, sizeof prefix, "ha%zu:", o);
+		struct sink s = open_exporter(srv.url, prefix, NULL, 5000);
+		for (size_t i = 0; i < 4; i++)
+			send_agent(&s, c[orders[o][i]]);
+		finish(&s);
+		char key[64];
+		snprintf(key, sizeof key, "%sagent:eeee000000000005", prefix);
+		expect_field(key, "host.owner", "amy"); /* a null (unknown) never replaces a value */
+		char *got = snapshot(prefix);
+		assert_non_null(strstr(got, "owner:amy\teeee000000000005\n"));
+		assert_null(strstr(got, "owner:zed"));
+		assert_null(strstr(got, "owner:old"));
+		if (want)
+			assert_string_equal(got, want);
+		free(want);
+		want = got;
+	}
+	free(want);
+	/* a later observation wins whatever its inventory */
+	struct sink s = open_exporter(srv.url, "ha0:", NULL, 5000);
+	send_agent(&s, "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":\"bea\"},\"version\":11}");
+	finish(&s);
+	expect_field("ha0:agent:eeee000000000005", "host.owner", "bea");
+	expect_field("ha0:agent:eeee000000000005:versions", "host.owner", "11");
+	redisReply *r = cmd("EXISTS ha0:owner:amy");
+	assert_int_equal(r->integer, 0);
+	freeReplyObject(r);
+}
+
 static void test_invalid_contributions(void **state)
 {
 	(void)state;
@@ -290,6 +336,7 @@ static void test_invalid_contributions(void **state)
 	    "{\"id\":\"abc\",\"last\":{\"f\":[1]},\"version\":1}",
 	    "{\"id\":\"abc\",\"last\":{\"f\":\"x\"},\"version\":-1}",
 	    "{\"id\":\"abc\",\"last\":{\"f\":\"x\"},\"version\":\"7\"}",
+	    "{\"id\":\"abc\",\"last\":{\"f\":\"x\"},\"version\":1,\"inventory_time\":-1}",
 	};
 	struct sink s = open_exporter(srv.url, "bad:", NULL, 5000);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -574,6 +621,7 @@ int main(void)
 	CASE(&t, test_upsert_one);
 	CASE(&t, test_upsert_twice_and_noscript);
 	CASE(&t, test_upsert_commutative);
+	CASE(&t, test_host_attributes);
 	CASE(&t, test_invalid_contributions);
 	CASE(&t, test_events_stream);
 	CASE(&t, test_heartbeat);
