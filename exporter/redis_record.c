@@ -414,17 +414,34 @@ int redis_args_agent(const char *json, size_t len, const char *prefix, const cha
 	return rc;
 }
 
-int redis_args_event(const char *json, size_t len, const char *instance, uint64_t seq, const char *prefix,
-		     const char *sha, uint64_t maxlen, uint32_t ttl_s, struct redis_args *a)
+bool redis_event_id(const char *json, size_t len, char out[AS_REDIS_EVENT_ID_MAX + 1])
 {
+	json_t *root = json_loadb(json, len, 0, NULL);
+	json_t *id = json_object_get(json_object_get(root, "event"), "id");
+	size_t n = json_string_length(id);
+	bool ok = json_is_string(id) && n && n <= AS_REDIS_EVENT_ID_MAX && strlen(json_string_value(id)) == n;
+	if (ok)
+		memcpy(out, json_string_value(id), n + 1);
+	json_decref(root);
+	return ok;
+}
+
+int redis_args_event(const char *json, size_t len, const char *instance, uint64_t seq, const char *prefix,
+		     const char *sha, uint64_t maxlen, uint32_t ttl_s, uint32_t dedupe_ttl_s, struct redis_args *a)
+{
+	char id[AS_REDIS_EVENT_ID_MAX + 1];
+	bool has_id = redis_event_id(json, len, id);
 	int rc;
 	if ((rc = redis_args_push(a, "EVALSHA", 7)) < 0 || (rc = redis_args_push(a, sha, strlen(sha))) < 0 ||
-	    (rc = redis_args_push(a, "2", 1)) < 0 || (rc = redis_args_pushf(a, "%sevents", prefix)) < 0 ||
+	    (rc = redis_args_push(a, has_id ? "3" : "2", 1)) < 0 ||
+	    (rc = redis_args_pushf(a, "%sevents", prefix)) < 0 ||
 	    (rc = redis_args_pushf(a, "%sevents:seq:%s", prefix, instance)) < 0 ||
+	    (has_id && (rc = redis_args_pushf(a, "%sevseen:%s", prefix, id)) < 0) ||
 	    (rc = redis_args_push(a, "event", 5)) < 0 ||
 	    (rc = redis_args_pushf(a, "%llu", (unsigned long long)seq)) < 0 ||
 	    (rc = redis_args_pushf(a, "%llu", (unsigned long long)maxlen)) < 0 ||
-	    (rc = redis_args_pushf(a, "%u", ttl_s)) < 0 || (rc = redis_args_push(a, json, len)) < 0) {
+	    (rc = redis_args_pushf(a, "%u", ttl_s)) < 0 || (rc = redis_args_push(a, json, len)) < 0 ||
+	    (rc = redis_args_pushf(a, "%u", dedupe_ttl_s)) < 0) {
 		redis_args_free(a);
 		return rc;
 	}
@@ -433,8 +450,10 @@ int redis_args_event(const char *json, size_t len, const char *instance, uint64_
 
 bool redis_args_applied(const struct redis_args *a, bool event, struct redis_mark *m)
 {
-	/* the layouts of redis_args_event and redis_args_upsert above */
-	size_t id = event ? 6 : 11;
+	/* the layouts of redis_args_event and redis_args_upsert above: after
+	 * the keys, 'event' seq ... or 'agent' prefix id dedupe ... */
+	size_t keys = a->n > 2 ? strtoul(a->v[2], NULL, 10) : 0;
+	size_t id = 3 + keys + (event ? 1 : 3);
 	if (a->n <= id || a->l[4] >= sizeof m->key || a->l[id] >= sizeof m->id || !a->l[id])
 		return false;
 	memcpy(m->key, a->v[4], a->l[4]);

@@ -82,6 +82,7 @@ static const struct key_spec redis_keys[] = {
     UINT("applied_ttl", redis_applied_ttl_s, 60, 31536000),
     UINT("wait_replicas", redis_wait_replicas, 0, 16),
     UINT("wait_timeout_ms", redis_wait_timeout_ms, 10, 60000),
+    UINT("event_dedupe_ttl", redis_event_dedupe_ttl_s, 60, 31536000),
     END,
 };
 static const struct key_spec exporter_keys[] = {

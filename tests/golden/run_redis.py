@@ -84,6 +84,9 @@ STATS = re.compile(rb"redis: (?P<events>\d+) events, (?P<contributions>\d+) cont
                    rb"(?P<undelivered>\d+) undelivered; (?P<reconnects>\d+) reconnects, (?P<errors>\d+) errors")
 
 
+DUPLICATES = re.compile(rb"; (\d+) events already in the stream \(event\.id\) not added again")
+
+
 def redis_stats(stderr):
     """The exporter's final statistics line (printed without -q), as ints; None if absent."""
     m = STATS.search(stderr)
@@ -114,6 +117,27 @@ def first_diff(want, got):
         if diff:
             return "%s: %s" % (i, [(k, w.get(k), g.get(k)) for k in diff[:4]])
     return ""
+
+
+def replay_twice(binary, src, r, n_events):
+    """The captures of check 1 replayed again into the same registry: each
+    event, known by its event.id, is in the stream once, and the duplicates
+    are counted. Until the events carry an event.id there is nothing to
+    deduplicate by: said, not checked."""
+    first = [l for l in r.cli("XRANGE", "aisensor:events", "-", "+", "COUNT", "1").splitlines() if l.startswith("{")]
+    has_id = bool(first) and isinstance((json.loads(first[0]).get("event") or {}).get("id"), str)
+    p = sensor(binary, src, ["-r", "pcaps", "--redis", r.url], quiet=False)
+    n_again = r.int("XLEN", "aisensor:events")
+    dup = DUPLICATES.search(p.stderr)
+    if not has_id:
+        print("skip the same captures replayed again: the events carry no event.id yet (%d stream entries, then %s)"
+              % (n_events, n_again))
+        return
+    st = redis_stats(p.stderr)
+    check("the same captures replayed again: every event once in the stream (%d), the duplicates counted (%s)"
+          % (n_events, dup.group(1).decode() if dup else "none"),
+          p.returncode == 0 and n_again == n_events and st is not None and dup is not None
+          and int(dup.group(1)) == st["events"], (p.returncode, n_again, p.stderr.decode(errors="replace")[-500:]))
 
 
 def same_as_inventory(what, inv, got):
@@ -165,6 +189,7 @@ def main():
             n_inv = json.load(open(inv))["sensor"]["events"]
             check("events stream holds every event of the run (%d)" % n_inv, n_inv > 0 and n_events == n_inv,
                   "%s entries, %d events" % (n_events, n_inv))
+            replay_twice(binary, src, r, n_events)
 
             # 1b. Products: Claude Code's and Codex's records (LLM client, MCP
             #     client) read with their key logs carry one product each,

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "redis_fixture.h"
+#include "redis_internal.h"
 
 static char *snapshot(const char *prefix)
 {
@@ -376,6 +377,68 @@ static void test_events_stream(void **state)
 	freeReplyObject(r);
 }
 
+/* Events with an event.id reach the stream once, whichever exporter
+ * instance (process, sensor, replay) sends them; events without one are
+ * added every time. */
+static void test_events_dedupe(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	static const char *const no_id[] = {"{\"n\":1}", "{\"event\":{\"kind\":\"event\"}}",
+					    "{\"event\":{\"id\":7}}", "{\"event\":{\"id\":\"\"}}",
+					    "{\"event\":{\"id\":\"a\\u0000b\"}}"};
+	enum { WITH_ID = 10, NO_ID = sizeof no_id / sizeof no_id[0] };
+	for (int pass = 0; pass < 2; pass++) {
+		struct redis_config c = {.url = srv.url,
+					 .prefix = "dd:",
+					 .event_dedupe_ttl_s = 120,
+					 .spool_fsync = SPOOL_FSYNC_BATCH};
+		struct sink s;
+		char err[512];
+		assert_int_equal(redis_open(&c, &s, err, sizeof err), AS_OK);
+		for (int i = 0; i < WITH_ID; i++) {
+			char ev[128];
+			snprintf(ev, sizeof ev, "{\"@timestamp\":\"2026-11-28T09:00:00Z\",\"event\":{\"id\":\"ev-%d\"}}",
+				 i);
+			send_event(&s, ev);
+		}
+		for (size_t i = 0; i < NO_ID; i++)
+			send_event(&s, no_id[i]);
+		assert_int_equal(s.ops->flush(s.self), AS_OK);
+		struct redis_stats st;
+		assert_int_equal(redis_get_stats(&s, &st), AS_OK);
+		assert_int_equal(st.written[REDIS_REC_EVENT], WITH_ID + NO_ID);
+		assert_int_equal(st.duplicates, pass ? WITH_ID : 0);
+		finish(&s);
+		redisReply *r = cmd("XLEN dd:events");
+		assert_int_equal(r->integer, WITH_ID + NO_ID * (pass + 1));
+		freeReplyObject(r);
+	}
+	redisReply *r = cmd("TTL dd:evseen:ev-3");
+	assert_true(r->integer > 60 && r->integer <= 120);
+	freeReplyObject(r);
+	r = cmd("KEYS dd:evseen:*");
+	assert_int_equal(r->elements, WITH_ID);
+	freeReplyObject(r);
+}
+
+/* The mark a failover check looks for is an event's number under its
+ * sequence key, with or without the key of its event.id among the keys. */
+static void test_event_mark(void **state)
+{
+	(void)state;
+	static const char *const ev[] = {"{\"n\":1}", "{\"event\":{\"id\":\"ev-1\"}}"};
+	for (size_t i = 0; i < 2; i++) {
+		struct redis_args a = {0};
+		assert_int_equal(redis_args_event(ev[i], strlen(ev[i]), "inst", 42, "p:", "sha", 100, 60, 60, &a), AS_OK);
+		struct redis_mark m;
+		assert_true(redis_args_applied(&a, true, &m));
+		assert_string_equal(m.key, "p:events:seq:inst");
+		assert_string_equal(m.id, "42");
+		redis_args_free(&a);
+	}
+}
+
 static void test_heartbeat(void **state)
 {
 	(void)state;
@@ -403,8 +466,8 @@ static void test_heartbeat(void **state)
 	assert_non_null(v);
 	assert_string_equal(v, "42");
 	free(v);
-	static const char *fields[] = {"version",	     "started", "last_heartbeat", "events_sent",
-				       "contributions_sent", "spooled", "dropped",	  "backlog"};
+	static const char *fields[] = {"version", "started", "last_heartbeat", "events_sent", "events_duplicate",
+				       "contributions_sent", "spooled", "dropped", "backlog"};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		char *f = hget("hb:sensor:edge-1", fields[i]);
 		assert_non_null(f);
@@ -624,6 +687,8 @@ int main(void)
 	CASE(&t, test_host_attributes);
 	CASE(&t, test_invalid_contributions);
 	CASE(&t, test_events_stream);
+	CASE(&t, test_events_dedupe);
+	CASE(&t, test_event_mark);
 	CASE(&t, test_heartbeat);
 	CASE(&t, test_open_failures);
 	CASE(&t, test_outage_mid_run);
