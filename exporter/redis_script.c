@@ -73,7 +73,7 @@ const char redis_script_lua[] =
 	"--   the last one applied was already added: a replay after a lost reply\n"
 	"--   does not duplicate it (returns 0). seq 0 skips the check.\n"
 	"--   An event with an event.id (deterministic: the same for the same\n"
-	"--   packets, whichever sensor, process or replay sends it) comes with\n"
+	"--   packets and times, whichever process or replay sends it) comes with\n"
 	"--   the key evseen:<id>; it is added only when SET NX creates that key\n"
 	"--   (expiring after the seen TTL), else it was added already (returns 2).\n"
 	"if redis.replicate_commands then pcall(redis.replicate_commands) end\n"
