@@ -10,10 +10,12 @@
  *   MIN    first_seen, the first flow, the smallest of a set
  *   MAX    last_seen, versions, counts of distinct things, flags once true
  *   UNION  sets of strings
- *   ADD    counters: never in facts, sent as deltas of flows (contrib.c)
- *   LAST   a value that may go either way (the host's latest address, a
- *          tool's hints, what of a conversation is still unseen): the
- *          one sent with the highest version wins
+ *   ADD    counters: sent as deltas of flows (contrib.c); facts only
+ *          create them, at 0
+ *   LAST   a value that may go either way (the host's latest address and
+ *          owner, a tool's hints, what of a conversation is still unseen):
+ *          the one sent with the highest version (the newest observation)
+ *          wins, then the one of the newest inventory
  *
  * An array of objects lists its elements in the order of their keys (the
  * identity a registry names them by: record_dest_key, ...), so a record
