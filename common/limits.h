@@ -110,6 +110,7 @@
 #define AS_REDIS_UNION_CAP 256		    /* entries kept in one union (JSON array) field */
 #define AS_REDIS_STREAM_MAXLEN 100000	    /* default approximate MAXLEN of the events stream */
 #define AS_REDIS_APPLIED_TTL_S (14 * 86400) /* default life of a dedupe ("applied") set */
+#define AS_REDIS_EVENT_ID_MAX 256	    /* bytes of an event.id deduplicated by (longer: added as is) */
 #define AS_REDIS_WAIT_TIMEOUT_MS 1000 /* exporters.redis.wait_timeout_ms: one WAIT for replicas */
 #define AS_REDIS_FAILOVER_MARKS 16384 /* records acknowledged without WAIT checked on the next master */
 #define AS_REDIS_HEARTBEAT_S 10		    /* default heartbeat interval (TTL = 3x) */

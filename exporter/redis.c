@@ -37,7 +37,7 @@ struct rx {
 	struct redis_url url;
 	char prefix[128], sensor[128], instance[40];
 	uint64_t maxlen;
-	uint32_t applied_ttl, hb_interval, connect_ms, command_ms, drain_ms;
+	uint32_t applied_ttl, evseen_ttl, hb_interval, connect_ms, command_ms, drain_ms;
 	uint32_t wait_replicas, wait_ms;
 	size_t q_cap;
 	uint64_t q_bytes_cap;
@@ -340,7 +340,7 @@ static int build(struct rx *x, const struct rec *r, struct redis_args *a, char *
 		return redis_args_agent(r->data, r->len, x->prefix, x->sha, x->applied_ttl, a, err, errsz);
 	if (r->type == REDIS_REC_EVENT)
 		return redis_args_event(r->data, r->len, r->instance, r->seq, x->prefix, x->sha, x->maxlen,
-					x->applied_ttl, a);
+					x->applied_ttl, x->evseen_ttl, a);
 	snprintf(err, errsz, "unknown record type %u", r->type);
 	return AS_ERR_MALFORMED;
 }
@@ -362,7 +362,8 @@ static void unspool(uint8_t type, const uint8_t *p, size_t n, char *inst, size_t
 	}
 }
 
-enum outcome { OUT_DONE, OUT_REJECTED, OUT_LATER };
+/* OUT_DUPLICATE: done, an event the stream had (its event.id was seen). */
+enum outcome { OUT_DONE, OUT_DUPLICATE, OUT_REJECTED, OUT_LATER };
 
 /* Pipelines n records and reads the replies. out[i] tells each record's
  * fate; returns how many got a definite answer (a prefix: after the first
@@ -438,7 +439,7 @@ static size_t send_pipeline(struct rx *x, const struct rec *recs, size_t n, enum
 				out[i] = OUT_REJECTED;
 			}
 		} else if (!lost) {
-			out[i] = OUT_DONE;
+			out[i] = r->type == REDIS_REPLY_INTEGER && r->integer == 2 ? OUT_DUPLICATE : OUT_DONE;
 		}
 		if (!lost)
 			answered = i + 1;
@@ -472,7 +473,7 @@ static size_t send_pipeline(struct rx *x, const struct rec *recs, size_t n, enum
 	for (size_t i = answered; i < n; i++)
 		out[i] = OUT_LATER;
 	for (size_t i = 0; i < answered; i++)
-		if (marked[i] && out[i] == OUT_DONE)
+		if (marked[i] && (out[i] == OUT_DONE || out[i] == OUT_DUPLICATE))
 			mark_acked(x, &marks[i]);
 	if (noscript && x->c) {
 		if (load_script(x->c, x->sha, x->url.redacted, err, sizeof err) < 0) {
@@ -492,10 +493,12 @@ static void count_outcomes(struct rx *x, const struct rec *recs, const enum outc
 	pthread_mutex_lock(&x->mu);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t t = recs[i].type < REDIS_REC_TYPES ? recs[i].type : 0;
-		if (out[i] == OUT_DONE) {
+		if (out[i] == OUT_DONE || out[i] == OUT_DUPLICATE) {
 			x->st.written[t]++;
 			if (replay)
 				x->st.replayed[t]++;
+			if (out[i] == OUT_DUPLICATE)
+				x->st.duplicates++;
 		} else if (out[i] == OUT_REJECTED) {
 			x->st.rejected[t]++;
 		}
@@ -628,6 +631,7 @@ static void send_heartbeat(struct rx *x)
 	} nums[] = {
 	    {"packets", hb.packets},
 	    {"events_sent", st.written[REDIS_REC_EVENT]},
+	    {"events_duplicate", st.duplicates},
 	    {"contributions_sent", st.written[REDIS_REC_AGENT]},
 	    {"spooled", spooled},
 	    {"dropped", dropped},
@@ -989,8 +993,11 @@ void redis_stats_format(const struct redis_stats *st, char *out, size_t n)
 		rj += st->rejected[t];
 		lost += st->undelivered[t];
 	}
-	char corrupt[192] = ""; /* spool records that failed their checksum: skipped, never sent */
+	char dup[96] = "", corrupt[192] = ""; /* corrupt: spool records skipped (checksum), failovers */
 	int at = 0;
+	if (st->duplicates)
+		snprintf(dup, sizeof dup, "; %llu events already in the stream (event.id) not added again",
+			 (unsigned long long)st->duplicates);
 	if (st->spool_corrupt || st->spool_truncated)
 		at = snprintf(corrupt, sizeof corrupt, "; %llu corrupt spool records skipped",
 			      (unsigned long long)(st->spool_corrupt + st->spool_truncated));
@@ -1002,14 +1009,14 @@ void redis_stats_format(const struct redis_stats *st, char *out, size_t n)
 	snprintf(out, n,
 		 "redis: %llu events, %llu contributions written (%llu replayed from the spool); %llu spooled, "
 		 "%llu left in the spool; dropped: %llu events, %llu contributions (queue full %llu, spool full "
-		 "%llu); %llu rejected; %llu undelivered; %llu reconnects, %llu errors%s%s%s",
+		 "%llu); %llu rejected; %llu undelivered; %llu reconnects, %llu errors%s%s%s%s",
 		 (unsigned long long)st->written[REDIS_REC_EVENT], (unsigned long long)st->written[REDIS_REC_AGENT],
 		 (unsigned long long)(st->replayed[REDIS_REC_EVENT] + st->replayed[REDIS_REC_AGENT]),
 		 (unsigned long long)sp, (unsigned long long)st->spool_pending,
 		 (unsigned long long)(st->dropped_queue[REDIS_REC_EVENT] + st->dropped_spool[REDIS_REC_EVENT]),
 		 (unsigned long long)(st->dropped_queue[REDIS_REC_AGENT] + st->dropped_spool[REDIS_REC_AGENT]),
 		 (unsigned long long)dq, (unsigned long long)ds, (unsigned long long)rj, (unsigned long long)lost,
-		 (unsigned long long)st->reconnects, (unsigned long long)st->errors, corrupt,
+		 (unsigned long long)st->reconnects, (unsigned long long)st->errors, dup, corrupt,
 		 st->last_error[0] ? "; last error: " : "", st->last_error);
 }
 
@@ -1046,6 +1053,7 @@ int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size
 	random_instance(x->instance);
 	x->maxlen = cfg->stream_maxlen ? cfg->stream_maxlen : AS_REDIS_STREAM_MAXLEN;
 	x->applied_ttl = cfg->applied_ttl_s ? cfg->applied_ttl_s : AS_REDIS_APPLIED_TTL_S;
+	x->evseen_ttl = cfg->event_dedupe_ttl_s ? cfg->event_dedupe_ttl_s : x->applied_ttl;
 	x->hb_interval = cfg->heartbeat_interval_s ? cfg->heartbeat_interval_s : AS_REDIS_HEARTBEAT_S;
 	x->connect_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : AS_REDIS_CONNECT_TIMEOUT_MS;
 	x->command_ms = cfg->command_timeout_ms ? cfg->command_timeout_ms : AS_REDIS_COMMAND_TIMEOUT_MS;

@@ -81,6 +81,7 @@ struct redis_config {
 	 * 0 = once the master acknowledges it. */
 	uint32_t wait_replicas;
 	uint32_t wait_timeout_ms; /* 0 = AS_REDIS_WAIT_TIMEOUT_MS */
+	uint32_t event_dedupe_ttl_s;	  /* how long an event.id is remembered; 0 = applied_ttl_s */
 	uint32_t heartbeat_interval_s;	  /* 0 = AS_REDIS_HEARTBEAT_S; the hash TTL is 3x */
 	uint32_t connect_timeout_ms;	  /* 0 = AS_REDIS_CONNECT_TIMEOUT_MS */
 	uint32_t command_timeout_ms;	  /* 0 = AS_REDIS_COMMAND_TIMEOUT_MS */
@@ -104,6 +105,7 @@ struct redis_stats {
 	uint64_t lost_failover[REDIS_REC_TYPES];    /* acknowledged by a master that failed before a replica had them */
 	uint64_t failovers;   /* connections to another master than the last (sentinel URLs) */
 	uint64_t wait_failed; /* batches sent again: WAIT found fewer replicas than wait_replicas */
+	uint64_t duplicates; /* events acknowledged but not added: their event.id was seen */
 	uint64_t reconnects; /* successful connections after the first */
 	uint64_t errors;     /* connection failures, timeouts, error replies */
 	uint64_t heartbeats; /* heartbeat hashes written */

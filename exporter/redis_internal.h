@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "limits.h"
 #include "redis.h"
 
 /* An argument vector for redisAppendCommandArgv; every string is owned. */
@@ -35,10 +36,14 @@ AS_MUST_CHECK int redis_args_upsert(const char *blob, size_t len, const char *pr
 /* Both steps from JSON; with a NULL `a` it only validates. */
 AS_MUST_CHECK int redis_args_agent(const char *json, size_t len, const char *prefix, const char *sha,
 				   uint32_t applied_ttl_s, struct redis_args *a, char *err, size_t errsz);
-/* EVALSHA <sha> 2 <stream> <seq key> 'event' seq maxlen ttl json. */
+/* EVALSHA <sha> 2|3 <stream> <seq key> [<seen key>] 'event' seq maxlen ttl
+ * json dedupe_ttl; the seen key (evseen:<event.id>) when the event has an id. */
 AS_MUST_CHECK int redis_args_event(const char *json, size_t len, const char *instance, uint64_t seq,
 				   const char *prefix, const char *sha, uint64_t maxlen, uint32_t ttl_s,
-				   struct redis_args *a);
+				   uint32_t dedupe_ttl_s, struct redis_args *a);
+/* An event's event.id: a string of 1..AS_REDIS_EVENT_ID_MAX bytes without
+ * NUL; false when it has none (it is added without deduplication). */
+bool redis_event_id(const char *json, size_t len, char out[AS_REDIS_EVENT_ID_MAX + 1]);
 
 /* A spooled event carries its exporter instance and sequence number:
  * "<instance> <seq>\n<json>". */

@@ -65,7 +65,9 @@ int redis_args_pushf(struct redis_args *a, const char *fmt, ...)
  * it: the queue and the spool hold the script's variable arguments
  * ("upsert"), so the thread builds the command without reading JSON. An
  * upsert is: the byte UPSERT_MAGIC, then strings, each a little-endian u32
- * length and its bytes: id, dedupe, owner, host_key, version, then the
+ * length and its bytes: id, dedupe, owner, host_key, the stamp of its
+ * "last" fields ("version", or "version inventory_time" when it has one: an
+ * upsert spooled before inventory_time existed reads the same), then the
  * groups (op field type value | "union" field count v1..vcount). */
 
 #define ID_MAX 64
@@ -185,14 +187,22 @@ static int scalar(json_t *v, int o, char num[64], const char **type, const char 
 	return AS_OK;
 }
 
-/* One field of operation o, appended as its group (null: nothing). */
+/* One field of operation o, appended as its group. A null is "unknown"
+ * (type z: held until a value comes); a null counter or union is nothing. */
 static int pack_field(struct pack *b, const char *id, int o, const char *k, json_t *v, char *err,
 		      size_t errsz)
 {
 	int rc = AS_OK;
 	char *dump = NULL;
-	if (json_is_null(v))
+	if (json_is_null(v) && (o == O_ADD || o == O_UNION))
 		return AS_OK;
+	if (json_is_null(v)) {
+		PUT(putz(b, ops[o]));
+		PUT(putz(b, k));
+		PUT(putz(b, "z"));
+		PUT(putz(b, ""));
+		return AS_OK;
+	}
 	if (o == O_UNION) { /* an array of strings */
 		if (!json_is_array(v))
 			FAIL(AS_ERR_MALFORMED, "contribution %s: union '%.64s' must be an array", id, k);
@@ -201,8 +211,6 @@ static int pack_field(struct pack *b, const char *id, int o, const char *k, json
 			if (!json_is_string(json_array_get(v, i)))
 				FAIL(AS_ERR_MALFORMED,
 				     "contribution %s: union '%.64s' must hold strings only", id, k);
-		if (!n)
-			return AS_OK;
 		char cnt[24];
 		snprintf(cnt, sizeof cnt, "%zu", n);
 		PUT(putz(b, "union"));
@@ -248,8 +256,9 @@ int redis_upsert_pack(const char *json, size_t len, char **blob, size_t *bloblen
 	}
 	if (!json_is_object(root))
 		FAIL(AS_ERR_MALFORMED, "contribution: not a JSON object");
-	static const char *const known[] = {"id",    "dedupe", "min",	"max",	    "set",    "add",
-					    "union", "last",   "owner", "host_key", "version"};
+	static const char *const known[] = {"id",	  "dedupe",	 "min",	  "max",     "set",
+					    "add",	  "union",	 "last",  "owner",   "host_key",
+					    "version", "inventory_time"};
 	const char *k;
 	json_t *v;
 	json_object_foreach(root, k, v)
@@ -272,12 +281,18 @@ int redis_upsert_pack(const char *json, size_t len, char **blob, size_t *bloblen
 		FAIL(AS_ERR_MALFORMED,
 		     "contribution %s: owner and host_key must be strings of at most %d bytes", id,
 		     INDEX_MAX_LEN);
-	json_t *ver = json_object_get(root, "version");
-	if (ver && !json_is_null(ver) && (!json_is_integer(ver) || json_integer_value(ver) < 0))
-		FAIL(AS_ERR_MALFORMED, "contribution %s: version must be a non-negative integer", id);
+	json_t *ver = json_object_get(root, "version"), *inv = json_object_get(root, "inventory_time");
+	if ((ver && !json_is_null(ver) && (!json_is_integer(ver) || json_integer_value(ver) < 0)) ||
+	    (inv && !json_is_null(inv) && (!json_is_integer(inv) || json_integer_value(inv) < 0)))
+		FAIL(AS_ERR_MALFORMED, "contribution %s: version and inventory_time must be non-negative integers",
+		     id);
+	json_int_t ver_n = json_is_integer(ver) ? json_integer_value(ver) : 0,
+		   inv_n = json_is_integer(inv) ? json_integer_value(inv) : 0;
 	char num[64];
-	snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-		 json_is_integer(ver) ? json_integer_value(ver) : 0);
+	if (inv_n)
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT " %" JSON_INTEGER_FORMAT, ver_n, inv_n);
+	else
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, ver_n);
 	if (!(b.p = malloc(b.cap = 512))) {
 		rc = AS_ERR_NOMEM;
 		goto out;
@@ -399,17 +414,34 @@ int redis_args_agent(const char *json, size_t len, const char *prefix, const cha
 	return rc;
 }
 
-int redis_args_event(const char *json, size_t len, const char *instance, uint64_t seq, const char *prefix,
-		     const char *sha, uint64_t maxlen, uint32_t ttl_s, struct redis_args *a)
+bool redis_event_id(const char *json, size_t len, char out[AS_REDIS_EVENT_ID_MAX + 1])
 {
+	json_t *root = json_loadb(json, len, 0, NULL);
+	json_t *id = json_object_get(json_object_get(root, "event"), "id");
+	size_t n = json_string_length(id);
+	bool ok = json_is_string(id) && n && n <= AS_REDIS_EVENT_ID_MAX && strlen(json_string_value(id)) == n;
+	if (ok)
+		memcpy(out, json_string_value(id), n + 1);
+	json_decref(root);
+	return ok;
+}
+
+int redis_args_event(const char *json, size_t len, const char *instance, uint64_t seq, const char *prefix,
+		     const char *sha, uint64_t maxlen, uint32_t ttl_s, uint32_t dedupe_ttl_s, struct redis_args *a)
+{
+	char id[AS_REDIS_EVENT_ID_MAX + 1];
+	bool has_id = redis_event_id(json, len, id);
 	int rc;
 	if ((rc = redis_args_push(a, "EVALSHA", 7)) < 0 || (rc = redis_args_push(a, sha, strlen(sha))) < 0 ||
-	    (rc = redis_args_push(a, "2", 1)) < 0 || (rc = redis_args_pushf(a, "%sevents", prefix)) < 0 ||
+	    (rc = redis_args_push(a, has_id ? "3" : "2", 1)) < 0 ||
+	    (rc = redis_args_pushf(a, "%sevents", prefix)) < 0 ||
 	    (rc = redis_args_pushf(a, "%sevents:seq:%s", prefix, instance)) < 0 ||
+	    (has_id && (rc = redis_args_pushf(a, "%sevseen:%s", prefix, id)) < 0) ||
 	    (rc = redis_args_push(a, "event", 5)) < 0 ||
 	    (rc = redis_args_pushf(a, "%llu", (unsigned long long)seq)) < 0 ||
 	    (rc = redis_args_pushf(a, "%llu", (unsigned long long)maxlen)) < 0 ||
-	    (rc = redis_args_pushf(a, "%u", ttl_s)) < 0 || (rc = redis_args_push(a, json, len)) < 0) {
+	    (rc = redis_args_pushf(a, "%u", ttl_s)) < 0 || (rc = redis_args_push(a, json, len)) < 0 ||
+	    (rc = redis_args_pushf(a, "%u", dedupe_ttl_s)) < 0) {
 		redis_args_free(a);
 		return rc;
 	}
@@ -418,8 +450,10 @@ int redis_args_event(const char *json, size_t len, const char *instance, uint64_
 
 bool redis_args_applied(const struct redis_args *a, bool event, struct redis_mark *m)
 {
-	/* the layouts of redis_args_event and redis_args_upsert above */
-	size_t id = event ? 6 : 11;
+	/* the layouts of redis_args_event and redis_args_upsert above: after
+	 * the keys, 'event' seq ... or 'agent' prefix id dedupe ... */
+	size_t keys = a->n > 2 ? strtoul(a->v[2], NULL, 10) : 0;
+	size_t id = 3 + keys + (event ? 1 : 3);
 	if (a->n <= id || a->l[4] >= sizeof m->key || a->l[id] >= sizeof m->id || !a->l[id])
 		return false;
 	memcpy(m->key, a->v[4], a->l[4]);

@@ -26,19 +26,23 @@ static void emit(struct contrib *c, const struct jw *w)
 	c->st->contributions++;
 }
 
-/* The members every contribution opens with: the agent and its indexes. */
+/* The members every contribution opens with: the agent and its host index
+ * (its owner index follows the host.owner of its facts). */
 static void head(struct jw *w, const struct agent *ag)
 {
 	jw_obj_begin(w, NULL);
 	jw_str(w, "id", ag->id);
 	jw_str(w, "host_key", ag->host_key);
-	jw_str_opt(w, "owner", ag->host.owner);
 }
 
-/* ---- facts: the record walked with a flat path, one object per operation ---- */
+/* ---- facts: the record walked with a flat path, one object per operation ----
+ * Every field of the record, so that a registry holds its shape as well:
+ * nulls, empty arrays, an array of objects as a field of its own ([], its
+ * elements being fields of their own), counters at 0 (their values travel
+ * as deltas; adding 0 is safe any number of times). */
 
-enum { F_MIN, F_MAX, F_SET, F_UNION, F_LAST, F_OPS };
-static const char *const op_names[F_OPS] = {"min", "max", "set", "union", "last"};
+enum { F_MIN, F_MAX, F_SET, F_UNION, F_LAST, F_ADD, F_OPS };
+static const char *const op_names[F_OPS] = {"min", "max", "set", "union", "last", "add"};
 
 struct facts {
 	struct flatpath path;
@@ -60,14 +64,13 @@ static int op_index(enum merge_op op)
 	case OP_LAST:
 		return F_LAST;
 	case OP_ADD:
-		break;
+		return F_ADD;
 	}
 	return -1;
 }
 
-/* The writer of the field `name` under the current path, or NULL (a
- * counter, or a path over the grammar's limits: counted). *pushed: the
- * caller pops the name. */
+/* The writer of the field `name` under the current path, or NULL (a path
+ * over the grammar's limits: counted). *pushed: the caller pops the name. */
 static struct jw *field(struct facts *f, const char *name, enum merge_op op, const char **path, bool *pushed)
 {
 	int i = op_index(op);
@@ -94,6 +97,18 @@ static void f_obj_end(void *u)
 	flatpath_pop(&((struct facts *)u)->path); /* at the top: nothing to pop */
 }
 
+static void f_list_begin(void *u, const char *name)
+{
+	struct facts *f = u;
+	const char *path;
+	bool pushed;
+	struct jw *w = field(f, name, OP_UNION, &path, &pushed); /* stays pushed: its items follow */
+	if (w) {
+		jw_arr_begin(w, path);
+		jw_arr_end(w);
+	}
+}
+
 static void f_item_begin(void *u, const char *key)
 {
 	flatpath_push_key(&((struct facts *)u)->path, key);
@@ -102,14 +117,16 @@ static void f_item_begin(void *u, const char *key)
 static void f_str(void *u, const char *name, const char *v, enum merge_op op)
 {
 	struct facts *f = u;
-	/* null is unknown; an empty smallest would stay the smallest forever */
-	if (!v || (op == OP_MIN && !*v))
+	/* an empty smallest would stay the smallest forever */
+	if (v && op == OP_MIN && !*v)
 		return;
 	const char *path;
 	bool pushed;
 	struct jw *w = field(f, name, op, &path, &pushed);
-	if (w)
+	if (w && v)
 		jw_str(w, path, v);
+	else if (w)
+		jw_null(w, path); /* unknown: a registry holds it until a value comes */
 	if (pushed)
 		flatpath_pop(&f->path);
 }
@@ -121,7 +138,7 @@ static void f_num(void *u, const char *name, uint64_t v, enum merge_op op)
 	bool pushed;
 	struct jw *w = field(f, name, op, &path, &pushed);
 	if (w)
-		jw_u64(w, path, v);
+		jw_u64(w, path, op == OP_ADD ? 0 : v);
 	if (pushed)
 		flatpath_pop(&f->path);
 }
@@ -142,8 +159,6 @@ static void f_strs(void *u, const char *name, const char *const *v, size_t n, en
 {
 	(void)optional; /* a registry holds it empty: it may have held something */
 	struct facts *f = u;
-	if (!n && op == OP_UNION)
-		return; /* an empty set is no field: a union adds nothing */
 	const char *path;
 	bool pushed;
 	struct jw *w = field(f, name, op, &path, &pushed);
@@ -169,7 +184,9 @@ static uint64_t fnv1a(const char *s, size_t n)
 
 /* Sends an agent's facts when they differ from the last sent. Their
  * version orders the "last" fields: above every earlier one, and at least
- * the agent's last packet time, so sensors that saw the same traffic agree. */
+ * the agent's last packet time, so sensors that saw the same traffic agree;
+ * at equal versions (the same packets) the newer inventory's host owner,
+ * team, site and name win: inventory_time. */
 static void send_facts(struct contrib *c, struct model *m, struct agent *ag)
 {
 	record_settle(m, ag);
@@ -181,8 +198,8 @@ static void send_facts(struct contrib *c, struct model *m, struct agent *ag)
 		jw_init(&f.op[i], false);
 		jw_obj_begin(&f.op[i], NULL);
 	}
-	const struct record_visitor v = {f_obj_begin, f_obj_end, f_obj_begin, f_item_begin,
-					 f_obj_end,   f_obj_end, f_str,	      f_num,
+	const struct record_visitor v = {f_obj_begin, f_obj_end, f_list_begin, f_item_begin,
+					 f_obj_end,   f_obj_end, f_str,	       f_num,
 					 f_bool,      f_strs,	 &f};
 	record_walk(ag, &v);
 	struct jw w;
@@ -199,6 +216,9 @@ static void send_facts(struct contrib *c, struct model *m, struct agent *ag)
 	if (!w.oom && h != ag->facts_hash) {
 		ag->version = ag->version + 1 > ag->last_us ? ag->version + 1 : ag->last_us;
 		jw_u64(&w, "version", ag->version);
+		uint64_t inv = hosts_inventory_time(m->hosts);
+		if (inv)
+			jw_u64(&w, "inventory_time", inv);
 		jw_obj_end(&w);
 		emit(c, &w);
 		ag->facts_hash = h;

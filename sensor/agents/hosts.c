@@ -105,6 +105,11 @@ void hosts_set_inventory(struct hosts *h, struct inventory *inv)
 	memset(inv, 0, sizeof *inv);
 }
 
+uint64_t hosts_inventory_time(const struct hosts *h)
+{
+	return h->inv.time_us;
+}
+
 static void *get_or_new(struct hmap *m, const void *k, size_t kl, size_t size)
 {
 	return hmap_get_or_new(m, k, kl, size, AS_MAX_HOSTS, NULL);

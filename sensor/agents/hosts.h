@@ -50,6 +50,8 @@ void hosts_free(struct hosts *h);
 /* Replaces the inventory (SIGHUP); the table keeps what the wire taught it.
  * Takes ownership of *inv. */
 void hosts_set_inventory(struct hosts *h, struct inventory *inv);
+/* The inventory's time_us (inventory.h). */
+uint64_t hosts_inventory_time(const struct hosts *h);
 void hosts_dhcp(struct hosts *h, const struct obs_dhcp *d, uint64_t ts_us);
 void hosts_name(struct hosts *h, const struct obs_host_name *n, uint64_t ts_us);
 void hosts_kerberos(struct hosts *h, uint8_t family, const uint8_t *ip, const struct obs_kerberos *k,

@@ -37,6 +37,10 @@ struct inventory {
 	size_t n_hosts;
 	struct inv_network *networks;
 	size_t n_networks;
+	/* When it last changed: the newest modification time (epoch us) of the
+	 * files it was read from; 0 when it is empty. What it says of the same
+	 * packets replaces what an older one said (the registry's "last"). */
+	uint64_t time_us;
 };
 
 void inventory_free(struct inventory *inv);

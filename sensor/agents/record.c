@@ -8,15 +8,14 @@
 
 /* ---- settling ---- */
 
+/* Arrays of objects are in the order of their elements' keys (record.h),
+ * as a registry lists them. */
 static int dest_cmp(const void *pa, const void *pb)
 {
-	const struct dest *x = *(struct dest *const *)pa, *y = *(struct dest *const *)pb;
-	int c = strcmp(x->endpoint, y->endpoint);
-	if (!c)
-		c = strcmp(x->service, y->service);
-	if (!c)
-		c = (int)x->tls - (int)y->tls;
-	return c;
+	char x[AS_STR * 2], y[AS_STR * 2];
+	record_dest_key(*(struct dest *const *)pa, x, sizeof x);
+	record_dest_key(*(struct dest *const *)pb, y, sizeof y);
+	return strcmp(x, y);
 }
 
 static int cred_cmp(const void *pa, const void *pb)
@@ -410,10 +409,23 @@ static void a2a(const struct record_visitor *v, const struct agent *ag)
 	END();
 }
 
+static void grant_key(const struct agent_oauth *g, char *out, size_t n)
+{
+	snprintf(out, n, "%s|%s", g->issuer, g->client_id);
+}
+
+static int grant_cmp(const void *pa, const void *pb)
+{
+	char x[AS_STR * 2 + 2], y[AS_STR * 2 + 2];
+	grant_key(*(const struct agent_oauth *const *)pa, x, sizeof x);
+	grant_key(*(const struct agent_oauth *const *)pb, y, sizeof y);
+	return strcmp(x, y);
+}
+
 static void grant(const struct record_visitor *v, const struct agent_oauth *g)
 {
 	char key[AS_STR * 2 + 2];
-	snprintf(key, sizeof key, "%s|%s", g->issuer, g->client_id);
+	grant_key(g, key, sizeof key);
 	v->item_begin(v->u, key);
 	STR("issuer", g->issuer, OP_SET);
 	STR("client_id", g->client_id, OP_SET);
@@ -439,14 +451,20 @@ static void grant(const struct record_visitor *v, const struct agent_oauth *g)
 
 static void oauth(const struct record_visitor *v, const struct agent *ag)
 {
-	v->list_begin(v->u, "oauth");
-	for (size_t i = 0; i < ag->n_oauth; i++)
-		grant(v, &ag->oauth[i]);
 	/* An MCP client shows the grants its oauth-client record obtained. */
-	if (ag->oauth_agent && ag->oauth_agent != ag)
-		for (size_t i = 0; i < ag->oauth_agent->n_oauth; i++)
-			grant(v, &ag->oauth_agent->oauth[i]);
+	const struct agent *other = ag->oauth_agent && ag->oauth_agent != ag ? ag->oauth_agent : NULL;
+	size_t n = 0, cap = ag->n_oauth + (other ? other->n_oauth : 0);
+	const struct agent_oauth **g = calloc(cap + 1, sizeof *g);
+	for (size_t i = 0; g && i < ag->n_oauth; i++)
+		g[n++] = &ag->oauth[i];
+	for (size_t i = 0; g && other && i < other->n_oauth; i++)
+		g[n++] = &other->oauth[i];
+	sort(g, n, sizeof *g, grant_cmp);
+	v->list_begin(v->u, "oauth");
+	for (size_t i = 0; i < n; i++)
+		grant(v, g[i]);
 	v->list_end(v->u);
+	free(g);
 	SET("identity_providers", &ag->identity_providers, OP_UNION);
 	SET("identity_providers_basis", &ag->identity_basis, OP_UNION);
 }
@@ -468,7 +486,7 @@ static void partial(const struct record_visitor *v, const struct agent *ag)
 		p[n++] = "initialize";
 	if (!m->from_server)
 		p[n++] = "server-to-client";
-	v->strs(v->u, "partial", p, n, OP_LAST, true);
+	v->strs(v->u, RECORD_OMITTED_EMPTY, p, n, OP_LAST, true);
 }
 
 void record_walk(const struct agent *ag, const struct record_visitor *v)
@@ -510,7 +528,7 @@ void record_walk(const struct agent *ag, const struct record_visitor *v)
 		if (ag->risks & (1u << r))
 			risks[n++] = risk_name((enum risk)r);
 	v->strs(v->u, "risks", risks, n, OP_UNION, false);
-	OBJ("evidence");
+	OBJ(RECORD_OMITTED_EMPTY_IN);
 	NUM("flows", ag->flows, OP_ADD);
 	opt(v, "first_flow", ag->first_flow, OP_MIN);
 	STR("identity", ag->identity, OP_SET);

@@ -10,10 +10,16 @@
  *   MIN    first_seen, the first flow, the smallest of a set
  *   MAX    last_seen, versions, counts of distinct things, flags once true
  *   UNION  sets of strings
- *   ADD    counters: never in facts, sent as deltas of flows (contrib.c)
- *   LAST   a value that may go either way (the host's latest address, a
- *          tool's hints, what of a conversation is still unseen): the
- *          one sent with the highest version wins */
+ *   ADD    counters: sent as deltas of flows (contrib.c); facts only
+ *          create them, at 0
+ *   LAST   a value that may go either way (the host's latest address and
+ *          owner, a tool's hints, what of a conversation is still unseen):
+ *          the one sent with the highest version (the newest observation)
+ *          wins, then the one of the newest inventory
+ *
+ * An array of objects lists its elements in the order of their keys (the
+ * identity a registry names them by: record_dest_key, ...), so a record
+ * rebuilt from a registry has the same order. */
 #ifndef AS_RECORD_H
 #define AS_RECORD_H
 
@@ -25,6 +31,13 @@
 #include "model.h"
 
 enum merge_op { OP_SET, OP_MIN, OP_MAX, OP_UNION, OP_ADD, OP_LAST };
+
+/* The one array the record omits while it is empty (a visitor's strs()
+ * `optional`): what of an MCP conversation a span did not show. A registry
+ * holds it as [] once nothing is missing; a record rebuilt from it omits
+ * it then, as this one does. */
+#define RECORD_OMITTED_EMPTY_IN "evidence"
+#define RECORD_OMITTED_EMPTY "partial"
 
 struct record_visitor {
 	/* An object: a member (name) or the top level (NULL). */

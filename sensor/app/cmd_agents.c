@@ -15,6 +15,7 @@
 
 #include "flatpath.h"
 #include "agents.h"
+#include "record.h"
 #include "redis.h"
 #include "table.h"
 #include "text.h"
@@ -23,8 +24,10 @@
  * A field is a path of the inventory record in the grammar of
  * exporter/flatpath: names joined by '.', an element of an array of objects
  * written `array[key]`: "destinations[openai-api|api.openai.com:443|tls].bytes".
- * Keyed elements become array elements in key order. Types come from the
- * agent's types hash (n, b, a; else string). */
+ * Keyed elements become array elements in key order (the record's order,
+ * record.h); an array of objects is also a field of its own, [], so that an
+ * empty one shows. Types come from the agent's types hash (n, b, a, z =
+ * null; else string). */
 
 /* Marks an object that holds keyed elements; no key starts with \x01. */
 #define COLLECTION "\x01"
@@ -49,17 +52,20 @@ static json_t *typed_value(const char *v, const char *type)
 		if (json_is_array(a))
 			return a;
 		json_decref(a);
+	} else if (type && type[0] == 'z') {
+		return json_null();
 	}
 	return json_string(v);
 }
 
-/* The object member `name` of obj, created when missing; NULL on a clash. */
+/* The object member `name` of obj, created when missing (or when it is the
+ * [] an array of objects is stored as: its elements come); NULL on a clash. */
 static json_t *child(json_t *obj, const char *name, size_t len)
 {
 	char k[1024];
 	snprintf(k, sizeof k, "%.*s", (int)len, name);
 	json_t *c = json_object_get(obj, k);
-	if (!c) {
+	if (!c || (json_is_array(c) && !json_array_size(c))) {
 		c = json_object();
 		json_object_set_new(obj, k, c);
 	}
@@ -157,6 +163,11 @@ static json_t *rebuild(const char *id, const redisReply *h, const redisReply *ty
 	json_t *v;
 	json_object_foreach(flat, k, v) if (!json_object_get(rec, k)) json_object_set(rec, k, v);
 	json_decref(flat);
+	/* the record omits it while empty; a registry holds it as [] once it emptied */
+	json_t *ev = json_object_get(rec, RECORD_OMITTED_EMPTY_IN);
+	json_t *empty = json_object_get(ev, RECORD_OMITTED_EMPTY);
+	if (json_is_array(empty) && !json_array_size(empty))
+		json_object_del(ev, RECORD_OMITTED_EMPTY);
 	return rec;
 }
 

@@ -82,6 +82,7 @@ static const struct key_spec redis_keys[] = {
     UINT("applied_ttl", redis_applied_ttl_s, 60, 31536000),
     UINT("wait_replicas", redis_wait_replicas, 0, 16),
     UINT("wait_timeout_ms", redis_wait_timeout_ms, 10, 60000),
+    UINT("event_dedupe_ttl", redis_event_dedupe_ttl_s, 60, 31536000),
     END,
 };
 static const struct key_spec exporter_keys[] = {
@@ -428,6 +429,15 @@ static int read_salt(struct sensor_config *c, char *err, size_t errsz)
 	return config_set_str(&c->salt, buf);
 }
 
+/* The modification time of a file in epoch us; 0 when it has none. */
+static uint64_t mtime_us(const char *path)
+{
+	struct stat st;
+	if (!path || stat(path, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_mtim.tv_sec * 1000000 + (uint64_t)st.st_mtim.tv_nsec / 1000;
+}
+
 int config_open(const char *path, struct sensor_config *c, char *err, size_t errsz)
 {
 	config_defaults(c);
@@ -436,6 +446,10 @@ int config_open(const char *path, struct sensor_config *c, char *err, size_t err
 		r = read_salt(c, err, errsz);
 	if (r == AS_OK && c->inventory_csv)
 		r = inventory_load_csv(&c->inventory, c->inventory_csv, err, errsz);
+	if (r == AS_OK && (c->inventory.n_hosts || c->inventory.n_networks)) {
+		uint64_t cfg = mtime_us(path), csv = mtime_us(c->inventory_csv);
+		c->inventory.time_us = cfg > csv ? cfg : csv;
+	}
 	if (r == AS_ERR_NOMEM)
 		snprintf(err, errsz, "out of memory");
 	if (r < 0)

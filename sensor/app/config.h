@@ -55,6 +55,7 @@ struct sensor_config {
 	uint64_t redis_applied_ttl_s;
 	uint64_t redis_wait_replicas;	/* WAIT for this many replicas before a write counts (0: none) */
 	uint64_t redis_wait_timeout_ms; /* how long one WAIT may take */
+	uint64_t redis_event_dedupe_ttl_s; /* 0: redis_applied_ttl_s */
 	/* inventory: networks and hosts from the file, rows of the CSV */
 	struct inventory inventory;
 	char *inventory_csv;

@@ -3,7 +3,8 @@
  * replay runs them, with contributions cut every second of packet time.
  * Input: the records of flow_input.h. Every event and contribution must
  * be one JSON object; every contribution field a path of the registry
- * grammar, every counter a positive integer. Seeds: the flow corpus. */
+ * grammar, every counter a positive integer (a flow's delta) or 0 (facts
+ * create it). Seeds: the flow corpus. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +60,11 @@ static void on_contribution(void *user, const char *json, size_t len)
 		{
 			if (!flatpath_valid(k, strlen(k)))
 				refuse("a field off the path grammar", json, len);
-			if (!strcmp(ops[o], "add") && (!json_is_integer(v) || json_integer_value(v) <= 0))
-				refuse("a counter that is not a positive integer", json, len);
+			/* a flow's delta adds something; facts create counters at 0 */
+			bool delta = json_object_get(c, "dedupe") != NULL;
+			if (!strcmp(ops[o], "add") &&
+			    (!json_is_integer(v) || (delta ? json_integer_value(v) <= 0 : json_integer_value(v) != 0)))
+				refuse("a counter that is not a flow's positive delta or a fact's 0", json, len);
 		}
 	}
 	json_decref(c);

@@ -335,9 +335,6 @@ def oauth_matches(g, want, agent):
     return True
 
 
-COUNTERS = {"flows", "bytes", "requests", "input_tokens", "output_tokens", "calls"}
-
-
 def element_key(array, el):
     if array == "destinations":
         return "%s|%s|%s" % (el.get("service", ""), el.get("endpoint", ""), "tls" if el.get("tls") else "clear")
@@ -352,20 +349,20 @@ def element_key(array, el):
 
 
 def flatten(rec, path="", key="", out=None):
-    """An inventory record as the flat fields a registry holds (exporter/README.md)."""
+    """An inventory record as the flat fields a registry holds (exporter/README.md):
+    nulls, empty arrays and zero counters too; an array of objects is a field
+    of its own ([]) besides its elements' fields."""
     out = {} if out is None else out
     if isinstance(rec, dict):
         for k, v in rec.items():
             flatten(v, (path + "." if path else "") + k, k, out)
+    elif isinstance(rec, list) and rec and isinstance(rec[0], dict):
+        out[path] = []
+        for el in rec:
+            flatten(el, "%s[%s]" % (path, element_key(key, el).replace("[", "_").replace("]", "_")), "", out)
     elif isinstance(rec, list):
-        if rec and isinstance(rec[0], dict):
-            for el in rec:
-                flatten(el, "%s[%s]" % (path, element_key(key, el).replace("[", "_").replace("]", "_")), "", out)
-        elif rec:
-            out[path] = sorted(rec)  # an empty set is no field
-    elif rec is not None and (key not in COUNTERS or path.startswith("sensor")):
-        out[path] = rec
-    elif rec is not None and rec != 0:
+        out[path] = sorted(rec)
+    else:
         out[path] = rec
     return out
 
@@ -414,31 +411,33 @@ def dsb_material(path):
 
 
 def merge_contributions(lines):
-    """Reference merge of agent contributions: what any registry must hold."""
+    """Reference merge of agent contributions: what any registry must hold.
+    None is a null: held while nothing else is known."""
     reg, applied, versions = {}, set(), {}
     for c in lines:
         a = reg.setdefault(c["id"], {})
-        for k, v in c.get("last", {}).items():
-            at = (c["version"], canonical(v))
-            if (c["id"], k) not in versions or versions[(c["id"], k)] < at:
-                versions[(c["id"], k)] = at
-                a[k] = v
-        for k, v in c.get("min", {}).items():
-            a[k] = min(a.get(k, v), v)
-        for k, v in c.get("max", {}).items():
-            a[k] = max(a.get(k, v), v)
-        for k, v in c.get("set", {}).items():
-            a[k] = max(a.get(k, v), v)
+        for op in ("last", "min", "max", "set"):
+            for k, v in c.get(op, {}).items():
+                if v is None:
+                    a.setdefault(k, None)
+                elif op == "last":
+                    at = (c["version"], c.get("inventory_time", 0), canonical(v))
+                    if a.get(k) is None or versions[(c["id"], k)] < at:
+                        versions[(c["id"], k)] = at
+                        a[k] = v
+                elif a.get(k) is None:
+                    a[k] = v
+                else:
+                    a[k] = min(a[k], v) if op == "min" else max(a[k], v)
         for k, v in c.get("union", {}).items():
-            if v or k in a:
-                a[k] = sorted(set(a.get(k, [])) | set(v))
+            a[k] = sorted(set(a.get(k, [])) | set(v))
         if (c["id"], c.get("dedupe")) in applied and c.get("dedupe"):
             continue
         applied.add((c["id"], c.get("dedupe")))
         for k, v in c.get("add", {}).items():
             a[k] = a.get(k, 0) + v
-    # an empty array is no field (a "last" one says nothing is left)
-    return {i: {k: v for k, v in a.items() if v != []} for i, a in reg.items()}
+    # the record omits it while empty (aisensor agents does as well)
+    return {i: {k: v for k, v in a.items() if not (k == "evidence.partial" and v == [])} for i, a in reg.items()}
 
 
 def main():

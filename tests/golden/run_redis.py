@@ -84,6 +84,9 @@ STATS = re.compile(rb"redis: (?P<events>\d+) events, (?P<contributions>\d+) cont
                    rb"(?P<undelivered>\d+) undelivered; (?P<reconnects>\d+) reconnects, (?P<errors>\d+) errors")
 
 
+DUPLICATES = re.compile(rb"; (\d+) events already in the stream \(event\.id\) not added again")
+
+
 def redis_stats(stderr):
     """The exporter's final statistics line (printed without -q), as ints; None if absent."""
     m = STATS.search(stderr)
@@ -116,6 +119,31 @@ def first_diff(want, got):
     return ""
 
 
+def replay_twice(binary, src, r, n_events):
+    """The captures of check 1 replayed again into the same registry: each
+    event, known by its event.id, is in the stream once, and the duplicates
+    are counted."""
+    first = [l for l in r.cli("XRANGE", "aisensor:events", "-", "+", "COUNT", "1").splitlines() if l.startswith("{")]
+    p = sensor(binary, src, ["-r", "pcaps", "--redis", r.url], quiet=False)
+    n_again = r.int("XLEN", "aisensor:events")
+    st, dup = redis_stats(p.stderr), DUPLICATES.search(p.stderr)
+    check("the same captures replayed again: every event once in the stream (%d), the duplicates counted (%s)"
+          % (n_events, dup.group(1).decode() if dup else "none"),
+          bool(first) and isinstance((json.loads(first[0]).get("event") or {}).get("id"), str)
+          and p.returncode == 0 and n_again == n_events and st is not None and dup is not None
+          and int(dup.group(1)) == st["events"], (first[:1], p.returncode, n_again, p.stderr.decode(errors="replace")[-500:]))
+
+
+def same_as_inventory(what, inv, got):
+    """`agents --json` gives each record of one replay in the inventory's shape
+    exactly: nulls, empty arrays, zero counters, member names, types, order."""
+    want = {a["agent_id"]: a for a in json.load(open(inv))["agents"]}
+    unequal = [i for i in want if (got or {}).get(i) != want[i]]
+    check("agents --json: every record equals the inventory's, field for field (%s: %d agents)" % (what, len(want)),
+          bool(want) and got is not None and set(got) == set(want) and not unequal,
+          unequal[:1] and json.dumps([want[unequal[0]], got.get(unequal[0])])[:1500])
+
+
 def main():
     binary, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     missing = [t for t in ("redis-server", "redis-cli") if not shutil.which(t)]
@@ -140,6 +168,14 @@ def main():
             got_flat = flat_all(got or {})
             check("registry equals the inventory (%d agents)" % len(want), bool(want) and got is not None and got_flat == want,
                   first_diff(want, got_flat))
+            same_as_inventory("captures", inv, got)
+            # and read with their key logs (decrypted content: more of every section), public captures too
+            keylogs = sum((["--keylog", k] for k in sorted(glob.glob("pcaps/keylogs/*.keylog", root_dir=src))), [])
+            inv2 = os.path.join(tmp, "inv-keylogs.json")
+            p = sensor(binary, src, ["-r", "pcaps", "-r", "pcaps/public", "--redis", r.url, "--inventory", inv2,
+                                     "-c", write_cfg(tmp, "keylogs", "keylogs:")] + keylogs)
+            check("replay with key logs into redis: exit 0", p.returncode == 0, p.stderr.decode(errors="replace"))
+            same_as_inventory("captures with key logs, public captures", inv2, registry(binary, src, r.url, "keylogs:"))
             hb = r.cli("HGETALL", "aisensor:sensor:aisensor")
             ttl = int(r.cli("TTL", "aisensor:sensor:aisensor").strip() or -2)
             check("sensor heartbeat hash with a TTL", "packets" in hb and ttl > 0, hb + " ttl=%d" % ttl)
@@ -147,6 +183,7 @@ def main():
             n_inv = json.load(open(inv))["sensor"]["events"]
             check("events stream holds every event of the run (%d)" % n_inv, n_inv > 0 and n_events == n_inv,
                   "%s entries, %d events" % (n_events, n_inv))
+            replay_twice(binary, src, r, n_events)
 
             # 1b. Products: Claude Code's and Codex's records (LLM client, MCP
             #     client) read with their key logs carry one product each,
@@ -187,6 +224,10 @@ def main():
                                  timeout=60)
             check("agents --kind mcp (no kind): exit 2, the kinds listed", out.returncode == 2
                   and b"--kind mcp is no agent kind (llm-api-client" in out.stderr, out.stderr)
+
+            # 1b''. Host attributes (owner, team, site, host name) are the newest
+            #       observation's, and the owner index follows them.
+            host_attributes(binary, src, r, tmp)
 
             # 1c. Redis gone for good, no spool: the run finishes, says how many
             #     records never reached it, and exits 4.
@@ -480,6 +521,86 @@ def long_stream(binary, src, r, tmp):
     have = flat_all({client["agent_id"]: got.get(client["agent_id"], {})})
     check("long stream: once it ended, the registry holds the inventory's record (bytes %d, requests %d)"
           % (dest["bytes"], dest["requests"]), proc.returncode == 0 and have == want, first_diff(want, have))
+
+
+OWNED = "pcaps/openai-node-gateway-http.pcap"  # one client host, 127.0.1.11
+
+
+def host_attributes(binary, src, r, tmp):
+    """An owner changed in the inventory replaces the old one: the same
+    packets read with a newer inventory, or packets seen later, win; an
+    older inventory on the same packets does not take it back; any order of
+    the same replays leaves the same registry."""
+    later = os.path.join(tmp, "owned-later.pcap")
+    shift_pcap(os.path.join(src, OWNED), later, 86400)  # the same traffic a day later
+    now = time.time()
+
+    def cfg(prefix, owner, age):
+        """A sensor's config whose inventory gives the host to owner, changed age seconds ago."""
+        who = owner.split("@")[0]
+        path = write_cfg(tmp, "%s-%s" % (prefix.rstrip(":"), who), prefix)
+        with open(path, "a") as f:
+            f.write("inventory:\n  hosts:\n    - {ip: 127.0.1.11, owner: %s, team: team-%s, site: site-%s}\n"
+                    % (owner, who, who))
+        os.utime(path, (now - age, now - age))  # the inventory's time: when its file changed
+        return path
+
+    def run(cap, config):
+        return sensor(binary, src, ["-r", cap, "--redis", r.url, "-c", config]).returncode == 0
+
+    def owners(prefix):
+        reg = registry(binary, src, r.url, prefix) or {}
+        on = {a["agent_id"]: (a["host"]["owner"], a["host"]["team"], a["host"]["site"]) for a in reg.values()
+              if a["host"]["ip"] == "127.0.1.11"}
+        index = {o: sorted(r.cli("SMEMBERS", prefix + "owner:" + o).split()) for o in ("zoe@example.com",
+                                                                                       "bob@example.com")}
+        return on, index
+
+    old, new = cfg("own:", "zoe@example.com", 3600), cfg("own:", "bob@example.com", 60)
+    bob = ("bob@example.com", "team-bob", "site-bob")
+    zoe = ("zoe@example.com", "team-zoe", "site-zoe")
+    ok = run(OWNED, old)
+    first, idx = owners("own:")
+    check("owner from the inventory: zoe's host, in the owner index (%d agents)" % len(first),
+          ok and first and set(first.values()) == {zoe} and idx["zoe@example.com"] == sorted(first), (first, idx))
+    ok = run(OWNED, new)
+    got, idx = owners("own:")
+    check("the same packets read with a newer inventory: bob replaces zoe (owner, team, site), "
+          "and zoe's owner index no longer lists the host's agents",
+          ok and got and set(got.values()) == {bob} and idx == {"zoe@example.com": [], "bob@example.com": sorted(got)},
+          (got, idx))
+    p = subprocess.run([binary, "agents", "--redis", r.url, "--prefix", "own:", "--owner", "zoe@example.com", "--json"],
+                       cwd=src, capture_output=True, timeout=60)
+    check("agents --owner zoe@example.com: none left", p.returncode == 0 and json.loads(p.stdout)["agents"] == [],
+          p.stdout[-300:])
+    ok = run(OWNED, old)
+    got, idx = owners("own:")
+    check("the same packets read again with the older inventory: bob stays",
+          ok and set(got.values()) == {bob} and idx["zoe@example.com"] == [], (got, idx))
+    ok = run(later, old)
+    got, idx = owners("own:")
+    check("the host seen a day later, by a sensor whose inventory says zoe: the newer observation wins",
+          ok and set(got.values()) == {zoe} and idx == {"zoe@example.com": sorted(got), "bob@example.com": []},
+          (got, idx))
+    # the same four replays in another order leave the same registry
+    old2, new2 = cfg("own2:", "zoe@example.com", 3600), cfg("own2:", "bob@example.com", 60)
+    for cap, config in ((later, old2), (OWNED, old2), (OWNED, new2), (OWNED, old2)):
+        ok = run(cap, config) and ok
+    one, two = registry(binary, src, r.url, "own:"), registry(binary, src, r.url, "own2:")
+    check("host attributes merge in any order: the same registry and owner index",
+          ok and one and one == two and owners("own:") == owners("own2:"),
+          (first_diff(flat_all(one or {}), flat_all(two or {})), owners("own2:")))
+
+
+def shift_pcap(path, out, seconds):
+    """A copy of a classic pcap with every packet `seconds` later."""
+    head, recs = pcap_records(path)
+    end = "<" if struct.unpack("<I", head[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    with open(out, "wb") as f:
+        f.write(head)
+        for _, rec in recs:
+            sec = struct.unpack(end + "I", rec[:4])[0] + seconds
+            f.write(struct.pack(end + "I", sec) + rec[4:])
 
 
 def write_cfg(tmp, name, prefix, spool=None):

@@ -91,7 +91,8 @@ static inline void make_contribs(void)
 	contribs[0] =
 	    "{\"id\":\"aaaa000000000001\",\"dedupe\":\"tcp|10.0.0.1:5000>1.2.3.4:443|1|b:100\","
 	    "\"min\":{\"first_seen\":\"2026-11-28T09:00:01.000Z\"},"
-	    "\"max\":{\"last_seen\":\"2026-11-28T09:00:02.000Z\"},"
+	    "\"max\":{\"last_seen\":\"2026-11-28T09:00:02.000Z\",\"software.version\":null,\"software.runtime\":null},"
+	    "\"last\":{\"host.hostname\":null},"
 	    "\"set\":{\"kind\":\"llm-api-client\",\"software.name\":\"openai-node\",\"host.ip\":\"10.0.0.1\","
 	    "\"destinations[openai-api|api.openai.com:443|tls].service\":\"openai-api\","
 	    "\"destinations[openai-api|api.openai.com:443|tls].endpoint\":\"api.openai.com:443\","
@@ -99,7 +100,7 @@ static inline void make_contribs(void)
 	    "\"destinations[openai-api|api.openai.com:443|tls].port\":443},"
 	    "\"add\":{\"evidence.flows\":1,\"destinations[openai-api|api.openai.com:443|tls].flows\":1,"
 	    "\"destinations[openai-api|api.openai.com:443|tls].bytes\":100},"
-	    "\"union\":{\"risks\":[\"static-api-key\"],"
+	    "\"union\":{\"risks\":[\"static-api-key\"],\"destinations\":[],\"credentials\":[],"
 	    "\"destinations[openai-api|api.openai.com:443|tls].models\":[\"gpt-4o\"]},"
 	    "\"host_key\":\"52:54:00:12:34:56\"}";
 	contribs[1] =
@@ -107,7 +108,8 @@ static inline void make_contribs(void)
 	    "\"min\":{\"first_seen\":\"2026-11-28T08:59:59.500Z\"},"
 	    "\"max\":{\"last_seen\":\"2026-11-28T09:05:00.000Z\",\"software.version\":\"6.9.1\"},"
 	    "\"set\":{\"kind\":\"llm-api-client\"},"
-	    "\"last\":{\"host.ip\":\"10.0.0.9\",\"evidence.partial\":[\"initialize\"]},\"version\":100,"
+	    "\"last\":{\"host.ip\":\"10.0.0.9\",\"host.hostname\":\"ws-1\",\"evidence.partial\":[\"initialize\"]},"
+	    "\"version\":100,"
 	    "\"add\":{\"evidence.flows\":1,\"destinations[openai-api|api.openai.com:443|tls].bytes\":50},"
 	    "\"union\":{\"destinations[openai-api|api.openai.com:443|tls].models\":[\"gpt-4o-mini\",\"gpt-"
 	    "4o\"]},"

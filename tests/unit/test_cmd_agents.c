@@ -63,7 +63,13 @@ static void test_json_records(void **state)
 			    "6.9.1");
 	/* a "last" field: the value of the highest version (redis_fixture.h) */
 	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "host"), "ip")), "10.0.0.1");
-	assert_int_equal(json_array_size(json_object_get(json_object_get(a, "evidence"), "partial")), 0);
+	/* emptied: omitted, as the record omits it */
+	assert_null(json_object_get(json_object_get(a, "evidence"), "partial"));
+	/* nulls and empty arrays as the record has them */
+	assert_true(json_is_null(json_object_get(json_object_get(a, "software"), "runtime")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "host"), "hostname")), "ws-1");
+	assert_true(json_is_array(json_object_get(a, "credentials")));
+	assert_int_equal(json_array_size(json_object_get(a, "credentials")), 0);
 	json_t *dests = json_object_get(a, "destinations");
 	assert_int_equal(json_array_size(dests), 1);
 	json_t *d = json_array_get(dests, 0);

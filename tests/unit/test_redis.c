@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "redis_fixture.h"
+#include "redis_internal.h"
 
 static char *snapshot(const char *prefix)
 {
@@ -199,6 +200,14 @@ static void test_upsert_commutative(void **state)
 	/* last: the highest version, whatever the byte order or the arrival */
 	expect_field(k, "host.ip", "10.0.0.1");
 	expect_field(k, "evidence.partial", "[]");
+	/* a null holds the place of a value until one comes, in any order */
+	expect_field(k, "software.runtime", "");
+	expect_field(k, "host.hostname", "ws-1");
+	expect_field("ref:agent:aaaa000000000001:types", "software.runtime", "z");
+	assert_null(hget("ref:agent:aaaa000000000001:types", "software.version")); /* a string now */
+	/* an empty union is a field, [], as is an array of objects (its elements follow) */
+	expect_field(k, "credentials", "[]");
+	expect_field(k, "destinations", "[]");
 	expect_field("ref:agent:bbbb000000000002", "mcp.auth", "none"); /* equal versions: the larger */
 	expect_field(k, "evidence.flows", "4");
 	expect_field(k, "destinations[openai-api|api.openai.com:443|tls].bytes", "150");
@@ -253,6 +262,52 @@ static void test_upsert_commutative(void **state)
 	free(want);
 }
 
+/* Host attributes: the newest observation (version), then the newest
+ * inventory (the same packets read again with a changed one), then the
+ * larger value; the owner index follows the stored host.owner. */
+static void test_host_attributes(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	static const char *const c[] = {
+	    "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":\"zed\"},\"version\":10}",
+	    "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":\"amy\"},\"version\":10,\"inventory_time\":5}",
+	    "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":\"old\"},\"version\":10,\"inventory_time\":3}",
+	    "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":null},\"version\":12,\"inventory_time\":9}",
+	};
+	static const int orders[][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}};
+	char *want = NULL;
+	for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
+		char prefix[16];
+		snprintf(prefix, sizeof prefix, "ha%zu:", o);
+		struct sink s = open_exporter(srv.url, prefix, NULL, 5000);
+		for (size_t i = 0; i < 4; i++)
+			send_agent(&s, c[orders[o][i]]);
+		finish(&s);
+		char key[64];
+		snprintf(key, sizeof key, "%sagent:eeee000000000005", prefix);
+		expect_field(key, "host.owner", "amy"); /* a null (unknown) never replaces a value */
+		char *got = snapshot(prefix);
+		assert_non_null(strstr(got, "owner:amy\teeee000000000005\n"));
+		assert_null(strstr(got, "owner:zed"));
+		assert_null(strstr(got, "owner:old"));
+		if (want)
+			assert_string_equal(got, want);
+		free(want);
+		want = got;
+	}
+	free(want);
+	/* a later observation wins whatever its inventory */
+	struct sink s = open_exporter(srv.url, "ha0:", NULL, 5000);
+	send_agent(&s, "{\"id\":\"eeee000000000005\",\"last\":{\"host.owner\":\"bea\"},\"version\":11}");
+	finish(&s);
+	expect_field("ha0:agent:eeee000000000005", "host.owner", "bea");
+	expect_field("ha0:agent:eeee000000000005:versions", "host.owner", "11");
+	redisReply *r = cmd("EXISTS ha0:owner:amy");
+	assert_int_equal(r->integer, 0);
+	freeReplyObject(r);
+}
+
 static void test_invalid_contributions(void **state)
 {
 	(void)state;
@@ -282,6 +337,7 @@ static void test_invalid_contributions(void **state)
 	    "{\"id\":\"abc\",\"last\":{\"f\":[1]},\"version\":1}",
 	    "{\"id\":\"abc\",\"last\":{\"f\":\"x\"},\"version\":-1}",
 	    "{\"id\":\"abc\",\"last\":{\"f\":\"x\"},\"version\":\"7\"}",
+	    "{\"id\":\"abc\",\"last\":{\"f\":\"x\"},\"version\":1,\"inventory_time\":-1}",
 	};
 	struct sink s = open_exporter(srv.url, "bad:", NULL, 5000);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -321,6 +377,68 @@ static void test_events_stream(void **state)
 	freeReplyObject(r);
 }
 
+/* Events with an event.id reach the stream once, whichever exporter
+ * instance (process, sensor, replay) sends them; events without one are
+ * added every time. */
+static void test_events_dedupe(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	static const char *const no_id[] = {"{\"n\":1}", "{\"event\":{\"kind\":\"event\"}}",
+					    "{\"event\":{\"id\":7}}", "{\"event\":{\"id\":\"\"}}",
+					    "{\"event\":{\"id\":\"a\\u0000b\"}}"};
+	enum { WITH_ID = 10, NO_ID = sizeof no_id / sizeof no_id[0] };
+	for (int pass = 0; pass < 2; pass++) {
+		struct redis_config c = {.url = srv.url,
+					 .prefix = "dd:",
+					 .event_dedupe_ttl_s = 120,
+					 .spool_fsync = SPOOL_FSYNC_BATCH};
+		struct sink s;
+		char err[512];
+		assert_int_equal(redis_open(&c, &s, err, sizeof err), AS_OK);
+		for (int i = 0; i < WITH_ID; i++) {
+			char ev[128];
+			snprintf(ev, sizeof ev, "{\"@timestamp\":\"2026-11-28T09:00:00Z\",\"event\":{\"id\":\"ev-%d\"}}",
+				 i);
+			send_event(&s, ev);
+		}
+		for (size_t i = 0; i < NO_ID; i++)
+			send_event(&s, no_id[i]);
+		assert_int_equal(s.ops->flush(s.self), AS_OK);
+		struct redis_stats st;
+		assert_int_equal(redis_get_stats(&s, &st), AS_OK);
+		assert_int_equal(st.written[REDIS_REC_EVENT], WITH_ID + NO_ID);
+		assert_int_equal(st.duplicates, pass ? WITH_ID : 0);
+		finish(&s);
+		redisReply *r = cmd("XLEN dd:events");
+		assert_int_equal(r->integer, WITH_ID + NO_ID * (pass + 1));
+		freeReplyObject(r);
+	}
+	redisReply *r = cmd("TTL dd:evseen:ev-3");
+	assert_true(r->integer > 60 && r->integer <= 120);
+	freeReplyObject(r);
+	r = cmd("KEYS dd:evseen:*");
+	assert_int_equal(r->elements, WITH_ID);
+	freeReplyObject(r);
+}
+
+/* The mark a failover check looks for is an event's number under its
+ * sequence key, with or without the key of its event.id among the keys. */
+static void test_event_mark(void **state)
+{
+	(void)state;
+	static const char *const ev[] = {"{\"n\":1}", "{\"event\":{\"id\":\"ev-1\"}}"};
+	for (size_t i = 0; i < 2; i++) {
+		struct redis_args a = {0};
+		assert_int_equal(redis_args_event(ev[i], strlen(ev[i]), "inst", 42, "p:", "sha", 100, 60, 60, &a), AS_OK);
+		struct redis_mark m;
+		assert_true(redis_args_applied(&a, true, &m));
+		assert_string_equal(m.key, "p:events:seq:inst");
+		assert_string_equal(m.id, "42");
+		redis_args_free(&a);
+	}
+}
+
 static void test_heartbeat(void **state)
 {
 	(void)state;
@@ -348,8 +466,8 @@ static void test_heartbeat(void **state)
 	assert_non_null(v);
 	assert_string_equal(v, "42");
 	free(v);
-	static const char *fields[] = {"version",	     "started", "last_heartbeat", "events_sent",
-				       "contributions_sent", "spooled", "dropped",	  "backlog"};
+	static const char *fields[] = {"version", "started", "last_heartbeat", "events_sent", "events_duplicate",
+				       "contributions_sent", "spooled", "dropped", "backlog"};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		char *f = hget("hb:sensor:edge-1", fields[i]);
 		assert_non_null(f);
@@ -566,8 +684,11 @@ int main(void)
 	CASE(&t, test_upsert_one);
 	CASE(&t, test_upsert_twice_and_noscript);
 	CASE(&t, test_upsert_commutative);
+	CASE(&t, test_host_attributes);
 	CASE(&t, test_invalid_contributions);
 	CASE(&t, test_events_stream);
+	CASE(&t, test_events_dedupe);
+	CASE(&t, test_event_mark);
 	CASE(&t, test_heartbeat);
 	CASE(&t, test_open_failures);
 	CASE(&t, test_outage_mid_run);
