@@ -1,0 +1,117 @@
+/* html.c — the page buffer and the one escaping function (html.h). */
+#include "html.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void html_init(struct html *h)
+{
+	memset(h, 0, sizeof *h);
+}
+
+void html_free(struct html *h)
+{
+	free(h->buf);
+	html_init(h);
+}
+
+static bool room(struct html *h, size_t n)
+{
+	if (h->oom)
+		return false;
+	if (h->len + n + 1 <= h->cap)
+		return true;
+	size_t cap = h->cap ? h->cap : 65536;
+	while (cap < h->len + n + 1)
+		cap *= 2;
+	char *b = realloc(h->buf, cap);
+	if (!b) {
+		h->oom = true;
+		return false;
+	}
+	h->buf = b;
+	h->cap = cap;
+	return true;
+}
+
+static void put(struct html *h, const char *s, size_t n)
+{
+	if (!room(h, n))
+		return;
+	memcpy(h->buf + h->len, s, n);
+	h->len += n;
+	h->buf[h->len] = '\0';
+}
+
+void html_raw(struct html *h, const char *s)
+{
+	put(h, s, strlen(s));
+}
+
+void html_fmt(struct html *h, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !room(h, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(h->buf + h->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	h->len += (size_t)n;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs,
+ * no surrogates, at most U+10FFFF), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+	    (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+void html_esc(struct html *h, const char *s)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	if (!s)
+		return;
+	while (*p) {
+		const char *rep = NULL;
+		size_t skip = 1;
+		switch (*p) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default:
+			if (*p < 0x80) {
+				if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
+					rep = fffd;
+			} else if (!(skip = utf8_len(p))) {
+				rep = fffd;
+				skip = 1;
+			}
+		}
+		if (!rep) {
+			p += skip;
+			continue;
+		}
+		put(h, (const char *)run, (size_t)(p - run));
+		html_raw(h, rep);
+		p += skip;
+		run = p;
+	}
+	put(h, (const char *)run, (size_t)(p - run));
+}
