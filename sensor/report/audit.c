@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit_internal.h"
 #include "hash.h"
@@ -372,12 +373,18 @@ int audit_render(const struct audit_input *in, char **out, size_t *len)
 int audit_load_inventory(const char *path, json_t **doc, char *err, size_t errsz)
 {
 	json_error_t je;
-	json_t *d = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+	if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "%s: %s", path, f ? "not a file" : strerror(errno));
+		if (f)
+			fclose(f);
+		return AS_ERR_CONFIG;
+	}
+	json_t *d = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+	fclose(f);
 	if (!d) {
-		if (je.line > 0)
-			snprintf(err, errsz, "%s:%d:%d: not an inventory: %s", path, je.line, je.column, je.text);
-		else
-			snprintf(err, errsz, "%s: %s", path, je.text);
+		snprintf(err, errsz, "%s:%d:%d: not an inventory: %s", path, je.line, je.column, je.text);
 		return AS_ERR_CONFIG;
 	}
 	if (!json_is_array(json_object_get(d, "agents"))) {
