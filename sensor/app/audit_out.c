@@ -33,6 +33,12 @@ struct audit_out *audit_out_new(const struct sensor_config *c, json_t *provenanc
 	return a;
 }
 
+void audit_out_provenance(struct audit_out *a, json_t *p)
+{
+	json_decref(a->provenance);
+	a->provenance = p;
+}
+
 int audit_out_baseline(struct audit_out *a, const char *path, char *err, size_t errsz)
 {
 	json_t *doc;

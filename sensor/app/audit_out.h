@@ -15,6 +15,8 @@ struct audit_out;
 /* Borrows c (its policy) for its lifetime; takes provenance ([[label,
  * value], ...], may be NULL). NULL when out of memory. */
 struct audit_out *audit_out_new(const struct sensor_config *c, json_t *provenance);
+/* Replaces what the pages say they were made from (takes p). */
+void audit_out_provenance(struct audit_out *a, json_t *p);
 /* Compares every page with this inventory; errors name the file. */
 AS_MUST_CHECK int audit_out_baseline(struct audit_out *a, const char *path, char *err, size_t errsz);
 /* The page of a document; a malloc'ed *html. */

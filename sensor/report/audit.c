@@ -55,6 +55,40 @@ static bool seen_in_content(json_t *rec)
 	return !json_array_size(b) || jhas(b, "content");
 }
 
+/* The record with its arrays of objects in one order (a copy: the
+ * document is the caller's). The inventory and a registry list them
+ * differently; the page must not. */
+static json_t *canonical(json_t *rec)
+{
+	static const struct {
+		const char *in, *array, *k1, *k2, *k3;
+	} order[] = {
+	    {NULL, "destinations", "service", "endpoint", "tls"},
+	    {NULL, "oauth", "issuer", "client_id", NULL},
+	    {NULL, "credentials", "fingerprint", "where", "type"},
+	    {"mcp", "tools_listed", "name", NULL, NULL},
+	    {"mcp", "tools_called", "name", NULL, NULL},
+	    {"mcp", "server_agents", "endpoint", "agent_id", NULL},
+	    {"mcp", "clients", "agent_id", NULL, NULL},
+	    {"a2a", "clients", "agent_id", NULL, NULL},
+	};
+	json_t *c = json_copy(rec);
+	for (size_t i = 0; c && i < sizeof order / sizeof order[0]; i++) {
+		json_t *o = c;
+		if (order[i].in) {
+			json_t *in = json_object_get(c, order[i].in);
+			if (!json_is_object(in))
+				continue;
+			o = json_copy(in);
+			json_object_set_new(c, order[i].in, o);
+		}
+		json_t *arr = json_object_get(o, order[i].array);
+		if (json_is_array(arr))
+			json_object_set_new(o, order[i].array, jsorted(arr, order[i].k1, order[i].k2, order[i].k3));
+	}
+	return c;
+}
+
 static const char *nz(const char *s)
 {
 	return s ? s : "";
@@ -87,6 +121,8 @@ static int prepare(struct page *p)
 		const char *id = jstr(rec, "agent_id");
 		if (!json_is_object(rec) || !id)
 			continue; /* not an agent record */
+		if (!(rec = canonical(rec)))
+			return AS_ERR_NOMEM;
 		json_t *host = json_object_get(rec, "host");
 		struct aag *a = &p->ag[p->n++];
 		*a = (struct aag){.rec = rec,
@@ -357,8 +393,10 @@ int audit_render(const struct audit_input *in, char **out, size_t *len)
 		if (h.oom)
 			r = AS_ERR_NOMEM;
 	}
-	for (size_t i = 0; i < p.n; i++)
+	for (size_t i = 0; i < p.n; i++) {
 		json_decref(p.ag[i].risks);
+		json_decref(p.ag[i].rec);
+	}
 	free(p.ag);
 	hmap_free(&p.by_id);
 	if (r < 0) {

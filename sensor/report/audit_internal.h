@@ -13,7 +13,7 @@
 
 /* One agent of the page. */
 struct aag {
-	json_t *rec; /* its record (borrowed from the document) */
+	json_t *rec; /* its record, arrays of objects in one order (audit.c: canonical) */
 	const char *id, *kind, *ip, *hostname, *owner, *team, *host_key, *sw;
 	json_t *risks;		   /* sorted: the record's flags and the policy's (owned) */
 	bool content;		   /* evidence seen in content (else named by SNI, DNS or JA4 only) */
@@ -67,6 +67,11 @@ bool jtrue(json_t *o, const char *k);
 size_t jlen(json_t *o, const char *k); /* length of an array member, 0 if none */
 json_t *jat(json_t *o, const char *k, size_t i);
 int64_t time_ms(const char *rfc3339); /* -1 when not "YYYY-MM-DDTHH:MM:SS[.fff]Z" */
+/* An array of objects in the order of their members k1, k2, k3 (NULL:
+ * unused; strings, booleans), a new reference: a record lists its
+ * destinations, grants and credentials in an order of its own, and a
+ * registry in another. */
+json_t *jsorted(json_t *arr, const char *k1, const char *k2, const char *k3);
 /* Whether an array holds the string (NULL array: no). */
 bool jhas(json_t *arr, const char *s);
 

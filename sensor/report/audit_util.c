@@ -137,6 +137,44 @@ json_t *jat(json_t *o, const char *k, size_t i)
 	return json_array_get(json_object_get(o, k), i);
 }
 
+struct keyed {
+	char *key;
+	json_t *v;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+json_t *jsorted(json_t *arr, const char *k1, const char *k2, const char *k3)
+{
+	size_t n = json_array_size(arr);
+	struct keyed *v = calloc(n + 1, sizeof *v);
+	json_t *out = json_array();
+	const char *keys[] = {k1, k2, k3};
+	for (size_t i = 0; v && i < n; i++) {
+		json_t *el = json_array_get(arr, i);
+		char buf[2048] = "";
+		size_t used = 0;
+		for (int k = 0; k < 3 && keys[k]; k++) {
+			json_t *m = json_object_get(el, keys[k]);
+			const char *s = json_is_string(m) ? json_string_value(m) : json_is_true(m) ? "1" : "0";
+			used += (size_t)snprintf(buf + used, used < sizeof buf ? sizeof buf - used : 0, "%s\x1f", s);
+			used = used < sizeof buf ? used : sizeof buf - 1;
+		}
+		v[i] = (struct keyed){strdup(buf), el};
+	}
+	if (v)
+		qsort(v, n, sizeof *v, keyed_cmp);
+	for (size_t i = 0; v && i < n; i++) {
+		json_array_append(out, v[i].v);
+		free(v[i].key);
+	}
+	free(v);
+	return out;
+}
+
 bool jhas(json_t *arr, const char *s)
 {
 	for (size_t i = 0; s && i < json_array_size(arr); i++)
