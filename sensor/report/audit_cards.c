@@ -278,9 +278,15 @@ static void card(struct page *p, uint32_t i)
 	html_esc(h, a->id);
 	html_fmt(h, "\"%s><summary>", i < AS_REPORT_OPEN_CARDS ? " open" : "");
 	put_kind(h, a->kind);
+	const char *rt = jstr2(a->rec, "software", "runtime"), *ua = jstr2(a->rec, "software", "user_agent");
 	html_raw(h, "<b>");
-	html_esc(h, a->sw ? a->sw : jstr2(a->rec, "software", "runtime") ? jstr2(a->rec, "software", "runtime") : "unknown software");
+	html_esc(h, a->sw ? a->sw : rt ? rt : "unknown software");
 	html_raw(h, "</b> ");
+	if (!a->sw && ua) { /* what the client calls itself */
+		html_raw(h, "<span class=mono>");
+		html_esc(h, ua);
+		html_raw(h, "</span> ");
+	}
 	html_esc(h, jstr2(a->rec, "software", "version"));
 	html_raw(h, " <code>");
 	html_esc(h, a->id);

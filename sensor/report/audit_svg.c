@@ -177,8 +177,12 @@ static size_t row_of(const struct column *c, const char *key)
 
 static const char *agent_group(const struct aag *a)
 {
-	const char *prod = jstr2(a->rec, "product", "name");
-	return prod ? prod : a->sw ? a->sw : jstr2(a->rec, "software", "runtime") ? jstr2(a->rec, "software", "runtime") : a->kind ? a->kind : "?";
+	const char *const names[] = {jstr2(a->rec, "product", "name"), a->sw, jstr2(a->rec, "software", "runtime"),
+				     jstr2(a->rec, "software", "user_agent"), a->kind};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i])
+			return names[i];
+	return "?";
 }
 
 static bool client_kind(const char *kind)
