@@ -9,6 +9,7 @@ PKGS=(
   redis-server tcpdump tcpreplay iproute2 procps util-linux curl  # util-linux: taskset (one-CPU golden check)
   python3-jsonschema  # the golden outputs checked against schemas/*.json
   redis-sentinel stunnel4  # the failover test and TLS to Redis through stunnel (tests/golden/run_sentinel.py)
+  chromium  # the audit report rendered headless (tests/golden/run_report.py)
 )
 missing=()
 for p in "${PKGS[@]}"; do
