@@ -323,7 +323,8 @@ static void head(struct page *p)
 	html_raw(h, "<meta name=generator content=\"aisensor " AS_VERSION "\">"
 		    "<title>AI agents on the network: audit report</title><style>");
 	html_raw(h, (const char *)audit_css);
-	html_raw(h, "</style></head><body>\n<header><h1>AI agents on the network</h1><p class=sub>Audit report: <b>");
+	html_raw(h, "</style><noscript><style>[data-page]>details[hidden]{display:block}"
+		    "[data-page]>tr[hidden]{display:table-row}</style></noscript></head><body>\n<header><h1>AI agents on the network</h1><p class=sub>Audit report: <b>");
 	put_num(h, p->n);
 	html_raw(h, p->n == 1 ? "</b> agent" : "</b> agents");
 	if (p->t0 >= 0) {

@@ -274,7 +274,8 @@ static void card(struct page *p, uint32_t i)
 {
 	struct html *h = p->h;
 	const struct aag *a = &p->ag[i];
-	html_fmt(h, "<details class=\"card%s\" id=\"a-", json_array_size(a->risks) ? " risky" : "");
+	html_fmt(h, "<details%s class=\"card%s\" id=\"a-", i < AS_REPORT_PAGE ? "" : " hidden",
+		 json_array_size(a->risks) ? " risky" : "");
 	html_esc(h, a->id);
 	html_fmt(h, "\"%s><summary>", i < AS_REPORT_OPEN_CARDS ? " open" : "");
 	put_kind(h, a->kind);

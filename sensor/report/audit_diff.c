@@ -101,10 +101,11 @@ static void rows(struct page *p, json_t *cat, const char **keys, size_t n, bool 
 {
 	struct html *h = p->h;
 	for (size_t i = 0; i < n && *budget; i++, (*budget)--) {
+		table_row(h, AS_REPORT_DIFF_ITEMS - *budget);
 		json_t *it = json_object_get(cat, keys[i]);
 		const char *id = json_string_value(json_array_get(it, 0));
 		const struct aag *a = id ? hmap_get(&p->by_id, id, strlen(id)) : NULL;
-		html_fmt(h, "<tr><td><span class=\"bdg %s\">%s</span></td><td>", added ? "new" : "gone",
+		html_fmt(h, "<td><span class=\"bdg %s\">%s</span></td><td>", added ? "new" : "gone",
 			 added ? "new" : "gone");
 		html_esc(h, json_string_value(json_array_get(it, 1)));
 		html_raw(h, "</td><td>");

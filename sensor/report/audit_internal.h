@@ -118,6 +118,10 @@ void put_kind(struct html *h, const char *kind); /* a badge coloured by kind */
  * and, when it has more rows than a page, a filter box and a pager. */
 void table_begin(struct html *h, const char *id, const char *const *cols, size_t n_cols, size_t rows);
 void table_end(struct html *h, const char *id, size_t rows);
+/* Row i of such a table: past the first page it starts hidden, so a large
+ * page lays out one page of each list; the script pages, filters and shows
+ * all (a <noscript> style shows all without it). */
+void table_row(struct html *h, size_t i);
 /* A colour for a kind (the charts' and badges'). */
 const char *kind_color(const char *kind);
 

@@ -50,7 +50,8 @@ void audit_risks(struct page *p)
 		table_begin(h, "t-risks", cols, 7, g.n);
 		for (size_t i = 0; i < g.n; i++) {
 			struct risk_info ri = risk_info(g.v[i]->key);
-			html_fmt(h, "<tr><td class=n>%zu</td><td>", i + 1);
+			table_row(h, i);
+			html_fmt(h, "<td class=n>%zu</td><td>", i + 1);
 			put_risk(h, g.v[i]->key);
 			html_fmt(h, "</td><td data-v=\"%d\">%s</td><td>", (int)ri.sev, severity_name[ri.sev]);
 			html_esc(h, ri.what ? ri.what : "");
@@ -115,7 +116,8 @@ void audit_owners(struct page *p)
 	table_begin(h, "t-owners", cols, 8, g.n);
 	for (size_t i = 0; i < g.n; i++) {
 		struct group *gr = g.v[i];
-		html_raw(h, "<tr><td>");
+		table_row(h, i);
+		html_raw(h, "<td>");
 		if (gr->key[0])
 			html_esc(h, gr->key);
 		else
@@ -171,7 +173,7 @@ void audit_hosts(struct page *p)
 	for (size_t i = 0; i < g.n; i++) {
 		struct group *gr = g.v[i];
 		static const char *const fields[] = {"ip", "hostname", "key", "owner", "team", "site"};
-		html_raw(h, "<tr>");
+		table_row(h, i);
 		for (size_t f = 0; f < 6; f++) {
 			const char *v = jstr(gr->ref, fields[f]);
 			html_raw(h, f == 0 || f == 2 ? "<td class=mono>" : "<td>");

@@ -67,7 +67,8 @@ static void services_table(struct page *p, struct groups *svc)
 		struct group *g = svc->v[i];
 		enum verdict v = dest_verdict(p, g->ref);
 		char b[32];
-		html_raw(h, "<tr><td>");
+		table_row(h, i);
+		html_raw(h, "<td>");
 		html_esc(h, jstr(g->ref, "service"));
 		html_raw(h, "</td><td>");
 		html_esc(h, jstr(g->ref, "category"));
@@ -110,7 +111,8 @@ static void model_servers(struct page *p, struct groups *hosted, struct groups *
 		json_t *srv = json_object_get(g->ref, "server");
 		const struct aag *a = g->ref ? hmap_get(&p->by_id, jstr(g->ref, "agent_id"), strlen(jstr(g->ref, "agent_id")))
 					     : NULL;
-		html_raw(h, "<tr><td>");
+		table_row(h, i);
+		html_raw(h, "<td>");
 		put_set(h, g->set, NULL, "<br>");
 		html_raw(h, "</td><td class=mono>");
 		html_esc(h, g->key);
@@ -192,7 +194,8 @@ static void mcp_servers(struct page *p, struct groups *mcp)
 							     strlen(jstr(g->ref, "agent_id")))
 						: NULL;
 		json_t *m = json_object_get(g->ref, "mcp");
-		html_raw(h, "<tr><td>");
+		table_row(h, i);
+		html_raw(h, "<td>");
 		put_set(h, g->set, NULL, "<br>");
 		html_raw(h, "</td><td class=mono>");
 		html_esc(h, g->key);
@@ -230,7 +233,8 @@ static void grants_table(struct page *p, struct groups *grants)
 	for (size_t i = 0; i < grants->n; i++) {
 		json_t *g = grants->v[i]->ref;
 		json_t *scopes = json_object_get(g, jlen(g, "scopes_granted") ? "scopes_granted" : "scopes");
-		html_raw(h, "<tr><td>");
+		table_row(h, i);
+		html_raw(h, "<td>");
 		html_esc(h, jstr(g, "issuer"));
 		html_raw(h, "</td><td>");
 		html_esc(h, jstr(g, "client_name"));
@@ -265,7 +269,8 @@ static void clear_table(struct page *p, struct groups *clear, size_t creds)
 	table_begin(h, "t-clear", cols, 4, clear->n);
 	for (size_t i = 0; i < clear->n; i++) {
 		json_t *c = clear->v[i]->ref;
-		html_raw(h, "<tr><td><code>");
+		table_row(h, i);
+		html_raw(h, "<td><code>");
 		html_esc(h, jstr(c, "fingerprint"));
 		html_raw(h, "</code></td><td>");
 		html_esc(h, jstr(c, "type"));
@@ -309,7 +314,10 @@ static void gather_dest(struct page *p, struct gather *g, uint32_t i, json_t *d)
 	if (cat && !strcmp(cat, "llm-api"))
 		groups_add(&g->hosted, jstr(d, "service"), i);
 	if (cat && !strcmp(cat, "llm-server") && jstr(d, "ip")) {
-		snprintf(k, sizeof k, "%s:%llu", jstr(d, "ip"), (unsigned long long)juint(d, "port"));
+		/* as a server's record writes its endpoint: [v6]:port */
+		bool v6 = strchr(jstr(d, "ip"), ':') != NULL;
+		snprintf(k, sizeof k, "%s%s%s:%llu", v6 ? "[" : "", jstr(d, "ip"), v6 ? "]" : "",
+			 (unsigned long long)juint(d, "port"));
 		struct group *m = groups_add(&g->self, k, i);
 		if (m) {
 			group_note(m, jstr(d, "endpoint"));

@@ -37,7 +37,7 @@ void svg_bars(struct html *h, const char *title, const char *const *labels, cons
 	uint64_t max = 1;
 	for (size_t i = 0; i < n; i++)
 		max = values[i] > max ? values[i] : max;
-	const int row = 22, top = 4, w = 440, lx = 190, bw = 200;
+	const int row = 22, top = 4, w = 460, lx = 214, bw = 186;
 	html_raw(h, "<figure class=chart><figcaption>");
 	html_esc(h, title);
 	html_fmt(h, "</figcaption><svg viewBox=\"0 0 %d %zu\" width=\"%d\" role=img aria-label=\"", w, top + n * row + 4, w);
@@ -46,7 +46,7 @@ void svg_bars(struct html *h, const char *title, const char *const *labels, cons
 	for (size_t i = 0; i < n; i++) {
 		int y = top + (int)i * row, len = (int)((double)values[i] / (double)max * bw);
 		html_fmt(h, "<text x=\"%d\" y=\"%d\" text-anchor=end>", lx - 6, y + 15);
-		esc_cut(h, labels[i], 28);
+		esc_cut(h, labels[i], 27);
 		html_fmt(h, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" rx=\"2\" fill=\"%s\"/>"
 			    "<text x=\"%d\" y=\"%d\">",
 			 lx, y + 3, len > 1 ? len : 1, colors[i], lx + (len > 1 ? len : 1) + 6, y + 15);

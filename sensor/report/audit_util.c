@@ -438,6 +438,11 @@ void table_begin(struct html *h, const char *id, const char *const *cols, size_t
 	html_fmt(h, "</tr></thead><tbody id=\"%s\" data-page=\"%d\">", id, AS_REPORT_PAGE);
 }
 
+void table_row(struct html *h, size_t i)
+{
+	html_raw(h, i < AS_REPORT_PAGE ? "<tr>" : "<tr hidden>");
+}
+
 void table_end(struct html *h, const char *id, size_t rows)
 {
 	html_raw(h, "</tbody></table></div>");

@@ -228,7 +228,7 @@ def main():
                 watch.stop = True
                 watch.join()
                 page = open(report_path, encoding="utf-8").read() if os.path.exists(report_path) else ""
-                cards = re.findall(r'<details class="card[^"]*" id="a-([^"]+)"', page)
+                cards = re.findall(r'<details(?: hidden)? class="card[^"]*" id="a-([^"]+)"', page)
                 left = [f for f in os.listdir(tmp) if f.startswith("live%d.html." % workers)]
                 check("live -w %d: the report rewritten every interval (%d versions in %d reads), never partial, no "
                       "temporary file left" % (workers, len(watch.versions), watch.reads),

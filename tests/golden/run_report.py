@@ -199,7 +199,7 @@ def sensor(binary, src, args):
 
 
 def card_ids(text):
-    return re.findall(r'<details class="card[^"]*" id="a-([^"]+)"', text)
+    return re.findall(r'<details(?: hidden)? class="card[^"]*" id="a-([^"]+)"', text)
 
 
 def cut_provenance(text):
