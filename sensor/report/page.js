@@ -72,7 +72,13 @@
     var el = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
     if (location.hash === '#all') showAll();
     if (!el) return;
-    if (el.hidden && el.parentNode.hasAttribute('data-page')) { el.parentNode.all = true; apply(el.parentNode); }
+    var l = el.parentNode;
+    if (el.hidden && l.hasAttribute('data-page')) { // on a later page, or filtered out
+      l.all = true;
+      l.q = '';
+      document.querySelectorAll('input.flt[data-for="' + l.id + '"]').forEach(function (i) { i.value = ''; });
+      apply(l);
+    }
     if (el.tagName === 'DETAILS') el.open = true;
     el.scrollIntoView();
   }
