@@ -450,8 +450,8 @@ void audit_summary(struct page *p)
 	bars_of(h, "Agents by owner", &g.owners, 8, "unknown owner", false);
 	html_raw(h, "</div><div>");
 	{
-		const char *labels[] = {"agents seen in content", "agents inferred from names", "destinations seen in content",
-					"destinations inferred from names"};
+		const char *labels[] = {"agents: seen in content", "agents: from names only", "destinations: in content",
+					"destinations: from names"};
 		const char *colors[] = {"#1e8449", "#95a5a6", "#1e8449", "#95a5a6"};
 		uint64_t values[] = {p->n - g.inferred, g.inferred, g.dests - g.dests_inferred, g.dests_inferred};
 		svg_bars(h, "Seen in content or inferred from a name (SNI, DNS, JA4)", labels, values, colors, 4);

@@ -188,7 +188,7 @@ def browse(browser, tmp, page, *what):
     """Runs headless Chromium on the page: (stdout, the console messages)."""
     p = subprocess.run([browser, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
                         "--user-data-dir=" + os.path.join(tmp, "chromium"), "--enable-logging=stderr", "--v=0",
-                        "--window-size=1400,2000"] + list(what) + ["file://" + page],
+                        "--window-size=1280,1600"] + list(what) + ["file://" + page],
                        capture_output=True, timeout=120)
     console = [l for l in p.stderr.decode(errors="replace").splitlines() if ":CONSOLE" in l]
     return p.stdout.decode(errors="replace"), console
