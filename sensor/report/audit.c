@@ -243,12 +243,9 @@ static void provenance(struct page *p)
 	    fact(h, json_string_value(json_array_get(pair, 0)), json_array_get(pair, 1));
 	if (json_is_object(s)) {
 		fact_begin(h, "Sensor");
-		html_esc(h, jstr(s, "name"));
-		html_raw(h, " (");
-		html_esc(h, jstr(s, "product"));
-		html_raw(h, " ");
-		html_esc(h, jstr(s, "version"));
-		html_raw(h, ")</dd>");
+		const char *const who[] = {jstr(s, "name"), jstr(s, "product"), jstr(s, "version")};
+		put_join(h, " ", who, 3);
+		html_raw(h, "</dd>");
 		fact(h, "Inputs", json_object_get(s, "inputs"));
 		fact(h, "Interfaces", json_object_get(s, "interfaces"));
 		static const char *const pk[] = {"read", "decoded", "skipped"}, *fl[] = {"total", "dissected"};

@@ -45,15 +45,9 @@ static void where(struct page *p, const struct aag *a)
 	put_time(h, jstr(a->rec, "last_seen"));
 	html_raw(h, "</dd>");
 	if (jstr(prod, "name")) {
+		const char *const what[] = {jstr(prod, "name"), jstr(prod, "version"), jstr(prod, "vendor")};
 		html_raw(h, "<dt>Product</dt><dd>");
-		html_esc(h, jstr(prod, "name"));
-		html_raw(h, " ");
-		html_esc(h, jstr(prod, "version"));
-		if (jstr(prod, "vendor")) {
-			html_raw(h, " (");
-			html_esc(h, jstr(prod, "vendor"));
-			html_raw(h, ")");
-		}
+		put_join(h, " ", what, 3);
 		html_raw(h, "</dd>");
 	}
 	json_t *rel = json_object_get(a->rec, "related");
@@ -186,12 +180,9 @@ static void can_do(struct page *p, const struct aag *a)
 	}
 	json_decref(models);
 	if (json_is_object(m)) {
+		const char *const what[] = {jstr(m, "role"), jstr(m, "transport"), jstr(m, "protocol_version")};
 		html_raw(h, "<dt>MCP</dt><dd>");
-		html_esc(h, jstr(m, "role"));
-		html_raw(h, " ");
-		html_esc(h, jstr(m, "transport"));
-		html_raw(h, " ");
-		html_esc(h, jstr(m, "protocol_version"));
+		put_join(h, " ", what, 3);
 		html_raw(h, "</dd>");
 		if (jlen(m, "tools_listed") || jlen(m, "tools_called")) {
 			html_raw(h, "<dt>Tools</dt><dd>");

@@ -122,6 +122,10 @@ void table_end(struct html *h, const char *id, size_t rows);
  * page lays out one page of each list; the script pages, filters and shows
  * all (a <noscript> style shows all without it). */
 void table_row(struct html *h, size_t i);
+/* Data strings joined by sep (markup), the NULL ones left out. */
+void put_join(struct html *h, const char *sep, const char *const *v, size_t n);
+/* A cell holding a data string (NULL: empty), with a class (NULL: none). */
+void put_td(struct html *h, const char *cls, const char *s);
 /* A colour for a kind (the charts' and badges'). */
 const char *kind_color(const char *kind);
 

@@ -101,6 +101,22 @@ static void put_risks_of(struct html *h, json_t *set)
 	free(v);
 }
 
+/* The cells a group of agents ends its row with: how many, their kinds,
+ * their risks, links to them. */
+static void group_cells(struct page *p, const struct group *gr)
+{
+	struct html *h = p->h;
+	html_raw(h, "<td class=n>");
+	put_num(h, gr->n);
+	html_raw(h, "</td><td>");
+	put_set(h, gr->set, "k:", ", ");
+	html_raw(h, "</td><td>");
+	put_risks_of(h, gr->set);
+	html_raw(h, "</td><td>");
+	put_agents(p, gr->idx, gr->n, AS_REPORT_LINKS);
+	html_raw(h, "</td></tr>");
+}
+
 void audit_owners(struct page *p)
 {
 	struct html *h = p->h;
@@ -112,7 +128,7 @@ void audit_owners(struct page *p)
 	html_fmt(h, "<section id=owners><h2>By owner and team</h2><p class=note>Owners and teams come from the "
 		    "configuration's inventory (hosts, networks, a CMDB export); %zu owner%s.</p>",
 		 g.n, g.n == 1 ? "" : "s");
-	static const char *const cols[] = {"Owner", "Team", "#Hosts", "#Agents", "Kinds", "#At risk", "Risks", "Agents"};
+	static const char *const cols[] = {"Owner", "Team", "#Hosts", "#At risk", "#Agents", "Kinds", "Risks", "Agents"};
 	table_begin(h, "t-owners", cols, 8, g.n);
 	for (size_t i = 0; i < g.n; i++) {
 		struct group *gr = g.v[i];
@@ -127,16 +143,9 @@ void audit_owners(struct page *p)
 		html_raw(h, "</td><td class=n>");
 		put_num(h, set_count(gr->set, "h:"));
 		html_raw(h, "</td><td class=n>");
-		put_num(h, gr->n);
-		html_raw(h, "</td><td>");
-		put_set(h, gr->set, "k:", ", ");
-		html_raw(h, "</td><td class=n>");
 		put_num(h, gr->a);
-		html_raw(h, "</td><td>");
-		put_risks_of(h, gr->set);
-		html_raw(h, "</td><td>");
-		put_agents(p, gr->idx, gr->n, AS_REPORT_LINKS);
-		html_raw(h, "</td></tr>");
+		html_raw(h, "</td>");
+		group_cells(p, gr);
 	}
 	table_end(h, "t-owners", g.n);
 	html_raw(h, "</section>\n");
@@ -175,21 +184,11 @@ void audit_hosts(struct page *p)
 		static const char *const fields[] = {"ip", "hostname", "key", "owner", "team", "site"};
 		table_row(h, i);
 		for (size_t f = 0; f < 6; f++) {
-			const char *v = jstr(gr->ref, fields[f]);
-			html_raw(h, f == 0 || f == 2 ? "<td class=mono>" : "<td>");
-			if (f != 2 || !v || !jstr(gr->ref, "ip") || strcmp(v, jstr(gr->ref, "ip"))) /* a key that is no address */
-				html_esc(h, v);
-			html_raw(h, "</td>");
+			const char *v = jstr(gr->ref, fields[f]), *ip = jstr(gr->ref, "ip");
+			bool same = f == 2 && v && ip && !strcmp(v, ip); /* a key that is the address says nothing more */
+			put_td(h, f == 0 || f == 2 ? "mono" : NULL, same ? NULL : v);
 		}
-		html_raw(h, "<td class=n>");
-		put_num(h, gr->n);
-		html_raw(h, "</td><td>");
-		put_set(h, gr->set, "k:", ", ");
-		html_raw(h, "</td><td>");
-		put_risks_of(h, gr->set);
-		html_raw(h, "</td><td>");
-		put_agents(p, gr->idx, gr->n, AS_REPORT_LINKS);
-		html_raw(h, "</td></tr>");
+		group_cells(p, gr);
 	}
 	table_end(h, "t-hosts", g.n);
 	html_raw(h, "</section>\n");

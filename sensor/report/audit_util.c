@@ -443,6 +443,25 @@ void table_row(struct html *h, size_t i)
 	html_raw(h, i < AS_REPORT_PAGE ? "<tr>" : "<tr hidden>");
 }
 
+void put_join(struct html *h, const char *sep, const char *const *v, size_t n)
+{
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (v[i]) {
+			html_raw(h, k++ ? sep : "");
+			html_esc(h, v[i]);
+		}
+}
+
+void put_td(struct html *h, const char *cls, const char *s)
+{
+	html_raw(h, "<td");
+	if (cls)
+		html_fmt(h, " class=%s", cls);
+	html_raw(h, ">");
+	html_esc(h, s);
+	html_raw(h, "</td>");
+}
+
 void table_end(struct html *h, const char *id, size_t rows)
 {
 	html_raw(h, "</tbody></table></div>");

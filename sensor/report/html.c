@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 void html_init(struct html *h)
 {
 	memset(h, 0, sizeof *h);
@@ -65,27 +67,12 @@ void html_fmt(struct html *h, const char *fmt, ...)
 	h->len += (size_t)n;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs,
- * no surrogates, at most U+10FFFF), 0 if there is none. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
-	    (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 void html_esc(struct html *h, const char *s)
 {
 	static const char fffd[] = "\xef\xbf\xbd";
-	const unsigned char *p = (const unsigned char *)s, *run = p;
 	if (!s)
 		return;
+	const unsigned char *p = (const unsigned char *)s, *run = p, *end = p + strlen(s);
 	while (*p) {
 		const char *rep = NULL;
 		size_t skip = 1;
@@ -99,7 +86,7 @@ void html_esc(struct html *h, const char *s)
 			if (*p < 0x80) {
 				if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
 					rep = fffd;
-			} else if (!(skip = utf8_len(p))) {
+			} else if (!(skip = text_utf8_len(p, (size_t)(end - p)))) {
 				rep = fffd;
 				skip = 1;
 			}
