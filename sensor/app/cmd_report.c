@@ -7,6 +7,7 @@
 #include "cmd_report.h"
 
 #include <getopt.h>
+#include <hiredis/hiredis.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,7 @@ static void usage(FILE *f)
 }
 
 /* What the page says it was made from. */
-static json_t *provenance(const struct registry_query *q, const char *redacted, const char *cfg)
+static json_t *provenance(const struct registry_query *q, const char *redacted, const char *cfg, json_t *sensors)
 {
 	char filters[2048] = "";
 	const char *const f[][2] = {{"owner", q->owner}, {"host", q->host},	  {"kind", q->kind},
@@ -40,7 +41,50 @@ static json_t *provenance(const struct registry_query *q, const char *redacted, 
 	json_array_append_new(p, json_pack("[ss]", "Filters", filters[0] ? filters : "none: every agent"));
 	if (cfg)
 		json_array_append_new(p, json_pack("[ss]", "Configuration", cfg));
+	if (json_array_size(sensors))
+		json_array_append_new(p, json_pack("[sO]", "Sensors reporting now", sensors));
+	json_decref(sensors);
 	return p;
+}
+
+/* The sensors feeding the registry now (their heartbeats, which expire
+ * three intervals after the last): "name aisensor VERSION, last heartbeat
+ * TIME". Best effort: the page is made without them. */
+static json_t *registry_sensors(const char *url, const char *prefix)
+{
+	struct redis_url u;
+	char err[1024], match[600];
+	redisContext *c = NULL;
+	json_t *out = json_array();
+	if (redis_url_parse(url, &u, err, sizeof err) < 0 || redis_connect(&u, AS_REDIS_CONNECT_TIMEOUT_MS, &c, err, sizeof err) < 0)
+		return out;
+	snprintf(match, sizeof match, "%ssensor:*", prefix);
+	char cursor[32] = "0";
+	do { /* SCAN, not KEYS: a registry of many agents is not blocked */
+		redisReply *keys = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, match);
+		if (!keys || keys->type != REDIS_REPLY_ARRAY || keys->elements != 2 || !keys->element[0]->str) {
+			if (keys)
+				freeReplyObject(keys);
+			break;
+		}
+		snprintf(cursor, sizeof cursor, "%s", keys->element[0]->str);
+		const redisReply *k = keys->element[1];
+		for (size_t i = 0; k->type == REDIS_REPLY_ARRAY && i < k->elements && json_array_size(out) < 64; i++) {
+			const char *key = k->element[i]->str;
+			redisReply *r = redisCommand(c, "HMGET %s version last_heartbeat", key);
+			if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str && r->element[1]->str) {
+				char line[1024];
+				snprintf(line, sizeof line, "%s: aisensor %s, last heartbeat %s",
+					 key + strlen(prefix) + strlen("sensor:"), r->element[0]->str, r->element[1]->str);
+				json_array_append_new(out, json_string(line));
+			}
+			if (r)
+				freeReplyObject(r);
+		}
+		freeReplyObject(keys);
+	} while (strcmp(cursor, "0") != 0);
+	redisFree(c);
+	return out;
 }
 
 int cmd_report(int argc, char **argv, FILE *out, FILE *errf)
@@ -108,7 +152,7 @@ int cmd_report(int argc, char **argv, FILE *out, FILE *errf)
 	if ((rc = registry_read(&q, &recs, &n, redacted, sizeof redacted, errf)) != 0)
 		goto free_out;
 	rc = 1;
-	audit_out_provenance(a, provenance(&q, redacted, cfg_path));
+	audit_out_provenance(a, provenance(&q, redacted, cfg_path, registry_sensors(q.url, q.prefix)));
 	/* the registry's records as an inventory document: the page's one input */
 	json_t *doc = json_object(), *agents = json_array();
 	for (size_t i = 0; i < n; i++)

@@ -55,7 +55,7 @@ static void where(struct page *p, const struct aag *a)
 		html_raw(h, "<dt>Related</dt><dd>");
 		for (size_t i = 0; i < json_array_size(rel); i++) {
 			const char *id = json_string_value(json_array_get(rel, i));
-			const struct aag *o = id ? hmap_get(&p->by_id, id, strlen(id)) : NULL;
+			const struct aag *o = agent_of(p, id);
 			html_raw(h, i ? " " : "");
 			if (o)
 				put_agent(p, o);

@@ -104,7 +104,7 @@ static void rows(struct page *p, json_t *cat, const char **keys, size_t n, bool 
 		table_row(h, AS_REPORT_DIFF_ITEMS - *budget);
 		json_t *it = json_object_get(cat, keys[i]);
 		const char *id = json_string_value(json_array_get(it, 0));
-		const struct aag *a = id ? hmap_get(&p->by_id, id, strlen(id)) : NULL;
+		const struct aag *a = agent_of(p, id);
 		html_fmt(h, "<td><span class=\"bdg %s\">%s</span></td><td>", added ? "new" : "gone",
 			 added ? "new" : "gone");
 		html_esc(h, json_string_value(json_array_get(it, 1)));

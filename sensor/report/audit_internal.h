@@ -109,6 +109,8 @@ size_t put_set(struct html *h, json_t *set, const char *pfx, const char *sep);
 const char **set_sorted(json_t *set, const char *pfx, size_t *n);
 /* How many names of the set start with pfx. */
 size_t set_count(json_t *set, const char *pfx);
+/* The page's agent of that id, or NULL (none, or id NULL). */
+const struct aag *agent_of(const struct page *p, const char *id);
 void put_agent(struct page *p, const struct aag *a); /* a link to its card */
 /* Links to the cards of up to max agents, then "and N more". */
 void put_agents(struct page *p, const uint32_t *idx, size_t n, size_t max);

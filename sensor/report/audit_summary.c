@@ -106,8 +106,7 @@ static void model_servers(struct page *p, struct groups *hosted, struct groups *
 	for (size_t i = 0; i < self->n; i++) {
 		struct group *g = self->v[i];
 		json_t *srv = json_object_get(g->ref, "server");
-		const struct aag *a = g->ref ? hmap_get(&p->by_id, jstr(g->ref, "agent_id"), strlen(jstr(g->ref, "agent_id")))
-					     : NULL;
+		const struct aag *a = agent_of(p, jstr(g->ref, "agent_id"));
 		table_row(h, i);
 		html_raw(h, "<td>");
 		put_set(h, g->set, NULL, "<br>");
@@ -187,9 +186,7 @@ static void mcp_servers(struct page *p, struct groups *mcp)
 	table_begin(h, "t-mcp", cols, 7, mcp->n);
 	for (size_t i = 0; i < mcp->n; i++) {
 		struct group *g = mcp->v[i];
-		const struct aag *srv = g->flag ? hmap_get(&p->by_id, jstr(g->ref, "agent_id"),
-							     strlen(jstr(g->ref, "agent_id")))
-						: NULL;
+		const struct aag *srv = g->flag ? agent_of(p, jstr(g->ref, "agent_id")) : NULL;
 		json_t *m = json_object_get(g->ref, "mcp");
 		table_row(h, i);
 		html_raw(h, "<td>");

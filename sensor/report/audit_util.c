@@ -370,6 +370,11 @@ size_t set_count(json_t *set, const char *pfx)
 	return put_set(NULL, set, pfx, NULL);
 }
 
+const struct aag *agent_of(const struct page *p, const char *id)
+{
+	return id ? hmap_get(&p->by_id, id, strlen(id)) : NULL;
+}
+
 void put_agent(struct page *p, const struct aag *a)
 {
 	html_raw(p->h, "<a class=id href=\"#a-");

@@ -343,8 +343,9 @@ def main():
                     detail = "first difference at %d:\n replay:   %r\n registry: %r" % (k, x[k - 80:k + 120], y[k - 80:k + 120])
                 check("the registry's page equals the replay's but for what each was made from (%d agents, same "
                       "destinations, tools, grants, risks)" % len(card_ids(rtext)), same and card_ids(rtext) == ids, detail)
-                check("the registry's page says where it came from",
-                      "the agent registry (Redis)" in rtext and r.url in rtext and "Filters" in rtext)
+                check("the registry's page says where it came from: the registry, the filters, the sensors "
+                      "reporting (their heartbeats)", "the agent registry (Redis)" in rtext and r.url in rtext
+                      and "Filters" in rtext and "Sensors reporting now" in rtext and "aisensor: aisensor " in rtext)
 
                 def selected(args):
                     out = os.path.join(tmp, "filtered.html")
