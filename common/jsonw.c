@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "text.h"
+
 void jw_init(struct jw *w, bool pretty)
 {
 	memset(w, 0, sizeof *w);
@@ -72,23 +74,6 @@ static void indent(struct jw *w)
 		put(w, "  ", 2);
 }
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
- * form, no surrogate, at most U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-	if (!len || len > n || c > 0xf4)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
-	    (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
-}
-
 /* A JSON string: control characters escaped, and bytes that are not UTF-8
  * (a header from the wire may hold anything) written as U+FFFD, so every
  * document stays valid JSON for its readers. */
@@ -100,7 +85,7 @@ static void escaped(struct jw *w, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x80) {
-			size_t len = utf8_len((const unsigned char *)s + i, n - i);
+			size_t len = text_utf8_len((const unsigned char *)s + i, n - i);
 			if (len) {
 				i += len - 1;
 				continue;

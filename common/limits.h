@@ -122,4 +122,12 @@
 #define AS_SPOOL_MAX_BYTES (1024ull << 20)  /* default total size of the on-disk spool */
 #define AS_SPOOL_SEGMENT_BYTES (4u << 20)   /* a spool segment file is closed past this size */
 
+/* ---- the audit report (sensor/report) ---- */
+#define AS_REPORT_PAGE 200	 /* rows of a table, cards of the agents, shown before "show all" */
+#define AS_REPORT_OPEN_CARDS 30	 /* agent cards shown open (the others: their summary line) */
+#define AS_REPORT_LINKS 12	 /* agents linked from one table cell before "and N more" */
+#define AS_REPORT_MAP_TOP 12	 /* nodes per column of the agents -> services picture; the rest in one */
+#define AS_REPORT_GANTT 40	 /* agents drawn on the timeline (the first seen first) */
+#define AS_REPORT_DIFF_ITEMS 500 /* items listed per category of the changes since a baseline */
+
 #endif

@@ -20,6 +20,11 @@ static inline void text_lower(char *s)
 		*s = text_lower_char(*s);
 }
 
+/* Length of the well-formed UTF-8 sequence at s, of n bytes at most (RFC
+ * 3629: no overlong form, no surrogate, at most U+10FFFF), or 0. The one
+ * check behind every output that must stay valid text (JSON, HTML). */
+size_t text_utf8_len(const unsigned char *s, size_t n);
+
 /* Orders addresses written as text: IPv4 before IPv6, each numerically;
  * anything that is not an address (an empty host) after them, by bytes.
  * The one order of hosts in the inventory, the table and `agents`. */

@@ -1,7 +1,9 @@
-/* filew.c — a whole-file output rewritten periodically (the inventory while
- * live) by its own thread: the producer posts a document and goes on; the
- * writer replaces the file atomically (export_file_atomic: temporary file,
- * fsync, rename). A document not yet written is replaced by a newer one. */
+/* filew.c — a whole-file output rewritten periodically (the inventory and
+ * the audit report while live) by its own thread: the producer posts a
+ * document and goes on; the writer renders it when asked to (the report's
+ * HTML from the inventory's JSON) and replaces the file atomically
+ * (export_file_atomic: temporary file, fsync, rename). A document not yet
+ * written is replaced by a newer one. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +15,8 @@
 
 struct filew {
 	char path[1024];
+	filew_render_fn render; /* NULL: written as posted */
+	void *render_user;
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -38,7 +42,13 @@ static void *filew_main(void *arg)
 		f->writing = true;
 		pthread_mutex_unlock(&f->mu);
 		char err[512];
-		int r = export_file_atomic(f->path, doc, len, err, sizeof err);
+		char *out = doc;
+		size_t out_len = len;
+		int r = f->render ? f->render(f->render_user, doc, len, &out, &out_len, err, sizeof err) : AS_OK;
+		if (r == AS_OK)
+			r = export_file_atomic(f->path, out, out_len, err, sizeof err);
+		if (out != doc) /* render leaves *out alone when it fails */
+			free(out);
 		free(doc);
 		pthread_mutex_lock(&f->mu);
 		f->writing = false;
@@ -56,10 +66,18 @@ static void *filew_main(void *arg)
 
 int filew_open(const char *path, struct filew **out, char *err, size_t errsz)
 {
+	return filew_open_render(path, NULL, NULL, out, err, errsz);
+}
+
+int filew_open_render(const char *path, filew_render_fn render, void *user, struct filew **out, char *err,
+		      size_t errsz)
+{
 	struct filew *f = calloc(1, sizeof *f);
 	if (!f)
 		return AS_ERR_NOMEM;
 	text_copy(f->path, sizeof f->path, path);
+	f->render = render;
+	f->render_user = user;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
 	int e = pthread_create(&f->th, NULL, filew_main, f);

@@ -79,6 +79,13 @@ AS_MUST_CHECK int export_file_atomic(const char *path, const char *data, size_t 
 /* A whole file rewritten periodically by its own thread (filew.c). */
 struct filew;
 AS_MUST_CHECK int filew_open(const char *path, struct filew **out, char *err, size_t errsz);
+/* What the writer thread makes of a posted document before it writes it
+ * (the audit report renders an inventory document), off the producer's
+ * thread: a malloc'ed *out, or an error in err. */
+typedef int (*filew_render_fn)(void *user, const char *doc, size_t len, char **out, size_t *out_len, char *err,
+			       size_t errsz);
+AS_MUST_CHECK int filew_open_render(const char *path, filew_render_fn render, void *user, struct filew **out,
+				    char *err, size_t errsz);
 /* Hands a malloc'ed document over; a newer post replaces one not yet written. */
 void filew_post(struct filew *f, char *doc, size_t len);
 /* Writes what is pending, stops the thread; an error names the path. */

@@ -10,6 +10,7 @@ PKGS=(
   python3-jsonschema  # the golden outputs checked against schemas/*.json
   redis-sentinel stunnel4  # the failover test and TLS to Redis through stunnel (tests/golden/run_sentinel.py)
   man-db jq  # man -l: the manual page renders without warnings; jq: the README's example
+  chromium  # the audit report rendered headless (tests/golden/run_report.py)
 )
 missing=()
 for p in "${PKGS[@]}"; do

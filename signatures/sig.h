@@ -77,6 +77,8 @@ size_t sig_endpoint_count(const struct sig_db *db); /* API shape rules */
 
 /* The service of that id (a flow's service looked up in a reloaded set). */
 const struct sig_service *sig_service_by_id(const struct sig_db *db, const char *id);
+/* Whether a service names that provider (gen_ai.provider.name: "openai"). */
+bool sig_provider_known(const struct sig_db *db, const char *name);
 /* Domain (SNI, Host, DNS name): exact or any parent domain listed. */
 const struct sig_service *sig_match_domain(const struct sig_db *db, const char *domain);
 /* Header name/value pairs (lower-case names) incl. user-agent. */

@@ -111,6 +111,16 @@ const struct sig_service *sig_service_by_id(const struct sig_db *db, const char 
 	return sig_htab_get(&db->ids, id, len, sig_hash_rev(id, len));
 }
 
+bool sig_provider_known(const struct sig_db *db, const char *name)
+{
+	for (size_t i = 0; db && name && i < db->ids.cap; i++) {
+		const struct sig_service *s = db->ids.slots[i].key ? db->ids.slots[i].val : NULL;
+		if (s && s->provider && !strcmp(s->provider, name))
+			return true;
+	}
+	return false;
+}
+
 const struct sig_service *sig_match_domain(const struct sig_db *db, const char *domain)
 {
 	char buf[AS_DNS_MAX_NAME];

@@ -113,6 +113,7 @@ static void check_run(struct checker *k, const struct sensor_config *c)
 			problem(k, "capture.interfaces %s: no such interface", c->interfaces[i]);
 	check_output(k, "exporters.events", c->events_path);
 	check_output(k, "exporters.inventory", c->inventory_path);
+	check_output(k, "exporters.report", c->report_path);
 	check_dir(k, "exporters.redis.spool_dir", c->redis_spool_dir);
 	for (size_t i = 0; i < c->n_keylog_files; i++)
 		if (access(c->keylog_files[i], R_OK) != 0)
@@ -125,6 +126,18 @@ static void check_run(struct checker *k, const struct sensor_config *c)
 	}
 	if (c->salt && !c->salt[0])
 		problem(k, "privacy.salt is empty");
+}
+
+/* A sanctioned provider the signatures do not know is a typo the report
+ * would silently count as unsanctioned traffic. */
+static void check_policy(struct checker *k, const struct sensor_config *c, const struct sig_db *db)
+{
+	for (size_t i = 0; db && i < c->n_policy_providers; i++) {
+		const char *p = c->policy_providers[i];
+		if (!sig_provider_known(db, p) && !sig_service_by_id(db, p))
+			problem(k, "policy.sanctioned_providers %s: no provider or service id of the signatures "
+				   "(e.g. openai, anthropic, gcp.gemini, aws.bedrock)", p);
+	}
 }
 
 static void usage(FILE *f)
@@ -166,6 +179,7 @@ int cmd_check(int argc, char **argv)
 	if (sig_load_dir(config_signature_dir(&c), &db, err, sizeof err) < 0)
 		problem(&k, "signatures: %s", err);
 	check_run(&k, &c);
+	check_policy(&k, &c, db);
 	if (!k.problems) {
 		printf("%s: ok; signatures %s: %zu services, %zu client rules, %zu endpoint shapes\n",
 		       cfg_path ? cfg_path : "(defaults)", config_signature_dir(&c), sig_service_count(db),

@@ -17,6 +17,7 @@ void cli_usage(FILE *out)
 	    "       aisensor check -c FILE                    validate the config, the signatures and what\n"
 	    "                                                 a start needs of them\n"
 	    "       aisensor agents --redis URL [filters]     query the agent registry (filters: --help)\n"
+	    "       aisensor report --redis URL -o FILE.html  the audit report of the registry (filters: --help)\n"
 	    "options:\n"
 	    "  -r CAPTURE         pcap/pcapng file; a directory: every .pcap/.pcapng/.cap in it; -: stdin;\n"
 	    "                     repeatable\n"
@@ -29,6 +30,9 @@ void cli_usage(FILE *out)
 	    "  --events FILE      JSON lines events ('-' = stdout)\n"
 	    "  --inventory FILE   agent inventory JSON at the end of the replay ('-' = stdout)\n"
 	    "  --contributions FILE  agent contributions as JSON lines: the feed a registry merges\n"
+	    "  --report FILE      the audit report, one self-contained HTML page (end of the replay; live,\n"
+	    "                     every exporters.inventory_interval)\n"
+	    "  --baseline FILE    with --report: what is new or gone since this earlier --inventory file\n"
 	    "  --redis URL        feed the Redis agent registry and its event stream\n"
 	    "  --keylog FILE      TLS key log (SSLKEYLOGFILE, NSS format) to open TLS with; repeatable\n"
 	    "  --pid-file FILE    write the process id there while running (sensor.pid_file)\n"
@@ -55,7 +59,17 @@ static bool add_arg(const char **v, size_t *n, const char *arg, const char *opt)
 
 int cli_parse(int argc, char **argv, struct cli *o)
 {
-	enum { OPT_EVENTS = 256, OPT_INVENTORY, OPT_CONTRIB, OPT_REDIS, OPT_KEYLOG, OPT_PIDFILE, OPT_METRICS };
+	enum {
+		OPT_EVENTS = 256,
+		OPT_INVENTORY,
+		OPT_CONTRIB,
+		OPT_REDIS,
+		OPT_KEYLOG,
+		OPT_PIDFILE,
+		OPT_METRICS,
+		OPT_REPORT,
+		OPT_BASELINE
+	};
 	static const struct option longopts[] = {
 	    {"events", required_argument, NULL, OPT_EVENTS},
 	    {"inventory", required_argument, NULL, OPT_INVENTORY},
@@ -64,6 +78,8 @@ int cli_parse(int argc, char **argv, struct cli *o)
 	    {"redis", required_argument, NULL, OPT_REDIS},
 	    {"pid-file", required_argument, NULL, OPT_PIDFILE},
 	    {"metrics", required_argument, NULL, OPT_METRICS},
+	    {"report", required_argument, NULL, OPT_REPORT},
+	    {"baseline", required_argument, NULL, OPT_BASELINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -121,6 +137,12 @@ int cli_parse(int argc, char **argv, struct cli *o)
 		case OPT_METRICS:
 			o->metrics = optarg;
 			break;
+		case OPT_REPORT:
+			o->report = optarg;
+			break;
+		case OPT_BASELINE:
+			o->baseline = optarg;
+			break;
 		case OPT_KEYLOG:
 			if (!add_arg(o->keylogs, &o->n_keylogs, optarg, "--keylog"))
 				return 2;
@@ -161,7 +183,7 @@ int cli_apply(const struct cli *o, struct sensor_config *c)
 	    {o->filter, &c->filter},	  {o->sigdir, &c->signatures_dir},
 	    {o->events, &c->events_path}, {o->inventory, &c->inventory_path},
 	    {o->redis, &c->redis_url},	  {o->pid_file, &c->pid_file},
-	    {o->metrics, &c->metrics},
+	    {o->metrics, &c->metrics},	  {o->report, &c->report_path},
 	};
 	for (size_t i = 0; i < sizeof str / sizeof str[0]; i++)
 		if (str[i].opt && config_set_str(str[i].field, str[i].opt) < 0)

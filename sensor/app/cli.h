@@ -20,6 +20,7 @@ struct cli {
 	const char *keylogs[AS_MAX_INPUTS]; /* --keylog: added to tls.keylog_files */
 	size_t n_keylogs;
 	const char *filter, *sigdir, *events, *inventory, *contributions, *redis, *pid_file, *metrics;
+	const char *report, *baseline; /* the audit report, and the inventory it compares with */
 	unsigned workers; /* 0: the configuration's */
 	bool quiet;
 };

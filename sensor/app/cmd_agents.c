@@ -261,6 +261,128 @@ static redisReply *command(redisContext *c, FILE *errf, const char *url, int arg
 	return r;
 }
 
+/* ---- reading the registry ---- */
+
+int registry_read(const struct registry_query *q, json_t ***out, size_t *n_out, char *redacted, size_t rsz,
+		  FILE *errf)
+{
+	char kinds[512];
+	if (q->kind && !agents_kind_known(q->kind, kinds, sizeof kinds)) {
+		fprintf(errf, "aisensor %s: --kind %s is no agent kind (%s)\n", q->cmd, q->kind, kinds);
+		return 2;
+	}
+	int64_t since_ms = 0;
+	if (q->since && !parse_since(q->since, &since_ms)) {
+		fprintf(errf,
+			"aisensor %s: --since takes RFC 3339 UTC (2026-11-28T09:00:00Z) or a duration "
+			"(90s, 30m, 24h, 7d)\n",
+			q->cmd);
+		return 2;
+	}
+	struct redis_url u;
+	char err[1024];
+	if (redis_url_parse(q->url, &u, err, sizeof err) < 0) {
+		fprintf(errf, "aisensor: %s\n", err);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a server going away is an error message, not a death */
+	redisContext *c = NULL;
+	if (redis_connect(&u, AS_REDIS_CONNECT_TIMEOUT_MS, &c, err, sizeof err) < 0) {
+		fprintf(errf, "aisensor: %s\n", err);
+		return 1;
+	}
+	int rc = 1;
+	json_t **recs = NULL;
+	size_t n_recs = 0;
+	redisReply *ids = NULL, *filter = NULL, *by_host = NULL;
+	char zkey[512], since_s[32];
+	snprintf(zkey, sizeof zkey, "%sagents", q->prefix);
+	snprintf(since_s, sizeof since_s, "%" PRId64, since_ms);
+	if (q->since)
+		ids =
+		    command(c, errf, u.redacted, 4, (const char *[]){"ZRANGEBYSCORE", zkey, since_s, "+inf"});
+	else
+		ids = command(c, errf, u.redacted, 4, (const char *[]){"ZRANGE", zkey, "0", "-1"});
+	if (!ids)
+		goto done;
+	/* filters: the intersection of the index sets */
+	const char *fargv[5] = {"SINTER"};
+	char fkeys[4][600];
+	int fn = 1;
+	if (q->owner)
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sowner:%s", q->prefix, q->owner),
+		    fargv[fn] = fkeys[fn - 1], fn++;
+	if (q->kind)
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%skind:%s", q->prefix, q->kind),
+		    fargv[fn] = fkeys[fn - 1], fn++;
+	if (q->product)
+		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sproduct:%s", q->prefix, q->product),
+		    fargv[fn] = fkeys[fn - 1], fn++;
+	if (fn > 1 && !(filter = command(c, errf, u.redacted, fn, fargv)))
+		goto done;
+	char hkey_set[600];
+	snprintf(hkey_set, sizeof hkey_set, "%shost:%s", q->prefix, q->host ? q->host : "");
+	if (q->host && !(by_host = command(c, errf, u.redacted, 2, (const char *[]){"SMEMBERS", hkey_set})))
+		goto done;
+	recs = calloc(ids->elements + 1, sizeof *recs);
+	for (size_t i = 0; i < ids->elements; i++) {
+		const char *id = ids->element[i]->str;
+		bool keep = !filter;
+		for (size_t j = 0; filter && j < filter->elements && !keep; j++)
+			keep = !strcmp(filter->element[j]->str, id);
+		if (!keep)
+			continue;
+		char hkey[600], tkey[640];
+		snprintf(hkey, sizeof hkey, "%sagent:%s", q->prefix, id);
+		snprintf(tkey, sizeof tkey, "%s:types", hkey);
+		redisReply *h = command(c, errf, u.redacted, 2, (const char *[]){"HGETALL", hkey});
+		redisReply *t = h ? command(c, errf, u.redacted, 2, (const char *[]){"HGETALL", tkey}) : NULL;
+		if (!h || !t) {
+			if (h)
+				freeReplyObject(h);
+			goto done;
+		}
+		json_t *rec = h->elements ? rebuild(id, h, t) : NULL;
+		/* --host: its key (the host index), its address or its name, as the table shows them */
+		bool in_host = false;
+		for (size_t j = 0; by_host && j < by_host->elements && !in_host; j++)
+			in_host = !strcmp(by_host->element[j]->str, id);
+		if (rec && q->host && !in_host && strcmp(sget(rec, "host", "ip"), q->host) &&
+		    strcmp(sget(rec, "host", "hostname"), q->host)) {
+			json_decref(rec);
+			rec = NULL;
+		}
+		if (rec)
+			recs[n_recs++] = rec;
+		freeReplyObject(h);
+		freeReplyObject(t);
+	}
+	qsort(recs, n_recs, sizeof *recs, rec_cmp);
+	*out = recs;
+	*n_out = n_recs;
+	snprintf(redacted, rsz, "%s", u.redacted);
+	recs = NULL;
+	n_recs = 0;
+	rc = 0;
+done:
+	registry_records_free(recs, n_recs);
+	if (ids)
+		freeReplyObject(ids);
+	if (filter)
+		freeReplyObject(filter);
+	if (by_host)
+		freeReplyObject(by_host);
+	redisFree(c);
+	return rc;
+}
+
+void registry_records_free(json_t **recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_decref(recs[i]);
+	free(recs);
+}
+
 int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 {
 	enum { O_REDIS = 256, O_PREFIX, O_OWNER, O_HOST, O_KIND, O_PRODUCT, O_SINCE, O_JSON };
@@ -323,101 +445,18 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		usage(errf);
 		return 2;
 	}
-	char kinds[512];
-	if (kind && !agents_kind_known(kind, kinds, sizeof kinds)) {
-		fprintf(errf, "aisensor agents: --kind %s is no agent kind (%s)\n", kind, kinds);
-		return 2;
-	}
-	int64_t since_ms = 0;
-	if (since && !parse_since(since, &since_ms)) {
-		fprintf(errf,
-			"aisensor agents: --since takes RFC 3339 UTC (2026-11-28T09:00:00Z) or a duration "
-			"(90s, 30m, 24h, 7d)\n");
-		return 2;
-	}
-	struct redis_url u;
-	char err[1024];
-	if (redis_url_parse(url, &u, err, sizeof err) < 0) {
-		fprintf(errf, "aisensor: %s\n", err);
-		return 2;
-	}
-	signal(SIGPIPE, SIG_IGN); /* a server going away is an error message, not a death */
-	redisContext *c = NULL;
-	if (redis_connect(&u, AS_REDIS_CONNECT_TIMEOUT_MS, &c, err, sizeof err) < 0) {
-		fprintf(errf, "aisensor: %s\n", err);
-		return 1;
-	}
-	int rc = 1;
+	struct registry_query q = {.cmd = "agents", .url = url, .prefix = prefix, .owner = owner, .host = host,
+				   .kind = kind, .product = product, .since = since};
 	json_t **recs = NULL;
 	size_t n_recs = 0;
-	redisReply *ids = NULL, *filter = NULL, *by_host = NULL;
-	char zkey[512], since_s[32];
-	snprintf(zkey, sizeof zkey, "%sagents", prefix);
-	snprintf(since_s, sizeof since_s, "%" PRId64, since_ms);
-	if (since)
-		ids =
-		    command(c, errf, u.redacted, 4, (const char *[]){"ZRANGEBYSCORE", zkey, since_s, "+inf"});
-	else
-		ids = command(c, errf, u.redacted, 4, (const char *[]){"ZRANGE", zkey, "0", "-1"});
-	if (!ids)
-		goto done;
-	/* filters: the intersection of the index sets */
-	const char *fargv[5] = {"SINTER"};
-	char fkeys[4][600];
-	int fn = 1;
-	if (owner)
-		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sowner:%s", prefix, owner),
-		    fargv[fn] = fkeys[fn - 1], fn++;
-	if (kind)
-		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%skind:%s", prefix, kind),
-		    fargv[fn] = fkeys[fn - 1], fn++;
-	if (product)
-		snprintf(fkeys[fn - 1], sizeof fkeys[0], "%sproduct:%s", prefix, product),
-		    fargv[fn] = fkeys[fn - 1], fn++;
-	if (fn > 1 && !(filter = command(c, errf, u.redacted, fn, fargv)))
-		goto done;
-	char hkey_set[600];
-	snprintf(hkey_set, sizeof hkey_set, "%shost:%s", prefix, host ? host : "");
-	if (host && !(by_host = command(c, errf, u.redacted, 2, (const char *[]){"SMEMBERS", hkey_set})))
-		goto done;
-	recs = calloc(ids->elements + 1, sizeof *recs);
-	for (size_t i = 0; i < ids->elements; i++) {
-		const char *id = ids->element[i]->str;
-		bool keep = !filter;
-		for (size_t j = 0; filter && j < filter->elements && !keep; j++)
-			keep = !strcmp(filter->element[j]->str, id);
-		if (!keep)
-			continue;
-		char hkey[600], tkey[640];
-		snprintf(hkey, sizeof hkey, "%sagent:%s", prefix, id);
-		snprintf(tkey, sizeof tkey, "%s:types", hkey);
-		redisReply *h = command(c, errf, u.redacted, 2, (const char *[]){"HGETALL", hkey});
-		redisReply *t = h ? command(c, errf, u.redacted, 2, (const char *[]){"HGETALL", tkey}) : NULL;
-		if (!h || !t) {
-			if (h)
-				freeReplyObject(h);
-			goto done;
-		}
-		json_t *rec = h->elements ? rebuild(id, h, t) : NULL;
-		/* --host: its key (the host index), its address or its name, as the table shows them */
-		bool in_host = false;
-		for (size_t j = 0; by_host && j < by_host->elements && !in_host; j++)
-			in_host = !strcmp(by_host->element[j]->str, id);
-		if (rec && host && !in_host && strcmp(sget(rec, "host", "ip"), host) &&
-		    strcmp(sget(rec, "host", "hostname"), host)) {
-			json_decref(rec);
-			rec = NULL;
-		}
-		if (rec)
-			recs[n_recs++] = rec;
-		freeReplyObject(h);
-		freeReplyObject(t);
-	}
-	qsort(recs, n_recs, sizeof *recs, rec_cmp);
+	char redacted[REDIS_URL_MAX];
+	int rc = registry_read(&q, &recs, &n_recs, redacted, sizeof redacted, errf);
+	if (rc)
+		return rc;
 	if (as_json) {
 		json_t *doc = json_object(), *arr = json_array();
 		json_t *reg = json_object();
-		json_object_set_new(reg, "url", json_string(u.redacted));
+		json_object_set_new(reg, "url", json_string(redacted));
 		json_object_set_new(reg, "prefix", json_string(prefix));
 		json_object_set_new(doc, "registry", reg);
 		for (size_t i = 0; i < n_recs; i++)
@@ -429,19 +468,8 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		free(s);
 		json_decref(doc);
 	} else {
-		print_table(out, recs, n_recs, u.redacted, prefix);
+		print_table(out, recs, n_recs, redacted, prefix);
 	}
-	rc = 0;
-done:
-	for (size_t i = 0; i < n_recs; i++)
-		json_decref(recs[i]);
-	free(recs);
-	if (ids)
-		freeReplyObject(ids);
-	if (filter)
-		freeReplyObject(filter);
-	if (by_host)
-		freeReplyObject(by_host);
-	redisFree(c);
-	return rc;
+	registry_records_free(recs, n_recs);
+	return 0;
 }

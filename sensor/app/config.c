@@ -37,6 +37,8 @@ static int network_item(struct loader *l, const struct ynode *n, struct sensor_c
 static int interface_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
 static int host_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
 static int keylog_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
+static int provider_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
+static int service_item(struct loader *l, const struct ynode *n, struct sensor_config *c);
 
 static const struct key_spec sensor_keys[] = {
     STR("name", name),
@@ -88,6 +90,7 @@ static const struct key_spec redis_keys[] = {
 static const struct key_spec exporter_keys[] = {
     STR("events", events_path),
     STR("inventory", inventory_path),
+    STR("report", report_path),
     UINT("inventory_interval", inventory_interval_s, 1, 86400),
     UINT("flush_interval", flush_interval_s, 1, 3600),
     MAP("redis", redis_keys),
@@ -99,10 +102,16 @@ static const struct key_spec inventory_keys[] = {
     STR("csv", inventory_csv),
     END,
 };
+static const struct key_spec policy_keys[] = {
+    SEQ("sanctioned_providers", provider_item),
+    SEQ("sanctioned_services", service_item),
+    END,
+};
 static const struct key_spec top_keys[] = {
     MAP("inventory", inventory_keys),  MAP("sensor", sensor_keys),   MAP("capture", capture_keys),
     MAP("signatures", signature_keys), MAP("privacy", privacy_keys), MAP("limits", limit_keys),
-    MAP("exporters", exporter_keys),   MAP("tls", tls_keys),	     END,
+    MAP("exporters", exporter_keys),   MAP("tls", tls_keys),	     MAP("policy", policy_keys),
+    END,
 };
 
 void config_defaults(struct sensor_config *c)
@@ -143,6 +152,7 @@ void config_free(struct sensor_config *c)
 	free(c->salt_file);
 	free(c->events_path);
 	free(c->inventory_path);
+	free(c->report_path);
 	free(c->inventory_csv);
 	for (size_t i = 0; i < c->n_interfaces; i++)
 		free(c->interfaces[i]);
@@ -150,6 +160,12 @@ void config_free(struct sensor_config *c)
 	for (size_t i = 0; i < c->n_keylog_files; i++)
 		free(c->keylog_files[i]);
 	free(c->keylog_files);
+	for (size_t i = 0; i < c->n_policy_providers; i++)
+		free(c->policy_providers[i]);
+	free(c->policy_providers);
+	for (size_t i = 0; i < c->n_policy_services; i++)
+		free(c->policy_services[i]);
+	free(c->policy_services);
 	free(c->user);
 	free(c->pid_file);
 	free(c->metrics);
@@ -238,6 +254,31 @@ static int keylog_item(struct loader *l, const struct ynode *n, struct sensor_co
 		return fail(l, n, "each key log is a file path%s%s", "", "");
 	int r = config_add_keylog(c, n->str);
 	return r == AS_ERR_LIMIT ? fail(l, n, "more than %s key logs%s", "64", "") : r;
+}
+
+/* policy.sanctioned_*: ids compared without regard to case, so kept lower case. */
+static int policy_item(struct loader *l, const struct ynode *n, char ***list, size_t *count, const char *what)
+{
+	if (n->type != YNODE_SCALAR || !n->len || n->len >= AS_STR)
+		return fail(l, n, "each of %s is a name (%s)", what,
+			    !strcmp(what, "sanctioned_providers") ? "openai, anthropic, gcp.gemini, ..."
+								  : "a service id or host:port");
+	int r = add_str(list, count, n->str);
+	if (r == AS_ERR_LIMIT)
+		return fail(l, n, "more than %s entries in %s", "256", what);
+	if (r == AS_OK)
+		text_lower((*list)[*count - 1]);
+	return r;
+}
+
+static int provider_item(struct loader *l, const struct ynode *n, struct sensor_config *c)
+{
+	return policy_item(l, n, &c->policy_providers, &c->n_policy_providers, "sanctioned_providers");
+}
+
+static int service_item(struct loader *l, const struct ynode *n, struct sensor_config *c)
+{
+	return policy_item(l, n, &c->policy_services, &c->n_policy_services, "sanctioned_services");
 }
 
 static int interface_item(struct loader *l, const struct ynode *n, struct sensor_config *c)

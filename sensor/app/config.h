@@ -44,6 +44,7 @@ struct sensor_config {
 	/* exporters */
 	char *events_path; /* JSON lines; "-" = stdout */
 	char *inventory_path;
+	char *report_path; /* exporters.report, --report: the audit report (HTML) */
 	/* exporters.redis */
 	char *redis_url;
 	char *redis_prefix;
@@ -59,6 +60,11 @@ struct sensor_config {
 	/* inventory: networks and hosts from the file, rows of the CSV */
 	struct inventory inventory;
 	char *inventory_csv;
+	/* policy: what the audit report judges destinations by (lower case) */
+	char **policy_providers; /* sanctioned_providers: gen_ai provider names or service ids */
+	size_t n_policy_providers;
+	char **policy_services; /* sanctioned_services: service ids or endpoints (host:port) */
+	size_t n_policy_services;
 };
 
 void config_defaults(struct sensor_config *c);

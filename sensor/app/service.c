@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agents.h"
+#include "audit_out.h"
 #include "capture.h"
 #include "config.h"
 #include "keylogs.h"
@@ -41,6 +42,8 @@ struct service {
 	size_t n_sinks;
 	struct sink *redis;
 	struct filew *live_inventory; /* the inventory rewritten while live */
+	struct filew *live_report;    /* the audit report rewritten while live (rendered by its thread) */
+	struct audit_out *audit;      /* the audit report's policy, baseline and provenance, or NULL */
 	struct agents *agents;
 	/* The signatures as loaded at start: the aggregator's first set, and
 	 * for the workers which TLS names they follow past the hellos. A
@@ -292,7 +295,7 @@ static void housekeeping(void *user, bool input_waiting)
 	say_loss(svc, false);
 	if (input_waiting)
 		agents_idle(svc->agents);
-	if (!svc->live_inventory)
+	if (!svc->live_inventory && !svc->live_report)
 		return;
 	double now = mono_s();
 	if (now < svc->next_inventory)
@@ -301,11 +304,21 @@ static void housekeeping(void *user, bool input_waiting)
 	pthread_mutex_lock(&svc->lock);
 	struct decode_counts pk = svc->last.pk;
 	pthread_mutex_unlock(&svc->lock);
+	/* One document for both: the report is rendered from it on its own thread. */
 	struct jw w;
-	if (inventory_doc(svc, &pk, &w))
-		filew_post(svc->live_inventory, w.buf, w.len); /* takes the buffer */
-	else
+	if (!inventory_doc(svc, &pk, &w)) {
 		jw_free(&w);
+		return;
+	}
+	char *copy = svc->live_report && svc->live_inventory ? malloc(w.len + 1) : NULL;
+	if (copy)
+		memcpy(copy, w.buf, w.len + 1);
+	if (svc->live_inventory)
+		filew_post(svc->live_inventory, w.buf, w.len); /* takes the buffer */
+	if (svc->live_report && !svc->live_inventory)
+		filew_post(svc->live_report, w.buf, w.len);
+	else if (svc->live_report && copy)
+		filew_post(svc->live_report, copy, w.len);
 }
 
 static void consume(void *user, const struct msg_hdr *m)
@@ -355,9 +368,10 @@ static int open_outputs(struct service *svc, char *err, size_t errsz)
 		const char *what, *path;
 	} files[] = {{"events", c->events_path},
 		     {"inventory", c->inventory_path},
-		     {"contributions", svc->o->contributions}};
-	for (size_t i = 0; i < 3; i++)
-		for (size_t k = i + 1; k < 3; k++)
+		     {"contributions", svc->o->contributions},
+		     {"report", c->report_path}};
+	for (size_t i = 0; i < 4; i++)
+		for (size_t k = i + 1; k < 4; k++)
 			if (same_file(files[i].path, files[k].path)) {
 				snprintf(err, errsz, "the %s and %s outputs name the same file %s",
 					 files[i].what, files[k].what, files[i].path);
@@ -397,6 +411,9 @@ static int open_outputs(struct service *svc, char *err, size_t errsz)
 	}
 	if (live && c->inventory_path && filew_open(c->inventory_path, &svc->live_inventory, err, errsz) < 0)
 		return -1;
+	if (live && c->report_path &&
+	    filew_open_render(c->report_path, audit_out_render, svc->audit, &svc->live_report, err, errsz) < 0)
+		return -1;
 	return 0;
 }
 
@@ -408,6 +425,9 @@ static int close_outputs(struct service *svc, const struct pipeline_stats *ps, i
 	if (filew_close(svc->live_inventory, err, sizeof err) < 0)
 		fprintf(stderr, "aisensor: inventory: %s\n", err);
 	svc->live_inventory = NULL;
+	if (filew_close(svc->live_report, err, sizeof err) < 0)
+		fprintf(stderr, "aisensor: report: %s\n", err);
+	svc->live_report = NULL;
 	if (svc->redis) {
 		/* Draining may find losses of its own (a failover while it
 		 * drains): said in the feed too, before every output closes. */
@@ -533,6 +553,23 @@ static int write_pid_file(const char *path)
 }
 
 /* ---- the run ---- */
+
+/* What the audit report says it was made from, besides the inventory's
+ * own sensor section. */
+static json_t *run_provenance(const struct service *svc)
+{
+	json_t *p = json_array(), *ifaces = json_array();
+	if (svc->o->cfg_path)
+		json_array_append_new(p, json_pack("[ss]", "Configuration", svc->o->cfg_path));
+	for (size_t i = 0; i < svc->c.n_interfaces; i++)
+		json_array_append_new(ifaces, json_string(svc->c.interfaces[i]));
+	if (svc->c.n_interfaces)
+		json_array_append_new(p, json_pack("[so]", "Live capture on", ifaces));
+	else
+		json_decref(ifaces);
+	return p;
+}
+
 /* Configuration, signatures, inputs, outputs and the aggregator; an error
  * is printed here. */
 static int setup(struct service *svc)
@@ -562,6 +599,19 @@ static int setup(struct service *svc)
 		return -1;
 	}
 	svc->n_services = sig_service_count(svc->follow_sigs);
+	if (o->baseline && !svc->c.report_path) {
+		fprintf(stderr, "aisensor: --baseline compares the audit report with an earlier inventory: "
+				"give --report FILE too\n");
+		return -2;
+	}
+	if (svc->c.report_path && !(svc->audit = audit_out_new(&svc->c, run_provenance(svc)))) {
+		fprintf(stderr, "aisensor: out of memory\n");
+		return -1;
+	}
+	if (o->baseline && audit_out_baseline(svc->audit, o->baseline, err, sizeof err) < 0) {
+		fprintf(stderr, "aisensor: --baseline %s\n", err);
+		return -1;
+	}
 	if (keylogs_start(svc->c.keylog_files, svc->c.n_keylog_files, svc->inputs, svc->n_inputs,
 			  svc->c.n_interfaces > 0, &svc->keylogs) < 0)
 		return -1;
@@ -648,32 +698,41 @@ static int run_pipeline(struct service *svc, struct pipeline_stats *ps)
 	return 0;
 }
 
-/* The end of a run: the inventory file, then the table and statistics. */
+/* The end of a run: the inventory file and the audit report, made of one
+ * document; then the table and statistics. */
 static int final_reports(struct service *svc, const struct pipeline_stats *ps, int rc)
 {
 	const struct sensor_config *c = &svc->c;
-	if (c->inventory_path && !ps->pk.frames && ps->inputs_failed) {
-		/* A mistyped -r must not replace a good inventory with an empty one. */
-		fprintf(stderr, "aisensor: inventory %s left as it was: no input could be read\n",
-			c->inventory_path);
-	} else if (c->inventory_path) {
+	if ((c->inventory_path || c->report_path) && !ps->pk.frames && ps->inputs_failed) {
+		/* A mistyped -r must not replace a good inventory or report with an empty one. */
+		for (int i = 0; i < 2; i++)
+			if (i ? c->report_path : c->inventory_path)
+				fprintf(stderr, "aisensor: %s %s left as it was: no input could be read\n",
+					i ? "report" : "inventory", i ? c->report_path : c->inventory_path);
+	} else if (c->inventory_path || c->report_path) {
 		char err[1024];
 		struct jw w;
 		bool ok = inventory_doc(svc, &ps->pk, &w);
-		if (!ok || export_file_atomic(c->inventory_path, w.buf, w.len, err, sizeof err) < 0) {
+		if (c->inventory_path && (!ok || export_file_atomic(c->inventory_path, w.buf, w.len, err, sizeof err) < 0)) {
 			fprintf(stderr, "aisensor: inventory: %s\n", ok ? err : "out of memory");
+			rc = rc ? rc : 1;
+		}
+		if (c->report_path &&
+		    (!ok || audit_out_write(svc->audit, c->report_path, w.buf, w.len, err, sizeof err) < 0)) {
+			fprintf(stderr, "aisensor: report %s: %s\n", c->report_path, ok ? err : "out of memory");
 			rc = rc ? rc : 1;
 		}
 		jw_free(&w);
 	}
-	/* The table goes to stdout only when no events or inventory output was
-	 * asked for (either may be "-"); otherwise to stderr with the statistics.
+	/* The table goes to stdout only when no events, inventory or report
+	 * output was asked for (any may be "-"); otherwise to stderr with the statistics.
 	 * A run that failed before reading a packet has said why: an empty table
 	 * would only hide it. */
 	if (!svc->o->quiet && !(rc && !ps->pk.frames)) {
 		struct run_facts rf = {.reloads = atomic_load(&svc->reloads),
 				       .reloads_refused = atomic_load(&svc->reloads_refused)};
-		report_table(svc->agents, !c->events_path && !c->inventory_path ? stdout : stderr);
+		report_table(svc->agents,
+			     !c->events_path && !c->inventory_path && !c->report_path ? stdout : stderr);
 		report_stats(svc->agents, ps, &rf, stderr);
 	}
 	return rc;
@@ -706,12 +765,14 @@ int service_run(const struct cli *o)
 		rc = rc == -2 ? 2 : 1;
 		char err[1024];
 		(void)filew_close(svc.live_inventory, err, sizeof err);
+		(void)filew_close(svc.live_report, err, sizeof err);
 	}
 	metrics_stop(svc.metrics); /* before what it reads goes */
 	sink_close_all(svc.sinks, svc.n_sinks);
 	agents_free(svc.agents);
 	sig_free(svc.follow_sigs);
 	keylogs_free(svc.keylogs);
+	audit_out_free(svc.audit);
 	if (svc.pid_written)
 		(void)unlink(svc.c.pid_file);
 	for (size_t i = 0; i < svc.n_inputs; i++)

@@ -3,7 +3,9 @@
 two network namespaces this test creates; tcpreplay replays the project's
 real captures into the other end. Every packet of every capture must be
 sent and decoded, and the agents found live must be the agents an offline
-replay of the same captures finds. Needs root, iproute2 and tcpreplay
+replay of the same captures finds; the live audit report (--report) is
+replaced by rename every inventory interval, so a reader polling it never
+sees part of a page. Needs root, iproute2 and tcpreplay
 (scripts/setup.sh installs them); skipped otherwise (a failure under CI).
 Traffic never leaves the two namespaces.
 
@@ -19,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -101,6 +104,30 @@ def live_decoded(path):
         return 0
 
 
+class ReportWatch(threading.Thread):
+    """Reads the live audit report as fast as it can while the sensor runs:
+    every read must be a whole page (the file is replaced by rename, never
+    written in place); counts the versions seen."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path, self.stop, self.versions, self.partial, self.reads = path, False, set(), [], 0
+
+    def run(self):
+        while not self.stop:
+            try:
+                with open(self.path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = None
+            if data is not None:
+                self.reads += 1
+                if not (data.startswith(b"<!DOCTYPE html>") and data.endswith(b"</html>\n")):
+                    self.partial.append(len(data))
+                self.versions.add(hash(data))
+            time.sleep(0.005)
+
+
 def sensor_pid(proc, binary):
     """The sensor's pid: `ip netns exec` execs it, or (batch mode) forks it."""
     for pid in [proc.pid] + [int(p) for p in subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
@@ -166,10 +193,13 @@ def main():
             open(live_cfg, "w").write("exporters:\n  inventory_interval: 1\n")
             for workers in (1, 2):
                 live_path = os.path.join(tmp, "live%d.json" % workers)
+                report_path = os.path.join(tmp, "live%d.html" % workers)
                 proc = subprocess.Popen(["ip", "netns", "exec", sensor_ns, binary, "-q", "-c", live_cfg, "-w", str(workers),
-                                         "-i", "cap0", "--inventory", live_path], cwd=src,
+                                         "-i", "cap0", "--inventory", live_path, "--report", report_path], cwd=src,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
                 sensors.append(proc)
+                watch = ReportWatch(report_path)
+                watch.start()
                 # The first live inventory is written once every socket is open.
                 up = wait_for(lambda: proc.poll() is not None or os.path.exists(live_path), 60)
                 check("live -w %d: capturing (first live inventory written)" % workers, up and proc.poll() is None,
@@ -193,6 +223,19 @@ def main():
                 got = summary(got_doc)
                 diff = {k: (ref.get(k), got.get(k)) for k in set(ref) | set(got) if ref.get(k) != got.get(k)}
                 check("live -w %d: the same %d agents as offline" % (workers, len(ref)), ref and not diff, diff)
+                # The audit report is rewritten every inventory interval, by
+                # rename: a reader never sees part of a page.
+                watch.stop = True
+                watch.join()
+                page = open(report_path, encoding="utf-8").read() if os.path.exists(report_path) else ""
+                cards = re.findall(r'<details(?: hidden)? class="card[^"]*" id="a-([^"]+)"', page)
+                left = [f for f in os.listdir(tmp) if f.startswith("live%d.html." % workers)]
+                check("live -w %d: the report rewritten every interval (%d versions in %d reads), never partial, no "
+                      "temporary file left" % (workers, len(watch.versions), watch.reads),
+                      len(watch.versions) >= 3 and not watch.partial and not left, (watch.partial[:5], left))
+                check("live -w %d: the last report has a card for each agent of the live inventory (%d)"
+                      % (workers, len(got_doc["agents"])),
+                      cards == [a["agent_id"] for a in got_doc["agents"]], (len(cards), len(got_doc["agents"])))
             # A key log that grows while capturing: the secrets reach it
             # after the handshake they open (as a client writes them), the
             # connection waits for them, and what it carries is read as an

@@ -27,6 +27,16 @@ static void test_config_valid(void **state)
 	assert_string_equal(c.name, "s1");
 	assert_int_equal(c.workers, 4);
 	config_free(&c);
+	/* policy: lists of names, kept lower case (compared without regard to case) */
+	assert_int_equal(load_text("policy:\n  sanctioned_providers: [OpenAI, anthropic]\n"
+				   "  sanctioned_services: [chatgpt, llm-gw.corp.test:4000]\n",
+				   &c, err, sizeof err, path),
+			 0);
+	assert_int_equal(c.n_policy_providers, 2);
+	assert_string_equal(c.policy_providers[0], "openai");
+	assert_int_equal(c.n_policy_services, 2);
+	assert_string_equal(c.policy_services[1], "llm-gw.corp.test:4000");
+	config_free(&c);
 }
 
 struct bad_config {
@@ -43,6 +53,10 @@ static const struct bad_config bad_configs[] = {
     {"sensor: [\n", "2: yaml: did not find expected node content"},
     {"sensor:\n  name: a\n  name: b\n", "3: duplicate key 'name' (first on line 2)"},
     {"sensor: x\n", "1: 'sensor' must be a mapping"},
+    {"policy:\n  sanctioned: [openai]\n", "2: unknown key 'sanctioned' in 'policy'"},
+    {"policy:\n  sanctioned_providers: openai\n", "2: 'sanctioned_providers' must be a list"},
+    {"policy:\n  sanctioned_services:\n    - [a, b]\n",
+     "3: each of sanctioned_services is a name (a service id or host:port)"},
 };
 
 static void test_config_error(void **state)

@@ -36,6 +36,12 @@ static void test_counts(void **state)
 	assert_true(sig_service_count(db) >= 60);
 	assert_true(sig_client_count(db) >= 40);
 	assert_true(sig_endpoint_count(db) >= 40);
+	/* providers by their gen_ai.provider.name (the report's policy names them) */
+	assert_true(sig_provider_known(db, "openai"));
+	assert_true(sig_provider_known(db, "gcp.gemini"));
+	assert_false(sig_provider_known(db, "openai-api")); /* a service id, not a provider */
+	assert_false(sig_provider_known(db, "open-ai"));
+	assert_false(sig_provider_known(NULL, "openai"));
 }
 
 struct dom_case {
