@@ -22,7 +22,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: aisensor report --redis URL -o FILE.html [-c CONFIG] [--baseline INVENTORY.json]\n"
 		   "                       [--prefix P] [--owner O] [--host IP|NAME|KEY] [--kind K] [--product ID]\n"
 		   "                       [--since RFC3339|DURATION (90s, 30m, 24h, 7d)]\n"
-		   "  -o, --output FILE  the page ('-': stdout); -c: the config's policy, Redis URL and prefix\n");
+		   "  -o, --output FILE  the page ('-': stdout)\n"
+		   "  -c FILE            the config: its policy, and the Redis URL and prefix if not given\n"
+		   "  --baseline FILE    an earlier --inventory file: what is new or gone since\n"
+		   "  -h, --help         this help\n");
 }
 
 /* What the page says it was made from. */

@@ -3,8 +3,8 @@
 
 The options are read from the parsers' own tables — the getopt option
 strings and `struct option` arrays of sensor/app/cli.c (a run),
-sensor/app/check.c (`aisensor check`) and sensor/app/cmd_agents.c
-(`aisensor agents`) — so an option added there without its help line or
+sensor/app/check.c (`aisensor check`), sensor/app/cmd_agents.c
+(`aisensor agents`) and sensor/app/cmd_report.c (`aisensor report`) — so an option added there without its help line or
 man page entry fails here. For each: the real binary accepts it (given
 before --help, it is parsed and --help still answers: an option the binary
 does not know would be refused first), and it appears in that command's
@@ -60,6 +60,7 @@ def main():
         ("aisensor", "sensor/app/cli.c", [], "OPTIONS"),
         ("aisensor check", "sensor/app/check.c", ["check"], "COMMANDS"),
         ("aisensor agents", "sensor/app/cmd_agents.c", ["agents"], "COMMANDS"),
+        ("aisensor report", "sensor/app/cmd_report.c", ["report"], "COMMANDS"),
     ]
     help_args = ["--help"]
     for name, source, prefix, section in commands:
@@ -87,7 +88,7 @@ def main():
 
     # The subcommands are in the run's --help and the man page.
     h = run(binary, ["--help"]).stdout
-    for sub in ("check", "agents"):
+    for sub in ("check", "agents", "report"):
         check(f"subcommand {sub} in --help", re.search(r"aisensor " + sub + r"\b", h) is not None, h)
         check(f"subcommand {sub} in docs/aisensor.1", re.search(r"\.B aisensor " + sub + r"\b", sections["SYNOPSIS"])
               is not None and re.search(r"^\.B[IR]? \"?" + sub + r"\b", sections["COMMANDS"], re.M) is not None)

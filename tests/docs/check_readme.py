@@ -8,7 +8,8 @@ Commands run with bash -o pipefail in a scratch directory that looks like a
 checkout: build/aisensor is the binary under test, the source tree's other
 entries are linked, and /tmp/ paths are moved inside it, so outputs such as
 inventory.json land there. Each must exit 0 and give what its comment
-promises (CHECKS, SAME_OUTPUT). A ```text block introduced by "`CMD`
+promises (CHECKS, SAME_OUTPUT). A ```yaml block introduced by "in `FILE`:"
+is written to FILE there first, as the reader would. A ```text block introduced by "`CMD`
 prints:" must appear verbatim in CMD's standard output. Run as root, the
 examples run again as the unprivileged user nobody: the README works for
 both.
@@ -31,7 +32,8 @@ SKIP = [
     (r"^scripts/test\.sh$", "runs every test, this one among them"),
     (r"^tcpdump -i eth0 ", "live capture on eth0 needs root and the interface (golden/live captures live)"),
     (r"^python3 tests/golden/run_twins\.py ", "the golden/twins test runs it"),
-    (r"^redis-cli ", "needs a Redis the sensor filled (golden/redis tests the registry)"),
+    (r"^redis-cli |^build/aisensor report --redis ",
+     "needs a Redis the sensor filled (golden/redis tests the registry, golden/report its page)"),
     (r"^cmake |^\(cd build-release && cpack ", "builds the package: scripts/test.sh runs scripts/package.sh"),
     (r"^apt-get install |^install -D .* /etc/aisensor/|^aisensor check -c /etc/|^systemctl ",
      "installs and starts the package as root: scripts/package.sh --install does it in CI"),
@@ -52,6 +54,10 @@ CHECKS = {
     "build/aisensor -r pcaps/openai-node-tls.pcap --keylog pcaps/keylogs/openai-node-tls.keylog":
         lambda o, e, d: ("models gpt-4o-mini" in o and "key logs:" in e, o[:600] + e[:300]),
     "build/aisensor --help": lambda o, e, d: (o.startswith("usage:"), o[:300]),
+    "build/aisensor -q -c audit.yaml -r pcaps -r pcaps/public --report report.html --inventory last.json":
+        lambda o, e, d: report_and_inventory(d, "sanctioned"),
+    "build/aisensor -q -c audit.yaml -r pcaps --report report.html --baseline last.json":
+        lambda o, e, d: report_and_inventory(d, "Changes since the baseline"),
 }
 # Commands whose comment says they give the same as another ("the same", "and from stdin").
 SAME_OUTPUT = {
@@ -60,6 +66,12 @@ SAME_OUTPUT = {
     "cat /tmp/dsb.pcapng | build/aisensor -r -":
         "build/aisensor -r pcaps/openai-node-tls.pcap --keylog pcaps/keylogs/openai-node-tls.keylog",
 }
+
+
+def report_and_inventory(d, text):
+    page = open(os.path.join(d, "report.html")).read()
+    inv = json.load(open(os.path.join(d, "last.json")))
+    return page.startswith("<!DOCTYPE html>") and text in page and bool(inv["agents"]), page[:300]
 
 
 def check(name, ok, detail=""):
@@ -113,7 +125,12 @@ def readme_commands(readme):
     return cmds
 
 
-def scratch_checkout(binary, src, owner=None):
+def readme_files(readme):
+    """The files the README asks the reader to write: {name: text}."""
+    return dict(re.findall(r"in `([^`/]+)`:\n\n```yaml\n(.*?)^```", readme, re.M | re.S))
+
+
+def scratch_checkout(binary, src, files, owner=None):
     """A directory that looks like a checkout, with build/aisensor = binary."""
     d = tempfile.mkdtemp(prefix="aisensor-readme-")
     for name in os.listdir(src):
@@ -122,14 +139,17 @@ def scratch_checkout(binary, src, owner=None):
     os.mkdir(os.path.join(d, "build"))
     os.symlink(os.path.abspath(binary), os.path.join(d, "build", "aisensor"))
     os.mkdir(os.path.join(d, "tmp"))
+    for name, text in files.items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
     if owner is not None:
-        for p in (d, os.path.join(d, "build"), os.path.join(d, "tmp")):
+        for p in [d, os.path.join(d, "build"), os.path.join(d, "tmp")] + [os.path.join(d, n) for n in files]:
             os.chown(p, owner, owner)
     return d
 
 
-def run_examples(cmds, binary, src, label, wrap=()):
-    d = scratch_checkout(binary, src, owner=65534 if wrap else None)
+def run_examples(cmds, files, binary, src, label, wrap=()):
+    d = scratch_checkout(binary, src, files, owner=65534 if wrap else None)
     outputs, missing_tmp = {}, set()
     try:
         for cmd in cmds:
@@ -175,7 +195,9 @@ def main():
     for table in (CHECKS, SAME_OUTPUT):
         for cmd in table:  # a check whose command left the README would pass unseen
             check(f"checked command in the README: {cmd}", cmd in cmds)
-    outputs = run_examples(cmds, binary, src, "as this user")
+    files = readme_files(readme)
+    check("the README's files to write", "audit.yaml" in files, files)
+    outputs = run_examples(cmds, files, binary, src, "as this user")
 
     # Output blocks: "`CMD` prints:" then a ```text block found verbatim in CMD's output.
     shown = re.findall(r"`([^`]+)` prints:\n\n```text\n(.*?)^```", readme, re.M | re.S)
@@ -189,7 +211,7 @@ def main():
         readable = subprocess.run(list(wrap) + ["test", "-x", os.path.abspath(binary), "-a", "-r",
                                                 os.path.join(src, "pcaps/openai-node-gateway-http.pcap")])
         if readable.returncode == 0:
-            run_examples(cmds, binary, src, "as nobody", wrap)
+            run_examples(cmds, files, binary, src, "as nobody", wrap)
         else:
             print("skip the examples as nobody: it cannot read the binary or the captures here")
     failed = results.count(False)
