@@ -14,6 +14,8 @@ loses.
   nothing lost (a write counts only once a replica has it), nothing doubled.
 - With `wait_replicas: 0` what the new master lacks is counted and
   reported (stderr, exit status 4, a `records-lost` event): never silent.
+- `aisensor agents` and `aisensor report` read the registry through the
+  same `redis-sentinel://` URL.
 
 usage: run_sentinel.py AISENSOR SOURCE_DIR"""
 import json
@@ -246,6 +248,11 @@ def main():
                     eq, diff = same(want_reg, got_reg)
                     check("WAIT 1: the registry equals the uninterrupted run's (%d agents)" % len(want_reg or {}),
                           eq, diff)
+                    page = subprocess.run([binary, "report", "--redis", url, "--prefix", prefix, "-o", "-"],
+                                          cwd=src, capture_output=True, text=True, timeout=120)
+                    check("aisensor report takes the redis-sentinel:// URL too: a page with every agent",
+                          page.returncode == 0 and got_reg and all(i in page.stdout for i in got_reg),
+                          page.stderr[-400:])
                     check("WAIT 1: the stream equals the uninterrupted run's: nothing lost, nothing doubled (%d events)"
                           % len(want_ev), got_ev == want_ev,
                           "%d events vs %d; %d missing, %d extra" % (len(got_ev), len(want_ev),
