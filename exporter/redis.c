@@ -41,11 +41,13 @@ struct rx {
 	uint32_t wait_replicas, wait_ms;
 	size_t q_cap;
 	uint64_t q_bytes_cap;
+	bool lossless;
 	char started[32];
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;   /* wakes the thread */
 	pthread_cond_t idle; /* wakes flush(): progress was made */
+	pthread_cond_t room; /* wakes a lossless enqueue: records left the queue */
 	pthread_t thread;
 	bool thread_running;
 
@@ -55,6 +57,7 @@ struct rx {
 	uint64_t q_bytes;
 	uint64_t next_seq;
 	bool stop, hb_pending, busy;
+	bool stalled; /* a lossless wait for room timed out; cleared by progress */
 	struct redis_heartbeat hb;
 	struct redis_stats st;
 
@@ -584,7 +587,14 @@ static struct item q_pop(struct rx *x)
 	x->q_head = (x->q_head + 1) % x->q_cap;
 	x->q_count--;
 	x->q_bytes -= it.len;
+	x->stalled = false;
+	pthread_cond_broadcast(&x->room);
 	return it;
+}
+
+static bool q_full(const struct rx *x, size_t len)
+{
+	return x->q_count == x->q_cap || x->q_bytes + len > x->q_bytes_cap;
 }
 
 /* Puts records back at the front, last first (no spool: they wait in memory). */
@@ -835,7 +845,25 @@ static int enqueue(struct rx *x, uint8_t type, char *data, size_t len)
 		return AS_ERR_LIMIT;
 	}
 	pthread_mutex_lock(&x->mu);
-	if (x->stop || x->q_count == x->q_cap || x->q_bytes + len > x->q_bytes_cap) {
+	/* Lossless: wait while the thread moves records on; give up (and
+	 * count) after drain_ms without room, as a flush would, and from then
+	 * on drop at once until records move again. */
+	uint64_t give_up = 0;
+	while (x->lossless && !x->stalled && !x->stop && x->thread_running && q_full(x, len)) {
+		uint64_t now = now_ms();
+		if (!give_up)
+			give_up = now + x->drain_ms;
+		if (now >= give_up) {
+			x->stalled = true;
+			break;
+		}
+		struct timespec ts = deadline_in(give_up - now < 100 ? give_up - now : 100);
+		uint64_t before = x->q_count;
+		pthread_cond_timedwait(&x->room, &x->mu, &ts);
+		if (x->q_count < before)
+			give_up = 0; /* progress: the timeout runs from the last move */
+	}
+	if (x->stop || q_full(x, len)) {
 		x->st.dropped_queue[type]++;
 		pthread_mutex_unlock(&x->mu);
 		free(data);
@@ -910,6 +938,7 @@ int redis_shutdown(struct sink *s, struct redis_stats *final)
 		rc = redis_flush(x);
 		pthread_mutex_lock(&x->mu);
 		x->stop = true;
+		pthread_cond_broadcast(&x->room);
 		pthread_cond_signal(&x->cv);
 		pthread_mutex_unlock(&x->mu);
 		pthread_join(x->thread, NULL);
@@ -952,6 +981,7 @@ static void redis_close(void *self)
 	pthread_mutex_destroy(&x->mu);
 	pthread_cond_destroy(&x->cv);
 	pthread_cond_destroy(&x->idle);
+	pthread_cond_destroy(&x->room);
 	explicit_bzero(&x->url, sizeof x->url);
 	free(x);
 }
@@ -1060,6 +1090,7 @@ int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size
 	x->drain_ms = cfg->drain_timeout_ms ? cfg->drain_timeout_ms : AS_REDIS_DRAIN_TIMEOUT_MS;
 	x->q_cap = cfg->queue_records ? cfg->queue_records : AS_REDIS_QUEUE_RECORDS;
 	x->q_bytes_cap = cfg->queue_bytes ? cfg->queue_bytes : AS_REDIS_QUEUE_BYTES;
+	x->lossless = cfg->lossless;
 	x->wait_replicas = cfg->wait_replicas;
 	x->wait_ms = cfg->wait_timeout_ms ? cfg->wait_timeout_ms : AS_REDIS_WAIT_TIMEOUT_MS;
 	if (x->url.sentinel && !(x->marks = calloc(AS_REDIS_FAILOVER_MARKS, sizeof *x->marks))) {
@@ -1071,6 +1102,7 @@ int redis_open(const struct redis_config *cfg, struct sink *out, char *err, size
 	pthread_mutex_init(&x->mu, NULL);
 	pthread_cond_init(&x->cv, NULL);
 	pthread_cond_init(&x->idle, NULL);
+	pthread_cond_init(&x->room, NULL);
 	if (!(x->q = calloc(x->q_cap, sizeof *x->q))) {
 		redis_close(x);
 		return AS_ERR_NOMEM;

@@ -88,6 +88,12 @@ struct redis_config {
 	uint32_t drain_timeout_ms;	  /* 0 = AS_REDIS_DRAIN_TIMEOUT_MS */
 	uint32_t queue_records;		  /* 0 = AS_REDIS_QUEUE_RECORDS */
 	uint64_t queue_bytes;		  /* 0 = AS_REDIS_QUEUE_BYTES */
+	/* With the queue full: true waits for room while records move (to
+	 * Redis, or to the spool): a replay, whose input waits anyway; false
+	 * drops the record and counts it (live capture cannot wait). Past the
+	 * drain timeout without progress (Redis away, no spool) a lossless
+	 * exporter drops and counts too: a replay never hangs. */
+	bool lossless;
 };
 
 /* Record types (also the spool's record type byte). */

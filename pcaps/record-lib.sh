@@ -62,6 +62,13 @@ rec_wait_for() {
   return 1
 }
 
+# rec_mock ADDR PORT: starts the mock LLM API (record-hosts/mock-server.py) on
+# ADDR:PORT and waits until it serves; its log is in $WORK/mock.err.
+rec_mock() {
+  rec_spawn python3 "$OUT/record-hosts/mock-server.py" "$1" "$2" >"$WORK/mock.out" 2>"$WORK/mock.err"
+  rec_wait_for "$WORK/mock.out" READY || { cat "$WORK/mock.err" >&2; echo "mock server did not start" >&2; exit 1; }
+}
+
 # rec_certs HOST…: a throw-away CA ($CA) and one EC P-256 leaf certificate per
 # HOST ($CERTS/HOST.crt, .key), carrying the REAL provider host name: clients
 # connect to that name, send it as SNI and verify it against $CA (given to them

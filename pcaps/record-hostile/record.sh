@@ -21,9 +21,7 @@ rec_workdir hostile
 KEY=$(sed -n 1p "$HERE/../record-hosts/test-keys.txt")
 SRV=127.0.2.42
 
-python3 "$HERE/../record-hosts/mock-server.py" "$SRV" 8000 >"$WORK/mock.out" 2>"$WORK/mock.err" &
-PIDS+=($!)
-rec_wait_for "$WORK/mock.out" READY
+rec_mock "$SRV" 8000
 
 call() { # call CLIENT_ADDRESS USER_AGENT MODEL
   curl -sS --fail-with-body --max-time 10 -o /dev/null --interface "$1" "http://$SRV:8000/v1/chat/completions" \

@@ -18,9 +18,7 @@ rec_workdir utf8
 KEY=$(sed -n 1p "$HERE/../record-hosts/test-keys.txt")
 SRV=127.0.2.40
 
-python3 "$HERE/../record-hosts/mock-server.py" "$SRV" 8000 >"$WORK/mock.out" 2>"$WORK/mock.err" &
-PIDS+=($!)
-rec_wait_for "$WORK/mock.out" READY
+rec_mock "$SRV" 8000
 
 client() {
   curl -sS --fail-with-body --max-time 10 -o /dev/null "http://$SRV:8000/v1/chat/completions" \

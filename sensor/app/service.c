@@ -402,7 +402,8 @@ static int open_outputs(struct service *svc, char *err, size_t errsz)
 					    .wait_timeout_ms = (uint32_t)c->redis_wait_timeout_ms,
 					    .event_dedupe_ttl_s = (uint32_t)c->redis_event_dedupe_ttl_s,
 					    .heartbeat_interval_s = (uint32_t)c->redis_heartbeat_s,
-					    .drain_timeout_ms = (uint32_t)c->redis_drain_timeout_ms};
+					    .drain_timeout_ms = (uint32_t)c->redis_drain_timeout_ms,
+					    .lossless = !live};
 		if (redis_open(&rcfg, &svc->sinks[svc->n_sinks], err, errsz) < 0)
 			return -1;
 		svc->redis = &svc->sinks[svc->n_sinks++];

@@ -17,6 +17,7 @@ events + contributions the exporter wrote; the time is the whole run
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,11 +31,18 @@ from run_redis import Redis, redis_stats  # noqa: E402
 from run_sentinel import Cluster, cli  # noqa: E402
 
 
+def child_cpu():
+    """CPU seconds of the children waited for so far (the sensor runs; the
+    Redis servers are still running, so not theirs)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def alone(binary, inputs):
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), child_cpu()
     subprocess.run([binary, "-q"] + inputs + ["--contributions", "/dev/null", "--events", "/dev/null"], check=True,
                    cwd=SRC, timeout=3600)
-    return time.monotonic() - t0
+    return time.monotonic() - t0, child_cpu() - c0
 
 
 def run(binary, inputs, url, tmp, name, wait):
@@ -42,14 +50,14 @@ def run(binary, inputs, url, tmp, name, wait):
     with open(cfg, "w") as f:
         f.write("exporters:\n  redis:\n    prefix: \"%s:\"\n    drain_timeout_ms: 600000\n    wait_replicas: %d\n"
                 % (name, wait))
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), child_cpu()
     p = subprocess.run([binary] + inputs + ["--redis", url, "-c", cfg], capture_output=True, timeout=3600, cwd=SRC)
-    wall = time.monotonic() - t0
+    wall, cpu = time.monotonic() - t0, child_cpu() - c0
     st = redis_stats(p.stderr)
     m = re.search(rb"(\d+) events, (\d+) contributions written", p.stderr)
     if p.returncode != 0 or not m:
         sys.exit("%s: exit %d: %s" % (name, p.returncode, p.stderr.decode(errors="replace")[-500:]))
-    return wall, int(m.group(1)), int(m.group(2)), st
+    return (wall, cpu), int(m.group(1)), int(m.group(2)), st
 
 
 def memory_per_agent(r, prefix):
@@ -94,16 +102,23 @@ def main():
                     counts[name] = (ev, co)
             print("input %s, %d rounds, load average at start %.2f %.2f %.2f"
                   % ("pcaps/ x%d" % a.ai if a.ai else a.r, a.n, load[0], load[1], load[2]))
-            print("%-26s %10s %10s %14s" % ("target", "wall (s)", "records", "records/s"))
-            print("%-26s %10.2f" % ("sensor alone, no redis", statistics.median(walls["sensor alone, no redis"])))
+            print("%-26s %10s %14s %10s %14s" % ("target", "wall (s)", "sensor CPU (s)", "records", "records/s"))
+
+            def med(name, i):
+                return statistics.median(x[i] for x in walls[name])
+            print("%-26s %10.2f %14.2f" % ("sensor alone, no redis", med("sensor alone, no redis", 0),
+                                           med("sensor alone, no redis", 1)))
             for name, _, _ in targets:
-                w = statistics.median(walls[name])
+                w = med(name, 0)
                 ev, co = counts[name]
-                print("%-26s %10.2f %10d %14.0f" % (name, w, ev + co, (ev + co) / w))
-            agents, mem = memory_per_agent(one, "b%d%d:" % (a.n - 1, (len(targets) - (a.n - 1) % len(targets)) % len(targets)))
+                print("%-26s %10.2f %14.2f %10d %14.0f" % (name, w, med(name, 1), ev + co, (ev + co) / w))
+            last = "b%d%d:" % (a.n - 1, (len(targets) - (a.n - 1) % len(targets)) % len(targets))
+            entries = int(one.cli("XLEN", last + "events").strip())  # a replayed capture's events are there once
+            agents, mem = memory_per_agent(one, last)
             print("redis memory: %d agents; per agent %.0f bytes (its keys), indexes %.0f bytes per agent; "
-                  "stream %d bytes, dedupe keys %d bytes"
-                  % (agents, mem["agents"] / max(agents, 1), mem["indexes"] / max(agents, 1), mem["stream"], mem["dedupe"]))
+                  "stream %d bytes (%.0f per entry), dedupe keys %d bytes (%.0f per entry)"
+                  % (agents, mem["agents"] / max(agents, 1), mem["indexes"] / max(agents, 1), mem["stream"],
+                     mem["stream"] / max(entries, 1), mem["dedupe"], mem["dedupe"] / max(entries, 1)))
             print("used_memory of the one redis after %d runs: %s" % (a.n, [l for l in one.cli("INFO", "memory").split("\n")
                                                                            if l.startswith("used_memory_human")]))
         finally:

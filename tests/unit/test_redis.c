@@ -642,6 +642,45 @@ static void test_spool_full(void **state)
 	rh_stop(&p);
 }
 
+/* A replay's exporter (lossless) waits for room in a full queue: a queue
+ * of 4 records takes 2,000 without dropping one. With Redis gone and no
+ * spool it gives up after the drain timeout once, then drops at once
+ * (counted): a replay never hangs on it. */
+static void test_lossless_queue(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	struct redis_harness p;
+	assert_true(rh_start(&p, false, NULL));
+	struct redis_config c = {.url = p.url, .prefix = "ll:", .queue_records = 4, .lossless = true,
+				 .drain_timeout_ms = 400, .spool_fsync = SPOOL_FSYNC_BATCH};
+	struct sink s;
+	char err[512];
+	assert_int_equal(redis_open(&c, &s, err, sizeof err), AS_OK);
+	send_range(&s, 0, 1000);
+	assert_int_equal(s.ops->flush(s.self), AS_OK);
+	struct redis_stats st;
+	assert_int_equal(redis_get_stats(&s, &st), AS_OK);
+	assert_int_equal(st.written[REDIS_REC_EVENT] + st.written[REDIS_REC_AGENT], 2000);
+	assert_int_equal(st.dropped_queue[REDIS_REC_EVENT] + st.dropped_queue[REDIS_REC_AGENT], 0);
+
+	rh_signal(&p, SIGKILL);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 200; i++) {
+		char e[64];
+		snprintf(e, sizeof e, "{\"gone\":%d}", i);
+		s.ops->event(s.self, e, strlen(e)); /* queued, or dropped once stalled */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(secs < 5.0); /* one drain timeout (0.4 s), not one per record */
+	assert_int_equal(redis_shutdown(&s, &st), AS_ERR_CONNECT); /* the undelivered are counted */
+	s.ops->close(s.self);
+	assert_true(st.dropped_queue[REDIS_REC_EVENT] >= 190);
+	rh_stop(&p);
+}
+
 static void test_spool_across_processes(void **state)
 {
 	(void)state;
@@ -693,6 +732,7 @@ int main(void)
 	CASE(&t, test_open_failures);
 	CASE(&t, test_outage_mid_run);
 	CASE(&t, test_spool_full);
+	CASE(&t, test_lossless_queue);
 	CASE(&t, test_spool_across_processes);
 	return cases_status(cases_run(&t, "redis exporter", group_setup, group_teardown));
 }
