@@ -64,8 +64,12 @@ def memory_per_agent(r, prefix):
     agents = int(r.cli("ZCARD", prefix + "agents").strip())
     keys = [k for k in r.cli("--scan", "--pattern", prefix + "*").split("\n") if k]
     total = {"agents": 0, "indexes": 0, "stream": 0, "dedupe": 0}
-    for k in keys:
-        n = int(r.cli("MEMORY", "USAGE", k, "SAMPLES", "0").strip() or 0)
+    # one redis-cli for every key: its commands on stdin, a reply a line
+    script = "".join('MEMORY USAGE "%s" SAMPLES 0\n' % k for k in keys)
+    sizes = subprocess.run(["redis-cli", "-s", r.sock], input=script, capture_output=True, text=True,
+                           timeout=600).stdout.split("\n")
+    for k, size in zip(keys, sizes):
+        n = int(size.strip() or 0)
         kind = ("stream" if k == prefix + "events" else "agents" if k.startswith(prefix + "agent:")
                 else "dedupe" if ":evseen:" in k or ":events:seq:" in k else "indexes")
         total[kind] += n
