@@ -150,8 +150,11 @@ static int prepare(struct page *p)
 			return AS_ERR_NOMEM;
 		if (a->first_ms >= 0 && (p->t0 < 0 || a->first_ms < p->t0))
 			p->t0 = a->first_ms;
-		if (a->last_ms > p->t1)
-			p->t1 = a->last_ms;
+		/* a record whose last_seen is before its first_seen (a hand-made or
+		 * damaged one) still lies inside [t0, t1] */
+		int64_t last = a->last_ms > a->first_ms ? a->last_ms : a->first_ms;
+		if (last > p->t1)
+			p->t1 = last;
 	}
 	return AS_OK;
 }

@@ -52,7 +52,7 @@ struct groups {
 void groups_init(struct groups *g);
 /* The group of key (created empty), with agent added unless it is the
  * group's last one (agents are added in ascending order); NULL when out
- * of memory. agent UINT32_MAX adds none. */
+ * of memory or key is NULL. agent UINT32_MAX adds none. */
 struct group *groups_add(struct groups *g, const char *key, uint32_t agent);
 /* Fills v, sorted by cmp (on struct group *const *); ties by key. */
 void groups_sort(struct groups *g, int (*cmp)(const struct group *, const struct group *));

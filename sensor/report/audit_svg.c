@@ -67,6 +67,15 @@ static int by_first(const void *pa, const void *pb, void *pp)
 	return *(const uint32_t *)pa < *(const uint32_t *)pb ? -1 : 1;
 }
 
+/* Where t lies between t0 and t1, from 0 to 1: in floating point, since
+ * an inventory's times may be far apart (a year 9999 beside 1970) and
+ * their difference times a width would overflow. */
+static double frac(int64_t t, int64_t t0, int64_t t1)
+{
+	double f = ((double)t - (double)t0) / ((double)t1 - (double)t0);
+	return f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
 static void time_axis(struct page *p, int x0, int x1, int y, int64_t t0, int64_t t1, int ticks)
 {
 	for (int k = 0; k <= ticks; k++) {
@@ -74,7 +83,7 @@ static void time_axis(struct page *p, int x0, int x1, int y, int64_t t0, int64_t
 		html_fmt(p->h, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#d9dee3\"/><text x=\"%d\" y=\"%d\" "
 			       "text-anchor=%s>",
 			 x, x, 0, y, x, y + 14, k == 0 ? "start" : k == ticks ? "end" : "middle");
-		put_ms(p->h, t0 + (t1 - t0) * k / ticks);
+		put_ms(p->h, (int64_t)((double)t0 + ((double)t1 - (double)t0) * k / ticks));
 		html_raw(p->h, "</text>");
 	}
 }
@@ -95,7 +104,7 @@ void audit_timeline(struct page *p)
 		if (a->first_ms < 0)
 			continue;
 		int64_t last = a->last_ms >= a->first_ms ? a->last_ms : a->first_ms;
-		int b0 = (int)((a->first_ms - t0) * (BINS - 1) / (t1 - t0)), b1 = (int)((last - t0) * (BINS - 1) / (t1 - t0));
+		int b0 = (int)(frac(a->first_ms, t0, t1) * (BINS - 1)), b1 = (int)(frac(last, t0, t1) * (BINS - 1));
 		fresh[b0]++;
 		for (int b = b0; b <= b1 && b < BINS; b++)
 			active[b]++;
@@ -135,8 +144,8 @@ void audit_timeline(struct page *p)
 		const struct aag *a = &p->ag[order[k]];
 		int y = (int)k * row;
 		int64_t last = a->last_ms >= a->first_ms ? a->last_ms : a->first_ms;
-		int x = gx0 + (int)((a->first_ms - t0) * (gx1 - gx0) / (t1 - t0));
-		int x2 = gx0 + (int)((last - t0) * (gx1 - gx0) / (t1 - t0));
+		int x = gx0 + (int)(frac(a->first_ms, t0, t1) * (gx1 - gx0));
+		int x2 = gx0 + (int)(frac(last, t0, t1) * (gx1 - gx0));
 		html_raw(h, "<a href=\"#a-");
 		html_esc(h, a->id);
 		html_fmt(h, "\"><text x=\"%d\" y=\"%d\" text-anchor=end>", lx, y + 13);

@@ -20,6 +20,8 @@ void groups_init(struct groups *g)
 
 struct group *groups_add(struct groups *g, const char *key, uint32_t agent)
 {
+	if (!key) /* a record without the field (a damaged inventory): no group */
+		return NULL;
 	bool created;
 	struct group *gr = hmap_get_or_new(&g->map, key, strlen(key), sizeof *gr, SIZE_MAX, &created);
 	if (!gr || (created && !(gr->key = strdup(key)))) {
