@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # test.sh — every test: unit, fuzz-corpus and golden tests through ctest,
 # once in a normal build and once under ASan+UBSan, then a short libFuzzer
-# run of each fuzz target (FUZZ_SECONDS each, default 20; 0 skips).
+# run of each fuzz target (FUZZ_SECONDS each, default 12; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-12}
 
 echo "== build (RelWithDebInfo, -Werror)"
 bash scripts/build.sh
