@@ -266,6 +266,14 @@ static redisReply *command(redisContext *c, FILE *errf, const char *url, int arg
 int registry_read(const struct registry_query *q, json_t ***out, size_t *n_out, char *redacted, size_t rsz,
 		  FILE *errf)
 {
+	const struct {
+		const char *name, *value;
+	} given[] = {{"owner", q->owner}, {"host", q->host}, {"product", q->product}};
+	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
+		if (given[i].value && !given[i].value[0]) { /* '' would select nothing, or everything */
+			fprintf(errf, "aisensor %s: --%s needs a value\n", q->cmd, given[i].name);
+			return 2;
+		}
 	char kinds[512];
 	if (q->kind && !agents_kind_known(q->kind, kinds, sizeof kinds)) {
 		fprintf(errf, "aisensor %s: --kind %s is no agent kind (%s)\n", q->cmd, q->kind, kinds);

@@ -224,6 +224,10 @@ def main():
                                  timeout=60)
             check("agents --kind mcp (no kind): exit 2, the kinds listed", out.returncode == 2
                   and b"--kind mcp is no agent kind (llm-api-client" in out.stderr, out.stderr)
+            out = subprocess.run([binary, "agents", "--redis", r.url, "--host", ""], cwd=src, capture_output=True,
+                                 timeout=60)
+            check("agents --host '' (no value): exit 2, said", out.returncode == 2
+                  and b"--host needs a value" in out.stderr, out.stderr)
 
             # 1b''. Host attributes (owner, team, site, host name) are the newest
             #       observation's, and the owner index follows them.
