@@ -152,11 +152,12 @@ static void test_wrong_shapes(void **state)
 	(void)state;
 	static const char *const docs[] = {
 	    "{\"agents\":[1,\"x\",null,{},{\"agent_id\":5},{\"agent_id\":\"\"}]}",
-	    "{\"agents\":[{\"agent_id\":\"a\",\"kind\":7,\"host\":[],\"destinations\":{},\"risks\":\"x\","
-	    "\"mcp\":{\"tools_listed\":[1,{\"name\":[]}],\"server_agents\":[{}]},\"oauth\":[3],"
-	    "\"credentials\":[{\"cleartext\":true}],\"evidence\":{\"basis\":7},\"first_seen\":\"yesterday\"}]}",
-	    "{\"agents\":[{\"agent_id\":\"a\",\"first_seen\":\"2026-11-28T09:00:00Z\",\"last_seen\":\"2020-01-01T00:00:00Z\"}],"
-	    "\"sensor\":{\"packets\":{\"read\":-1},\"inputs\":\"x\"},\"time_range\":7}",
+	    /* (one literal each: clang's -Wstring-concatenation) */
+	    ("{\"agents\":[{\"agent_id\":\"a\",\"kind\":7,\"host\":[],\"destinations\":{},\"risks\":\"x\","
+	     "\"mcp\":{\"tools_listed\":[1,{\"name\":[]}],\"server_agents\":[{}]},\"oauth\":[3],"
+	     "\"credentials\":[{\"cleartext\":true}],\"evidence\":{\"basis\":7},\"first_seen\":\"yesterday\"}]}"),
+	    ("{\"agents\":[{\"agent_id\":\"a\",\"first_seen\":\"2026-11-28T09:00:00Z\",\"last_seen\":\"2020-01-01T00:00:00Z\"}],"
+	     "\"sensor\":{\"packets\":{\"read\":-1},\"inputs\":\"x\"},\"time_range\":7}"),
 	};
 	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
 		json_t *doc = json_loads(docs[i], 0, NULL);
