@@ -43,17 +43,9 @@ static void put(struct jw *w, const char *s, size_t n)
 {
 	if (w->oom)
 		return;
-	if (w->len + n + 1 > w->cap) {
-		size_t nc = w->cap ? w->cap : 1024;
-		while (nc < w->len + n + 1)
-			nc *= 2;
-		char *nb = realloc(w->buf, nc);
-		if (!nb) {
-			w->oom = true;
-			return;
-		}
-		w->buf = nb;
-		w->cap = nc;
+	if (!text_reserve(&w->buf, &w->cap, w->len + n + 1, 1024)) {
+		w->oom = true;
+		return;
 	}
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Not inline: callers cut values on purpose, and the compiler would warn
@@ -50,4 +51,19 @@ size_t text_utf8_len(const unsigned char *s, size_t n)
 	    (c == 0xf4 && s[1] > 0x8f))
 		return 0;
 	return len;
+}
+
+bool text_reserve(char **buf, size_t *cap, size_t need, size_t first_cap)
+{
+	if (need <= *cap)
+		return true;
+	size_t nc = *cap ? *cap : first_cap;
+	while (nc < need)
+		nc *= 2;
+	char *nb = realloc(*buf, nc);
+	if (!nb)
+		return false;
+	*buf = nb;
+	*cap = nc;
+	return true;
 }

@@ -1,9 +1,10 @@
-/* text.h — the two string chores every layer has: a bounded copy that
- * always terminates, and ASCII lower-casing (never locale-dependent: host
- * names, MACs and header names are ASCII). */
+/* text.h — the string chores every layer has: a bounded copy that always
+ * terminates, ASCII lower-casing (never locale-dependent: host names, MACs
+ * and header names are ASCII), UTF-8 checks, and a growing buffer. */
 #ifndef AS_TEXT_H
 #define AS_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Copies src (NULL = "") into dst of size n, cut to fit, always terminated. */
@@ -29,5 +30,11 @@ size_t text_utf8_len(const unsigned char *s, size_t n);
  * anything that is not an address (an empty host) after them, by bytes.
  * The one order of hosts in the inventory, the table and `agents`. */
 int text_ip_cmp(const char *x, const char *y);
+
+/* Makes *buf (of *cap bytes, *buf NULL at first) hold at least need
+ * bytes, doubling from first_cap: the one growing buffer of the JSON
+ * writer, the HTML page and the Redis exporter's packed records. false
+ * when out of memory (the buffer is then as it was). */
+bool text_reserve(char **buf, size_t *cap, size_t need, size_t first_cap);
 
 #endif

@@ -12,6 +12,7 @@
 #include "flatpath.h"
 #include "limits.h"
 #include "redis_internal.h"
+#include "text.h"
 
 void redis_args_free(struct redis_args *a)
 {
@@ -112,16 +113,8 @@ struct pack {
 
 static int put(struct pack *b, const char *s, size_t n)
 {
-	if (b->len + 4 + n > b->cap) {
-		size_t nc = b->cap ? b->cap : 512;
-		while (nc < b->len + 4 + n)
-			nc *= 2;
-		char *np = realloc(b->p, nc);
-		if (!np)
-			return AS_ERR_NOMEM;
-		b->p = np;
-		b->cap = nc;
-	}
+	if (!text_reserve(&b->p, &b->cap, b->len + 4 + n, 512))
+		return AS_ERR_NOMEM;
 	uint8_t l[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
 	memcpy(b->p + b->len, l, 4);
 	memcpy(b->p + b->len + 4, s, n);

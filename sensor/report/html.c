@@ -24,19 +24,9 @@ static bool room(struct html *h, size_t n)
 {
 	if (h->oom)
 		return false;
-	if (h->len + n + 1 <= h->cap)
-		return true;
-	size_t cap = h->cap ? h->cap : 65536;
-	while (cap < h->len + n + 1)
-		cap *= 2;
-	char *b = realloc(h->buf, cap);
-	if (!b) {
+	if (!text_reserve(&h->buf, &h->cap, h->len + n + 1, 65536))
 		h->oom = true;
-		return false;
-	}
-	h->buf = b;
-	h->cap = cap;
-	return true;
+	return !h->oom;
 }
 
 static void put(struct html *h, const char *s, size_t n)

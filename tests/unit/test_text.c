@@ -45,11 +45,30 @@ static void test_ip_order(void **state)
 	assert_true(text_ip_cmp("", "0.0.0.0") > 0);
 }
 
+/* The growing buffer: from nothing to the first size, then doubling;
+ * enough room is left alone; what it held is kept. */
+static void test_reserve(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t cap = 0;
+	assert_true(text_reserve(&buf, &cap, 10, 16));
+	assert_int_equal(cap, 16);
+	memcpy(buf, "0123456789", 10);
+	assert_true(text_reserve(&buf, &cap, 16, 16));
+	assert_int_equal(cap, 16);
+	assert_true(text_reserve(&buf, &cap, 100, 16));
+	assert_int_equal(cap, 128);
+	assert_memory_equal(buf, "0123456789", 10);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_copy_and_lower),
 	    cmocka_unit_test(test_ip_order),
+	    cmocka_unit_test(test_reserve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
