@@ -8,7 +8,7 @@ PKGS=(
   libpcap-dev libndpi-dev libssl-dev libhiredis-dev libyaml-dev libjansson-dev libnghttp2-dev libnghttp3-dev libmicrohttpd-dev libcmocka-dev zlib1g-dev libbrotli-dev
   redis-server tcpdump tcpreplay iproute2 procps util-linux curl  # util-linux: taskset (one-CPU golden check)
   python3-jsonschema  # the golden outputs checked against schemas/*.json
-  redis-sentinel stunnel4  # the failover test and TLS to Redis through stunnel (tests/golden/run_sentinel.py)
+  redis-sentinel stunnel4 openssl  # the failover test, TLS to Redis through stunnel and its test certificates (tests/golden/run_sentinel.py)
   man-db jq  # man -l: the manual page renders without warnings; jq: the README's example
   chromium  # the audit report rendered headless (tests/golden/run_report.py)
 )

@@ -263,6 +263,20 @@ static redisReply *command(redisContext *c, FILE *errf, const char *url, int arg
 
 /* ---- reading the registry ---- */
 
+bool registry_query_option(struct registry_query *q, int opt, const char *arg)
+{
+	switch (opt) {
+	case RQ_REDIS: q->url = arg; return true;
+	case RQ_PREFIX: q->prefix = arg; return true;
+	case RQ_OWNER: q->owner = arg; return true;
+	case RQ_HOST: q->host = arg; return true;
+	case RQ_KIND: q->kind = arg; return true;
+	case RQ_PRODUCT: q->product = arg; return true;
+	case RQ_SINCE: q->since = arg; return true;
+	default: return false;
+	}
+}
+
 int registry_read(const struct registry_query *q, json_t ***out, size_t *n_out, char *redacted, size_t rsz,
 		  FILE *errf)
 {
@@ -393,47 +407,27 @@ void registry_records_free(json_t **recs, size_t n)
 
 int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 {
-	enum { O_REDIS = 256, O_PREFIX, O_OWNER, O_HOST, O_KIND, O_PRODUCT, O_SINCE, O_JSON };
+	enum { O_JSON = RQ_END };
 	static const struct option longopts[] = {
-	    {"redis", required_argument, NULL, O_REDIS},
-	    {"prefix", required_argument, NULL, O_PREFIX},
-	    {"owner", required_argument, NULL, O_OWNER},
-	    {"host", required_argument, NULL, O_HOST},
-	    {"kind", required_argument, NULL, O_KIND},
-	    {"product", required_argument, NULL, O_PRODUCT},
-	    {"since", required_argument, NULL, O_SINCE},
+	    {"redis", required_argument, NULL, RQ_REDIS},
+	    {"prefix", required_argument, NULL, RQ_PREFIX},
+	    {"owner", required_argument, NULL, RQ_OWNER},
+	    {"host", required_argument, NULL, RQ_HOST},
+	    {"kind", required_argument, NULL, RQ_KIND},
+	    {"product", required_argument, NULL, RQ_PRODUCT},
+	    {"since", required_argument, NULL, RQ_SINCE},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *url = NULL, *prefix = "aisensor:", *owner = NULL, *host = NULL, *kind = NULL,
-		   *product = NULL, *since = NULL;
+	struct registry_query q = {.cmd = "agents", .prefix = "aisensor:"};
 	bool as_json = false;
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (registry_query_option(&q, opt, optarg))
+			continue;
 		switch (opt) {
-		case O_REDIS:
-			url = optarg;
-			break;
-		case O_PREFIX:
-			prefix = optarg;
-			break;
-		case O_OWNER:
-			owner = optarg;
-			break;
-		case O_HOST:
-			host = optarg;
-			break;
-		case O_KIND:
-			kind = optarg;
-			break;
-		case O_PRODUCT:
-			product = optarg;
-			break;
-		case O_SINCE:
-			since = optarg;
-			break;
 		case O_JSON:
 			as_json = true;
 			break;
@@ -445,7 +439,7 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 			return 2;
 		}
 	}
-	if (optind < argc || !url) {
+	if (optind < argc || !q.url) {
 		if (optind < argc)
 			fprintf(errf, "aisensor agents: unexpected argument '%s'\n", argv[optind]);
 		else
@@ -453,8 +447,6 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		usage(errf);
 		return 2;
 	}
-	struct registry_query q = {.cmd = "agents", .url = url, .prefix = prefix, .owner = owner, .host = host,
-				   .kind = kind, .product = product, .since = since};
 	json_t **recs = NULL;
 	size_t n_recs = 0;
 	char redacted[REDIS_URL_MAX];
@@ -465,7 +457,7 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		json_t *doc = json_object(), *arr = json_array();
 		json_t *reg = json_object();
 		json_object_set_new(reg, "url", json_string(redacted));
-		json_object_set_new(reg, "prefix", json_string(prefix));
+		json_object_set_new(reg, "prefix", json_string(q.prefix));
 		json_object_set_new(doc, "registry", reg);
 		for (size_t i = 0; i < n_recs; i++)
 			json_array_append(arr, recs[i]);
@@ -476,7 +468,7 @@ int cmd_agents(int argc, char **argv, FILE *out, FILE *errf)
 		free(s);
 		json_decref(doc);
 	} else {
-		print_table(out, recs, n_recs, redacted, prefix);
+		print_table(out, recs, n_recs, redacted, q.prefix);
 	}
 	registry_records_free(recs, n_recs);
 	return 0;

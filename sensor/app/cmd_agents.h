@@ -3,6 +3,7 @@
 #define AS_CMD_AGENTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* argv[0] is "agents". Exit status: 0 ok, 1 Redis unreachable or failed,
@@ -15,6 +16,12 @@ struct registry_query {
 	const char *cmd; /* "agents", "report": named in messages */
 	const char *url, *prefix, *owner, *host, *kind, *product, *since;
 };
+/* The getopt_long values of the options both commands take (--redis,
+ * --prefix and the filters): each lists them in its own option table, and
+ * registry_query_option() stores them. */
+enum { RQ_REDIS = 256, RQ_PREFIX, RQ_OWNER, RQ_HOST, RQ_KIND, RQ_PRODUCT, RQ_SINCE, RQ_END };
+/* Stores opt's argument in q; false when opt is none of RQ_*. */
+bool registry_query_option(struct registry_query *q, int opt, const char *arg);
 /* The agents the query selects, in the inventory's order, as inventory
  * records (a malloc'ed array of new references: registry_records_free);
  * redacted: the URL as messages show it. Returns 0, 1 when Redis is

@@ -92,12 +92,12 @@ static json_t *registry_sensors(const char *url, const char *prefix)
 
 int cmd_report(int argc, char **argv, FILE *out, FILE *errf)
 {
-	enum { O_REDIS = 256, O_PREFIX, O_OWNER, O_HOST, O_KIND, O_PRODUCT, O_SINCE, O_BASELINE };
+	enum { O_BASELINE = RQ_END };
 	static const struct option longopts[] = {
-	    {"redis", required_argument, NULL, O_REDIS},	 {"prefix", required_argument, NULL, O_PREFIX},
-	    {"owner", required_argument, NULL, O_OWNER},	 {"host", required_argument, NULL, O_HOST},
-	    {"kind", required_argument, NULL, O_KIND},		 {"product", required_argument, NULL, O_PRODUCT},
-	    {"since", required_argument, NULL, O_SINCE},	 {"baseline", required_argument, NULL, O_BASELINE},
+	    {"redis", required_argument, NULL, RQ_REDIS},	 {"prefix", required_argument, NULL, RQ_PREFIX},
+	    {"owner", required_argument, NULL, RQ_OWNER},	 {"host", required_argument, NULL, RQ_HOST},
+	    {"kind", required_argument, NULL, RQ_KIND},		 {"product", required_argument, NULL, RQ_PRODUCT},
+	    {"since", required_argument, NULL, RQ_SINCE},	 {"baseline", required_argument, NULL, O_BASELINE},
 	    {"output", required_argument, NULL, 'o'},		 {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -106,14 +106,9 @@ int cmd_report(int argc, char **argv, FILE *out, FILE *errf)
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "ho:c:", longopts, NULL)) != -1) {
+		if (registry_query_option(&q, opt, optarg))
+			continue;
 		switch (opt) {
-		case O_REDIS: q.url = optarg; break;
-		case O_PREFIX: q.prefix = optarg; break;
-		case O_OWNER: q.owner = optarg; break;
-		case O_HOST: q.host = optarg; break;
-		case O_KIND: q.kind = optarg; break;
-		case O_PRODUCT: q.product = optarg; break;
-		case O_SINCE: q.since = optarg; break;
 		case O_BASELINE: baseline = optarg; break;
 		case 'o': output = optarg; break;
 		case 'c': cfg_path = optarg; break;
