@@ -398,10 +398,15 @@ static size_t send_pipeline(struct rx *x, const struct rec *recs, size_t n, enum
 	/* WAIT covers the writes this connection made; a batch that was applied
 	 * already (a resend) writes nothing, so a marker write always comes
 	 * first: WAIT then waits for everything the master had until now. */
-	bool waiting = x->wait_replicas && n_app && x->c &&
-		       redisAppendCommand(x->c, "SET %swait:%s %llu PX %u", x->prefix, x->instance,
-					  (unsigned long long)now_ms(), x->applied_ttl * 1000u) == REDIS_OK &&
-		       redisAppendCommand(x->c, "WAIT %u %u", x->wait_replicas, x->wait_ms) == REDIS_OK;
+	bool waiting = x->wait_replicas && n_app;
+	int n_wait = 0; /* of the two, as appended: each has a reply to read */
+	if (waiting && x->c &&
+	    redisAppendCommand(x->c, "SET %swait:%s %llu PX %u", x->prefix, x->instance, (unsigned long long)now_ms(),
+			       x->applied_ttl * 1000u) == REDIS_OK) {
+		n_wait = 1;
+		if (redisAppendCommand(x->c, "WAIT %u %u", x->wait_replicas, x->wait_ms) == REDIS_OK)
+			n_wait = 2;
+	}
 	bool lost = false, noscript = false;
 	size_t answered = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -451,13 +456,14 @@ static size_t send_pipeline(struct rx *x, const struct rec *recs, size_t n, enum
 	if (waiting) {
 		/* Only WAIT's answer makes the batch count: a connection lost
 		 * before it (the master killed mid-batch) leaves what it applied
-		 * unconfirmed, so all of it goes again. */
+		 * unconfirmed, so all of it goes again. The replies are read even
+		 * then, so that none is left for the next command (SCRIPT LOAD). */
 		long long acked = -1;
-		for (int k = 0; k < 2 && !lost && x->c; k++) { /* the marker's reply, then WAIT's */
+		for (int k = 0; k < n_wait && x->c; k++) { /* the marker's reply, then WAIT's */
 			redisReply *r = NULL;
 			if (redisGetReply(x->c, (void **)&r) != REDIS_OK || !r)
 				break;
-			if (k == 1 && r->type == REDIS_REPLY_INTEGER)
+			if (k == 1 && r->type == REDIS_REPLY_INTEGER && !lost)
 				acked = r->integer;
 			freeReplyObject(r);
 		}

@@ -41,9 +41,6 @@ AS_MUST_CHECK int redis_args_agent(const char *json, size_t len, const char *pre
 AS_MUST_CHECK int redis_args_event(const char *json, size_t len, const char *instance, uint64_t seq,
 				   const char *prefix, const char *sha, uint64_t maxlen, uint32_t ttl_s,
 				   uint32_t dedupe_ttl_s, struct redis_args *a);
-/* An event's event.id: a string of 1..AS_REDIS_EVENT_ID_MAX bytes without
- * NUL; false when it has none (it is added without deduplication). */
-bool redis_event_id(const char *json, size_t len, char out[AS_REDIS_EVENT_ID_MAX + 1]);
 
 /* A spooled event carries its exporter instance and sequence number:
  * "<instance> <seq>\n<json>". */

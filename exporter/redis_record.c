@@ -407,7 +407,9 @@ int redis_args_agent(const char *json, size_t len, const char *prefix, const cha
 	return rc;
 }
 
-bool redis_event_id(const char *json, size_t len, char out[AS_REDIS_EVENT_ID_MAX + 1])
+/* An event's event.id: a string of 1..AS_REDIS_EVENT_ID_MAX bytes without
+ * NUL; false when it has none (it is added without deduplication). */
+static bool redis_event_id(const char *json, size_t len, char out[AS_REDIS_EVENT_ID_MAX + 1])
 {
 	json_t *root = json_loadb(json, len, 0, NULL);
 	json_t *id = json_object_get(json_object_get(root, "event"), "id");

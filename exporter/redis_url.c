@@ -330,8 +330,11 @@ static int node_connect(const char *host, int port, const char *path, const char
 	if (ok)
 		ok = handshake_cmd(c, 1, (const char *[]){"PING"}, "PING", label, err, errsz);
 	if (!ok) {
+		/* an error reply refuses us; no reply (a timeout, a reset) is an
+		 * unreachable node, which another sentinel or the spool outlasts */
+		int r = c->err ? AS_ERR_IO : AS_ERR_CONNECT;
 		redisFree(c);
-		return AS_ERR_CONNECT;
+		return r;
 	}
 	*out = c;
 	return AS_OK;

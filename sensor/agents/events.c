@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "community_id.h"
-#include "hash.h"
+#include "fingerprint.h"
 
 /* The ECS version the field names follow. */
 #define ECS_VERSION "8.17.0"
@@ -127,24 +127,15 @@ static void event_id(struct events *ev, const struct ev_head *h, const char *cid
 		ev->position = 0;
 	}
 	n = snprintf(base + len, sizeof base - len, "|%u", ev->position);
-	uint8_t md[AS_SHA256_LEN];
-	struct as_sha256 h256;
-	as_sha256_init(&h256);
-	as_sha256_update(&h256, base, len + (n > 0 && (size_t)n < sizeof base - len ? (size_t)n : 0));
-	as_sha256_final(&h256, md);
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < 16; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[32] = '\0';
+	len += n > 0 && (size_t)n < sizeof base - len ? (size_t)n : 0;
+	as_sha256_hex(base, len, out, 32);
 }
 
 static struct jw *begin(struct events *ev, const struct ev_head *h)
 {
 	struct jw *w = &ev->w;
 	jw_reset(w);
-	memset(&ev->rel, 0, sizeof ev->rel);
+	ev->rel.n_ip = ev->rel.n_host = 0;
 	ev->cid[0] = '\0';
 	if (h->flow)
 		community_id_v1(h->flow, 0, ev->cid);

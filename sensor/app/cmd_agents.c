@@ -346,7 +346,10 @@ int registry_read(const struct registry_query *q, json_t ***out, size_t *n_out, 
 	snprintf(hkey_set, sizeof hkey_set, "%shost:%s", q->prefix, q->host ? q->host : "");
 	if (q->host && !(by_host = command(c, errf, u.redacted, 2, (const char *[]){"SMEMBERS", hkey_set})))
 		goto done;
-	recs = calloc(ids->elements + 1, sizeof *recs);
+	if (!(recs = calloc(ids->elements + 1, sizeof *recs))) {
+		fprintf(errf, "aisensor %s: out of memory\n", q->cmd);
+		goto done;
+	}
 	for (size_t i = 0; i < ids->elements; i++) {
 		const char *id = ids->element[i]->str;
 		bool keep = !filter;
