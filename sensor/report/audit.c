@@ -140,6 +140,8 @@ static int prepare(struct page *p)
 				  .last_ms = time_ms(jstr(rec, "last_seen"))};
 		if (!a->risks)
 			return AS_ERR_NOMEM;
+		if (a->last_ms < a->first_ms) /* a hand-made or damaged record: its span is its first time */
+			a->last_ms = a->first_ms;
 	}
 	qsort(p->ag, p->n, sizeof *p->ag, agent_cmp);
 	for (i = 0; i < p->n; i++) {
@@ -150,11 +152,8 @@ static int prepare(struct page *p)
 			return AS_ERR_NOMEM;
 		if (a->first_ms >= 0 && (p->t0 < 0 || a->first_ms < p->t0))
 			p->t0 = a->first_ms;
-		/* a record whose last_seen is before its first_seen (a hand-made or
-		 * damaged one) still lies inside [t0, t1] */
-		int64_t last = a->last_ms > a->first_ms ? a->last_ms : a->first_ms;
-		if (last > p->t1)
-			p->t1 = last;
+		if (a->last_ms > p->t1)
+			p->t1 = a->last_ms;
 	}
 	return AS_OK;
 }

@@ -292,8 +292,7 @@ static void card(struct page *p, uint32_t i)
 		html_raw(h, "</span>");
 	}
 	html_raw(h, " ");
-	for (size_t r = 0; r < json_array_size(a->risks); r++)
-		put_risk(h, json_string_value(json_array_get(a->risks, r)));
+	put_risks(h, a->risks);
 	if (a->is_new)
 		html_raw(h, "<span class=\"bdg new\">new</span>");
 	if (!a->content)

@@ -18,7 +18,7 @@ struct aag {
 	json_t *risks;		   /* sorted: the record's flags and the policy's (owned) */
 	bool content;		   /* evidence seen in content (else named by SNI, DNS or JA4 only) */
 	bool is_new;		   /* absent from the baseline */
-	int64_t first_ms, last_ms; /* packet time, -1 when unknown */
+	int64_t first_ms, last_ms; /* packet time, -1 when unknown; last_ms >= first_ms */
 };
 
 struct page {
@@ -37,7 +37,7 @@ struct group {
 	json_t *ref;   /* a record describing the group (borrowed), or NULL */
 	uint32_t *idx; /* indices into page.ag, ascending, each once */
 	size_t n, cap;
-	uint64_t a, b, c; /* counters the grouping gives a meaning to */
+	uint64_t a, b; /* counters the grouping gives a meaning to */
 	bool flag;
 	json_t *set; /* names gathered (object keys: a set), or NULL */
 };
@@ -65,7 +65,6 @@ const char *jstr2(json_t *o, const char *a, const char *b);
 uint64_t juint(json_t *o, const char *k); /* a positive number member, else 0 */
 bool jtrue(json_t *o, const char *k);
 size_t jlen(json_t *o, const char *k); /* length of an array member, 0 if none */
-json_t *jat(json_t *o, const char *k, size_t i);
 int64_t time_ms(const char *rfc3339); /* -1 when not "YYYY-MM-DDTHH:MM:SS[.fff]Z" */
 /* An array of objects in the order of their members k1, k2, k3 (NULL:
  * unused; strings, booleans), a new reference: a record lists its
@@ -115,6 +114,7 @@ void put_agent(struct page *p, const struct aag *a); /* a link to its card */
 /* Links to the cards of up to max agents, then "and N more". */
 void put_agents(struct page *p, const uint32_t *idx, size_t n, size_t max);
 void put_risk(struct html *h, const char *risk); /* a badge coloured by severity */
+void put_risks(struct html *h, json_t *flags);    /* a badge for each of an array's flags */
 void put_kind(struct html *h, const char *kind); /* a badge coloured by kind */
 /* A sortable table: its id, columns (a leading '#' marks a numeric column),
  * and, when it has more rows than a page, a filter box and a pager. */

@@ -84,6 +84,18 @@ static void services_table(struct page *p, struct groups *svc)
 
 /* ---- model servers ---- */
 
+/* A row's last cells: the record behind it (if any) and its risks. */
+static void agent_cells(struct page *p, const struct aag *a)
+{
+	html_raw(p->h, "<td>");
+	if (a)
+		put_agent(p, a);
+	html_raw(p->h, "</td><td>");
+	if (a)
+		put_risks(p->h, a->risks);
+	html_raw(p->h, "</td></tr>");
+}
+
 static void model_servers(struct page *p, struct groups *hosted, struct groups *self)
 {
 	struct html *h = p->h;
@@ -123,13 +135,8 @@ static void model_servers(struct page *p, struct groups *hosted, struct groups *
 		put_num(h, clients > g->n ? clients : g->n);
 		html_raw(h, "</td><td class=n>");
 		put_num(h, g->a > juint(srv, "requests") ? g->a : juint(srv, "requests"));
-		html_raw(h, "</td><td>");
-		if (a)
-			put_agent(p, a);
-		html_raw(h, "</td><td>");
-		for (size_t r = 0; a && r < json_array_size(a->risks); r++)
-			put_risk(h, json_string_value(json_array_get(a->risks, r)));
-		html_raw(h, "</td></tr>");
+		html_raw(h, "</td>");
+		agent_cells(p, a);
 	}
 	table_end(h, "t-llm-servers", self->n);
 }
@@ -200,13 +207,8 @@ static void mcp_servers(struct page *p, struct groups *mcp)
 		size_t clients = srv ? json_array_size(json_object_get(m, "clients")) : 0;
 		html_raw(h, "</td><td class=n>");
 		put_num(h, clients > g->n ? clients : g->n);
-		html_raw(h, "</td><td>");
-		if (srv)
-			put_agent(p, srv);
-		html_raw(h, "</td><td>");
-		for (size_t r = 0; srv && r < json_array_size(srv->risks); r++)
-			put_risk(h, json_string_value(json_array_get(srv->risks, r)));
-		html_raw(h, "</td></tr>");
+		html_raw(h, "</td>");
+		agent_cells(p, srv);
 	}
 	table_end(h, "t-mcp", mcp->n);
 }

@@ -103,8 +103,7 @@ void audit_timeline(struct page *p)
 		const struct aag *a = &p->ag[i];
 		if (a->first_ms < 0)
 			continue;
-		int64_t last = a->last_ms >= a->first_ms ? a->last_ms : a->first_ms;
-		int b0 = (int)(frac(a->first_ms, t0, t1) * (BINS - 1)), b1 = (int)(frac(last, t0, t1) * (BINS - 1));
+		int b0 = (int)(frac(a->first_ms, t0, t1) * (BINS - 1)), b1 = (int)(frac(a->last_ms, t0, t1) * (BINS - 1));
 		fresh[b0]++;
 		for (int b = b0; b <= b1 && b < BINS; b++)
 			active[b]++;
@@ -143,9 +142,8 @@ void audit_timeline(struct page *p)
 	for (size_t k = 0; k < shown; k++) {
 		const struct aag *a = &p->ag[order[k]];
 		int y = (int)k * row;
-		int64_t last = a->last_ms >= a->first_ms ? a->last_ms : a->first_ms;
 		int x = gx0 + (int)(frac(a->first_ms, t0, t1) * (gx1 - gx0));
-		int x2 = gx0 + (int)(frac(last, t0, t1) * (gx1 - gx0));
+		int x2 = gx0 + (int)(frac(a->last_ms, t0, t1) * (gx1 - gx0));
 		html_raw(h, "<a href=\"#a-");
 		html_esc(h, a->id);
 		html_fmt(h, "\"><text x=\"%d\" y=\"%d\" text-anchor=end>", lx, y + 13);

@@ -134,11 +134,6 @@ size_t jlen(json_t *o, const char *k)
 	return json_array_size(json_object_get(o, k));
 }
 
-json_t *jat(json_t *o, const char *k, size_t i)
-{
-	return json_array_get(json_object_get(o, k), i);
-}
-
 struct keyed {
 	char *key;
 	json_t *v;
@@ -408,6 +403,12 @@ void put_risk(struct html *h, const char *risk)
 	html_raw(h, "\">");
 	html_esc(h, risk);
 	html_raw(h, "</span>");
+}
+
+void put_risks(struct html *h, json_t *flags)
+{
+	for (size_t r = 0; r < json_array_size(flags); r++)
+		put_risk(h, json_string_value(json_array_get(flags, r)));
 }
 
 static const struct {
