@@ -57,7 +57,8 @@ struct rx {
 	uint64_t q_bytes;
 	uint64_t next_seq;
 	bool stop, hb_pending, busy;
-	bool stalled; /* a lossless wait for room timed out; cleared by progress */
+	uint64_t moved; /* records that left the queue for Redis or the spool */
+	bool stalled;	/* a lossless wait for room timed out; cleared when records move */
 	struct redis_heartbeat hb;
 	struct redis_stats st;
 
@@ -593,8 +594,6 @@ static struct item q_pop(struct rx *x)
 	x->q_head = (x->q_head + 1) % x->q_cap;
 	x->q_count--;
 	x->q_bytes -= it.len;
-	x->stalled = false;
-	pthread_cond_broadcast(&x->room);
 	return it;
 }
 
@@ -795,11 +794,17 @@ static void *thread_main(void *arg)
 					free(batch[i].data);
 				}
 				sync_spool(x);
-			} else if (done < n) {
-				pthread_mutex_lock(&x->mu);
-				q_unshift(x, batch + done, n - done);
-				pthread_mutex_unlock(&x->mu);
 			}
+			/* what went to Redis or the spool makes room; the rest waits again */
+			pthread_mutex_lock(&x->mu);
+			if (done < n && !x->spool)
+				q_unshift(x, batch + done, n - done);
+			if (done || x->spool) {
+				x->moved += x->spool ? n : done;
+				x->stalled = false;
+				pthread_cond_broadcast(&x->room);
+			}
+			pthread_mutex_unlock(&x->mu);
 		}
 
 		if (x->c) {
@@ -864,9 +869,9 @@ static int enqueue(struct rx *x, uint8_t type, char *data, size_t len)
 			break;
 		}
 		struct timespec ts = deadline_in(give_up - now < 100 ? give_up - now : 100);
-		uint64_t before = x->q_count;
+		uint64_t before = x->moved;
 		pthread_cond_timedwait(&x->room, &x->mu, &ts);
-		if (x->q_count < before)
+		if (x->moved != before)
 			give_up = 0; /* progress: the timeout runs from the last move */
 	}
 	if (x->stop || q_full(x, len)) {

@@ -453,18 +453,17 @@ static void oauth(const struct record_visitor *v, const struct agent *ag)
 {
 	/* An MCP client shows the grants its oauth-client record obtained. */
 	const struct agent *other = ag->oauth_agent && ag->oauth_agent != ag ? ag->oauth_agent : NULL;
-	size_t n = 0, cap = ag->n_oauth + (other ? other->n_oauth : 0);
-	const struct agent_oauth **g = calloc(cap + 1, sizeof *g);
-	for (size_t i = 0; g && i < ag->n_oauth; i++)
+	const struct agent_oauth *g[2 * AS_AGENT_MAX_SET]; /* each holds at most AS_AGENT_MAX_SET */
+	size_t n = 0;
+	for (size_t i = 0; i < ag->n_oauth; i++)
 		g[n++] = &ag->oauth[i];
-	for (size_t i = 0; g && other && i < other->n_oauth; i++)
+	for (size_t i = 0; other && i < other->n_oauth; i++)
 		g[n++] = &other->oauth[i];
 	sort(g, n, sizeof *g, grant_cmp);
 	v->list_begin(v->u, "oauth");
 	for (size_t i = 0; i < n; i++)
 		grant(v, g[i]);
 	v->list_end(v->u);
-	free(g);
 	SET("identity_providers", &ag->identity_providers, OP_UNION);
 	SET("identity_providers_basis", &ag->identity_basis, OP_UNION);
 }

@@ -81,14 +81,16 @@ static void check_dir(struct checker *k, const char *what, const char *dir)
 	struct stat st;
 	if (!dir)
 		return;
-	if (stat(dir, &st) != 0 && errno == ENOENT)
-		check_output(k, what, dir); /* made at start: its parent must take it */
-	else if (stat(dir, &st) != 0)
-		problem(k, "%s %s: %s", what, dir, strerror(errno));
-	else if (!S_ISDIR(st.st_mode))
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			check_output(k, what, dir); /* made at start: its parent must take it */
+		else
+			problem(k, "%s %s: %s", what, dir, strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
 		problem(k, "%s %s: not a directory", what, dir);
-	else if (!writable_by(&st, k->uid, k->gid))
+	} else if (!writable_by(&st, k->uid, k->gid)) {
 		problem(k, "%s %s: not writable by %s", what, dir, k->who);
+	}
 }
 
 static void check_run(struct checker *k, const struct sensor_config *c)

@@ -235,9 +235,6 @@ static bool inventory_doc(struct service *svc, const struct decode_counts *pk, s
 	return !w->oom;
 }
 
-/* The aggregator thread between messages: reloads, what the agents hold
- * when the input pauses, and the inventory file while live (built here,
- * written by its own thread). */
 static uint64_t redis_lost(const struct redis_stats *rs, bool at_exit)
 {
 	uint64_t n = rs->spool_corrupt + rs->spool_truncated;
@@ -267,8 +264,6 @@ static uint64_t records_lost(struct service *svc)
 	return n;
 }
 
-static void on_event(void *user, const char *json, size_t len);
-
 /* An event the SOC sees whenever records were lost since the last one
  * (on the aggregator thread, the events' own): looked at once a second,
  * and at the end of the run (`last`). */
@@ -288,6 +283,9 @@ static void say_loss(struct service *svc, bool last)
 	svc->lost_said = lost;
 }
 
+/* The aggregator thread between messages: reloads, what the agents hold
+ * when the input pauses, and the inventory file while live (built here,
+ * written by its own thread). */
 static void housekeeping(void *user, bool input_waiting)
 {
 	struct service *svc = user;
@@ -310,15 +308,15 @@ static void housekeeping(void *user, bool input_waiting)
 		jw_free(&w);
 		return;
 	}
-	char *copy = svc->live_report && svc->live_inventory ? malloc(w.len + 1) : NULL;
-	if (copy)
-		memcpy(copy, w.buf, w.len + 1);
+	if (svc->live_report) { /* filew_post takes the buffer: the report gets a copy when both are written */
+		char *doc = svc->live_inventory ? malloc(w.len + 1) : w.buf;
+		if (doc && doc != w.buf)
+			memcpy(doc, w.buf, w.len + 1);
+		if (doc)
+			filew_post(svc->live_report, doc, w.len);
+	}
 	if (svc->live_inventory)
-		filew_post(svc->live_inventory, w.buf, w.len); /* takes the buffer */
-	if (svc->live_report && !svc->live_inventory)
-		filew_post(svc->live_report, w.buf, w.len);
-	else if (svc->live_report && copy)
-		filew_post(svc->live_report, copy, w.len);
+		filew_post(svc->live_inventory, w.buf, w.len);
 }
 
 static void consume(void *user, const struct msg_hdr *m)

@@ -213,6 +213,8 @@ def main():
                 check("live -w %d: tcpreplay sent every packet" % workers, not failed, failed)
                 # Stop once the sensor has decoded every packet (live inventory, rewritten every second).
                 wait_for(lambda: proc.poll() is not None or live_decoded(live_path) >= ref_decoded, 60, 0.1)
+                # ... and has rewritten the report a few times (a short replay may take under three intervals)
+                wait_for(lambda: proc.poll() is not None or len(watch.versions) >= 3, 15, 0.1)
                 proc.send_signal(signal.SIGTERM)
                 out, err = proc.communicate(timeout=60)
                 check("live -w %d: exits 0 on SIGTERM" % workers, proc.returncode == 0, err.decode(errors="replace"))
